@@ -1,0 +1,110 @@
+// FileIO: the only way datashard touches files (DESIGN.md §2, LevelDB's Env).
+// Tables and formats do all I/O through it, so tests can swap in a
+// fault-injecting implementation. Implementations are safe to use from many
+// threads at once; the file objects they return are not shared between threads.
+//
+// Errors: NotFound for a missing path, AlreadyExists where a name is taken,
+// IOError for every other failure, each naming the operation and path.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace datashard {
+
+/// A file opened for positional reads.
+class RandomAccessFile {
+ public:
+  virtual ~RandomAccessFile() = default;
+  virtual uint64_t Size() const = 0;
+  /// Reads exactly n bytes at offset into buf; throws IOError on a short read.
+  virtual void ReadAt(uint64_t offset, size_t n, char* buf) const = 0;
+  const std::string& path() const { return path_; }
+
+ protected:
+  explicit RandomAccessFile(std::string path) : path_(std::move(path)) {}
+
+ private:
+  std::string path_;
+};
+
+/// A new file being written sequentially. Nothing is durable until Sync().
+/// Close() is required to see errors; the destructor closes silently.
+class WritableFile {
+ public:
+  virtual ~WritableFile() = default;
+  virtual void Append(const char* data, size_t n) = 0;
+  void Append(const std::string& s) { Append(s.data(), s.size()); }
+  /// Flushes written bytes to stable storage (fsync).
+  virtual void Sync() = 0;
+  virtual void Close() = 0;
+  virtual uint64_t Size() const = 0;
+  const std::string& path() const { return path_; }
+
+ protected:
+  explicit WritableFile(std::string path) : path_(std::move(path)) {}
+
+ private:
+  std::string path_;
+};
+
+/// An advisory whole-file lock (an OFD lock), released by its destructor or
+/// when the holding process dies. For liveness only, never for correctness.
+class FileLock {
+ public:
+  virtual ~FileLock() = default;
+};
+
+struct FileInfo {
+  std::string name;  // last path component
+  uint64_t size = 0;
+  int64_t mtime_ms = 0;
+  bool is_directory = false;
+};
+
+class FileIO {
+ public:
+  virtual ~FileIO() = default;
+
+  virtual std::unique_ptr<RandomAccessFile> OpenRead(const std::string& path) = 0;
+  /// Creates a new file; AlreadyExists if the name is taken (O_EXCL).
+  virtual std::unique_ptr<WritableFile> Create(const std::string& path) = 0;
+  /// Atomic put-if-absent: makes `target` name the file `source` names
+  /// (link(2)). Returns false, changing nothing, when `target` already exists.
+  /// The new name is durable only after SyncDir of its directory.
+  virtual bool LinkIfAbsent(const std::string& source, const std::string& target) = 0;
+  /// Replaces `target` with `source` (rename(2)); only for hints, never for
+  /// publishing a commit.
+  virtual void Rename(const std::string& source, const std::string& target) = 0;
+  /// fsync of a directory, making created, linked and removed names durable.
+  virtual void SyncDir(const std::string& dir) = 0;
+  /// Removes a file; NotFound if it does not exist.
+  virtual void Delete(const std::string& path) = 0;
+  virtual bool Exists(const std::string& path) = 0;
+  /// Stats one path; NotFound if it does not exist.
+  virtual FileInfo Stat(const std::string& path) = 0;
+  /// Entries of a directory (not recursive), sorted by name; NotFound if absent.
+  virtual std::vector<FileInfo> List(const std::string& dir) = 0;
+  /// Creates a directory and its missing parents; no error if it exists.
+  virtual void CreateDirs(const std::string& dir) = 0;
+  /// Takes an exclusive advisory lock on `path` (created if missing). With
+  /// wait=false returns nullptr when another holder has it.
+  virtual std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) = 0;
+
+  /// Whole-file helpers built on the primitives above.
+  std::string ReadFile(const std::string& path);
+  /// Writes a new file with `data` and fsyncs it; AlreadyExists if present.
+  void WriteFile(const std::string& path, const std::string& data, bool sync = true);
+};
+
+/// The POSIX FileIO. With a non-empty `root`, every path must lie under it
+/// and symlinks that lead out of it are refused (InvalidArgument).
+std::shared_ptr<FileIO> NewPosixFileIO(const std::string& root = "");
+
+/// The process-wide default: NewPosixFileIO() without a root.
+std::shared_ptr<FileIO> DefaultFileIO();
+
+}  // namespace datashard

@@ -1,0 +1,16 @@
+// Command groups of the datashard CLI (DESIGN.md §11). Each group lives in
+// its own file and adds its subcommands to the app; main() maps errors to
+// exit codes, so commands just throw.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+namespace datashard::cli {
+
+/// Exit codes of the CLI contract.
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+inline constexpr int kExitCommitConflict = 3;
+inline constexpr int kExitLockNotAcquired = 4;
+
+}  // namespace datashard::cli
