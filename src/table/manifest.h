@@ -1,0 +1,120 @@
+// Iceberg v2 manifests and manifest lists (spec "Manifests", "Manifest
+// Lists"; SPEC-DIGEST.md §C): the structs a snapshot is made of and their
+// Avro files, field by field with the spec's field ids and metadata keys.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "datashard/file_io.h"
+#include "datashard/types.h"
+#include "datashard/value.h"
+
+namespace datashard {
+
+enum class FileContent { kData = 0, kPositionDeletes = 1, kEqualityDeletes = 2 };
+enum class EntryStatus { kExisting = 0, kAdded = 1, kDeleted = 2 };
+
+/// One partition field as the manifest's r102 partition record needs it.
+struct PartitionFieldType {
+  int field_id = 0;  // 1000 and up
+  std::string name;
+  DataType type;     // the transform's result type
+};
+
+/// Spec's data_file (r2). Bounds are in the single-value binary serialization.
+struct DataFile {
+  FileContent content = FileContent::kData;
+  std::string file_path;
+  std::string file_format = "PARQUET";
+  std::vector<Value> partition;  // one per partition field, in spec order
+  int64_t record_count = 0;
+  int64_t file_size_in_bytes = 0;
+  std::map<int, int64_t> column_sizes;
+  std::map<int, int64_t> value_counts;
+  std::map<int, int64_t> null_value_counts;
+  std::map<int, int64_t> nan_value_counts;
+  std::map<int, std::string> lower_bounds;
+  std::map<int, std::string> upper_bounds;
+  std::vector<int64_t> split_offsets;
+  std::vector<int> equality_ids;
+  std::optional<int> sort_order_id;
+  std::optional<std::string> referenced_data_file;
+};
+
+/// Spec's manifest_entry. After ReadManifest, inherited values are filled in.
+struct ManifestEntry {
+  EntryStatus status = EntryStatus::kAdded;
+  std::optional<int64_t> snapshot_id;
+  std::optional<int64_t> sequence_number;       // data sequence number
+  std::optional<int64_t> file_sequence_number;
+  DataFile data_file;
+};
+
+struct PartitionFieldSummary {
+  bool contains_null = false;
+  std::optional<bool> contains_nan;
+  std::optional<std::string> lower_bound;
+  std::optional<std::string> upper_bound;
+};
+
+/// Spec's manifest_file: one row of a manifest list.
+struct ManifestFile {
+  std::string manifest_path;
+  int64_t manifest_length = 0;
+  int partition_spec_id = 0;
+  FileContent content = FileContent::kData;  // kData or deletes (1)
+  int64_t sequence_number = 0;
+  int64_t min_sequence_number = 0;
+  int64_t added_snapshot_id = 0;
+  int added_files_count = 0;
+  int existing_files_count = 0;
+  int deleted_files_count = 0;
+  int64_t added_rows_count = 0;
+  int64_t existing_rows_count = 0;
+  int64_t deleted_rows_count = 0;
+  std::vector<PartitionFieldSummary> partitions;
+};
+
+/// What a manifest's Avro header states about the table.
+struct ManifestContext {
+  std::string schema_json;          // the table schema as Iceberg JSON
+  int schema_id = 0;
+  std::string partition_spec_json;  // JSON array of the spec's partition fields
+  int partition_spec_id = 0;
+  std::vector<PartitionFieldType> partition_fields;
+  FileContent content = FileContent::kData;
+};
+
+/// Writes a manifest with `entries`, fsynced, at the new path `path`. ADDED
+/// entries are written with null sequence numbers so the manifest list stamps
+/// them (the file can be reused when a commit is retried). Returns its
+/// manifest_file row with counts and partition summaries; sequence_number and
+/// min_sequence_number are left for the caller to set.
+ManifestFile WriteManifest(FileIO& io, const std::string& path, const ManifestContext& context,
+                           int64_t snapshot_id, const std::vector<ManifestEntry>& entries);
+
+/// Reads a manifest's entries, applying sequence-number and snapshot-id
+/// inheritance from `manifest` (spec "Sequence Number Inheritance").
+std::vector<ManifestEntry> ReadManifest(FileIO& io, const ManifestFile& manifest);
+
+/// Reads the ManifestContext stored in a manifest's header.
+ManifestContext ReadManifestContext(FileIO& io, const std::string& path);
+
+/// Writes a snapshot's manifest list, fsynced, at the new path `path`.
+void WriteManifestList(FileIO& io, const std::string& path, int64_t snapshot_id,
+                       std::optional<int64_t> parent_snapshot_id, int64_t sequence_number,
+                       const std::vector<ManifestFile>& manifests);
+
+std::vector<ManifestFile> ReadManifestList(FileIO& io, const std::string& path);
+
+/// Iceberg's single-value binary serialization (spec Appendix D) of a value of
+/// `type`, used for bounds and partition summaries.
+std::string SerializeSingleValue(const DataType& type, const Value& value);
+/// Inverse of SerializeSingleValue; Corruption if the bytes cannot be `type`.
+Value DeserializeSingleValue(const DataType& type, const std::string& bytes);
+
+}  // namespace datashard
