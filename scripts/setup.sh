@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# First command of the README: installs what datashard needs, builds it and
+# runs the demo, which prints what it verified.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/bootstrap.sh
+bash scripts/build.sh
+bash scripts/demo.sh
