@@ -1,0 +1,121 @@
+// An Iceberg v2 table on a plain filesystem (DESIGN.md §3-§6), shared by many
+// processes: create, open, append through transactions, read snapshots.
+// Table is a cheap handle: copies share one state. All methods are safe to
+// call from many threads at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "datashard/file_io.h"
+#include "datashard/partition_spec.h"
+#include "datashard/record_batch.h"
+#include "datashard/schema.h"
+#include "datashard/snapshot.h"
+#include "datashard/table_metadata.h"
+#include "datashard/transaction.h"
+
+namespace datashard {
+
+struct TableOptions {
+  /// Where all I/O goes; nullptr means DefaultFileIO().
+  std::shared_ptr<FileIO> io;
+};
+
+/// Counters for monitoring conflict rates (DESIGN.md §5) and table facts.
+struct TableStats {
+  // Commits through this Table object (all its copies) in this process.
+  int64_t commits = 0;        // successful commits
+  int64_t retries = 0;        // publication races lost and retried
+  int64_t conflicts = 0;      // CommitConflict thrown to the caller
+  int64_t unknown_outcomes = 0;  // CommitStateUnknown thrown to the caller
+  double commit_seconds = 0;  // time spent inside Commit()
+  // The whole table, from the current metadata.
+  std::optional<int64_t> current_snapshot_id;
+  int64_t metadata_version = 0;  // N of metadata/v<N>.metadata.json
+  int64_t snapshots = 0;         // snapshots kept in the metadata
+  int64_t data_files = 0;        // total-data-files of the current snapshot
+  int64_t records = 0;           // total-records
+  int64_t bytes = 0;             // total-files-size
+  // Across all processes and the whole history (running totals recorded in
+  // snapshot summaries by datashard writers).
+  int64_t table_commits = 0;
+  int64_t table_retries = 0;
+};
+
+class Table {
+ public:
+  /// Base location (the table folder) as recorded in the metadata.
+  const std::string& location() const;
+  /// The metadata as last loaded or refreshed.
+  TableMetadata metadata() const;
+  Schema schema() const;
+  PartitionSpec spec() const;
+  /// N of the metadata/v<N>.metadata.json last loaded.
+  int64_t metadata_version() const;
+
+  /// Loads the newest metadata version (hint, then probing forward).
+  void Refresh();
+  /// Refreshes, then returns the current snapshot (nullopt for an empty table).
+  std::optional<Snapshot> CurrentSnapshot();
+  /// The snapshot with this id in the loaded metadata, or nullopt.
+  std::optional<Snapshot> SnapshotById(int64_t snapshot_id) const;
+  /// Snapshots still in the loaded metadata, oldest first.
+  std::vector<Snapshot> History() const;
+
+  /// Starts a transaction based on the current snapshot (refreshing first).
+  Transaction NewTransaction(TransactionOptions options = {});
+  /// Appends `records` in one transaction and commits it; returns true.
+  /// Same validation and errors as Transaction::AppendData and Commit.
+  bool AppendRecords(const std::vector<Record>& records, const Schema& schema,
+                     const PartitionValues& partition_values = {});
+  bool AppendRecords(const std::vector<NamedRecord>& records, const Schema& schema,
+                     const PartitionValues& partition_values = {});
+
+  /// Reads every row of a snapshot (the current one when nullopt), in the
+  /// table's current schema, `columns` selecting and ordering columns by name
+  /// (all when empty). NotFound naming the id for an unknown snapshot. The
+  /// batches hold at most `batch_size` rows.
+  std::unique_ptr<BatchReader> ScanBatches(std::optional<int64_t> snapshot_id = std::nullopt,
+                                           const std::vector<std::string>& columns = {},
+                                           int64_t batch_size = 64 * 1024);
+  /// All rows of a snapshot at once (small tables, tests).
+  std::vector<Record> ScanAll(std::optional<int64_t> snapshot_id = std::nullopt);
+
+  /// Counters and table facts; refreshes first.
+  TableStats Stats();
+
+  FileIO& io() const;
+
+ private:
+  friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,
+                           const std::map<std::string, std::string>&, TableOptions);
+  friend Table OpenTable(const std::string&, TableOptions);
+  friend class Transaction;
+  class Impl;
+  explicit Table(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
+  std::shared_ptr<Impl> impl_;
+};
+
+/// Creates the table at folder `path` (DESIGN.md §4): exactly one of several
+/// concurrent creators writes v1.metadata.json; the others, and a create of an
+/// existing table, open it when schema and partition spec match and throw
+/// AlreadyExists naming the difference otherwise. NotSupported, naming the
+/// SQL catalog as the alternative, when the filesystem lacks atomic
+/// put-if-absent (link() with EEXIST). InvalidArgument for a bad schema,
+/// spec or property, before anything is written.
+Table CreateTable(const std::string& path, const Schema& schema,
+                  const PartitionSpec& spec = PartitionSpec(),
+                  const std::map<std::string, std::string>& properties = {},
+                  TableOptions options = {});
+
+/// Opens the table at folder `path`, finding the newest metadata from the
+/// version hint and by probing forward. NotFound if there is no table;
+/// NotSupported as for CreateTable.
+Table OpenTable(const std::string& path, TableOptions options = {});
+
+}  // namespace datashard

@@ -1,0 +1,143 @@
+// Iceberg v2 table metadata (spec "Table Metadata"; SPEC-DIGEST.md §A): the
+// content of one metadata/v<N>.metadata.json. Value type; thread-compatible.
+// The JSON codec is private (src/table/table_metadata_json.h).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "datashard/partition_spec.h"
+#include "datashard/schema.h"
+#include "datashard/snapshot.h"
+
+namespace datashard {
+
+struct SnapshotLogEntry {
+  int64_t timestamp_ms = 0;
+  int64_t snapshot_id = 0;
+  bool operator==(const SnapshotLogEntry&) const = default;
+};
+
+struct MetadataLogEntry {
+  int64_t timestamp_ms = 0;
+  std::string metadata_file;
+  bool operator==(const MetadataLogEntry&) const = default;
+};
+
+/// A named branch or tag.
+struct SnapshotRef {
+  int64_t snapshot_id = 0;
+  std::string type = "branch";  // "branch" or "tag"
+  std::optional<int> min_snapshots_to_keep;
+  std::optional<int64_t> max_snapshot_age_ms;
+  std::optional<int64_t> max_ref_age_ms;
+  bool operator==(const SnapshotRef&) const = default;
+};
+
+struct SortField {
+  std::string transform = "identity";
+  int source_id = 0;
+  std::string direction = "asc";         // "asc" | "desc"
+  std::string null_order = "nulls-first";  // "nulls-first" | "nulls-last"
+  bool operator==(const SortField&) const = default;
+};
+
+struct SortOrder {
+  int order_id = 0;  // 0 = unsorted
+  std::vector<SortField> fields;
+  bool operator==(const SortOrder&) const = default;
+};
+
+/// Table properties datashard reads, with their defaults (Iceberg's names).
+namespace table_properties {
+/// Commit retries after losing the publication race (Iceberg default 4;
+/// datashard retries more because many local writers share one table).
+inline constexpr const char* kCommitNumRetries = "commit.retry.num-retries";
+inline constexpr int64_t kCommitNumRetriesDefault = 100;
+inline constexpr const char* kCommitMinWaitMs = "commit.retry.min-wait-ms";
+inline constexpr int64_t kCommitMinWaitMsDefault = 1;
+inline constexpr const char* kCommitMaxWaitMs = "commit.retry.max-wait-ms";
+inline constexpr int64_t kCommitMaxWaitMsDefault = 200;
+/// Give up retrying once this much time passed since the first attempt.
+inline constexpr const char* kCommitTotalTimeoutMs = "commit.retry.total-timeout-ms";
+inline constexpr int64_t kCommitTotalTimeoutMsDefault = 120000;
+/// Serialise publication between writers of one machine with an advisory
+/// OFD lock on metadata/commit.lock (liveness only; link() decides).
+inline constexpr const char* kCommitLockEnabled = "datashard.commit.lock.enabled";
+inline constexpr bool kCommitLockEnabledDefault = true;
+/// Merge manifests once a snapshot would reference at least this many.
+inline constexpr const char* kManifestMinMergeCount = "commit.manifest.min-count-to-merge";
+inline constexpr int64_t kManifestMinMergeCountDefault = 100;
+inline constexpr const char* kManifestTargetSizeBytes = "commit.manifest.target-size-bytes";
+inline constexpr int64_t kManifestTargetSizeBytesDefault = 8 << 20;
+inline constexpr const char* kManifestMergeEnabled = "commit.manifest-merge.enabled";
+inline constexpr bool kManifestMergeEnabledDefault = true;
+/// Retention applied at commit time: a snapshot expires when it is older than
+/// max-snapshot-age-ms and not among the newest min-snapshots-to-keep.
+/// Defaults differ from Iceberg's (1 snapshot, 5 days) so that a table
+/// committed to 100,000 times keeps a bounded history: the newest 100.
+inline constexpr const char* kMinSnapshotsToKeep = "history.expire.min-snapshots-to-keep";
+inline constexpr int64_t kMinSnapshotsToKeepDefault = 100;
+inline constexpr const char* kMaxSnapshotAgeMs = "history.expire.max-snapshot-age-ms";
+inline constexpr int64_t kMaxSnapshotAgeMsDefault = 0;
+/// Length of the metadata log; with delete-after-commit, metadata files that
+/// leave the log are deleted (v1.metadata.json is always kept, so that no
+/// creator can ever re-initialise the table). Iceberg's default for
+/// delete-after-commit is false; datashard's is true to bound disk use.
+inline constexpr const char* kMetadataPreviousVersionsMax = "write.metadata.previous-versions-max";
+inline constexpr int64_t kMetadataPreviousVersionsMaxDefault = 100;
+inline constexpr const char* kMetadataDeleteAfterCommit =
+    "write.metadata.delete-after-commit.enabled";
+inline constexpr bool kMetadataDeleteAfterCommitDefault = true;
+/// Parquet codec of data files: zstd, snappy, gzip, none.
+inline constexpr const char* kParquetCompression = "write.parquet.compression-codec";
+inline constexpr const char* kParquetCompressionDefault = "zstd";
+/// Column metrics: "truncate(16)" (Iceberg's default) or "full".
+inline constexpr const char* kMetricsDefault = "write.metadata.metrics.default";
+inline constexpr const char* kMetricsDefaultDefault = "truncate(16)";
+}  // namespace table_properties
+
+struct TableMetadata {
+  int format_version = 2;
+  std::string table_uuid;
+  std::string location;
+  int64_t last_sequence_number = 0;
+  int64_t last_updated_ms = 0;
+  int last_column_id = 0;
+  std::vector<Schema> schemas;
+  int current_schema_id = 0;
+  std::vector<PartitionSpec> partition_specs;
+  int default_spec_id = 0;
+  int last_partition_id = 999;
+  std::map<std::string, std::string> properties;
+  std::optional<int64_t> current_snapshot_id;
+  std::vector<Snapshot> snapshots;
+  std::vector<SnapshotLogEntry> snapshot_log;
+  std::vector<MetadataLogEntry> metadata_log;
+  std::vector<SortOrder> sort_orders{SortOrder{}};
+  int default_sort_order_id = 0;
+  std::map<std::string, SnapshotRef> refs;
+
+  /// Corruption naming the id when the current schema or spec is missing.
+  const Schema& CurrentSchema() const;
+  const PartitionSpec& DefaultSpec() const;
+  const Schema* SchemaById(int id) const;
+  const PartitionSpec* SpecById(int id) const;
+  /// nullptr when the table has no snapshot yet.
+  const Snapshot* CurrentSnapshot() const;
+  const Snapshot* SnapshotById(int64_t id) const;
+  /// The current snapshot and its ancestors still in `snapshots`, oldest first.
+  std::vector<const Snapshot*> CurrentAncestry() const;
+
+  std::string Property(const std::string& key, const std::string& fallback) const;
+  /// InvalidArgument naming the property when the value is not a number/bool.
+  int64_t PropertyLong(const std::string& key, int64_t fallback) const;
+  bool PropertyBool(const std::string& key, bool fallback) const;
+
+  bool operator==(const TableMetadata&) const = default;
+};
+
+}  // namespace datashard

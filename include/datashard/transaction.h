@@ -1,0 +1,94 @@
+// A write transaction on a table (DESIGN.md §4, §5): appends collected here
+// are published by Commit() as one new snapshot, atomically. Appends rebase
+// automatically over concurrent commits; an expected snapshot id turns the
+// transaction into an optimistic offline lock. A Transaction is used by one
+// thread at a time; many transactions (threads, processes) may commit to one
+// table at once.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "datashard/column_vector.h"
+#include "datashard/record_batch.h"
+#include "datashard/schema.h"
+#include "datashard/snapshot.h"
+
+namespace datashard {
+
+class Table;
+
+/// `expected_snapshot_id` value meaning "the table must have no snapshot yet".
+inline constexpr int64_t kNoSnapshot = -1;
+
+struct TransactionOptions {
+  /// Optimistic offline lock: Commit() throws CommitConflict, without
+  /// retrying, unless the table's current snapshot is still this one
+  /// (kNoSnapshot: the table is still empty).
+  std::optional<int64_t> expected_snapshot_id;
+  /// Unique id recorded in the snapshot summary (datashard.commit-id); a
+  /// random UUID when empty. Reusing an id makes Commit() refuse.
+  std::string commit_id;
+  /// Extra string pairs for the snapshot summary (keys must not collide
+  /// with Iceberg's or datashard's own keys).
+  std::map<std::string, std::string> snapshot_properties;
+};
+
+class Transaction {
+ public:
+  Transaction(Transaction&&) noexcept;
+  Transaction& operator=(Transaction&&) noexcept;
+  Transaction(const Transaction&) = delete;
+  Transaction& operator=(const Transaction&) = delete;
+  /// Without Commit(), removes the data files this transaction wrote (best
+  /// effort, never throws).
+  ~Transaction();
+
+  /// Validates `records` (positional, one Value per field of `schema`)
+  /// against the table schema and `partition_values`, then writes and fsyncs
+  /// them as data files; nothing is visible before Commit(). `schema` must
+  /// name table columns with their table types; table columns it lacks are
+  /// null. SchemaMismatch / InvalidArgument naming the record index and field
+  /// on bad input, before anything is written.
+  void AppendData(const std::vector<Record>& records, const Schema& schema,
+                  const PartitionValues& partition_values = {});
+  /// The same for records given by column name.
+  void AppendData(const std::vector<NamedRecord>& records, const Schema& schema,
+                  const PartitionValues& partition_values = {});
+  /// The same for columns: one ColumnVector per field of `schema`, equal lengths.
+  void AppendColumns(const std::vector<ColumnVector>& columns, const Schema& schema,
+                     const PartitionValues& partition_values = {});
+
+  /// Publishes the appends as one snapshot (DESIGN.md §4) and returns true.
+  /// Throws CommitConflict when the retry budget is spent or the expected
+  /// snapshot changed, CommitStateUnknown when an I/O error struck after
+  /// publication began and a refresh could not settle the outcome, IOError
+  /// for failures before publication (then nothing became visible). With no
+  /// appends, only the expected snapshot is checked and no snapshot is made.
+  /// InvalidArgument if called twice.
+  bool Commit();
+  /// Drops the appends and removes their data files.
+  void Abort();
+
+  /// Snapshot the transaction started from (nullopt: the table was empty).
+  std::optional<int64_t> base_snapshot_id() const;
+  /// The snapshot Commit() published; nullopt before.
+  std::optional<Snapshot> committed_snapshot() const;
+  /// Commit retries after losing the publication race.
+  int retries() const;
+  const std::string& commit_id() const;
+  /// Rows appended so far.
+  int64_t pending_records() const;
+
+ private:
+  friend class Table;
+  class Impl;
+  explicit Transaction(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace datashard
