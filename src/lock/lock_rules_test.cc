@@ -1,0 +1,106 @@
+#include "lock/lock_rules.h"
+
+#include <gtest/gtest.h>
+
+#include "datashard/errors.h"
+
+namespace datashard::lock {
+namespace {
+
+Lease Held(const std::string& resource, const std::string& owner, LockMode mode) {
+  return Lease{resource, owner, mode, {}, 1};
+}
+
+TEST(LockRulesTest, AncestorsAreOutermostFirst) {
+  EXPECT_EQ(Ancestors("flight/123/seat/4A"),
+            (std::vector<std::string>{"flight", "flight/123", "flight/123/seat"}));
+  EXPECT_TRUE(Ancestors("flight").empty());
+}
+
+TEST(LockRulesTest, RelatedMeansEqualAncestorOrDescendant) {
+  EXPECT_TRUE(Related("flight/123", "flight/123"));
+  EXPECT_TRUE(Related("flight/123", "flight/123/seat/4A"));
+  EXPECT_TRUE(Related("flight/123/seat/4A", "flight"));
+  EXPECT_FALSE(Related("flight/123", "flight/1234"));
+  EXPECT_FALSE(Related("flight/123/seat/4A", "flight/123/seat/4B"));
+}
+
+TEST(LockRulesTest, ValidationRefusesMalformedNames) {
+  EXPECT_THROW(ValidateResource(""), InvalidArgument);
+  EXPECT_THROW(ValidateResource("/a"), InvalidArgument);
+  EXPECT_THROW(ValidateResource("a/"), InvalidArgument);
+  EXPECT_THROW(ValidateResource("a//b"), InvalidArgument);
+  EXPECT_THROW(ValidateResource("a\nb"), InvalidArgument);
+  EXPECT_THROW(ValidateResource(std::string(1025, 'x')), InvalidArgument);
+  EXPECT_NO_THROW(ValidateResource("flight/123/seat/4A"));
+  EXPECT_THROW(ValidateOwner(""), InvalidArgument);
+  EXPECT_THROW(ValidateOwner("a\tb"), InvalidArgument);
+  EXPECT_THROW(ValidateDurations(std::chrono::milliseconds(0), std::chrono::milliseconds(0)),
+               InvalidArgument);
+  EXPECT_THROW(ValidateDurations(std::chrono::milliseconds(1), std::chrono::milliseconds(-1)),
+               InvalidArgument);
+}
+
+TEST(LockRulesTest, ConflictsNeedAnotherOwnerARelatedResourceAndAnExclusiveMode) {
+  const std::vector<Lease> leases{Held("flight/123", "a", LockMode::kShared)};
+  auto blockers = [&](const std::string& r, const std::string& o, LockMode m) {
+    return BlockingOwners(GrantRequest{r, o, m}, std::nullopt, leases, {});
+  };
+  EXPECT_EQ(blockers("flight/123/seat/4A", "b", LockMode::kExclusive),
+            std::vector<std::string>{"a"});
+  EXPECT_EQ(blockers("flight", "b", LockMode::kExclusive), std::vector<std::string>{"a"});
+  EXPECT_TRUE(blockers("flight", "b", LockMode::kShared).empty());
+  EXPECT_TRUE(blockers("flight/124", "b", LockMode::kExclusive).empty());
+  EXPECT_TRUE(blockers("flight/123", "a", LockMode::kExclusive).empty());
+}
+
+TEST(LockRulesTest, EarlierConflictingWaitersGoFirst) {
+  const std::vector<Waiter> waiters{{"w", "x", LockMode::kExclusive, 5}};
+  const GrantRequest shared{"x", "n", LockMode::kShared};
+  EXPECT_EQ(BlockingOwners(shared, std::nullopt, {}, waiters), std::vector<std::string>{"w"});
+  EXPECT_EQ(BlockingOwners(shared, 9, {}, waiters), std::vector<std::string>{"w"});
+  EXPECT_TRUE(BlockingOwners(shared, 3, {}, waiters).empty());
+  // An owner holding a related lease is not queued behind others: it would
+  // wait for a waiter that waits for it.
+  const std::vector<Lease> mine{Held("x/y", "n", LockMode::kShared)};
+  EXPECT_TRUE(BlockingOwners(shared, std::nullopt, mine, waiters).empty());
+}
+
+TEST(LockRulesTest, TwoOwnerCycleMakesTheYoungestWaiterTheVictim) {
+  LockSnapshot s;
+  s.leases = {Held("x", "a", LockMode::kExclusive), Held("y", "b", LockMode::kExclusive)};
+  s.waiters = {{"a", "y", LockMode::kExclusive, 7}, {"b", "x", LockMode::kExclusive, 4}};
+  for (const char* who : {"a", "b"}) {
+    auto d = FindDeadlock(s, who);
+    ASSERT_TRUE(d.has_value()) << who;
+    EXPECT_EQ(d->victim, "a");
+    EXPECT_EQ(d->owners, (std::vector<std::string>{"a", "b"}));
+  }
+}
+
+TEST(LockRulesTest, ThreeOwnerCycleHasOneVictimAndBystandersNone) {
+  LockSnapshot s;
+  s.leases = {Held("x", "a", LockMode::kExclusive), Held("y", "b", LockMode::kExclusive),
+              Held("z", "c", LockMode::kExclusive)};
+  s.waiters = {{"a", "y", LockMode::kExclusive, 1},
+               {"b", "z", LockMode::kExclusive, 9},
+               {"c", "x", LockMode::kExclusive, 3},
+               {"d", "x", LockMode::kExclusive, 12}};
+  for (const char* who : {"a", "b", "c"}) {
+    auto d = FindDeadlock(s, who);
+    ASSERT_TRUE(d.has_value()) << who;
+    EXPECT_EQ(d->victim, "b");
+  }
+  EXPECT_FALSE(FindDeadlock(s, "d").has_value());  // waits on the cycle, is not in it
+}
+
+TEST(LockRulesTest, WaitingWithoutCycleIsNoDeadlock) {
+  LockSnapshot s;
+  s.leases = {Held("x", "a", LockMode::kExclusive)};
+  s.waiters = {{"b", "x", LockMode::kExclusive, 1}};
+  EXPECT_FALSE(FindDeadlock(s, "b").has_value());
+  EXPECT_FALSE(FindDeadlock(s, "a").has_value());
+}
+
+}  // namespace
+}  // namespace datashard::lock

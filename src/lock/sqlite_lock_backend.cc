@@ -1,0 +1,335 @@
+#include "lock/sqlite_lock_backend.h"
+
+#include <sqlite3.h>
+
+#include <functional>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "datashard/errors.h"
+#include "lock/lock_rules.h"
+
+namespace datashard::lock {
+namespace {
+
+using std::chrono::milliseconds;
+
+// A resource is related to ?1 when equal, an ancestor or a descendant of it.
+constexpr const char* kRelated =
+    "(resource = ?1 OR substr(?1, 1, length(resource) + 1) = resource || '/'"
+    " OR substr(resource, 1, length(?1) + 1) = ?1 || '/')";
+
+int64_t ToMs(std::chrono::system_clock::time_point t) {
+  return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
+}
+
+std::chrono::system_clock::time_point FromMs(int64_t ms) {
+  return std::chrono::system_clock::time_point(milliseconds(ms));
+}
+
+class SqliteLockBackend : public LockBackend {
+ public:
+  SqliteLockBackend(std::string path, const LockOptions& options)
+      : path_(std::move(path)),
+        clock_(options.clock ? options.clock : [] { return std::chrono::system_clock::now(); }) {
+    if (sqlite3_open_v2(path_.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
+                        nullptr) != SQLITE_OK) {
+      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
+      sqlite3_close(db_);
+      throw IOError("cannot open lock database '" + path_ + "': " + msg);
+    }
+    sqlite3_busy_timeout(db_, 10000);
+    try {
+      Exec("PRAGMA journal_mode=WAL");
+      Exec("PRAGMA synchronous=FULL");
+      Exec("BEGIN IMMEDIATE");
+      Exec(
+          "CREATE TABLE IF NOT EXISTS datashard_locks(resource TEXT NOT NULL, owner TEXT NOT NULL,"
+          " mode INTEGER NOT NULL, expiry_ms INTEGER NOT NULL, token INTEGER NOT NULL,"
+          " PRIMARY KEY(resource, owner))");
+      Exec("CREATE INDEX IF NOT EXISTS datashard_locks_owner ON datashard_locks(owner)");
+      Exec(
+          "CREATE TABLE IF NOT EXISTS datashard_lock_waiters(owner TEXT NOT NULL,"
+          " resource TEXT NOT NULL, mode INTEGER NOT NULL, ticket INTEGER NOT NULL,"
+          " expiry_ms INTEGER NOT NULL, PRIMARY KEY(owner, resource))");
+      Exec(
+          "CREATE TABLE IF NOT EXISTS datashard_lock_counters(name TEXT PRIMARY KEY,"
+          " value INTEGER NOT NULL)");
+      Exec("INSERT OR IGNORE INTO datashard_lock_counters VALUES('fence', 0), ('ticket', 0)");
+      Exec("COMMIT");
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_close(db_);
+      throw;
+    }
+  }
+
+  ~SqliteLockBackend() override { sqlite3_close_v2(db_); }
+
+  GrantResult TryGrant(const GrantRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Transaction tx(*this);
+    const int64_t now = ToMs(clock_());
+    Run(std::string("DELETE FROM datashard_locks WHERE expiry_ms <= ?2 AND ") + kRelated,
+        {request.resource, now});
+    Run("DELETE FROM datashard_lock_waiters WHERE expiry_ms <= ?1", {now});
+    std::vector<Lease> leases =
+        ReadLeases(std::string("SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
+                               " WHERE ") +
+                       kRelated,
+                   {request.resource});
+    std::vector<Waiter> waiters = ReadWaiters(
+        std::string("SELECT owner, resource, mode, ticket FROM datashard_lock_waiters WHERE ") +
+            kRelated,
+        {request.resource});
+    std::optional<int64_t> my_ticket;
+    for (const Waiter& w : waiters) {
+      if (w.owner == request.owner && w.resource == request.resource) my_ticket = w.ticket;
+    }
+    GrantResult result;
+    std::vector<std::string> blockers = Blockers(request, my_ticket, leases, waiters);
+    if (blockers.empty()) {
+      const int64_t token = NextCounter("fence");
+      const int64_t expiry = now + request.ttl.count();
+      Run("INSERT OR REPLACE INTO datashard_locks VALUES(?1, ?2, ?3, ?4, ?5)",
+          {request.resource, request.owner, static_cast<int64_t>(request.mode), expiry, token});
+      Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1 AND resource = ?2",
+          {request.owner, request.resource});
+      result.lease = Lease{request.resource, request.owner, request.mode, FromMs(expiry),
+                           static_cast<uint64_t>(token)};
+    } else {
+      result.blockers = JoinBlockers(blockers);
+      if (request.waiting) {
+        const int64_t ticket = my_ticket ? *my_ticket : NextCounter("ticket");
+        Run("INSERT OR REPLACE INTO datashard_lock_waiters VALUES(?1, ?2, ?3, ?4, ?5)",
+            {request.owner, request.resource, static_cast<int64_t>(request.mode), ticket,
+             now + kWaiterTtl.count()});
+      }
+    }
+    tx.Commit();
+    return result;
+  }
+
+  void Withdraw(const std::string& owner, const std::string& resource) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1 AND resource = ?2", {owner, resource});
+  }
+
+  Lease Renew(const std::string& resource, const std::string& owner, milliseconds ttl) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Transaction tx(*this);
+    const int64_t now = ToMs(clock_());
+    std::vector<Lease> held = ReadLeases(
+        "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
+        " WHERE resource = ?1 AND owner = ?2",
+        {resource, owner});
+    if (held.empty() || ToMs(held[0].expiry) <= now) {
+      Run("DELETE FROM datashard_locks WHERE resource = ?1 AND owner = ?2", {resource, owner});
+      tx.Commit();
+      throw LockExpired(NotHeld(resource, owner, held, "renew"));
+    }
+    held[0].expiry = FromMs(now + ttl.count());
+    Run("UPDATE datashard_locks SET expiry_ms = ?3 WHERE resource = ?1 AND owner = ?2",
+        {resource, owner, ToMs(held[0].expiry)});
+    tx.Commit();
+    return held[0];
+  }
+
+  void Release(const std::string& resource, const std::string& owner) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Transaction tx(*this);
+    const int64_t now = ToMs(clock_());
+    std::vector<Lease> held = ReadLeases(
+        "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
+        " WHERE resource = ?1 AND owner = ?2",
+        {resource, owner});
+    Run("DELETE FROM datashard_locks WHERE resource = ?1 AND owner = ?2", {resource, owner});
+    tx.Commit();
+    if (held.empty() || ToMs(held[0].expiry) <= now) {
+      throw LockExpired(NotHeld(resource, owner, held, "release"));
+    }
+  }
+
+  size_t ReleaseAll(const std::string& owner) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Transaction tx(*this);
+    const int64_t now = ToMs(clock_());
+    Run("DELETE FROM datashard_locks WHERE owner = ?1 AND expiry_ms > ?2", {owner, now});
+    const size_t released = static_cast<size_t>(sqlite3_changes(db_));
+    Run("DELETE FROM datashard_locks WHERE owner = ?1", {owner});
+    Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1", {owner});
+    tx.Commit();
+    return released;
+  }
+
+  LockSnapshot Snapshot() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Exec("BEGIN");
+    try {
+      const int64_t now = ToMs(clock_());
+      LockSnapshot s;
+      s.leases = ReadLeases(
+          "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
+          " WHERE expiry_ms > ?1",
+          {now});
+      s.waiters = ReadWaiters(
+          "SELECT owner, resource, mode, ticket FROM datashard_lock_waiters WHERE expiry_ms > ?1",
+          {now});
+      Exec("COMMIT");
+      return s;
+    } catch (...) {
+      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      throw;
+    }
+  }
+
+  void WaitForChange(milliseconds timeout) override { std::this_thread::sleep_for(timeout); }
+
+  std::string url() const override { return "sqlite:" + path_; }
+
+ private:
+  // A bound parameter: text or integer.
+  struct Param {
+    Param(const std::string& s) : text(&s) {}  // NOLINT: implicit on purpose
+    Param(int64_t v) : integer(v) {}           // NOLINT
+    const std::string* text = nullptr;
+    int64_t integer = 0;
+  };
+
+  // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
+  class Transaction {
+   public:
+    explicit Transaction(SqliteLockBackend& b) : b_(b) { b_.Exec("BEGIN IMMEDIATE"); }
+    ~Transaction() {
+      if (!done_) sqlite3_exec(b_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
+    }
+    void Commit() {
+      b_.Exec("COMMIT");
+      done_ = true;
+    }
+
+   private:
+    SqliteLockBackend& b_;
+    bool done_ = false;
+  };
+
+  [[noreturn]] void Fail(const std::string& what, int rc) {
+    const std::string msg = "lock database '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_);
+    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) throw Unavailable(msg);
+    throw IOError(msg);
+  }
+
+  void Exec(const char* sql) {
+    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
+    if (rc != SQLITE_OK) Fail(sql, rc);
+  }
+
+  sqlite3_stmt* Prepare(const std::string& sql, const std::vector<Param>& params) {
+    auto it = cache_.find(sql);
+    sqlite3_stmt* stmt = nullptr;
+    if (it == cache_.end()) {
+      const int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
+      if (rc != SQLITE_OK) Fail("prepare " + sql, rc);
+      cache_.emplace(sql,
+                     std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(stmt, sqlite3_finalize));
+    } else {
+      stmt = it->second.get();
+      sqlite3_reset(stmt);
+      sqlite3_clear_bindings(stmt);
+    }
+    for (size_t i = 0; i < params.size(); ++i) {
+      const int idx = static_cast<int>(i) + 1;
+      if (params[i].text) {
+        sqlite3_bind_text(stmt, idx, params[i].text->data(),
+                          static_cast<int>(params[i].text->size()), SQLITE_TRANSIENT);
+      } else {
+        sqlite3_bind_int64(stmt, idx, params[i].integer);
+      }
+    }
+    return stmt;
+  }
+
+  void Run(const std::string& sql, const std::vector<Param>& params) {
+    sqlite3_stmt* stmt = Prepare(sql, params);
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) Fail(sql, rc);
+    sqlite3_reset(stmt);
+  }
+
+  int64_t NextCounter(const std::string& name) {
+    sqlite3_stmt* stmt = Prepare(
+        "UPDATE datashard_lock_counters SET value = value + 1 WHERE name = ?1 RETURNING value",
+        {name});
+    int rc = sqlite3_step(stmt);
+    if (rc != SQLITE_ROW) Fail("counter " + name, rc);
+    const int64_t value = sqlite3_column_int64(stmt, 0);
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+    }
+    if (rc != SQLITE_DONE) Fail("counter " + name, rc);
+    sqlite3_reset(stmt);
+    return value;
+  }
+
+  static std::string Text(sqlite3_stmt* stmt, int col) {
+    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
+    return std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
+  }
+
+  std::vector<Lease> ReadLeases(const std::string& sql, const std::vector<Param>& params) {
+    sqlite3_stmt* stmt = Prepare(sql, params);
+    std::vector<Lease> out;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      out.push_back(Lease{Text(stmt, 0), Text(stmt, 1),
+                          static_cast<LockMode>(sqlite3_column_int(stmt, 2)),
+                          FromMs(sqlite3_column_int64(stmt, 3)),
+                          static_cast<uint64_t>(sqlite3_column_int64(stmt, 4))});
+    }
+    if (rc != SQLITE_DONE) Fail(sql, rc);
+    sqlite3_reset(stmt);
+    return out;
+  }
+
+  std::vector<Waiter> ReadWaiters(const std::string& sql, const std::vector<Param>& params) {
+    sqlite3_stmt* stmt = Prepare(sql, params);
+    std::vector<Waiter> out;
+    int rc;
+    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
+      out.push_back(Waiter{Text(stmt, 0), Text(stmt, 1),
+                           static_cast<LockMode>(sqlite3_column_int(stmt, 2)),
+                           sqlite3_column_int64(stmt, 3)});
+    }
+    if (rc != SQLITE_DONE) Fail(sql, rc);
+    sqlite3_reset(stmt);
+    return out;
+  }
+
+  std::string NotHeld(const std::string& resource, const std::string& owner,
+                      const std::vector<Lease>& held, const char* op) const {
+    return "cannot " + std::string(op) + " lock on '" + resource + "' for owner '" + owner +
+           "' in " + url() + ": " +
+           (held.empty() ? "the owner holds no lease on it (never acquired, released, or "
+                           "expired and taken over)"
+                         : "its lease expired");
+  }
+
+  const std::string path_;
+  std::function<std::chrono::system_clock::time_point()> clock_;
+  sqlite3* db_ = nullptr;
+  std::mutex mu_;
+  std::map<std::string, std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> cache_;
+};
+
+}  // namespace
+
+std::unique_ptr<LockBackend> OpenSqliteLockBackend(const std::string& path,
+                                                   const LockOptions& options) {
+  if (path.empty()) throw InvalidArgument("sqlite lock URL needs a path: sqlite:PATH");
+  return std::make_unique<SqliteLockBackend>(path, options);
+}
+
+}  // namespace datashard::lock

@@ -1,0 +1,374 @@
+// The LockManager contract (DESIGN.md §7), run against every backend.
+#include <gtest/gtest.h>
+
+#include <future>
+
+#include "datashard/errors.h"
+#include "datashard/fencing.h"
+#include "datashard/lock_guard.h"
+#include "datashard/lock_manager.h"
+#include "lock_test_backends.h"
+
+namespace datashard::lock_test {
+namespace {
+
+constexpr LockMode kS = LockMode::kShared;
+constexpr LockMode kX = LockMode::kExclusive;
+const milliseconds kLong(60000);
+const milliseconds kNoWait(0);
+
+class LockConformanceTest : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    backend_ = std::make_unique<TestBackend>(GetParam());
+    ASSERT_TRUE(backend_->ok());
+    locks_ = backend_->Open();
+    // Server backends are shared by concurrent tests: names are unique per test.
+    const std::string id = UniqueId();
+    prefix_ = "t" + id + "/";
+    a_ = "a-" + id;
+    b_ = "b-" + id;
+    c_ = "c-" + id;
+  }
+
+  std::string R(const std::string& name) const { return prefix_ + name; }
+
+  /// Live leases under this test's prefix.
+  std::vector<Lease> Mine(LockManager& m) const {
+    std::vector<Lease> out;
+    for (Lease& l : m.List()) {
+      if (l.resource.rfind(prefix_, 0) == 0) out.push_back(std::move(l));
+    }
+    return out;
+  }
+
+  bool Free(const std::string& resource, LockMode mode = kX) {
+    auto probe = locks_->TryAcquire(resource, "probe-" + a_, mode, kLong);
+    if (!probe) return false;
+    locks_->Release(resource, "probe-" + a_);
+    return true;
+  }
+
+  std::unique_ptr<TestBackend> backend_;
+  std::unique_ptr<LockManager> locks_;
+  std::string prefix_, a_, b_, c_;
+};
+
+TEST_P(LockConformanceTest, ExclusiveLockExcludesOtherOwners) {
+  Lease lease = locks_->Acquire(R("flight/123"), a_, kX, kLong, kNoWait);
+  EXPECT_EQ(lease.resource, R("flight/123"));
+  EXPECT_EQ(lease.owner, a_);
+  EXPECT_EQ(lease.mode, kX);
+  EXPECT_GT(lease.fencing_token, 0u);
+  EXPECT_GT(lease.expiry, std::chrono::system_clock::now() + milliseconds(30000));
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123"), b_, kX, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123"), b_, kS, kLong).has_value());
+  EXPECT_THROW(locks_->Acquire(R("flight/123"), b_, kX, kLong, kNoWait), LockNotAcquired);
+  EXPECT_THROW(locks_->Acquire(R("flight/123"), b_, kX, kLong, milliseconds(50)), LockNotAcquired);
+}
+
+TEST_P(LockConformanceTest, SharedLocksCoexistAndExcludeWriters) {
+  locks_->Acquire(R("x"), a_, kS, kLong, kNoWait);
+  locks_->Acquire(R("x"), b_, kS, kLong, kNoWait);
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), c_, kX, kLong).has_value());
+  EXPECT_TRUE(locks_->TryAcquire(R("x"), c_, kS, kLong).has_value());
+  EXPECT_EQ(Mine(*locks_).size(), 3u);
+  locks_->Release(R("x"), a_);
+  locks_->Release(R("x"), b_);
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), a_, kX, kLong).has_value());
+  locks_->Release(R("x"), c_);
+  EXPECT_TRUE(locks_->TryAcquire(R("x"), a_, kX, kLong).has_value());
+}
+
+TEST_P(LockConformanceTest, ReleaseLetsTheNextOwnerInWithANewerToken) {
+  Lease first = locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  locks_->Release(R("x"), a_);
+  Lease second = locks_->Acquire(R("x"), b_, kX, kLong, kNoWait);
+  EXPECT_GT(second.fencing_token, first.fencing_token);
+  EXPECT_EQ(Mine(*locks_).size(), 1u);
+}
+
+TEST_P(LockConformanceTest, OwnersCannotReleaseOrRenewOthersLocks) {
+  Lease held = locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  EXPECT_THROW(locks_->Release(R("x"), b_), LockExpired);
+  EXPECT_THROW(locks_->Renew(R("x"), b_, kLong), LockExpired);
+  EXPECT_EQ(locks_->ReleaseAll(b_), 0u);
+  std::vector<Lease> mine = Mine(*locks_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].owner, a_);
+  EXPECT_EQ(mine[0].fencing_token, held.fencing_token);
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), b_, kX, kLong).has_value());
+}
+
+TEST_P(LockConformanceTest, RenewExtendsTheLeaseAndKeepsTheToken) {
+  const milliseconds ttl = backend_->short_ttl();
+  Lease lease = locks_->Acquire(R("x"), a_, kX, ttl, kNoWait);
+  Lease renewed = locks_->Renew(R("x"), a_, kLong);
+  EXPECT_EQ(renewed.fencing_token, lease.fencing_token);
+  EXPECT_EQ(renewed.mode, kX);
+  EXPECT_GT(renewed.expiry, lease.expiry);
+  backend_->Pass(ttl + milliseconds(200));
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), b_, kX, kLong).has_value());
+  EXPECT_NO_THROW(locks_->Release(R("x"), a_));
+}
+
+TEST_P(LockConformanceTest, ExpiredLeaseFailsRenewAndRelease) {
+  const milliseconds ttl = backend_->short_ttl();
+  locks_->Acquire(R("x"), a_, kX, ttl, kNoWait);
+  locks_->Acquire(R("y"), a_, kS, ttl, kNoWait);
+  backend_->Pass(ttl + milliseconds(200));
+  EXPECT_TRUE(Mine(*locks_).empty());
+  EXPECT_THROW(locks_->Renew(R("x"), a_, kLong), LockExpired);
+  EXPECT_THROW(locks_->Release(R("y"), a_), LockExpired);
+}
+
+TEST_P(LockConformanceTest, ExpiredLeaseIsTakenOverAndTheOldHolderIsFenced) {
+  const milliseconds ttl = backend_->short_ttl();
+  Lease old_lease = locks_->Acquire(R("x"), a_, kX, ttl, kNoWait);
+  backend_->Pass(ttl + milliseconds(200));
+  Lease new_lease = locks_->Acquire(R("x"), b_, kX, kLong, kNoWait);
+  EXPECT_GT(new_lease.fencing_token, old_lease.fencing_token);
+  EXPECT_THROW(locks_->Renew(R("x"), a_, kLong), LockExpired);
+  EXPECT_THROW(locks_->Release(R("x"), a_), LockExpired);
+  FencingGuard guard;
+  guard.Admit(R("x"), new_lease.fencing_token);
+  EXPECT_THROW(guard.Admit(R("x"), old_lease.fencing_token), StaleFencingToken);
+  EXPECT_EQ(guard.highest(R("x")), new_lease.fencing_token);
+  std::vector<Lease> mine = Mine(*locks_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].owner, b_);
+}
+
+TEST_P(LockConformanceTest, ParentLockCoversChildren) {
+  locks_->Acquire(R("flight/123"), a_, kX, kLong, kNoWait);
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123/seat/4A"), b_, kX, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123/seat/4A"), b_, kS, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(R("flight"), b_, kS, kLong).has_value());
+  EXPECT_TRUE(locks_->TryAcquire(R("flight/1234"), b_, kX, kLong).has_value());
+  EXPECT_TRUE(locks_->TryAcquire(R("flight/124/seat/4A"), b_, kX, kLong).has_value());
+  // The holder itself may lock inside what it holds.
+  EXPECT_TRUE(locks_->TryAcquire(R("flight/123/seat/4A"), a_, kX, kLong).has_value());
+}
+
+TEST_P(LockConformanceTest, ChildLocksBlockConflictingParentLocks) {
+  locks_->Acquire(R("flight/123/seat/4A"), a_, kS, kLong, kNoWait);
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123"), b_, kX, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(R("flight"), b_, kX, kLong).has_value());
+  EXPECT_TRUE(locks_->TryAcquire(R("flight/123"), b_, kS, kLong).has_value());
+  // b's shared lock on the flight now covers every seat.
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123/seat/4B"), c_, kX, kLong).has_value());
+  locks_->Release(R("flight/123/seat/4A"), a_);
+  locks_->Release(R("flight/123"), b_);
+  EXPECT_TRUE(locks_->TryAcquire(R("flight/123/seat/4B"), c_, kX, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(R("flight/123"), b_, kX, kLong).has_value());  // c's 4B
+  locks_->ReleaseAll(c_);
+  EXPECT_TRUE(locks_->TryAcquire(R("flight/123"), b_, kX, kLong).has_value());
+}
+
+TEST_P(LockConformanceTest, FencingTokensStrictlyIncrease) {
+  uint64_t last = 0;
+  for (int i = 0; i < 10; ++i) {
+    const std::string& owner = i % 2 ? a_ : b_;
+    Lease lease = locks_->Acquire(R("x"), owner, i % 3 ? kX : kS, kLong, kNoWait);
+    EXPECT_GT(lease.fencing_token, last);
+    last = lease.fencing_token;
+    locks_->Release(R("x"), owner);
+  }
+}
+
+TEST_P(LockConformanceTest, FencingTokensIncreaseAcrossReopen) {
+  Lease before = locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  locks_->Release(R("x"), a_);
+  locks_.reset();
+  std::unique_ptr<LockManager> reopened = backend_->Open();
+  Lease after = reopened->Acquire(R("x"), b_, kX, kLong, kNoWait);
+  EXPECT_GT(after.fencing_token, before.fencing_token);
+}
+
+TEST_P(LockConformanceTest, LocksSurviveReopen) {
+  locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  locks_.reset();
+  std::unique_ptr<LockManager> reopened = backend_->Open();
+  EXPECT_FALSE(reopened->TryAcquire(R("x"), b_, kX, kLong).has_value());
+  EXPECT_NO_THROW(reopened->Release(R("x"), a_));
+}
+
+TEST_P(LockConformanceTest, AcquireAllTakesResourcesInCanonicalOrder) {
+  std::vector<Lease> leases = locks_->AcquireAll(
+      {{R("c"), kS}, {R("a"), kS}, {R("b"), kX}, {R("a"), kX}}, a_, kLong, kNoWait);
+  ASSERT_EQ(leases.size(), 3u);
+  EXPECT_EQ(leases[0].resource, R("a"));
+  EXPECT_EQ(leases[0].mode, kX);  // the stronger of the two requests
+  EXPECT_EQ(leases[1].resource, R("b"));
+  EXPECT_EQ(leases[2].resource, R("c"));
+  EXPECT_EQ(leases[2].mode, kS);
+  // Taken one after another in that order: tokens follow it.
+  EXPECT_LT(leases[0].fencing_token, leases[1].fencing_token);
+  EXPECT_LT(leases[1].fencing_token, leases[2].fencing_token);
+  EXPECT_EQ(Mine(*locks_).size(), 3u);
+}
+
+TEST_P(LockConformanceTest, AcquireAllReleasesWhatItTookOnFailure) {
+  locks_->Acquire(R("b"), b_, kX, kLong, kNoWait);
+  EXPECT_THROW(
+      locks_->AcquireAll({{R("a"), kX}, {R("b"), kX}, {R("c"), kX}}, a_, kLong, milliseconds(30)),
+      LockNotAcquired);
+  std::vector<Lease> mine = Mine(*locks_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].owner, b_);
+  EXPECT_TRUE(Free(R("a")));
+  EXPECT_TRUE(Free(R("c")));
+}
+
+TEST_P(LockConformanceTest, ListAndInspectShowLiveLeases) {
+  Lease parent = locks_->Acquire(R("flight/123"), a_, kS, kLong, kNoWait);
+  Lease seat = locks_->Acquire(R("flight/123/seat/4A"), b_, kS, kLong, kNoWait);
+  Lease other = locks_->Acquire(R("flight/124"), c_, kX, kLong, kNoWait);
+  std::vector<Lease> all = Mine(*locks_);
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_EQ(all[0].resource, R("flight/123"));
+  EXPECT_EQ(all[0].owner, a_);
+  EXPECT_EQ(all[0].mode, kS);
+  EXPECT_EQ(all[0].fencing_token, parent.fencing_token);
+  EXPECT_EQ(all[1].resource, R("flight/123/seat/4A"));
+  EXPECT_EQ(all[1].fencing_token, seat.fencing_token);
+  EXPECT_EQ(all[2].resource, R("flight/124"));
+  EXPECT_EQ(all[2].mode, kX);
+  EXPECT_EQ(all[2].expiry, other.expiry);
+  std::vector<Lease> bearing = locks_->Inspect(R("flight/123/seat"));
+  ASSERT_EQ(bearing.size(), 2u);
+  EXPECT_EQ(bearing[0].owner, a_);
+  EXPECT_EQ(bearing[1].owner, b_);
+}
+
+TEST_P(LockConformanceTest, ReleaseAllReleasesOnlyTheOwnersLeases) {
+  locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  locks_->Acquire(R("y"), a_, kS, kLong, kNoWait);
+  locks_->Acquire(R("z/1"), a_, kX, kLong, kNoWait);
+  locks_->Acquire(R("y"), b_, kS, kLong, kNoWait);
+  EXPECT_EQ(locks_->ReleaseAll(a_), 3u);
+  std::vector<Lease> mine = Mine(*locks_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].owner, b_);
+  EXPECT_EQ(locks_->ReleaseAll(a_), 0u);
+  EXPECT_THROW(locks_->Release(R("x"), a_), LockExpired);
+}
+
+TEST_P(LockConformanceTest, ReacquireByTheHolderReplacesItsLease) {
+  Lease shared = locks_->Acquire(R("x"), a_, kS, kLong, kNoWait);
+  Lease exclusive = locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  EXPECT_GT(exclusive.fencing_token, shared.fencing_token);
+  std::vector<Lease> mine = Mine(*locks_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].mode, kX);
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), b_, kS, kLong).has_value());
+}
+
+TEST_P(LockConformanceTest, WaiterGetsTheLockWhenReleased) {
+  locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  std::unique_ptr<LockManager> other = backend_->Open();
+  auto waiter = std::async(std::launch::async, [&] {
+    return other->Acquire(R("x"), b_, kX, kLong, milliseconds(30000));
+  });
+  std::this_thread::sleep_for(milliseconds(100));
+  locks_->Release(R("x"), a_);
+  Lease got = waiter.get();
+  EXPECT_EQ(got.owner, b_);
+}
+
+TEST_P(LockConformanceTest, EarlierWaiterIsServedBeforeLaterRequests) {
+  locks_->Acquire(R("x"), a_, kS, kLong, kNoWait);
+  std::unique_ptr<LockManager> other = backend_->Open();
+  auto writer = std::async(std::launch::async, [&] {
+    return other->Acquire(R("x"), b_, kX, kLong, milliseconds(30000));
+  });
+  // Once the writer queues, new readers line up behind it instead of
+  // starving it.
+  std::this_thread::sleep_for(milliseconds(300));
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), c_, kS, kLong).has_value());
+  locks_->Release(R("x"), a_);
+  EXPECT_EQ(writer.get().owner, b_);
+}
+
+TEST_P(LockConformanceTest, DeadlockMakesExactlyOneWaiterTheVictim) {
+  std::unique_ptr<LockManager> m1 = backend_->Open();
+  std::unique_ptr<LockManager> m2 = backend_->Open();
+  m1->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  m2->Acquire(R("y"), b_, kX, kLong, kNoWait);
+  auto run = [&](LockManager& m, const std::string& owner, const std::string& want) {
+    try {
+      m.Acquire(R(want), owner, kX, kLong, milliseconds(20000));
+      m.ReleaseAll(owner);
+      return std::string("granted");
+    } catch (const DeadlockDetected&) {
+      m.ReleaseAll(owner);
+      return std::string("victim");
+    }
+  };
+  auto first = std::async(std::launch::async, run, std::ref(*m1), a_, "y");
+  std::this_thread::sleep_for(milliseconds(100));
+  auto second = std::async(std::launch::async, run, std::ref(*m2), b_, "x");
+  // b queued last, so b is the youngest waiter of the cycle.
+  EXPECT_EQ(second.get(), "victim");
+  EXPECT_EQ(first.get(), "granted");
+}
+
+TEST_P(LockConformanceTest, MalformedRequestsAreRefused) {
+  EXPECT_THROW(locks_->Acquire("", a_, kX, kLong, kNoWait), InvalidArgument);
+  EXPECT_THROW(locks_->Acquire("a//b", a_, kX, kLong, kNoWait), InvalidArgument);
+  EXPECT_THROW(locks_->Acquire(R("x"), "", kX, kLong, kNoWait), InvalidArgument);
+  EXPECT_THROW(locks_->Acquire(R("x"), a_, kX, milliseconds(0), kNoWait), InvalidArgument);
+  EXPECT_THROW(locks_->Acquire(R("x"), a_, kX, kLong, milliseconds(-1)), InvalidArgument);
+  EXPECT_TRUE(Mine(*locks_).empty());
+}
+
+TEST_P(LockConformanceTest, GuardReleasesOnEveryExitPath) {
+  try {
+    LockGuard guard(*locks_, R("x"), a_, kX, kLong, kNoWait);
+    EXPECT_FALSE(Free(R("x")));
+    throw std::runtime_error("work failed");
+  } catch (const std::runtime_error&) {
+  }
+  EXPECT_TRUE(Free(R("x")));
+  {
+    LockGuard guard(*locks_, R("x"), a_, kX, kLong, kNoWait);
+    guard.Release();
+    EXPECT_TRUE(Free(R("x")));
+  }
+  EXPECT_TRUE(Free(R("x")));
+}
+
+TEST_P(LockConformanceTest, GuardDestructorSwallowsALostLease) {
+  const milliseconds ttl = backend_->short_ttl();
+  {
+    LockGuard guard(*locks_, R("x"), a_, kX, ttl, kNoWait);
+    backend_->Pass(ttl + milliseconds(200));
+    EXPECT_THROW(guard.Release(), LockExpired);
+  }
+  {
+    LockGuard guard(*locks_, R("y"), a_, kX, ttl, kNoWait);
+    backend_->Pass(ttl + milliseconds(200));
+  }  // destructor: LockExpired swallowed
+  EXPECT_TRUE(Free(R("y")));
+}
+
+TEST_P(LockConformanceTest, GuardRenewsWhileWorkRuns) {
+  const milliseconds ttl(300);
+  LockGuard guard(*locks_, R("x"), a_, kX, ttl, kNoWait, /*auto_renew=*/true);
+  const Lease first = guard.lease();
+  std::this_thread::sleep_for(milliseconds(1000));
+  EXPECT_NO_THROW(guard.CheckHeld());
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), b_, kX, kLong).has_value());
+  EXPECT_GT(guard.lease().expiry, first.expiry);
+  EXPECT_EQ(guard.lease().fencing_token, first.fencing_token);
+  guard.Release();
+  EXPECT_TRUE(Free(R("x")));
+}
+
+INSTANTIATE_TEST_SUITE_P(Backends, LockConformanceTest, testing::Values("sqlite"),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+}  // namespace
+}  // namespace datashard::lock_test
