@@ -1,0 +1,19 @@
+#include "datashard/file_io.h"
+
+namespace datashard {
+
+std::string FileIO::ReadFile(const std::string& path) {
+  std::unique_ptr<RandomAccessFile> file = OpenRead(path);
+  std::string data(file->Size(), '\0');
+  if (!data.empty()) file->ReadAt(0, data.size(), data.data());
+  return data;
+}
+
+void FileIO::WriteFile(const std::string& path, const std::string& data, bool sync) {
+  std::unique_ptr<WritableFile> file = Create(path);
+  file->Append(data);
+  if (sync) file->Sync();
+  file->Close();
+}
+
+}  // namespace datashard

@@ -1,0 +1,459 @@
+// The POSIX FileIO. With a root, every operation works on a directory file
+// descriptor of the realpath()-resolved parent (checked to lie under the
+// root) and the final name, so neither `..` nor a symlink can reach outside
+// the root. A race that swaps a parent component for a symlink between the
+// check and the open is not defended against.
+#include <dirent.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstdlib>
+#include <cstring>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "datashard/errors.h"
+#include "datashard/file_io.h"
+#include "io/io_error.h"
+
+namespace datashard {
+
+namespace {
+
+// Owns a file descriptor.
+class Fd {
+ public:
+  Fd() = default;
+  explicit Fd(int fd) : fd_(fd) {}
+  Fd(Fd&& other) noexcept : fd_(std::exchange(other.fd_, -1)) {}
+  Fd& operator=(Fd&& other) noexcept {
+    if (this != &other) {
+      Reset();
+      fd_ = std::exchange(other.fd_, -1);
+    }
+    return *this;
+  }
+  Fd(const Fd&) = delete;
+  Fd& operator=(const Fd&) = delete;
+  ~Fd() { Reset(); }
+
+  int get() const { return fd_; }
+  int release() { return std::exchange(fd_, -1); }
+  void Reset() {
+    if (fd_ >= 0) ::close(fd_);
+    fd_ = -1;
+  }
+
+ private:
+  int fd_ = -1;
+};
+
+int64_t MtimeMillis(const struct stat& st) {
+  return static_cast<int64_t>(st.st_mtim.tv_sec) * 1000 + st.st_mtim.tv_nsec / 1000000;
+}
+
+std::string BaseName(const std::string& path) {
+  std::string p = path;
+  while (p.size() > 1 && p.back() == '/') p.pop_back();
+  const size_t slash = p.rfind('/');
+  return slash == std::string::npos ? p : p.substr(slash + 1);
+}
+
+// Splits a path into components, dropping empty ones and ".".
+std::vector<std::string> Split(const std::string& path) {
+  std::vector<std::string> out;
+  size_t start = 0;
+  while (start <= path.size()) {
+    size_t end = path.find('/', start);
+    if (end == std::string::npos) end = path.size();
+    std::string part = path.substr(start, end - start);
+    if (!part.empty() && part != ".") out.push_back(std::move(part));
+    start = end + 1;
+  }
+  return out;
+}
+
+std::string Join(const std::vector<std::string>& parts, size_t n) {
+  std::string out;
+  for (size_t i = 0; i < n; ++i) out += "/" + parts[i];
+  return out;
+}
+
+// Resolves "." and ".." lexically in an absolute path.
+std::vector<std::string> Normalize(const std::string& absolute) {
+  std::vector<std::string> out;
+  for (std::string& part : Split(absolute)) {
+    if (part == "..") {
+      if (!out.empty()) out.pop_back();
+    } else {
+      out.push_back(std::move(part));
+    }
+  }
+  return out;
+}
+
+bool HasPrefix(const std::vector<std::string>& parts, const std::vector<std::string>& prefix) {
+  return parts.size() >= prefix.size() && std::equal(prefix.begin(), prefix.end(), parts.begin());
+}
+
+std::string RealPath(const std::string& path, const std::string& shown) {
+  char buf[PATH_MAX];
+  if (::realpath(path.c_str(), buf) == nullptr) ThrowIoError("resolve", shown, errno);
+  return buf;
+}
+
+class PosixRandomAccessFile final : public RandomAccessFile {
+ public:
+  PosixRandomAccessFile(std::string path, Fd fd, uint64_t size)
+      : RandomAccessFile(std::move(path)), fd_(std::move(fd)), size_(size) {}
+
+  uint64_t Size() const override { return size_; }
+
+  void ReadAt(uint64_t offset, size_t n, char* buf) const override {
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t r = ::pread(fd_.get(), buf + done, n - done, static_cast<off_t>(offset + done));
+      if (r < 0) {
+        if (errno == EINTR) continue;
+        ThrowIoError("read at offset " + std::to_string(offset + done), path(), errno);
+      }
+      if (r == 0) {
+        throw IOError("read '" + path() + "': short read of " + std::to_string(n) +
+                      " bytes at offset " + std::to_string(offset) + ", file ends after " +
+                      std::to_string(offset + done));
+      }
+      done += static_cast<size_t>(r);
+    }
+  }
+
+ private:
+  Fd fd_;
+  uint64_t size_;
+};
+
+class PosixWritableFile final : public WritableFile {
+ public:
+  PosixWritableFile(std::string path, Fd fd) : WritableFile(std::move(path)), fd_(std::move(fd)) {}
+
+  ~PosixWritableFile() override {
+    if (fd_.get() < 0) return;
+    try {
+      Flush();
+    } catch (const Error&) {
+      // The destructor closes silently by contract; Close() reports errors.
+    }
+  }
+
+  void Append(const char* data, size_t n) override {
+    CheckOpen("append");
+    if (buffer_.size() + n > kBufferSize) Flush();
+    if (n >= kBufferSize) {
+      WriteAll(data, n);
+    } else {
+      buffer_.append(data, n);
+    }
+    size_ += n;
+  }
+
+  void Sync() override {
+    CheckOpen("sync");
+    Flush();
+    if (::fsync(fd_.get()) != 0) ThrowIoError("fsync", path(), errno);
+  }
+
+  void Close() override {
+    if (fd_.get() < 0) return;
+    Flush();
+    if (::close(fd_.release()) != 0) ThrowIoError("close", path(), errno);
+  }
+
+  uint64_t Size() const override { return size_; }
+
+ private:
+  static constexpr size_t kBufferSize = 64 * 1024;
+
+  void CheckOpen(const char* op) const {
+    if (fd_.get() < 0) throw IOError(std::string(op) + " '" + path() + "': file is closed");
+  }
+
+  void Flush() {
+    if (buffer_.empty()) return;
+    std::string pending;
+    pending.swap(buffer_);
+    WriteAll(pending.data(), pending.size());
+  }
+
+  void WriteAll(const char* data, size_t n) {
+    while (n > 0) {
+      const ssize_t w = ::write(fd_.get(), data, n);
+      if (w < 0) {
+        if (errno == EINTR) continue;
+        ThrowIoError("write", path(), errno);
+      }
+      data += w;
+      n -= static_cast<size_t>(w);
+    }
+  }
+
+  Fd fd_;
+  std::string buffer_;
+  uint64_t size_ = 0;
+};
+
+// Closing the descriptor releases the OFD lock.
+class PosixFileLock final : public FileLock {
+ public:
+  explicit PosixFileLock(Fd fd) : fd_(std::move(fd)) {}
+
+ private:
+  Fd fd_;
+};
+
+// Where an operation acts: a name inside a directory descriptor.
+struct Location {
+  int dir = AT_FDCWD;
+  std::string name;
+  Fd owned_dir;  // holds `dir` open when it is not AT_FDCWD
+};
+
+class PosixFileIO final : public FileIO {
+ public:
+  explicit PosixFileIO(const std::string& root) {
+    if (root.empty()) return;
+    root_ = RealPath(root, root);
+    root_parts_ = Normalize(root_);
+    given_root_parts_ = Normalize(Absolute(root));
+  }
+
+  std::unique_ptr<RandomAccessFile> OpenRead(const std::string& path) override {
+    Location loc = Locate(path, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_CLOEXEC | nofollow()));
+    if (fd.get() < 0) ThrowIoError("open", path, errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
+    if (S_ISDIR(st.st_mode)) ThrowIoError("open", path, EISDIR);
+    return std::make_unique<PosixRandomAccessFile>(path, std::move(fd),
+                                                   static_cast<uint64_t>(st.st_size));
+  }
+
+  std::unique_ptr<WritableFile> Create(const std::string& path) override {
+    Location loc = Locate(path, /*follow=*/false);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644));
+    if (fd.get() < 0) ThrowIoError("create", path, errno);
+    return std::make_unique<PosixWritableFile>(path, std::move(fd));
+  }
+
+  bool LinkIfAbsent(const std::string& source, const std::string& target) override {
+    Location from = Locate(source, /*follow=*/false);
+    Location to = Locate(target, /*follow=*/false);
+    if (::linkat(from.dir, from.name.c_str(), to.dir, to.name.c_str(), 0) == 0) return true;
+    if (errno == EEXIST) return false;
+    ThrowIoError("link", source + "' to '" + target, errno);
+  }
+
+  void Rename(const std::string& source, const std::string& target) override {
+    Location from = Locate(source, /*follow=*/false);
+    Location to = Locate(target, /*follow=*/false);
+    if (::renameat(from.dir, from.name.c_str(), to.dir, to.name.c_str()) != 0) {
+      ThrowIoError("rename", source + "' to '" + target, errno);
+    }
+  }
+
+  void SyncDir(const std::string& dir) override {
+    Location loc = Locate(dir, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) ThrowIoError("open directory", dir, errno);
+    if (::fsync(fd.get()) != 0) ThrowIoError("fsync directory", dir, errno);
+  }
+
+  void Delete(const std::string& path) override {
+    Location loc = Locate(path, /*follow=*/false);
+    if (::unlinkat(loc.dir, loc.name.c_str(), 0) == 0) return;
+    if (errno == EISDIR && ::unlinkat(loc.dir, loc.name.c_str(), AT_REMOVEDIR) == 0) return;
+    ThrowIoError("delete", path, errno);
+  }
+
+  bool Exists(const std::string& path) override {
+    Location loc;
+    try {
+      loc = Locate(path, /*follow=*/true);
+    } catch (const NotFound&) {
+      return false;
+    }
+    struct stat st;
+    if (::fstatat(loc.dir, loc.name.c_str(), &st, stat_flags()) == 0) return true;
+    if (errno == ENOENT || errno == ENOTDIR) return false;
+    ThrowIoError("stat", path, errno);
+  }
+
+  FileInfo Stat(const std::string& path) override {
+    Location loc = Locate(path, /*follow=*/true);
+    struct stat st;
+    if (::fstatat(loc.dir, loc.name.c_str(), &st, stat_flags()) != 0) {
+      ThrowIoError("stat", path, errno);
+    }
+    return Info(BaseName(path), st);
+  }
+
+  std::vector<FileInfo> List(const std::string& dir) override {
+    Location loc = Locate(dir, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) ThrowIoError("list", dir, errno);
+    DIR* d = ::fdopendir(fd.get());
+    if (d == nullptr) ThrowIoError("list", dir, errno);
+    fd.release();  // owned by `d` now
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
+    std::vector<FileInfo> out;
+    for (;;) {
+      errno = 0;
+      struct dirent* e = ::readdir(d);
+      if (e == nullptr) {
+        if (errno != 0) ThrowIoError("list", dir, errno);
+        break;
+      }
+      const std::string name = e->d_name;
+      if (name == "." || name == "..") continue;
+      struct stat st;
+      if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) continue;  // removed since readdir returned it
+        ThrowIoError("stat", dir + "/" + name, errno);
+      }
+      out.push_back(Info(name, st));
+    }
+    std::sort(out.begin(), out.end(),
+              [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+    return out;
+  }
+
+  void CreateDirs(const std::string& dir) override {
+    std::vector<std::string> prefixes;
+    if (root_.empty()) {
+      const std::vector<std::string> parts = Split(dir);
+      const bool absolute = !dir.empty() && dir[0] == '/';
+      for (size_t i = 1; i <= parts.size(); ++i) {
+        prefixes.push_back(absolute ? Join(parts, i) : Join(parts, i).substr(1));
+      }
+    } else {
+      const std::vector<std::string> parts = BelowRoot(dir);
+      for (size_t i = 1; i <= parts.size(); ++i) prefixes.push_back(root_ + Join(parts, i));
+    }
+    for (const std::string& prefix : prefixes) {
+      Location loc = Locate(prefix, /*follow=*/false);
+      if (::mkdirat(loc.dir, loc.name.c_str(), 0755) != 0 && errno != EEXIST) {
+        ThrowIoError("create directory", prefix, errno);
+      }
+    }
+    if (!Stat(dir).is_directory) ThrowIoError("create directory", dir, ENOTDIR);
+  }
+
+  std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override {
+    Location loc = Locate(path, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | nofollow(), 0644));
+    if (fd.get() < 0) ThrowIoError("open lock file", path, errno);
+    struct flock fl;
+    std::memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    for (;;) {
+      if (::fcntl(fd.get(), wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0) break;
+      if (errno == EINTR) continue;
+      if (!wait && (errno == EAGAIN || errno == EACCES)) return nullptr;
+      ThrowIoError("lock", path, errno);
+    }
+    return std::make_unique<PosixFileLock>(std::move(fd));
+  }
+
+ private:
+  int nofollow() const { return root_.empty() ? 0 : O_NOFOLLOW; }
+  int stat_flags() const { return root_.empty() ? 0 : AT_SYMLINK_NOFOLLOW; }
+
+  static std::string Absolute(const std::string& path) {
+    if (!path.empty() && path[0] == '/') return path;
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof(buf)) == nullptr) ThrowIoError("getcwd", path, errno);
+    return std::string(buf) + "/" + path;
+  }
+
+  static FileInfo Info(std::string name, const struct stat& st) {
+    FileInfo info;
+    info.name = std::move(name);
+    info.size = static_cast<uint64_t>(st.st_size);
+    info.mtime_ms = MtimeMillis(st);
+    info.is_directory = S_ISDIR(st.st_mode);
+    return info;
+  }
+
+  bool UnderRoot(const std::string& real) const {
+    return real == root_ || root_ == "/" || real.compare(0, root_.size() + 1, root_ + "/") == 0;
+  }
+
+  // Components of `path` below the root after resolving "." and ".."
+  // lexically; relative paths are relative to the root.
+  std::vector<std::string> BelowRoot(const std::string& path) const {
+    const bool absolute = !path.empty() && path[0] == '/';
+    const std::vector<std::string> parts = Normalize(absolute ? path : root_ + "/" + path);
+    for (const auto* prefix : {&root_parts_, &given_root_parts_}) {
+      if (HasPrefix(parts, *prefix)) {
+        return std::vector<std::string>(parts.begin() + static_cast<long>(prefix->size()),
+                                        parts.end());
+      }
+    }
+    throw InvalidArgument("path '" + path + "' is outside the root '" + root_ + "'");
+  }
+
+  Location Locate(const std::string& path, bool follow) const {
+    Location loc;
+    if (root_.empty()) {
+      loc.name = path;
+      return loc;
+    }
+    const std::vector<std::string> parts = BelowRoot(path);
+    std::string parent = root_;
+    if (parts.size() > 1) {
+      parent = RealPath(root_ + Join(parts, parts.size() - 1), path);
+      if (!UnderRoot(parent)) {
+        throw InvalidArgument("path '" + path + "' leads out of the root '" + root_ +
+                              "' through a symlink");
+      }
+    }
+    loc.owned_dir = Fd(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (loc.owned_dir.get() < 0) ThrowIoError("open directory", parent, errno);
+    loc.dir = loc.owned_dir.get();
+    loc.name = parts.empty() ? "." : parts.back();
+    if (!follow || parts.empty()) return loc;
+    struct stat st;
+    if (::fstatat(loc.dir, loc.name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0 ||
+        !S_ISLNK(st.st_mode)) {
+      return loc;
+    }
+    const std::string target = RealPath(parent + "/" + loc.name, path);
+    if (!UnderRoot(target)) {
+      throw InvalidArgument("path '" + path + "' leads out of the root '" + root_ +
+                            "' through a symlink");
+    }
+    return Locate(target, /*follow=*/false);
+  }
+
+  std::string root_;  // realpath of the root, empty without one
+  std::vector<std::string> root_parts_;
+  std::vector<std::string> given_root_parts_;
+};
+
+}  // namespace
+
+std::shared_ptr<FileIO> NewPosixFileIO(const std::string& root) {
+  return std::make_shared<PosixFileIO>(root);
+}
+
+std::shared_ptr<FileIO> DefaultFileIO() {
+  static const std::shared_ptr<FileIO> io = NewPosixFileIO();
+  return io;
+}
+
+}  // namespace datashard

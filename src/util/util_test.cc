@@ -1,0 +1,149 @@
+#include <set>
+#include <string>
+
+#include <gtest/gtest.h>
+
+#include "datashard/errors.h"
+#include "util/backoff.h"
+#include "util/clock.h"
+#include "util/random.h"
+#include "util/uuid.h"
+
+namespace datashard {
+namespace {
+
+TEST(UuidTest, RandomUuidsAreVersion4WithRfcVariantAndDistinct) {
+  std::set<std::string> seen;
+  for (int i = 0; i < 1000; ++i) {
+    const Uuid u = Uuid::Random();
+    EXPECT_EQ(u.bytes()[6] >> 4, 4);
+    EXPECT_EQ(u.bytes()[8] >> 6, 2);
+    const std::string s = u.ToString();
+    EXPECT_EQ(s[14], '4');
+    seen.insert(s);
+  }
+  EXPECT_EQ(seen.size(), 1000u);
+}
+
+TEST(UuidTest, CanonicalTextRoundTrips) {
+  const Uuid u = Uuid::Parse("F81D4FAE-7DEC-11D0-A765-00A0C91E6BF6");
+  EXPECT_EQ(u.ToString(), "f81d4fae-7dec-11d0-a765-00a0c91e6bf6");
+  EXPECT_EQ(u.most_significant_bits(), 0xf81d4fae7dec11d0ULL);
+  EXPECT_EQ(u.least_significant_bits(), 0xa76500a0c91e6bf6ULL);
+  EXPECT_EQ(Uuid::Parse(u.ToString()), u);
+  const std::string raw = u.ToBytes();
+  ASSERT_EQ(raw.size(), 16u);
+  EXPECT_EQ(static_cast<uint8_t>(raw[0]), 0xf8);
+  EXPECT_EQ(static_cast<uint8_t>(raw[15]), 0xf6);
+  EXPECT_EQ(Uuid::FromBytes(raw), u);
+  EXPECT_EQ(Uuid().ToString(), "00000000-0000-0000-0000-000000000000");
+}
+
+TEST(UuidTest, RejectsMalformedText) {
+  for (const char* bad :
+       {"", "f81d4fae7dec11d0a76500a0c91e6bf6", "f81d4fae-7dec-11d0-a765-00a0c91e6bf",
+        "f81d4fae-7dec-11d0-a765-00a0c91e6bfg", "f81d4fa-e7dec-11d0-a765-00a0c91e6bf6",
+        "f81d4fae-7dec-11d0-a765-00a0c91e6bf6 "}) {
+    EXPECT_THROW(Uuid::Parse(bad), InvalidArgument) << bad;
+  }
+  try {
+    Uuid::Parse("abc");
+    FAIL();
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("'abc'"), std::string::npos);
+  }
+  EXPECT_THROW(Uuid::FromBytes("short"), InvalidArgument);
+}
+
+TEST(UuidTest, SeededSourceIsDeterministic) {
+  EXPECT_EQ(Uuid::Random(SeededRandom(7)), Uuid::Random(SeededRandom(7)));
+  EXPECT_NE(Uuid::Random(SeededRandom(7)), Uuid::Random(SeededRandom(8)));
+}
+
+TEST(RandomPositiveIdTest, XorsTheHalvesOfAUuidAndClearsTheSignBit) {
+  // The same draws give the UUID and the id, so the id is checkable by hand.
+  const Uuid u = Uuid::Random(SeededRandom(42));
+  const int64_t expected = static_cast<int64_t>(
+      (u.most_significant_bits() ^ u.least_significant_bits()) & 0x7fffffffffffffffULL);
+  EXPECT_EQ(RandomPositiveId(SeededRandom(42)), expected);
+  for (int i = 0; i < 1000; ++i) EXPECT_GT(RandomPositiveId(), 0);
+}
+
+TEST(RandomPositiveIdTest, DrawsAgainInsteadOfReturningZero) {
+  // 0x8000000000004000 already carries the version (byte 6) and variant
+  // (byte 8) bits, so two such draws give equal halves and the id 0.
+  int calls = 0;
+  RandomSource src = [&calls]() -> uint64_t {
+    ++calls;
+    return calls <= 2 ? 0x8000000000004000ULL : 0x0123456789abcdefULL * calls;
+  };
+  const int64_t id = RandomPositiveId(src);
+  EXPECT_EQ(calls, 4);
+  EXPECT_GT(id, 0);
+}
+
+TEST(RetryPolicyTest, MaxDelayDoublesUpToTheCap) {
+  RetryPolicy p{5, std::chrono::microseconds(100), std::chrono::microseconds(1000)};
+  EXPECT_EQ(p.MaxDelay(1).count(), 100);
+  EXPECT_EQ(p.MaxDelay(2).count(), 200);
+  EXPECT_EQ(p.MaxDelay(4).count(), 800);
+  EXPECT_EQ(p.MaxDelay(5).count(), 1000);
+  EXPECT_EQ(p.MaxDelay(1000000).count(), 1000);
+  RetryPolicy huge{5, std::chrono::microseconds(3), std::chrono::microseconds(INT64_MAX)};
+  EXPECT_EQ(huge.MaxDelay(70).count(), INT64_MAX);
+}
+
+TEST(BackoffTest, AllowsMaxAttemptsInTotal) {
+  Backoff b(RetryPolicy{3, std::chrono::microseconds(10), std::chrono::microseconds(100)},
+            SeededRandom(1));
+  EXPECT_TRUE(b.CanRetry());
+  b.NextDelay();
+  EXPECT_TRUE(b.CanRetry());
+  b.NextDelay();
+  EXPECT_FALSE(b.CanRetry());
+  EXPECT_EQ(b.retries(), 2);
+  Backoff never(RetryPolicy{1, std::chrono::microseconds(10), std::chrono::microseconds(100)});
+  EXPECT_FALSE(never.CanRetry());
+}
+
+TEST(BackoffTest, FullJitterStaysWithinBoundsAndIsReproducible) {
+  const RetryPolicy p{20, std::chrono::microseconds(100), std::chrono::microseconds(5000)};
+  Backoff a(p, SeededRandom(99)), b(p, SeededRandom(99));
+  for (int retry = 1; retry < 20; ++retry) {
+    const auto da = a.NextDelay();
+    EXPECT_EQ(da, b.NextDelay());
+    EXPECT_GE(da.count(), 0);
+    EXPECT_LE(da.count(), p.MaxDelay(retry).count());
+  }
+  // Delays are the draw modulo (bound + 1): a source returning 250 gives 250
+  // when the bound allows it and 250 % 101 = 48 for the first retry.
+  Backoff fixed(p, [] { return uint64_t{250}; });
+  EXPECT_EQ(fixed.NextDelay().count(), 48);
+  EXPECT_EQ(fixed.NextDelay().count(), 49);   // bound 200: 250 % 201
+  EXPECT_EQ(fixed.NextDelay().count(), 250);  // bound 400
+}
+
+TEST(ManualClockTest, MovesOnlyWhenToldAndRecordsSleeps) {
+  ManualClock c(5000);
+  EXPECT_EQ(c.NowMicros(), 5000);
+  EXPECT_EQ(c.NowMillis(), 5);
+  c.SleepFor(std::chrono::microseconds(1500));
+  EXPECT_EQ(c.NowMicros(), 6500);
+  EXPECT_EQ(c.MonotonicMicros(), 6500);
+  EXPECT_EQ(c.slept_micros(), 1500);
+  c.Advance(std::chrono::seconds(1));
+  EXPECT_EQ(c.NowMicros(), 1006500);
+  EXPECT_EQ(c.slept_micros(), 1500);
+  c.SetMicros(42);
+  EXPECT_EQ(c.NowMicros(), 42);
+}
+
+TEST(RealClockTest, ReadsPlausibleTimesAndMonotonicNeverGoesBack) {
+  RealClock c;
+  EXPECT_GT(c.NowMicros(), int64_t{1600000000} * 1000000);  // after Sep 2020
+  const int64_t a = c.MonotonicMicros();
+  EXPECT_GE(c.MonotonicMicros(), a);
+}
+
+}  // namespace
+}  // namespace datashard
