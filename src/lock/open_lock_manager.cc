@@ -5,6 +5,8 @@
 #include "datashard/errors.h"
 #include "datashard/lock_manager.h"
 #include "lock/lock_service.h"
+#include "lock/postgres_lock_backend.h"
+#include "lock/redis_lock_backend.h"
 #include "lock/sqlite_lock_backend.h"
 
 namespace datashard {
@@ -38,12 +40,12 @@ std::unique_ptr<LockManager> OpenLockManager(const std::string& url, const LockO
     if (options.clock) {
       throw InvalidArgument("lock backend " + url + " uses server time; a clock cannot be set");
     }
-    throw NotSupported("the PostgreSQL lock backend is not built yet: " + url);
+    backend = lock::OpenPostgresLockBackend(url);
   } else if (starts("redis://")) {
     if (options.clock) {
       throw InvalidArgument("lock backend " + url + " uses server time; a clock cannot be set");
     }
-    throw NotSupported("the Redis lock backend is not built yet: " + url);
+    backend = lock::OpenRedisLockBackend(url);
   } else {
     throw InvalidArgument("lock backend URL '" + url +
                           "' must start with sqlite:, postgresql:// or redis://");

@@ -365,7 +365,8 @@ TEST_P(LockConformanceTest, GuardRenewsWhileWorkRuns) {
   EXPECT_TRUE(Free(R("x")));
 }
 
-INSTANTIATE_TEST_SUITE_P(Backends, LockConformanceTest, testing::Values("sqlite"),
+INSTANTIATE_TEST_SUITE_P(Backends, LockConformanceTest,
+                         testing::Values("sqlite", "postgres", "redis"),
                          [](const testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });

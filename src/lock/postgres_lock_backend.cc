@@ -1,0 +1,342 @@
+#include "lock/postgres_lock_backend.h"
+
+#include <libpq-fe.h>
+#include <poll.h>
+
+#include <mutex>
+
+#include "datashard/errors.h"
+#include "lock/lock_rules.h"
+
+namespace datashard::lock {
+namespace {
+
+using std::chrono::milliseconds;
+
+#define DS_NOW_MS "(extract(epoch from clock_timestamp()) * 1000)::bigint"
+#define DS_RELATED \
+  "(resource = $1 OR starts_with($1, resource || '/') OR starts_with(resource, $1 || '/'))"
+
+constexpr const char* kChannel = "datashard_locks";
+
+// Statements by name; each is prepared on every new connection.
+struct Statement {
+  const char* name;
+  const char* sql;
+  int params;
+};
+constexpr Statement kStatements[] = {
+    {"ds_tree_lock", "SELECT pg_advisory_xact_lock(hashtext($1)), " DS_NOW_MS, 1},
+    {"ds_purge", "DELETE FROM datashard_locks WHERE expiry_ms <= $2 AND " DS_RELATED, 2},
+    {"ds_purge_waiters", "DELETE FROM datashard_lock_waiters WHERE expiry_ms <= $1", 1},
+    {"ds_related_leases",
+     "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
+     " WHERE expiry_ms > $2 AND " DS_RELATED,
+     2},
+    {"ds_related_waiters",
+     "SELECT owner, resource, mode, ticket FROM datashard_lock_waiters"
+     " WHERE expiry_ms > $2 AND " DS_RELATED,
+     2},
+    {"ds_grant",
+     "INSERT INTO datashard_locks VALUES($1, $2, $3, $4, nextval('datashard_lock_fence'))"
+     " ON CONFLICT (resource, owner) DO UPDATE SET mode = EXCLUDED.mode,"
+     " expiry_ms = EXCLUDED.expiry_ms, token = EXCLUDED.token RETURNING token",
+     4},
+    {"ds_unwait", "DELETE FROM datashard_lock_waiters WHERE owner = $1 AND resource = $2", 2},
+    {"ds_wait",
+     "INSERT INTO datashard_lock_waiters VALUES($1, $2, $3, nextval('datashard_lock_ticket'), $4)"
+     " ON CONFLICT (owner, resource) DO UPDATE SET mode = EXCLUDED.mode,"
+     " expiry_ms = EXCLUDED.expiry_ms",
+     4},
+    {"ds_renew",
+     "WITH n AS (SELECT " DS_NOW_MS " AS t) UPDATE datashard_locks l SET expiry_ms = n.t + $3"
+     " FROM n WHERE l.resource = $1 AND l.owner = $2 AND l.expiry_ms > n.t"
+     " RETURNING l.mode, l.expiry_ms, l.token",
+     3},
+    {"ds_release",
+     "WITH n AS (SELECT " DS_NOW_MS " AS t) DELETE FROM datashard_locks l USING n"
+     " WHERE l.resource = $1 AND l.owner = $2 RETURNING (l.expiry_ms > n.t)::int",
+     2},
+    {"ds_notify", "SELECT pg_notify('datashard_locks', $1)", 1},
+    {"ds_release_all",
+     "WITH n AS (SELECT " DS_NOW_MS " AS t),"
+     " w AS (DELETE FROM datashard_lock_waiters WHERE owner = $1),"
+     " d AS (DELETE FROM datashard_locks l USING n WHERE l.owner = $1"
+     " RETURNING (l.expiry_ms > n.t) AS live)"
+     " SELECT count(*) FILTER (WHERE live) FROM d",
+     1},
+    {"ds_snapshot",
+     "WITH n AS (SELECT " DS_NOW_MS " AS t)"
+     " SELECT 0, resource, owner, mode, expiry_ms, token FROM datashard_locks, n"
+     " WHERE expiry_ms > n.t UNION ALL"
+     " SELECT 1, resource, owner, mode, expiry_ms, ticket FROM datashard_lock_waiters, n"
+     " WHERE expiry_ms > n.t",
+     0},
+};
+
+constexpr const char* kSchema =
+    "BEGIN;"
+    "SELECT pg_advisory_xact_lock(1684108136);"  // serialises concurrent creators
+    "CREATE TABLE IF NOT EXISTS datashard_locks(resource text NOT NULL, owner text NOT NULL,"
+    " mode int NOT NULL, expiry_ms bigint NOT NULL, token bigint NOT NULL,"
+    " PRIMARY KEY(resource, owner));"
+    "CREATE INDEX IF NOT EXISTS datashard_locks_owner ON datashard_locks(owner);"
+    "CREATE TABLE IF NOT EXISTS datashard_lock_waiters(owner text NOT NULL,"
+    " resource text NOT NULL, mode int NOT NULL, ticket bigint NOT NULL,"
+    " expiry_ms bigint NOT NULL, PRIMARY KEY(owner, resource));"
+    "CREATE SEQUENCE IF NOT EXISTS datashard_lock_fence;"
+    "CREATE SEQUENCE IF NOT EXISTS datashard_lock_ticket;"
+    "COMMIT;"
+    "LISTEN datashard_locks;";
+
+std::chrono::system_clock::time_point FromMs(int64_t ms) {
+  return std::chrono::system_clock::time_point(milliseconds(ms));
+}
+
+// The root segment of a path: every related resource shares it.
+std::string Root(const std::string& resource) { return resource.substr(0, resource.find('/')); }
+
+class Result {
+ public:
+  explicit Result(PGresult* r) : r_(r) {}
+  ~Result() { PQclear(r_); }
+  Result(const Result&) = delete;
+  Result& operator=(const Result&) = delete;
+  int rows() const { return PQntuples(r_); }
+  std::string text(int row, int col) const { return PQgetvalue(r_, row, col); }
+  int64_t integer(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
+
+ private:
+  PGresult* r_;
+};
+
+class PostgresLockBackend : public LockBackend {
+ public:
+  explicit PostgresLockBackend(std::string url) : url_(std::move(url)) {
+    std::lock_guard<std::mutex> lock(mu_);
+    Connect();
+  }
+  ~PostgresLockBackend() override { PQfinish(conn_); }
+
+  GrantResult TryGrant(const GrantRequest& request) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Transaction tx(*this);
+    const int64_t now = Exec("ds_tree_lock", {Root(request.resource)}).integer(0, 1);
+    const std::string now_text = std::to_string(now);
+    Exec("ds_purge", {request.resource, now_text});
+    Exec("ds_purge_waiters", {now_text});
+    std::vector<Lease> leases;
+    {
+      Result r = Exec("ds_related_leases", {request.resource, now_text});
+      for (int i = 0; i < r.rows(); ++i) {
+        leases.push_back(Lease{r.text(i, 0), r.text(i, 1), static_cast<LockMode>(r.integer(i, 2)),
+                               FromMs(r.integer(i, 3)), static_cast<uint64_t>(r.integer(i, 4))});
+      }
+    }
+    std::vector<Waiter> waiters;
+    std::optional<int64_t> my_ticket;
+    {
+      Result r = Exec("ds_related_waiters", {request.resource, now_text});
+      for (int i = 0; i < r.rows(); ++i) {
+        waiters.push_back(Waiter{r.text(i, 0), r.text(i, 1), static_cast<LockMode>(r.integer(i, 2)),
+                                 r.integer(i, 3)});
+        if (waiters.back().owner == request.owner && waiters.back().resource == request.resource) {
+          my_ticket = waiters.back().ticket;
+        }
+      }
+    }
+    const std::string mode = std::to_string(static_cast<int>(request.mode));
+    GrantResult result;
+    std::vector<std::string> blockers = Blockers(request, my_ticket, leases, waiters);
+    if (blockers.empty()) {
+      const int64_t expiry = now + request.ttl.count();
+      const int64_t token =
+          Exec("ds_grant", {request.resource, request.owner, mode, std::to_string(expiry)})
+              .integer(0, 0);
+      if (my_ticket) Exec("ds_unwait", {request.owner, request.resource});
+      result.lease = Lease{request.resource, request.owner, request.mode, FromMs(expiry),
+                           static_cast<uint64_t>(token)};
+    } else {
+      result.blockers = JoinBlockers(blockers);
+      if (request.waiting) {
+        Exec("ds_wait",
+             {request.owner, request.resource, mode, std::to_string(now + kWaiterTtl.count())});
+      }
+    }
+    tx.Commit();
+    return result;
+  }
+
+  void Withdraw(const std::string& owner, const std::string& resource) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Connect();
+    Exec("ds_unwait", {owner, resource});
+  }
+
+  Lease Renew(const std::string& resource, const std::string& owner, milliseconds ttl) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Connect();
+    Result r = Exec("ds_renew", {resource, owner, std::to_string(ttl.count())});
+    if (r.rows() == 0) throw LockExpired(NotHeld(resource, owner, "renew"));
+    return Lease{resource, owner, static_cast<LockMode>(r.integer(0, 0)), FromMs(r.integer(0, 1)),
+                 static_cast<uint64_t>(r.integer(0, 2))};
+  }
+
+  void Release(const std::string& resource, const std::string& owner) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Connect();
+    Result r = Exec("ds_release", {resource, owner});
+    if (r.rows() == 0 || r.integer(0, 0) == 0) {
+      throw LockExpired(NotHeld(resource, owner, "release"));
+    }
+    Exec("ds_notify", {resource});
+  }
+
+  size_t ReleaseAll(const std::string& owner) override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Connect();
+    const int64_t released = Exec("ds_release_all", {owner}).integer(0, 0);
+    if (released > 0) Exec("ds_notify", {owner});
+    return static_cast<size_t>(released);
+  }
+
+  LockSnapshot Snapshot() override {
+    std::lock_guard<std::mutex> lock(mu_);
+    Connect();
+    Result r = Exec("ds_snapshot", {});
+    LockSnapshot s;
+    for (int i = 0; i < r.rows(); ++i) {
+      const auto mode = static_cast<LockMode>(r.integer(i, 3));
+      if (r.integer(i, 0) == 0) {
+        s.leases.push_back(Lease{r.text(i, 1), r.text(i, 2), mode, FromMs(r.integer(i, 4)),
+                                 static_cast<uint64_t>(r.integer(i, 5))});
+      } else {
+        s.waiters.push_back(Waiter{r.text(i, 2), r.text(i, 1), mode, r.integer(i, 5)});
+      }
+    }
+    return s;
+  }
+
+  void WaitForChange(milliseconds timeout) override {
+    int socket;
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      Connect();
+      if (DrainNotifications()) return;
+      socket = PQsocket(conn_);
+    }
+    pollfd pfd{socket, POLLIN, 0};
+    ::poll(&pfd, 1, static_cast<int>(timeout.count()));
+    std::lock_guard<std::mutex> lock(mu_);
+    if (conn_ != nullptr) DrainNotifications();
+  }
+
+  std::string url() const override { return url_; }
+
+ private:
+  class Transaction {
+   public:
+    explicit Transaction(PostgresLockBackend& b) : b_(b) {
+      b_.Connect();
+      b_.Command("BEGIN", "BEGIN");
+    }
+    ~Transaction() {
+      if (!done_ && b_.conn_ != nullptr && PQstatus(b_.conn_) == CONNECTION_OK) {
+        PQclear(PQexec(b_.conn_, "ROLLBACK"));
+      }
+    }
+    void Commit() {
+      b_.Command("COMMIT", "COMMIT");
+      done_ = true;
+    }
+
+   private:
+    PostgresLockBackend& b_;
+    bool done_ = false;
+  };
+
+  // (Re)connects when there is no healthy connection: creates the schema,
+  // prepares the statements and listens for releases.
+  void Connect() {
+    if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return;
+    PQfinish(conn_);
+    conn_ = PQconnectdb(url_.c_str());
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      const std::string msg = PQerrorMessage(conn_);
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw Unavailable("lock server " + url_ + " cannot be reached: " + msg);
+    }
+    try {
+      Command(kSchema, "creating the lock tables");
+      for (const Statement& s : kStatements) {
+        PQclear(Check(PQprepare(conn_, s.name, s.sql, s.params, nullptr), s.name));
+      }
+    } catch (...) {
+      // A half-prepared connection must not look healthy to the next call.
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw;
+    }
+  }
+
+  bool DrainNotifications() {
+    PQconsumeInput(conn_);
+    bool any = false;
+    while (PGnotify* n = PQnotifies(conn_)) {
+      any = true;
+      PQfreemem(n);
+    }
+    return any;
+  }
+
+  [[noreturn]] void Fail(const std::string& what) {
+    const std::string msg = PQerrorMessage(conn_);
+    if (PQstatus(conn_) != CONNECTION_OK) {
+      PQfinish(conn_);
+      conn_ = nullptr;
+      throw Unavailable("lock server " + url_ + " lost during " + what + ": " + msg);
+    }
+    throw IOError("lock server " + url_ + " refused " + what + ": " + msg);
+  }
+
+  // Returns `r` if it reports success; else frees it and throws.
+  PGresult* Check(PGresult* r, const std::string& what) {
+    if (r == nullptr) Fail(what);
+    const ExecStatusType st = PQresultStatus(r);
+    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
+      PQclear(r);
+      Fail(what);
+    }
+    return r;
+  }
+
+  // A multi-statement string reports the first failure or the last result.
+  void Command(const char* sql, const char* what) { PQclear(Check(PQexec(conn_, sql), what)); }
+
+  Result Exec(const char* name, const std::vector<std::string>& params) {
+    std::vector<const char*> values;
+    for (const std::string& p : params) values.push_back(p.c_str());
+    PGresult* r = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
+                                 nullptr, nullptr, 0);
+    return Result(Check(r, name));
+  }
+
+  std::string NotHeld(const std::string& resource, const std::string& owner, const char* op) const {
+    return "cannot " + std::string(op) + " lock on '" + resource + "' for owner '" + owner +
+           "' in " + url_ +
+           ": the owner holds no live lease on it (expired, released or never acquired)";
+  }
+
+  const std::string url_;
+  std::mutex mu_;
+  PGconn* conn_ = nullptr;
+};
+
+}  // namespace
+
+std::unique_ptr<LockBackend> OpenPostgresLockBackend(const std::string& url) {
+  return std::make_unique<PostgresLockBackend>(url);
+}
+
+}  // namespace datashard::lock
