@@ -1,0 +1,165 @@
+#include "catalog/file_catalog.h"
+
+#include <charconv>
+
+#include "datashard/errors.h"
+#include "util/uuid.h"
+
+namespace datashard {
+namespace {
+
+constexpr const char* kHintName = "version-hint.text";
+constexpr const char* kLockName = "commit.lock";
+
+std::optional<int64_t> ParseDecimal(const std::string& text) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end || v <= 0) return std::nullopt;
+  return v;
+}
+
+}  // namespace
+
+FileCatalog::FileCatalog(std::shared_ptr<FileIO> io, std::string table_path)
+    : io_(std::move(io)), table_path_(std::move(table_path)) {}
+
+std::string FileCatalog::MetadataPath(int64_t version) const {
+  return metadata_dir() + "/v" + std::to_string(version) + ".metadata.json";
+}
+
+std::optional<int64_t> FileCatalog::ParseVersionFileName(const std::string& name) {
+  static const std::string kSuffix = ".metadata.json";
+  if (name.size() <= 1 + kSuffix.size() || name[0] != 'v' ||
+      name.compare(name.size() - kSuffix.size(), kSuffix.size(), kSuffix) != 0) {
+    return std::nullopt;
+  }
+  return ParseDecimal(name.substr(1, name.size() - 1 - kSuffix.size()));
+}
+
+std::optional<int64_t> FileCatalog::ReadHint() const {
+  try {
+    return ParseDecimal(io_->ReadFile(metadata_dir() + "/" + kHintName));
+  } catch (const Error&) {
+    return std::nullopt;  // absent or unreadable: fall back to listing
+  }
+}
+
+std::optional<int64_t> FileCatalog::FindLatest(int64_t at_least) const {
+  int64_t start = std::max<int64_t>(at_least, ReadHint().value_or(0));
+  if (start <= 0 || !io_->Exists(MetadataPath(start))) {
+    std::vector<FileInfo> entries;
+    try {
+      entries = io_->List(metadata_dir());
+    } catch (const NotFound&) {
+      return std::nullopt;
+    }
+    start = 0;
+    for (const FileInfo& e : entries) {
+      if (const auto v = ParseVersionFileName(e.name)) start = std::max(start, *v);
+    }
+    if (start == 0) return std::nullopt;
+  }
+  int64_t v = start;
+  while (io_->Exists(MetadataPath(v + 1))) ++v;
+  return v;
+}
+
+std::string FileCatalog::ReadVersion(int64_t version) const {
+  return io_->ReadFile(MetadataPath(version));
+}
+
+FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::string& text) const {
+  const std::string tmp = metadata_dir() + "/.tmp-v" + std::to_string(version) + "-" +
+                          Uuid::Random().ToString() + ".json";
+  try {
+    io_->WriteFile(tmp, text, /*sync=*/true);
+  } catch (const Error&) {
+    try {
+      io_->Delete(tmp);
+    } catch (const Error&) {
+      // The temporary name is ours alone; a leftover is an orphan for gc.
+    }
+    throw;
+  }
+  const std::string target = MetadataPath(version);
+  bool linked = false;
+  try {
+    linked = io_->LinkIfAbsent(tmp, target);
+  } catch (const Error& e) {
+    throw CommitStateUnknown("publishing " + target + ": link failed (" + e.what() +
+                             "); the version may or may not exist");
+  }
+  try {
+    io_->Delete(tmp);
+  } catch (const Error&) {
+    // Only the temporary name; the published version is unaffected.
+  }
+  if (!linked) return PublishResult::kLostRace;
+  try {
+    io_->SyncDir(metadata_dir());
+  } catch (const Error& e) {
+    throw CommitStateUnknown("published " + target + " but fsync of " + metadata_dir() +
+                             " failed (" + e.what() + "); the version may not be durable");
+  }
+  return PublishResult::kPublished;
+}
+
+void FileCatalog::WriteHint(int64_t version) const noexcept {
+  try {
+    const std::string tmp = metadata_dir() + "/.tmp-hint-" + Uuid::Random().ToString();
+    io_->WriteFile(tmp, std::to_string(version), /*sync=*/false);
+    try {
+      io_->Rename(tmp, metadata_dir() + "/" + kHintName);
+    } catch (const Error&) {
+      io_->Delete(tmp);
+    }
+  } catch (const Error&) {
+    // Best effort: readers probe forward from a stale hint.
+  } catch (const std::exception&) {
+  }
+}
+
+void FileCatalog::ProbeAtomicLink() const {
+  const std::string base = metadata_dir() + "/.link-probe-" + Uuid::Random().ToString();
+  const std::string a = base + "-a";
+  const std::string b = base + "-b";
+  io_->WriteFile(a, "probe", /*sync=*/false);
+  std::string failure;
+  try {
+    if (!io_->LinkIfAbsent(a, b)) {
+      failure = "link() to a new name reported that the name exists";
+    } else if (io_->LinkIfAbsent(a, b)) {
+      failure = "link() to a taken name succeeded instead of failing with EEXIST";
+    }
+  } catch (const Error& e) {
+    failure = std::string("link() failed: ") + e.what();
+  }
+  for (const std::string& p : {a, b}) {
+    try {
+      io_->Delete(p);
+    } catch (const Error&) {
+      // Probe leftovers are harmless names no reader looks at.
+    }
+  }
+  if (!failure.empty()) {
+    throw NotSupported("the filesystem holding " + table_path_ +
+                       " does not give atomic put-if-absent, which the file catalog needs to "
+                       "commit safely (" + failure +
+                       "); use a SQL catalog instead (--catalog sqlite:PATH or postgresql://...)");
+  }
+}
+
+std::unique_ptr<FileLock> FileCatalog::LockCommits() const {
+  return io_->Lock(metadata_dir() + "/" + kLockName, /*wait=*/true);
+}
+
+void FileCatalog::DeleteVersion(int64_t version) const noexcept {
+  try {
+    io_->Delete(MetadataPath(version));
+  } catch (...) {
+    // Best effort; a leftover old version is harmless.
+  }
+}
+
+}  // namespace datashard

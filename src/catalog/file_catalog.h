@@ -1,0 +1,77 @@
+// The file catalog (DESIGN.md §4): where a table's current metadata is and
+// how the next version is published atomically on a plain filesystem.
+//
+//   <table>/metadata/v<N>.metadata.json   one per committed version
+//   <table>/metadata/version-hint.text    latest N, no newline; a hint only
+//   <table>/metadata/commit.lock          advisory OFD lock (liveness only)
+//
+// Publication writes the metadata to a temporary name, fsyncs it and then
+// link()s it to v<N+1>.metadata.json: put-if-absent, so exactly one writer
+// wins each version; never rename() over a name. Readers take the hint and
+// probe forward; a missing, stale or garbled hint only costs a directory
+// listing, never a re-initialisation. Thread-safe (no mutable state).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "datashard/file_io.h"
+
+namespace datashard {
+
+class FileCatalog {
+ public:
+  /// `table_path`: absolute folder of the table.
+  FileCatalog(std::shared_ptr<FileIO> io, std::string table_path);
+
+  const std::string& table_path() const { return table_path_; }
+  std::string metadata_dir() const { return table_path_ + "/metadata"; }
+  /// <table>/metadata/v<version>.metadata.json
+  std::string MetadataPath(int64_t version) const;
+
+  /// The newest published version, or nullopt when none exists. Starts at
+  /// the larger of the hint and `at_least`, probes forward until a version is
+  /// missing, and lists the metadata folder when the starting version is
+  /// missing (hint absent, garbled, or naming a deleted version).
+  std::optional<int64_t> FindLatest(int64_t at_least = 0) const;
+
+  /// Contents of v<version>.metadata.json; NotFound if it is gone.
+  std::string ReadVersion(int64_t version) const;
+
+  enum class PublishResult { kPublished, kLostRace };
+  /// Publishes `text` as v<version>.metadata.json. kLostRace (nothing left
+  /// behind) when another writer published that version first. IOError when
+  /// a step before link() failed: nothing was published and the temporary
+  /// file is removed. CommitStateUnknown when link() itself or the directory
+  /// fsync after it failed: the version may or may not exist.
+  PublishResult Publish(int64_t version, const std::string& text) const;
+
+  /// Points version-hint.text at `version` (temp file + rename). Best effort:
+  /// failures are swallowed, since readers never depend on the hint.
+  void WriteHint(int64_t version) const noexcept;
+
+  /// Checks once that link() gives atomic put-if-absent here (succeeds for a
+  /// new name, reports EEXIST for a taken one). NotSupported naming a SQL
+  /// catalog as the alternative when it does not. IOError when no probe file
+  /// can be created (e.g. a read-only folder).
+  void ProbeAtomicLink() const;
+
+  /// Takes the advisory commit lock, waiting for it. Serialises publication
+  /// between writers of one machine; correctness never depends on it.
+  std::unique_ptr<FileLock> LockCommits() const;
+
+  /// Deletes v<version>.metadata.json if present; best effort, never throws.
+  void DeleteVersion(int64_t version) const noexcept;
+
+  /// Version number of a file name "v<N>.metadata.json", or nullopt.
+  static std::optional<int64_t> ParseVersionFileName(const std::string& name);
+
+ private:
+  std::optional<int64_t> ReadHint() const;
+  std::shared_ptr<FileIO> io_;
+  std::string table_path_;
+};
+
+}  // namespace datashard
