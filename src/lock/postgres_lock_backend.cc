@@ -96,6 +96,16 @@ std::chrono::system_clock::time_point FromMs(int64_t ms) {
 // The root segment of a path: every related resource shares it.
 std::string Root(const std::string& resource) { return resource.substr(0, resource.find('/')); }
 
+// The URL with any password replaced by "***", fit for messages.
+std::string Redacted(const std::string& url) {
+  const size_t scheme = url.find("://");
+  const size_t at = url.find('@');
+  if (scheme == std::string::npos || at == std::string::npos) return url;
+  const size_t colon = url.find(':', scheme + 3);
+  if (colon == std::string::npos || colon > at) return url;
+  return url.substr(0, colon + 1) + "***" + url.substr(at);
+}
+
 class Result {
  public:
   explicit Result(PGresult* r) : r_(r) {}
@@ -112,7 +122,8 @@ class Result {
 
 class PostgresLockBackend : public LockBackend {
  public:
-  explicit PostgresLockBackend(std::string url) : url_(std::move(url)) {
+  explicit PostgresLockBackend(std::string url)
+      : conninfo_(std::move(url)), url_(Redacted(conninfo_)) {
     std::lock_guard<std::mutex> lock(mu_);
     Connect();
   }
@@ -260,7 +271,7 @@ class PostgresLockBackend : public LockBackend {
   void Connect() {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return;
     PQfinish(conn_);
-    conn_ = PQconnectdb(url_.c_str());
+    conn_ = PQconnectdb(conninfo_.c_str());
     if (PQstatus(conn_) != CONNECTION_OK) {
       const std::string msg = PQerrorMessage(conn_);
       PQfinish(conn_);
@@ -328,7 +339,8 @@ class PostgresLockBackend : public LockBackend {
            ": the owner holds no live lease on it (expired, released or never acquired)";
   }
 
-  const std::string url_;
+  const std::string conninfo_;
+  const std::string url_;  // for messages: without the password
   std::mutex mu_;
   PGconn* conn_ = nullptr;
 };

@@ -13,4 +13,7 @@ inline constexpr int kExitUsage = 2;
 inline constexpr int kExitCommitConflict = 3;
 inline constexpr int kExitLockNotAcquired = 4;
 
+/// `datashard lock ...` (lock_command.cc).
+void AddLockCommands(CLI::App& app);
+
 }  // namespace datashard::cli

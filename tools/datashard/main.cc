@@ -29,6 +29,7 @@ int main(int argc, char** argv) {
   CLI::App app{"datashard: ACID Iceberg tables on a plain filesystem, and a lock manager"};
   app.set_version_flag("--version", "datashard 0.1.0");
   app.require_subcommand(1);
+  AddLockCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

@@ -1,0 +1,97 @@
+// `datashard lock ...` as scripts use it: output, exit codes (DESIGN.md §11).
+#include <gtest/gtest.h>
+#include <sys/wait.h>
+
+#include <cstdio>
+#include <nlohmann/json.hpp>
+
+#include "lock_test_backends.h"
+
+namespace datashard::lock_test {
+namespace {
+
+struct CliRun {
+  int exit_code;
+  std::string out;  // stdout only
+};
+
+class LockCliTest : public testing::Test {
+ protected:
+  void SetUp() override {
+    const char* cli = std::getenv("DATASHARD_CLI");
+    ASSERT_NE(cli, nullptr) << "DATASHARD_CLI is not set (ctest sets it)";
+    cli_ = cli;
+  }
+
+  CliRun Cli(const std::string& args) {
+    const std::string cmd =
+        "'" + cli_ + "' lock " + args + " --backend '" + backend_.url() + "' 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+
+  std::string cli_;
+  TestBackend backend_{"sqlite"};
+};
+
+TEST_F(LockCliTest, AcquirePrintsTheLeaseAndExitsFourWhenHeld) {
+  CliRun first = Cli("acquire flight/123 --owner alice --ttl 30s");
+  EXPECT_EQ(first.exit_code, 0);
+  EXPECT_EQ(first.out.rfind("resource=flight/123 owner=alice mode=exclusive fencing_token=1 "
+                            "expires=",
+                            0),
+            0u)
+      << first.out;
+  EXPECT_EQ(Cli("acquire flight/123/seat/4A --owner bob").exit_code, 4);
+  EXPECT_EQ(Cli("acquire flight/123/seat/4A --owner bob --wait 50ms").exit_code, 4);
+  CliRun shared = Cli("acquire flight/124 --owner bob --shared");
+  EXPECT_EQ(shared.exit_code, 0);
+  EXPECT_NE(shared.out.find(" mode=shared fencing_token=2 "), std::string::npos) << shared.out;
+}
+
+TEST_F(LockCliTest, ListJsonShowsEveryLease) {
+  ASSERT_EQ(Cli("acquire a/1 --owner alice --ttl 1h").exit_code, 0);
+  ASSERT_EQ(Cli("acquire b --owner bob --shared").exit_code, 0);
+  CliRun list = Cli("list --json");
+  ASSERT_EQ(list.exit_code, 0);
+  const auto json = nlohmann::json::parse(list.out);
+  ASSERT_EQ(json.size(), 2u);
+  EXPECT_EQ(json[0]["resource"], "a/1");
+  EXPECT_EQ(json[0]["owner"], "alice");
+  EXPECT_EQ(json[0]["mode"], "exclusive");
+  EXPECT_EQ(json[0]["fencing_token"], 1);
+  EXPECT_EQ(json[1]["resource"], "b");
+  EXPECT_EQ(json[1]["mode"], "shared");
+  EXPECT_GT(json[0]["expiry_ms"].get<int64_t>(), json[1]["expiry_ms"].get<int64_t>());
+  CliRun text = Cli("list");
+  EXPECT_EQ(text.out.rfind("a/1\talice\texclusive\t1\t", 0), 0u) << text.out;
+}
+
+TEST_F(LockCliTest, ReleaseOnlyByTheOwner) {
+  ASSERT_EQ(Cli("acquire x --owner alice").exit_code, 0);
+  EXPECT_EQ(Cli("release x --owner bob").exit_code, 1);
+  EXPECT_EQ(Cli("acquire x --owner bob").exit_code, 4);
+  EXPECT_EQ(Cli("release x --owner alice").exit_code, 0);
+  EXPECT_EQ(Cli("acquire x --owner bob").exit_code, 0);
+  ASSERT_EQ(Cli("acquire y --owner bob").exit_code, 0);
+  CliRun all = Cli("release-all --owner bob");
+  EXPECT_EQ(all.exit_code, 0);
+  EXPECT_EQ(all.out, "2\n");
+  EXPECT_EQ(Cli("list --json").out, "[]\n");
+}
+
+TEST_F(LockCliTest, BadArgumentsAreUsageErrors) {
+  EXPECT_EQ(Cli("acquire x --owner a --ttl 5x").exit_code, 2);
+  EXPECT_EQ(Cli("acquire x --owner a --wait 10").exit_code, 2);
+  EXPECT_EQ(Cli("acquire x").exit_code, 2);
+  EXPECT_EQ(Cli("acquire a//b --owner a").exit_code, 2);
+  EXPECT_EQ(Cli("list --json").out, "[]\n");
+}
+
+}  // namespace
+}  // namespace datashard::lock_test
