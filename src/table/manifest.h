@@ -89,19 +89,32 @@ struct ManifestContext {
   FileContent content = FileContent::kData;
 };
 
-/// Writes a manifest with `entries`, fsynced, at the new path `path`. ADDED
-/// entries are written with null sequence numbers so the manifest list stamps
-/// them (the file can be reused when a commit is retried). Returns its
-/// manifest_file row with counts and partition summaries; sequence_number and
-/// min_sequence_number are left for the caller to set.
+/// Writes a manifest with `entries`, fsynced, at the new path `path`
+/// (AlreadyExists if taken; the name is durable after the caller's SyncDir).
+/// ADDED entries are written with a null file sequence number and a null data
+/// sequence number unless `sequence_number` is set (an explicitly older data
+/// sequence number), so the manifest list stamps them and the file can be
+/// reused when a commit is retried; their snapshot_id defaults to
+/// `snapshot_id`. EXISTING and DELETED entries must carry snapshot_id and both
+/// sequence numbers. Invalid entries (partition values not matching
+/// `context.partition_fields`, data files in a delete manifest, ...) throw
+/// InvalidArgument before anything is written. Written with the deflate codec.
+/// Returns its manifest_file row with counts and partition summaries (from
+/// ADDED and EXISTING entries); sequence_number and min_sequence_number are
+/// left for the caller to set.
 ManifestFile WriteManifest(FileIO& io, const std::string& path, const ManifestContext& context,
                            int64_t snapshot_id, const std::vector<ManifestEntry>& entries);
 
 /// Reads a manifest's entries, applying sequence-number and snapshot-id
-/// inheritance from `manifest` (spec "Sequence Number Inheritance").
+/// inheritance from `manifest` (spec "Sequence Number Inheritance"; a list
+/// sequence number of 0 means a v1 manifest: missing numbers read as 0).
+/// Fields are found by field id, else by name; fields datashard does not
+/// know are skipped. Corruption naming the file and entry on damaged input.
 std::vector<ManifestEntry> ReadManifest(FileIO& io, const ManifestFile& manifest);
 
-/// Reads the ManifestContext stored in a manifest's header.
+/// Reads the ManifestContext stored in a manifest's header; the partition
+/// fields' ids and types come from the Avro partition record, their names
+/// from the header's partition-spec JSON where it has them.
 ManifestContext ReadManifestContext(FileIO& io, const std::string& path);
 
 /// Writes a snapshot's manifest list, fsynced, at the new path `path`.
