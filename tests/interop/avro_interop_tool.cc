@@ -1,0 +1,305 @@
+// Test tool for the Avro interop tests (avro_*.mjs): writes manifests and
+// manifest lists with datashard for avsc to decode, and reads files avsc
+// wrote, printing what datashard sees as JSON. 64-bit integers print as
+// strings, bytes as lower-case hex, decimals as their unscaled value.
+//
+//   avro_interop_tool write DIR                 writes DIR/manifest.avro and DIR/list.avro,
+//                                               prints what it wrote
+//   avro_interop_tool read-manifest FILE SEQ SNAPSHOT_ID   prints context and entries
+//   avro_interop_tool read-list FILE                       prints the manifest list
+#include <cmath>
+#include <iostream>
+#include <limits>
+#include <nlohmann/json.hpp>
+
+#include "datashard/errors.h"
+#include "datashard/file_io.h"
+#include "table/manifest.h"
+#include "util/uuid.h"
+
+namespace datashard {
+namespace {
+
+using Json = nlohmann::ordered_json;
+
+std::string Hex(const std::string& s) {
+  static const char* kDigits = "0123456789abcdef";
+  std::string out;
+  for (unsigned char c : s) {
+    out.push_back(kDigits[c >> 4]);
+    out.push_back(kDigits[c & 15]);
+  }
+  return out;
+}
+
+std::string Int128String(Int128 v) {
+  if (v == 0) return "0";
+  const bool negative = v < 0;
+  unsigned __int128 u = negative ? -static_cast<unsigned __int128>(v) : v;
+  std::string out;
+  while (u > 0) {
+    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
+    u /= 10;
+  }
+  return negative ? "-" + out : out;
+}
+
+Json ValueJson(const DataType& type, const Value& v) {
+  if (v.is_null()) return nullptr;
+  switch (type.id) {
+    case TypeId::kBoolean:
+      return v.as_bool();
+    case TypeId::kInt:
+    case TypeId::kDate:
+      return v.as_int();
+    case TypeId::kLong:
+    case TypeId::kTime:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz:
+      return std::to_string(v.as_long());
+    case TypeId::kFloat:
+      if (std::isnan(v.as_float())) return "NaN";
+      return static_cast<double>(v.as_float());
+    case TypeId::kDouble:
+      if (std::isnan(v.as_double())) return "NaN";
+      return v.as_double();
+    case TypeId::kString:
+      return v.as_bytes();
+    case TypeId::kDecimal:
+      return Int128String(v.as_decimal());
+    case TypeId::kUuid:
+    case TypeId::kFixed:
+    case TypeId::kBinary:
+      return Hex(v.as_bytes());
+  }
+  return nullptr;
+}
+
+Json OptLong(const std::optional<int64_t>& v) {
+  return v ? Json(std::to_string(*v)) : Json(nullptr);
+}
+
+Json LongMap(const std::map<int, int64_t>& m) {
+  Json out = Json::object();
+  for (const auto& [k, v] : m) out[std::to_string(k)] = std::to_string(v);
+  return out;
+}
+
+Json BytesMap(const std::map<int, std::string>& m) {
+  Json out = Json::object();
+  for (const auto& [k, v] : m) out[std::to_string(k)] = Hex(v);
+  return out;
+}
+
+Json EntryJson(const ManifestEntry& e, const std::vector<PartitionFieldType>& fields) {
+  const DataFile& f = e.data_file;
+  Json partition = Json::array();
+  for (size_t i = 0; i < f.partition.size(); ++i) {
+    partition.push_back({{"field_id", fields[i].field_id},
+                         {"name", fields[i].name},
+                         {"type", fields[i].type.ToString()},
+                         {"value", ValueJson(fields[i].type, f.partition[i])}});
+  }
+  Json split = Json::array(), eq = Json::array();
+  for (int64_t o : f.split_offsets) split.push_back(std::to_string(o));
+  for (int id : f.equality_ids) eq.push_back(id);
+  return {{"status", static_cast<int>(e.status)},
+          {"snapshot_id", OptLong(e.snapshot_id)},
+          {"sequence_number", OptLong(e.sequence_number)},
+          {"file_sequence_number", OptLong(e.file_sequence_number)},
+          {"data_file",
+           {{"content", static_cast<int>(f.content)},
+            {"file_path", f.file_path},
+            {"file_format", f.file_format},
+            {"partition", partition},
+            {"record_count", std::to_string(f.record_count)},
+            {"file_size_in_bytes", std::to_string(f.file_size_in_bytes)},
+            {"column_sizes", LongMap(f.column_sizes)},
+            {"value_counts", LongMap(f.value_counts)},
+            {"null_value_counts", LongMap(f.null_value_counts)},
+            {"nan_value_counts", LongMap(f.nan_value_counts)},
+            {"lower_bounds", BytesMap(f.lower_bounds)},
+            {"upper_bounds", BytesMap(f.upper_bounds)},
+            {"split_offsets", split},
+            {"equality_ids", eq},
+            {"sort_order_id", f.sort_order_id ? Json(*f.sort_order_id) : Json(nullptr)},
+            {"referenced_data_file",
+             f.referenced_data_file ? Json(*f.referenced_data_file) : Json(nullptr)}}}};
+}
+
+Json ManifestFileJson(const ManifestFile& m) {
+  Json partitions = Json::array();
+  for (const auto& s : m.partitions) {
+    partitions.push_back(
+        {{"contains_null", s.contains_null},
+         {"contains_nan", s.contains_nan ? Json(*s.contains_nan) : Json(nullptr)},
+         {"lower_bound", s.lower_bound ? Json(Hex(*s.lower_bound)) : Json(nullptr)},
+         {"upper_bound", s.upper_bound ? Json(Hex(*s.upper_bound)) : Json(nullptr)}});
+  }
+  return {{"manifest_path", m.manifest_path},
+          {"manifest_length", std::to_string(m.manifest_length)},
+          {"partition_spec_id", m.partition_spec_id},
+          {"content", static_cast<int>(m.content)},
+          {"sequence_number", std::to_string(m.sequence_number)},
+          {"min_sequence_number", std::to_string(m.min_sequence_number)},
+          {"added_snapshot_id", std::to_string(m.added_snapshot_id)},
+          {"added_files_count", m.added_files_count},
+          {"existing_files_count", m.existing_files_count},
+          {"deleted_files_count", m.deleted_files_count},
+          {"added_rows_count", std::to_string(m.added_rows_count)},
+          {"existing_rows_count", std::to_string(m.existing_rows_count)},
+          {"deleted_rows_count", std::to_string(m.deleted_rows_count)},
+          {"partitions", partitions}};
+}
+
+// A manifest with every partition result type, nulls, a NaN and all three
+// entry statuses; a manifest list naming it.
+int Write(const std::string& dir) {
+  auto io = NewPosixFileIO();
+  ManifestContext context;
+  context.schema_json =
+      R"({"type":"struct","schema-id":4,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]})";
+  context.schema_id = 4;
+  context.partition_spec_id = 1;
+  context.partition_fields = {{1000, "b", DataType::Boolean()},
+                              {1001, "i", DataType::Int()},
+                              {1002, "l", DataType::Long()},
+                              {1003, "f", DataType::Float()},
+                              {1004, "d", DataType::Double()},
+                              {1005, "dec", DataType::Decimal(9, 2)},
+                              {1006, "dec38", DataType::Decimal(38, 4)},
+                              {1007, "day", DataType::Date()},
+                              {1008, "t", DataType::Time()},
+                              {1009, "ts", DataType::Timestamp()},
+                              {1010, "tstz", DataType::TimestampTz()},
+                              {1011, "s", DataType::String()},
+                              {1012, "u", DataType::Uuid()},
+                              {1013, "fx", DataType::Fixed(3)},
+                              {1014, "bin", DataType::Binary()}};
+  Json spec = Json::array();
+  for (const auto& f : context.partition_fields) {
+    spec.push_back(
+        {{"name", f.name}, {"transform", "identity"}, {"source-id", 1}, {"field-id", f.field_id}});
+  }
+  context.partition_spec_json = spec.dump();
+
+  std::vector<ManifestEntry> entries(3);
+  DataFile& a = entries[0].data_file;
+  a.file_path = dir + "/data/a.parquet";
+  a.partition = {Value(true),
+                 Value(int32_t{-7}),
+                 Value(std::numeric_limits<int64_t>::max()),
+                 Value(1.5f),
+                 Value(-2.25),
+                 Value::Decimal(1420),
+                 Value::Decimal(-(Int128{1} << 100)),
+                 Value(int32_t{19000}),
+                 Value(int64_t{3600000000}),
+                 Value(int64_t{1700000000123456}),
+                 Value(int64_t{-1}),
+                 Value("héllo"),
+                 Value(Uuid::Parse("f79c3e09-677c-4bbd-a479-3f349cb785e7").ToBytes()),
+                 Value(std::string("\0\1\2", 3)),
+                 Value(std::string("\xff\x00", 2))};
+  a.record_count = 1234;
+  a.file_size_in_bytes = int64_t{1} << 33;
+  a.column_sizes = {{1, 100}, {2, 200}};
+  a.value_counts = {{1, 1234}, {2, 1234}};
+  a.null_value_counts = {{1, 0}, {2, 17}};
+  a.nan_value_counts = {{2, 3}};
+  a.lower_bounds = {{1, SerializeSingleValue(DataType::Long(), Value(int64_t{-5}))}, {2, "a"}};
+  a.upper_bounds = {{1, SerializeSingleValue(DataType::Long(), Value(int64_t{99}))}, {2, "zz"}};
+  a.split_offsets = {4, 1000};
+  a.sort_order_id = 0;
+  entries[1].status = EntryStatus::kExisting;
+  entries[1].snapshot_id = 11;
+  entries[1].sequence_number = 4;
+  entries[1].file_sequence_number = 5;
+  DataFile& b = entries[1].data_file;
+  b.file_path = dir + "/data/b.parquet";
+  b.partition = {Value(false),        Value(int32_t{9}),
+                 Value::Null(),       Value(std::nanf("")),
+                 Value(10.0),         Value::Decimal(-99999),
+                 Value::Decimal(1),   Value(int32_t{-1}),
+                 Value::Null(),       Value::Null(),
+                 Value(int64_t{5}),   Value("a"),
+                 Value::Null(),       Value(std::string("abc")),
+                 Value(std::string())};
+  b.record_count = 10;
+  b.file_size_in_bytes = 500;
+  entries[2].status = EntryStatus::kDeleted;
+  entries[2].snapshot_id = 77;
+  entries[2].sequence_number = 2;
+  entries[2].file_sequence_number = 3;
+  DataFile& c = entries[2].data_file;
+  c.file_path = dir + "/data/c.parquet";
+  c.partition = std::vector<Value>(context.partition_fields.size(), Value::Null());
+  c.record_count = 3;
+  c.file_size_in_bytes = 600;
+
+  ManifestFile m = WriteManifest(*io, dir + "/manifest.avro", context, 77, entries);
+  m.sequence_number = 6;
+  m.min_sequence_number = 2;
+  WriteManifestList(*io, dir + "/list.avro", 77, std::nullopt, 6, {m});
+  Json written_entries = Json::array();
+  for (const auto& e : entries) written_entries.push_back(EntryJson(e, context.partition_fields));
+  std::cout << Json{{"entries", written_entries}, {"manifest_list", {ManifestFileJson(m)}}}.dump(2)
+            << "\n";
+  return 0;
+}
+
+int ReadManifestCommand(const std::string& path, int64_t seq, int64_t snapshot_id) {
+  auto io = NewPosixFileIO();
+  const ManifestContext context = ReadManifestContext(*io, path);
+  ManifestFile m;
+  m.manifest_path = path;
+  m.sequence_number = seq;
+  m.added_snapshot_id = snapshot_id;
+  Json entries = Json::array();
+  for (const auto& e : ReadManifest(*io, m)) {
+    entries.push_back(EntryJson(e, context.partition_fields));
+  }
+  Json fields = Json::array();
+  for (const auto& f : context.partition_fields) {
+    fields.push_back({{"field_id", f.field_id}, {"name", f.name}, {"type", f.type.ToString()}});
+  }
+  std::cout << Json{{"context",
+                     {{"schema", context.schema_json},
+                      {"schema_id", context.schema_id},
+                      {"partition_spec", context.partition_spec_json},
+                      {"partition_spec_id", context.partition_spec_id},
+                      {"content", static_cast<int>(context.content)},
+                      {"partition_fields", fields}}},
+                    {"entries", entries}}
+                   .dump(2)
+            << "\n";
+  return 0;
+}
+
+int ReadListCommand(const std::string& path) {
+  auto io = NewPosixFileIO();
+  Json out = Json::array();
+  for (const auto& m : ReadManifestList(*io, path)) out.push_back(ManifestFileJson(m));
+  std::cout << out.dump(2) << "\n";
+  return 0;
+}
+
+}  // namespace
+}  // namespace datashard
+
+int main(int argc, char** argv) {
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  try {
+    if (args.size() == 2 && args[0] == "write") return datashard::Write(args[1]);
+    if (args.size() == 4 && args[0] == "read-manifest") {
+      return datashard::ReadManifestCommand(args[1], std::stoll(args[2]), std::stoll(args[3]));
+    }
+    if (args.size() == 2 && args[0] == "read-list") return datashard::ReadListCommand(args[1]);
+  } catch (const datashard::Error& e) {
+    std::cerr << datashard::ErrorCodeName(e.code()) << ": " << e.what() << "\n";
+    return 1;
+  }
+  std::cerr << "usage: avro_interop_tool write DIR | read-manifest FILE SEQ SNAPSHOT_ID | "
+               "read-list FILE\n";
+  return 2;
+}
