@@ -18,6 +18,7 @@
 #include <thread>
 
 #include "datashard/lock_manager.h"
+#include "io/temp_dir.h"
 
 namespace datashard::lock_test {
 
@@ -49,18 +50,12 @@ class TestBackend {
   /// backend: "sqlite", "postgres" or "redis".
   explicit TestBackend(std::string backend) : backend_(std::move(backend)) {
     if (backend_ == "sqlite") {
-      path_ = testing::TempDir() + "datashard-lock-" + UniqueId() + ".db";
-      url_ = "sqlite:" + path_;
+      dir_ = std::make_unique<TempDir>("datashard-lock");
+      url_ = "sqlite:" + dir_->Join("locks.db");
     } else {
       url_ = ServerUrl(backend_);
     }
   }
-  ~TestBackend() {
-    if (!path_.empty()) {
-      for (const char* suffix : {"", "-wal", "-shm"}) std::remove((path_ + suffix).c_str());
-    }
-  }
-
   bool ok() const { return !url_.empty(); }
   const std::string& url() const { return url_; }
   bool has_test_clock() const { return backend_ == "sqlite"; }
@@ -93,7 +88,7 @@ class TestBackend {
  private:
   std::string backend_;
   std::string url_;
-  std::string path_;
+  std::unique_ptr<TempDir> dir_;  // holds the SQLite file
   std::shared_ptr<std::atomic<int64_t>> offset_ = std::make_shared<std::atomic<int64_t>>(0);
 };
 
