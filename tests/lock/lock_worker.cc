@@ -3,10 +3,12 @@
 // what it did behaved as the contract says, 1 (with a message on stderr)
 // otherwise.
 //
-//   counter URL RESOURCE OWNER FILE ITERATIONS
+//   counter URL RESOURCE OWNER FILE ITERATIONS [retry]
 //     ITERATIONS times: take RESOURCE, read-modify-write the counter FILE
 //     (fenced by the lease's token), release. Inside the critical section it
-//     holds FILE.inside, created exclusively: two holders at once fail.
+//     holds FILE.inside, created exclusively: two holders at once fail. With
+//     "retry", calls that fail with Unavailable (server restarting) are
+//     retried; prints "done N" with N the number of Unavailable errors seen.
 //   stale URL RESOURCE OWNER FILE TTL_MS
 //     takes RESOURCE with a short lease, reads FILE, prints "acquired", waits
 //     for a line on stdin (the test lets the lease expire and another holder
@@ -38,20 +40,46 @@ void WaitForLine() {
   std::getline(std::cin, line);
 }
 
+// Runs `fn`, retrying while the server is unavailable when `retry` is set.
+template <typename Fn>
+auto Retrying(bool retry, int& unavailable, Fn&& fn) {
+  for (int attempt = 0;; ++attempt) {
+    try {
+      return fn();
+    } catch (const Unavailable&) {
+      ++unavailable;
+      if (!retry || attempt >= 600) throw;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
+}
+
 int Counter(LockManager& locks, const std::string& resource, const std::string& owner,
-            const std::string& file, int iterations) {
+            const std::string& file, int iterations, bool retry) {
   auto io = NewPosixFileIO();
+  int unavailable = 0;
   for (int i = 0; i < iterations; ++i) {
-    const Lease lease = locks.Acquire(resource, owner, LockMode::kExclusive, milliseconds(30000),
-                                      milliseconds(60000));
+    const Lease lease = Retrying(retry, unavailable, [&] {
+      return locks.Acquire(resource, owner, LockMode::kExclusive, milliseconds(30000),
+                           milliseconds(60000));
+    });
     // Exclusive creation fails if another process is inside right now.
     io->WriteFile(file + ".inside", owner, /*sync=*/false);
     const CounterFile state = ReadCounterFile(*io, file);
     FencedAppend(*io, file, state, lease.fencing_token, owner);
     io->Delete(file + ".inside");
-    locks.Release(resource, owner);
+    const int before = unavailable;
+    try {
+      Retrying(retry, unavailable, [&] {
+        locks.Release(resource, owner);
+        return 0;
+      });
+    } catch (const LockExpired&) {
+      // A release whose reply was lost to a restart has happened already.
+      if (unavailable == before) throw;
+    }
   }
-  std::cout << "done" << std::endl;
+  std::cout << "done " << unavailable << std::endl;
   return 0;
 }
 
@@ -109,10 +137,19 @@ int Main(int argc, char** argv) {
                             ": wrong number of arguments");
   };
   if (a.empty()) need(1);
-  auto locks = OpenLockManager(a.at(1));
+  std::unique_ptr<LockManager> locks;
+  for (int attempt = 0; !locks; ++attempt) {
+    try {
+      locks = OpenLockManager(a.at(1));
+    } catch (const Unavailable&) {
+      // A server restarting under a fault test; the first call must not fail.
+      if (attempt >= 600) throw;
+      std::this_thread::sleep_for(milliseconds(50));
+    }
+  }
   if (a[0] == "counter") {
-    need(6);
-    return Counter(*locks, a[2], a[3], a[4], std::stoi(a[5]));
+    if (a.size() != 7) need(6);
+    return Counter(*locks, a[2], a[3], a[4], std::stoi(a[5]), a.size() == 7 && a[6] == "retry");
   }
   if (a[0] == "stale") {
     need(6);

@@ -1,0 +1,182 @@
+// PostgreSQL and Redis restarted while locks are held. Each test runs its own
+// throwaway server on a free port (scripts/services.sh), so the shared test
+// servers stay up for everyone else.
+#include <arpa/inet.h>
+#include <gtest/gtest.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <thread>
+
+#include "child_process.h"
+#include "datashard/errors.h"
+#include "datashard/file_io.h"
+#include "datashard/lock_manager.h"
+#include "io/temp_dir.h"
+#include "lock_counter_file.h"
+#include "lock_test_backends.h"
+
+namespace datashard::lock_test {
+namespace {
+
+constexpr LockMode kX = LockMode::kExclusive;
+
+int FreePort() {
+  const int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  addr.sin_port = 0;
+  socklen_t len = sizeof addr;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) != 0) {
+    close(fd);
+    return -1;
+  }
+  close(fd);
+  return ntohs(addr.sin_port);
+}
+
+// A PostgreSQL or Redis server of this test alone, driven by services.sh.
+class OwnServer {
+ public:
+  explicit OwnServer(std::string kind, std::string redis_options = "")
+      : kind_(std::move(kind)), redis_options_(std::move(redis_options)), port_(FreePort()) {
+    // The directory is made by the script, so the postgres user can enter it.
+    dir_ = testing::TempDir() + "datashard-lock-fault-" + UniqueId();
+    url_ = kind_ == "postgres"
+               ? "postgresql://postgres@127.0.0.1:" + std::to_string(port_) + "/datashard"
+               : "redis://127.0.0.1:" + std::to_string(port_);
+  }
+  ~OwnServer() {
+    Stop();
+    Script("rm -rf '" + dir_ + "'");
+  }
+
+  bool Start() {
+    return kind_ == "postgres"
+               ? Services("postgres-start " + std::to_string(port_) + " '" + dir_ + "/data'")
+               : Services("redis-start " + std::to_string(port_) + " '" + dir_ + "/data' " +
+                          redis_options_);
+  }
+  /// Stops the server, dropping every client connection: PostgreSQL by a
+  /// fast shutdown (an immediate one costs seconds of crash recovery and tests
+  /// PostgreSQL's durability, not ours), Redis without saving.
+  void Stop() {
+    if (kind_ == "postgres") {
+      Services("postgres-stop '" + dir_ + "/data' fast");
+    } else {
+      Services("redis-stop " + std::to_string(port_));
+    }
+  }
+  const std::string& url() const { return url_; }
+
+ private:
+  static bool Script(const std::string& cmd) { return std::system(cmd.c_str()) == 0; }
+  static bool Services(const std::string& args) {
+    return Script(std::string("bash '") + DATASHARD_SERVICES_SCRIPT + "' " + args + " >/dev/null");
+  }
+
+  std::string kind_;
+  std::string redis_options_;
+  int port_;
+  std::string dir_;
+  std::string url_;
+};
+
+// Leases must survive a restart: a durable PostgreSQL, and Redis with an
+// fsync-always append-only file (without it Redis forgets leases; see
+// redis_lock_backend.h).
+std::string DurableRedisOptions() { return "--appendonly yes --appendfsync always"; }
+
+class LockFaultTest : public testing::TestWithParam<std::string> {
+ protected:
+  void SetUp() override {
+    server_ =
+        std::make_unique<OwnServer>(GetParam(), GetParam() == "redis" ? DurableRedisOptions() : "");
+    ASSERT_TRUE(server_->Start());
+  }
+  LockOptions Options() const {
+    LockOptions o;
+    o.max_poll_interval = milliseconds(20);
+    return o;
+  }
+  std::unique_ptr<OwnServer> server_;
+};
+
+TEST_P(LockFaultTest, ClientsGetUnavailableAndLeasesSurviveARestart) {
+  auto holder = OpenLockManager(server_->url(), Options());
+  auto other = OpenLockManager(server_->url(), Options());
+  const Lease lease = holder->Acquire("r", "holder", kX, milliseconds(60000), milliseconds(0));
+  server_->Stop();
+  EXPECT_THROW(holder->Renew("r", "holder", milliseconds(60000)), Unavailable);
+  EXPECT_THROW(other->TryAcquire("r", "other", kX, milliseconds(60000)), Unavailable);
+  EXPECT_THROW(other->Acquire("r", "other", kX, milliseconds(60000), milliseconds(100)),
+               Unavailable);
+  EXPECT_THROW(OpenLockManager(server_->url(), Options()), Unavailable);
+  ASSERT_TRUE(server_->Start());
+  // Clients reconnect by themselves; the lease is still held, by its holder only.
+  EXPECT_FALSE(other->TryAcquire("r", "other", kX, milliseconds(60000)).has_value());
+  const Lease renewed = holder->Renew("r", "holder", milliseconds(60000));
+  EXPECT_EQ(renewed.fencing_token, lease.fencing_token);
+  holder->Release("r", "holder");
+  const Lease next = other->Acquire("r", "other", kX, milliseconds(60000), milliseconds(0));
+  EXPECT_GT(next.fencing_token, lease.fencing_token);
+}
+
+TEST_P(LockFaultTest, RestartUnderLoadNeverGrantsTwoExclusiveHolders) {
+  constexpr int kProcesses = 3;
+  constexpr int kIterations = 30;
+  TempDir dir("datashard-lock-fault");
+  const std::string file = dir.Join("counter");
+  std::vector<std::unique_ptr<ChildProcess>> workers;
+  for (int p = 0; p < kProcesses; ++p) {
+    workers.push_back(std::make_unique<ChildProcess>(std::vector<std::string>{
+        DATASHARD_LOCK_WORKER, "counter", server_->url(), "counter", "w" + std::to_string(p), file,
+        std::to_string(kIterations), "retry"}));
+  }
+  std::this_thread::sleep_for(milliseconds(200));
+  server_->Stop();
+  std::this_thread::sleep_for(milliseconds(300));
+  ASSERT_TRUE(server_->Start());
+  int unavailable = 0;
+  for (auto& w : workers) {
+    const std::string done = w->ReadLine();
+    ASSERT_EQ(done.rfind("done ", 0), 0u) << done;
+    unavailable += std::stoi(done.substr(5));
+    EXPECT_EQ(w->Wait(), 0);
+  }
+  EXPECT_GT(unavailable, 0);  // the restart was seen by the clients
+  const CounterFile result = ReadCounterFile(*NewPosixFileIO(), file);
+  ASSERT_EQ(result.lines.size(), static_cast<size_t>(kProcesses * kIterations));
+  for (size_t i = 0; i < result.lines.size(); ++i) {
+    EXPECT_EQ(result.lines[i].value, static_cast<int64_t>(i + 1));
+    if (i > 0) {
+      EXPECT_GT(result.lines[i].token, result.lines[i - 1].token) << "line " << i;
+    }
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Servers, LockFaultTest, testing::Values("postgres", "redis"),
+                         [](const testing::TestParamInfo<std::string>& info) {
+                           return info.param;
+                         });
+
+TEST(LockRedisRestartTest, FencingTokensIncreaseEvenWhenRedisForgetsEverything) {
+  OwnServer server("redis");  // no persistence at all
+  ASSERT_TRUE(server.Start());
+  const uint64_t before = OpenLockManager(server.url())
+                              ->Acquire("r", "a", kX, milliseconds(60000), milliseconds(0))
+                              .fencing_token;
+  server.Stop();
+  ASSERT_TRUE(server.Start());
+  auto locks = OpenLockManager(server.url());
+  EXPECT_TRUE(locks->List().empty());  // the restart lost the lease...
+  const Lease after = locks->Acquire("r", "b", kX, milliseconds(60000), milliseconds(0));
+  EXPECT_GT(after.fencing_token, before);  // ...but not the order of tokens
+}
+
+}  // namespace
+}  // namespace datashard::lock_test
