@@ -26,16 +26,31 @@ struct Statement {
   int params;
 };
 constexpr Statement kStatements[] = {
-    {"ds_tree_lock", "SELECT pg_advisory_xact_lock(hashtext($1)), " DS_NOW_MS, 1},
-    {"ds_purge", "DELETE FROM datashard_locks WHERE expiry_ms <= $2 AND " DS_RELATED, 2},
-    {"ds_purge_waiters", "DELETE FROM datashard_lock_waiters WHERE expiry_ms <= $1", 1},
-    {"ds_related_leases",
-     "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
-     " WHERE expiry_ms > $2 AND " DS_RELATED,
+    // Hierarchical intention locks: shared advisory locks on every ancestor
+    // (outermost first), then an exclusive one on the resource itself, so
+    // grants of related resources serialise and siblings run in parallel.
+    {"ds_lock_ancestors",
+     "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(p, 0))) FROM ("
+     " SELECT array_to_string(parts[1:n], '/') AS p FROM (SELECT string_to_array($1, '/') AS "
+     "parts) s,"
+     " generate_series(1, cardinality(parts) - 1) n ORDER BY n) a",
+     1},
+    {"ds_lock_self", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), " DS_NOW_MS, 1},
+    // Leases (kind 0) and waits (kind 1) on related resources, expired ones
+    // included so the caller knows when to purge.
+    {"ds_related",
+     "SELECT 0, resource, owner, mode, expiry_ms, token FROM datashard_locks WHERE " DS_RELATED
+     " UNION ALL SELECT 1, resource, owner, mode, expiry_ms, ticket FROM datashard_lock_waiters"
+     " WHERE " DS_RELATED,
+     1},
+    // Purges skip rows another transaction holds: they never wait or deadlock.
+    {"ds_purge",
+     "DELETE FROM datashard_locks WHERE ctid IN (SELECT ctid FROM datashard_locks"
+     " WHERE expiry_ms <= $2 AND " DS_RELATED " FOR UPDATE SKIP LOCKED)",
      2},
-    {"ds_related_waiters",
-     "SELECT owner, resource, mode, ticket FROM datashard_lock_waiters"
-     " WHERE expiry_ms > $2 AND " DS_RELATED,
+    {"ds_purge_waiters",
+     "DELETE FROM datashard_lock_waiters WHERE ctid IN (SELECT ctid FROM datashard_lock_waiters"
+     " WHERE expiry_ms <= $2 AND " DS_RELATED " FOR UPDATE SKIP LOCKED)",
      2},
     {"ds_grant",
      "INSERT INTO datashard_locks VALUES($1, $2, $3, $4, nextval('datashard_lock_fence'))"
@@ -53,9 +68,11 @@ constexpr Statement kStatements[] = {
      " FROM n WHERE l.resource = $1 AND l.owner = $2 AND l.expiry_ms > n.t"
      " RETURNING l.mode, l.expiry_ms, l.token",
      3},
+    // Compare-and-delete; wakes the waiters (NOTIFY) when a row went away.
     {"ds_release",
-     "WITH n AS (SELECT " DS_NOW_MS " AS t) DELETE FROM datashard_locks l USING n"
-     " WHERE l.resource = $1 AND l.owner = $2 RETURNING (l.expiry_ms > n.t)::int",
+     "WITH n AS (SELECT " DS_NOW_MS " AS t), d AS (DELETE FROM datashard_locks l USING n"
+     " WHERE l.resource = $1 AND l.owner = $2 RETURNING (l.expiry_ms > n.t)::int AS live)"
+     " SELECT live, pg_notify('datashard_locks', $1) FROM d",
      2},
     {"ds_notify", "SELECT pg_notify('datashard_locks', $1)", 1},
     {"ds_release_all",
@@ -93,9 +110,6 @@ std::chrono::system_clock::time_point FromMs(int64_t ms) {
   return std::chrono::system_clock::time_point(milliseconds(ms));
 }
 
-// The root segment of a path: every related resource shares it.
-std::string Root(const std::string& resource) { return resource.substr(0, resource.find('/')); }
-
 // The URL with any password replaced by "***", fit for messages.
 std::string Redacted(const std::string& url) {
   const size_t scheme = url.find("://");
@@ -132,29 +146,35 @@ class PostgresLockBackend : public LockBackend {
   GrantResult TryGrant(const GrantRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     Transaction tx(*this);
-    const int64_t now = Exec("ds_tree_lock", {Root(request.resource)}).integer(0, 1);
-    const std::string now_text = std::to_string(now);
-    Exec("ds_purge", {request.resource, now_text});
-    Exec("ds_purge_waiters", {now_text});
+    Exec("ds_lock_ancestors", {request.resource});
+    const int64_t now = Exec("ds_lock_self", {request.resource}).integer(0, 1);
     std::vector<Lease> leases;
-    {
-      Result r = Exec("ds_related_leases", {request.resource, now_text});
-      for (int i = 0; i < r.rows(); ++i) {
-        leases.push_back(Lease{r.text(i, 0), r.text(i, 1), static_cast<LockMode>(r.integer(i, 2)),
-                               FromMs(r.integer(i, 3)), static_cast<uint64_t>(r.integer(i, 4))});
-      }
-    }
     std::vector<Waiter> waiters;
     std::optional<int64_t> my_ticket;
+    bool expired = false;
     {
-      Result r = Exec("ds_related_waiters", {request.resource, now_text});
+      Result r = Exec("ds_related", {request.resource});
       for (int i = 0; i < r.rows(); ++i) {
-        waiters.push_back(Waiter{r.text(i, 0), r.text(i, 1), static_cast<LockMode>(r.integer(i, 2)),
-                                 r.integer(i, 3)});
-        if (waiters.back().owner == request.owner && waiters.back().resource == request.resource) {
-          my_ticket = waiters.back().ticket;
+        const auto mode = static_cast<LockMode>(r.integer(i, 3));
+        const int64_t expiry = r.integer(i, 4);
+        if (expiry <= now) {
+          expired = true;
+        } else if (r.integer(i, 0) == 0) {
+          leases.push_back(Lease{r.text(i, 1), r.text(i, 2), mode, FromMs(expiry),
+                                 static_cast<uint64_t>(r.integer(i, 5))});
+        } else {
+          waiters.push_back(Waiter{r.text(i, 2), r.text(i, 1), mode, r.integer(i, 5)});
+          if (waiters.back().owner == request.owner &&
+              waiters.back().resource == request.resource) {
+            my_ticket = waiters.back().ticket;
+          }
         }
       }
+    }
+    if (expired) {
+      const std::string now_text = std::to_string(now);
+      Exec("ds_purge", {request.resource, now_text});
+      Exec("ds_purge_waiters", {request.resource, now_text});
     }
     const std::string mode = std::to_string(static_cast<int>(request.mode));
     GrantResult result;
@@ -200,7 +220,6 @@ class PostgresLockBackend : public LockBackend {
     if (r.rows() == 0 || r.integer(0, 0) == 0) {
       throw LockExpired(NotHeld(resource, owner, "release"));
     }
-    Exec("ds_notify", {resource});
   }
 
   size_t ReleaseAll(const std::string& owner) override {
@@ -279,6 +298,9 @@ class PostgresLockBackend : public LockBackend {
       throw Unavailable("lock server " + url_ + " cannot be reached: " + msg);
     }
     try {
+      // IF NOT EXISTS notices are expected; keep them off stderr.
+      PQsetNoticeProcessor(
+          conn_, [](void*, const char*) {}, nullptr);
       Command(kSchema, "creating the lock tables");
       for (const Statement& s : kStatements) {
         PQclear(Check(PQprepare(conn_, s.name, s.sql, s.params, nullptr), s.name));
