@@ -37,6 +37,7 @@ struct Waiter {
 struct GrantResult {
   std::optional<Lease> lease;  // set when granted
   std::string blockers;        // otherwise: who blocks it, for messages
+  bool next_in_line = false;   // blocked by leases only, no earlier waiter
 };
 
 /// Live leases and waits, read at one point in time.

@@ -109,6 +109,18 @@ std::vector<std::string> Blockers(const GrantRequest& request, std::optional<int
   return out;
 }
 
+bool NextInLine(const GrantRequest& request, std::optional<int64_t> my_ticket,
+                const std::vector<Lease>& leases, const std::vector<Waiter>& waiters) {
+  bool next = true;
+  std::vector<Lease> own;
+  for (const Lease& l : leases) {
+    if (l.owner == request.owner) own.push_back(l);
+  }
+  ForEachBlocker(request, my_ticket, own, waiters,
+                 [&](const std::string&, const std::string&) { next = false; });
+  return next;
+}
+
 std::vector<std::string> BlockingOwners(const GrantRequest& request,
                                         std::optional<int64_t> my_ticket,
                                         const std::vector<Lease>& leases,

@@ -36,6 +36,11 @@ std::vector<std::string> Blockers(const GrantRequest& request, std::optional<int
                                   const std::vector<Lease>& leases,
                                   const std::vector<Waiter>& waiters);
 
+/// True if no earlier waiter blocks `request` (only leases may): the
+/// request is next in line and polls more often than those behind it.
+bool NextInLine(const GrantRequest& request, std::optional<int64_t> my_ticket,
+                const std::vector<Lease>& leases, const std::vector<Waiter>& waiters);
+
 /// The same blockers as owner ids only (the edges of the wait-for graph).
 std::vector<std::string> BlockingOwners(const GrantRequest& request,
                                         std::optional<int64_t> my_ticket,

@@ -66,6 +66,17 @@ TEST(LockRulesTest, EarlierConflictingWaitersGoFirst) {
   EXPECT_TRUE(BlockingOwners(shared, std::nullopt, mine, waiters).empty());
 }
 
+TEST(LockRulesTest, NextInLineMeansNoEarlierConflictingWaiter) {
+  const std::vector<Lease> held{Held("x", "h", LockMode::kExclusive)};
+  const std::vector<Waiter> waiters{{"w1", "x", LockMode::kExclusive, 5},
+                                    {"w2", "x", LockMode::kExclusive, 8}};
+  EXPECT_TRUE(NextInLine(GrantRequest{"x", "w1", LockMode::kExclusive}, 5, held, waiters));
+  EXPECT_FALSE(NextInLine(GrantRequest{"x", "w2", LockMode::kExclusive}, 8, held, waiters));
+  EXPECT_FALSE(
+      NextInLine(GrantRequest{"x", "new", LockMode::kShared}, std::nullopt, held, waiters));
+  EXPECT_TRUE(NextInLine(GrantRequest{"y", "new", LockMode::kShared}, std::nullopt, held, waiters));
+}
+
 TEST(LockRulesTest, TwoOwnerCycleMakesTheYoungestWaiterTheVictim) {
   LockSnapshot s;
   s.leases = {Held("x", "a", LockMode::kExclusive), Held("y", "b", LockMode::kExclusive)};

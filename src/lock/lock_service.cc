@@ -34,6 +34,10 @@ class WithdrawOnExit {
   bool granted_ = false;
 };
 
+// Longest pause of the waiter next in line, whose turn comes with the
+// next release or expiry.
+constexpr milliseconds kNextInLinePoll(4);
+
 milliseconds Jitter(milliseconds backoff) {
   thread_local std::mt19937_64 rng{std::random_device{}()};
   std::uniform_int_distribution<int64_t> dist(backoff.count() / 2, backoff.count());
@@ -83,7 +87,9 @@ Lease LockService::Acquire(const std::string& resource, const std::string& owner
                              "; release its locks and retry the transaction");
     }
     const auto left = std::chrono::duration_cast<milliseconds>(deadline - now) + milliseconds(1);
-    backend_->WaitForChange(std::min(Jitter(backoff), left));
+    // The next in line polls often; those queued behind it back off further.
+    const milliseconds cap = result.next_in_line ? kNextInLinePoll : max_poll_;
+    backend_->WaitForChange(std::min(Jitter(std::min(backoff, cap)), left));
     backoff = std::min(backoff * 2, max_poll_);
     result = backend_->TryGrant(request);
     if (result.lease) {

@@ -189,6 +189,7 @@ class PostgresLockBackend : public LockBackend {
                            static_cast<uint64_t>(token)};
     } else {
       result.blockers = JoinBlockers(blockers);
+      result.next_in_line = NextInLine(request, my_ticket, leases, waiters);
       if (request.waiting) {
         Exec("ds_wait",
              {request.owner, request.resource, mode, std::to_string(now + kWaiterTtl.count())});

@@ -69,11 +69,13 @@ end
 )lua";
 
 // ARGV: resource, owner, mode (0 shared, 1 exclusive), ttl ms, waiting (0/1),
-// waiter ttl ms, ancestors... Returns {1, token, expiry} or {0, blockers}.
+// waiter ttl ms, ancestors... Returns {1, token, expiry} or {0, blockers,
+// next in line (1 when no earlier waiter blocks it)}.
 constexpr const char* kGrant = R"lua(
 local res, owner, mode, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local blockers = {}
 local holds_related = false
+local next_in_line = 1
 local function check(r)
   for _, h in ipairs(holders(r)) do
     if h[1] == owner then
@@ -98,6 +100,7 @@ if not holds_related then
   for _, w in ipairs(queue) do
     if w[1] ~= owner and related(w[2], res) and (w[3] == 1 or mode == 1) and
         (my_ticket == nil or w[4] < my_ticket) then
+      next_in_line = 0
       blockers[#blockers + 1] = "'" .. w[1] .. "' (queued earlier for " .. modename(w[3]) ..
           ' on ' .. w[2] .. ')'
     end
@@ -121,7 +124,7 @@ if ARGV[5] == '1' then
   redis.call('HSET', P .. 'waiters', field,
              mode .. ' ' .. num(my_ticket) .. ' ' .. num(now + tonumber(ARGV[6])))
 end
-return {0, table.concat(blockers, ', ')}
+return {0, table.concat(blockers, ', '), next_in_line}
 )lua";
 
 // ARGV: resource, owner, ttl ms. Returns {1, mode, expiry, token} or {0}.
@@ -266,6 +269,7 @@ class RedisLockBackend : public LockBackend {
                            FromMs(Int(v->element[2])), static_cast<uint64_t>(Int(v->element[1]))};
     } else {
       result.blockers = Str(v->element[1]);
+      result.next_in_line = Int(v->element[2]) == 1;
     }
     return result;
   }

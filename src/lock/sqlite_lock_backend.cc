@@ -101,6 +101,7 @@ class SqliteLockBackend : public LockBackend {
                            static_cast<uint64_t>(token)};
     } else {
       result.blockers = JoinBlockers(blockers);
+      result.next_in_line = NextInLine(request, my_ticket, leases, waiters);
       if (request.waiting) {
         const int64_t ticket = my_ticket ? *my_ticket : NextCounter("ticket");
         Run("INSERT OR REPLACE INTO datashard_lock_waiters VALUES(?1, ?2, ?3, ?4, ?5)",
