@@ -1,0 +1,257 @@
+#include "format/parquet/column_chunk_reader.h"
+
+#include <algorithm>
+
+#include "datashard/errors.h"
+#include "format/parquet/bit_util.h"
+#include "format/parquet/compression.h"
+
+namespace datashard::parquet {
+namespace {
+
+// Pushes n rows: the next source value where present, a default where null.
+template <typename Src, typename Dst, typename Conv>
+void Scatter(size_t n, const std::vector<uint32_t>* defs, Src* src, std::vector<Dst>* dst,
+             Conv&& conv) {
+  if (defs == nullptr) {
+    for (size_t i = 0; i < n; ++i) dst->push_back(conv(src[i]));
+    return;
+  }
+  size_t j = 0;
+  for (size_t i = 0; i < n; ++i) {
+    if ((*defs)[i] != 0) {
+      dst->push_back(conv(src[j++]));
+    } else {
+      dst->push_back(Dst{});
+    }
+  }
+}
+
+int64_t MillisToMicros(int64_t v) {
+  int64_t out = 0;
+  if (__builtin_mul_overflow(v, 1000, &out)) {
+    throw Corruption("millisecond value " + std::to_string(v) + " overflows microseconds");
+  }
+  return out;
+}
+
+}  // namespace
+
+ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
+                                     const ColumnMetaData& meta, int64_t begin, int64_t size,
+                                     int64_t num_rows)
+    : file_(file), leaf_(leaf), meta_(meta), begin_(begin), rows_left_(num_rows) {
+  physical_.type = *leaf.element.type;
+  physical_.type_length = leaf.element.type_length.value_or(0);
+  chunk_.resize(static_cast<size_t>(size));
+  file.ReadAt(static_cast<uint64_t>(begin), chunk_.size(), reinterpret_cast<char*>(chunk_.data()));
+}
+
+void ColumnChunkReader::Fail(const std::string& why) const {
+  throw Corruption(file_.path() + ": column '" + leaf_.element.name + "', page at offset " +
+                   std::to_string(begin_ + static_cast<int64_t>(page_offset_)) + ": " + why);
+}
+
+void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
+  if (static_cast<int64_t>(n) > rows_left_) {
+    throw InvalidArgument(file_.path() + ": read past the end of a row group");
+  }
+  try {
+    while (n > 0) {
+      if (page_left_ == 0) {
+        NextPage();
+        continue;
+      }
+      const size_t k = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), page_left_));
+      DecodeRows(k, out);
+      n -= k;
+      page_left_ -= static_cast<int64_t>(k);
+      rows_left_ -= static_cast<int64_t>(k);
+    }
+  } catch (const Corruption& e) {
+    // Thrift errors already name the file and offset; add them to the rest.
+    const std::string what = e.what();
+    if (what.rfind(file_.path() + ":", 0) == 0) throw;
+    Fail(what);
+  }
+}
+
+void ColumnChunkReader::NextPage() {
+  if (pos_ >= chunk_.size()) Fail("the column chunk ends before all rows of the row group");
+  page_offset_ = pos_;
+  CompactReader r(chunk_.data() + pos_, chunk_.size() - pos_,
+                  file_.path() + ": column '" + leaf_.element.name + "' page header",
+                  static_cast<uint64_t>(begin_) + pos_);
+  const PageHeader h = ParsePageHeader(&r);
+  pos_ += r.position();
+  if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) Fail("negative page size");
+  if (static_cast<size_t>(h.compressed_page_size) > chunk_.size() - pos_) {
+    Fail("page of " + std::to_string(h.compressed_page_size) + " bytes runs past the column chunk");
+  }
+  const uint8_t* body = chunk_.data() + pos_;
+  const size_t body_size = static_cast<size_t>(h.compressed_page_size);
+  pos_ += body_size;
+  switch (h.type) {
+    case PageType::kDictionaryPage: {
+      if (!h.dictionary_page_header) Fail("dictionary page without its header");
+      if (dictionary_) Fail("a second dictionary page in one column chunk");
+      const Encoding e = h.dictionary_page_header->encoding;
+      if (e != Encoding::kPlain && e != Encoding::kPlainDictionary) {
+        Fail(std::string("dictionary page encoding ") + EncodingName(e));
+      }
+      Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size),
+                 &page_);
+      dictionary_ = std::make_unique<PhysicalValues>(DecodeDictionary(
+          physical_, page_.data(), page_.size(), h.dictionary_page_header->num_values));
+      return;
+    }
+    case PageType::kDataPage:
+    case PageType::kDataPageV2:
+      LoadPage(h, body, body_size);
+      return;
+    default:
+      return;  // index pages and unknown page types carry no values
+  }
+}
+
+void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_t body_size) {
+  const bool optional = leaf_.max_definition_level > 0;
+  if (h.type == PageType::kDataPage) {
+    if (!h.data_page_header) Fail("data page without its header");
+    const DataPageHeader& d = *h.data_page_header;
+    if (d.num_values < 0) Fail("negative value count");
+    Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size), &page_);
+    const uint8_t* p = page_.data();
+    size_t left = page_.size();
+    if (optional) {
+      if (d.definition_level_encoding != Encoding::kRle) {
+        throw NotSupported(file_.path() + ": column '" + leaf_.element.name +
+                           "': definition levels encoded as " +
+                           EncodingName(d.definition_level_encoding));
+      }
+      if (left < 4) Fail("definition levels have no length prefix");
+      const uint32_t len = LoadLE<uint32_t>(p);
+      if (len > left - 4)
+        Fail("definition levels of " + std::to_string(len) + " bytes run past the page");
+      def_levels_ = RleDecoder(p + 4, len, 1);
+      p += 4 + len;
+      left -= 4 + len;
+    }
+    values_ = MakeValueDecoder(d.encoding, physical_, p, left, dictionary_.get());
+    page_left_ = d.num_values;
+    return;
+  }
+  if (!h.data_page_header_v2) Fail("data page v2 without its header");
+  const DataPageHeaderV2& d = *h.data_page_header_v2;
+  if (d.num_values < 0 || d.definition_levels_byte_length < 0 ||
+      d.repetition_levels_byte_length < 0) {
+    Fail("negative count in a data page v2 header");
+  }
+  const size_t levels = static_cast<size_t>(d.definition_levels_byte_length) +
+                        static_cast<size_t>(d.repetition_levels_byte_length);
+  if (levels > body_size || levels > static_cast<size_t>(h.uncompressed_page_size)) {
+    Fail("levels of " + std::to_string(levels) + " bytes exceed the page");
+  }
+  if (optional) {
+    def_levels_ = RleDecoder(body + d.repetition_levels_byte_length,
+                             static_cast<size_t>(d.definition_levels_byte_length), 1);
+  }
+  const uint8_t* values = body + levels;
+  const size_t compressed = body_size - levels;
+  const size_t uncompressed = static_cast<size_t>(h.uncompressed_page_size) - levels;
+  if (d.is_compressed) {
+    Decompress(meta_.codec, values, compressed, uncompressed, &page_);
+  } else {
+    Decompress(CompressionCodec::kUncompressed, values, compressed, uncompressed, &page_);
+  }
+  values_ = MakeValueDecoder(d.encoding, physical_, page_.data(), page_.size(), dictionary_.get());
+  page_left_ = d.num_values;
+}
+
+void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out) {
+  const std::vector<uint32_t>* defs = nullptr;
+  size_t present = n;
+  if (leaf_.max_definition_level > 0) {
+    defs_.resize(n);
+    def_levels_.Decode(defs_.data(), n);
+    present = static_cast<size_t>(std::count(defs_.begin(), defs_.end(), 1u));
+    defs = &defs_;
+  }
+  auto& valid = out->validity();
+  if (defs == nullptr) {
+    valid.insert(valid.end(), n, 1);
+  } else {
+    for (size_t i = 0; i < n; ++i) valid.push_back(defs_[i] != 0 ? 1 : 0);
+  }
+  const LeafConversion conv = leaf_.mapping.conversion;
+  const auto same = [](auto v) { return v; };
+  switch (physical_.type) {
+    case PhysicalType::kBoolean:
+      scratch_.bools.resize(present);
+      values_->DecodeBool(scratch_.bools.data(), present);
+      Scatter(n, defs, scratch_.bools.data(), &out->bools, same);
+      return;
+    case PhysicalType::kInt32:
+      scratch_.i32.resize(present);
+      values_->DecodeInt32(scratch_.i32.data(), present);
+      switch (conv) {
+        case LeafConversion::kMillisToMicros:
+          Scatter(n, defs, scratch_.i32.data(), &out->longs,
+                  [](int32_t v) { return int64_t{v} * 1000; });
+          return;
+        case LeafConversion::kUint32ToLong:
+          Scatter(n, defs, scratch_.i32.data(), &out->longs,
+                  [](int32_t v) { return static_cast<int64_t>(static_cast<uint32_t>(v)); });
+          return;
+        case LeafConversion::kDecimalInt32:
+          Scatter(n, defs, scratch_.i32.data(), &out->decimals,
+                  [](int32_t v) { return static_cast<Int128>(v); });
+          return;
+        default:
+          Scatter(n, defs, scratch_.i32.data(), &out->ints, same);
+          return;
+      }
+    case PhysicalType::kInt64:
+      scratch_.i64.resize(present);
+      values_->DecodeInt64(scratch_.i64.data(), present);
+      switch (conv) {
+        case LeafConversion::kMillisToMicros:
+          Scatter(n, defs, scratch_.i64.data(), &out->longs, MillisToMicros);
+          return;
+        case LeafConversion::kDecimalInt64:
+          Scatter(n, defs, scratch_.i64.data(), &out->decimals,
+                  [](int64_t v) { return static_cast<Int128>(v); });
+          return;
+        default:
+          Scatter(n, defs, scratch_.i64.data(), &out->longs, same);
+          return;
+      }
+    case PhysicalType::kFloat:
+      scratch_.f32.resize(present);
+      values_->DecodeFloat(scratch_.f32.data(), present);
+      Scatter(n, defs, scratch_.f32.data(), &out->floats, same);
+      return;
+    case PhysicalType::kDouble:
+      scratch_.f64.resize(present);
+      values_->DecodeDouble(scratch_.f64.data(), present);
+      Scatter(n, defs, scratch_.f64.data(), &out->doubles, same);
+      return;
+    case PhysicalType::kByteArray:
+    case PhysicalType::kFixedLenByteArray:
+      scratch_.bytes.resize(present);
+      values_->DecodeBytes(scratch_.bytes.data(), present);
+      if (conv == LeafConversion::kDecimalBytes) {
+        Scatter(n, defs, scratch_.bytes.data(), &out->decimals, [](const std::string& b) {
+          return DecimalFromBytes(reinterpret_cast<const uint8_t*>(b.data()), b.size());
+        });
+      } else {
+        Scatter(n, defs, scratch_.bytes.data(), &out->bytes,
+                [](std::string& b) { return std::move(b); });
+      }
+      return;
+    case PhysicalType::kInt96:
+      throw NotSupported("INT96 values are not supported");
+  }
+}
+
+}  // namespace datashard::parquet

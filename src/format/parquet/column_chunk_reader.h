@@ -1,0 +1,67 @@
+// Reads the values of one column chunk, page by page: dictionary page, data
+// pages v1 and v2, any codec the build supports, every value encoding of
+// value_decoder.h. Holds the chunk's compressed bytes and one decompressed
+// page; values are decoded only as rows are requested. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datashard/column_vector.h"
+#include "datashard/file_io.h"
+#include "format/parquet/parquet_thrift.h"
+#include "format/parquet/rle_hybrid.h"
+#include "format/parquet/type_mapping.h"
+#include "format/parquet/value_decoder.h"
+
+namespace datashard::parquet {
+
+/// A leaf column of the file as the reader needs it.
+struct LeafColumn {
+  SchemaElement element;
+  LeafMapping mapping;
+  int max_definition_level = 0;  // 0 required, 1 optional
+};
+
+class ColumnChunkReader {
+ public:
+  /// Reads the chunk's bytes [begin, begin+size) from `file` (checked by the
+  /// caller to lie inside the file). `num_rows` is the row group's count.
+  ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
+                    const ColumnMetaData& meta, int64_t begin, int64_t size, int64_t num_rows);
+
+  /// Appends the next n rows to `out` (typed as leaf.mapping.type).
+  /// Corruption naming the file, column and page offset on bad data.
+  void Read(size_t n, ColumnVector* out);
+
+ private:
+  void NextPage();
+  void LoadPage(const PageHeader& header, const uint8_t* body, size_t body_size);
+  void DecodeRows(size_t n, ColumnVector* out);
+  [[noreturn]] void Fail(const std::string& why) const;
+
+  const RandomAccessFile& file_;
+  const LeafColumn& leaf_;
+  const ColumnMetaData& meta_;
+  PhysicalColumn physical_;
+  int64_t begin_;
+  std::vector<uint8_t> chunk_;
+  size_t pos_ = 0;          // next page header within chunk_
+  size_t page_offset_ = 0;  // current page header within chunk_ (for messages)
+  int64_t rows_left_;
+
+  std::unique_ptr<PhysicalValues> dictionary_;
+  std::vector<uint8_t> page_;    // decompressed page (v1) or values (v2)
+  std::vector<uint8_t> levels_;  // v2 definition levels
+  RleDecoder def_levels_;
+  std::unique_ptr<ValueDecoder> values_;
+  int64_t page_left_ = 0;
+
+  // Scratch, reused between calls.
+  std::vector<uint32_t> defs_;
+  PhysicalValues scratch_;
+};
+
+}  // namespace datashard::parquet

@@ -1,0 +1,429 @@
+#include "format/parquet/column_chunk_writer.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+
+#include "datashard/errors.h"
+#include "format/parquet/bit_util.h"
+#include "format/parquet/compression.h"
+#include "format/parquet/type_mapping.h"
+
+namespace datashard::parquet {
+namespace {
+
+// parquet-java's default cap on rows per page, so pages stay seekable even
+// when values are tiny.
+constexpr int32_t kMaxPageRows = 20000;
+
+CompressionCodec ThriftCodec(Codec c) {
+  switch (c) {
+    case Codec::kNone:
+      return CompressionCodec::kUncompressed;
+    case Codec::kSnappy:
+      return CompressionCodec::kSnappy;
+    case Codec::kGzip:
+      return CompressionCodec::kGzip;
+    case Codec::kZstd:
+      return CompressionCodec::kZstd;
+  }
+  return CompressionCodec::kUncompressed;
+}
+
+template <typename To, typename From>
+To BitCast(From v) {
+  static_assert(sizeof(To) == sizeof(From));
+  To out;
+  std::memcpy(&out, &v, sizeof(To));
+  return out;
+}
+
+}  // namespace
+
+ColumnChunkWriter::ColumnChunkWriter(const Field& field, const WriterOptions& options)
+    : field_(field),
+      options_(options),
+      leaf_(LeafForField(field)),
+      physical_(*leaf_.type),
+      codec_(ThriftCodec(options.codec)),
+      optional_(!field.required) {
+  switch (field.type.id) {
+    case TypeId::kBoolean:
+      storage_ = Storage::kBool;
+      break;
+    case TypeId::kInt:
+    case TypeId::kDate:
+      storage_ = Storage::kInt32;
+      break;
+    case TypeId::kLong:
+    case TypeId::kTime:
+    case TypeId::kTimestamp:
+    case TypeId::kTimestampTz:
+      storage_ = Storage::kInt64;
+      break;
+    case TypeId::kFloat:
+      storage_ = Storage::kFloat;
+      break;
+    case TypeId::kDouble:
+      storage_ = Storage::kDouble;
+      break;
+    case TypeId::kDecimal:
+      storage_ = Storage::kDecimal;
+      break;
+    default:
+      storage_ = Storage::kBytes;
+      break;
+  }
+  if (physical_ == PhysicalType::kFixedLenByteArray) fixed_length_ = FixedLengthOf(field.type);
+  metrics_.nan_count = (storage_ == Storage::kFloat || storage_ == Storage::kDouble)
+                           ? std::optional<int64_t>(0)
+                           : std::nullopt;
+  StartChunk();
+}
+
+void ColumnChunkWriter::StartChunk() {
+  dictionary_mode_ = options_.dictionary && storage_ != Storage::kBool;
+  numeric_dict_.clear();
+  bytes_dict_.clear();
+  dict_plain_.clear();
+  dict_count_ = 0;
+  pages_.clear();
+  chunk_uncompressed_ = 0;
+  chunk_values_ = 0;
+  used_dictionary_pages_ = false;
+  used_plain_pages_ = false;
+  chunk_nulls_ = 0;
+  chunk_nans_ = 0;
+  has_minmax_ = false;
+  min_b_.clear();
+  max_b_.clear();
+}
+
+template <typename F>
+void ColumnChunkWriter::ForEachPresent(const ColumnVector& column, size_t begin, size_t end,
+                                       F&& f) {
+  const auto& valid = column.validity();
+  for (size_t i = begin; i < end; ++i) {
+    const bool present = valid[i] != 0;
+    if (optional_) def_levels_.Put(present ? 1 : 0);
+    ++page_values_;
+    if (present) {
+      f(i);
+    } else {
+      ++chunk_nulls_;
+    }
+  }
+}
+
+template <typename T>
+void ColumnChunkWriter::UpdateMinMax(T v, T* min, T* max) {
+  if (!has_minmax_) {
+    *min = v;
+    *max = v;
+    has_minmax_ = true;
+    return;
+  }
+  if (v < *min) *min = v;
+  if (*max < v) *max = v;
+}
+
+void ColumnChunkWriter::PutBits(uint64_t bits, int width) {
+  if (dictionary_mode_) {
+    auto [it, inserted] = numeric_dict_.try_emplace(bits, dict_count_);
+    if (inserted) {
+      if (width == 4) {
+        AppendLE<uint32_t>(static_cast<uint32_t>(bits), &dict_plain_);
+      } else {
+        AppendLE<uint64_t>(bits, &dict_plain_);
+      }
+      ++dict_count_;
+    }
+    page_indices_.push_back(it->second);
+    MaybeFallBack();
+    return;
+  }
+  if (width == 4) {
+    AppendLE<uint32_t>(static_cast<uint32_t>(bits), &page_plain_);
+  } else {
+    AppendLE<uint64_t>(bits, &page_plain_);
+  }
+}
+
+void ColumnChunkWriter::PutFloating(double v, uint64_t bits, int width) {
+  if (std::isnan(v)) {
+    ++chunk_nans_;
+  } else {
+    UpdateMinMax(v, &min_f_, &max_f_);
+  }
+  PutBits(bits, width);
+}
+
+void ColumnChunkWriter::PutBytes(const std::string& v) {
+  if (dictionary_mode_) {
+    auto [it, inserted] = bytes_dict_.try_emplace(v, dict_count_);
+    if (inserted) {
+      if (physical_ == PhysicalType::kByteArray) {
+        AppendLE<uint32_t>(static_cast<uint32_t>(v.size()), &dict_plain_);
+      }
+      dict_plain_ += v;
+      ++dict_count_;
+    }
+    page_indices_.push_back(it->second);
+    MaybeFallBack();
+    return;
+  }
+  if (physical_ == PhysicalType::kByteArray) {
+    AppendLE<uint32_t>(static_cast<uint32_t>(v.size()), &page_plain_);
+  }
+  page_plain_ += v;
+}
+
+void ColumnChunkWriter::MaybeFallBack() {
+  if (static_cast<int64_t>(dict_plain_.size()) <= options_.dictionary_size_limit_bytes) return;
+  // Pages written so far keep their indices; the rest of the chunk is PLAIN.
+  FlushPage();
+  dictionary_mode_ = false;
+}
+
+void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) {
+  switch (storage_) {
+    case Storage::kBool:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const int64_t v = c.bools[i] ? 1 : 0;
+        UpdateMinMax(v, &min_i_, &max_i_);
+        page_bools_.push_back(static_cast<uint8_t>(v));
+      });
+      break;
+    case Storage::kInt32:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const int32_t v = c.ints[i];
+        UpdateMinMax<int64_t>(v, &min_i_, &max_i_);
+        PutBits(static_cast<uint32_t>(v), 4);
+      });
+      break;
+    case Storage::kInt64:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const int64_t v = c.longs[i];
+        UpdateMinMax(v, &min_i_, &max_i_);
+        PutBits(static_cast<uint64_t>(v), 8);
+      });
+      break;
+    case Storage::kFloat:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const float v = c.floats[i];
+        PutFloating(v, BitCast<uint32_t>(v), 4);
+      });
+      break;
+    case Storage::kDouble:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const double v = c.doubles[i];
+        PutFloating(v, BitCast<uint64_t>(v), 8);
+      });
+      break;
+    case Storage::kDecimal:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const Int128 v = c.decimals[i];
+        UpdateMinMax(v, &min_d_, &max_d_);
+        switch (physical_) {
+          case PhysicalType::kInt32:
+            PutBits(static_cast<uint32_t>(static_cast<int32_t>(v)), 4);
+            break;
+          case PhysicalType::kInt64:
+            PutBits(static_cast<uint64_t>(static_cast<int64_t>(v)), 8);
+            break;
+          default:
+            PutBytes(DecimalToBytes(v, fixed_length_));
+            break;
+        }
+      });
+      break;
+    case Storage::kBytes:
+      ForEachPresent(c, begin, end, [&](size_t i) {
+        const std::string& v = c.bytes[i];
+        if (!has_minmax_) {
+          min_b_ = v;
+          max_b_ = v;
+          has_minmax_ = true;
+        } else if (v < min_b_) {
+          min_b_ = v;
+        } else if (max_b_ < v) {
+          max_b_ = v;
+        }
+        PutBytes(v);
+      });
+      break;
+  }
+  if (OpenPageSize() >= options_.page_size_bytes || page_values_ >= kMaxPageRows) FlushPage();
+}
+
+int64_t ColumnChunkWriter::OpenPageSize() const {
+  int64_t n = optional_ ? page_values_ / 8 : 0;
+  if (!page_indices_.empty()) {
+    n += static_cast<int64_t>(page_indices_.size()) * std::max(1, BitWidth(dict_count_)) / 8;
+  }
+  return n + static_cast<int64_t>(page_plain_.size() + page_bools_.size() / 8);
+}
+
+int64_t ColumnChunkWriter::BufferedSize() const {
+  return chunk_uncompressed_ + OpenPageSize() + static_cast<int64_t>(dict_plain_.size());
+}
+
+void ColumnChunkWriter::AppendPage(PageType type, const std::string& body, int32_t num_values,
+                                   Encoding encoding, std::string* out) {
+  if (body.size() > static_cast<size_t>(std::numeric_limits<int32_t>::max() / 2)) {
+    throw InvalidArgument("column '" + field_.name + "': a page of " + std::to_string(body.size()) +
+                          " bytes is too large for Parquet");
+  }
+  std::string compressed;
+  Compress(codec_, options_.compression_level, body.data(), body.size(), &compressed);
+  PageHeader h;
+  h.type = type;
+  h.uncompressed_page_size = static_cast<int32_t>(body.size());
+  h.compressed_page_size = static_cast<int32_t>(compressed.size());
+  if (type == PageType::kDictionaryPage) {
+    h.dictionary_page_header = DictionaryPageHeader{num_values, Encoding::kPlain, std::nullopt};
+  } else {
+    DataPageHeader d;
+    d.num_values = num_values;
+    d.encoding = encoding;
+    h.data_page_header = d;
+  }
+  const size_t start = out->size();
+  SerializePageHeader(h, out);
+  chunk_uncompressed_ += static_cast<int64_t>(out->size() - start + body.size());
+  out->append(compressed);
+}
+
+void ColumnChunkWriter::FlushPage() {
+  if (page_values_ == 0) return;
+  std::string body;
+  if (optional_) {
+    std::string levels;
+    def_levels_.Flush(&levels);
+    AppendLE<uint32_t>(static_cast<uint32_t>(levels.size()), &body);
+    body += levels;
+  }
+  Encoding encoding = Encoding::kPlain;
+  if (!page_indices_.empty()) {
+    const int width = std::max(1, BitWidth(dict_count_ - 1));
+    body.push_back(static_cast<char>(width));
+    RleEncoder indices(width);
+    for (uint32_t idx : page_indices_) indices.Put(idx);
+    indices.Flush(&body);
+    encoding = Encoding::kRleDictionary;
+    used_dictionary_pages_ = true;
+  } else {
+    if (storage_ == Storage::kBool) {
+      BitWriter w(&body);
+      for (uint8_t b : page_bools_) w.Put(b, 1);
+      w.Flush();
+    } else {
+      body += page_plain_;
+    }
+    used_plain_pages_ = true;
+  }
+  AppendPage(PageType::kDataPage, body, page_values_, encoding, &pages_);
+  chunk_values_ += page_values_;
+  page_values_ = 0;
+  page_indices_.clear();
+  page_plain_.clear();
+  page_bools_.clear();
+}
+
+std::optional<Value> ColumnChunkWriter::ChunkMin() const {
+  if (!has_minmax_) return std::nullopt;
+  switch (storage_) {
+    case Storage::kBool:
+      return Value(min_i_ != 0);
+    case Storage::kInt32:
+      return Value(static_cast<int32_t>(min_i_));
+    case Storage::kInt64:
+      return Value(min_i_);
+    // A zero minimum is written as -0.0 so it bounds both zeros.
+    case Storage::kFloat:
+      return Value(min_f_ == 0 ? -0.0f : static_cast<float>(min_f_));
+    case Storage::kDouble:
+      return Value(min_f_ == 0 ? -0.0 : min_f_);
+    case Storage::kDecimal:
+      return Value::Decimal(min_d_);
+    case Storage::kBytes:
+      return Value(min_b_);
+  }
+  return std::nullopt;
+}
+
+std::optional<Value> ColumnChunkWriter::ChunkMax() const {
+  if (!has_minmax_) return std::nullopt;
+  switch (storage_) {
+    case Storage::kBool:
+      return Value(max_i_ != 0);
+    case Storage::kInt32:
+      return Value(static_cast<int32_t>(max_i_));
+    case Storage::kInt64:
+      return Value(max_i_);
+    case Storage::kFloat:
+      return Value(max_f_ == 0 ? 0.0f : static_cast<float>(max_f_));
+    case Storage::kDouble:
+      return Value(max_f_ == 0 ? 0.0 : max_f_);
+    case Storage::kDecimal:
+      return Value::Decimal(max_d_);
+    case Storage::kBytes:
+      return Value(max_b_);
+  }
+  return std::nullopt;
+}
+
+ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset) {
+  FlushPage();
+  ColumnMetaData md;
+  md.type = physical_;
+  md.path_in_schema = {field_.name};
+  md.codec = codec_;
+  md.num_values = chunk_values_;
+  std::string dict_page;
+  if (used_dictionary_pages_) {
+    AppendPage(PageType::kDictionaryPage, dict_plain_, static_cast<int32_t>(dict_count_),
+               Encoding::kPlain, &dict_page);
+    md.dictionary_page_offset = offset;
+    file->Append(dict_page);
+  }
+  md.data_page_offset = offset + static_cast<int64_t>(dict_page.size());
+  file->Append(pages_);
+  md.total_compressed_size = static_cast<int64_t>(dict_page.size() + pages_.size());
+  md.total_uncompressed_size = chunk_uncompressed_;
+  if (used_dictionary_pages_) {
+    md.encodings = {Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary};
+  } else {
+    md.encodings = {Encoding::kPlain, Encoding::kRle};
+  }
+  Statistics stats;
+  stats.null_count = chunk_nulls_;
+  const std::optional<Value> lo = ChunkMin(), hi = ChunkMax();
+  if (lo) {
+    stats.min_value = StatisticsBytes(*lo, field_.type);
+    stats.max_value = StatisticsBytes(*hi, field_.type);
+  }
+  md.statistics = stats;
+
+  metrics_.compressed_size += md.total_compressed_size;
+  metrics_.value_count += chunk_values_;
+  metrics_.null_count += chunk_nulls_;
+  if (metrics_.nan_count) *metrics_.nan_count += chunk_nans_;
+  if (lo && (!metrics_.lower_bound || CompareValues(field_.type, *lo, *metrics_.lower_bound) < 0)) {
+    metrics_.lower_bound = lo;
+  }
+  if (hi && (!metrics_.upper_bound || CompareValues(field_.type, *hi, *metrics_.upper_bound) > 0)) {
+    metrics_.upper_bound = hi;
+  }
+
+  StartChunk();
+  ColumnChunk chunk;
+  chunk.file_offset = 0;
+  chunk.meta_data = std::move(md);
+  return chunk;
+}
+
+ColumnMetrics ColumnChunkWriter::Metrics() const { return metrics_; }
+
+}  // namespace datashard::parquet

@@ -1,0 +1,102 @@
+// Encodes one top-level column of a Parquet file: definition levels, values
+// as RLE_DICTIONARY (falling back to PLAIN for the rest of a chunk once the
+// dictionary passes its size limit) or PLAIN, data pages v1, page
+// compression, chunk statistics and the file-wide Iceberg metrics. Pages of
+// the current row group are kept (compressed) in memory until Flush writes
+// the chunk. Not thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "datashard/column_vector.h"
+#include "datashard/file_io.h"
+#include "datashard/schema.h"
+#include "format/parquet/parquet_thrift.h"
+#include "format/parquet/parquet_writer.h"
+#include "format/parquet/rle_hybrid.h"
+
+namespace datashard::parquet {
+
+class ColumnChunkWriter {
+ public:
+  ColumnChunkWriter(const Field& field, const WriterOptions& options);
+
+  /// Encodes rows [begin, end) of `column` (already validated by the caller).
+  void Append(const ColumnVector& column, size_t begin, size_t end);
+  /// Bytes this column holds for the current row group (encoded pages plus
+  /// an estimate of the open page and the dictionary).
+  int64_t BufferedSize() const;
+  /// Writes the chunk of the current row group at `offset` of `file` (which
+  /// must be the file's current size) and returns its metadata; resets the
+  /// chunk state for the next row group.
+  ColumnChunk Flush(WritableFile* file, int64_t offset);
+  /// Metrics over every row written so far.
+  ColumnMetrics Metrics() const;
+
+ private:
+  enum class Storage { kBool, kInt32, kInt64, kFloat, kDouble, kDecimal, kBytes };
+
+  template <typename F>
+  void ForEachPresent(const ColumnVector& column, size_t begin, size_t end, F&& f);
+  template <typename T>
+  void UpdateMinMax(T v, T* min, T* max);
+  void PutFloating(double v, uint64_t bits, int width);
+  void PutBits(uint64_t bits, int width);
+  void PutBytes(const std::string& v);
+  void MaybeFallBack();
+  int64_t OpenPageSize() const;
+  void FlushPage();
+  void AppendPage(PageType type, const std::string& body, int32_t num_values, Encoding encoding,
+                  std::string* out);
+  std::optional<Value> ChunkMin() const;
+  std::optional<Value> ChunkMax() const;
+  void StartChunk();
+
+  Field field_;
+  WriterOptions options_;
+  SchemaElement leaf_;
+  PhysicalType physical_;
+  CompressionCodec codec_;
+  Storage storage_;
+  bool optional_;
+  int fixed_length_ = 0;
+
+  // Open page.
+  RleEncoder def_levels_{1};
+  int32_t page_values_ = 0;
+  std::vector<uint32_t> page_indices_;
+  std::string page_plain_;
+  std::vector<uint8_t> page_bools_;
+
+  // Dictionary of the current chunk.
+  bool dictionary_mode_ = false;
+  std::unordered_map<uint64_t, uint32_t> numeric_dict_;
+  std::unordered_map<std::string, uint32_t> bytes_dict_;
+  std::string dict_plain_;
+  uint32_t dict_count_ = 0;
+
+  // Encoded pages of the current chunk.
+  std::string pages_;
+  int64_t chunk_uncompressed_ = 0;
+  int64_t chunk_values_ = 0;
+  bool used_dictionary_pages_ = false;
+  bool used_plain_pages_ = false;
+
+  // Statistics of the current chunk, in the column's storage domain.
+  int64_t chunk_nulls_ = 0;
+  int64_t chunk_nans_ = 0;
+  bool has_minmax_ = false;
+  int64_t min_i_ = 0, max_i_ = 0;  // bool, int32, int64
+  double min_f_ = 0, max_f_ = 0;   // float, double
+  Int128 min_d_ = 0, max_d_ = 0;   // decimal
+  std::string min_b_, max_b_;      // bytes
+
+  // File-wide metrics.
+  ColumnMetrics metrics_;
+};
+
+}  // namespace datashard::parquet
