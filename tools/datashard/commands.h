@@ -15,5 +15,7 @@ inline constexpr int kExitLockNotAcquired = 4;
 
 /// `datashard lock ...` (lock_command.cc).
 void AddLockCommands(CLI::App& app);
+/// `datashard parquet ...` (parquet_command.cc).
+void AddParquetCommands(CLI::App& app);
 
 }  // namespace datashard::cli

@@ -30,6 +30,7 @@ int main(int argc, char** argv) {
   app.set_version_flag("--version", "datashard 0.1.0");
   app.require_subcommand(1);
   AddLockCommands(app);
+  AddParquetCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
