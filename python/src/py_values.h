@@ -1,0 +1,56 @@
+// Python values <-> datashard Values, per column type (DESIGN.md §3):
+//   boolean <- bool             int, long <- int (no bool, no float)
+//   float, double <- float, int decimal(P,S) <- decimal.Decimal, int (exact)
+//   date <- datetime.date       time <- datetime.time (naive)
+//   timestamp <- naive datetime timestamptz <- aware datetime (stored as UTC)
+//   string <- str               uuid <- uuid.UUID
+//   binary <- bytes-like        fixed(L) <- bytes-like of length L
+//   null <- None
+// Scans give back the same Python types (timestamptz as UTC datetimes).
+// Every function here needs the GIL.
+#pragma once
+
+#include <pybind11/pybind11.h>
+
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "datashard/record_batch.h"
+#include "datashard/schema.h"
+#include "datashard/value.h"
+
+namespace datashard::python {
+
+/// Converts one Python value to a Value of `type`. SchemaMismatch (a Python
+/// TypeError) for a wrong Python type, InvalidArgument (a ValueError) for a
+/// value out of the type's range; messages start with `where`.
+Value ToValue(pybind11::handle obj, const DataType& type, const std::string& where);
+
+/// The Python object of a Value of `type` (None for null).
+pybind11::object FromValue(const Value& v, const DataType& type);
+
+/// Converts records (a sequence of mappings keyed by column name) to rows in
+/// `schema` field order. SchemaMismatch naming the record index and field for
+/// an unknown column, a wrong type or a missing/None required field;
+/// InvalidArgument for out-of-range values. Nothing is converted partially:
+/// it throws before returning.
+std::vector<Record> ToRecords(pybind11::handle records, const Schema& schema);
+
+/// Converts a {column: value} mapping (None: empty) by the types of `schema`;
+/// SchemaMismatch naming a key that is not a column of `schema`.
+PartitionValues ToPartitionValues(pybind11::handle values, const Schema& schema);
+
+/// Row `i` of `batch` as a dict keyed by column name.
+pybind11::dict RowToDict(const RecordBatch& batch, size_t i);
+
+/// Converts a Python JSON-like value (dict with str keys, list, tuple, str,
+/// int, float, bool, None) to JSON; InvalidArgument naming `where` and the
+/// Python type for anything else.
+nlohmann::json ToJson(pybind11::handle obj, const std::string& where);
+
+/// A JSON text as the equivalent Python object (dict, list, str, ...).
+pybind11::object JsonToPython(const std::string& json_text);
+
+}  // namespace datashard::python
