@@ -279,8 +279,9 @@ class RleBoolDecoder final : public ValueDecoder {
  public:
   RleBoolDecoder(const uint8_t* data, size_t size) {
     if (size < 4) throw Corruption("RLE boolean page has no length prefix");
-    const uint32_t len = LoadLE<uint32_t>(data);
-    if (len > size - 4) throw Corruption("RLE boolean length runs past the page");
+    // Some writers (hyparquet-writer) store the value count here instead of
+    // the byte length; the runs are bounded by the page either way.
+    const size_t len = std::min<size_t>(LoadLE<uint32_t>(data), size - 4);
     rle_ = RleDecoder(data + 4, len, 1);
   }
   void DecodeBool(uint8_t* out, size_t n) override {
