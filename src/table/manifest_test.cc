@@ -2,11 +2,13 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cmath>
 #include <limits>
 
 #include "datashard/errors.h"
 #include "format/avro/avro_file.h"
+#include "io/fault_injection_file_io.h"
 #include "io/temp_dir.h"
 #include "table/manifest_avro.h"
 #include "table/manifest_decimal.h"
@@ -432,6 +434,27 @@ TEST_F(ManifestTest, DamagedFilesAreCorruption) {
   ManifestFile wrong = m;
   wrong.manifest_path = dir_.Join("list.avro");
   EXPECT_THROW(ReadManifest(*io_, wrong), Corruption);
+}
+
+TEST_F(ManifestTest, EachFileIsOneFsyncAndAFailedWriteLeavesNothing) {
+  const ManifestContext context = Context({{1000, "p", DataType::Int()}});
+  ManifestEntry e;
+  e.data_file.file_path = "/x.parquet";
+  e.data_file.partition = {Value(int32_t{1})};
+  FaultInjectionFileIO faulty(io_);
+  ManifestFile m = WriteManifest(faulty, dir_.Join("ok.avro"), context, 1, {e});
+  WriteManifestList(faulty, dir_.Join("ok-list.avro"), 1, std::nullopt, 1, {m});
+  EXPECT_EQ(faulty.counters().creates, 2);
+  EXPECT_EQ(faulty.counters().syncs, 2);
+  for (FaultOp op : {FaultOp::kAppend, FaultOp::kSync}) {
+    faulty.FailNth(op, 1, EIO);
+    EXPECT_THROW(WriteManifest(faulty, dir_.Join("failed.avro"), context, 1, {e}), IOError);
+    EXPECT_FALSE(io_->Exists(dir_.Join("failed.avro")));
+    faulty.FailNth(op, 1, ENOSPC);
+    EXPECT_THROW(WriteManifestList(faulty, dir_.Join("failed-list.avro"), 1, std::nullopt, 1, {m}),
+                 IOError);
+    EXPECT_FALSE(io_->Exists(dir_.Join("failed-list.avro")));
+  }
 }
 
 TEST(SingleValueTest, SerializesEveryPrimitiveAsAppendixD) {
