@@ -3,8 +3,8 @@
 // wrote, printing what datashard sees as JSON. 64-bit integers print as
 // strings, bytes as lower-case hex, decimals as their unscaled value.
 //
-//   avro_interop_tool write DIR                 writes DIR/manifest.avro and DIR/list.avro,
-//                                               prints what it wrote
+//   avro_interop_tool write DIR                 writes DIR/manifest.avro, DIR/list.avro and
+//                                               DIR/common.avro, prints what it wrote
 //   avro_interop_tool read-manifest FILE SEQ SNAPSHOT_ID   prints context and entries
 //   avro_interop_tool read-list FILE                       prints the manifest list
 #include <cmath>
@@ -243,7 +243,28 @@ int Write(const std::string& dir) {
   WriteManifestList(*io, dir + "/list.avro", 77, std::nullopt, 6, {m});
   Json written_entries = Json::array();
   for (const auto& e : entries) written_entries.push_back(EntryJson(e, context.partition_fields));
-  std::cout << Json{{"entries", written_entries}, {"manifest_list", {ManifestFileJson(m)}}}.dump(2)
+
+  // The same entries partitioned only by the types icebird decodes (it has
+  // no fixed, so no decimal, uuid or fixed partitions).
+  const std::vector<size_t> common = {0, 1, 2, 3, 4, 7, 9, 10, 11, 14};
+  ManifestContext common_context = context;
+  common_context.partition_fields.clear();
+  for (size_t i : common) common_context.partition_fields.push_back(context.partition_fields[i]);
+  std::vector<ManifestEntry> common_entries = entries;
+  for (auto& e : common_entries) {
+    std::vector<Value> partition;
+    for (size_t i : common) partition.push_back(e.data_file.partition[i]);
+    e.data_file.partition = std::move(partition);
+  }
+  WriteManifest(*io, dir + "/common.avro", common_context, 77, common_entries);
+  Json written_common = Json::array();
+  for (const auto& e : common_entries) {
+    written_common.push_back(EntryJson(e, common_context.partition_fields));
+  }
+  std::cout << Json{{"entries", written_entries},
+                    {"common_entries", written_common},
+                    {"manifest_list", {ManifestFileJson(m)}}}
+                   .dump(2)
             << "\n";
   return 0;
 }
