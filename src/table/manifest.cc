@@ -169,8 +169,9 @@ struct FieldRef {
   bool present() const { return value != nullptr && !value->is_null(); }
 };
 
+// `id` < 0: by name only.
 int FindField(const AvroNode& record, int id, std::initializer_list<const char*> names) {
-  int index = record.FieldIndexById(id);
+  int index = id < 0 ? -1 : record.FieldIndexById(id);
   for (const char* name : names) {
     if (index >= 0) break;
     index = record.FieldIndex(name);
