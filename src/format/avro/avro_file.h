@@ -30,7 +30,7 @@ class AvroFileWriter {
   /// Ends the last block and returns the whole file. The writer is spent.
   std::string Finish();
 
-  /// Objects per block: a block is closed when it reaches this many bytes.
+  /// A block is closed once its encoded objects reach this many bytes.
   static constexpr size_t kBlockBytes = 64 * 1024;
 
  private:
