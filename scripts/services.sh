@@ -32,6 +32,10 @@ _datashard_as_pg() {
 datashard_postgres_start() {
   local port=$1 dir=$2
   if ! "$DATASHARD_PGBIN/pg_isready" -q -h 127.0.0.1 -p "$port"; then
+    # The postgres user must be able to reach DIR whatever our umask.
+    local parent
+    parent=$(dirname "$dir")
+    [ -d "$parent" ] || mkdir -p -m 755 "$parent"
     mkdir -p "$dir"
     if [ "$(id -u)" -eq 0 ]; then chown postgres:postgres "$dir"; fi
     chmod 700 "$dir"
