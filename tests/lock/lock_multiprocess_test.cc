@@ -49,7 +49,7 @@ TEST_P(LockMultiProcessTest, CounterUnderTheLockLosesNoIncrement) {
                 std::to_string(kIterations)})));
   }
   for (auto& c : children) {
-    EXPECT_EQ(c->ReadLine(), "done 0");
+    EXPECT_EQ(c->ReadLine(), "done " + std::to_string(kIterations) + " 0");
     EXPECT_EQ(c->Wait(), 0);
   }
   const CounterFile result = ReadCounterFile(*io_, file);

@@ -7,8 +7,10 @@
 //     ITERATIONS times: take RESOURCE, read-modify-write the counter FILE
 //     (fenced by the lease's token), release. Inside the critical section it
 //     holds FILE.inside, created exclusively: two holders at once fail. With
-//     "retry", calls that fail with Unavailable (server restarting) are
-//     retried; prints "done N" with N the number of Unavailable errors seen.
+//     "retry" (fault tests), prints "started" after the first round, retries
+//     calls that fail with Unavailable (server restarting) and goes on past
+//     ITERATIONS until it has seen the server go away (at most 100 times as
+//     long). Prints "done ROUNDS UNAVAILABLE_ERRORS".
 //   stale URL RESOURCE OWNER FILE TTL_MS
 //     takes RESOURCE with a short lease, reads FILE, prints "acquired", waits
 //     for a line on stdin (the test lets the lease expire and another holder
@@ -58,7 +60,9 @@ int Counter(LockManager& locks, const std::string& resource, const std::string& 
             const std::string& file, int iterations, bool retry) {
   auto io = NewPosixFileIO();
   int unavailable = 0;
-  for (int i = 0; i < iterations; ++i) {
+  int rounds = 0;
+  for (; rounds < iterations || (retry && unavailable == 0 && rounds < 100 * iterations);
+       ++rounds) {
     const Lease lease = Retrying(retry, unavailable, [&] {
       return locks.Acquire(resource, owner, LockMode::kExclusive, milliseconds(30000),
                            milliseconds(60000));
@@ -78,8 +82,9 @@ int Counter(LockManager& locks, const std::string& resource, const std::string& 
       // A release whose reply was lost to a restart has happened already.
       if (unavailable == before) throw;
     }
+    if (retry && rounds == 0) std::cout << "started" << std::endl;
   }
-  std::cout << "done " << unavailable << std::endl;
+  std::cout << "done " << rounds << " " << unavailable << std::endl;
   return 0;
 }
 
