@@ -104,7 +104,48 @@ Schema ParseSchemaArgument(const std::string& text) {
   return SchemaFromJson(j);
 }
 
-bool Blank(const std::string& line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+bool Blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
+
+// Splits a stream into lines, reading it in large blocks.
+class LineReader {
+ public:
+  explicit LineReader(std::FILE* in) : in_(in) {}
+  /// The next line without its newline; false at the end of the stream.
+  /// The view is valid until the next call.
+  bool Next(std::string_view* line) {
+    while (true) {
+      const size_t nl = buf_.find('\n', pos_);
+      if (nl != std::string::npos) {
+        *line = std::string_view(buf_).substr(pos_, nl - pos_);
+        pos_ = nl + 1;
+        return true;
+      }
+      if (eof_) {
+        if (pos_ >= buf_.size()) return false;
+        *line = std::string_view(buf_).substr(pos_);
+        pos_ = buf_.size();
+        return true;
+      }
+      buf_.erase(0, pos_);
+      pos_ = 0;
+      const size_t old = buf_.size();
+      buf_.resize(old + kBlock);
+      const size_t got = std::fread(buf_.data() + old, 1, kBlock, in_);
+      buf_.resize(old + got);
+      if (got < kBlock) {
+        if (std::ferror(in_)) throw IOError("reading standard input failed");
+        eof_ = true;
+      }
+    }
+  }
+
+ private:
+  static constexpr size_t kBlock = 1 << 20;
+  std::FILE* in_;
+  std::string buf_;
+  size_t pos_ = 0;
+  bool eof_ = false;
+};
 
 // Writes to a uniquely named temporary file and publishes it under the
 // target name only when every row was valid, so bad input leaves nothing.
@@ -132,9 +173,10 @@ void Write(const ParquetArgs& args) {
       }
     };
     reset();
-    std::string line;
+    LineReader lines(stdin);
+    std::string_view line;
     int64_t line_number = 0;
-    while (std::getline(std::cin, line)) {
+    while (lines.Next(&line)) {
       ++line_number;
       if (Blank(line)) continue;
       const Record record = RecordFromJsonLine(line, schema, line_number);
@@ -144,7 +186,6 @@ void Write(const ParquetArgs& args) {
         reset();
       }
     }
-    if (std::cin.bad()) throw IOError("reading standard input failed");
     if (batch[0].size() > 0) writer.Write(batch);
     const parquet::WriteResult result = writer.Finish();
     rows = result.record_count;

@@ -881,7 +881,73 @@ Record RecordFromJson(const nlohmann::json& row, const Schema& schema, int64_t l
   return record;
 }
 
+namespace {
+
+// Builds a Record straight from parser events, without a JSON document. It
+// only recognises the happy path: on anything unexpected it stops, and the
+// caller re-parses the line the slow way to raise the detailed error.
+class RecordSax final : public nlohmann::json_sax<nlohmann::json> {
+ public:
+  RecordSax(const Schema& schema, Record* out, std::vector<uint8_t>* seen)
+      : schema_(schema), out_(out), seen_(seen) {}
+
+  bool null() override { return Put(nlohmann::json(nullptr)); }
+  bool boolean(bool v) override { return Put(nlohmann::json(v)); }
+  bool number_integer(number_integer_t v) override { return Put(nlohmann::json(v)); }
+  bool number_unsigned(number_unsigned_t v) override { return Put(nlohmann::json(v)); }
+  bool number_float(number_float_t v, const string_t&) override { return Put(nlohmann::json(v)); }
+  bool string(string_t& v) override { return Put(nlohmann::json(std::move(v))); }
+  bool binary(binary_t&) override { return false; }
+  bool start_object(std::size_t) override { return depth_++ == 0; }
+  bool end_object() override {
+    --depth_;
+    return true;
+  }
+  bool start_array(std::size_t) override { return false; }
+  bool end_array() override { return false; }
+  bool key(string_t& k) override {
+    column_ = schema_.IndexOf(k);
+    return column_ >= 0;
+  }
+  bool parse_error(std::size_t, const std::string&, const nlohmann::detail::exception&) override {
+    return false;
+  }
+
+ private:
+  bool Put(const nlohmann::json& v) {
+    if (depth_ != 1 || column_ < 0) return false;
+    const size_t c = static_cast<size_t>(column_);
+    try {
+      (*out_)[c] = ValueFromJson(v, schema_.fields()[c].type);
+    } catch (const InvalidArgument&) {
+      return false;
+    }
+    (*seen_)[c] = 1;
+    column_ = -1;
+    return true;
+  }
+
+  const Schema& schema_;
+  Record* out_;
+  std::vector<uint8_t>* seen_;
+  int depth_ = 0;
+  int column_ = -1;
+};
+
+}  // namespace
+
 Record RecordFromJsonLine(std::string_view line, const Schema& schema, int64_t line_number) {
+  const size_t n = schema.fields().size();
+  Record record(n);
+  std::vector<uint8_t> seen(n, 0);
+  RecordSax sax(schema, &record, &seen);
+  if (nlohmann::json::sax_parse(line.begin(), line.end(), &sax)) {
+    bool complete = true;
+    for (size_t i = 0; i < n; ++i) {
+      if (schema.fields()[i].required && record[i].is_null()) complete = false;
+    }
+    if (complete) return record;
+  }
   nlohmann::json j = nlohmann::json::parse(line.begin(), line.end(), nullptr, false);
   if (j.is_discarded()) {
     throw InvalidArgument("line " + std::to_string(line_number) +
