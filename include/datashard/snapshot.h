@@ -17,9 +17,11 @@ inline constexpr const char* kCommitIdSummaryKey = "datashard.commit-id";
 /// summary value).
 inline constexpr const char* kCommitRetriesSummaryKey = "datashard.commit-retries";
 /// Running totals over the table's whole history (they survive retention):
-/// number of datashard commits and of their retries.
+/// number of datashard commits, of their retries, and of commits that gave up
+/// with CommitConflict (reported by the same process's next commit).
 inline constexpr const char* kTotalCommitsSummaryKey = "datashard.total-commits";
 inline constexpr const char* kTotalRetriesSummaryKey = "datashard.total-retries";
+inline constexpr const char* kTotalConflictsSummaryKey = "datashard.total-conflicts";
 
 struct Snapshot {
   int64_t snapshot_id = 0;

@@ -45,6 +45,7 @@ struct TableStats {
   // snapshot summaries by datashard writers).
   int64_t table_commits = 0;
   int64_t table_retries = 0;
+  int64_t table_conflicts = 0;
 };
 
 class Table {

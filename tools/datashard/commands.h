@@ -17,5 +17,9 @@ inline constexpr int kExitLockNotAcquired = 4;
 void AddLockCommands(CLI::App& app);
 /// `datashard parquet ...` (parquet_command.cc).
 void AddParquetCommands(CLI::App& app);
+/// create, append, scan, count, history, stats (table_command.cc).
+void AddTableCommands(CLI::App& app);
+/// `datashard stress` (stress_command.cc).
+void AddStressCommand(CLI::App& app);
 
 }  // namespace datashard::cli

@@ -31,6 +31,8 @@ int main(int argc, char** argv) {
   app.require_subcommand(1);
   AddLockCommands(app);
   AddParquetCommands(app);
+  AddTableCommands(app);
+  AddStressCommand(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

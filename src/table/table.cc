@@ -1,0 +1,269 @@
+#include "datashard/table.h"
+
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+
+#include "datashard/errors.h"
+#include "format/parquet/parquet_writer.h"
+#include "table/data_file_writer.h"
+#include "table/snapshot_scan.h"
+#include "table/table_metadata_json.h"
+#include "table/table_state.h"
+#include "table/transaction_impl.h"
+#include "util/clock.h"
+#include "util/uuid.h"
+
+namespace datashard {
+
+class Table::Impl {
+ public:
+  explicit Impl(std::shared_ptr<TableState> s) : state(std::move(s)) {}
+  std::shared_ptr<TableState> state;
+};
+
+namespace {
+
+namespace tp = table_properties;
+
+// The table folder as an absolute path without "." components or a trailing
+// slash: metadata records absolute locations. Only the working directory is
+// asked of the OS; no file is touched.
+std::string AbsoluteTablePath(const std::string& path) {
+  if (path.empty()) throw InvalidArgument("table path is empty");
+  std::string full = path;
+  if (full[0] != '/') {
+    char buf[PATH_MAX];
+    if (::getcwd(buf, sizeof buf) == nullptr) throw IOError("cannot resolve relative table path '" + path + "'");
+    full = std::string(buf) + "/" + path;
+  }
+  std::vector<std::string> parts;
+  size_t i = 0;
+  while (i <= full.size()) {
+    const size_t j = std::min(full.find('/', i), full.size());
+    const std::string part = full.substr(i, j - i);
+    if (part == "..") {
+      if (!parts.empty()) parts.pop_back();
+    } else if (!part.empty() && part != ".") {
+      parts.push_back(part);
+    }
+    i = j + 1;
+  }
+  std::string out;
+  for (const std::string& p : parts) out += "/" + p;
+  return out.empty() ? "/" : out;
+}
+
+// Checks table properties datashard interprets, before anything is written.
+void ValidateProperties(const std::map<std::string, std::string>& properties) {
+  TableMetadata m;
+  m.properties = properties;
+  for (const char* key : {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
+                          tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount,
+                          tp::kManifestTargetSizeBytes, tp::kMinSnapshotsToKeep,
+                          tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax}) {
+    if (m.PropertyLong(key, 0) < 0) {
+      throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
+    }
+  }
+  for (const char* key : {tp::kCommitLockEnabled, tp::kManifestMergeEnabled, tp::kMetadataDeleteAfterCommit}) {
+    m.PropertyBool(key, false);
+  }
+  MetricsMode::Parse(m.Property(tp::kMetricsDefault, tp::kMetricsDefaultDefault));
+  for (const auto& [k, v] : properties) {
+    if (k.rfind("write.metadata.metrics.column.", 0) == 0) MetricsMode::Parse(v);
+  }
+  parquet::ParseCodec(m.Property(tp::kParquetCompression, tp::kParquetCompressionDefault));
+}
+
+std::string FirstSchemaDifference(const Schema& have, const Schema& want) {
+  for (const Field& w : want.fields()) {
+    const int i = have.IndexOf(w.name);
+    if (i < 0) return "column '" + w.name + "' is not in the existing table";
+    const Field& h = have.fields()[static_cast<size_t>(i)];
+    if (!(h.type == w.type)) {
+      return "column '" + w.name + "' is " + h.type.ToString() + " in the existing table, not " + w.type.ToString();
+    }
+    if (h.required != w.required) {
+      return "column '" + w.name + "' is " + (h.required ? "required" : "optional") + " in the existing table";
+    }
+    if (h.id != w.id) {
+      return "column '" + w.name + "' has id " + std::to_string(h.id) + " in the existing table, not " +
+             std::to_string(w.id);
+    }
+  }
+  for (const Field& h : have.fields()) {
+    if (want.IndexOf(h.name) < 0) return "the existing table has column '" + h.name + "' as well";
+  }
+  return "column order or docs differ";
+}
+
+Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpec& spec) {
+  const TableMetadata m = table.metadata();
+  if (!m.CurrentSchema().SameFields(schema)) {
+    throw AlreadyExists("table " + m.location + " exists with another schema: " +
+                        FirstSchemaDifference(m.CurrentSchema(), schema));
+  }
+  if (!m.DefaultSpec().SameFields(spec)) {
+    throw AlreadyExists("table " + m.location + " exists with partition spec " +
+                        m.DefaultSpec().Describe(m.CurrentSchema()) + ", not " + spec.Describe(schema));
+  }
+  return table;
+}
+
+}  // namespace
+
+Table CreateTable(const std::string& path, const Schema& schema, const PartitionSpec& spec,
+                  const std::map<std::string, std::string>& properties, TableOptions options) {
+  if (schema.fields().empty()) throw InvalidArgument("a table schema needs at least one field");
+  spec.Validate(schema);
+  ValidateProperties(properties);
+  std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
+  const std::string location = AbsoluteTablePath(path);
+  auto state = std::make_shared<TableState>(io, location);
+  if (state->catalog().FindLatest()) {
+    return OpenExistingMatching(OpenTable(location, options), schema, spec);
+  }
+  io->CreateDirs(state->catalog().metadata_dir());
+  state->catalog().ProbeAtomicLink();
+
+  TableMetadata m;
+  m.table_uuid = Uuid::Random().ToString();
+  m.location = location;
+  m.last_updated_ms = DefaultClock()->NowMillis();
+  m.last_column_id = schema.highest_field_id();
+  m.schemas = {schema};
+  m.current_schema_id = schema.schema_id();
+  m.partition_specs = {PartitionSpec(0, spec.fields())};
+  m.default_spec_id = 0;
+  m.last_partition_id = spec.last_field_id();
+  m.properties = properties;
+  FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
+  try {
+    result = state->catalog().Publish(1, TableMetadataToJson(m));
+  } catch (const CommitStateUnknown&) {
+    // Whoever's v1 exists now, the comparison below settles what to return.
+  }
+  if (result == FileCatalog::PublishResult::kPublished) {
+    state->catalog().WriteHint(1);
+    state->Install(m, 1);
+    return Table(std::make_shared<Table::Impl>(state));
+  }
+  return OpenExistingMatching(OpenTable(location, options), schema, spec);
+}
+
+Table OpenTable(const std::string& path, TableOptions options) {
+  std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
+  auto state = std::make_shared<TableState>(io, AbsoluteTablePath(path));
+  state->LoadLatest();
+  try {
+    state->catalog().ProbeAtomicLink();
+  } catch (const NotSupported&) {
+    throw;
+  } catch (const Error& e) {
+    // Readable but not writable here (e.g. read-only): reads work, commits refuse.
+    state->set_link_probe_error(std::string("cannot commit to ") + state->path() + ": " + e.what());
+  }
+  return Table(std::make_shared<Table::Impl>(state));
+}
+
+const std::string& Table::location() const { return impl_->state->path(); }
+TableMetadata Table::metadata() const { return impl_->state->Cached().first; }
+Schema Table::schema() const { return metadata().CurrentSchema(); }
+PartitionSpec Table::spec() const { return metadata().DefaultSpec(); }
+int64_t Table::metadata_version() const { return impl_->state->Cached().second; }
+void Table::Refresh() { impl_->state->LoadLatest(); }
+FileIO& Table::io() const { return impl_->state->io(); }
+
+std::optional<Snapshot> Table::CurrentSnapshot() {
+  const TableMetadata m = impl_->state->LoadLatest().first;
+  const Snapshot* s = m.CurrentSnapshot();
+  return s ? std::optional<Snapshot>(*s) : std::nullopt;
+}
+
+std::optional<Snapshot> Table::SnapshotById(int64_t snapshot_id) const {
+  const TableMetadata m = metadata();
+  const Snapshot* s = m.SnapshotById(snapshot_id);
+  return s ? std::optional<Snapshot>(*s) : std::nullopt;
+}
+
+std::vector<Snapshot> Table::History() const {
+  std::vector<Snapshot> out = metadata().snapshots;
+  std::stable_sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
+    return a.sequence_number < b.sequence_number;
+  });
+  return out;
+}
+
+Transaction Table::NewTransaction(TransactionOptions options) {
+  auto [m, v] = impl_->state->LoadLatest();
+  return Transaction(std::make_unique<Transaction::Impl>(impl_->state, std::move(m), v, std::move(options)));
+}
+
+bool Table::AppendRecords(const std::vector<Record>& records, const Schema& schema,
+                          const PartitionValues& partition_values) {
+  Transaction tx = NewTransaction();
+  tx.AppendData(records, schema, partition_values);
+  return tx.Commit();
+}
+
+bool Table::AppendRecords(const std::vector<NamedRecord>& records, const Schema& schema,
+                          const PartitionValues& partition_values) {
+  Transaction tx = NewTransaction();
+  tx.AppendData(records, schema, partition_values);
+  return tx.Commit();
+}
+
+std::unique_ptr<BatchReader> Table::ScanBatches(std::optional<int64_t> snapshot_id,
+                                                const std::vector<std::string>& columns,
+                                                int64_t batch_size) {
+  if (batch_size <= 0) throw InvalidArgument("scan batch size must be positive");
+  TableMetadata m = snapshot_id ? metadata() : impl_->state->LoadLatest().first;
+  if (snapshot_id && m.SnapshotById(*snapshot_id) == nullptr) m = impl_->state->LoadLatest().first;
+  const Snapshot* snap = snapshot_id ? m.SnapshotById(*snapshot_id) : m.CurrentSnapshot();
+  if (snapshot_id && snap == nullptr) {
+    throw NotFound("table " + location() + " has no snapshot " + std::to_string(*snapshot_id));
+  }
+  const Schema& schema = m.CurrentSchema();
+  std::vector<Field> fields;
+  if (columns.empty()) {
+    fields = schema.fields();
+  } else {
+    for (const std::string& c : columns) fields.push_back(schema.FieldByName(c));
+  }
+  Schema projection(schema.schema_id(), std::move(fields));
+  std::vector<PlannedFile> files;
+  if (snap != nullptr) files = PlanDataFiles(io(), *snap);
+  return NewDataFileReader(impl_->state->shared_io(), std::move(m), std::move(files), std::move(projection),
+                           batch_size);
+}
+
+std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {
+  std::unique_ptr<BatchReader> reader = ScanBatches(snapshot_id);
+  std::vector<Record> rows;
+  RecordBatch batch;
+  while (reader->Next(&batch)) {
+    for (size_t i = 0; i < batch.num_rows(); ++i) rows.push_back(batch.Row(i));
+  }
+  return rows;
+}
+
+TableStats Table::Stats() {
+  const auto [m, version] = impl_->state->LoadLatest();
+  TableStats stats = impl_->state->Counters();
+  stats.metadata_version = version;
+  stats.snapshots = static_cast<int64_t>(m.snapshots.size());
+  if (const Snapshot* s = m.CurrentSnapshot()) {
+    stats.current_snapshot_id = s->snapshot_id;
+    stats.data_files = s->SummaryLong("total-data-files");
+    stats.records = s->SummaryLong("total-records");
+    stats.bytes = s->SummaryLong("total-files-size");
+    stats.table_commits = s->SummaryLong(kTotalCommitsSummaryKey);
+    stats.table_retries = s->SummaryLong(kTotalRetriesSummaryKey);
+    stats.table_conflicts = s->SummaryLong(kTotalConflictsSummaryKey);
+  }
+  return stats;
+}
+
+}  // namespace datashard

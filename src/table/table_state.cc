@@ -1,0 +1,95 @@
+#include "table/table_state.h"
+
+#include <algorithm>
+
+#include "datashard/errors.h"
+#include "table/table_metadata_json.h"
+
+namespace datashard {
+
+TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
+    : io_(std::move(io)), path_(path), catalog_(io_, std::move(path)) {}
+
+std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
+  int64_t known = 0;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    known = version_;
+  }
+  constexpr int kAttempts = 20;
+  for (int attempt = 0;; ++attempt) {
+    const std::optional<int64_t> latest = catalog_.FindLatest(known);
+    if (!latest) throw NotFound("no Iceberg table at " + path_ + " (no metadata/v<N>.metadata.json)");
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      if (*latest == version_) return {metadata_, version_};
+    }
+    try {
+      const std::string path = catalog_.MetadataPath(*latest);
+      TableMetadata m = TableMetadataFromJson(catalog_.ReadVersion(*latest), path);
+      Install(m, *latest);
+      return Cached();
+    } catch (const NotFound&) {
+      // Deleted by retention after we found it: a newer version exists.
+      if (attempt + 1 >= kAttempts) throw;
+    }
+  }
+}
+
+std::pair<TableMetadata, int64_t> TableState::Cached() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return {metadata_, version_};
+}
+
+void TableState::Install(TableMetadata metadata, int64_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  if (version > version_) {
+    metadata_ = std::move(metadata);
+    version_ = version;
+  }
+}
+
+void TableState::set_link_probe_error(std::string e) { probe_error_ = std::move(e); }
+
+void TableState::CheckCanCommit() const {
+  if (!probe_error_.empty()) throw IOError(probe_error_);
+}
+
+void TableState::CountCommit(int retries, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.commits++;
+  counters_.retries += retries;
+  counters_.commit_seconds += seconds;
+}
+
+void TableState::CountConflict(int retries, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.conflicts++;
+  unreported_conflicts_++;
+  counters_.retries += retries;
+  counters_.commit_seconds += seconds;
+}
+
+void TableState::CountUnknown(int retries, double seconds) {
+  std::lock_guard<std::mutex> lock(mu_);
+  counters_.unknown_outcomes++;
+  counters_.retries += retries;
+  counters_.commit_seconds += seconds;
+}
+
+int64_t TableState::UnreportedConflicts() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return unreported_conflicts_;
+}
+
+void TableState::ReportedConflicts(int64_t n) {
+  std::lock_guard<std::mutex> lock(mu_);
+  unreported_conflicts_ -= std::min(n, unreported_conflicts_);
+}
+
+TableStats TableState::Counters() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return counters_;
+}
+
+}  // namespace datashard

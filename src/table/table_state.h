@@ -1,0 +1,63 @@
+// The shared state behind Table handles and their transactions: the FileIO,
+// the file catalog, the newest metadata loaded and the commit counters.
+// Thread-safe: the metadata cache and counters are guarded by a mutex.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <utility>
+
+#include "catalog/file_catalog.h"
+#include "datashard/file_io.h"
+#include "datashard/table.h"
+#include "datashard/table_metadata.h"
+
+namespace datashard {
+
+class TableState {
+ public:
+  TableState(std::shared_ptr<FileIO> io, std::string path);
+
+  FileIO& io() const { return *io_; }
+  const std::shared_ptr<FileIO>& shared_io() const { return io_; }
+  const FileCatalog& catalog() const { return catalog_; }
+  const std::string& path() const { return path_; }
+
+  /// Finds and reads the newest version (never older than the cached one),
+  /// caches it and returns it. NotFound when no version exists. A version
+  /// deleted between finding and reading it is retried.
+  std::pair<TableMetadata, int64_t> LoadLatest();
+  /// The cached metadata and its version.
+  std::pair<TableMetadata, int64_t> Cached() const;
+  /// Caches `metadata` as version `version` unless a newer one is cached.
+  void Install(TableMetadata metadata, int64_t version);
+
+  /// Result of the link probe at open: empty when commits may proceed.
+  void set_link_probe_error(std::string e);
+  /// Throws NotSupported/IOError from the probe, if it failed.
+  void CheckCanCommit() const;
+
+  void CountCommit(int retries, double seconds);
+  void CountConflict(int retries, double seconds);
+  void CountUnknown(int retries, double seconds);
+  TableStats Counters() const;
+  /// CommitConflicts not yet recorded in a snapshot summary, and marking
+  /// `n` of them recorded.
+  int64_t UnreportedConflicts() const;
+  void ReportedConflicts(int64_t n);
+
+ private:
+  std::shared_ptr<FileIO> io_;
+  std::string path_;
+  FileCatalog catalog_;
+  mutable std::mutex mu_;
+  TableMetadata metadata_;  // guarded by mu_
+  int64_t version_ = 0;     // guarded by mu_
+  std::string probe_error_;
+  TableStats counters_;     // guarded by mu_
+  int64_t unreported_conflicts_ = 0;  // guarded by mu_
+};
+
+}  // namespace datashard

@@ -1,0 +1,326 @@
+#include "datashard/transaction.h"
+
+#include <chrono>
+#include <set>
+
+#include "datashard/errors.h"
+#include "table/data_file_writer.h"
+#include "table/manifest.h"
+#include "table/record_input.h"
+#include "table/snapshot_producer.h"
+#include "table/table_metadata_json.h"
+#include "table/table_state.h"
+#include "table/transaction_impl.h"
+#include "util/backoff.h"
+#include "util/clock.h"
+#include "util/uuid.h"
+
+namespace datashard {
+namespace {
+
+namespace tp = table_properties;
+
+void DeleteQuietly(FileIO& io, const std::vector<std::string>& paths) {
+  for (const std::string& p : paths) {
+    try {
+      io.Delete(p);
+    } catch (...) {
+      // Best effort: a leftover is an unreferenced orphan.
+    }
+  }
+}
+
+// A key identifying a partition tuple exactly, for changed-partition-count.
+std::string PartitionKey(const std::vector<DataType>& types, const std::vector<Value>& tuple) {
+  std::string key;
+  for (size_t i = 0; i < tuple.size(); ++i) {
+    if (tuple[i].is_null()) {
+      key += "n;";
+    } else {
+      const std::string bytes = SerializeSingleValue(types[i], tuple[i]);
+      key += "v" + std::to_string(bytes.size()) + ":" + bytes;
+    }
+  }
+  return key;
+}
+
+std::string SnapshotText(std::optional<int64_t> id) {
+  return id ? std::to_string(*id) : std::string("none");
+}
+
+}  // namespace
+
+Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t v, TransactionOptions o)
+    : state(std::move(s)), base(std::move(b)), base_version(v), options(std::move(o)) {
+  commit_id = options.commit_id.empty() ? Uuid::Random().ToString() : options.commit_id;
+}
+
+void Transaction::Impl::Append(AppendInput& input) {
+  if (done) throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  std::vector<PartitionGroup> groups = input.TakeGroups();
+  const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
+  std::vector<std::string> written;
+  std::vector<DataFile> new_files;
+  try {
+    for (const PartitionGroup& g : groups) {
+      if (g.num_rows() == 0) continue;
+      DataFile f = WriteDataFile(state->io(), base, g);
+      written.push_back(f.file_path);
+      new_files.push_back(std::move(f));
+    }
+  } catch (...) {
+    DeleteQuietly(state->io(), written);
+    throw;
+  }
+  for (DataFile& f : new_files) {
+    partitions.insert(PartitionKey(types, f.partition));
+    records += f.record_count;
+    own_files.push_back(f.file_path);
+    files.push_back(std::move(f));
+  }
+}
+
+void Transaction::Impl::Abort() noexcept {
+  if (done) return;
+  done = true;
+  DeleteQuietly(state->io(), own_files);
+  own_files.clear();
+}
+
+std::optional<int64_t> Transaction::Impl::CurrentId(const TableMetadata& m) {
+  return m.current_snapshot_id;
+}
+
+bool Transaction::Impl::Commit() {
+  if (done) throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  const auto started = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  };
+  const std::optional<int64_t> base_id = CurrentId(base);
+  const auto check_expected = [&](const TableMetadata& current) {
+    if (!options.expected_snapshot_id) return;
+    const int64_t want = *options.expected_snapshot_id;
+    const std::optional<int64_t> have = CurrentId(current);
+    if (have.value_or(kNoSnapshot) != want) {
+      Abort();
+      state->CountConflict(retries, elapsed());
+      throw CommitConflict("table " + state->path() + " changed since the expected snapshot " +
+                               (want == kNoSnapshot ? std::string("(empty table)") : std::to_string(want)) +
+                               ": its current snapshot is " + SnapshotText(have),
+                           base_id, have, have, retries);
+    }
+  };
+
+  if (files.empty()) {
+    check_expected(state->LoadLatest().first);
+    done = true;
+    return true;
+  }
+  try {
+    state->CheckCanCommit();
+  } catch (...) {
+    Abort();
+    throw;
+  }
+  FileIO& io = state->io();
+  const FileCatalog& catalog = state->catalog();
+  const std::string commit_uuid = Uuid::Random().ToString();
+  const int64_t snapshot_id = RandomPositiveId();
+
+  AppendSnapshotInput input;
+  input.snapshot_id = snapshot_id;
+  input.commit_id = commit_id;
+  input.commit_uuid = commit_uuid;
+  input.added_files = static_cast<int64_t>(files.size());
+  input.added_records = records;
+  for (const DataFile& f : files) input.added_size += f.file_size_in_bytes;
+  input.changed_partitions = static_cast<int64_t>(partitions.size());
+  input.extra_summary = options.snapshot_properties;
+  try {
+    std::vector<ManifestEntry> entries;
+    entries.reserve(files.size());
+    for (const DataFile& f : files) {
+      ManifestEntry e;
+      e.status = EntryStatus::kAdded;
+      e.snapshot_id = snapshot_id;
+      e.data_file = f;
+      entries.push_back(std::move(e));
+    }
+    const std::string manifest_path = catalog.metadata_dir() + "/" + commit_uuid + "-m0.avro";
+    own_files.push_back(manifest_path);
+    input.new_manifest = WriteManifest(io, manifest_path, DataManifestContext(base), snapshot_id, entries);
+  } catch (...) {
+    Abort();
+    throw;
+  }
+
+  RetryPolicy policy;
+  policy.max_attempts =
+      static_cast<int>(std::max<int64_t>(0, base.PropertyLong(tp::kCommitNumRetries, tp::kCommitNumRetriesDefault))) + 1;
+  policy.base = std::chrono::milliseconds(
+      std::max<int64_t>(0, base.PropertyLong(tp::kCommitMinWaitMs, tp::kCommitMinWaitMsDefault)));
+  policy.cap = std::chrono::milliseconds(
+      std::max<int64_t>(0, base.PropertyLong(tp::kCommitMaxWaitMs, tp::kCommitMaxWaitMsDefault)));
+  const double timeout_s =
+      static_cast<double>(base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)) / 1000.0;
+  const bool use_lock = base.PropertyBool(tp::kCommitLockEnabled, tp::kCommitLockEnabledDefault);
+  Backoff backoff(policy);
+  std::shared_ptr<Clock> clock = DefaultClock();
+
+  for (int attempt = 0;; ++attempt) {
+    std::unique_ptr<FileLock> lock;
+    TableMetadata current;
+    int64_t version = 0;
+    ProducedCommit produced;
+    std::string text;
+    try {
+      if (use_lock) lock = catalog.LockCommits();
+      std::tie(current, version) = state->LoadLatest();
+      if (!current.CurrentSchema().SameFields(base.CurrentSchema()) ||
+          !current.DefaultSpec().SameFields(base.DefaultSpec()) ||
+          current.default_spec_id != base.default_spec_id) {
+        Abort();
+        state->CountConflict(retries, elapsed());
+        throw CommitConflict("the schema or partition spec of " + state->path() +
+                                 " changed since the transaction started",
+                             base_id, CurrentId(current), CurrentId(current), retries);
+      }
+      check_expected(current);
+      for (const Snapshot& s : current.snapshots) {
+        const auto it = s.summary.find(kCommitIdSummaryKey);
+        if (attempt == 0 && it != s.summary.end() && it->second == commit_id) {
+          Abort();
+          throw InvalidArgument("commit id '" + commit_id + "' is already used by snapshot " +
+                                std::to_string(s.snapshot_id) + " of " + state->path());
+        }
+        if (s.snapshot_id == snapshot_id) {
+          Abort();
+          throw CommitConflict("random snapshot id " + std::to_string(snapshot_id) +
+                                   " is already taken; retry the transaction",
+                               base_id, CurrentId(current), s.snapshot_id, retries);
+        }
+      }
+      input.attempt = attempt;
+      input.retries = retries;
+      input.conflicts = state->UnreportedConflicts();
+      input.now_ms = clock->NowMillis();
+      produced = ProduceAppend(io, catalog, current, version, input);
+      text = TableMetadataToJson(produced.next);
+    } catch (const CommitConflict&) {
+      throw;
+    } catch (const InvalidArgument&) {
+      throw;
+    } catch (...) {
+      Abort();
+      throw;
+    }
+
+    FileCatalog::PublishResult result;
+    try {
+      result = catalog.Publish(version + 1, text);
+    } catch (const CommitStateUnknown& e) {
+      lock.reset();
+      done = true;  // never delete what may be published
+      return ResolveUnknown(e, elapsed());
+    } catch (...) {
+      DeleteQuietly(io, produced.attempt_files);
+      Abort();
+      throw;
+    }
+    lock.reset();
+    if (result == FileCatalog::PublishResult::kPublished) {
+      done = true;
+      const Snapshot published = *produced.next.CurrentSnapshot();
+      state->Install(std::move(produced.next), version + 1);
+      catalog.WriteHint(version + 1);
+      DeleteQuietly(io, produced.obsolete_files);
+      for (int64_t v : produced.obsolete_versions) catalog.DeleteVersion(v);
+      committed = published;
+      state->ReportedConflicts(input.conflicts);
+      state->CountCommit(retries, elapsed());
+      return true;
+    }
+    DeleteQuietly(io, produced.attempt_files);
+    if (!backoff.CanRetry() || elapsed() > timeout_s) {
+      std::optional<int64_t> now_current;
+      try {
+        now_current = CurrentId(state->LoadLatest().first);
+      } catch (const Error&) {
+        now_current = std::nullopt;
+      }
+      Abort();
+      state->CountConflict(retries, elapsed());
+      throw CommitConflict("commit to " + state->path() + " lost the race for version " +
+                               std::to_string(version + 1) + " after " + std::to_string(retries) +
+                               " retries (base snapshot " + SnapshotText(base_id) + ", current " +
+                               SnapshotText(now_current) + ")",
+                           base_id, now_current, now_current, retries);
+    }
+    ++retries;
+    clock->SleepFor(backoff.NextDelay());
+  }
+}
+
+bool Transaction::Impl::ResolveUnknown(const CommitStateUnknown& e, double seconds) {
+  try {
+    const TableMetadata m = state->LoadLatest().first;
+    for (const Snapshot& s : m.snapshots) {
+      const auto it = s.summary.find(kCommitIdSummaryKey);
+      if (it != s.summary.end() && it->second == commit_id) {
+        committed = s;
+        state->CountCommit(retries, seconds);
+        return true;
+      }
+    }
+  } catch (const Error&) {
+    // Cannot even read the table: the outcome stays unknown.
+  }
+  state->CountUnknown(retries, seconds);
+  throw CommitStateUnknown(std::string(e.what()) + "; commit id " + commit_id +
+                           " was not found after a refresh: refresh the table and check before retrying");
+}
+
+Transaction::Transaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Transaction::Transaction(Transaction&&) noexcept = default;
+Transaction& Transaction::operator=(Transaction&& other) noexcept {
+  if (this != &other) {
+    if (impl_) impl_->Abort();
+    impl_ = std::move(other.impl_);
+  }
+  return *this;
+}
+Transaction::~Transaction() {
+  if (impl_) impl_->Abort();
+}
+
+void Transaction::AppendData(const std::vector<Record>& records, const Schema& schema,
+                             const PartitionValues& partition_values) {
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema, partition_values);
+  input.AddRows(records);
+  impl_->Append(input);
+}
+
+void Transaction::AppendData(const std::vector<NamedRecord>& records, const Schema& schema,
+                             const PartitionValues& partition_values) {
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema, partition_values);
+  input.AddNamedRows(records);
+  impl_->Append(input);
+}
+
+void Transaction::AppendColumns(const std::vector<ColumnVector>& columns, const Schema& schema,
+                                const PartitionValues& partition_values) {
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema, partition_values);
+  input.AddColumns(columns);
+  impl_->Append(input);
+}
+
+bool Transaction::Commit() { return impl_->Commit(); }
+void Transaction::Abort() { impl_->Abort(); }
+std::optional<int64_t> Transaction::base_snapshot_id() const { return impl_->base.current_snapshot_id; }
+std::optional<Snapshot> Transaction::committed_snapshot() const { return impl_->committed; }
+int Transaction::retries() const { return impl_->retries; }
+const std::string& Transaction::commit_id() const { return impl_->commit_id; }
+int64_t Transaction::pending_records() const { return impl_->records; }
+
+}  // namespace datashard

@@ -1,0 +1,344 @@
+// Table commands of DESIGN.md §11 on the file catalog: create, append, scan,
+// count, history, stats. Parsing and printing only; the table API does the work.
+#include <algorithm>
+#include <charconv>
+#include <iostream>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
+
+#include "commands.h"
+#include "datashard/errors.h"
+#include "datashard/table.h"
+#include "format/json/value_json.h"
+#include "table/manifest.h"
+#include "table/snapshot_scan.h"
+
+namespace datashard::cli {
+namespace {
+
+struct TableArgs {
+  std::string table;
+  std::string schema;
+  std::string partition_by;
+  std::vector<std::string> properties;
+  std::string input = "-";
+  std::string columns;
+  std::string format = "jsonl";
+  std::string as_of;
+  int64_t snapshot = 0;
+  int64_t limit = -1;
+  bool json = false;
+};
+
+// The text of SCHEMA: inline JSON or @file.
+std::string ReadArgumentText(const std::string& arg) {
+  if (!arg.empty() && arg[0] == '@') return DefaultFileIO()->ReadFile(arg.substr(1));
+  return arg;
+}
+
+Schema ParseSchemaArgument(const std::string& arg) {
+  const std::string text = ReadArgumentText(arg);
+  nlohmann::json j;
+  try {
+    j = nlohmann::json::parse(text);
+  } catch (const nlohmann::json::exception& e) {
+    throw InvalidArgument(std::string("--schema is not JSON: ") + e.what());
+  }
+  return SchemaFromJson(j);
+}
+
+int64_t ParseLong(const std::string& text, const std::string& what) {
+  int64_t v = 0;
+  const char* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, v);
+  if (ec != std::errc() || ptr != end) throw InvalidArgument(what + " '" + text + "' is not an integer");
+  return v;
+}
+
+// --as-of TIME: epoch milliseconds or an ISO-8601 timestamp (UTC unless it
+// carries an offset). The snapshot current at that time.
+int64_t SnapshotAsOf(const TableMetadata& m, const std::string& time) {
+  int64_t ms = 0;
+  if (!time.empty() && std::all_of(time.begin(), time.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    ms = ParseLong(time, "--as-of");
+  } else {
+    const bool zoned = time.find('+') != std::string::npos || time.back() == 'Z' ||
+                       time.rfind('-') > time.find('T');
+    ms = ParseTimestamp(time, zoned) / 1000;
+  }
+  std::optional<int64_t> found;
+  for (const SnapshotLogEntry& e : m.snapshot_log) {
+    if (e.timestamp_ms <= ms) found = e.snapshot_id;
+  }
+  if (!found) throw NotFound("table " + m.location + " has no snapshot as of " + time);
+  return *found;
+}
+
+std::optional<int64_t> ChosenSnapshot(Table& table, const TableArgs& a) {
+  if (a.snapshot != 0 && !a.as_of.empty()) throw InvalidArgument("give --snapshot or --as-of, not both");
+  if (a.snapshot != 0) return a.snapshot;
+  if (!a.as_of.empty()) return SnapshotAsOf(table.metadata(), a.as_of);
+  return std::nullopt;
+}
+
+std::vector<std::string> SplitColumns(const std::string& text) {
+  std::vector<std::string> out;
+  if (text.empty()) return out;
+  size_t i = 0;
+  while (i <= text.size()) {
+    const size_t j = std::min(text.find(',', i), text.size());
+    std::string c = text.substr(i, j - i);
+    c.erase(0, c.find_first_not_of(' '));
+    c.erase(c.find_last_not_of(' ') + 1);
+    if (c.empty()) throw InvalidArgument("--columns '" + text + "' has an empty column name");
+    out.push_back(c);
+    i = j + 1;
+  }
+  return out;
+}
+
+std::string CsvField(const Value& v, const DataType& type) {
+  if (v.is_null()) return "";
+  std::string text;
+  const nlohmann::json j = ValueToJson(v, type);
+  text = j.is_string() ? j.get<std::string>() : j.dump();
+  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
+  std::string quoted = "\"";
+  for (char c : text) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + "\"";
+}
+
+std::string TableCell(const Value& v, const DataType& type) {
+  if (v.is_null()) return "NULL";
+  const nlohmann::json j = ValueToJson(v, type);
+  return j.is_string() ? j.get<std::string>() : j.dump();
+}
+
+void RunScan(const TableArgs& a) {
+  if (a.format != "jsonl" && a.format != "csv" && a.format != "table") {
+    throw InvalidArgument("--format must be jsonl, csv or table, not '" + a.format + "'");
+  }
+  Table table = OpenTable(a.table);
+  std::unique_ptr<BatchReader> reader = table.ScanBatches(ChosenSnapshot(table, a), SplitColumns(a.columns));
+  const Schema& schema = reader->schema();
+  const auto& fields = schema.fields();
+  int64_t left = a.limit < 0 ? INT64_MAX : a.limit;
+  std::vector<std::vector<std::string>> cells;  // --format table
+  std::string out;
+  if (a.format == "csv") {
+    for (size_t c = 0; c < fields.size(); ++c) out += (c ? "," : "") + fields[c].name;
+    out += "\n";
+  }
+  RecordBatch batch;
+  while (left > 0 && reader->Next(&batch)) {
+    for (size_t r = 0; r < batch.num_rows() && left > 0; ++r, --left) {
+      const Record row = batch.Row(r);
+      if (a.format == "jsonl") {
+        AppendRecordJson(row, schema, &out);
+        out += "\n";
+      } else if (a.format == "csv") {
+        for (size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + CsvField(row[c], fields[c].type);
+        out += "\n";
+      } else {
+        std::vector<std::string> line;
+        for (size_t c = 0; c < row.size(); ++c) line.push_back(TableCell(row[c], fields[c].type));
+        cells.push_back(std::move(line));
+      }
+    }
+    std::cout << out;
+    out.clear();
+  }
+  if (a.format == "table") {
+    std::vector<size_t> width;
+    for (const Field& f : fields) width.push_back(f.name.size());
+    for (const auto& line : cells) {
+      for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+    }
+    const auto print = [&](const std::vector<std::string>& line) {
+      for (size_t c = 0; c < line.size(); ++c) {
+        out += (c ? " | " : "") + line[c] + std::string(width[c] - line[c].size(), ' ');
+      }
+      out += "\n";
+    };
+    std::vector<std::string> header;
+    for (const Field& f : fields) header.push_back(f.name);
+    print(header);
+    for (size_t c = 0; c < width.size(); ++c) out += (c ? "-+-" : "") + std::string(width[c], '-');
+    out += "\n";
+    for (const auto& line : cells) print(line);
+    std::cout << out;
+  }
+}
+
+void RunCount(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  const std::optional<int64_t> id = ChosenSnapshot(table, a);
+  const TableMetadata m = table.metadata();
+  const Snapshot* s = id ? m.SnapshotById(*id) : m.CurrentSnapshot();
+  if (id && s == nullptr) throw NotFound("table " + table.location() + " has no snapshot " + std::to_string(*id));
+  int64_t n = 0;
+  if (s != nullptr) {
+    for (const PlannedFile& f : PlanDataFiles(table.io(), *s)) n += f.entry.data_file.record_count;
+  }
+  std::cout << n << "\n";
+}
+
+void RunAppend(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  const Schema schema = table.schema();
+  std::string text;
+  if (a.input == "-") {
+    text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+  } else {
+    text = table.io().ReadFile(a.input);
+  }
+  std::vector<Record> rows;
+  int64_t line_number = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t j = std::min(text.find('\n', i), text.size());
+    ++line_number;
+    std::string_view line(text.data() + i, j - i);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos) {
+      rows.push_back(RecordFromJsonLine(line, schema, line_number));
+    }
+    i = j + 1;
+  }
+  if (rows.empty()) throw InvalidArgument("no rows to append: the input has no JSON Lines");
+  Transaction tx = table.NewTransaction();
+  tx.AppendData(rows, schema);
+  tx.Commit();
+  std::cout << tx.committed_snapshot()->snapshot_id << "\n";
+}
+
+void RunHistory(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  const std::vector<Snapshot> history = table.History();
+  if (a.json) {
+    nlohmann::json out = nlohmann::json::array();
+    for (const Snapshot& s : history) {
+      out.push_back({{"snapshot_id", s.snapshot_id},
+                     {"parent_snapshot_id", s.parent_snapshot_id ? nlohmann::json(*s.parent_snapshot_id)
+                                                                 : nlohmann::json(nullptr)},
+                     {"timestamp_ms", s.timestamp_ms},
+                     {"operation", s.operation()},
+                     {"summary", s.summary}});
+    }
+    std::cout << out.dump() << "\n";
+    return;
+  }
+  std::string out;
+  for (const Snapshot& s : history) {
+    out += std::to_string(s.snapshot_id) + "\tparent=" +
+           (s.parent_snapshot_id ? std::to_string(*s.parent_snapshot_id) : std::string("none")) +
+           "\t" + FormatTimestamp(s.timestamp_ms * 1000, true) + "\t" + s.operation() +
+           "\tadded-records=" + std::to_string(s.SummaryLong("added-records")) +
+           "\ttotal-records=" + std::to_string(s.SummaryLong("total-records")) + "\n";
+  }
+  std::cout << out;
+}
+
+void RunStats(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  const TableStats s = table.Stats();
+  int64_t manifests = 0;
+  const TableMetadata m = table.metadata();
+  if (const Snapshot* snap = m.CurrentSnapshot()) {
+    manifests = static_cast<int64_t>(ReadManifestList(table.io(), snap->manifest_list).size());
+  }
+  nlohmann::json j = {{"commits", s.table_commits},
+                      {"retries", s.table_retries},
+                      {"conflicts", s.table_conflicts},
+                      {"files", s.data_files},
+                      {"rows", s.records},
+                      {"bytes", s.bytes},
+                      {"snapshots", s.snapshots},
+                      {"manifests", manifests},
+                      {"metadata_version", s.metadata_version},
+                      {"current_snapshot_id", s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id)
+                                                                    : nlohmann::json(nullptr)}};
+  if (a.json) {
+    std::cout << j.dump() << "\n";
+    return;
+  }
+  std::string out;
+  for (const char* key : {"commits", "retries", "conflicts", "files", "rows", "bytes", "snapshots",
+                          "manifests", "metadata_version", "current_snapshot_id"}) {
+    out += std::string(key) + ": " + j[key].dump() + "\n";
+  }
+  std::cout << out;
+}
+
+void AddSnapshotOptions(CLI::App* cmd, TableArgs& a) {
+  cmd->add_option("--snapshot", a.snapshot, "Read this snapshot id (time travel)");
+  cmd->add_option("--as-of", a.as_of,
+                  "Read the snapshot current at TIME: epoch ms or ISO-8601 (UTC unless an offset is given)");
+}
+
+}  // namespace
+
+void AddTableCommands(CLI::App& app) {
+  auto a = std::make_shared<TableArgs>();
+
+  CLI::App* create = app.add_subcommand("create", "Create a table (opens it if it exists with the same schema)");
+  create->add_option("TABLE", a->table, "Table folder")->required();
+  create->add_option("--schema", a->schema,
+                     "JSON field list, inline or @file: [{\"id\":1,\"name\":\"record_id\",\"type\":\"long\","
+                     "\"required\":true}, ...]")
+      ->required();
+  create->add_option("--partition-by", a->partition_by,
+                     "Comma list of col | bucket(N,col) | truncate(W,col) | year(col) | month(col) | "
+                     "day(col) | hour(col)");
+  create->add_option("--property", a->properties, "Table property KEY=VALUE (repeatable)");
+  create->callback([a] {
+    const Schema schema = ParseSchemaArgument(a->schema);
+    const PartitionSpec spec =
+        a->partition_by.empty() ? PartitionSpec() : PartitionSpec::Parse(a->partition_by, schema);
+    std::map<std::string, std::string> properties;
+    for (const std::string& p : a->properties) {
+      const size_t eq = p.find('=');
+      if (eq == std::string::npos || eq == 0) throw InvalidArgument("--property '" + p + "' is not KEY=VALUE");
+      properties[p.substr(0, eq)] = p.substr(eq + 1);
+    }
+    CreateTable(a->table, schema, spec, properties);
+  });
+
+  CLI::App* append = app.add_subcommand("append", "Append JSON Lines rows in one commit; prints the new snapshot id");
+  append->add_option("TABLE", a->table, "Table folder")->required();
+  append->add_option("FILE", a->input, "JSON Lines file, or - for stdin (default)");
+  append->callback([a] { RunAppend(*a); });
+
+  CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
+  scan->add_option("TABLE", a->table, "Table folder")->required();
+  scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)");
+  AddSnapshotOptions(scan, *a);
+  scan->add_option("--format", a->format, "jsonl (default) | csv | table");
+  scan->add_option("--limit", a->limit, "Print at most N rows");
+  scan->callback([a] { RunScan(*a); });
+
+  CLI::App* count = app.add_subcommand("count", "Print the number of rows of a snapshot");
+  count->add_option("TABLE", a->table, "Table folder")->required();
+  AddSnapshotOptions(count, *a);
+  count->callback([a] { RunCount(*a); });
+
+  CLI::App* history = app.add_subcommand("history", "List the snapshots, oldest first");
+  history->add_option("TABLE", a->table, "Table folder")->required();
+  history->add_flag("--json", a->json,
+                    "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, operation, summary}");
+  history->callback([a] { RunHistory(*a); });
+
+  CLI::App* stats = app.add_subcommand("stats", "Commits, retries, conflicts, files, rows, bytes of a table");
+  stats->add_option("TABLE", a->table, "Table folder")->required();
+  stats->add_flag("--json", a->json, "One JSON object");
+  stats->callback([a] { RunStats(*a); });
+}
+
+}  // namespace datashard::cli
