@@ -1,0 +1,260 @@
+// Real processes (fork) sharing one table: concurrent writers with and
+// without the advisory commit lock, writers killed with SIGKILL at random
+// moments, and a reader pinned to a snapshot while other processes merge
+// manifests and expire snapshots.
+#include <poll.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <map>
+#include <random>
+#include <set>
+#include <sstream>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "datashard/errors.h"
+#include "datashard/table.h"
+#include "io/temp_dir.h"
+#include "table/table_test_util.h"
+
+namespace datashard {
+namespace {
+
+using testing::ExpectNothingDangling;
+using testing::IdValueSchema;
+using testing::SortedIds;
+
+struct ChildProcess {
+  pid_t pid = -1;
+  int fd = -1;  // read end of the child's report pipe
+};
+
+// Runs `body(write_fd)` in a forked child that exits with its return value.
+ChildProcess Fork(const std::function<int(int)>& body) {
+  int fds[2];
+  EXPECT_EQ(::pipe(fds), 0);
+  const pid_t pid = ::fork();
+  if (pid == 0) {
+    ::close(fds[0]);
+    int rc = 1;
+    try {
+      rc = body(fds[1]);
+    } catch (...) {
+      rc = 3;
+    }
+    std::_Exit(rc);
+  }
+  ::close(fds[1]);
+  return ChildProcess{pid, fds[0]};
+}
+
+void WriteLine(int fd, const std::string& line) {
+  const std::string s = line + "\n";
+  ssize_t ignored = ::write(fd, s.data(), s.size());
+  (void)ignored;
+}
+
+std::string ReadAll(int fd) {
+  std::string out;
+  char buf[4096];
+  for (;;) {
+    const ssize_t n = ::read(fd, buf, sizeof buf);
+    if (n > 0) {
+      out.append(buf, static_cast<size_t>(n));
+    } else if (n == 0 || errno != EINTR) {
+      break;
+    }
+  }
+  ::close(fd);
+  return out;
+}
+
+int Wait(pid_t pid) {
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+}
+
+// Rows of commit `seq` of `writer`: ids writer*1e6 + seq*100 + r.
+std::vector<Record> CommitRows(int writer, int seq, int rows) {
+  std::vector<Record> out;
+  for (int r = 0; r < rows; ++r) {
+    const int64_t id = writer * 1000000LL + seq * 100LL + r;
+    out.push_back({Value(id), Value("w" + std::to_string(writer))});
+  }
+  return out;
+}
+
+void ConcurrentWriters(const std::map<std::string, std::string>& properties) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  CreateTable(path, IdValueSchema(), PartitionSpec(), properties);
+  constexpr int kWriters = 6, kCommits = 25, kRows = 3;
+  std::vector<ChildProcess> children;
+  for (int w = 0; w < kWriters; ++w) {
+    children.push_back(Fork([&, w](int fd) {
+      Table t = OpenTable(path);
+      for (int seq = 0; seq < kCommits; ++seq) {
+        t.AppendRecords(CommitRows(w, seq, kRows), IdValueSchema());
+        WriteLine(fd, std::to_string(w) + " " + std::to_string(seq));
+      }
+      return 0;
+    }));
+  }
+  int acks = 0;
+  for (ChildProcess& c : children) {
+    std::istringstream in(ReadAll(c.fd));
+    std::string line;
+    while (std::getline(in, line)) ++acks;
+    EXPECT_EQ(Wait(c.pid), 0);
+  }
+  EXPECT_EQ(acks, kWriters * kCommits);
+  Table t = OpenTable(path);
+  std::vector<int64_t> expect;
+  for (int w = 0; w < kWriters; ++w) {
+    for (int seq = 0; seq < kCommits; ++seq) {
+      for (const Record& r : CommitRows(w, seq, kRows)) expect.push_back(r[0].as_long());
+    }
+  }
+  std::sort(expect.begin(), expect.end());
+  EXPECT_EQ(SortedIds(t), expect);
+  const TableStats stats = t.Stats();
+  EXPECT_EQ(stats.table_commits, kWriters * kCommits);
+  EXPECT_EQ(stats.records, kWriters * kCommits * kRows);
+  EXPECT_EQ(stats.snapshots, static_cast<int64_t>(std::min<size_t>(100, kWriters * kCommits)));
+  ExpectNothingDangling(t.io(), t.metadata());
+}
+
+TEST(MultiProcessTest, ConcurrentWritersWithCommitLockLoseNothing) { ConcurrentWriters({}); }
+
+TEST(MultiProcessTest, ConcurrentWritersRacingOnLinkLoseNothing) {
+  ConcurrentWriters({{"datashard.commit.lock.enabled", "false"},
+                     {"commit.retry.num-retries", "1000"},
+                     {"commit.manifest.min-count-to-merge", "10"}});
+}
+
+TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  CreateTable(path, IdValueSchema(), PartitionSpec(),
+              {{"commit.manifest.min-count-to-merge", "8"}, {"history.expire.min-snapshots-to-keep", "20"},
+               {"write.metadata.previous-versions-max", "5"}});
+  constexpr int kKills = 200, kSlots = 3, kRows = 4;
+  std::mt19937 rng(20240531);
+  std::map<int, ChildProcess> running;  // writer number -> process
+  std::set<std::pair<int, int>> acked;
+  int next_writer = 0, kills = 0;
+  auto start = [&] {
+    const int w = next_writer++;
+    running[w] = Fork([&, w](int fd) -> int {
+      Table t = OpenTable(path);
+      for (int seq = 0;; ++seq) {
+        t.AppendRecords(CommitRows(w, seq, kRows), IdValueSchema());
+        WriteLine(fd, std::to_string(w) + " " + std::to_string(seq));
+      }
+    });
+  };
+  auto collect = [&](const ChildProcess& c) {
+    std::istringstream in(ReadAll(c.fd));
+    int w = 0, seq = 0;
+    while (in >> w >> seq) acked.insert({w, seq});
+  };
+  for (int i = 0; i < kSlots; ++i) start();
+  while (kills < kKills) {
+    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 15000)(rng)));
+    auto victim = running.begin();
+    std::advance(victim, std::uniform_int_distribution<int>(0, static_cast<int>(running.size()) - 1)(rng));
+    ::kill(victim->second.pid, SIGKILL);
+    EXPECT_EQ(Wait(victim->second.pid), 128 + SIGKILL);
+    collect(victim->second);
+    running.erase(victim);
+    ++kills;
+    start();
+  }
+  for (auto& [w, c] : running) {
+    ::kill(c.pid, SIGKILL);
+    Wait(c.pid);
+    collect(c);
+  }
+  Table t = OpenTable(path);
+  std::map<int64_t, int> seen;
+  std::map<std::pair<int, int>, int> per_commit;
+  for (const Record& r : t.ScanAll()) {
+    const int64_t id = r[0].as_long();
+    seen[id]++;
+    per_commit[{static_cast<int>(id / 1000000), static_cast<int>(id % 1000000 / 100)}]++;
+  }
+  for (const auto& [id, n] : seen) EXPECT_EQ(n, 1) << "row " << id << " duplicated";
+  for (const auto& [commit, n] : per_commit) EXPECT_EQ(n, kRows) << "commit " << commit.first << "/" << commit.second << " torn";
+  for (const auto& commit : acked) {
+    EXPECT_TRUE(per_commit.count(commit)) << "acknowledged commit " << commit.first << "/" << commit.second << " lost";
+  }
+  EXPECT_EQ(t.CurrentSnapshot()->SummaryLong("total-records"), static_cast<int64_t>(seen.size()));
+  EXPECT_GT(acked.size(), 50u);
+  EXPECT_GT(ExpectNothingDangling(t.io(), t.metadata()), 0);
+  // Still writable after all the crashes (a dead holder's lock vanished).
+  t.AppendRecords(CommitRows(99999, 0, 1), IdValueSchema());
+}
+
+TEST(MultiProcessTest, PinnedReaderKeepsReadingWhileOthersMergeAndExpire) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  Table t = CreateTable(path, IdValueSchema(), PartitionSpec(),
+                        {{"commit.manifest.min-count-to-merge", "3"}, {"history.expire.min-snapshots-to-keep", "12"},
+                         {"write.metadata.previous-versions-max", "3"}});
+  for (int seq = 0; seq < 20; ++seq) t.AppendRecords(CommitRows(0, seq, 2), IdValueSchema());
+  const int64_t pinned = t.CurrentSnapshot()->snapshot_id;
+  const std::vector<int64_t> pinned_ids = SortedIds(t, pinned);
+  ASSERT_EQ(pinned_ids.size(), 40u);
+
+  int stop[2];
+  ASSERT_EQ(::pipe(stop), 0);
+  ChildProcess reader = Fork([&](int fd) {
+    ::close(stop[1]);
+    Table r = OpenTable(path);
+    int scans = 0;
+    for (;;) {
+      pollfd p{stop[0], POLLIN, 0};
+      const bool last = ::poll(&p, 1, 0) > 0;
+      if (SortedIds(r, pinned) != pinned_ids) return 1;
+      ++scans;
+      if (last) break;
+    }
+    WriteLine(fd, std::to_string(scans));
+    return 0;
+  });
+  ::close(stop[0]);
+  std::vector<ChildProcess> writers;
+  for (int w = 1; w <= 2; ++w) {
+    writers.push_back(Fork([&, w](int) {
+      Table tw = OpenTable(path);
+      for (int seq = 0; seq < 5; ++seq) tw.AppendRecords(CommitRows(w, seq, 2), IdValueSchema());
+      return 0;
+    }));
+  }
+  for (ChildProcess& c : writers) {
+    ReadAll(c.fd);
+    EXPECT_EQ(Wait(c.pid), 0);
+  }
+  ::close(stop[1]);
+  const std::string scans = ReadAll(reader.fd);
+  EXPECT_EQ(Wait(reader.pid), 0) << "the pinned reader saw other rows";
+  EXPECT_GT(std::stoi(scans), 0);
+
+  t.Refresh();
+  const TableMetadata m = t.metadata();
+  EXPECT_EQ(m.snapshots.size(), 12u);  // retention ran: 30 commits, 12 kept
+  ASSERT_NE(m.SnapshotById(pinned), nullptr);
+  EXPECT_EQ(SortedIds(t, pinned), pinned_ids);
+  for (const Snapshot& s : t.History()) {
+    EXPECT_EQ(static_cast<int64_t>(SortedIds(t, s.snapshot_id).size()), s.SummaryLong("total-records"));
+  }
+  ExpectNothingDangling(t.io(), m);
+}
+
+}  // namespace
+}  // namespace datashard
