@@ -1,0 +1,71 @@
+// Bounded commit cost (DESIGN.md §6), measured in I/O rather than time: the
+// files opened and bytes read and written by a commit after 2,000 commits
+// stay close to those after 100, because manifests are merged, snapshots
+// expire and the metadata log is capped. Prints the numbers it compares.
+#include <cstdio>
+
+#include <gtest/gtest.h>
+
+#include "datashard/table.h"
+#include "io/fault_injection_file_io.h"
+#include "io/temp_dir.h"
+#include "table/manifest.h"
+#include "table/table_test_util.h"
+
+namespace datashard {
+namespace {
+
+using testing::IdValueRows;
+using testing::IdValueSchema;
+
+struct Cost {
+  double bytes_read = 0, bytes_written = 0, opens = 0, creates = 0;
+};
+
+// Mean I/O of `n` commits, measured one commit at a time.
+Cost MeasureCommits(Table& t, FaultInjectionFileIO& io, int64_t* next_id, int n) {
+  Cost c;
+  for (int i = 0; i < n; ++i) {
+    io.ResetCounters();
+    t.AppendRecords(IdValueRows((*next_id)++, 1), IdValueSchema());
+    const FileIOCounters k = io.counters();
+    c.bytes_read += static_cast<double>(k.bytes_read) / n;
+    c.bytes_written += static_cast<double>(k.bytes_appended) / n;
+    c.opens += static_cast<double>(k.opens) / n;
+    c.creates += static_cast<double>(k.creates) / n;
+  }
+  return c;
+}
+
+TEST(CommitCostTest, CostAfter2000CommitsStaysNearCostAfter100) {
+  TempDir dir;
+  auto io = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+  Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {io});
+  int64_t next_id = 0;
+  constexpr int kWindow = 200;  // two merge cycles: merges are amortised in the mean
+  MeasureCommits(t, *io, &next_id, 100);
+  const Cost early = MeasureCommits(t, *io, &next_id, kWindow);
+  while (next_id < 2000) MeasureCommits(t, *io, &next_id, 100);
+  const Cost late = MeasureCommits(t, *io, &next_id, kWindow);
+  const TableMetadata m = t.metadata();
+  const size_t manifests = ReadManifestList(t.io(), m.CurrentSnapshot()->manifest_list).size();
+  std::printf("per commit       after 100-300   after 2000-2200\n");
+  std::printf("bytes read       %14.0f %16.0f\n", early.bytes_read, late.bytes_read);
+  std::printf("bytes written    %14.0f %16.0f\n", early.bytes_written, late.bytes_written);
+  std::printf("files opened     %14.2f %16.2f\n", early.opens, late.opens);
+  std::printf("files created    %14.2f %16.2f\n", early.creates, late.creates);
+  std::printf("snapshots kept %zu, metadata log %zu, manifests in the current snapshot %zu\n",
+              m.snapshots.size(), m.metadata_log.size(), manifests);
+  EXPECT_EQ(m.snapshots.size(), 100u);
+  EXPECT_EQ(m.metadata_log.size(), 100u);
+  EXPECT_LE(manifests, 100u);
+  // The merged manifest grows with the table (one entry per data file), so
+  // the amortised merge cost grows a little; everything else is flat.
+  EXPECT_LT(late.bytes_read, 2.0 * early.bytes_read);
+  EXPECT_LT(late.bytes_written, 2.0 * early.bytes_written);
+  EXPECT_LT(late.opens, 1.5 * early.opens + 1);
+  EXPECT_LT(late.creates, 1.5 * early.creates + 1);
+}
+
+}  // namespace
+}  // namespace datashard
