@@ -118,7 +118,7 @@ TEST_F(TableTest, RefusesBadRecordsBeforeWritingAnything) {
   const Schema wrong_type(1, {Field{1, "record_id", DataType::Int(), true}, Field{2, "value", DataType::String(), true}});
   expect_refused([&] { t.AppendRecords(IdValueRows(0, 1), wrong_type); }, "field 'record_id' has type int");
   const Schema missing(1, {Field{1, "record_id", DataType::Long(), true}});
-  expect_refused([&] { t.AppendRecords({{Value(int64_t{1})}}, missing); }, "required table column 'value'");
+  expect_refused([&] { t.AppendRecords(std::vector<Record>{{Value(int64_t{1})}}, missing); }, "required table column 'value'");
   expect_refused([&] {
     t.AppendRecords(std::vector<NamedRecord>{{{"record_id", Value(int64_t{1})}, {"value", Value("x")}, {"extra", Value("y")}}},
                     IdValueSchema());
@@ -131,7 +131,7 @@ TEST_F(TableTest, RefusesBadRecordsBeforeWritingAnything) {
   EXPECT_EQ(CountFiles(Path()), files_before);
   EXPECT_FALSE(t.CurrentSnapshot().has_value());
   // Int values widen to a long column.
-  EXPECT_TRUE(t.AppendRecords({{Value(int32_t{7}), Value("seven")}}, IdValueSchema()));
+  EXPECT_TRUE(t.AppendRecords(std::vector<Record>{{Value(int32_t{7}), Value("seven")}}, IdValueSchema()));
   EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{7}));
 }
 
