@@ -61,15 +61,14 @@ MetricsMode ModeFor(const TableMetadata& metadata, const std::string& column) {
       metadata.Property(table_properties::kMetricsDefault, table_properties::kMetricsDefaultDefault));
 }
 
-// Syncs `dir` and, when it was just created, each new ancestor's parent, so
-// that the data file's name survives a power loss.
-void MakeDirDurable(FileIO& io, const std::string& root, const std::string& dir) {
+// Creates `dir` under `root` and, for each folder it had to create, syncs
+// the parent so that the new folder's name survives a power loss.
+void CreateDurableDirs(FileIO& io, const std::string& root, const std::string& dir) {
   std::vector<std::string> missing;
   for (std::string d = dir; d.size() > root.size() && !io.Exists(d); d = d.substr(0, d.rfind('/'))) {
     missing.push_back(d);
   }
   io.CreateDirs(dir);
-  io.SyncDir(dir);
   for (const std::string& d : missing) io.SyncDir(d.substr(0, d.rfind('/')));
 }
 
@@ -159,7 +158,7 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
   const std::string data_root = metadata.location + "/data";
   std::string dir = data_root;
   if (!spec.is_unpartitioned()) dir += "/" + spec.PartitionPath(schema, group.partition);
-  MakeDirDurable(io, metadata.location, dir);
+  CreateDurableDirs(io, metadata.location, dir);
   const std::string path = dir + "/" + Uuid::Random().ToString() + ".parquet";
 
   parquet::WriterOptions options;
@@ -171,6 +170,7 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
     writer.Write(group.columns);
     result = writer.Finish();
   }
+  io.SyncDir(dir);  // the file's name, not only its bytes, must be durable
 
   DataFile file;
   file.file_path = path;

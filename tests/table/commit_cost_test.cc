@@ -3,6 +3,7 @@
 // stay close to those after 100, because manifests are merged, snapshots
 // expire and the metadata log is capped. Prints the numbers it compares.
 #include <cstdio>
+#include <cstdlib>
 
 #include <gtest/gtest.h>
 
@@ -38,6 +39,8 @@ Cost MeasureCommits(Table& t, FaultInjectionFileIO& io, int64_t* next_id, int n)
 }
 
 TEST(CommitCostTest, CostAfter2000CommitsStaysNearCostAfter100) {
+  // The cost is counted in I/O, not time: tmpfs keeps the 2,200 commits quick.
+  if (DefaultFileIO()->Exists("/dev/shm")) setenv("TMPDIR", "/dev/shm", 1);
   TempDir dir;
   auto io = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
   Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {io});

@@ -47,7 +47,8 @@ TEST_F(TableTest, CreateAppendScanAndReopen) {
   ASSERT_TRUE(tx.committed_snapshot().has_value());
   EXPECT_EQ(tx.committed_snapshot()->summary.at("added-records"), "3");
   EXPECT_EQ(tx.committed_snapshot()->summary.at("total-records"), "6");
-  EXPECT_EQ(tx.committed_snapshot()->summary.at("added-data-files"), "1");
+  // Each AppendData call writes its own data file.
+  EXPECT_EQ(tx.committed_snapshot()->summary.at("added-data-files"), "2");
   EXPECT_EQ(tx.committed_snapshot()->operation(), "append");
   EXPECT_EQ(tx.committed_snapshot()->summary.at(kCommitIdSummaryKey), tx.commit_id());
 
@@ -65,7 +66,7 @@ TEST_F(TableTest, CreateAppendScanAndReopen) {
   EXPECT_THROW(reopened.ScanAll(12345), NotFound);
   const TableStats stats = reopened.Stats();
   EXPECT_EQ(stats.records, 6);
-  EXPECT_EQ(stats.data_files, 2);
+  EXPECT_EQ(stats.data_files, 3);
   EXPECT_EQ(stats.snapshots, 2);
   EXPECT_EQ(stats.table_commits, 2);
   EXPECT_GT(stats.bytes, 0);
