@@ -154,11 +154,18 @@ int RunReader(const StressArgs& a, const std::string& run, int stop_fd, int fd) 
   try {
     Table table = OpenTable(a.table);
     int64_t last_seq = -1;
+    std::optional<int64_t> last_checked;
     int64_t checks = 0, expired = 0;
     for (;;) {
       const bool last_round = StopRequested(stop_fd);
       const std::optional<Snapshot> s = table.CurrentSnapshot();
+      if (!last_round && (!s || s->snapshot_id == last_checked)) {
+        // Nothing new: wait a little instead of taking CPU from the writers.
+        ::usleep(2000);
+        continue;
+      }
       if (s) {
+        last_checked = s->snapshot_id;
         if (s->sequence_number < last_seq) {
           Report(fd, "X snapshots moved backwards: sequence " + std::to_string(s->sequence_number) +
                          " after " + std::to_string(last_seq));
