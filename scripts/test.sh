@@ -20,6 +20,7 @@ echo "== ctest"
 
 echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
 DATASHARD_BUILD_DIR=build-asan DATASHARD_BUILD_TYPE=Debug \
-  bash scripts/build.sh -DDATASHARD_SANITIZE=ON -DDATASHARD_BUILD_PYTHON=OFF -DDATASHARD_BUILD_BENCH=OFF
+  bash scripts/build.sh -DDATASHARD_SANITIZE=ON -DDATASHARD_BUILD_PYTHON=OFF -DDATASHARD_BUILD_BENCH=OFF \
+  -DDATASHARD_BUILD_INTEGRATION_TESTS=OFF
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$JOBS" -L unit --timeout 900)
 echo "== all tests passed"
