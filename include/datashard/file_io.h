@@ -81,7 +81,7 @@ class FileIO {
   virtual void Rename(const std::string& source, const std::string& target) = 0;
   /// fsync of a directory, making created, linked and removed names durable.
   virtual void SyncDir(const std::string& dir) = 0;
-  /// Removes a file; NotFound if it does not exist.
+  /// Removes a file or an empty directory; NotFound if it does not exist.
   virtual void Delete(const std::string& path) = 0;
   virtual bool Exists(const std::string& path) = 0;
   /// Stats one path; NotFound if it does not exist.

@@ -90,6 +90,7 @@ class FaultInjectionFileIO final : public FileIO {
   /// Makes the underlying files look as after a power loss now (see the model
   /// above), then continues as a freshly booted machine: everything left is
   /// durable. Throws if the underlying FileIO fails while rewriting.
+  /// REQUIRES: no other thread is using this FileIO or its files meanwhile.
   void DropUnsyncedData();
 
   FileIOCounters counters() const;
