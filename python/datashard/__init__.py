@@ -39,13 +39,20 @@ from ._datashard import (  # noqa: F401  (re-exported API)
     LockExpired,
     LockManager,
     LockNotAcquired,
+    NO_SNAPSHOT,
     NotFound,
     NotSupported,
     PartitionSpec,
+    ScanIterator,
     Schema,
     SchemaMismatch,
+    Snapshot,
     StaleFencingToken,
+    Table,
+    TableStats,
+    Transaction,
     Unavailable,
+    create_table,
 )
 
 __all__ = [
@@ -63,15 +70,34 @@ __all__ = [
     "LockExpired",
     "LockManager",
     "LockNotAcquired",
+    "NO_SNAPSHOT",
     "NotFound",
     "NotSupported",
     "PartitionSpec",
+    "ScanIterator",
     "Schema",
     "SchemaMismatch",
+    "Snapshot",
     "StaleFencingToken",
+    "Table",
+    "TableStats",
+    "Transaction",
     "Unavailable",
+    "create_table",
+    "load_table",
     "open_lock_manager",
+    "open_table",
 ]
+
+
+
+def open_table(path):
+    """Opens the table in folder `path` (str or path-like); NotFound if there is
+    none. A Python function, so that tables pickle as open_table(path)."""
+    return _datashard.open_table(path)
+
+
+load_table = open_table
 
 
 def open_lock_manager(url):

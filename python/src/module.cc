@@ -14,4 +14,5 @@ PYBIND11_MODULE(_datashard, m) {
   datashard::python::RegisterErrors(m);
   datashard::python::BindSchema(m);
   datashard::python::BindLock(m);
+  datashard::python::BindTable(m);
 }

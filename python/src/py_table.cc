@@ -1,0 +1,509 @@
+// Tables for Python (DESIGN.md §1, §5): create_table/open_table, Table,
+// Transaction (a context manager), Snapshot and TableStats. Records are
+// converted while the GIL is held; file I/O and commits run with it released,
+// so threads sharing one Table commit in parallel.
+#include <pybind11/stl.h>
+
+#include <memory>
+#include <mutex>
+#include <optional>
+
+#include "bindings.h"
+#include "datashard/errors.h"
+#include "datashard/table.h"
+#include "datashard/transaction.h"
+#include "py_values.h"
+
+namespace py = pybind11;
+
+namespace datashard::python {
+namespace {
+
+// A Table handle plus the path it was opened by. Immutable after
+// construction; the C++ Table is safe to share between threads.
+struct PyTable {
+  Table table;
+  std::string path;
+};
+
+std::string AbsolutePath(py::handle path) {
+  py::module_ os = py::module_::import("os");
+  return os.attr("path").attr("abspath")(os.attr("fspath")(path)).cast<std::string>();
+}
+
+PartitionSpec SpecOf(py::handle spec, const Schema& schema) {
+  if (spec.is_none()) return PartitionSpec();
+  if (py::isinstance<PartitionSpec>(spec)) return spec.cast<PartitionSpec>();
+  if (PyUnicode_Check(spec.ptr())) return PartitionSpec::Parse(spec.cast<std::string>(), schema);
+  throw InvalidArgument(
+      "partition_spec must be a PartitionSpec or a text like \"day(ts), bucket(16, id)\", got " +
+      py::repr(spec).cast<std::string>());
+}
+
+std::map<std::string, std::string> PropertiesOf(py::handle properties) {
+  std::map<std::string, std::string> out;
+  if (properties.is_none()) return out;
+  if (!PyDict_Check(properties.ptr())) {
+    throw InvalidArgument("properties must be a dict of str to str, got " +
+                          py::repr(properties).cast<std::string>());
+  }
+  for (auto [key, value] : py::reinterpret_borrow<py::dict>(properties)) {
+    if (!PyUnicode_Check(key.ptr())) {
+      throw InvalidArgument("property names must be str, got " + py::repr(key).cast<std::string>());
+    }
+    if (PyBool_Check(value.ptr())) {
+      out[key.cast<std::string>()] = value.ptr() == Py_True ? "true" : "false";
+    } else if (PyUnicode_Check(value.ptr()) || PyLong_Check(value.ptr())) {
+      out[key.cast<std::string>()] = py::str(value).cast<std::string>();
+    } else {
+      throw InvalidArgument("property '" + key.cast<std::string>() +
+                            "' must be a str, int or bool, got " +
+                            py::repr(value).cast<std::string>());
+    }
+  }
+  return out;
+}
+
+PyTable Create(py::handle path, const Schema& schema, py::handle partition_spec,
+               py::handle properties) {
+  const std::string where = AbsolutePath(path);
+  const PartitionSpec spec = SpecOf(partition_spec, schema);
+  const auto props = PropertiesOf(properties);
+  py::gil_scoped_release unlocked;
+  return PyTable{CreateTable(where, schema, spec, props), where};
+}
+
+PyTable Open(py::handle path) {
+  const std::string where = AbsolutePath(path);
+  py::gil_scoped_release unlocked;
+  return PyTable{OpenTable(where), where};
+}
+
+// The `schema` argument of an append: a Schema, or None for the table's.
+Schema SchemaArg(py::handle schema, const Table& table) {
+  if (schema.is_none()) return table.schema();
+  if (!py::isinstance<Schema>(schema)) {
+    throw py::type_error("schema must be a datashard.Schema, got " +
+                         py::repr(schema).cast<std::string>());
+  }
+  return schema.cast<Schema>();
+}
+
+// The snapshot current at `as_of` (a datetime, or milliseconds since the
+// epoch) by the table's snapshot log, as Iceberg's time travel finds it.
+int64_t SnapshotAsOf(const Table& table, py::handle as_of) {
+  int64_t ms = 0;
+  if (py::isinstance(as_of, py::module_::import("datetime").attr("datetime"))) {
+    ms = static_cast<int64_t>(as_of.attr("timestamp")().cast<double>() * 1000.0);
+  } else if (!PyBool_Check(as_of.ptr()) && PyLong_Check(as_of.ptr())) {
+    ms = as_of.cast<int64_t>();
+  } else {
+    throw InvalidArgument("as_of must be a datetime or milliseconds since the epoch, got " +
+                          py::repr(as_of).cast<std::string>());
+  }
+  std::optional<int64_t> found;
+  for (const SnapshotLogEntry& e : table.metadata().snapshot_log) {
+    if (e.timestamp_ms <= ms) found = e.snapshot_id;
+  }
+  if (!found) {
+    throw NotFound("table " + table.location() + " has no snapshot at or before " +
+                   std::to_string(ms) + " ms since the epoch");
+  }
+  return *found;
+}
+
+std::optional<int64_t> ScanSnapshot(PyTable& t, py::handle snapshot_id, py::handle as_of) {
+  if (!as_of.is_none()) {
+    if (!snapshot_id.is_none()) throw InvalidArgument("give snapshot_id or as_of, not both");
+    {
+      py::gil_scoped_release unlocked;
+      t.table.Refresh();
+    }
+    return SnapshotAsOf(t.table, as_of);
+  }
+  if (snapshot_id.is_none()) {
+    py::gil_scoped_release unlocked;
+    t.table.Refresh();  // "current" means the newest committed snapshot
+    return std::nullopt;
+  }
+  return snapshot_id.cast<int64_t>();
+}
+
+std::vector<std::string> ColumnsOf(py::handle columns) {
+  if (columns.is_none()) return {};
+  if (PyUnicode_Check(columns.ptr())) {
+    throw InvalidArgument("columns must be a list of column names, got a str");
+  }
+  return columns.cast<std::vector<std::string>>();
+}
+
+// Batches of a scan as Python objects; Next() reads with the GIL released.
+class ScanIterator {
+ public:
+  explicit ScanIterator(std::unique_ptr<BatchReader> reader) : reader_(std::move(reader)) {}
+
+  // The next batch, or nullopt at the end.
+  std::optional<RecordBatch> Next() {
+    RecordBatch batch;
+    bool more = false;
+    {
+      py::gil_scoped_release unlocked;
+      std::lock_guard<std::mutex> hold(mu_);
+      more = reader_ && reader_->Next(&batch);
+      if (!more) reader_.reset();
+    }
+    if (!more) return std::nullopt;
+    return batch;
+  }
+
+ private:
+  std::mutex mu_;
+  std::unique_ptr<BatchReader> reader_;
+};
+
+std::unique_ptr<ScanIterator> StartScan(PyTable& t, py::handle columns, py::handle snapshot_id,
+                                        py::handle as_of, int64_t batch_size) {
+  const std::vector<std::string> names = ColumnsOf(columns);
+  const std::optional<int64_t> snapshot = ScanSnapshot(t, snapshot_id, as_of);
+  if (batch_size <= 0) {
+    throw InvalidArgument("batch_size must be positive, got " + std::to_string(batch_size));
+  }
+  py::gil_scoped_release unlocked;
+  return std::make_unique<ScanIterator>(t.table.ScanBatches(snapshot, names, batch_size));
+}
+
+py::dict BatchColumns(const RecordBatch& batch) {
+  py::dict out;
+  const std::vector<Field>& fields = batch.schema.fields();
+  for (size_t c = 0; c < fields.size(); ++c) {
+    py::list values(batch.columns[c].size());
+    for (size_t i = 0; i < batch.columns[c].size(); ++i) {
+      values[i] = FromValue(batch.columns[c].Get(i), fields[c].type);
+    }
+    out[py::str(fields[c].name)] = values;
+  }
+  return out;
+}
+
+// A transaction for Python. Calls are serialised by a mutex (a C++
+// Transaction serves one thread at a time); the mutex is taken only with the
+// GIL released, so a waiting thread never blocks the interpreter.
+class PyTransaction {
+ public:
+  PyTransaction(Transaction tx, Table table, std::string path)
+      : tx_(std::move(tx)), table_(std::move(table)), path_(std::move(path)) {}
+
+  void AppendData(py::handle records, py::handle schema, py::handle partition_values) {
+    const Schema input = SchemaArg(schema, table_);
+    const std::vector<Record> rows = ToRecords(records, input);
+    const PartitionValues values = ToPartitionValues(partition_values, input);
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    Open("append_data to");
+    tx_.AppendData(rows, input, values);
+  }
+
+  bool Commit() {
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    Open("commit");
+    finished_ = true;
+    committed_ = tx_.Commit();
+    return committed_;
+  }
+
+  void Abort() {
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    finished_ = true;
+    if (!committed_) tx_.Abort();
+  }
+
+  // Leaving the with-block: anything not committed is discarded (Abort never
+  // deletes what a commit may have published). Exceptions propagate.
+  bool Exit() {
+    Abort();
+    return false;
+  }
+
+  std::optional<int64_t> base_snapshot_id() {
+    std::lock_guard<std::mutex> hold(mu_);
+    return tx_.base_snapshot_id();
+  }
+  std::optional<Snapshot> committed_snapshot() {
+    std::lock_guard<std::mutex> hold(mu_);
+    return tx_.committed_snapshot();
+  }
+  int retries() {
+    std::lock_guard<std::mutex> hold(mu_);
+    return tx_.retries();
+  }
+  std::string commit_id() {
+    std::lock_guard<std::mutex> hold(mu_);
+    return tx_.commit_id();
+  }
+  int64_t pending_records() {
+    std::lock_guard<std::mutex> hold(mu_);
+    return tx_.pending_records();
+  }
+
+ private:
+  void Open(const char* what) const {
+    if (finished_) {
+      throw InvalidArgument(std::string("cannot ") + what + " a transaction on " + path_ +
+                            " that was already " + (committed_ ? "committed" : "finished"));
+    }
+  }
+
+  std::mutex mu_;
+  Transaction tx_;
+  Table table_;
+  std::string path_;
+  bool finished_ = false;
+  bool committed_ = false;
+};
+
+std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, py::handle expected_snapshot_id,
+                                              py::handle commit_id,
+                                              py::handle snapshot_properties) {
+  TransactionOptions options;
+  if (!expected_snapshot_id.is_none()) {
+    options.expected_snapshot_id = expected_snapshot_id.cast<int64_t>();
+  }
+  if (!commit_id.is_none()) options.commit_id = commit_id.cast<std::string>();
+  options.snapshot_properties = PropertiesOf(snapshot_properties);
+  py::gil_scoped_release unlocked;
+  Transaction tx = t.table.NewTransaction(std::move(options));
+  return std::make_unique<PyTransaction>(std::move(tx), t.table, t.path);
+}
+
+std::string SnapshotRepr(const Snapshot& s) {
+  return "Snapshot(snapshot_id=" + std::to_string(s.snapshot_id) + ", parent_snapshot_id=" +
+         (s.parent_snapshot_id ? std::to_string(*s.parent_snapshot_id) : "None") +
+         ", timestamp_ms=" + std::to_string(s.timestamp_ms) + ", operation='" + s.operation() +
+         "')";
+}
+
+py::dict StatsDict(const TableStats& s) {
+  py::dict d;
+  d["commits"] = s.commits;
+  d["retries"] = s.retries;
+  d["conflicts"] = s.conflicts;
+  d["unknown_outcomes"] = s.unknown_outcomes;
+  d["commit_seconds"] = s.commit_seconds;
+  d["current_snapshot_id"] = s.current_snapshot_id;
+  d["metadata_version"] = s.metadata_version;
+  d["snapshots"] = s.snapshots;
+  d["data_files"] = s.data_files;
+  d["records"] = s.records;
+  d["bytes"] = s.bytes;
+  d["table_commits"] = s.table_commits;
+  d["table_retries"] = s.table_retries;
+  d["table_conflicts"] = s.table_conflicts;
+  return d;
+}
+
+}  // namespace
+
+void BindTable(py::module_& m) {
+  m.attr("NO_SNAPSHOT") = kNoSnapshot;
+
+  py::class_<Snapshot>(m, "Snapshot", "The state of a table after one commit.")
+      .def_readonly("snapshot_id", &Snapshot::snapshot_id)
+      .def_readonly("parent_snapshot_id", &Snapshot::parent_snapshot_id)
+      .def_readonly("sequence_number", &Snapshot::sequence_number)
+      .def_readonly("timestamp_ms", &Snapshot::timestamp_ms)
+      .def_readonly("manifest_list", &Snapshot::manifest_list)
+      .def_readonly("summary", &Snapshot::summary,
+                    "Iceberg's summary: operation, added-records, total-records... (str values)")
+      .def_readonly("schema_id", &Snapshot::schema_id)
+      .def_property_readonly("operation", &Snapshot::operation)
+      .def("__eq__", [](const Snapshot& a, const Snapshot& b) { return a == b; })
+      .def("__ne__", [](const Snapshot& a, const Snapshot& b) { return !(a == b); })
+      .def("__hash__", [](const Snapshot& s) { return py::hash(py::int_(s.snapshot_id)); })
+      .def("__repr__", &SnapshotRepr);
+
+  py::class_<TableStats>(m, "TableStats",
+                         "Commit counters of this process (commits, retries, conflicts,\n"
+                         "unknown_outcomes, commit_seconds), facts of the current snapshot\n"
+                         "and running totals over the table's history (table_*).")
+      .def_readonly("commits", &TableStats::commits)
+      .def_readonly("retries", &TableStats::retries)
+      .def_readonly("conflicts", &TableStats::conflicts)
+      .def_readonly("unknown_outcomes", &TableStats::unknown_outcomes)
+      .def_readonly("commit_seconds", &TableStats::commit_seconds)
+      .def_readonly("current_snapshot_id", &TableStats::current_snapshot_id)
+      .def_readonly("metadata_version", &TableStats::metadata_version)
+      .def_readonly("snapshots", &TableStats::snapshots)
+      .def_readonly("data_files", &TableStats::data_files)
+      .def_readonly("records", &TableStats::records)
+      .def_readonly("bytes", &TableStats::bytes)
+      .def_readonly("table_commits", &TableStats::table_commits)
+      .def_readonly("table_retries", &TableStats::table_retries)
+      .def_readonly("table_conflicts", &TableStats::table_conflicts)
+      .def("to_dict", &StatsDict)
+      .def("__repr__", [](const TableStats& s) {
+        return "TableStats(" + py::repr(StatsDict(s)).cast<std::string>() + ")";
+      });
+
+  py::class_<PyTransaction>(
+      m, "Transaction",
+      "Appends published by commit() as one snapshot, atomically. Use it as a context\n"
+      "manager: leaving the block without commit() discards the appends, and an\n"
+      "exception inside it aborts the transaction. One thread at a time.")
+      .def("append_data", &PyTransaction::AppendData, py::arg("records"),
+           py::arg("schema") = py::none(), py::arg("partition_values") = py::none(),
+           "Validates records (dicts keyed by column name; `schema` defaults to the\n"
+           "table's) and writes them as data files, invisible until commit(). Every\n"
+           "record must hold the given partition_values. SchemaMismatch /\n"
+           "InvalidArgument naming the record index and field, before anything is written.")
+      .def("commit", &PyTransaction::Commit,
+           "Publishes the appends as one snapshot and returns True. Concurrent appends\n"
+           "are rebased and retried automatically; ConcurrentModificationException when\n"
+           "the retry budget is spent or expected_snapshot_id no longer holds;\n"
+           "CommitStateUnknown when the outcome could not be settled.")
+      .def("abort", &PyTransaction::Abort, "Drops the appends and removes their data files.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__",
+           [](PyTransaction& tx, py::handle, py::handle, py::handle) { return tx.Exit(); })
+      .def_property_readonly("base_snapshot_id", &PyTransaction::base_snapshot_id)
+      .def_property_readonly("committed_snapshot", &PyTransaction::committed_snapshot)
+      .def_property_readonly("retries", &PyTransaction::retries)
+      .def_property_readonly("commit_id", &PyTransaction::commit_id)
+      .def_property_readonly("pending_records", &PyTransaction::pending_records);
+
+  py::class_<ScanIterator>(m, "ScanIterator", "Batches of a scan: dicts of column lists.")
+      .def("__iter__", [](py::object self) { return self; })
+      .def("__next__", [](ScanIterator& it) {
+        std::optional<RecordBatch> batch = it.Next();
+        if (!batch) throw py::stop_iteration();
+        return BatchColumns(*batch);
+      });
+
+  py::class_<PyTable>(m, "Table",
+                      "An Iceberg v2 table in a folder, shared by many processes. Safe to\n"
+                      "share between threads; pickles as its path (reopened on unpickling).")
+      .def_readonly("table_path", &PyTable::path, "The table folder as an absolute path.")
+      .def_property_readonly("location", [](const PyTable& t) { return t.table.location(); })
+      .def_property_readonly("schema", [](const PyTable& t) { return t.table.schema(); })
+      .def_property_readonly("spec", [](const PyTable& t) { return t.table.spec(); })
+      .def_property_readonly("metadata_version",
+                             [](const PyTable& t) { return t.table.metadata_version(); })
+      .def_property_readonly("properties",
+                             [](const PyTable& t) { return t.table.metadata().properties; })
+      .def(
+          "refresh",
+          [](PyTable& t) {
+            py::gil_scoped_release unlocked;
+            t.table.Refresh();
+          },
+          "Loads the newest committed metadata.")
+      .def(
+          "current_snapshot",
+          [](PyTable& t) {
+            py::gil_scoped_release unlocked;
+            return t.table.CurrentSnapshot();
+          },
+          "Refreshes, then returns the current Snapshot (None for an empty table).")
+      .def(
+          "snapshot", [](const PyTable& t, int64_t id) { return t.table.SnapshotById(id); },
+          py::arg("snapshot_id"), "The snapshot with this id as last loaded, or None.")
+      .def(
+          "history", [](const PyTable& t) { return t.table.History(); },
+          "Snapshots kept in the metadata as last loaded, oldest first.")
+      .def(
+          "new_transaction",
+          [](PyTable& t, py::handle expected, py::handle commit_id, py::handle props) {
+            return NewTransaction(t, expected, commit_id, props);
+          },
+          py::kw_only(), py::arg("expected_snapshot_id") = py::none(),
+          py::arg("commit_id") = py::none(), py::arg("snapshot_properties") = py::none(),
+          "Starts a transaction on the current snapshot. expected_snapshot_id makes it an\n"
+          "optimistic offline lock: commit() raises ConcurrentModificationException,\n"
+          "without retrying, unless the current snapshot is still that one (NO_SNAPSHOT:\n"
+          "the table is still empty).")
+      .def(
+          "append_records",
+          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values) {
+            const Schema input = SchemaArg(schema, t.table);
+            const std::vector<Record> rows = ToRecords(records, input);
+            const PartitionValues values = ToPartitionValues(partition_values, input);
+            py::gil_scoped_release unlocked;
+            return t.table.AppendRecords(rows, input, values);
+          },
+          py::arg("records"), py::arg("schema") = py::none(),
+          py::arg("partition_values") = py::none(),
+          "Appends records in one transaction and commits it; returns True. Same checks\n"
+          "and errors as Transaction.append_data and commit.")
+      .def(
+          "scan",
+          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of) {
+            std::unique_ptr<ScanIterator> it = StartScan(t, columns, snapshot_id, as_of, 65536);
+            py::list rows;
+            while (std::optional<RecordBatch> batch = it->Next()) {
+              for (size_t i = 0; i < batch->num_rows(); ++i) rows.append(RowToDict(*batch, i));
+            }
+            return rows;
+          },
+          py::kw_only(), py::arg("columns") = py::none(), py::arg("snapshot_id") = py::none(),
+          py::arg("as_of") = py::none(),
+          "Rows of a snapshot (by default the newest committed one; or the one current at\n"
+          "`as_of`, a datetime or epoch milliseconds) as dicts keyed by column name.")
+      .def("scan_batches", &StartScan, py::kw_only(), py::arg("columns") = py::none(),
+           py::arg("snapshot_id") = py::none(), py::arg("as_of") = py::none(),
+           py::arg("batch_size") = 65536, py::keep_alive<0, 1>(),
+           "Like scan, as an iterator of batches: dicts of column name to list of values.\n"
+           "Memory is bounded by batch_size rows.")
+      .def(
+          "to_pandas",
+          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of) {
+            py::module_ pandas = py::module_::import("pandas");
+            std::unique_ptr<ScanIterator> it = StartScan(t, columns, snapshot_id, as_of, 65536);
+            py::list frames;
+            py::list names;
+            while (std::optional<RecordBatch> batch = it->Next()) {
+              if (names.size() == 0) {
+                for (const Field& f : batch->schema.fields()) names.append(f.name);
+              }
+              frames.append(
+                  pandas.attr("DataFrame")(BatchColumns(*batch), py::arg("columns") = names));
+            }
+            if (frames.empty()) {
+              const std::vector<std::string> chosen = ColumnsOf(columns);
+              const Schema schema = t.table.schema();
+              if (chosen.empty()) {
+                for (const Field& f : schema.fields()) names.append(f.name);
+              } else {
+                for (const std::string& c : chosen) names.append(c);
+              }
+              return pandas.attr("DataFrame")(py::arg("columns") = names);
+            }
+            return pandas.attr("concat")(frames, py::arg("ignore_index") = true);
+          },
+          py::kw_only(), py::arg("columns") = py::none(), py::arg("snapshot_id") = py::none(),
+          py::arg("as_of") = py::none(), "Like scan, as a pandas DataFrame (needs pandas).")
+      .def(
+          "stats",
+          [](PyTable& t) {
+            py::gil_scoped_release unlocked;
+            return t.table.Stats();
+          },
+          "Commit, retry and conflict counters and table facts (refreshes first).")
+      .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
+      .def("__reduce__", [](const PyTable& t) {
+        return py::make_tuple(py::module_::import("datashard").attr("open_table"),
+                              py::make_tuple(t.path));
+      });
+
+  m.def("create_table", &Create, py::arg("path"), py::arg("schema"),
+        py::arg("partition_spec") = py::none(), py::arg("properties") = py::none(),
+        "Creates the table in folder `path`, or opens it when it exists with the same\n"
+        "schema and partition spec (many processes may call this at once). AlreadyExists\n"
+        "naming the difference when the existing table differs. partition_spec: a\n"
+        "PartitionSpec or a text like \"day(ts), bucket(16, id)\"; properties: Iceberg\n"
+        "table properties.");
+  m.def("open_table", &Open, py::arg("path"),
+        "Opens the table in folder `path`; NotFound if there is none.");
+}
+
+}  // namespace datashard::python
