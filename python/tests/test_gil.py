@@ -51,9 +51,13 @@ def test_appends_and_commits_release_the_gil(tmp_path, events_schema, no_forced_
 
 
 def test_scans_release_the_gil(tmp_path, events_schema, no_forced_switches):
+    # The main thread needs time to wake up and take the GIL while the worker
+    # is inside C++: one scan of one small file can end before that, so the
+    # worker scans many files several times (milliseconds with the GIL free).
     table = create_table(tmp_path / "t", events_schema)
-    table.append_records(records=[{"record_id": i, "value": "x"} for i in range(100)])
-    assert main_thread_runs_during(lambda: table.scan())
+    for f in range(20):
+        table.append_records(records=[{"record_id": f * 100 + i, "value": "x"} for i in range(100)])
+    assert main_thread_runs_during(lambda: [table.scan() for _ in range(10)])
 
 
 def test_the_probe_sees_work_that_holds_the_gil(events_schema, no_forced_switches):
