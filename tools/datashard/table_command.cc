@@ -1,6 +1,10 @@
 // Table commands of DESIGN.md §11 on the file catalog: create, append, scan,
 // count, history, stats. Parsing and printing only; the table API does the work.
+#include <unistd.h>
+
 #include <algorithm>
+#include <chrono>
+#include <cstdio>
 #include <charconv>
 #include <iostream>
 #include <memory>
@@ -12,10 +16,10 @@
 
 #include "commands.h"
 #include "datashard/errors.h"
+#include "datashard/scan.h"
 #include "datashard/table.h"
 #include "format/json/value_json.h"
 #include "table/manifest.h"
-#include "table/snapshot_scan.h"
 
 namespace datashard::cli {
 namespace {
@@ -29,6 +33,8 @@ struct TableArgs {
   std::string columns;
   std::string format = "jsonl";
   std::string as_of;
+  std::string where;
+  bool stats = false;
   int64_t snapshot = 0;
   int64_t limit = -1;
   bool json = false;
@@ -121,12 +127,59 @@ std::string TableCell(const Value& v, const DataType& type) {
   return j.is_string() ? j.get<std::string>() : j.dump();
 }
 
+// A one-line progress report on stderr for scans that run longer than a
+// second, only when stderr is a terminal; erased when the scan ends.
+class ScanProgress {
+ public:
+  ScanProgress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+
+  void Update(const ScanMetrics& m) {
+    if (!tty_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200)) return;
+    last_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    std::fprintf(stderr, "\r%lld rows, %.1f MB read, %lld/%lld files pruned, %.1f s ",
+                 static_cast<long long>(m.rows_returned), static_cast<double>(m.bytes_read) / 1e6,
+                 static_cast<long long>(m.data_files_pruned),
+                 static_cast<long long>(m.data_files_considered), seconds);
+    shown_ = true;
+  }
+
+  void Finish() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+nlohmann::json MetricsJson(const ScanMetrics& m) {
+  return {{"manifests_considered", m.manifests_considered},
+          {"manifests_pruned", m.manifests_pruned},
+          {"data_files_considered", m.data_files_considered},
+          {"data_files_pruned", m.data_files_pruned},
+          {"row_groups_considered", m.row_groups_considered},
+          {"row_groups_pruned", m.row_groups_pruned},
+          {"bytes_read", m.bytes_read},
+          {"rows_returned", m.rows_returned}};
+}
+
 void RunScan(const TableArgs& a) {
   if (a.format != "jsonl" && a.format != "csv" && a.format != "table") {
     throw InvalidArgument("--format must be jsonl, csv or table, not '" + a.format + "'");
   }
   Table table = OpenTable(a.table);
-  std::unique_ptr<BatchReader> reader = table.ScanBatches(ChosenSnapshot(table, a), SplitColumns(a.columns));
+  const std::optional<int64_t> snapshot = ChosenSnapshot(table, a);
+  TableScan builder = NewScan(table);
+  builder.Select(SplitColumns(a.columns)).Ordered();
+  if (snapshot) builder.UseSnapshot(*snapshot);
+  if (!a.where.empty()) builder.Filter(a.where);
+  std::unique_ptr<ScanReader> reader = builder.Open();
+  ScanProgress progress;
   const Schema& schema = reader->schema();
   const auto& fields = schema.fields();
   int64_t left = a.limit < 0 ? INT64_MAX : a.limit;
@@ -154,7 +207,9 @@ void RunScan(const TableArgs& a) {
     }
     std::cout << out;
     out.clear();
+    progress.Update(reader->metrics());
   }
+  progress.Finish();
   if (a.format == "table") {
     std::vector<size_t> width;
     for (const Field& f : fields) width.push_back(f.name.size());
@@ -175,19 +230,19 @@ void RunScan(const TableArgs& a) {
     for (const auto& line : cells) print(line);
     std::cout << out;
   }
+  if (a.stats) {
+    std::cout.flush();
+    std::cerr << "scan stats: " << MetricsJson(reader->metrics()).dump() << "\n";
+  }
 }
 
 void RunCount(const TableArgs& a) {
   Table table = OpenTable(a.table);
-  const std::optional<int64_t> id = ChosenSnapshot(table, a);
-  const TableMetadata m = table.metadata();
-  const Snapshot* s = id ? m.SnapshotById(*id) : m.CurrentSnapshot();
-  if (id && s == nullptr) throw NotFound("table " + table.location() + " has no snapshot " + std::to_string(*id));
-  int64_t n = 0;
-  if (s != nullptr) {
-    for (const PlannedFile& f : PlanDataFiles(table.io(), *s)) n += f.entry.data_file.record_count;
-  }
-  std::cout << n << "\n";
+  const std::optional<int64_t> snapshot = ChosenSnapshot(table, a);
+  TableScan builder = NewScan(table);
+  if (snapshot) builder.UseSnapshot(*snapshot);
+  if (!a.where.empty()) builder.Filter(a.where);
+  std::cout << builder.Count() << "\n";
 }
 
 void RunAppend(const TableArgs& a) {
@@ -322,11 +377,16 @@ void AddTableCommands(CLI::App& app) {
   AddSnapshotOptions(scan, *a);
   scan->add_option("--format", a->format, "jsonl (default) | csv | table");
   scan->add_option("--limit", a->limit, "Print at most N rows");
+  scan->add_option("--where", a->where, "Keep the rows this filter is true for (EXPR)");
+  scan->add_flag("--stats", a->stats,
+                 "Print the scan's metrics (files and row groups considered/pruned, bytes read, "
+                 "rows) to stderr as one JSON object");
   scan->callback([a] { RunScan(*a); });
 
   CLI::App* count = app.add_subcommand("count", "Print the number of rows of a snapshot");
   count->add_option("TABLE", a->table, "Table folder")->required();
   AddSnapshotOptions(count, *a);
+  count->add_option("--where", a->where, "Count the rows this filter is true for (EXPR)");
   count->callback([a] { RunCount(*a); });
 
   CLI::App* history = app.add_subcommand("history", "List the snapshots, oldest first");

@@ -1,0 +1,99 @@
+// Pruned, filtered, time-travelling scans of a table (DESIGN.md §6): pick a
+// snapshot, project columns by field id, prune manifests, data files and
+// Parquet row groups with the filter, filter the remaining rows, and stream
+// column batches read by a bounded pool of threads. A TableScan is a value
+// builder (not thread-safe); each ScanReader is used by one thread.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "datashard/expression.h"
+#include "datashard/record_batch.h"
+#include "datashard/schema.h"
+#include "datashard/snapshot.h"
+#include "datashard/table.h"
+
+namespace datashard {
+
+/// What a scan looked at and what it skipped. "Considered" counts what
+/// planning saw; "pruned" the part of it the filter ruled out without
+/// reading. Row groups are counted in the data files that were opened.
+struct ScanMetrics {
+  int64_t manifests_considered = 0;
+  int64_t manifests_pruned = 0;
+  int64_t data_files_considered = 0;
+  int64_t data_files_pruned = 0;
+  int64_t row_groups_considered = 0;
+  int64_t row_groups_pruned = 0;
+  /// Compressed bytes of the column chunks read.
+  int64_t bytes_read = 0;
+  /// Rows given to the caller (or counted by Count()).
+  int64_t rows_returned = 0;
+  /// Data files Count() answered from their record_count without reading.
+  int64_t files_counted_from_metadata = 0;
+};
+
+/// Yields the rows of a scan; metrics() grows while the scan runs.
+class ScanReader : public BatchReader {
+ public:
+  /// The metrics so far; complete once Next() has returned false.
+  virtual ScanMetrics metrics() const = 0;
+};
+
+class TableScan {
+ public:
+  /// A scan of `table`'s current snapshot, every column, no filter.
+  explicit TableScan(Table table);
+
+  /// Reads snapshot `snapshot_id` (NotFound from Open/Count when unknown).
+  TableScan& UseSnapshot(int64_t snapshot_id);
+  /// Reads the last snapshot of the table's history with timestamp_ms <=
+  /// `timestamp_ms` (NotFound when there is none).
+  TableScan& AsOf(int64_t timestamp_ms);
+  /// Output columns by name in the current schema, in this order; empty =
+  /// all. Files are read by field id, so renamed columns still read.
+  TableScan& Select(std::vector<std::string> columns);
+  /// Keeps the rows `filter` is true for; bound to the current schema at
+  /// Open (InvalidArgument naming a missing column or a bad literal).
+  TableScan& Filter(Expression filter);
+  /// The text form of DESIGN.md §11 (EXPR).
+  TableScan& Filter(std::string_view text);
+  /// At most this many rows per batch (default 64 Ki). InvalidArgument if < 1.
+  TableScan& BatchSize(int64_t rows);
+  /// Files read at once (default: hardware threads). InvalidArgument if < 1.
+  TableScan& Threads(int threads);
+  /// When true, batches come in manifest-list order of the data files and
+  /// file order of their rows (deterministic); else in completion order.
+  TableScan& Ordered(bool ordered = true);
+
+  /// The snapshot the scan reads, after refreshing for the current one;
+  /// nullopt for a table without snapshots.
+  std::optional<Snapshot> ResolveSnapshot();
+  /// Starts the scan. Memory is bounded by batch size x threads, not by the
+  /// table size. Errors on worker threads are rethrown by Next().
+  std::unique_ptr<ScanReader> Open();
+  /// Number of rows the scan would return; files the filter is absent for,
+  /// or provably true for every row of, count from their record_count
+  /// without being read. `metrics` (optional) receives the metrics.
+  int64_t Count(ScanMetrics* metrics = nullptr);
+
+ private:
+  Table table_;
+  std::optional<int64_t> snapshot_id_;
+  std::optional<int64_t> as_of_ms_;
+  std::vector<std::string> columns_;
+  std::optional<Expression> filter_;
+  int64_t batch_size_ = 64 * 1024;
+  int threads_ = 0;  // 0: hardware threads
+  bool ordered_ = false;
+};
+
+/// A scan of `table`: `NewScan(table).Filter("id > 5").Open()`.
+inline TableScan NewScan(Table table) { return TableScan(std::move(table)); }
+
+}  // namespace datashard

@@ -1,0 +1,185 @@
+#include "datashard/scan.h"
+
+#include <thread>
+
+#include "datashard/errors.h"
+#include "table/scan_executor.h"
+#include "table/scan_plan.h"
+
+namespace datashard {
+
+namespace {
+
+// The metadata holding the scan's snapshot and the snapshot in it.
+struct ResolvedSnapshot {
+  TableMetadata metadata;
+  std::optional<Snapshot> snapshot;
+};
+
+ResolvedSnapshot Resolve(Table& table, const std::optional<int64_t>& snapshot_id,
+                         const std::optional<int64_t>& as_of_ms) {
+  if (snapshot_id && as_of_ms) {
+    throw InvalidArgument("a scan reads one snapshot: give a snapshot id or a time, not both");
+  }
+  if (snapshot_id) {
+    if (table.metadata().SnapshotById(*snapshot_id) == nullptr) table.Refresh();
+    TableMetadata m = table.metadata();
+    const Snapshot* s = m.SnapshotById(*snapshot_id);
+    if (s == nullptr) {
+      throw NotFound("table " + table.location() + " has no snapshot " +
+                     std::to_string(*snapshot_id));
+    }
+    Snapshot snap = *s;
+    return {std::move(m), std::move(snap)};
+  }
+  table.Refresh();
+  TableMetadata m = table.metadata();
+  if (as_of_ms) {
+    std::optional<int64_t> found;
+    for (const SnapshotLogEntry& e : m.snapshot_log) {
+      if (e.timestamp_ms <= *as_of_ms) found = e.snapshot_id;
+    }
+    if (!found) {
+      throw NotFound("table " + table.location() + " has no snapshot as of " +
+                     std::to_string(*as_of_ms) + " ms since the epoch");
+    }
+    const Snapshot* s = m.SnapshotById(*found);
+    if (s == nullptr) {
+      throw NotFound("table " + table.location() + ": snapshot " + std::to_string(*found) +
+                     ", current as of " + std::to_string(*as_of_ms) + " ms, has expired");
+    }
+    Snapshot snap = *s;
+    return {std::move(m), std::move(snap)};
+  }
+  const Snapshot* s = m.CurrentSnapshot();
+  std::optional<Snapshot> snap;
+  if (s != nullptr) snap = *s;
+  return {std::move(m), std::move(snap)};
+}
+
+}  // namespace
+
+TableScan::TableScan(Table table) : table_(std::move(table)) {}
+
+TableScan& TableScan::UseSnapshot(int64_t snapshot_id) {
+  snapshot_id_ = snapshot_id;
+  return *this;
+}
+
+TableScan& TableScan::AsOf(int64_t timestamp_ms) {
+  as_of_ms_ = timestamp_ms;
+  return *this;
+}
+
+TableScan& TableScan::Select(std::vector<std::string> columns) {
+  columns_ = std::move(columns);
+  return *this;
+}
+
+TableScan& TableScan::Filter(Expression filter) {
+  filter_ = std::move(filter);
+  return *this;
+}
+
+TableScan& TableScan::Filter(std::string_view text) { return Filter(Expression::Parse(text)); }
+
+TableScan& TableScan::BatchSize(int64_t rows) {
+  if (rows < 1)
+    throw InvalidArgument("scan batch size must be positive, not " + std::to_string(rows));
+  batch_size_ = rows;
+  return *this;
+}
+
+TableScan& TableScan::Threads(int threads) {
+  if (threads < 1) {
+    throw InvalidArgument("scan thread count must be positive, not " + std::to_string(threads));
+  }
+  threads_ = threads;
+  return *this;
+}
+
+TableScan& TableScan::Ordered(bool ordered) {
+  ordered_ = ordered;
+  return *this;
+}
+
+std::optional<Snapshot> TableScan::ResolveSnapshot() {
+  return Resolve(table_, snapshot_id_, as_of_ms_).snapshot;
+}
+
+namespace {
+
+// Plans the scan; `columns` empty = every column of the current schema.
+ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
+                      const std::optional<int64_t>& as_of_ms,
+                      const std::vector<std::string>& columns,
+                      const std::optional<Expression>& filter, bool filter_columns_only) {
+  ResolvedSnapshot r = Resolve(table, snapshot_id, as_of_ms);
+  ScanExecution e{.table = table, .metadata = std::move(r.metadata)};
+  const Schema& schema = e.metadata.CurrentSchema();
+  if (filter) e.filter = filter->Bind(schema).PushNotDown();
+  std::vector<Field> fields;
+  if (!filter_columns_only) {
+    if (columns.empty()) {
+      fields = schema.fields();
+    } else {
+      for (const std::string& c : columns) fields.push_back(schema.FieldByName(c));
+    }
+  }
+  e.output_schema = Schema(schema.schema_id(), fields);
+  if (e.filter) {
+    for (int id : e.filter->ReferencedFieldIds()) {
+      bool present = false;
+      for (const Field& f : fields) present = present || f.id == id;
+      if (!present) fields.push_back(schema.fields()[static_cast<size_t>(schema.IndexOfId(id))]);
+    }
+  }
+  e.read_schema = Schema(schema.schema_id(), std::move(fields));
+  if (filter_columns_only) e.output_schema = e.read_schema;
+  if (r.snapshot) e.plan = PlanScan(table.io(), e.metadata, *r.snapshot, e.filter);
+  return e;
+}
+
+int DefaultThreads() {
+  const unsigned n = std::thread::hardware_concurrency();
+  return n == 0 ? 1 : static_cast<int>(n);
+}
+
+}  // namespace
+
+std::unique_ptr<ScanReader> TableScan::Open() {
+  ScanExecution e = Prepare(table_, snapshot_id_, as_of_ms_, columns_, filter_, false);
+  e.batch_size = batch_size_;
+  e.threads = threads_ > 0 ? threads_ : DefaultThreads();
+  e.ordered = ordered_;
+  return NewScanExecutor(std::move(e));
+}
+
+int64_t TableScan::Count(ScanMetrics* metrics) {
+  ScanExecution e = Prepare(table_, snapshot_id_, as_of_ms_, {}, filter_, true);
+  e.batch_size = batch_size_;
+  e.threads = threads_ > 0 ? threads_ : DefaultThreads();
+  int64_t from_metadata = 0;
+  int64_t files_from_metadata = 0;
+  std::vector<ScanTask> to_read;
+  for (ScanTask& t : e.plan.tasks) {
+    if (t.all_rows_match) {
+      from_metadata += t.file.entry.data_file.record_count;
+      ++files_from_metadata;
+    } else {
+      to_read.push_back(std::move(t));
+    }
+  }
+  e.plan.tasks = std::move(to_read);
+  std::unique_ptr<ScanReader> reader = NewScanExecutor(std::move(e));
+  RecordBatch batch;
+  while (reader->Next(&batch)) {
+  }
+  ScanMetrics m = reader->metrics();
+  m.rows_returned += from_metadata;
+  m.files_counted_from_metadata = files_from_metadata;
+  if (metrics != nullptr) *metrics = m;
+  return m.rows_returned;
+}
+
+}  // namespace datashard
