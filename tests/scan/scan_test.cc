@@ -252,6 +252,44 @@ TEST_F(ScanTest, WorkerErrorsReachTheCaller) {
   }
 }
 
+TEST_F(ScanTest, ForeignShapedTablesReadByFieldId) {
+  const Schema v1(0, {Field{1, "id", DataType::Long(), true}, Field{2, "name", DataType::String(), false}});
+  testing::HandTable hand(dir_.Join("t"), v1);
+  ColumnVector ids(DataType::Long());
+  ColumnVector names(DataType::String());
+  for (int64_t i = 0; i < 5; ++i) {
+    ids.Append(Value(i));
+    names.Append(Value("n" + std::to_string(i)));
+  }
+  DataFile plain = hand.WriteDataFile(v1, {ids, names});
+  DataFile uri = hand.WriteDataFile(v1, {ids, names});
+  uri.file_path = "file://" + uri.file_path;  // file: URIs name local files too
+  hand.Commit({plain, uri});
+  // Renamed, reordered, and a column added after the files were written.
+  const Schema v2(1, {Field{2, "label", DataType::String(), false}, Field{1, "id", DataType::Long(), true},
+                      Field{3, "extra", DataType::Int(), false}});
+  hand.EvolveSchema(v2);
+  Table t = OpenTable(dir_.Join("t"));
+  const Result r = RunScan(NewScan(t).Filter("label = 'n3' and extra is null").Ordered());
+  ASSERT_EQ(r.rows.size(), 2u);
+  for (const Record& row : r.rows) EXPECT_EQ(row, (Record{Value("n3"), Value(int64_t{3}), Value()}));
+  EXPECT_EQ(NewScan(t).Filter("extra = 1").Count(), 0);
+  EXPECT_EQ(NewScan(t).Filter("id >= 1").Count(), 8);
+
+  // Row-level deletes are not applied yet: the scan refuses rather than
+  // return rows a delete file removed.
+  DataFile deletes = hand.WriteDataFile(v1, {ids, names});
+  deletes.content = FileContent::kPositionDeletes;
+  hand.Commit({}, {deletes});
+  t.Refresh();
+  try {
+    RunScan(NewScan(t));
+    ADD_FAILURE() << "a scan over delete files returned rows";
+  } catch (const NotSupported& e) {
+    EXPECT_NE(std::string(e.what()).find("delete"), std::string::npos) << e.what();
+  }
+}
+
 // Child side of the memory test: scans the table named by the environment
 // and prints its peak resident set size. Skipped unless run by the parent.
 TEST(ScanMemoryChild, ScanAndReportPeak) {
