@@ -23,9 +23,7 @@ struct CliResult {
 class ScanCliTest : public ::testing::Test {
  protected:
   void SetUp() override {
-    // ctest passes the binary in DATASHARD_CLI; a direct run uses the build's.
-    const char* cli = std::getenv("DATASHARD_CLI");
-    cli_ = cli != nullptr ? cli : DATASHARD_CLI_PATH;
+    cli_ = DATASHARD_CLI_PATH;
     table_ = dir_.Join("t");
     ASSERT_EQ(Cli("create '" + table_ +
                   "' --schema '[{\"id\":1,\"name\":\"id\",\"type\":\"long\","
