@@ -46,7 +46,12 @@ std::optional<bool> EvalPredicate(const Expression& e, const Record& row, int in
                           std::to_string(index) + " but the row has " + std::to_string(row.size()) +
                           " values");
   }
-  const Value& v = row[static_cast<size_t>(index)];
+  return EvaluatePredicate(e, row[static_cast<size_t>(index)]);
+}
+
+}  // namespace
+
+std::optional<bool> EvaluatePredicate(const Expression& e, const Value& v) {
   if (e.op() == Op::kIsNull) return v.is_null();
   if (e.op() == Op::kNotNull) return !v.is_null();
   if (v.is_null()) return std::nullopt;
@@ -62,6 +67,8 @@ std::optional<bool> EvalPredicate(const Expression& e, const Record& row, int in
   }
   return Holds(e.op(), FilterCompare(e.type(), v, e.values()[0]));
 }
+
+namespace {
 
 // Comparisons of one stored representation, the operator chosen outside the loop.
 template <typename T, typename Cmp>

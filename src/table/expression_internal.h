@@ -2,6 +2,7 @@
 // values and literal conversion. Private to src/table/expression*.cc.
 #pragma once
 
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,10 @@ struct Expression::Node {
 /// Orders two non-null values of `type` for filtering: as CompareValues,
 /// except that -0.0 equals 0.0 (NaN still equals NaN and sorts last).
 int FilterCompare(const DataType& type, const Value& a, const Value& b);
+
+/// Three-valued result of the bound predicate `e` (a comparison, in, or
+/// null test) for one value of its column: nullopt when unknown.
+std::optional<bool> EvaluatePredicate(const Expression& e, const Value& v);
 
 /// True for a float/double value that is NaN.
 bool IsNaNValue(const Value& v);

@@ -136,43 +136,11 @@ std::optional<Value> IdentityValue(const Schema& schema, const PartitionSpec& sp
   return std::nullopt;
 }
 
-// Three-valued result of predicate `p` for the value `v`, as a filter: true
-// only when the row is kept.
-bool KeepsValue(const Expression& p, const Value& v) {
-  if (p.op() == Op::kIsNull) return v.is_null();
-  if (v.is_null()) return false;
-  if (p.op() == Op::kNotNull) return true;
-  const DataType& t = p.type();
-  const int c = FilterCompare(t, v, p.values()[0]);
-  switch (p.op()) {
-    case Op::kEq:
-      return c == 0;
-    case Op::kNe:
-      return c != 0;
-    case Op::kLt:
-      return c < 0;
-    case Op::kLe:
-      return c <= 0;
-    case Op::kGt:
-      return c > 0;
-    case Op::kGe:
-      return c >= 0;
-    case Op::kIn:
-    case Op::kNotIn: {
-      bool found = false;
-      for (const Value& x : p.values()) found = found || FilterCompare(t, v, x) == 0;
-      return found == (p.op() == Op::kIn);
-    }
-    default:
-      return false;
-  }
-}
-
 // Is predicate `p` provably true for every row of `file`?
 bool PredicateAllMatch(const Expression& p, const Schema& schema, const PartitionSpec& spec,
                        const DataFile& file) {
   if (std::optional<Value> v = IdentityValue(schema, spec, file, p.field_id())) {
-    return KeepsValue(p, *v);
+    return EvaluatePredicate(p, *v).value_or(false);
   }
   const DataType& t = p.type();
   if (t.id == TypeId::kFloat || t.id == TypeId::kDouble) return false;
