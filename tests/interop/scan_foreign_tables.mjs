@@ -478,6 +478,8 @@ class Table {
   schema(id = this.schemaId) { return this.schemas.find(s => s['schema-id'] === id) }
   spec(id = this.specId) { return this.specs.find(s => s['spec-id'] === id) }
   currentSchema() { return this.schema() }
+  // As Java's PartitionSpec.isUnpartitioned: no fields, or only void ones.
+  unpartitioned(specId) { return this.spec(specId).fields.every(f => f.transform === 'void') }
   current() { return this.snapshots.at(-1) }
 
   newPath(ext) {
@@ -760,7 +762,7 @@ class Table {
           if (f.content === 1) {
             if (d.seq <= x.seq && samePartition(d.file, f) &&
                 f.positions.some(p => p.path === d.file.path && p.pos === pos)) return
-          } else if (d.seq < x.seq && (this.spec(f.specId).fields.length === 0 || samePartition(d.file, f))) {
+          } else if (d.seq < x.seq && (this.unpartitioned(f.specId) || samePartition(d.file, f))) {
             if (f.rows.some(del => f.equalityIds.every(id => canonKey(del[id] ?? null) === canonKey(row[id] ?? null)))) return
           }
         }
@@ -1224,7 +1226,8 @@ async function equalityDeletes(root) {
 // partition and treats a null in a delete row as "any value", so this table
 // is checked against the model only): an equality delete of a partition
 // applies only to data files of the same spec and partition; one stored with
-// an unpartitioned spec applies to every partition; null matches only null.
+// an unpartitioned spec (no fields, or only void ones) applies to every
+// partition; null matches only null.
 async function scopedEqualityDeletes(root) {
   const schema = {
     type: 'struct', 'schema-id': 0, fields: [
@@ -1234,6 +1237,7 @@ async function scopedEqualityDeletes(root) {
     ],
   }
   const spec1 = { 'spec-id': 1, fields: [{ name: 'cat', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
+  const spec2 = { 'spec-id': 2, fields: [{ name: 'cat_void', transform: 'void', 'source-id': 2, 'field-id': 1001 }] }
   const t = new Table(root, 'equality-deletes-scoped', { schemas: [schema], specs: [UNPARTITIONED] })
   const row = (i, cat) => ({ 1: BigInt(i), 2: cat, 3: i % 2 === 0 ? null : `n${i}` })
   const d0 = await t.dataFile(range(0, 6).map(i => row(i, ['x', 'y'][i % 2])))
@@ -1253,11 +1257,14 @@ async function scopedEqualityDeletes(root) {
   const ex = await t.equalityDeleteFile([1], [{ 1: 10n }], { specId: 1, partition: ['x'] })
   const eGlobal = await t.equalityDeleteFile([1], [{ 1: 11n }], { specId: 0 })
   const eNull = await t.equalityDeleteFile([1, 3], [{ 1: 1n, 3: null }, { 1: 2n, 3: null }], { specId: 0 })
+  t.specs.push(spec2)
+  const eVoid = await t.equalityDeleteFile([1], [{ 1: 12n }], { specId: 2 })
   const id3 = nextSnapshotId()
   await t.commit(id3, 3n, [
     await t.manifest(id3, [added(dz)]),
     await t.manifest(id3, [added(ex)], { content: 1 }),
     await t.manifest(id3, [added(eGlobal), added(eNull)], { content: 1 }),
+    await t.manifest(id3, [added(eVoid)], { content: 1 }),
     m2, m1,
   ], { operation: 'overwrite' })
   await checkSnapshots(t, { icebird: false })
