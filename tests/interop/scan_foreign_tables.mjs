@@ -519,8 +519,9 @@ class Table {
   }
 
   // One position delete file for rows of several data files of one
-  // partition: [[dataFile, pos], ...].
-  async positionDeleteFile(deletes) {
+  // partition: [[dataFile, pos], ...]; `referenced`: it names its only data
+  // file in referenced_data_file, as Java writes it for a single target.
+  async positionDeleteFile(deletes, { referenced = false } = {}) {
     const sorted = deletes.map(([d, pos]) => ({ path: d.path, pos })).sort((a, b) =>
       a.path < b.path ? -1 : a.path > b.path ? 1 : a.pos - b.pos)
     const columns = [
@@ -534,6 +535,7 @@ class Table {
     return {
       content: 1, path: file, specId: first.specId, partition: first.partition,
       size, recordCount: rows.length, positions: sorted, metrics: null,
+      referencedDataFile: referenced ? first.path : null,
     }
   }
 
@@ -592,7 +594,7 @@ class Table {
           content: f.content,
           ...dataFile,
           equality_ids: f.content === 2 ? f.equalityIds : null,
-          referenced_data_file: null,
+          referenced_data_file: f.referencedDataFile ?? null,
         },
       }
     })
@@ -761,6 +763,7 @@ class Table {
           const f = x.file
           if (f.content === 1) {
             if (d.seq <= x.seq && samePartition(d.file, f) &&
+                (f.referencedDataFile === null || f.referencedDataFile === d.file.path) &&
                 f.positions.some(p => p.path === d.file.path && p.pos === pos)) return
           } else if (d.seq < x.seq && (this.unpartitioned(f.specId) || samePartition(d.file, f))) {
             if (f.rows.some(del => f.equalityIds.every(id => canonKey(del[id] ?? null) === canonKey(row[id] ?? null)))) return
@@ -1117,7 +1120,8 @@ async function formatV1(root, legacy) {
 // 3. Position deletes: one delete file (in a delete manifest, sequence
 // number 2) removes rows of two older data files and of a data file added in
 // the same commit (data sequence number <= delete sequence number applies);
-// a later delete file removes more, and a later data file is untouched.
+// a later delete file removes more, and a later data file is untouched
+// until a delete file that names it in referenced_data_file.
 async function positionDeletes(root) {
   const schema = {
     type: 'struct', 'schema-id': 0, fields: [
@@ -1145,6 +1149,11 @@ async function positionDeletes(root) {
   const id3 = nextSnapshotId()
   await t.commit(id3, 3n, [await t.manifest(id3, [added(d4)]), await t.manifest(id3, [added(p2)], { content: 1 }),
     m2, md2, m1], { operation: 'overwrite' })
+
+  const p3 = await t.positionDeleteFile([[d4, 0], [d4, 4]], { referenced: true })
+  const id4 = nextSnapshotId()
+  await t.commit(id4, 4n, [await t.manifest(id4, [added(p3)], { content: 1 }), ...t.current().manifests],
+    { operation: 'delete' })
 
   await checkSnapshots(t)
   checkFilter(t, 'id < 12', r => r.id < 12n)
