@@ -1093,6 +1093,7 @@ async function formatV1(root, legacy) {
       { id: 2, name: 'region', required: false, type: 'string' },
       { id: 3, name: 'score', required: false, type: 'int' },
       { id: 4, name: 'day', required: false, type: 'date' },
+      { id: 5, name: 'flag', required: false, type: 'boolean' },
     ],
   }
   const spec = { 'spec-id': 0, fields: [{ name: 'region', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
@@ -1100,6 +1101,7 @@ async function formatV1(root, legacy) {
   const row = i => ({
     1: BigInt(i), 2: ['eu', 'us', 'apac'][i % 3], 3: i % 4 === 0 ? null : i * 3,
     4: new Date(Date.UTC(2024, 0, 1) + i * 5 * 86400000).toISOString().slice(0, 10),
+    5: i % 5 === 0 ? null : i % 2 === 0,
   })
   const files1 = []
   for (const g of groupBy(range(0, 12).map(row), partitionKey(t, 0))) files1.push(await t.dataFile(g))
@@ -1115,6 +1117,7 @@ async function formatV1(root, legacy) {
   checkFilter(t, "region = 'eu'", r => r.region === 'eu', { minPruned: live.filter(f => f.partition[0] !== 'eu').length })
   checkFilter(t, "day >= '2024-02-15' and score is not null", r => r.day >= '2024-02-15' && r.score !== null)
   checkFilter(t, 'score < 20', r => r.score !== null && r.score < 20, { columns: ['score', 'region'] })
+  checkFilter(t, 'flag = true or flag is null', r => r.flag !== false, { columns: ['flag', 'id'] })
 }
 
 // 3. Position deletes: one delete file (in a delete manifest, sequence
