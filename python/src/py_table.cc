@@ -10,6 +10,7 @@
 
 #include "bindings.h"
 #include "datashard/errors.h"
+#include "datashard/scan.h"
 #include "datashard/table.h"
 #include "datashard/transaction.h"
 #include "py_values.h"
@@ -89,44 +90,14 @@ Schema SchemaArg(py::handle schema, const Table& table) {
   return schema.cast<Schema>();
 }
 
-// The snapshot current at `as_of` (a datetime, or milliseconds since the
-// epoch) by the table's snapshot log, as Iceberg's time travel finds it.
-int64_t SnapshotAsOf(const Table& table, py::handle as_of) {
-  int64_t ms = 0;
+// `as_of` (a datetime, or milliseconds since the epoch) in milliseconds.
+int64_t AsOfMillis(py::handle as_of) {
   if (py::isinstance(as_of, py::module_::import("datetime").attr("datetime"))) {
-    ms = static_cast<int64_t>(as_of.attr("timestamp")().cast<double>() * 1000.0);
-  } else if (!PyBool_Check(as_of.ptr()) && PyLong_Check(as_of.ptr())) {
-    ms = as_of.cast<int64_t>();
-  } else {
-    throw InvalidArgument("as_of must be a datetime or milliseconds since the epoch, got " +
-                          py::repr(as_of).cast<std::string>());
+    return static_cast<int64_t>(as_of.attr("timestamp")().cast<double>() * 1000.0);
   }
-  std::optional<int64_t> found;
-  for (const SnapshotLogEntry& e : table.metadata().snapshot_log) {
-    if (e.timestamp_ms <= ms) found = e.snapshot_id;
-  }
-  if (!found) {
-    throw NotFound("table " + table.location() + " has no snapshot at or before " +
-                   std::to_string(ms) + " ms since the epoch");
-  }
-  return *found;
-}
-
-std::optional<int64_t> ScanSnapshot(PyTable& t, py::handle snapshot_id, py::handle as_of) {
-  if (!as_of.is_none()) {
-    if (!snapshot_id.is_none()) throw InvalidArgument("give snapshot_id or as_of, not both");
-    {
-      py::gil_scoped_release unlocked;
-      t.table.Refresh();
-    }
-    return SnapshotAsOf(t.table, as_of);
-  }
-  if (snapshot_id.is_none()) {
-    py::gil_scoped_release unlocked;
-    t.table.Refresh();  // "current" means the newest committed snapshot
-    return std::nullopt;
-  }
-  return snapshot_id.cast<int64_t>();
+  if (!PyBool_Check(as_of.ptr()) && PyLong_Check(as_of.ptr())) return as_of.cast<int64_t>();
+  throw InvalidArgument("as_of must be a datetime or milliseconds since the epoch, got " +
+                        py::repr(as_of).cast<std::string>());
 }
 
 std::vector<std::string> ColumnsOf(py::handle columns) {
@@ -137,10 +108,51 @@ std::vector<std::string> ColumnsOf(py::handle columns) {
   return columns.cast<std::vector<std::string>>();
 }
 
+// The `filter` argument of a scan: None, or the text form of DESIGN.md §11.
+std::optional<std::string> FilterOf(py::handle filter) {
+  if (filter.is_none()) return std::nullopt;
+  if (!PyUnicode_Check(filter.ptr())) {
+    throw InvalidArgument("filter must be a str like \"id > 5 and name is not null\", got " +
+                          py::repr(filter).cast<std::string>());
+  }
+  return filter.cast<std::string>();
+}
+
+// The scan that scan, scan_batches, to_pandas and count share: the snapshot
+// (by default the newest committed one, found when the scan starts), the
+// projection and the filter. Batches keep the order of the data files and
+// their rows.
+TableScan BuildScan(PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,
+                    py::handle filter) {
+  const std::vector<std::string> names = ColumnsOf(columns);
+  const std::optional<std::string> text = FilterOf(filter);
+  TableScan scan = NewScan(t.table);
+  scan.Select(names).Ordered();
+  if (!snapshot_id.is_none()) scan.UseSnapshot(snapshot_id.cast<int64_t>());
+  if (!as_of.is_none()) scan.AsOf(AsOfMillis(as_of));
+  if (text) scan.Filter(*text);
+  return scan;
+}
+
+py::dict MetricsDict(const ScanMetrics& m) {
+  py::dict d;
+  d["manifests_considered"] = m.manifests_considered;
+  d["manifests_pruned"] = m.manifests_pruned;
+  d["data_files_considered"] = m.data_files_considered;
+  d["data_files_pruned"] = m.data_files_pruned;
+  d["row_groups_considered"] = m.row_groups_considered;
+  d["row_groups_pruned"] = m.row_groups_pruned;
+  d["bytes_read"] = m.bytes_read;
+  d["rows_returned"] = m.rows_returned;
+  d["files_counted_from_metadata"] = m.files_counted_from_metadata;
+  return d;
+}
+
 // Batches of a scan as Python objects; Next() reads with the GIL released.
+// The metrics outlive the reader, which is dropped at the end of the scan.
 class ScanIterator {
  public:
-  explicit ScanIterator(std::unique_ptr<BatchReader> reader) : reader_(std::move(reader)) {}
+  explicit ScanIterator(std::unique_ptr<ScanReader> reader) : reader_(std::move(reader)) {}
 
   // The next batch, or nullopt at the end.
   std::optional<RecordBatch> Next() {
@@ -150,26 +162,40 @@ class ScanIterator {
       py::gil_scoped_release unlocked;
       std::lock_guard<std::mutex> hold(mu_);
       more = reader_ && reader_->Next(&batch);
+      if (reader_) metrics_ = reader_->metrics();
       if (!more) reader_.reset();
     }
     if (!more) return std::nullopt;
     return batch;
   }
 
+  ScanMetrics metrics() {
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    return reader_ ? reader_->metrics() : metrics_;
+  }
+
  private:
   std::mutex mu_;
-  std::unique_ptr<BatchReader> reader_;
+  std::unique_ptr<ScanReader> reader_;
+  ScanMetrics metrics_;
 };
 
 std::unique_ptr<ScanIterator> StartScan(PyTable& t, py::handle columns, py::handle snapshot_id,
-                                        py::handle as_of, int64_t batch_size) {
-  const std::vector<std::string> names = ColumnsOf(columns);
-  const std::optional<int64_t> snapshot = ScanSnapshot(t, snapshot_id, as_of);
+                                        py::handle as_of, py::handle filter, int64_t batch_size) {
   if (batch_size <= 0) {
     throw InvalidArgument("batch_size must be positive, got " + std::to_string(batch_size));
   }
+  TableScan scan = BuildScan(t, columns, snapshot_id, as_of, filter);
+  scan.BatchSize(batch_size);
   py::gil_scoped_release unlocked;
-  return std::make_unique<ScanIterator>(t.table.ScanBatches(snapshot, names, batch_size));
+  return std::make_unique<ScanIterator>(scan.Open());
+}
+
+int64_t CountRows(PyTable& t, py::handle filter, py::handle snapshot_id, py::handle as_of) {
+  TableScan scan = BuildScan(t, py::none(), snapshot_id, as_of, filter);
+  py::gil_scoped_release unlocked;
+  return scan.Count();
 }
 
 py::dict BatchColumns(const RecordBatch& batch) {
@@ -374,11 +400,19 @@ void BindTable(py::module_& m) {
 
   py::class_<ScanIterator>(m, "ScanIterator", "Batches of a scan: dicts of column lists.")
       .def("__iter__", [](py::object self) { return self; })
-      .def("__next__", [](ScanIterator& it) {
-        std::optional<RecordBatch> batch = it.Next();
-        if (!batch) throw py::stop_iteration();
-        return BatchColumns(*batch);
-      });
+      .def("__next__",
+           [](ScanIterator& it) {
+             std::optional<RecordBatch> batch = it.Next();
+             if (!batch) throw py::stop_iteration();
+             return BatchColumns(*batch);
+           })
+      .def_property_readonly(
+          "metrics", [](ScanIterator& it) { return MetricsDict(it.metrics()); },
+          "What the scan looked at and skipped so far, as a dict: manifests_considered,\n"
+          "manifests_pruned, data_files_considered, data_files_pruned,\n"
+          "row_groups_considered, row_groups_pruned, bytes_read (compressed bytes of the\n"
+          "column chunks read), rows_returned, files_counted_from_metadata. Complete once\n"
+          "the iterator is exhausted.");
 
   py::class_<PyTable>(m, "Table",
                       "An Iceberg v2 table in a folder, shared by many processes. Safe to\n"
@@ -437,8 +471,10 @@ void BindTable(py::module_& m) {
           "and errors as Transaction.append_data and commit.")
       .def(
           "scan",
-          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of) {
-            std::unique_ptr<ScanIterator> it = StartScan(t, columns, snapshot_id, as_of, 65536);
+          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,
+             py::handle filter) {
+            std::unique_ptr<ScanIterator> it =
+                StartScan(t, columns, snapshot_id, as_of, filter, 65536);
             py::list rows;
             while (std::optional<RecordBatch> batch = it->Next()) {
               for (size_t i = 0; i < batch->num_rows(); ++i) rows.append(RowToDict(*batch, i));
@@ -446,19 +482,25 @@ void BindTable(py::module_& m) {
             return rows;
           },
           py::kw_only(), py::arg("columns") = py::none(), py::arg("snapshot_id") = py::none(),
-          py::arg("as_of") = py::none(),
+          py::arg("as_of") = py::none(), py::arg("filter") = py::none(),
           "Rows of a snapshot (by default the newest committed one; or the one current at\n"
-          "`as_of`, a datetime or epoch milliseconds) as dicts keyed by column name.")
+          "`as_of`, a datetime or epoch milliseconds) as dicts keyed by column name, in\n"
+          "data file order. `filter` keeps the rows a text expression is true for\n"
+          "(\"id > 5 and day >= '2024-03-05'\"); InvalidArgument naming the column and\n"
+          "literal when it does not fit the schema.")
       .def("scan_batches", &StartScan, py::kw_only(), py::arg("columns") = py::none(),
            py::arg("snapshot_id") = py::none(), py::arg("as_of") = py::none(),
-           py::arg("batch_size") = 65536, py::keep_alive<0, 1>(),
+           py::arg("filter") = py::none(), py::arg("batch_size") = 65536, py::keep_alive<0, 1>(),
            "Like scan, as an iterator of batches: dicts of column name to list of values.\n"
-           "Memory is bounded by batch_size rows.")
+           "Memory is bounded by batch_size rows per reading thread. The iterator's\n"
+           "`metrics` tell what the filter pruned.")
       .def(
           "to_pandas",
-          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of) {
+          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,
+             py::handle filter) {
             py::module_ pandas = py::module_::import("pandas");
-            std::unique_ptr<ScanIterator> it = StartScan(t, columns, snapshot_id, as_of, 65536);
+            std::unique_ptr<ScanIterator> it =
+                StartScan(t, columns, snapshot_id, as_of, filter, 65536);
             py::list frames;
             py::list names;
             while (std::optional<RecordBatch> batch = it->Next()) {
@@ -481,7 +523,12 @@ void BindTable(py::module_& m) {
             return pandas.attr("concat")(frames, py::arg("ignore_index") = true);
           },
           py::kw_only(), py::arg("columns") = py::none(), py::arg("snapshot_id") = py::none(),
-          py::arg("as_of") = py::none(), "Like scan, as a pandas DataFrame (needs pandas).")
+          py::arg("as_of") = py::none(), py::arg("filter") = py::none(),
+          "Like scan, as a pandas DataFrame (needs pandas).")
+      .def("count", &CountRows, py::kw_only(), py::arg("filter") = py::none(),
+           py::arg("snapshot_id") = py::none(), py::arg("as_of") = py::none(),
+           "Number of rows scan would return with these arguments. Data files the filter\n"
+           "is absent for, or true for every row of, count from their metadata unread.")
       .def(
           "stats",
           [](PyTable& t) {

@@ -41,7 +41,7 @@ def commit_from_another_process(path, record):
     subprocess.run([sys.executable, "-c", code], check=True)
 
 
-def test_docs_hold_ten_examples():
+def test_docs_hold_eleven_examples():
     assert list(documented_examples()) == [
         "Concurrency and safe multi-process access",
         "Handling conflicts",
@@ -53,6 +53,7 @@ def test_docs_hold_ten_examples():
         "Monitoring concurrency",
         "Leader/follower pattern",
         "Partition-aware writing",
+        "Filtered scans",
     ]
 
 
@@ -301,3 +302,10 @@ def test_partition_aware_writing_example(tmp_path):
         (2, "feb_data", "2024-02"),
     ]
     assert len(ns["table"].history()) == 2
+
+
+def test_filtered_scans_example(tmp_path, capsys):
+    ns = run("Filtered scans", tmp_path)
+    assert capsys.readouterr().out == "[3]\n2\n[1]\n1\n"
+    assert ns["batches"].metrics["data_files_considered"] == 2
+    assert ns["batches"].metrics["rows_returned"] == 1

@@ -58,6 +58,7 @@ def test_scans_release_the_gil(tmp_path, events_schema, no_forced_switches):
     for f in range(20):
         table.append_records(records=[{"record_id": f * 100 + i, "value": "x"} for i in range(100)])
     assert main_thread_runs_during(lambda: [table.scan() for _ in range(10)])
+    assert main_thread_runs_during(lambda: [table.scan(filter="value = 'x'") for _ in range(10)])
 
 
 def test_the_probe_sees_work_that_holds_the_gil(events_schema, no_forced_switches):

@@ -93,7 +93,7 @@ def test_snapshots_history_and_time_travel(tmp_path, events_schema):
     as_of = history[1].timestamp_ms
     assert {r["record_id"] for r in table.scan(as_of=as_of)} <= {0, 1, 2}
     assert len(table.scan(as_of=datetime.datetime.now(UTC) + datetime.timedelta(days=1))) == 3
-    with pytest.raises(NotFound, match="no snapshot at or before"):
+    with pytest.raises(NotFound, match="no snapshot as of"):
         table.scan(as_of=datetime.datetime(2000, 1, 1, tzinfo=UTC))
     with pytest.raises(NotFound):
         table.scan(snapshot_id=12345)
