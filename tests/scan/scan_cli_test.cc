@@ -1,13 +1,17 @@
 // The read-side CLI of DESIGN.md §11 run as a real process: scan with
-// --columns/--where/--snapshot/--as-of/--format/--limit/--stats and count
-// with --where/--snapshot, on a table the CLI created and appended to.
+// --columns/--where/--snapshot/--as-of/--format/--limit/--stats, count with
+// --where/--snapshot, history and stats with and without --json, --help and
+// the exit codes, on a table the CLI created and appended to.
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <cstdlib>
+#include <set>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
 
 #include "datashard/file_io.h"
 #include "io/temp_dir.h"
@@ -110,6 +114,146 @@ TEST_F(ScanCliTest, ScanAndCountWithFiltersAndTimeTravel) {
   const CliResult typed = Cli("count '" + table_ + "' --where \"id = 'abc'\"", "", true);
   EXPECT_EQ(typed.exit_code, 2);
   EXPECT_NE(typed.out.find("abc"), std::string::npos) << typed.out;
+}
+
+TEST_F(ScanCliTest, HelpListsTheFlagsOfTheContract) {
+  const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
+      {"scan", {"TABLE", "--columns", "--where", "--snapshot", "--as-of", "--format", "--limit"}},
+      {"count", {"TABLE", "--where", "--snapshot"}},
+      {"history", {"TABLE", "--json"}},
+      {"stats", {"TABLE", "--json"}}};
+  for (const auto& [command, flags] : commands) {
+    const CliResult help = Cli(command + " --help");
+    EXPECT_EQ(help.exit_code, 0) << command;
+    for (const std::string& flag : flags) {
+      EXPECT_NE(help.out.find(flag), std::string::npos) << command << " --help lacks " << flag;
+    }
+  }
+}
+
+TEST_F(ScanCliTest, EmptyTable) {
+  EXPECT_EQ(Cli("scan '" + table_ + "'").out, "");
+  EXPECT_EQ(Cli("scan '" + table_ + "'").exit_code, 0);
+  EXPECT_EQ(Cli("scan '" + table_ + "' --format csv").out, "id,name,day\n");
+  EXPECT_EQ(Cli("scan '" + table_ + "' --format table --where 'id > 1'").out,
+            "id | name | day\n---+------+----\n");
+  EXPECT_EQ(Cli("count '" + table_ + "'").out, "0\n");
+  EXPECT_EQ(Cli("history '" + table_ + "'").out, "");
+  EXPECT_EQ(Cli("history '" + table_ + "' --json").out, "[]\n");
+  const nlohmann::json stats = nlohmann::json::parse(Cli("stats '" + table_ + "' --json").out);
+  EXPECT_EQ(stats["commits"], 0);
+  EXPECT_EQ(stats["files"], 0);
+  EXPECT_EQ(stats["rows"], 0);
+  EXPECT_EQ(stats["snapshots"], 0);
+  EXPECT_TRUE(stats["current_snapshot_id"].is_null());
+}
+
+TEST_F(ScanCliTest, HistoryAndStats) {
+  const std::string first = Append(
+      "{\"id\":1,\"name\":\"a\",\"day\":\"2024-03-01\"}\n{\"id\":2,\"name\":\"b\",\"day\":\"2024-"
+      "03-02\"}\n");
+  const std::string second = Append("{\"id\":3,\"name\":\"c\",\"day\":\"2024-03-02\"}\n");
+
+  // --json: oldest first, exactly the documented keys.
+  const CliResult json = Cli("history '" + table_ + "' --json");
+  EXPECT_EQ(json.exit_code, 0);
+  const nlohmann::json history = nlohmann::json::parse(json.out);
+  ASSERT_TRUE(history.is_array());
+  ASSERT_EQ(history.size(), 2u);
+  for (const nlohmann::json& h : history) {
+    std::set<std::string> keys;
+    for (const auto& [key, value] : h.items()) keys.insert(key);
+    EXPECT_EQ(keys, (std::set<std::string>{"snapshot_id", "parent_snapshot_id", "timestamp_ms",
+                                           "operation", "summary"}));
+    EXPECT_EQ(h["operation"], "append");
+    EXPECT_GT(h["timestamp_ms"].get<int64_t>(), 0);
+  }
+  EXPECT_EQ(std::to_string(history[0]["snapshot_id"].get<int64_t>()), first);
+  EXPECT_TRUE(history[0]["parent_snapshot_id"].is_null());
+  EXPECT_EQ(std::to_string(history[1]["snapshot_id"].get<int64_t>()), second);
+  EXPECT_EQ(std::to_string(history[1]["parent_snapshot_id"].get<int64_t>()), first);
+  EXPECT_EQ(history[0]["summary"]["added-records"], "2");
+  EXPECT_EQ(history[1]["summary"]["added-records"], "1");
+  EXPECT_EQ(history[1]["summary"]["total-records"], "3");
+
+  // Text: one line a snapshot, oldest first.
+  const std::string text = Cli("history '" + table_ + "'").out;
+  const size_t newline = text.find('\n');
+  ASSERT_NE(newline, std::string::npos) << text;
+  const std::string line1 = text.substr(0, newline + 1);
+  const std::string line2 = text.substr(newline + 1);
+  EXPECT_EQ(line1.rfind(first + "\tparent=none\t", 0), 0u) << line1;
+  EXPECT_NE(line1.find("\tappend\tadded-records=2\ttotal-records=2\n"), std::string::npos) << line1;
+  EXPECT_EQ(line2.rfind(second + "\tparent=" + first + "\t", 0), 0u) << line2;
+  EXPECT_NE(line2.find("\tappend\tadded-records=1\ttotal-records=3\n"), std::string::npos) << line2;
+  EXPECT_EQ(line2.find('\n'), line2.size() - 1) << line2;
+
+  // stats --json: the contract's keys with this table's numbers (one data
+  // file per day partition a commit wrote to: 2 + 1).
+  const nlohmann::json stats = nlohmann::json::parse(Cli("stats '" + table_ + "' --json").out);
+  EXPECT_EQ(stats["commits"], 2);
+  EXPECT_EQ(stats["retries"], 0);
+  EXPECT_EQ(stats["conflicts"], 0);
+  EXPECT_EQ(stats["files"], 3);
+  EXPECT_EQ(stats["rows"], 3);
+  EXPECT_GT(stats["bytes"].get<int64_t>(), 0);
+  EXPECT_EQ(stats["snapshots"], 2);
+  EXPECT_EQ(std::to_string(stats["current_snapshot_id"].get<int64_t>()), second);
+  const std::string stats_text = Cli("stats '" + table_ + "'").out;
+  EXPECT_EQ(stats_text.rfind("commits: 2\nretries: 0\nconflicts: 0\nfiles: 3\nrows: 3\nbytes: ", 0),
+            0u)
+      << stats_text;
+}
+
+TEST_F(ScanCliTest, ExitCodesAndErrorsOnStderr) {
+  const std::string first = Append("{\"id\":1,\"name\":\"a\",\"day\":\"2024-03-01\"}\n");
+  const std::string t = "'" + table_ + "'";
+  const std::string missing = "'" + dir_.Join("missing") + "'";
+
+  // Failures (1): no table, no such snapshot. Errors go to stderr only.
+  for (const char* command : {"scan", "count", "history", "stats"}) {
+    const CliResult r = Cli(std::string(command) + " " + missing);
+    EXPECT_EQ(r.exit_code, 1) << command;
+    EXPECT_EQ(r.out, "") << command;
+    const CliResult merged = Cli(std::string(command) + " " + missing, "", true);
+    EXPECT_NE(merged.out.find("missing"), std::string::npos) << merged.out;
+  }
+  EXPECT_EQ(Cli("scan " + t + " --snapshot 0").exit_code, 1);
+  EXPECT_EQ(Cli("count " + t + " --snapshot 12345").exit_code, 1);
+  EXPECT_EQ(Cli("count " + t + " --snapshot " + first).out, "1\n");
+
+  // Usage errors (2): bad flags and values, bad filters; nothing on stdout.
+  const std::vector<std::string> usage = {
+      "scan",
+      "scan " + t + " --bogus",
+      "scan " + t + " --format xml",
+      "scan " + t + " --limit -1",
+      "scan " + t + " --limit many",
+      "scan " + t + " --snapshot abc",
+      "scan " + t + " --snapshot " + first + " --as-of 4102444800000",
+      "scan " + t + " --as-of yesterday",
+      "scan " + t + " --columns id,,name",
+      "scan " + t + " --columns nope",
+      "scan " + t + " --where 'id >'",
+      "count " + t + " --where \"day = 'soon'\"",
+      "history " + t + " --json extra",
+  };
+  for (const std::string& args : usage) {
+    const CliResult r = Cli(args);
+    EXPECT_EQ(r.exit_code, 2) << args;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  const CliResult format = Cli("scan " + t + " --format xml", "", true);
+  EXPECT_NE(format.out.find("'xml'"), std::string::npos) << format.out;
+  const CliResult literal = Cli("count " + t + " --where \"day = 'soon'\"", "", true);
+  EXPECT_NE(literal.out.find("'day'"), std::string::npos) << literal.out;
+  EXPECT_NE(literal.out.find("soon"), std::string::npos) << literal.out;
+
+  // --limit 0 prints no rows; CSV quotes what needs quoting.
+  EXPECT_EQ(Cli("scan " + t + " --limit 0").out, "");
+  Append("{\"id\":2,\"name\":\"x,\\\"y\\\"\",\"day\":null}\n");
+  EXPECT_EQ(Cli("scan " + t + " --where 'id = 2' --format csv").out,
+            "id,name,day\n2,\"x,\"\"y\"\"\",\n");
 }
 
 }  // namespace

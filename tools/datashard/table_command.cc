@@ -35,8 +35,8 @@ struct TableArgs {
   std::string as_of;
   std::string where;
   bool stats = false;
-  int64_t snapshot = 0;
-  int64_t limit = -1;
+  std::string snapshot;  // empty: the current snapshot
+  int64_t limit = -1;    // negative: no limit
   bool json = false;
 };
 
@@ -85,8 +85,8 @@ int64_t SnapshotAsOf(const TableMetadata& m, const std::string& time) {
 }
 
 std::optional<int64_t> ChosenSnapshot(Table& table, const TableArgs& a) {
-  if (a.snapshot != 0 && !a.as_of.empty()) throw InvalidArgument("give --snapshot or --as-of, not both");
-  if (a.snapshot != 0) return a.snapshot;
+  if (!a.snapshot.empty() && !a.as_of.empty()) throw InvalidArgument("give --snapshot or --as-of, not both");
+  if (!a.snapshot.empty()) return ParseLong(a.snapshot, "--snapshot");
   if (!a.as_of.empty()) return SnapshotAsOf(table.metadata(), a.as_of);
   return std::nullopt;
 }
@@ -185,9 +185,10 @@ void RunScan(const TableArgs& a) {
   int64_t left = a.limit < 0 ? INT64_MAX : a.limit;
   std::vector<std::vector<std::string>> cells;  // --format table
   std::string out;
-  if (a.format == "csv") {
+  if (a.format == "csv") {  // the header even when no row follows
     for (size_t c = 0; c < fields.size(); ++c) out += (c ? "," : "") + fields[c].name;
-    out += "\n";
+    std::cout << out << "\n";
+    out.clear();
   }
   RecordBatch batch;
   while (left > 0 && reader->Next(&batch)) {
@@ -333,9 +334,10 @@ void RunStats(const TableArgs& a) {
 }
 
 void AddSnapshotOptions(CLI::App* cmd, TableArgs& a) {
-  cmd->add_option("--snapshot", a.snapshot, "Read this snapshot id (time travel)");
+  cmd->add_option("--snapshot", a.snapshot, "Read this snapshot id (time travel)")->type_name("ID");
   cmd->add_option("--as-of", a.as_of,
-                  "Read the snapshot current at TIME: epoch ms or ISO-8601 (UTC unless an offset is given)");
+                  "Read the snapshot current at TIME: epoch ms or ISO-8601 (UTC unless an offset is given)")
+      ->type_name("TIME");
 }
 
 }  // namespace
@@ -373,11 +375,11 @@ void AddTableCommands(CLI::App& app) {
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
   scan->add_option("TABLE", a->table, "Table folder")->required();
-  scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)");
+  scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)")->type_name("a,b");
   AddSnapshotOptions(scan, *a);
-  scan->add_option("--format", a->format, "jsonl (default) | csv | table");
-  scan->add_option("--limit", a->limit, "Print at most N rows");
-  scan->add_option("--where", a->where, "Keep the rows this filter is true for (EXPR)");
+  scan->add_option("--format", a->format, "jsonl (default) | csv | table")->type_name("FORMAT");
+  scan->add_option("--limit", a->limit, "Print at most N rows")->type_name("N")->check(CLI::NonNegativeNumber);
+  scan->add_option("--where", a->where, "Keep the rows this filter is true for")->type_name("EXPR");
   scan->add_flag("--stats", a->stats,
                  "Print the scan's metrics (files and row groups considered/pruned, bytes read, "
                  "rows) to stderr as one JSON object");
@@ -386,7 +388,7 @@ void AddTableCommands(CLI::App& app) {
   CLI::App* count = app.add_subcommand("count", "Print the number of rows of a snapshot");
   count->add_option("TABLE", a->table, "Table folder")->required();
   AddSnapshotOptions(count, *a);
-  count->add_option("--where", a->where, "Count the rows this filter is true for (EXPR)");
+  count->add_option("--where", a->where, "Count the rows this filter is true for")->type_name("EXPR");
   count->callback([a] { RunCount(*a); });
 
   CLI::App* history = app.add_subcommand("history", "List the snapshots, oldest first");
