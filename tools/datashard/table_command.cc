@@ -3,9 +3,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <charconv>
 #include <chrono>
 #include <cstdio>
-#include <charconv>
 #include <iostream>
 #include <memory>
 #include <string>
@@ -61,7 +61,8 @@ int64_t ParseLong(const std::string& text, const std::string& what) {
   int64_t v = 0;
   const char* end = text.data() + text.size();
   const auto [ptr, ec] = std::from_chars(text.data(), end, v);
-  if (ec != std::errc() || ptr != end) throw InvalidArgument(what + " '" + text + "' is not an integer");
+  if (ec != std::errc() || ptr != end)
+    throw InvalidArgument(what + " '" + text + "' is not an integer");
   return v;
 }
 
@@ -69,7 +70,8 @@ int64_t ParseLong(const std::string& text, const std::string& what) {
 // carries an offset). The snapshot current at that time.
 int64_t SnapshotAsOf(const TableMetadata& m, const std::string& time) {
   int64_t ms = 0;
-  if (!time.empty() && std::all_of(time.begin(), time.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+  if (!time.empty() &&
+      std::all_of(time.begin(), time.end(), [](char c) { return c >= '0' && c <= '9'; })) {
     ms = ParseLong(time, "--as-of");
   } else {
     const bool zoned = time.find('+') != std::string::npos || time.back() == 'Z' ||
@@ -85,7 +87,8 @@ int64_t SnapshotAsOf(const TableMetadata& m, const std::string& time) {
 }
 
 std::optional<int64_t> ChosenSnapshot(Table& table, const TableArgs& a) {
-  if (!a.snapshot.empty() && !a.as_of.empty()) throw InvalidArgument("give --snapshot or --as-of, not both");
+  if (!a.snapshot.empty() && !a.as_of.empty())
+    throw InvalidArgument("give --snapshot or --as-of, not both");
   if (!a.snapshot.empty()) return ParseLong(a.snapshot, "--snapshot");
   if (!a.as_of.empty()) return SnapshotAsOf(table.metadata(), a.as_of);
   return std::nullopt;
@@ -136,7 +139,8 @@ class ScanProgress {
   void Update(const ScanMetrics& m) {
     if (!tty_) return;
     const auto now = std::chrono::steady_clock::now();
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200)) return;
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
+      return;
     last_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     std::fprintf(stderr, "\r%lld rows, %.1f MB read, %lld/%lld files pruned, %.1f s ",
@@ -198,7 +202,8 @@ void RunScan(const TableArgs& a) {
         AppendRecordJson(row, schema, &out);
         out += "\n";
       } else if (a.format == "csv") {
-        for (size_t c = 0; c < row.size(); ++c) out += (c ? "," : "") + CsvField(row[c], fields[c].type);
+        for (size_t c = 0; c < row.size(); ++c)
+          out += (c ? "," : "") + CsvField(row[c], fields[c].type);
         out += "\n";
       } else {
         std::vector<std::string> line;
@@ -281,12 +286,13 @@ void RunHistory(const TableArgs& a) {
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
     for (const Snapshot& s : history) {
-      out.push_back({{"snapshot_id", s.snapshot_id},
-                     {"parent_snapshot_id", s.parent_snapshot_id ? nlohmann::json(*s.parent_snapshot_id)
-                                                                 : nlohmann::json(nullptr)},
-                     {"timestamp_ms", s.timestamp_ms},
-                     {"operation", s.operation()},
-                     {"summary", s.summary}});
+      out.push_back(
+          {{"snapshot_id", s.snapshot_id},
+           {"parent_snapshot_id",
+            s.parent_snapshot_id ? nlohmann::json(*s.parent_snapshot_id) : nlohmann::json(nullptr)},
+           {"timestamp_ms", s.timestamp_ms},
+           {"operation", s.operation()},
+           {"summary", s.summary}});
     }
     std::cout << out.dump() << "\n";
     return;
@@ -310,17 +316,18 @@ void RunStats(const TableArgs& a) {
   if (const Snapshot* snap = m.CurrentSnapshot()) {
     manifests = static_cast<int64_t>(ReadManifestList(table.io(), snap->manifest_list).size());
   }
-  nlohmann::json j = {{"commits", s.table_commits},
-                      {"retries", s.table_retries},
-                      {"conflicts", s.table_conflicts},
-                      {"files", s.data_files},
-                      {"rows", s.records},
-                      {"bytes", s.bytes},
-                      {"snapshots", s.snapshots},
-                      {"manifests", manifests},
-                      {"metadata_version", s.metadata_version},
-                      {"current_snapshot_id", s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id)
-                                                                    : nlohmann::json(nullptr)}};
+  nlohmann::json j = {
+      {"commits", s.table_commits},
+      {"retries", s.table_retries},
+      {"conflicts", s.table_conflicts},
+      {"files", s.data_files},
+      {"rows", s.records},
+      {"bytes", s.bytes},
+      {"snapshots", s.snapshots},
+      {"manifests", manifests},
+      {"metadata_version", s.metadata_version},
+      {"current_snapshot_id",
+       s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id) : nlohmann::json(nullptr)}};
   if (a.json) {
     std::cout << j.dump() << "\n";
     return;
@@ -335,8 +342,9 @@ void RunStats(const TableArgs& a) {
 
 void AddSnapshotOptions(CLI::App* cmd, TableArgs& a) {
   cmd->add_option("--snapshot", a.snapshot, "Read this snapshot id (time travel)")->type_name("ID");
-  cmd->add_option("--as-of", a.as_of,
-                  "Read the snapshot current at TIME: epoch ms or ISO-8601 (UTC unless an offset is given)")
+  cmd->add_option(
+         "--as-of", a.as_of,
+         "Read the snapshot current at TIME: epoch ms or ISO-8601 (UTC unless an offset is given)")
       ->type_name("TIME");
 }
 
@@ -345,15 +353,19 @@ void AddSnapshotOptions(CLI::App* cmd, TableArgs& a) {
 void AddTableCommands(CLI::App& app) {
   auto a = std::make_shared<TableArgs>();
 
-  CLI::App* create = app.add_subcommand("create", "Create a table (opens it if it exists with the same schema)");
+  CLI::App* create =
+      app.add_subcommand("create", "Create a table (opens it if it exists with the same schema)");
   create->add_option("TABLE", a->table, "Table folder")->required();
-  create->add_option("--schema", a->schema,
-                     "JSON field list, inline or @file: [{\"id\":1,\"name\":\"record_id\",\"type\":\"long\","
-                     "\"required\":true}, ...]")
+  create
+      ->add_option(
+          "--schema", a->schema,
+          "JSON field list, inline or @file: [{\"id\":1,\"name\":\"record_id\",\"type\":\"long\","
+          "\"required\":true}, ...]")
       ->required();
-  create->add_option("--partition-by", a->partition_by,
-                     "Comma list of col | bucket(N,col) | truncate(W,col) | year(col) | month(col) | "
-                     "day(col) | hour(col)");
+  create->add_option(
+      "--partition-by", a->partition_by,
+      "Comma list of col | bucket(N,col) | truncate(W,col) | year(col) | month(col) | "
+      "day(col) | hour(col)");
   create->add_option("--property", a->properties, "Table property KEY=VALUE (repeatable)");
   create->callback([a] {
     const Schema schema = ParseSchemaArgument(a->schema);
@@ -362,23 +374,28 @@ void AddTableCommands(CLI::App& app) {
     std::map<std::string, std::string> properties;
     for (const std::string& p : a->properties) {
       const size_t eq = p.find('=');
-      if (eq == std::string::npos || eq == 0) throw InvalidArgument("--property '" + p + "' is not KEY=VALUE");
+      if (eq == std::string::npos || eq == 0)
+        throw InvalidArgument("--property '" + p + "' is not KEY=VALUE");
       properties[p.substr(0, eq)] = p.substr(eq + 1);
     }
     CreateTable(a->table, schema, spec, properties);
   });
 
-  CLI::App* append = app.add_subcommand("append", "Append JSON Lines rows in one commit; prints the new snapshot id");
+  CLI::App* append = app.add_subcommand(
+      "append", "Append JSON Lines rows in one commit; prints the new snapshot id");
   append->add_option("TABLE", a->table, "Table folder")->required();
   append->add_option("FILE", a->input, "JSON Lines file, or - for stdin (default)");
   append->callback([a] { RunAppend(*a); });
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
   scan->add_option("TABLE", a->table, "Table folder")->required();
-  scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)")->type_name("a,b");
+  scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)")
+      ->type_name("a,b");
   AddSnapshotOptions(scan, *a);
   scan->add_option("--format", a->format, "jsonl (default) | csv | table")->type_name("FORMAT");
-  scan->add_option("--limit", a->limit, "Print at most N rows")->type_name("N")->check(CLI::NonNegativeNumber);
+  scan->add_option("--limit", a->limit, "Print at most N rows")
+      ->type_name("N")
+      ->check(CLI::NonNegativeNumber);
   scan->add_option("--where", a->where, "Keep the rows this filter is true for")->type_name("EXPR");
   scan->add_flag("--stats", a->stats,
                  "Print the scan's metrics (files and row groups considered/pruned, bytes read, "
@@ -388,16 +405,19 @@ void AddTableCommands(CLI::App& app) {
   CLI::App* count = app.add_subcommand("count", "Print the number of rows of a snapshot");
   count->add_option("TABLE", a->table, "Table folder")->required();
   AddSnapshotOptions(count, *a);
-  count->add_option("--where", a->where, "Count the rows this filter is true for")->type_name("EXPR");
+  count->add_option("--where", a->where, "Count the rows this filter is true for")
+      ->type_name("EXPR");
   count->callback([a] { RunCount(*a); });
 
   CLI::App* history = app.add_subcommand("history", "List the snapshots, oldest first");
   history->add_option("TABLE", a->table, "Table folder")->required();
-  history->add_flag("--json", a->json,
-                    "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, operation, summary}");
+  history->add_flag(
+      "--json", a->json,
+      "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, operation, summary}");
   history->callback([a] { RunHistory(*a); });
 
-  CLI::App* stats = app.add_subcommand("stats", "Commits, retries, conflicts, files, rows, bytes of a table");
+  CLI::App* stats =
+      app.add_subcommand("stats", "Commits, retries, conflicts, files, rows, bytes of a table");
   stats->add_option("TABLE", a->table, "Table folder")->required();
   stats->add_flag("--json", a->json, "One JSON object");
   stats->callback([a] { RunStats(*a); });
