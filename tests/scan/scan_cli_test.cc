@@ -116,6 +116,81 @@ TEST_F(ScanCliTest, ScanAndCountWithFiltersAndTimeTravel) {
   EXPECT_NE(typed.out.find("abc"), std::string::npos) << typed.out;
 }
 
+// DESIGN.md §11: `scan --format jsonl` prints exactly what `append` accepts,
+// in one canonical form per type; csv and table print the same texts.
+TEST_F(ScanCliTest, JsonLinesOfEveryTypeRoundTripThroughAppend) {
+  const std::string schema =
+      "'[{\"id\":1,\"name\":\"b\",\"type\":\"boolean\"},{\"id\":2,\"name\":\"i\",\"type\":\"int\"},"
+      "{\"id\":3,\"name\":\"l\",\"type\":\"long\",\"required\":true},{\"id\":4,\"name\":\"f\","
+      "\"type\":"
+      "\"float\"},{\"id\":5,\"name\":\"d\",\"type\":\"double\"},{\"id\":6,\"name\":\"dec\","
+      "\"type\":"
+      "\"decimal(18, 3)\"},{\"id\":7,\"name\":\"day\",\"type\":\"date\"},{\"id\":8,\"name\":\"t\","
+      "\"type\":\"time\"},{\"id\":9,\"name\":\"ts\",\"type\":\"timestamp\"},{\"id\":10,\"name\":"
+      "\"tz\","
+      "\"type\":\"timestamptz\"},{\"id\":11,\"name\":\"s\",\"type\":\"string\"},{\"id\":12,"
+      "\"name\":"
+      "\"u\",\"type\":\"uuid\"},{\"id\":13,\"name\":\"fx\",\"type\":\"fixed[3]\"},{\"id\":14,"
+      "\"name\":"
+      "\"bin\",\"type\":\"binary\"}]'";
+  const std::string a = "'" + dir_.Join("types_a") + "'";
+  const std::string b = "'" + dir_.Join("types_b") + "'";
+  ASSERT_EQ(Cli("create " + a + " --schema " + schema).exit_code, 0);
+  ASSERT_EQ(Cli("create " + b + " --schema " + schema).exit_code, 0);
+  // Input in looser forms than the canonical ones: a decimal without its
+  // scale, a time without fraction, a timestamptz at another offset.
+  const std::string input =
+      "{\"b\":true,\"i\":-2147483648,\"l\":-9223372036854775808,\"f\":1.5,\"d\":-0.1,\"dec\":\"-"
+      "123.456\","
+      "\"day\":\"2024-02-29\",\"t\":\"23:59:59.999999\",\"ts\":\"2024-01-31T12:00:00.000001\","
+      "\"tz\":"
+      "\"2024-01-31T12:00:00.000001+00:00\",\"s\":\"h\\u00e9 \\\"q\\\"\\n\",\"u\":"
+      "\"f79c3e09-677c-4bbd-a479-3f349cb785e7\",\"fx\":\"AP8B\",\"bin\":\"\"}\n"
+      "{\"l\":2}\n"
+      "{\"b\":false,\"i\":7,\"l\":3,\"f\":\"-Infinity\",\"d\":\"NaN\",\"dec\":\"0.5\",\"day\":"
+      "\"1970-01-01\","
+      "\"t\":\"00:00:00\",\"ts\":\"1969-12-31T23:59:59.999999\",\"tz\":\"2024-03-01T01:30:00+02:"
+      "00\","
+      "\"s\":\"\",\"u\":\"00000000-0000-0000-0000-000000000000\",\"fx\":\"AAAA\",\"bin\":\"aGVsbG8="
+      "\"}\n";
+  ASSERT_EQ(Cli("append " + a + " -", input).exit_code, 0);
+  const std::string canonical =
+      "{\"b\":true,\"i\":-2147483648,\"l\":-9223372036854775808,\"f\":1.5,\"d\":-0.1,\"dec\":\"-"
+      "123.456\","
+      "\"day\":\"2024-02-29\",\"t\":\"23:59:59.999999\",\"ts\":\"2024-01-31T12:00:00.000001\","
+      "\"tz\":"
+      "\"2024-01-31T12:00:00.000001+00:00\",\"s\":\"h\xC3\xA9 \\\"q\\\"\\n\",\"u\":"
+      "\"f79c3e09-677c-4bbd-a479-3f349cb785e7\",\"fx\":\"AP8B\",\"bin\":\"\"}\n"
+      "{\"b\":null,\"i\":null,\"l\":2,\"f\":null,\"d\":null,\"dec\":null,\"day\":null,\"t\":null,"
+      "\"ts\":null,"
+      "\"tz\":null,\"s\":null,\"u\":null,\"fx\":null,\"bin\":null}\n"
+      "{\"b\":false,\"i\":7,\"l\":3,\"f\":\"-Infinity\",\"d\":\"NaN\",\"dec\":\"0.500\",\"day\":"
+      "\"1970-01-01\","
+      "\"t\":\"00:00:00.000000\",\"ts\":\"1969-12-31T23:59:59.999999\",\"tz\":"
+      "\"2024-02-29T23:30:00.000000+00:00\",\"s\":\"\",\"u\":\"00000000-0000-0000-0000-"
+      "000000000000\","
+      "\"fx\":\"AAAA\",\"bin\":\"aGVsbG8=\"}\n";
+  const CliResult scanned = Cli("scan " + a);
+  ASSERT_EQ(scanned.exit_code, 0);
+  EXPECT_EQ(scanned.out, canonical);
+  ASSERT_EQ(Cli("append " + b + " -", scanned.out).exit_code, 0);
+  EXPECT_EQ(Cli("scan " + b).out, canonical);
+
+  EXPECT_EQ(Cli("scan " + a + " --columns l,s,dec,d,bin --format csv").out,
+            "l,s,dec,d,bin\n"
+            "-9223372036854775808,\"h\xC3\xA9 \"\"q\"\"\n\",-123.456,-0.1,\n"
+            "2,,,,\n"
+            "3,,0.500,NaN,aGVsbG8=\n");
+  // One line a row: control characters escaped, columns aligned by
+  // characters (é is one), no blanks after the last column.
+  EXPECT_EQ(Cli("scan " + a + " --columns s,l,f --format table").out,
+            "s        | l                    | f\n"
+            "---------+----------------------+----------\n"
+            "h\xC3\xA9 \"q\"\\n | -9223372036854775808 | 1.5\n"
+            "NULL     | 2                    | NULL\n"
+            "         | 3                    | -Infinity\n");
+}
+
 TEST_F(ScanCliTest, HelpListsTheFlagsOfTheContract) {
   const std::vector<std::pair<std::string, std::vector<std::string>>> commands = {
       {"scan", {"TABLE", "--columns", "--where", "--snapshot", "--as-of", "--format", "--limit"}},

@@ -124,10 +124,36 @@ std::string CsvField(const Value& v, const DataType& type) {
   return quoted + "\"";
 }
 
+// A cell of --format table: one line whatever the value holds (control
+// characters as C escapes), so rows stay one line each.
 std::string TableCell(const Value& v, const DataType& type) {
   if (v.is_null()) return "NULL";
   const nlohmann::json j = ValueToJson(v, type);
-  return j.is_string() ? j.get<std::string>() : j.dump();
+  const std::string text = j.is_string() ? j.get<std::string>() : j.dump();
+  std::string cell;
+  for (const char c : text) {
+    if (c == '\n') {
+      cell += "\\n";
+    } else if (c == '\r') {
+      cell += "\\r";
+    } else if (c == '\t') {
+      cell += "\\t";
+    } else if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      char escaped[8];
+      std::snprintf(escaped, sizeof escaped, "\\x%02x", static_cast<unsigned char>(c));
+      cell += escaped;
+    } else {
+      cell += c;
+    }
+  }
+  return cell;
+}
+
+// Width of UTF-8 text in characters (code points), for aligning columns.
+size_t DisplayWidth(const std::string& text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), [](char c) {
+    return (static_cast<unsigned char>(c) & 0xC0) != 0x80;
+  }));
 }
 
 // A one-line progress report on stderr for scans that run longer than a
@@ -218,13 +244,15 @@ void RunScan(const TableArgs& a) {
   progress.Finish();
   if (a.format == "table") {
     std::vector<size_t> width;
-    for (const Field& f : fields) width.push_back(f.name.size());
+    for (const Field& f : fields) width.push_back(DisplayWidth(f.name));
     for (const auto& line : cells) {
-      for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], line[c].size());
+      for (size_t c = 0; c < line.size(); ++c) width[c] = std::max(width[c], DisplayWidth(line[c]));
     }
+    // Cells padded to their column's width, except the last (no trailing blanks).
     const auto print = [&](const std::vector<std::string>& line) {
       for (size_t c = 0; c < line.size(); ++c) {
-        out += (c ? " | " : "") + line[c] + std::string(width[c] - line[c].size(), ' ');
+        out += (c ? " | " : "") + line[c];
+        if (c + 1 < line.size()) out += std::string(width[c] - DisplayWidth(line[c]), ' ');
       }
       out += "\n";
     };
