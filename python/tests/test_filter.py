@@ -141,6 +141,11 @@ def test_count_of_an_empty_table_is_zero(tmp_path):
     assert empty.count() == 0
     assert empty.count(filter="id > 1") == 0
     assert empty.scan(filter="name is null") == []
+    # A filter is checked against the schema even with nothing to read.
+    with pytest.raises(InvalidArgument, match="'nope'"):
+        empty.count(filter="nope = 1")
+    with pytest.raises(InvalidArgument, match="'abc'"):
+        empty.scan(filter="id = 'abc'")
 
 
 def test_metrics_show_what_a_selective_filter_pruned(tmp_path):

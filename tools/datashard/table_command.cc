@@ -67,31 +67,23 @@ int64_t ParseLong(const std::string& text, const std::string& what) {
 }
 
 // --as-of TIME: epoch milliseconds or an ISO-8601 timestamp (UTC unless it
-// carries an offset). The snapshot current at that time.
-int64_t SnapshotAsOf(const TableMetadata& m, const std::string& time) {
-  int64_t ms = 0;
-  if (!time.empty() &&
-      std::all_of(time.begin(), time.end(), [](char c) { return c >= '0' && c <= '9'; })) {
-    ms = ParseLong(time, "--as-of");
-  } else {
-    const bool zoned = time.find('+') != std::string::npos || time.back() == 'Z' ||
-                       time.rfind('-') > time.find('T');
-    ms = ParseTimestamp(time, zoned) / 1000;
+// carries an offset), in milliseconds since the epoch.
+int64_t AsOfMillis(const std::string& time) {
+  if (std::all_of(time.begin(), time.end(), [](char c) { return c >= '0' && c <= '9'; })) {
+    return ParseLong(time, "--as-of");
   }
-  std::optional<int64_t> found;
-  for (const SnapshotLogEntry& e : m.snapshot_log) {
-    if (e.timestamp_ms <= ms) found = e.snapshot_id;
-  }
-  if (!found) throw NotFound("table " + m.location + " has no snapshot as of " + time);
-  return *found;
+  const bool zoned =
+      time.find('+') != std::string::npos || time.back() == 'Z' || time.rfind('-') > time.find('T');
+  return ParseTimestamp(time, zoned) / 1000;
 }
 
-std::optional<int64_t> ChosenSnapshot(Table& table, const TableArgs& a) {
-  if (!a.snapshot.empty() && !a.as_of.empty())
+// The snapshot of --snapshot ID or --as-of TIME; neither: the current one.
+void ChooseSnapshot(TableScan& scan, const TableArgs& a) {
+  if (!a.snapshot.empty() && !a.as_of.empty()) {
     throw InvalidArgument("give --snapshot or --as-of, not both");
-  if (!a.snapshot.empty()) return ParseLong(a.snapshot, "--snapshot");
-  if (!a.as_of.empty()) return SnapshotAsOf(table.metadata(), a.as_of);
-  return std::nullopt;
+  }
+  if (!a.snapshot.empty()) scan.UseSnapshot(ParseLong(a.snapshot, "--snapshot"));
+  if (!a.as_of.empty()) scan.AsOf(AsOfMillis(a.as_of));
 }
 
 std::vector<std::string> SplitColumns(const std::string& text) {
@@ -203,10 +195,9 @@ void RunScan(const TableArgs& a) {
     throw InvalidArgument("--format must be jsonl, csv or table, not '" + a.format + "'");
   }
   Table table = OpenTable(a.table);
-  const std::optional<int64_t> snapshot = ChosenSnapshot(table, a);
   TableScan builder = NewScan(table);
   builder.Select(SplitColumns(a.columns)).Ordered();
-  if (snapshot) builder.UseSnapshot(*snapshot);
+  ChooseSnapshot(builder, a);
   if (!a.where.empty()) builder.Filter(a.where);
   std::unique_ptr<ScanReader> reader = builder.Open();
   ScanProgress progress;
@@ -272,9 +263,8 @@ void RunScan(const TableArgs& a) {
 
 void RunCount(const TableArgs& a) {
   Table table = OpenTable(a.table);
-  const std::optional<int64_t> snapshot = ChosenSnapshot(table, a);
   TableScan builder = NewScan(table);
-  if (snapshot) builder.UseSnapshot(*snapshot);
+  ChooseSnapshot(builder, a);
   if (!a.where.empty()) builder.Filter(a.where);
   std::cout << builder.Count() << "\n";
 }
