@@ -32,6 +32,11 @@ struct ScanMetrics {
   int64_t row_groups_pruned = 0;
   /// Compressed bytes of the column chunks read.
   int64_t bytes_read = 0;
+  /// Live delete files (position and equality) in the manifests planned.
+  int64_t delete_files = 0;
+  /// Rows that delete files removed from what the scan would have returned
+  /// (a row group whose rows are all deleted is skipped and counts whole).
+  int64_t rows_deleted = 0;
   /// Rows given to the caller (or counted by Count()).
   int64_t rows_returned = 0;
   /// Data files Count() answered from their record_count without reading.

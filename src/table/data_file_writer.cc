@@ -57,15 +57,16 @@ bool IsTruncatable(const DataType& type) {
 MetricsMode ModeFor(const TableMetadata& metadata, const std::string& column) {
   const auto it = metadata.properties.find(kColumnMetricsPrefix + column);
   if (it != metadata.properties.end()) return MetricsMode::Parse(it->second);
-  return MetricsMode::Parse(
-      metadata.Property(table_properties::kMetricsDefault, table_properties::kMetricsDefaultDefault));
+  return MetricsMode::Parse(metadata.Property(table_properties::kMetricsDefault,
+                                              table_properties::kMetricsDefaultDefault));
 }
 
 // Creates `dir` under `root` and, for each folder it had to create, syncs
 // the parent so that the new folder's name survives a power loss.
 void CreateDurableDirs(FileIO& io, const std::string& root, const std::string& dir) {
   std::vector<std::string> missing;
-  for (std::string d = dir; d.size() > root.size() && !io.Exists(d); d = d.substr(0, d.rfind('/'))) {
+  for (std::string d = dir; d.size() > root.size() && !io.Exists(d);
+       d = d.substr(0, d.rfind('/'))) {
     missing.push_back(d);
   }
   io.CreateDirs(dir);
@@ -135,9 +136,9 @@ std::optional<Value> TruncateUpperBound(const DataType& type, const Value& v, in
   return v;
 }
 
-ManifestContext DataManifestContext(const TableMetadata& metadata) {
+ManifestContext NewManifestContext(const TableMetadata& metadata, const PartitionSpec& spec,
+                                   FileContent content) {
   const Schema& schema = metadata.CurrentSchema();
-  const PartitionSpec& spec = metadata.DefaultSpec();
   ManifestContext ctx;
   ctx.schema_json = SchemaToJson(schema).dump();
   ctx.schema_id = schema.schema_id();
@@ -148,8 +149,12 @@ ManifestContext DataManifestContext(const TableMetadata& metadata) {
     ctx.partition_fields.push_back(
         PartitionFieldType{spec.fields()[i].field_id, spec.fields()[i].name, types[i]});
   }
-  ctx.content = FileContent::kData;
+  ctx.content = content;
   return ctx;
+}
+
+ManifestContext DataManifestContext(const TableMetadata& metadata) {
+  return NewManifestContext(metadata, metadata.DefaultSpec(), FileContent::kData);
 }
 
 DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const PartitionGroup& group) {
@@ -162,8 +167,8 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
   const std::string path = dir + "/" + Uuid::Random().ToString() + ".parquet";
 
   parquet::WriterOptions options;
-  options.codec = parquet::ParseCodec(metadata.Property(table_properties::kParquetCompression,
-                                                        table_properties::kParquetCompressionDefault));
+  options.codec = parquet::ParseCodec(metadata.Property(
+      table_properties::kParquetCompression, table_properties::kParquetCompressionDefault));
   parquet::WriteResult result;
   {
     parquet::ParquetWriter writer(io.Create(path), schema, options);
@@ -192,7 +197,8 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
     if (mode.kind == MetricsMode::Kind::kCounts) continue;
     const bool truncate = mode.kind == MetricsMode::Kind::kTruncate && IsTruncatable(f.type);
     if (m.lower_bound) {
-      const Value lower = truncate ? TruncateLowerBound(f.type, *m.lower_bound, mode.length) : *m.lower_bound;
+      const Value lower =
+          truncate ? TruncateLowerBound(f.type, *m.lower_bound, mode.length) : *m.lower_bound;
       file.lower_bounds[f.id] = SerializeSingleValue(f.type, lower);
     }
     if (m.upper_bound) {

@@ -37,6 +37,11 @@ std::optional<Value> TruncateUpperBound(const DataType& type, const Value& v, in
 /// DataFile (exact size and record count, split offsets, metrics).
 DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const PartitionGroup& group);
 
+/// The ManifestContext of manifests holding `content` files of `spec`, with
+/// the current schema.
+ManifestContext NewManifestContext(const TableMetadata& metadata, const PartitionSpec& spec,
+                                   FileContent content);
+
 /// The ManifestContext of data manifests of the current schema and spec.
 ManifestContext DataManifestContext(const TableMetadata& metadata);
 

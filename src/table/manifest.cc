@@ -7,6 +7,7 @@
 
 #include "datashard/errors.h"
 #include "format/avro/avro_file.h"
+#include "table/file_location.h"
 #include "table/manifest_avro.h"
 
 namespace datashard {
@@ -426,7 +427,7 @@ ManifestFile WriteManifest(FileIO& io, const std::string& path, const ManifestCo
 
 std::vector<ManifestEntry> ReadManifest(FileIO& io, const ManifestFile& manifest) {
   const std::string& path = manifest.manifest_path;
-  AvroFileReader reader(io.ReadFile(path), path);
+  AvroFileReader reader(io.ReadFile(LocalFilePath(path, "manifest")), path);
   const EntryLayout layout = ResolveEntryLayout(*reader.schema(), path);
   const std::string* version = reader.Metadata("format-version");
   // v1 manifests and manifests a v1 table wrote (list sequence number 0)
@@ -448,7 +449,7 @@ std::vector<ManifestEntry> ReadManifest(FileIO& io, const ManifestFile& manifest
 }
 
 ManifestContext ReadManifestContext(FileIO& io, const std::string& path) {
-  AvroFileReader reader(io.ReadFile(path), path);
+  AvroFileReader reader(io.ReadFile(LocalFilePath(path, "manifest")), path);
   const EntryLayout layout = ResolveEntryLayout(*reader.schema(), path);
   ManifestContext c;
   if (const std::string* schema = reader.Metadata("schema")) c.schema_json = *schema;
@@ -543,7 +544,7 @@ void WriteManifestList(FileIO& io, const std::string& path, int64_t snapshot_id,
 }
 
 std::vector<ManifestFile> ReadManifestList(FileIO& io, const std::string& path) {
-  AvroFileReader reader(io.ReadFile(path), path);
+  AvroFileReader reader(io.ReadFile(LocalFilePath(path, "manifest list")), path);
   const AvroNode& s = *reader.schema();
   if (s.type != AvroType::kRecord)
     throw Corruption(path + ": manifest list schema is not a record");

@@ -4,6 +4,7 @@
 
 #include "datashard/errors.h"
 #include "format/json/value_json.h"
+#include "table/value_key.h"
 
 namespace datashard {
 namespace {
@@ -16,26 +17,12 @@ std::string ShowValue(const Value& v, const DataType& type) {
   }
 }
 
-// A key identifying a partition tuple exactly (type-tagged bytes).
-std::string TupleKey(const std::vector<Value>& tuple) {
-  std::string key;
-  for (const Value& v : tuple) {
-    key.push_back(static_cast<char>('0' + v.storage().index()));
-    std::visit(
-        [&key](const auto& x) {
-          using T = std::decay_t<decltype(x)>;
-          if constexpr (std::is_same_v<T, std::string>) {
-            key += std::to_string(x.size()) + ":" + x;
-          } else if constexpr (!std::is_same_v<T, std::monostate>) {
-            key.append(reinterpret_cast<const char*>(&x), sizeof(x));
-          }
-        },
-        v.storage());
-  }
-  return key;
-}
-
 }  // namespace
+
+bool ReadsAs(const DataType& from, const DataType& to) {
+  return from == to || (from.id == TypeId::kInt && to.id == TypeId::kLong) ||
+         (from.id == TypeId::kFloat && to.id == TypeId::kDouble);
+}
 
 Value PromoteValue(const Value& v, const DataType& type) {
   if (v.is_null()) return v;

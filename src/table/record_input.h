@@ -67,6 +67,10 @@ class AppendInput {
 /// float -> double); returns it unchanged otherwise.
 Value PromoteValue(const Value& v, const DataType& type);
 
+/// Whether a file column of `from` reads as a table column of `to`: equal
+/// types, or the promotions int -> long and float -> double.
+bool ReadsAs(const DataType& from, const DataType& to);
+
 /// Whether `s` is valid UTF-8.
 bool IsValidUtf8(const std::string& s);
 

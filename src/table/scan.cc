@@ -1,5 +1,6 @@
 #include "datashard/scan.h"
 
+#include <algorithm>
 #include <thread>
 
 #include "datashard/errors.h"
@@ -127,16 +128,37 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
     }
   }
   e.output_schema = Schema(schema.schema_id(), fields);
+  const auto reads = [&fields](int id) {
+    return std::any_of(fields.begin(), fields.end(), [id](const Field& f) { return f.id == id; });
+  };
   if (e.filter) {
     for (int id : e.filter->ReferencedFieldIds()) {
-      bool present = false;
-      for (const Field& f : fields) present = present || f.id == id;
-      if (!present) fields.push_back(schema.fields()[static_cast<size_t>(schema.IndexOfId(id))]);
+      if (!reads(id)) fields.push_back(schema.fields()[static_cast<size_t>(schema.IndexOfId(id))]);
     }
   }
+  if (r.snapshot) e.plan = PlanScan(table.io(), e.metadata, *r.snapshot, e.filter);
+  // Equality deletes compare columns the output may not hold. A dropped
+  // column takes its name from an older schema (made unique if reused).
+  for (const ScanTask& t : e.plan.tasks) {
+    for (const auto& d : t.deletes) {
+      for (int id : d->entry.data_file.equality_ids) {
+        if (reads(id)) continue;
+        Field f = FindTableField(e.metadata, id);
+        for (const Field& g : fields) {
+          if (g.name == f.name) f.name += "#" + std::to_string(id);
+        }
+        fields.push_back(std::move(f));
+      }
+    }
+    if (!t.deletes.empty() && !e.deletes) {
+      e.deletes = std::make_shared<DeleteLoader>(table.io(), e.metadata);
+    }
+  }
+  // Deleted rows are told apart only in batches, which need a column: a
+  // count reads the table's first column then.
+  if (fields.empty() && e.deletes && !schema.fields().empty()) fields.push_back(schema.fields()[0]);
   e.read_schema = Schema(schema.schema_id(), std::move(fields));
   if (filter_columns_only) e.output_schema = e.read_schema;
-  if (r.snapshot) e.plan = PlanScan(table.io(), e.metadata, *r.snapshot, e.filter);
   return e;
 }
 
@@ -163,7 +185,7 @@ int64_t TableScan::Count(ScanMetrics* metrics) {
   int64_t files_from_metadata = 0;
   std::vector<ScanTask> to_read;
   for (ScanTask& t : e.plan.tasks) {
-    if (t.all_rows_match) {
+    if (t.all_rows_match && t.deletes.empty()) {
       from_metadata += t.file.entry.data_file.record_count;
       ++files_from_metadata;
     } else {

@@ -41,6 +41,8 @@ class ScanExecutor final : public ScanReader {
     m.row_groups_considered = counters_.row_groups_considered.load();
     m.row_groups_pruned = counters_.row_groups_pruned.load();
     m.bytes_read = counters_.bytes_read.load();
+    m.delete_files = e_.plan.delete_files;
+    m.rows_deleted = counters_.rows_deleted.load();
     m.rows_returned = rows_returned_;
     return m;
   }
@@ -128,7 +130,8 @@ class ScanExecutor final : public ScanReader {
     std::optional<Expression> filter;
     if (!task.all_rows_match) filter = e_.filter;
     ScanFileReader reader(e_.table.io(), task.file, e_.metadata.SpecById(task.file.spec_id),
-                          e_.read_schema, std::move(filter), e_.batch_size, &counters_);
+                          e_.read_schema, std::move(filter), e_.batch_size, &counters_,
+                          task.deletes, e_.deletes.get());
     const size_t outputs = e_.output_schema.fields().size();
     RecordBatch read;
     while (reader.Next(&read)) {

@@ -13,6 +13,7 @@
 #include "datashard/expression.h"
 #include "datashard/scan.h"
 #include "datashard/table.h"
+#include "table/row_deletes.h"
 #include "table/scan_plan.h"
 
 namespace datashard {
@@ -21,9 +22,10 @@ struct ScanExecution {
   Table table;  // keeps the FileIO alive
   TableMetadata metadata;
   ScanPlan plan;
-  Schema read_schema;                // output fields, then fields only the filter reads
+  Schema read_schema;                // output fields, then fields only the filter or deletes read
   Schema output_schema;              // the first fields of read_schema
   std::optional<Expression> filter;  // bound, negations pushed down
+  std::shared_ptr<DeleteLoader> deletes;  // set when a task has delete files
   int64_t batch_size = 64 * 1024;
   int threads = 1;
   bool ordered = false;

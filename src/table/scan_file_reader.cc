@@ -5,22 +5,12 @@
 
 #include "datashard/errors.h"
 #include "table/expression_pruning.h"
+#include "table/file_location.h"
 #include "table/record_input.h"
 
 namespace datashard {
 
 namespace {
-
-// Data file paths are plain absolute paths or file: URIs (file:/p, file:///p).
-std::string LocalPath(const std::string& path) {
-  if (path.rfind("file://", 0) == 0) return path.substr(7);
-  if (path.rfind("file:", 0) == 0) return path.substr(5);
-  if (path.find("://") != std::string::npos) {
-    throw NotSupported("data file " + path + " is not on the local filesystem; datashard reads " +
-                       "plain paths and file: URIs only");
-  }
-  return path;
-}
 
 template <typename T>
 void CompactVector(const std::vector<T>& in, const std::vector<uint8_t>& selection, size_t kept,
@@ -50,14 +40,17 @@ ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t
 
 ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
                                const Schema& read_schema, std::optional<Expression> filter,
-                               int64_t batch_size, ScanCounters* counters)
+                               int64_t batch_size, ScanCounters* counters, DeleteFileList deletes,
+                               DeleteLoader* loader)
     : io_(io),
       file_(file),
       spec_(spec),
       read_schema_(read_schema),
       filter_(std::move(filter)),
       batch_size_(batch_size),
-      counters_(counters) {}
+      counters_(counters),
+      deletes_(std::move(deletes)),
+      loader_(loader) {}
 
 void ScanFileReader::Open() {
   opened_ = true;
@@ -66,7 +59,10 @@ void ScanFileReader::Open() {
     throw NotSupported("data file " + df.file_path + " has format " + df.file_format +
                        "; datashard reads Parquet data files only");
   }
-  reader_ = parquet::ParquetReader::Open(io_.OpenRead(LocalPath(df.file_path)));
+  reader_ = parquet::ParquetReader::Open(io_.OpenRead(LocalFilePath(df.file_path, "data file")));
+  if (!deletes_.empty()) {
+    row_deletes_ = std::make_unique<RowDeleteFilter>(*loader_, file_, deletes_, read_schema_);
+  }
   const auto& file_columns = reader_->columns();
   bool file_has_ids = false;
   for (const auto& c : file_columns) file_has_ids = file_has_ids || c.field_id.has_value();
@@ -83,10 +79,7 @@ void ScanFileReader::Open() {
     }
     if (file_index[c] >= 0) {
       const DataType& ft = file_columns[static_cast<size_t>(file_index[c])].type;
-      const bool ok = ft == field.type ||
-                      (ft.id == TypeId::kInt && field.type.id == TypeId::kLong) ||
-                      (ft.id == TypeId::kFloat && field.type.id == TypeId::kDouble);
-      if (!ok) {
+      if (!ReadsAs(ft, field.type)) {
         throw Corruption("data file " + df.file_path + " stores column '" + field.name + "' as " +
                          ft.ToString() + " but the table type is " + field.type.ToString());
       }
@@ -101,12 +94,25 @@ void ScanFileReader::Open() {
     }
   }
 
-  // Row groups the filter may match, by their column chunk statistics.
+  // Row groups the filter may match, by their column chunk statistics, and
+  // that position deletes leave a row of.
   const auto& groups = reader_->row_groups();
   std::vector<int> selected;
+  int64_t group_start = 0;
   for (size_t g = 0; g < groups.size(); ++g) {
     const parquet::RowGroupInfo& rg = groups[g];
+    const int64_t start = group_start;
+    group_start += rg.num_rows;
     bool keep = true;
+    if (row_deletes_) {
+      const std::vector<int64_t>& deleted = row_deletes_->positions();
+      const auto first = std::lower_bound(deleted.begin(), deleted.end(), start);
+      const auto last = std::lower_bound(first, deleted.end(), start + rg.num_rows);
+      if (rg.num_rows > 0 && last - first == rg.num_rows) {
+        counters_->rows_deleted += rg.num_rows;
+        continue;
+      }
+    }
     if (filter_) {
       DataStats stats;
       stats.row_count = rg.num_rows;
@@ -131,7 +137,10 @@ void ScanFileReader::Open() {
       }
       keep = MightMatch(*filter_, stats);
     }
-    if (keep) selected.push_back(static_cast<int>(g));
+    if (keep) {
+      selected.push_back(static_cast<int>(g));
+      ranges_.push_back(RowRange{start, rg.num_rows});
+    }
   }
   counters_->row_groups_considered += static_cast<int64_t>(groups.size());
   counters_->row_groups_pruned += static_cast<int64_t>(groups.size() - selected.size());
@@ -174,6 +183,7 @@ bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
     remaining_rows_ -= static_cast<int64_t>(n);
     if (n == 0) return false;
   }
+  if (row_deletes_) TakePositions(n);
   batch->schema = read_schema_;
   batch->columns.clear();
   for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
@@ -199,14 +209,32 @@ bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   return true;
 }
 
+void ScanFileReader::TakePositions(size_t n) {
+  row_positions_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    while (range_offset_ == ranges_[range_].count) {
+      ++range_;
+      range_offset_ = 0;
+    }
+    row_positions_[i] = ranges_[range_].start + range_offset_++;
+  }
+}
+
 bool ScanFileReader::Next(RecordBatch* batch) {
   while (NextUnfiltered(batch)) {
-    if (!filter_) return true;
-    filter_->Select(*batch, &selection_);
+    if (!filter_ && !row_deletes_) return true;
+    const size_t n = batch->num_rows();
+    if (filter_) {
+      filter_->Select(*batch, &selection_);
+    } else {
+      selection_.assign(n, 1);
+    }
+    if (row_deletes_)
+      counters_->rows_deleted += row_deletes_->Apply(*batch, row_positions_, &selection_);
     size_t kept = 0;
     for (uint8_t s : selection_) kept += s;
     if (kept == 0) continue;
-    if (kept == batch->num_rows()) return true;
+    if (kept == n) return true;
     for (ColumnVector& col : batch->columns) col = CompactColumn(col, selection_, kept);
     return true;
   }

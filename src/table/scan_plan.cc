@@ -7,41 +7,68 @@
 
 namespace datashard {
 
+namespace {
+
+const PartitionSpec& SpecOf(const TableMetadata& metadata, const ManifestFile& m) {
+  const PartitionSpec* spec = metadata.SpecById(m.partition_spec_id);
+  if (spec == nullptr) {
+    throw NotSupported("manifest " + m.manifest_path + " uses partition spec " +
+                       std::to_string(m.partition_spec_id) +
+                       ", which the table metadata does not define");
+  }
+  return *spec;
+}
+
+}  // namespace
+
 ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& snapshot,
                   const std::optional<Expression>& filter) {
   ScanPlan plan;
   const Schema& schema = metadata.CurrentSchema();
-  for (const ManifestFile& m : ReadManifestList(io, snapshot.manifest_list)) {
-    if (m.content != FileContent::kData) {
-      throw NotSupported("snapshot " + std::to_string(snapshot.snapshot_id) +
-                         " has delete manifest " + m.manifest_path +
-                         "; datashard's scan does not apply row-level deletes yet");
-    }
-    const PartitionSpec* spec = metadata.SpecById(m.partition_spec_id);
-    if (spec == nullptr) {
-      throw NotSupported("manifest " + m.manifest_path + " uses partition spec " +
-                         std::to_string(m.partition_spec_id) +
-                         ", which the table metadata does not define");
-    }
+  const std::vector<ManifestFile> manifests = ReadManifestList(io, snapshot.manifest_list);
+
+  // Delete manifests first: every data file needs to know its deletes. A
+  // delete manifest whose partitions the filter rules out can only hold
+  // deletes of rows the scan does not return.
+  DeleteIndex deletes;
+  for (const ManifestFile& m : manifests) {
+    if (m.content == FileContent::kData) continue;
+    const PartitionSpec& spec = SpecOf(metadata, m);
     ++plan.manifests_considered;
-    if (filter && !ManifestMightMatch(*filter, schema, *spec, m)) {
+    if (filter && !ManifestMightMatch(*filter, schema, spec, m)) {
+      ++plan.manifests_pruned;
+      continue;
+    }
+    for (ManifestEntry& e : ReadManifest(io, m)) {
+      if (e.status == EntryStatus::kDeleted) continue;
+      deletes.Add(metadata, m.manifest_path, std::move(e), m.partition_spec_id);
+    }
+  }
+  plan.delete_files = static_cast<int64_t>(deletes.size());
+
+  for (const ManifestFile& m : manifests) {
+    if (m.content != FileContent::kData) continue;
+    const PartitionSpec& spec = SpecOf(metadata, m);
+    ++plan.manifests_considered;
+    if (filter && !ManifestMightMatch(*filter, schema, spec, m)) {
       ++plan.manifests_pruned;
       continue;
     }
     for (ManifestEntry& e : ReadManifest(io, m)) {
       if (e.status == EntryStatus::kDeleted) continue;
       if (e.data_file.content != FileContent::kData) {
-        throw NotSupported("data manifest " + m.manifest_path + " lists delete file " +
-                           e.data_file.file_path +
-                           "; datashard's scan does not apply row-level deletes yet");
+        throw Corruption("data manifest " + m.manifest_path + " lists delete file " +
+                         e.data_file.file_path);
       }
       ++plan.data_files_considered;
-      if (filter && !DataFileMightMatch(*filter, schema, *spec, e.data_file)) {
+      if (filter && !DataFileMightMatch(*filter, schema, spec, e.data_file)) {
         ++plan.data_files_pruned;
         continue;
       }
-      const bool all = !filter || DataFileAllMatch(*filter, schema, *spec, e.data_file);
-      plan.tasks.push_back(ScanTask{PlannedFile{std::move(e), m.partition_spec_id}, all});
+      const bool all = !filter || DataFileAllMatch(*filter, schema, spec, e.data_file);
+      ScanTask task{PlannedFile{std::move(e), m.partition_spec_id}, all, {}};
+      task.deletes = deletes.ForDataFile(task.file);
+      plan.tasks.push_back(std::move(task));
     }
   }
   return plan;

@@ -6,9 +6,9 @@
 #include <climits>
 
 #include "datashard/errors.h"
+#include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
 #include "table/data_file_writer.h"
-#include "table/snapshot_scan.h"
 #include "table/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
@@ -218,25 +218,9 @@ bool Table::AppendRecords(const std::vector<NamedRecord>& records, const Schema&
 std::unique_ptr<BatchReader> Table::ScanBatches(std::optional<int64_t> snapshot_id,
                                                 const std::vector<std::string>& columns,
                                                 int64_t batch_size) {
-  if (batch_size <= 0) throw InvalidArgument("scan batch size must be positive");
-  TableMetadata m = snapshot_id ? metadata() : impl_->state->LoadLatest().first;
-  if (snapshot_id && m.SnapshotById(*snapshot_id) == nullptr) m = impl_->state->LoadLatest().first;
-  const Snapshot* snap = snapshot_id ? m.SnapshotById(*snapshot_id) : m.CurrentSnapshot();
-  if (snapshot_id && snap == nullptr) {
-    throw NotFound("table " + location() + " has no snapshot " + std::to_string(*snapshot_id));
-  }
-  const Schema& schema = m.CurrentSchema();
-  std::vector<Field> fields;
-  if (columns.empty()) {
-    fields = schema.fields();
-  } else {
-    for (const std::string& c : columns) fields.push_back(schema.FieldByName(c));
-  }
-  Schema projection(schema.schema_id(), std::move(fields));
-  std::vector<PlannedFile> files;
-  if (snap != nullptr) files = PlanDataFiles(io(), *snap);
-  return NewDataFileReader(impl_->state->shared_io(), std::move(m), std::move(files), std::move(projection),
-                           batch_size);
+  TableScan scan = NewScan(*this).Select(columns).BatchSize(batch_size).Ordered(true);
+  if (snapshot_id) scan.UseSnapshot(*snapshot_id);
+  return scan.Open();
 }
 
 std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {

@@ -71,9 +71,11 @@ class HandTable {
     return f;
   }
 
-  /// Commits a snapshot adding `data` files (and `deletes` of one content
-  /// kind, in a delete manifest) on top of the current one; returns its id.
-  int64_t Commit(const std::vector<DataFile>& data, const std::vector<DataFile>& deletes = {}) {
+  /// Commits a snapshot adding `data` files (in a manifest of the default
+  /// spec) and `deletes` (in a delete manifest of spec `delete_spec_id`,
+  /// default spec when -1) on top of the current one; returns its id.
+  int64_t Commit(const std::vector<DataFile>& data, const std::vector<DataFile>& deletes = {},
+                 int delete_spec_id = -1) {
     const int64_t snapshot_id = next_snapshot_id_++;
     const int64_t seq = metadata_.last_sequence_number + 1;
     std::vector<ManifestFile> manifests;
@@ -81,20 +83,21 @@ class HandTable {
       manifests = ReadManifestList(*io_, cur->manifest_list);
     }
     const std::string meta = metadata_.location + "/metadata/";
-    ManifestContext context = DataManifestContext(metadata_);
-    auto write = [&](const std::vector<DataFile>& files, FileContent content) {
+    auto write = [&](const std::vector<DataFile>& files, FileContent content, int spec_id) {
       std::vector<ManifestEntry> entries;
       for (const DataFile& f : files)
         entries.push_back(ManifestEntry{EntryStatus::kAdded, snapshot_id, {}, {}, f});
-      context.content = content;
+      const PartitionSpec* spec =
+          metadata_.SpecById(spec_id < 0 ? metadata_.default_spec_id : spec_id);
+      const ManifestContext context = NewManifestContext(metadata_, *spec, content);
       ManifestFile mf = WriteManifest(*io_, meta + Uuid::Random().ToString() + "-m0.avro", context,
                                       snapshot_id, entries);
       mf.sequence_number = seq;
       mf.min_sequence_number = seq;
       manifests.insert(manifests.begin(), mf);
     };
-    if (!data.empty()) write(data, FileContent::kData);
-    if (!deletes.empty()) write(deletes, deletes[0].content);
+    if (!data.empty()) write(data, FileContent::kData, -1);
+    if (!deletes.empty()) write(deletes, FileContent::kPositionDeletes, delete_spec_id);
     const std::string list =
         meta + "snap-" + std::to_string(snapshot_id) + "-" + Uuid::Random().ToString() + ".avro";
     WriteManifestList(*io_, list, snapshot_id, metadata_.current_snapshot_id, seq, manifests);
@@ -114,6 +117,14 @@ class HandTable {
     metadata_.last_updated_ms = s.timestamp_ms;
     Publish();
     return snapshot_id;
+  }
+
+  /// Adds `spec` (with a new spec id) and makes it the default.
+  void EvolveSpec(const PartitionSpec& spec) {
+    metadata_.partition_specs.push_back(spec);
+    metadata_.default_spec_id = spec.spec_id();
+    metadata_.last_partition_id = std::max(metadata_.last_partition_id, spec.last_field_id());
+    Publish();
   }
 
   /// Replaces the current schema (renamed, reordered or added columns).

@@ -275,19 +275,6 @@ TEST_F(ScanTest, ForeignShapedTablesReadByFieldId) {
   for (const Record& row : r.rows) EXPECT_EQ(row, (Record{Value("n3"), Value(int64_t{3}), Value()}));
   EXPECT_EQ(NewScan(t).Filter("extra = 1").Count(), 0);
   EXPECT_EQ(NewScan(t).Filter("id >= 1").Count(), 8);
-
-  // Row-level deletes are not applied yet: the scan refuses rather than
-  // return rows a delete file removed.
-  DataFile deletes = hand.WriteDataFile(v1, {ids, names});
-  deletes.content = FileContent::kPositionDeletes;
-  hand.Commit({}, {deletes});
-  t.Refresh();
-  try {
-    RunScan(NewScan(t));
-    ADD_FAILURE() << "a scan over delete files returned rows";
-  } catch (const NotSupported& e) {
-    EXPECT_NE(std::string(e.what()).find("delete"), std::string::npos) << e.what();
-  }
 }
 
 // Child side of the memory test: scans the table named by the environment
