@@ -1015,10 +1015,32 @@ async function evolvedPartitions(root) {
   const files2 = []
   for (const g of groupBy(range(70, 90).map(late), partitionKey(t, 2))) files2.push(await t.dataFile(g))
   const id4 = nextSnapshotId()
-  await t.commit(id4, 4n, [await t.manifest(id4, files2.map(added)), m2, m1b])
+  const m4 = await t.manifest(id4, files2.map(added))
+  await t.commit(id4, 4n, [m4, m2, m1b])
+
+  // Row-level deletes in partitions of all three specs, so that the filters
+  // below prune data files of a snapshot with deletes: position deletes in
+  // a file of spec 0 and one of spec 1; equality deletes on amount in a
+  // partition of spec 1 and on (category, amount) in one of spec 2. Each
+  // delete row matches one row of its own partition only.
+  const apple = files0.find(f => f.partition[0] === 'apple')
+  const pairs = files1.filter(f => f.rows.length >= 2)
+  const late2 = files2[1]
+  const p0 = await t.positionDeleteFile([[apple, 0], [apple, 2]])
+  const p1 = await t.positionDeleteFile([[files1[0], 0]])
+  const e1 = await t.equalityDeleteFile([4], [{ 4: pairs[0].rows[1][4] }], { specId: 1, partition: pairs[0].partition })
+  const e2 = await t.equalityDeleteFile([2, 4], [{ 2: late2.rows[0][2], 4: late2.rows[0][4] }],
+    { specId: 2, partition: late2.partition })
+  const id5 = nextSnapshotId()
+  await t.commit(id5, 5n, [
+    await t.manifest(id5, [added(p0)], { content: 1 }),
+    await t.manifest(id5, [added(p1), added(e1)], { content: 1 }),
+    await t.manifest(id5, [added(e2)], { content: 1 }),
+    m4, m2, m1b,
+  ], { operation: 'delete' })
 
   await checkSnapshots(t)
-  const live = t.current().manifests.flatMap(m => m.entries.filter(e => e.status !== 2).map(e => e.file))
+  const live = t.current().manifests.flatMap(m => m.entries.filter(e => e.status !== 2 && e.file.content === 0).map(e => e.file))
   const pruned = keep => live.filter(f => !keep(f)).length
   checkFilter(t, "category = 'apple'", r => r.category === 'apple', {
     minPruned: pruned(f => (f.specId === 0 ? f.partition[0] === 'apple' : f.specId === 2 ? f.partition[4] === 'a' : true)),
@@ -1201,25 +1223,29 @@ async function deletesAcrossRowGroups(root) {
   checkFilter(t, 'id in (2047, 2048, 2049, 3000, 4100)', r => [2047n, 2048n, 2049n, 3000n, 4100n].includes(r.id), { columns: ['v'] })
 }
 
-// Spec-only rule (icebird 0.3.1 matches equality delete columns by name, so
-// this table is checked against the model only): an equality delete file
-// written after a rename names the column by its new name, in another
-// column order, and still deletes rows of an older file by field id.
+// Spec-only rules (icebird 0.3.1 matches equality delete columns by name and
+// compares timestamps as Date objects by identity, so this table is checked
+// against the model only): an equality delete file written after a rename
+// names the column by its new name, in another column order, and still
+// deletes rows of an older file by field id; equality on a timestamp.
 async function renamedEqualityDeletes(root) {
   const s0 = {
     type: 'struct', 'schema-id': 0, fields: [
       { id: 1, name: 'id', required: true, type: 'long' },
       { id: 2, name: 'name', required: false, type: 'string' },
+      { id: 3, name: 'at', required: false, type: 'timestamp' },
     ],
   }
   const s1 = {
     type: 'struct', 'schema-id': 1, fields: [
       { id: 1, name: 'id', required: true, type: 'long' },
       { id: 2, name: 'label', required: false, type: 'string' },
+      { id: 3, name: 'at', required: false, type: 'timestamp' },
     ],
   }
   const t = new Table(root, 'equality-deletes-renamed', { schemas: [s0], specs: [UNPARTITIONED] })
-  const d = await t.dataFile(range(0, 6).map(i => ({ 1: BigInt(i), 2: `n${i}` })))
+  const at = i => BigInt(Date.UTC(2024, 5, 1)) * 1000n + BigInt(i) * 1500001n
+  const d = await t.dataFile(range(0, 7).map(i => ({ 1: BigInt(i), 2: `n${i}`, 3: at(i) })))
   const id1 = nextSnapshotId()
   const m1 = await t.manifest(id1, [added(d)])
   await t.commit(id1, 1n, [m1])
@@ -1227,8 +1253,10 @@ async function renamedEqualityDeletes(root) {
   t.schemaId = 1
   const both = await t.equalityDeleteFile([2, 1], [{ 1: 1n, 2: 'n1' }, { 1: 5n, 2: 'n4' }])
   const byLabel = await t.equalityDeleteFile([2], [{ 2: 'n3' }])
+  const byTime = await t.equalityDeleteFile([3], [{ 3: at(6) }, { 3: at(6) + 1n }])
   const id2 = nextSnapshotId()
-  await t.commit(id2, 2n, [await t.manifest(id2, [added(both), added(byLabel)], { content: 1 }), m1], { operation: 'delete' })
+  await t.commit(id2, 2n, [await t.manifest(id2, [added(both), added(byLabel), added(byTime)], { content: 1 }), m1],
+    { operation: 'delete' })
   await checkSnapshots(t, { icebird: false })
   checkFilter(t, "label >= 'n2'", r => r.label >= 'n2')
 }
