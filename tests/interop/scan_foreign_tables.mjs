@@ -1325,9 +1325,10 @@ async function equalityDeletes(root) {
 // Spec-only rules (icebird 0.3.1 applies equality deletes to every
 // partition and treats a null in a delete row as "any value", so this table
 // is checked against the model only): an equality delete of a partition
-// applies only to data files of the same spec and partition; one stored with
-// an unpartitioned spec (no fields, or only void ones) applies to every
-// partition; null matches only null.
+// applies only to data files of the same spec and partition (equal partition
+// values under another spec do not count); one stored with an unpartitioned
+// spec (no fields, or only void ones) applies to every partition; null
+// matches only null.
 async function scopedEqualityDeletes(root) {
   const schema = {
     type: 'struct', 'schema-id': 0, fields: [
@@ -1338,6 +1339,8 @@ async function scopedEqualityDeletes(root) {
   }
   const spec1 = { 'spec-id': 1, fields: [{ name: 'cat', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
   const spec2 = { 'spec-id': 2, fields: [{ name: 'cat_void', transform: 'void', 'source-id': 2, 'field-id': 1001 }] }
+  // Same transform of the same column as spec 1, but another spec.
+  const spec3 = { 'spec-id': 3, fields: [{ name: 'cat_again', transform: 'identity', 'source-id': 2, 'field-id': 1002 }] }
   const t = new Table(root, 'equality-deletes-scoped', { schemas: [schema], specs: [UNPARTITIONED] })
   const row = (i, cat) => ({ 1: BigInt(i), 2: cat, 3: i % 2 === 0 ? null : `n${i}` })
   const d0 = await t.dataFile(range(0, 6).map(i => row(i, ['x', 'y'][i % 2])))
@@ -1349,15 +1352,16 @@ async function scopedEqualityDeletes(root) {
   t.specId = 1
   const dx = await t.dataFile([10, 11, 12].map(i => row(i, 'x')))
   const dy = await t.dataFile([10, 11, 12].map(i => row(i, 'y')))
+  t.specs.push(spec2, spec3)
+  const dw = await t.dataFile([row(10, 'x')], { specId: 3 })
   const id2 = nextSnapshotId()
   const m2 = await t.manifest(id2, [added(dx), added(dy)])
-  await t.commit(id2, 2n, [m2, m1])
+  await t.commit(id2, 2n, [await t.manifest(id2, [added(dw)]), m2, m1])
 
   const dz = await t.dataFile([row(10, 'x')]) // same commit as the partition delete below
   const ex = await t.equalityDeleteFile([1], [{ 1: 10n }], { specId: 1, partition: ['x'] })
   const eGlobal = await t.equalityDeleteFile([1], [{ 1: 11n }], { specId: 0 })
   const eNull = await t.equalityDeleteFile([1, 3], [{ 1: 1n, 3: null }, { 1: 2n, 3: null }], { specId: 0 })
-  t.specs.push(spec2)
   const eVoid = await t.equalityDeleteFile([1], [{ 1: 12n }], { specId: 2 })
   const id3 = nextSnapshotId()
   await t.commit(id3, 3n, [
@@ -1365,7 +1369,7 @@ async function scopedEqualityDeletes(root) {
     await t.manifest(id3, [added(ex)], { content: 1 }),
     await t.manifest(id3, [added(eGlobal), added(eNull)], { content: 1 }),
     await t.manifest(id3, [added(eVoid)], { content: 1 }),
-    m2, m1,
+    ...t.current().manifests,
   ], { operation: 'overwrite' })
   await checkSnapshots(t, { icebird: false })
   checkFilter(t, 'id >= 10', r => r.id >= 10n)
