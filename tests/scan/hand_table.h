@@ -31,6 +31,13 @@ class HandTable {
     version_ = t.metadata_version();
   }
 
+  /// Takes over the existing table at `path`, at its latest version.
+  explicit HandTable(const std::string& path) : io_(DefaultFileIO()), catalog_(io_, path) {
+    Table t = OpenTable(path);
+    metadata_ = t.metadata();
+    version_ = t.metadata_version();
+  }
+
   const TableMetadata& metadata() const { return metadata_; }
   FileIO& io() { return *io_; }
 

@@ -1,9 +1,13 @@
 // Property-based (seeded) scan tests: random tables partitioned by each
-// transform, several snapshots, random predicates. Every scan, ordered or
-// not, with any thread count and batch size, returns exactly the rows a
-// brute-force filter over a model of that snapshot keeps, and Count agrees.
+// transform, several snapshots (appends, then random position deletes,
+// equality deletes and a later append re-adding deleted keys), random
+// predicates. Every scan, ordered or not, with any thread count and batch
+// size, returns exactly the rows a brute-force filter over a model of that
+// snapshot keeps, and Count agrees. The model applies the spec's delete
+// rules to its own rows.
 #include <algorithm>
 #include <cmath>
+#include <map>
 #include <random>
 #include <string>
 #include <vector>
@@ -13,7 +17,11 @@
 #include "datashard/scan.h"
 #include "datashard/table.h"
 #include "format/json/value_json.h"
+#include "format/parquet/parquet_reader.h"
 #include "io/temp_dir.h"
+#include "scan/hand_table.h"
+#include "table/scan_plan.h"
+#include "table/value_key.h"
 
 namespace datashard {
 namespace {
@@ -137,6 +145,77 @@ std::vector<std::string> Sorted(std::vector<std::string> v) {
   return v;
 }
 
+// One row of the model: its values, the data sequence number of its file,
+// where it is stored and its partition.
+struct ModelRow {
+  Record row;
+  int64_t seq = 0;
+  std::string path;
+  int64_t pos = 0;
+  std::string partition;  // TupleKey of the row's partition tuple
+};
+
+struct PositionDelete {
+  std::string path;
+  int64_t pos = 0;
+  int64_t seq = 0;
+};
+
+struct EqualityDelete {
+  std::string partition;  // "" with an unpartitioned table: every row
+  std::vector<size_t> columns;
+  Record key;
+  int64_t seq = 0;
+};
+
+// The spec's rules, stated over the model.
+bool Deleted(const ModelRow& r, const std::vector<PositionDelete>& positions,
+             const std::vector<EqualityDelete>& equalities) {
+  for (const PositionDelete& d : positions) {
+    if (d.path == r.path && d.pos == r.pos && r.seq <= d.seq) return true;
+  }
+  for (const EqualityDelete& d : equalities) {
+    if (d.partition != r.partition || r.seq >= d.seq) continue;
+    bool equal = true;
+    for (size_t c = 0; c < d.columns.size(); ++c) equal = equal && r.row[d.columns[c]] == d.key[c];
+    if (equal) return true;
+  }
+  return false;
+}
+
+// Where each row the current snapshot of `table` added is stored: path and
+// position by id, read from the data files themselves.
+void LocateRows(Table& table, std::vector<ModelRow>* model) {
+  table.Refresh();
+  const Snapshot current = *table.CurrentSnapshot();
+  const ScanPlan plan = PlanScan(table.io(), table.metadata(), current, std::nullopt);
+  for (const ScanTask& t : plan.tasks) {
+    if (t.file.entry.snapshot_id != current.snapshot_id) continue;
+    const std::string& path = t.file.entry.data_file.file_path;
+    auto reader = parquet::ParquetReader::Open(table.io().OpenRead(path));
+    int id_column = -1;
+    for (size_t c = 0; c < reader->columns().size(); ++c) {
+      if (reader->columns()[c].field_id == 1) id_column = static_cast<int>(c);
+    }
+    ASSERT_GE(id_column, 0) << path;
+    parquet::ReadOptions options;
+    options.columns = {id_column};
+    reader->Start(options);
+    std::vector<ColumnVector> batch;
+    int64_t pos = 0;
+    while (reader->Next(&batch)) {
+      for (size_t i = 0; i < batch[0].size(); ++i, ++pos) {
+        for (ModelRow& r : *model) {
+          if (r.path.empty() && r.row[0] == batch[0].Get(i)) {
+            r.path = path;
+            r.pos = pos;
+          }
+        }
+      }
+    }
+  }
+}
+
 class ScanPropertyTest : public ::testing::TestWithParam<const char*> {};
 
 TEST_P(ScanPropertyTest, ScansEqualBruteForceOverEverySnapshot) {
@@ -152,16 +231,111 @@ TEST_P(ScanPropertyTest, ScansEqualBruteForceOverEverySnapshot) {
 
     // The model: the rows of each snapshot, built independently of scans.
     std::vector<std::pair<int64_t, std::vector<Record>>> snapshots;
-    std::vector<Record> all;
+    std::vector<ModelRow> model;
+    std::vector<PositionDelete> position_deletes;
+    std::vector<EqualityDelete> equality_deletes;
+    const auto partition_key = [&](const Record& r) {
+      return TupleKey(spec.PartitionOf(schema, r));
+    };
+    const auto snapshot_rows = [&] {
+      std::vector<Record> rows;
+      for (const ModelRow& r : model) {
+        if (!Deleted(r, position_deletes, equality_deletes)) rows.push_back(r.row);
+      }
+      return rows;
+    };
+    const auto append = [&](const std::vector<Record>& rows) {
+      ASSERT_TRUE(table.AppendRecords(rows, schema));
+      const int64_t seq = table.CurrentSnapshot()->sequence_number;
+      for (const Record& r : rows) model.push_back(ModelRow{r, seq, "", 0, partition_key(r)});
+      LocateRows(table, &model);
+      snapshots.emplace_back(table.CurrentSnapshot()->snapshot_id, snapshot_rows());
+    };
     int64_t next_id = 0;
     for (int s = 0; s < 4; ++s) {
       std::vector<Record> rows;
       const int n = g.Int(20, 120);
       for (int i = 0; i < n; ++i) rows.push_back(g.Row(next_id++));
-      ASSERT_TRUE(table.AppendRecords(rows, schema));
-      all.insert(all.end(), rows.begin(), rows.end());
-      snapshots.emplace_back(table.CurrentSnapshot()->snapshot_id, all);
+      append(rows);
     }
+
+    // Position deletes of random rows, one file per data file partition,
+    // committed by hand as another engine would.
+    {
+      testing::HandTable hand(dir.Join("t"));
+      std::map<std::string, std::vector<const ModelRow*>> by_partition;
+      for (const ModelRow& r : model) {
+        if (g.Chance(15)) by_partition[r.partition].push_back(&r);
+      }
+      std::vector<DataFile> files;
+      const int64_t seq = hand.metadata().last_sequence_number + 1;
+      const Schema pos_schema(0, {Field{2147483546, "file_path", DataType::String(), true},
+                                  Field{2147483545, "pos", DataType::Long(), true}});
+      for (const auto& [key, rows] : by_partition) {
+        ColumnVector paths(DataType::String()), positions(DataType::Long());
+        for (const ModelRow* r : rows) {
+          paths.Append(Value(r->path));
+          positions.Append(Value(r->pos));
+          position_deletes.push_back(PositionDelete{r->path, r->pos, seq});
+        }
+        DataFile f = hand.WriteDataFile(pos_schema, {paths, positions},
+                                        spec.PartitionOf(schema, rows.front()->row));
+        f.content = FileContent::kPositionDeletes;
+        files.push_back(std::move(f));
+      }
+      if (!files.empty()) {
+        hand.Commit({}, files);
+        table.Refresh();
+        snapshots.emplace_back(table.CurrentSnapshot()->snapshot_id, snapshot_rows());
+      }
+
+      // Equality deletes: ids of random rows in their partitions, and one
+      // (k, s) pair (nulls included) in one partition.
+      std::vector<DataFile> eq_files;
+      const int64_t eq_seq = hand.metadata().last_sequence_number + 1;
+      std::map<std::string, std::vector<const ModelRow*>> id_rows;
+      for (const ModelRow& r : model) {
+        if (g.Chance(10)) id_rows[r.partition].push_back(&r);
+      }
+      for (const auto& [key, rows] : id_rows) {
+        ColumnVector ids(DataType::Long());
+        for (const ModelRow* r : rows) {
+          ids.Append(r->row[0]);
+          equality_deletes.push_back(EqualityDelete{key, {0}, {r->row[0]}, eq_seq});
+        }
+        DataFile f = hand.WriteDataFile(Schema(0, {schema.fields()[0]}), {ids},
+                                        spec.PartitionOf(schema, rows.front()->row));
+        f.content = FileContent::kEqualityDeletes;
+        f.equality_ids = {1};
+        eq_files.push_back(std::move(f));
+      }
+      const ModelRow& pick =
+          model[static_cast<size_t>(g.Int(0, static_cast<int>(model.size()) - 1))];
+      ColumnVector ks(DataType::Int()), ss(DataType::String());
+      ks.Append(pick.row[1]);
+      ss.Append(pick.row[2]);
+      DataFile ks_file = hand.WriteDataFile(Schema(0, {schema.fields()[1], schema.fields()[2]}),
+                                            {ks, ss}, spec.PartitionOf(schema, pick.row));
+      ks_file.content = FileContent::kEqualityDeletes;
+      ks_file.equality_ids = {2, 3};
+      eq_files.push_back(std::move(ks_file));
+      equality_deletes.push_back(
+          EqualityDelete{pick.partition, {1, 2}, {pick.row[1], pick.row[2]}, eq_seq});
+      hand.Commit({}, eq_files);
+      table.Refresh();
+      snapshots.emplace_back(table.CurrentSnapshot()->snapshot_id, snapshot_rows());
+    }
+
+    // A later append re-adds rows equal to deleted ones: newer than the
+    // equality deletes, they stay.
+    std::vector<Record> again;
+    for (const EqualityDelete& d : equality_deletes) {
+      for (const ModelRow& r : model) {
+        if (d.columns.size() == 1 && r.row[0] == d.key[0] && g.Chance(50)) again.push_back(r.row);
+      }
+    }
+    again.push_back(model.front().row);
+    append(again);
 
     for (int q = 0; q < 40; ++q) {
       const std::string text = g.Predicate(3);
@@ -193,7 +367,7 @@ TEST_P(ScanPropertyTest, ScansEqualBruteForceOverEverySnapshot) {
     // Projection: a subset of columns, in a chosen order, equals the model's.
     const std::vector<std::string> columns = {"ts", "id"};
     std::vector<Record> projected;
-    for (const Record& r : all) projected.push_back({r[4], r[0]});
+    for (const Record& r : snapshots.back().second) projected.push_back({r[4], r[0]});
     const Schema out_schema(1, {schema.fields()[4], schema.fields()[0]});
     EXPECT_EQ(Sorted(ScanLines(*NewScan(table).Select(columns).Open())),
               Sorted(Lines(projected, out_schema)));
