@@ -204,16 +204,14 @@ function resultType(transform, sourceType) {
   return 'int'
 }
 
+// Avro type of a partition field's result (the types the tables use).
 function avroOf(type) {
   switch (type) {
     case 'long': return 'long'
     case 'int': return 'int'
     case 'double': return 'double'
     case 'string': return 'string'
-    case 'boolean': return 'boolean'
-    case 'date':
     case 'date-int': return { type: 'int', logicalType: 'date' }
-    case 'timestamp': return { type: 'long', logicalType: 'timestamp-micros', 'adjust-to-utc': false }
   }
   throw new Error(`no Avro type for ${type}`)
 }
