@@ -39,7 +39,8 @@ struct ScanMetrics {
   int64_t rows_deleted = 0;
   /// Rows given to the caller (or counted by Count()).
   int64_t rows_returned = 0;
-  /// Data files Count() answered from their record_count without reading.
+  /// Data files Count() answered from their record_count (and position
+  /// deletes) without reading them.
   int64_t files_counted_from_metadata = 0;
 };
 
@@ -83,8 +84,10 @@ class TableScan {
   /// table size. Errors on worker threads are rethrown by Next().
   std::unique_ptr<ScanReader> Open();
   /// Number of rows the scan would return; files the filter is absent for,
-  /// or provably true for every row of, count from their record_count
-  /// without being read. `metrics` (optional) receives the metrics.
+  /// or provably true for every row of, count from their record_count (less
+  /// the positions their position delete files remove) without being read,
+  /// unless equality deletes apply to them. `metrics` (optional) receives
+  /// the metrics.
   int64_t Count(ScanMetrics* metrics = nullptr);
 
  private:

@@ -154,9 +154,6 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
       e.deletes = std::make_shared<DeleteLoader>(table.io(), e.metadata);
     }
   }
-  // Deleted rows are told apart only in batches, which need a column: a
-  // count reads the table's first column then.
-  if (fields.empty() && e.deletes && !schema.fields().empty()) fields.push_back(schema.fields()[0]);
   e.read_schema = Schema(schema.schema_id(), std::move(fields));
   if (filter_columns_only) e.output_schema = e.read_schema;
   return e;
@@ -184,13 +181,28 @@ int64_t TableScan::Count(ScanMetrics* metrics) {
   int64_t from_metadata = 0;
   int64_t files_from_metadata = 0;
   std::vector<ScanTask> to_read;
+  int64_t deleted = 0;
   for (ScanTask& t : e.plan.tasks) {
-    if (t.all_rows_match && t.deletes.empty()) {
-      from_metadata += t.file.entry.data_file.record_count;
-      ++files_from_metadata;
-    } else {
+    const bool equality_deletes = std::any_of(
+        t.deletes.begin(), t.deletes.end(),
+        [](const auto& d) { return d->entry.data_file.content == FileContent::kEqualityDeletes; });
+    if (!t.all_rows_match || equality_deletes) {
       to_read.push_back(std::move(t));
+      continue;
     }
+    // Every row matches: the count is the record count less the positions
+    // deleted, read from the delete files without decoding the data file.
+    const int64_t records = t.file.entry.data_file.record_count;
+    int64_t removed = 0;
+    if (!t.deletes.empty()) {
+      const RowDeleteFilter deletes(*e.deletes, t.file, t.deletes, e.read_schema);
+      const std::vector<int64_t>& p = deletes.positions();
+      removed =
+          std::lower_bound(p.begin(), p.end(), records) - std::lower_bound(p.begin(), p.end(), 0);
+    }
+    from_metadata += records - removed;
+    deleted += removed;
+    ++files_from_metadata;
   }
   e.plan.tasks = std::move(to_read);
   std::unique_ptr<ScanReader> reader = NewScanExecutor(std::move(e));
@@ -199,6 +211,7 @@ int64_t TableScan::Count(ScanMetrics* metrics) {
   }
   ScanMetrics m = reader->metrics();
   m.rows_returned += from_metadata;
+  m.rows_deleted += deleted;
   m.files_counted_from_metadata = files_from_metadata;
   if (metrics != nullptr) *metrics = m;
   return m.rows_returned;

@@ -131,7 +131,11 @@ TEST_F(RowDeleteTest, PositionDeletesRemoveExactlyTheirRows) {
   EXPECT_EQ(r.ids, Ids({{0, 10}, {100, 110}}, {0, 3, 9, 100, 109}));
   EXPECT_EQ(r.metrics.delete_files, 2);
   EXPECT_EQ(r.metrics.rows_deleted, 5);
-  EXPECT_EQ(NewScan(t).Count(), 15);
+  ScanMetrics count;
+  EXPECT_EQ(NewScan(t).Count(&count), 15);
+  EXPECT_EQ(count.files_counted_from_metadata, 2);  // record counts less deleted positions
+  EXPECT_EQ(count.bytes_read, 0);
+  EXPECT_EQ(count.rows_deleted, 5);
   EXPECT_EQ(NewScan(t).Filter("id < 5").Count(), 3);
   EXPECT_EQ(ScanIds(NewScan(t).Filter("id >= 3 and id < 102")).ids, Ids({{4, 9}, {101, 102}}));
   // The table API reads through the same path.
@@ -207,7 +211,10 @@ TEST_F(RowDeleteTest, EqualityDeletesApplyOnlyToOlderDataFiles) {
   const ScanResult r = ScanIds(NewScan(t));
   EXPECT_EQ(r.ids, (std::vector<int64_t>{0, 1, 2, 3, 4, 5, 6, 6, 7, 7, 8, 9}));
   EXPECT_EQ(r.metrics.rows_deleted, 2);
-  EXPECT_EQ(NewScan(t).Count(), 12);
+  ScanMetrics count;
+  EXPECT_EQ(NewScan(t).Count(&count), 12);
+  EXPECT_EQ(count.files_counted_from_metadata, 2);  // the files as new as the deletes or newer
+  EXPECT_EQ(count.rows_deleted, 2);
   // Deletes apply to columns the scan does not return.
   std::unique_ptr<ScanReader> reader = NewScan(t).Select({"v"}).Filter("k = 1").Open();
   std::vector<std::string> vs;
