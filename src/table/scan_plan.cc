@@ -30,15 +30,17 @@ ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& sna
   // Delete manifests first: every data file needs to know its deletes. A
   // delete manifest whose partitions the filter rules out can only hold
   // deletes of rows the scan does not return.
+  // Counts `m` as considered; false (and counts it pruned) when the filter
+  // rules out every partition it summarises.
+  const auto keep = [&](const ManifestFile& m, const PartitionSpec& spec) {
+    ++plan.manifests_considered;
+    if (!filter || ManifestMightMatch(*filter, schema, spec, m)) return true;
+    ++plan.manifests_pruned;
+    return false;
+  };
   DeleteIndex deletes;
   for (const ManifestFile& m : manifests) {
-    if (m.content == FileContent::kData) continue;
-    const PartitionSpec& spec = SpecOf(metadata, m);
-    ++plan.manifests_considered;
-    if (filter && !ManifestMightMatch(*filter, schema, spec, m)) {
-      ++plan.manifests_pruned;
-      continue;
-    }
+    if (m.content == FileContent::kData || !keep(m, SpecOf(metadata, m))) continue;
     for (ManifestEntry& e : ReadManifest(io, m)) {
       if (e.status == EntryStatus::kDeleted) continue;
       deletes.Add(metadata, m.manifest_path, std::move(e), m.partition_spec_id);
@@ -49,11 +51,7 @@ ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& sna
   for (const ManifestFile& m : manifests) {
     if (m.content != FileContent::kData) continue;
     const PartitionSpec& spec = SpecOf(metadata, m);
-    ++plan.manifests_considered;
-    if (filter && !ManifestMightMatch(*filter, schema, spec, m)) {
-      ++plan.manifests_pruned;
-      continue;
-    }
+    if (!keep(m, spec)) continue;
     for (ManifestEntry& e : ReadManifest(io, m)) {
       if (e.status == EntryStatus::kDeleted) continue;
       if (e.data_file.content != FileContent::kData) {
