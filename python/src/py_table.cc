@@ -143,6 +143,8 @@ py::dict MetricsDict(const ScanMetrics& m) {
   d["row_groups_considered"] = m.row_groups_considered;
   d["row_groups_pruned"] = m.row_groups_pruned;
   d["bytes_read"] = m.bytes_read;
+  d["delete_files"] = m.delete_files;
+  d["rows_deleted"] = m.rows_deleted;
   d["rows_returned"] = m.rows_returned;
   d["files_counted_from_metadata"] = m.files_counted_from_metadata;
   return d;
@@ -411,7 +413,8 @@ void BindTable(py::module_& m) {
           "What the scan looked at and skipped so far, as a dict: manifests_considered,\n"
           "manifests_pruned, data_files_considered, data_files_pruned,\n"
           "row_groups_considered, row_groups_pruned, bytes_read (compressed bytes of the\n"
-          "column chunks read), rows_returned, files_counted_from_metadata. Complete once\n"
+          "column chunks read), delete_files, rows_deleted (rows delete files removed),\n"
+          "rows_returned, files_counted_from_metadata. Complete once\n"
           "the iterator is exhausted.");
 
   py::class_<PyTable>(m, "Table",

@@ -177,6 +177,8 @@ def test_metrics_show_what_a_selective_filter_pruned(tmp_path):
         "row_groups_considered",
         "row_groups_pruned",
         "bytes_read",
+        "delete_files",
+        "rows_deleted",
         "rows_returned",
         "files_counted_from_metadata",
     }
