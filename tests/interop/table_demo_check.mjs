@@ -3,29 +3,14 @@
 // current snapshot lists; both must hold exactly `expected` rows with unique
 // ids and agree on their sum. Prints each verified fact; exit 1 on a mismatch.
 // Usage: node table_demo_check.mjs TABLE EXPECTED_ROWS
-import fs from 'node:fs'
 import { icebergManifests, icebergMetadata, icebergRead } from 'icebird'
 import { DuckDBInstance } from '@duckdb/node-api'
+import { serveLocalFiles } from './local_fetch.mjs'
 
 const [table, expectedText] = process.argv.slice(2)
 const expected = BigInt(expectedText)
 
-globalThis.fetch = async (url, init = {}) => {
-  const file = String(url)
-  if (!fs.existsSync(file)) return new Response('missing', { status: 404, statusText: 'Not Found' })
-  const size = fs.statSync(file).size
-  if ((init.method ?? 'GET') === 'HEAD') {
-    return new Response(null, { status: 200, headers: { 'content-length': String(size) } })
-  }
-  const bytes = fs.readFileSync(file)
-  const range = new Headers(init.headers ?? {}).get('range')
-  if (range) {
-    const [, a, b] = /bytes=(\d+)-(\d*)/.exec(range)
-    const end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
-    return new Response(bytes.subarray(Number(a), end + 1), { status: 206 })
-  }
-  return new Response(bytes, { status: 200 })
-}
+serveLocalFiles()
 
 let ok = true
 function fact(good, text) {
