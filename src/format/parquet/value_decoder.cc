@@ -62,6 +62,7 @@ class PlainDecoder final : public ValueDecoder {
  private:
   template <typename T>
   void Fixed(T* out, size_t n) {
+    if (n == 0) return;  // `out` may be null then, which memcpy does not allow
     if (n > (size_ - pos_) / sizeof(T)) throw Corruption("PLAIN values run past the page");
     std::memcpy(out, data_ + pos_, n * sizeof(T));
     pos_ += n * sizeof(T);
