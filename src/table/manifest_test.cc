@@ -13,26 +13,10 @@
 #include "table/manifest_avro.h"
 #include "table/manifest_decimal.h"
 #include "util/uuid.h"
+#include "util/hex.h"
 
 namespace datashard {
 namespace {
-
-std::string Hex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
-
-std::string Unhex(const std::string& h) {
-  std::string out;
-  for (size_t i = 0; i < h.size(); i += 2)
-    out.push_back(static_cast<char>(std::stoi(h.substr(i, 2), nullptr, 16)));
-  return out;
-}
 
 const std::string kUuid = Uuid::Parse("f79c3e09-677c-4bbd-a479-3f349cb785e7").ToBytes();
 
@@ -177,8 +161,8 @@ TEST_F(ManifestTest, RoundTripsEntriesWithEveryPartitionTypeAndInheritance) {
     EXPECT_EQ(s.lower_bound, SerializeSingleValue(t, lo));
     EXPECT_EQ(s.upper_bound, SerializeSingleValue(t, hi));
   }
-  EXPECT_EQ(Hex(*m.partitions[5].lower_bound), "fe7961");  // -99999
-  EXPECT_EQ(Hex(*m.partitions[5].upper_bound), "058c");    // 14.20
+  EXPECT_EQ(HexEncode(*m.partitions[5].lower_bound), "fe7961");  // -99999
+  EXPECT_EQ(HexEncode(*m.partitions[5].upper_bound), "058c");    // 14.20
 
   m.sequence_number = 6;
   m.min_sequence_number = 4;
@@ -494,7 +478,7 @@ TEST(SingleValueTest, SerializesEveryPrimitiveAsAppendixD) {
   for (const auto& c : cases) {
     SCOPED_TRACE(c.type.ToString() + " " + c.hex);
     const std::string bytes = SerializeSingleValue(c.type, c.value);
-    EXPECT_EQ(Hex(bytes), c.hex);
+    EXPECT_EQ(HexEncode(bytes), c.hex);
     EXPECT_EQ(DeserializeSingleValue(c.type, bytes), c.value);
   }
   EXPECT_TRUE(std::isnan(
@@ -502,8 +486,8 @@ TEST(SingleValueTest, SerializesEveryPrimitiveAsAppendixD) {
                              SerializeSingleValue(DataType::Double(), Value(std::nan(""))))
           .as_double()));
   // Bounds written before a promotion: int read as long, float as double.
-  EXPECT_EQ(DeserializeSingleValue(DataType::Long(), Unhex("feffffff")), Value(int64_t{-2}));
-  EXPECT_EQ(DeserializeSingleValue(DataType::Double(), Unhex("0000803f")), Value(1.0));
+  EXPECT_EQ(DeserializeSingleValue(DataType::Long(), HexDecode("feffffff")), Value(int64_t{-2}));
+  EXPECT_EQ(DeserializeSingleValue(DataType::Double(), HexDecode("0000803f")), Value(1.0));
 }
 
 TEST(SingleValueTest, RejectsNullsMismatchesAndBadLengths) {
@@ -528,8 +512,8 @@ TEST(ManifestAvroTest, DecimalSizesAndNamesFollowJava) {
   EXPECT_EQ(DecimalRequiredBytes(10), 5);
   EXPECT_EQ(DecimalRequiredBytes(18), 8);
   EXPECT_EQ(DecimalRequiredBytes(38), 16);
-  EXPECT_EQ(Hex(FixedDecimalBytes(-1, 4)), "ffffffff");
-  EXPECT_EQ(Hex(FixedDecimalBytes(1420, 4)), "0000058c");
+  EXPECT_EQ(HexEncode(FixedDecimalBytes(-1, 4)), "ffffffff");
+  EXPECT_EQ(HexEncode(FixedDecimalBytes(1420, 4)), "0000058c");
   EXPECT_THROW(FixedDecimalBytes(Int128{1} << 40, 4), InvalidArgument);
   EXPECT_EQ(AvroCompatibleName("id_bucket"), "id_bucket");
   EXPECT_EQ(AvroCompatibleName("1st"), "_1st");

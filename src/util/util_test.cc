@@ -6,11 +6,25 @@
 #include "datashard/errors.h"
 #include "util/backoff.h"
 #include "util/clock.h"
+#include "util/hex.h"
 #include "util/random.h"
 #include "util/uuid.h"
 
 namespace datashard {
 namespace {
+
+TEST(HexTest, EncodesAndDecodesEveryByte) {
+  std::string all;
+  for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  const std::string text = HexEncode(all);
+  EXPECT_EQ(text.substr(0, 8), "00010203");
+  EXPECT_EQ(text.substr(text.size() - 4), "feff");
+  EXPECT_EQ(HexDecode(text), all);
+  EXPECT_EQ(HexDecode("DeadBEEF"), std::string("\xde\xad\xbe\xef"));
+  EXPECT_EQ(HexEncode(""), "");
+  EXPECT_THROW(HexDecode("abc"), InvalidArgument);
+  EXPECT_THROW(HexDecode("zz"), InvalidArgument);
+}
 
 TEST(UuidTest, RandomUuidsAreVersion4WithRfcVariantAndDistinct) {
   std::set<std::string> seen;

@@ -3,19 +3,11 @@
 #include <cstdint>
 
 #include "datashard/errors.h"
+#include "util/hex.h"
 
 namespace datashard {
 
 namespace {
-
-constexpr char kHex[] = "0123456789abcdef";
-
-int HexDigit(char c) {
-  if (c >= '0' && c <= '9') return c - '0';
-  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-  return -1;
-}
 
 bool IsDashPosition(size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
 
@@ -67,13 +59,8 @@ Uuid Uuid::FromBytes(std::string_view bytes) {
 }
 
 std::string Uuid::ToString() const {
-  std::string s;
-  s.reserve(36);
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    s.push_back(kHex[bytes_[i] >> 4]);
-    s.push_back(kHex[bytes_[i] & 0xf]);
-  }
+  std::string s = HexEncode(ToBytes());
+  for (size_t at : {8, 13, 18, 23}) s.insert(at, 1, '-');
   return s;
 }
 

@@ -16,21 +16,12 @@
 #include "datashard/file_io.h"
 #include "table/manifest.h"
 #include "util/uuid.h"
+#include "util/hex.h"
 
 namespace datashard {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string Hex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 std::string Int128String(Int128 v) {
   if (v == 0) return "0";
@@ -70,7 +61,7 @@ Json ValueJson(const DataType& type, const Value& v) {
     case TypeId::kUuid:
     case TypeId::kFixed:
     case TypeId::kBinary:
-      return Hex(v.as_bytes());
+      return HexEncode(v.as_bytes());
   }
   return nullptr;
 }
@@ -87,7 +78,7 @@ Json LongMap(const std::map<int, int64_t>& m) {
 
 Json BytesMap(const std::map<int, std::string>& m) {
   Json out = Json::object();
-  for (const auto& [k, v] : m) out[std::to_string(k)] = Hex(v);
+  for (const auto& [k, v] : m) out[std::to_string(k)] = HexEncode(v);
   return out;
 }
 
@@ -133,8 +124,8 @@ Json ManifestFileJson(const ManifestFile& m) {
     partitions.push_back(
         {{"contains_null", s.contains_null},
          {"contains_nan", s.contains_nan ? Json(*s.contains_nan) : Json(nullptr)},
-         {"lower_bound", s.lower_bound ? Json(Hex(*s.lower_bound)) : Json(nullptr)},
-         {"upper_bound", s.upper_bound ? Json(Hex(*s.upper_bound)) : Json(nullptr)}});
+         {"lower_bound", s.lower_bound ? Json(HexEncode(*s.lower_bound)) : Json(nullptr)},
+         {"upper_bound", s.upper_bound ? Json(HexEncode(*s.upper_bound)) : Json(nullptr)}});
   }
   return {{"manifest_path", m.manifest_path},
           {"manifest_length", std::to_string(m.manifest_length)},

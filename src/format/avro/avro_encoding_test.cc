@@ -5,19 +5,10 @@
 #include <limits>
 
 #include "datashard/errors.h"
+#include "util/hex.h"
 
 namespace datashard {
 namespace {
-
-std::string Hex(const std::string& s) {
-  static const char* kDigits = "0123456789abcdef";
-  std::string out;
-  for (unsigned char c : s) {
-    out.push_back(kDigits[c >> 4]);
-    out.push_back(kDigits[c & 15]);
-  }
-  return out;
-}
 
 std::string EncodeLong(int64_t v) {
   std::string out;
@@ -26,13 +17,13 @@ std::string EncodeLong(int64_t v) {
 }
 
 TEST(AvroEncodingTest, LongsAreZigzagVarints) {
-  EXPECT_EQ(Hex(EncodeLong(0)), "00");
-  EXPECT_EQ(Hex(EncodeLong(-1)), "01");
-  EXPECT_EQ(Hex(EncodeLong(1)), "02");
-  EXPECT_EQ(Hex(EncodeLong(-64)), "7f");
-  EXPECT_EQ(Hex(EncodeLong(64)), "8001");
-  EXPECT_EQ(Hex(EncodeLong(std::numeric_limits<int64_t>::max())), "feffffffffffffffff01");
-  EXPECT_EQ(Hex(EncodeLong(std::numeric_limits<int64_t>::min())), "ffffffffffffffffff01");
+  EXPECT_EQ(HexEncode(EncodeLong(0)), "00");
+  EXPECT_EQ(HexEncode(EncodeLong(-1)), "01");
+  EXPECT_EQ(HexEncode(EncodeLong(1)), "02");
+  EXPECT_EQ(HexEncode(EncodeLong(-64)), "7f");
+  EXPECT_EQ(HexEncode(EncodeLong(64)), "8001");
+  EXPECT_EQ(HexEncode(EncodeLong(std::numeric_limits<int64_t>::max())), "feffffffffffffffff01");
+  EXPECT_EQ(HexEncode(EncodeLong(std::numeric_limits<int64_t>::min())), "ffffffffffffffffff01");
   for (int64_t v : {int64_t{0}, int64_t{-1}, int64_t{300}, int64_t{-300}, int64_t{1} << 40,
                     std::numeric_limits<int64_t>::min(), std::numeric_limits<int64_t>::max()}) {
     const std::string bytes = EncodeLong(v);
@@ -45,20 +36,20 @@ TEST(AvroEncodingTest, LongsAreZigzagVarints) {
 TEST(AvroEncodingTest, EncodesPrimitivesAsTheSpecSays) {
   std::string out;
   EncodeAvroValue(*MakeAvroPrimitive(AvroType::kString), AvroValue::String("foo"), &out);
-  EXPECT_EQ(Hex(out), "06666f6f");
+  EXPECT_EQ(HexEncode(out), "06666f6f");
   out.clear();
   EncodeAvroValue(*MakeAvroOptional(MakeAvroPrimitive(AvroType::kLong)), AvroValue::Long(2), &out);
   EncodeAvroValue(*MakeAvroOptional(MakeAvroPrimitive(AvroType::kLong)), AvroValue::Null(), &out);
-  EXPECT_EQ(Hex(out), "020400");
+  EXPECT_EQ(HexEncode(out), "020400");
   out.clear();
   EncodeAvroValue(*MakeAvroPrimitive(AvroType::kFloat), AvroValue::Float(1.0f), &out);
   EncodeAvroValue(*MakeAvroPrimitive(AvroType::kDouble), AvroValue::Double(-2.0), &out);
   EncodeAvroValue(*MakeAvroPrimitive(AvroType::kBoolean), AvroValue::Boolean(true), &out);
-  EXPECT_EQ(Hex(out), "0000803f00000000000000c001");
+  EXPECT_EQ(HexEncode(out), "0000803f00000000000000c001");
   out.clear();
   AvroNodePtr arr = ParseAvroSchema(std::string_view(R"({"type":"array","items":"long"})"));
   EncodeAvroValue(*arr, AvroValue::MakeArray({AvroValue::Long(3), AvroValue::Long(27)}), &out);
-  EXPECT_EQ(Hex(out), "04063600");
+  EXPECT_EQ(HexEncode(out), "04063600");
 }
 
 TEST(AvroEncodingTest, RoundTripsEveryKindOfValue) {
@@ -131,7 +122,7 @@ void ExpectCorruption(const AvroNode& schema, const std::string& bytes, const st
   AvroDecoder in(bytes.data(), bytes.size(), "f.avro", 100);
   try {
     DecodeAvroValue(schema, in);
-    ADD_FAILURE() << "decoded " << Hex(bytes);
+    ADD_FAILURE() << "decoded " << HexEncode(bytes);
   } catch (const Corruption& e) {
     EXPECT_NE(std::string(e.what()).find(needle), std::string::npos) << e.what();
     EXPECT_NE(std::string(e.what()).find("f.avro: offset "), std::string::npos) << e.what();

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "datashard/errors.h"
+#include "util/uuid.h"
 
 namespace datashard {
 namespace {
@@ -412,18 +413,10 @@ std::string FormatDecimal(Int128 unscaled, int scale) {
 }
 
 std::string FormatUuid(const std::string& b) {
-  static constexpr char kHex[] = "0123456789abcdef";
   if (b.size() != 16) {
     throw InvalidArgument("uuid value has " + std::to_string(b.size()) + " bytes, expected 16");
   }
-  std::string s;
-  for (size_t i = 0; i < 16; ++i) {
-    if (i == 4 || i == 6 || i == 8 || i == 10) s.push_back('-');
-    const unsigned char c = static_cast<unsigned char>(b[i]);
-    s.push_back(kHex[c >> 4]);
-    s.push_back(kHex[c & 15]);
-  }
-  return s;
+  return Uuid::FromBytes(b).ToString();
 }
 
 std::string Base64Encode(std::string_view in) {
