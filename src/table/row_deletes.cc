@@ -12,23 +12,9 @@ namespace datashard {
 
 namespace {
 
-// Reserved field ids and names of a position delete file's columns.
+// Reserved field ids of a position delete file's columns.
 constexpr int kFilePathId = 2147483546;
 constexpr int kPosId = 2147483545;
-
-// Index of the column of `reader` with `field_id`, else (files without ids)
-// with `name`; -1 when there is none.
-int FindColumn(const parquet::ParquetReader& reader, int field_id, const std::string& name) {
-  const auto& columns = reader.columns();
-  bool has_ids = false;
-  for (const auto& c : columns) has_ids = has_ids || c.field_id.has_value();
-  for (size_t k = 0; k < columns.size(); ++k) {
-    if (has_ids ? columns[k].field_id == field_id : columns[k].name == name) {
-      return static_cast<int>(k);
-    }
-  }
-  return -1;
-}
 
 std::unique_ptr<parquet::ParquetReader> OpenDeleteFile(FileIO& io, const DataFile& file) {
   return parquet::ParquetReader::Open(io.OpenRead(LocalFilePath(file.file_path, "delete file")));
@@ -86,8 +72,11 @@ std::shared_ptr<const PositionDeletes> DeleteLoader::Positions(const PlannedFile
   return Cached(positions_, df.file_path, [&] {
     auto out = std::make_shared<PositionDeletes>();
     std::unique_ptr<parquet::ParquetReader> reader = OpenDeleteFile(io_, df);
-    const int path_col = FindColumn(*reader, kFilePathId, "file_path");
-    const int pos_col = FindColumn(*reader, kPosId, "pos");
+    // Files without ids are read by the names the spec gives these columns.
+    const FileColumnResolver resolver(reader->columns(), &NameMapping::PositionDeleteColumns(),
+                                      "position delete file " + df.file_path);
+    const int path_col = resolver.Find(kFilePathId);
+    const int pos_col = resolver.Find(kPosId);
     if (path_col < 0 || pos_col < 0) {
       throw Corruption("position delete file " + df.file_path + " lacks the " +
                        (path_col < 0 ? "file_path" : "pos") + " column");
@@ -128,9 +117,11 @@ std::shared_ptr<const EqualityDeletes> DeleteLoader::Equality(const PlannedFile&
     std::unique_ptr<parquet::ParquetReader> reader = OpenDeleteFile(io_, df);
     parquet::ReadOptions options;
     std::vector<DataType> types;
+    const FileColumnResolver resolver(reader->columns(), name_mapping_.get(),
+                                      "equality delete file " + df.file_path);
     for (int id : df.equality_ids) {
       const Field field = FindTableField(metadata_, id);
-      const int col = FindColumn(*reader, id, field.name);
+      const int col = resolver.Find(id);
       if (col < 0) {
         throw Corruption("equality delete file " + df.file_path + " lacks column '" + field.name +
                          "' (field id " + std::to_string(id) + ") named in its equality_ids");

@@ -19,6 +19,7 @@
 #include "datashard/schema.h"
 #include "datashard/table_metadata.h"
 #include "table/delete_index.h"
+#include "table/name_mapping.h"
 
 namespace datashard {
 
@@ -41,7 +42,11 @@ Field FindTableField(const TableMetadata& metadata, int field_id);
 /// Reads delete files for the threads of one scan. Thread-safe.
 class DeleteLoader {
  public:
-  DeleteLoader(FileIO& io, TableMetadata metadata) : io_(io), metadata_(std::move(metadata)) {}
+  /// `name_mapping`: the table's, nullptr if none; equality delete files
+  /// without field ids are read through it.
+  DeleteLoader(FileIO& io, TableMetadata metadata,
+               std::shared_ptr<const NameMapping> name_mapping = nullptr)
+      : io_(io), metadata_(std::move(metadata)), name_mapping_(std::move(name_mapping)) {}
 
   std::shared_ptr<const PositionDeletes> Positions(const PlannedFile& file);
   std::shared_ptr<const EqualityDeletes> Equality(const PlannedFile& file);
@@ -55,6 +60,7 @@ class DeleteLoader {
 
   FileIO& io_;
   TableMetadata metadata_;
+  std::shared_ptr<const NameMapping> name_mapping_;
   std::mutex mu_;
   std::map<std::string, std::shared_future<std::shared_ptr<const PositionDeletes>>> positions_;
   std::map<std::string, std::shared_future<std::shared_ptr<const EqualityDeletes>>> equality_;

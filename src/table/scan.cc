@@ -117,6 +117,7 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
                       const std::optional<Expression>& filter, bool filter_columns_only) {
   ResolvedSnapshot r = Resolve(table, snapshot_id, as_of_ms);
   ScanExecution e{.table = table, .metadata = std::move(r.metadata)};
+  e.name_mapping = NameMapping::FromProperties(e.metadata.properties);
   const Schema& schema = e.metadata.CurrentSchema();
   if (filter) e.filter = filter->Bind(schema).PushNotDown();
   std::vector<Field> fields;
@@ -151,7 +152,7 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
       }
     }
     if (!t.deletes.empty() && !e.deletes) {
-      e.deletes = std::make_shared<DeleteLoader>(table.io(), e.metadata);
+      e.deletes = std::make_shared<DeleteLoader>(table.io(), e.metadata, e.name_mapping);
     }
   }
   e.read_schema = Schema(schema.schema_id(), std::move(fields));

@@ -131,7 +131,7 @@ class ScanExecutor final : public ScanReader {
     if (!task.all_rows_match) filter = e_.filter;
     ScanFileReader reader(e_.table.io(), task.file, e_.metadata.SpecById(task.file.spec_id),
                           e_.read_schema, std::move(filter), e_.batch_size, &counters_,
-                          task.deletes, e_.deletes.get());
+                          task.deletes, e_.deletes.get(), e_.name_mapping.get());
     const size_t outputs = e_.output_schema.fields().size();
     RecordBatch read;
     while (reader.Next(&read)) {

@@ -13,6 +13,7 @@
 #include "datashard/expression.h"
 #include "datashard/scan.h"
 #include "datashard/table.h"
+#include "table/name_mapping.h"
 #include "table/row_deletes.h"
 #include "table/scan_plan.h"
 
@@ -25,7 +26,8 @@ struct ScanExecution {
   Schema read_schema;                // output fields, then fields only the filter or deletes read
   Schema output_schema;              // the first fields of read_schema
   std::optional<Expression> filter;  // bound, negations pushed down
-  std::shared_ptr<DeleteLoader> deletes;  // set when a task has delete files
+  std::shared_ptr<DeleteLoader> deletes;            // set when a task has delete files
+  std::shared_ptr<const NameMapping> name_mapping;  // the table's; null if none
   int64_t batch_size = 64 * 1024;
   int threads = 1;
   bool ordered = false;

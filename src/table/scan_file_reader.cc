@@ -41,7 +41,7 @@ ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t
 ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
                                const Schema& read_schema, std::optional<Expression> filter,
                                int64_t batch_size, ScanCounters* counters, DeleteFileList deletes,
-                               DeleteLoader* loader)
+                               DeleteLoader* loader, const NameMapping* name_mapping)
     : io_(io),
       file_(file),
       spec_(spec),
@@ -50,7 +50,8 @@ ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const Partit
       batch_size_(batch_size),
       counters_(counters),
       deletes_(std::move(deletes)),
-      loader_(loader) {}
+      loader_(loader),
+      name_mapping_(name_mapping) {}
 
 void ScanFileReader::Open() {
   opened_ = true;
@@ -64,19 +65,14 @@ void ScanFileReader::Open() {
     row_deletes_ = std::make_unique<RowDeleteFilter>(*loader_, file_, deletes_, read_schema_);
   }
   const auto& file_columns = reader_->columns();
-  bool file_has_ids = false;
-  for (const auto& c : file_columns) file_has_ids = file_has_ids || c.field_id.has_value();
+  const FileColumnResolver resolver(file_columns, name_mapping_, "data file " + df.file_path);
 
   // Which file column (or constant) each table field comes from.
   std::vector<int> file_index(read_schema_.fields().size(), -1);
   sources_.assign(read_schema_.fields().size(), Source{});
   for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
     const Field& field = read_schema_.fields()[c];
-    for (size_t k = 0; k < file_columns.size(); ++k) {
-      const bool match =
-          file_has_ids ? file_columns[k].field_id == field.id : file_columns[k].name == field.name;
-      if (match) file_index[c] = static_cast<int>(k);
-    }
+    file_index[c] = resolver.Find(field.id);
     if (file_index[c] >= 0) {
       const DataType& ft = file_columns[static_cast<size_t>(file_index[c])].type;
       if (!ReadsAs(ft, field.type)) {

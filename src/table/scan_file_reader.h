@@ -1,8 +1,9 @@
 // Reads one planned data file for a scan: opens the Parquet footer, prunes
 // row groups by their statistics (and those its position deletes remove
-// whole), reads the columns of `read_schema` by field id (by name for files
-// without field ids) and keeps the rows that no delete file removes and the
-// residual filter accepts. One thread at a time.
+// whole), reads the columns of `read_schema` by field id (through the
+// table's name mapping for files without field ids) and keeps the rows that
+// no delete file removes and the residual filter accepts. One thread at a
+// time.
 #pragma once
 
 #include <atomic>
@@ -16,6 +17,7 @@
 #include "datashard/partition_spec.h"
 #include "datashard/record_batch.h"
 #include "format/parquet/parquet_reader.h"
+#include "table/name_mapping.h"
 #include "table/row_deletes.h"
 #include "table/scan_plan.h"
 
@@ -36,10 +38,11 @@ class ScanFileReader {
   /// down; nullopt = keep every row. `spec`: the file's partition spec,
   /// nullptr if unknown. `deletes`: the delete files that apply to the file,
   /// read through `loader` (which may be null when `deletes` is empty).
+  /// `name_mapping`: the table's, nullptr if none; it must outlive the reader.
   ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
                  const Schema& read_schema, std::optional<Expression> filter, int64_t batch_size,
                  ScanCounters* counters, DeleteFileList deletes = {},
-                 DeleteLoader* loader = nullptr);
+                 DeleteLoader* loader = nullptr, const NameMapping* name_mapping = nullptr);
 
   /// Fills `batch` (schema `read_schema`) with the next kept rows, at most
   /// batch_size of them; false at the end of the file.
@@ -73,6 +76,7 @@ class ScanFileReader {
   ScanCounters* counters_;
   DeleteFileList deletes_;
   DeleteLoader* loader_;
+  const NameMapping* name_mapping_;
   std::unique_ptr<RowDeleteFilter> row_deletes_;
   std::vector<RowRange> ranges_;  // of the row groups read, in order
   size_t range_ = 0;              // position cursor: ranges_[range_] ...

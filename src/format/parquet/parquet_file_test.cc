@@ -365,6 +365,22 @@ TEST(ParquetWriterTest, SchemaAnnotationsFollowTheIcebergMapping) {
   EXPECT_FALSE(leaf("long_req").logical_type.has_value());
 }
 
+TEST(ParquetWriterTest, FieldIdsCanBeLeftOut) {
+  const Schema s = SmallSchema();
+  const std::vector<Record> rows = {{Value(int64_t{7}), Value("a"), Value(1.5)}};
+  WriterOptions o;
+  o.write_field_ids = false;
+  const WrittenFile f = WriteFile(s, rows, o);
+  for (const SchemaElement& e : Footer(f.bytes).schema) EXPECT_FALSE(e.field_id.has_value());
+  auto r = OpenBytes(f.bytes);
+  ASSERT_EQ(r->columns().size(), 3u);
+  for (size_t c = 0; c < 3; ++c) {
+    EXPECT_EQ(r->columns()[c].name, s.fields()[c].name);
+    EXPECT_FALSE(r->columns()[c].field_id.has_value());
+  }
+  ExpectSameRows(ReadAll(r.get()), rows);
+}
+
 TEST(ParquetWriterTest, DictionaryFallsBackToPlainPastItsLimit) {
   const Schema s = SmallSchema();
   std::vector<Record> rows;

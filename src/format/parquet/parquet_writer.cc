@@ -86,7 +86,10 @@ class ParquetWriter::Impl {
     root.name = "schema";
     root.num_children = static_cast<int32_t>(schema_.fields().size());
     meta.schema.push_back(root);
-    for (const Field& f : schema_.fields()) meta.schema.push_back(LeafForField(f));
+    for (const Field& f : schema_.fields()) {
+      meta.schema.push_back(LeafForField(f));
+      if (!options_.write_field_ids) meta.schema.back().field_id.reset();
+    }
     meta.num_rows = total_rows_;
     meta.row_groups = std::move(row_groups_);
     for (const auto& [k, v] : options_.key_value_metadata)

@@ -33,6 +33,9 @@ struct WriterOptions {
   /// Past this many dictionary bytes a column chunk falls back to PLAIN.
   int64_t dictionary_size_limit_bytes = 1 << 20;
   std::map<std::string, std::string> key_value_metadata;
+  /// False leaves SchemaElement.field_id unset, as engines that know nothing
+  /// of Iceberg write files (tables migrated or files added by path).
+  bool write_field_ids = true;
 };
 
 /// Per-column metrics of a finished file, keyed by Iceberg field id, in the
