@@ -132,4 +132,8 @@ int FileColumnResolver::Find(int field_id) const {
   return it == column_by_id_.end() ? -1 : it->second;
 }
 
+std::string FileColumnNote(const parquet::FileColumn& column, const Field& field) {
+  return column.name == field.name ? "" : " (file column '" + column.name + "')";
+}
+
 }  // namespace datashard

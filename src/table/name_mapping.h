@@ -11,6 +11,7 @@
 #include <unordered_map>
 #include <vector>
 
+#include "datashard/schema.h"
 #include "format/parquet/parquet_reader.h"
 
 namespace datashard {
@@ -72,5 +73,9 @@ class FileColumnResolver {
  private:
   std::unordered_map<int, int> column_by_id_;
 };
+
+/// For messages: " (file column 'old')" when the file names the column of
+/// `field` otherwise than the table does, else "".
+std::string FileColumnNote(const parquet::FileColumn& column, const Field& field);
 
 }  // namespace datashard

@@ -126,11 +126,11 @@ std::shared_ptr<const EqualityDeletes> DeleteLoader::Equality(const PlannedFile&
         throw Corruption("equality delete file " + df.file_path + " lacks column '" + field.name +
                          "' (field id " + std::to_string(id) + ") named in its equality_ids");
       }
-      const DataType& ft = reader->columns()[static_cast<size_t>(col)].type;
-      if (!ReadsAs(ft, field.type)) {
+      const parquet::FileColumn& fc = reader->columns()[static_cast<size_t>(col)];
+      if (!ReadsAs(fc.type, field.type)) {
         throw Corruption("equality delete file " + df.file_path + " stores column '" + field.name +
-                         "' as " + ft.ToString() + " but the table type is " +
-                         field.type.ToString());
+                         "'" + FileColumnNote(fc, field) + " as " + fc.type.ToString() +
+                         " but the table type is " + field.type.ToString());
       }
       options.columns.push_back(col);
       types.push_back(field.type);

@@ -74,10 +74,11 @@ void ScanFileReader::Open() {
     const Field& field = read_schema_.fields()[c];
     file_index[c] = resolver.Find(field.id);
     if (file_index[c] >= 0) {
-      const DataType& ft = file_columns[static_cast<size_t>(file_index[c])].type;
-      if (!ReadsAs(ft, field.type)) {
-        throw Corruption("data file " + df.file_path + " stores column '" + field.name + "' as " +
-                         ft.ToString() + " but the table type is " + field.type.ToString());
+      const parquet::FileColumn& fc = file_columns[static_cast<size_t>(file_index[c])];
+      if (!ReadsAs(fc.type, field.type)) {
+        throw Corruption("data file " + df.file_path + " stores column '" + field.name + "'" +
+                         FileColumnNote(fc, field) + " as " + fc.type.ToString() +
+                         " but the table type is " + field.type.ToString());
       }
       continue;
     }

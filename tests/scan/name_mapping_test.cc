@@ -246,6 +246,28 @@ TEST_F(NameMappingScanTest, AnEqualityDeleteColumnTheMappingDoesNotFindIsRefused
   }
 }
 
+TEST_F(NameMappingScanTest, AMappedColumnOfAnotherTypeIsRefusedNamingBothNames) {
+  testing::HandTable hand(dir_.Join("t"), S0(), {}, {{"schema.name-mapping.default", kMapping}});
+  hand.EvolveSchema(S1());
+  std::vector<ColumnVector> c = S0Columns(0, 2);
+  ColumnVector names(DataType::Long());  // field 2 is a string
+  names.Append(Value(int64_t{1}));
+  names.Append(Value(int64_t{2}));
+  const DataFile f = WriteWithoutIds(
+      hand, Schema(0, {Field{1, "id", DataType::Long(), true}, Field{2, "name", DataType::Long()}}),
+      {c[0], names});
+  hand.Commit({f});
+  Table t = OpenTable(dir_.Join("t"));
+  try {
+    Rows(NewScan(t));
+    FAIL() << "no error";
+  } catch (const Corruption& err) {
+    EXPECT_EQ(std::string(err.what()), "data file " + f.file_path +
+                                           " stores column 'label' (file column 'name') as long "
+                                           "but the table type is string");
+  }
+}
+
 TEST_F(NameMappingScanTest, ABadMappingIsRefusedByName) {
   testing::HandTable hand(dir_.Join("t"), S0(), {},
                           {{"schema.name-mapping.default", R"([{"field-id": 1}])"}});
