@@ -60,8 +60,9 @@ class NameMapping {
 class FileColumnResolver {
  public:
   /// `columns`: the file's columns; `mapping`: the table's name mapping, or
-  /// nullptr; `file`: the file's path, for messages. Corruption when the
-  /// mapping sends two columns of the file to one field id.
+  /// nullptr; `file`: names the file in messages ("data file <path>").
+  /// Corruption when two columns of the file hold one field id (by their
+  /// ids, or by the mapping).
   FileColumnResolver(const std::vector<parquet::FileColumn>& columns, const NameMapping* mapping,
                      const std::string& file);
 
