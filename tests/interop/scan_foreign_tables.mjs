@@ -17,36 +17,12 @@ import { icebergRead } from 'icebird'
 import { DuckDBInstance } from '@duckdb/node-api'
 
 import { encodeFile } from './avro_common.mjs'
+import { serveLocalFiles } from './local_fetch.mjs'
 
 const cli = process.argv[2] ?? process.env.DATASHARD_CLI
 if (!cli) throw new Error('usage: node scan_foreign_tables.mjs <datashard-cli>')
 
-// Table files are named by plain paths, file:/path and file:///path URIs.
-function localPath(location) {
-  let s = String(location)
-  if (s.startsWith('file://')) s = s.slice('file://'.length)
-  else if (s.startsWith('file:')) s = s.slice('file:'.length)
-  return decodeURIComponent(s)
-}
-
-// icebird reads through fetch(); serve local files with HEAD and Range.
-globalThis.fetch = async (url, init = {}) => {
-  const file = localPath(url)
-  if (!fs.existsSync(file)) return new Response('missing', { status: 404, statusText: 'Not Found' })
-  const size = fs.statSync(file).size
-  if ((init.method ?? 'GET') === 'HEAD') {
-    return new Response(null, { status: 200, headers: { 'content-length': String(size) } })
-  }
-  const bytes = fs.readFileSync(file)
-  const range = new Headers(init.headers ?? {}).get('range')
-  if (range) {
-    const [, a, b] = /bytes=(\d+)-(\d*)/.exec(range)
-    const end = b === '' ? size - 1 : Math.min(Number(b), size - 1)
-    const slice = bytes.subarray(Number(a), end + 1)
-    return new Response(slice, { status: 206, headers: { 'content-length': String(slice.length) } })
-  }
-  return new Response(bytes, { status: 200, headers: { 'content-length': String(size) } })
-}
+serveLocalFiles()
 
 let failures = 0
 let checks = 0
