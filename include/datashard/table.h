@@ -50,16 +50,20 @@ struct TableStats {
 
 class Table {
  public:
-  /// Base location (the table folder) as recorded in the metadata.
+  /// The table folder opened (absolute); for a table opened by its metadata
+  /// file, the path of that file.
   const std::string& location() const;
   /// The metadata as last loaded or refreshed.
   TableMetadata metadata() const;
   Schema schema() const;
   PartitionSpec spec() const;
-  /// N of the metadata/v<N>.metadata.json last loaded.
+  /// N of the metadata/v<N>.metadata.json last loaded; for a table opened by
+  /// its metadata file, the number its name carries (N of v<N>, NNNNN of
+  /// <NNNNN>-<uuid>), 0 when it carries none.
   int64_t metadata_version() const;
 
-  /// Loads the newest metadata version (hint, then probing forward).
+  /// Loads the newest metadata version (hint, then probing forward). A table
+  /// opened by its metadata file is pinned to it: Refresh reads nothing.
   void Refresh();
   /// Refreshes, then returns the current snapshot (nullopt for an empty table).
   std::optional<Snapshot> CurrentSnapshot();
@@ -69,6 +73,9 @@ class Table {
   std::vector<Snapshot> History() const;
 
   /// Starts a transaction based on the current snapshot (refreshing first).
+  /// NotSupported for a table opened by its metadata file (read-only), and
+  /// IOError for a folder that cannot be written here, before any file is
+  /// written.
   Transaction NewTransaction(TransactionOptions options = {});
   /// Appends `records` in one transaction and commits it; returns true.
   /// Same validation and errors as Transaction::AppendData and Commit.
@@ -108,7 +115,8 @@ class Table {
 /// AlreadyExists naming the difference otherwise. NotSupported, naming the
 /// SQL catalog as the alternative, when the filesystem lacks atomic
 /// put-if-absent (link() with EEXIST). InvalidArgument for a bad schema,
-/// spec or property, before anything is written.
+/// spec or property, or a `path` naming a metadata file, before anything is
+/// written; AlreadyExists for a folder holding a catalog's metadata files.
 Table CreateTable(const std::string& path, const Schema& schema,
                   const PartitionSpec& spec = PartitionSpec(),
                   const std::map<std::string, std::string>& properties = {},
@@ -117,6 +125,17 @@ Table CreateTable(const std::string& path, const Schema& schema,
 /// Opens the table at folder `path`, finding the newest metadata from the
 /// version hint and by probing forward. NotFound if there is no table;
 /// NotSupported as for CreateTable.
+///
+/// `path` may also name one metadata file (*.metadata.json, gzip-compressed
+/// *.gz.metadata.json or *.metadata.json.gz), as catalogs write them
+/// (<NNNNN>-<uuid>.metadata.json) and keep the pointer to the current one in
+/// the catalog: the table is pinned to that file (its current snapshot, time
+/// travel to its snapshots) and read-only: NewTransaction and every append
+/// throw NotSupported naming the file. A folder without v<N>.metadata.json
+/// whose metadata folder holds such files opens pinned to the one with the
+/// highest sequence number: a guess the catalog would answer better (a failed
+/// commit can leave a newer orphan); NotFound naming the files, asking for
+/// the file's path, when several share the highest number.
 Table OpenTable(const std::string& path, TableOptions options = {});
 
 }  // namespace datashard

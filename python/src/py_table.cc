@@ -553,7 +553,9 @@ void BindTable(py::module_& m) {
         "PartitionSpec or a text like \"day(ts), bucket(16, id)\"; properties: Iceberg\n"
         "table properties.");
   m.def("open_table", &Open, py::arg("path"),
-        "Opens the table in folder `path`; NotFound if there is none.");
+        "Opens the table in folder `path`; NotFound if there is none. `path` may also\n"
+        "name one metadata file (e.g. metadata/00003-<uuid>.metadata.json of a table a\n"
+        "catalog wrote): the table is then pinned to that version and read-only.");
 }
 
 }  // namespace datashard::python

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <climits>
 
+#include "catalog/metadata_file.h"
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
@@ -99,6 +100,46 @@ std::string FirstSchemaDifference(const Schema& have, const Schema& want) {
   return "column order or docs differ";
 }
 
+// The last component of an absolute path.
+std::string FileNameOf(const std::string& path) { return path.substr(path.rfind('/') + 1); }
+
+// A table pinned to the metadata file `file` (absolute): reads see that file's
+// snapshots, Refresh reads nothing, and every commit is refused, since no
+// catalog is there to publish a new version through. `how` says how the
+// file was chosen, for the refusal.
+std::shared_ptr<TableState> OpenPinned(std::shared_ptr<FileIO> io, const std::string& file,
+                                       const std::string& how) {
+  TableMetadata m = TableMetadataFromJson(ReadMetadataFile(*io, file), file);
+  auto state = std::make_shared<TableState>(io, file);
+  state->Pin(std::move(m), MetadataFileVersion(FileNameOf(file)).value_or(0));
+  state->RefuseCommits(
+      ErrorCode::kNotSupported,
+      "cannot commit to the table opened by its metadata file " + file + how +
+          ": such a table is read-only, pinned to that version, because datashard has no catalog "
+          "to publish a new version through (the catalog that wrote the file holds the pointer to "
+          "the current metadata: commit through it); for a datashard (Hadoop-layout) table, open "
+          "the table folder instead");
+  return state;
+}
+
+// Refuses to start a v<N> history in a folder holding another catalog's
+// metadata files: that catalog would never see it, and it would hide the
+// table's own versions from readers of the folder.
+void RefuseCatalogWrittenFolder(FileIO& io, const std::string& metadata_dir) {
+  std::vector<FileInfo> entries;
+  try {
+    entries = io.List(metadata_dir);
+  } catch (const NotFound&) {
+    return;
+  }
+  for (const FileInfo& e : entries) {
+    if (CatalogMetadataSequence(e.name)) {
+      throw AlreadyExists("a table written through a catalog exists there: " + metadata_dir + "/" +
+                          e.name + "; datashard does not create a table over it");
+    }
+  }
+}
+
 Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpec& spec) {
   const TableMetadata m = table.metadata();
   if (!m.CurrentSchema().SameFields(schema)) {
@@ -121,10 +162,14 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   ValidateProperties(properties);
   std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
   const std::string location = AbsoluteTablePath(path);
+  if (IsMetadataFileName(FileNameOf(location))) {
+    throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
+  }
   auto state = std::make_shared<TableState>(io, location);
   if (state->catalog().FindLatest()) {
     return OpenExistingMatching(OpenTable(location, options), schema, spec);
   }
+  RefuseCatalogWrittenFolder(*io, state->catalog().metadata_dir());
   io->CreateDirs(state->catalog().metadata_dir());
   state->catalog().ProbeAtomicLink();
 
@@ -155,7 +200,25 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
 
 Table OpenTable(const std::string& path, TableOptions options) {
   std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
-  auto state = std::make_shared<TableState>(io, AbsoluteTablePath(path));
+  const std::string location = AbsoluteTablePath(path);
+  if (IsMetadataFileName(FileNameOf(location))) {
+    bool is_file = false;
+    try {
+      is_file = !io->Stat(location).is_directory;
+    } catch (const NotFound&) {
+      throw NotFound("no metadata file " + location);
+    }
+    if (is_file) return Table(std::make_shared<Table::Impl>(OpenPinned(io, location, "")));
+  }
+  auto state = std::make_shared<TableState>(io, location);
+  if (!state->catalog().FindLatest()) {
+    if (const auto guessed = GuessCatalogMetadataFile(*io, state->catalog().metadata_dir())) {
+      return Table(std::make_shared<Table::Impl>(
+          OpenPinned(io, *guessed,
+                     " (guessed for the folder " + location +
+                         " as the highest sequence number among its metadata files)")));
+    }
+  }
   state->LoadLatest();
   try {
     state->catalog().ProbeAtomicLink();
@@ -163,7 +226,8 @@ Table OpenTable(const std::string& path, TableOptions options) {
     throw;
   } catch (const Error& e) {
     // Readable but not writable here (e.g. read-only): reads work, commits refuse.
-    state->set_link_probe_error(std::string("cannot commit to ") + state->path() + ": " + e.what());
+    state->RefuseCommits(ErrorCode::kIOError,
+                         std::string("cannot commit to ") + state->path() + ": " + e.what());
   }
   return Table(std::make_shared<Table::Impl>(state));
 }
@@ -197,6 +261,8 @@ std::vector<Snapshot> Table::History() const {
 }
 
 Transaction Table::NewTransaction(TransactionOptions options) {
+  // Refused before AppendData can write a data file that could never commit.
+  impl_->state->CheckCanCommit();
   auto [m, v] = impl_->state->LoadLatest();
   return Transaction(std::make_unique<Transaction::Impl>(impl_->state, std::move(m), v, std::move(options)));
 }

@@ -14,6 +14,7 @@ std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   int64_t known = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
+    if (pinned_) return {metadata_, version_};
     known = version_;
   }
   constexpr int kAttempts = 20;
@@ -43,16 +44,28 @@ std::pair<TableMetadata, int64_t> TableState::Cached() const {
 
 void TableState::Install(TableMetadata metadata, int64_t version) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (version > version_) {
+  if (!pinned_ && version > version_) {
     metadata_ = std::move(metadata);
     version_ = version;
   }
 }
 
-void TableState::set_link_probe_error(std::string e) { probe_error_ = std::move(e); }
+void TableState::Pin(TableMetadata metadata, int64_t version) {
+  std::lock_guard<std::mutex> lock(mu_);
+  metadata_ = std::move(metadata);
+  version_ = version;
+  pinned_ = true;
+}
+
+void TableState::RefuseCommits(ErrorCode kind, std::string why) {
+  refusal_kind_ = kind;
+  refusal_ = std::move(why);
+}
 
 void TableState::CheckCanCommit() const {
-  if (!probe_error_.empty()) throw IOError(probe_error_);
+  if (!refusal_kind_) return;
+  if (*refusal_kind_ == ErrorCode::kNotSupported) throw NotSupported(refusal_);
+  throw IOError(refusal_);
 }
 
 void TableState::CountCommit(int retries, double seconds) {

@@ -6,10 +6,12 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <utility>
 
 #include "catalog/file_catalog.h"
+#include "datashard/errors.h"
 #include "datashard/file_io.h"
 #include "datashard/table.h"
 #include "datashard/table_metadata.h"
@@ -27,16 +29,24 @@ class TableState {
 
   /// Finds and reads the newest version (never older than the cached one),
   /// caches it and returns it. NotFound when no version exists. A version
-  /// deleted between finding and reading it is retried.
+  /// deleted between finding and reading it is retried. A pinned state
+  /// returns its pinned metadata and reads nothing.
   std::pair<TableMetadata, int64_t> LoadLatest();
   /// The cached metadata and its version.
   std::pair<TableMetadata, int64_t> Cached() const;
   /// Caches `metadata` as version `version` unless a newer one is cached.
   void Install(TableMetadata metadata, int64_t version);
 
-  /// Result of the link probe at open: empty when commits may proceed.
-  void set_link_probe_error(std::string e);
-  /// Throws NotSupported/IOError from the probe, if it failed.
+  /// Pins the state to `metadata`, read from one metadata file (version
+  /// `version`, 0 when its name carries none): LoadLatest returns it from
+  /// then on and never looks for newer versions.
+  void Pin(TableMetadata metadata, int64_t version);
+
+  /// Makes every commit throw `kind` (IOError or NotSupported) with message
+  /// `why`: for a folder readable but not writable here (the link probe at
+  /// open failed) and for a table pinned to one metadata file.
+  void RefuseCommits(ErrorCode kind, std::string why);
+  /// Throws the refusal set by RefuseCommits, if any.
   void CheckCanCommit() const;
 
   void CountCommit(int retries, double seconds);
@@ -55,7 +65,10 @@ class TableState {
   mutable std::mutex mu_;
   TableMetadata metadata_;  // guarded by mu_
   int64_t version_ = 0;     // guarded by mu_
-  std::string probe_error_;
+  bool pinned_ = false;     // guarded by mu_
+  // Set at open, before the state is shared; only read afterwards.
+  std::optional<ErrorCode> refusal_kind_;
+  std::string refusal_;
   TableStats counters_;     // guarded by mu_
   int64_t unreported_conflicts_ = 0;  // guarded by mu_
 };

@@ -24,6 +24,11 @@
 namespace datashard::cli {
 namespace {
 
+// TABLE of the read commands: OpenTable also takes one metadata file.
+constexpr const char* kReadTableHelp =
+    "Table folder, or one metadata file (e.g. metadata/00003-<uuid>.metadata.json, also "
+    "gzip-compressed) of a table a catalog wrote: read-only, pinned to that version";
+
 struct TableArgs {
   std::string table;
   std::string schema;
@@ -408,7 +413,7 @@ void AddTableCommands(CLI::App& app) {
   append->callback([a] { RunAppend(*a); });
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
-  scan->add_option("TABLE", a->table, "Table folder")->required();
+  scan->add_option("TABLE", a->table, kReadTableHelp)->required();
   scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)")
       ->type_name("a,b");
   AddSnapshotOptions(scan, *a);
@@ -423,14 +428,14 @@ void AddTableCommands(CLI::App& app) {
   scan->callback([a] { RunScan(*a); });
 
   CLI::App* count = app.add_subcommand("count", "Print the number of rows of a snapshot");
-  count->add_option("TABLE", a->table, "Table folder")->required();
+  count->add_option("TABLE", a->table, kReadTableHelp)->required();
   AddSnapshotOptions(count, *a);
   count->add_option("--where", a->where, "Count the rows this filter is true for")
       ->type_name("EXPR");
   count->callback([a] { RunCount(*a); });
 
   CLI::App* history = app.add_subcommand("history", "List the snapshots, oldest first");
-  history->add_option("TABLE", a->table, "Table folder")->required();
+  history->add_option("TABLE", a->table, kReadTableHelp)->required();
   history->add_flag(
       "--json", a->json,
       "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, operation, summary}");
@@ -438,7 +443,7 @@ void AddTableCommands(CLI::App& app) {
 
   CLI::App* stats =
       app.add_subcommand("stats", "Commits, retries, conflicts, files, rows, bytes of a table");
-  stats->add_option("TABLE", a->table, "Table folder")->required();
+  stats->add_option("TABLE", a->table, kReadTableHelp)->required();
   stats->add_flag("--json", a->json, "One JSON object");
   stats->callback([a] { RunStats(*a); });
 }
