@@ -18,27 +18,12 @@ import { icebergRead } from 'icebird'
 import { DuckDBInstance } from '@duckdb/node-api'
 
 import { encodeFile } from './avro_common.mjs'
+import { serveLocalFiles } from './local_fetch.mjs'
 
 const cli = process.argv[2] ?? process.env.DATASHARD_CLI
 if (!cli) throw new Error('usage: node scan_catalog_metadata.mjs <datashard-cli>')
 
-// icebird reads through fetch(); serve local files with HEAD and Range.
-globalThis.fetch = async (url, init = {}) => {
-  const file = decodeURIComponent(String(url).replace(/^file:\/\//, ''))
-  if (!fs.existsSync(file)) return new Response('missing', { status: 404, statusText: 'Not Found' })
-  const bytes = fs.readFileSync(file)
-  if ((init.method ?? 'GET') === 'HEAD') {
-    return new Response(null, { status: 200, headers: { 'content-length': String(bytes.length) } })
-  }
-  const range = new Headers(init.headers ?? {}).get('range')
-  if (range) {
-    const [, a, b] = /bytes=(\d+)-(\d*)/.exec(range)
-    const end = b === '' ? bytes.length - 1 : Math.min(Number(b), bytes.length - 1)
-    const slice = bytes.subarray(Number(a), end + 1)
-    return new Response(slice, { status: 206, headers: { 'content-length': String(slice.length) } })
-  }
-  return new Response(bytes, { status: 200, headers: { 'content-length': String(bytes.length) } })
-}
+serveLocalFiles()
 
 let failures = 0
 function check(ok, what, detail) {
