@@ -92,8 +92,9 @@ __all__ = [
 
 
 def open_table(path):
-    """Opens the table in folder `path` (str or path-like); NotFound if there is
-    none. A Python function, so that tables pickle as open_table(path)."""
+    """Opens the table in folder `path` (str or path-like), or pinned and
+    read-only to one metadata file `path` names; NotFound if there is none.
+    A Python function, so that tables pickle as open_table(path)."""
     return _datashard.open_table(path)
 
 
