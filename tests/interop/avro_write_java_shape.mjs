@@ -10,21 +10,10 @@ import os from 'node:os';
 import path from 'node:path';
 
 import { encodeFile } from './avro_common.mjs';
+import { intMap, manifestListSchemaV2, opt, req } from './iceberg_avro_schemas.mjs';
 
 const tool = process.argv[2];
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-avro-'));
-
-const opt = (name, type, id) => ({ name, type: ['null', type], default: null, 'field-id': id });
-const req = (name, type, id) => ({ name, type, 'field-id': id });
-const intMap = (k, v, valueType) => ({
-  type: 'array',
-  logicalType: 'map',
-  items: {
-    type: 'record',
-    name: `k${k}_v${v}`,
-    fields: [req('key', 'int', k), req('value', valueType, v)],
-  },
-});
 
 const partitionType = {
   type: 'record',
@@ -301,38 +290,11 @@ try {
   ]);
 
   // ---- Java v2 manifest list with a v3 field datashard does not know
-  const summary = {
-    type: 'record',
-    name: 'r508',
-    fields: [
-      req('contains_null', 'boolean', 509),
-      opt('contains_nan', 'boolean', 518),
-      opt('lower_bound', 'bytes', 510),
-      opt('upper_bound', 'bytes', 511),
-    ],
-  };
   const listSchema = {
-    type: 'record',
-    name: 'manifest_file',
-    fields: [
-      req('manifest_path', 'string', 500),
-      req('manifest_length', 'long', 501),
-      req('partition_spec_id', 'int', 502),
-      req('content', 'int', 517),
-      req('sequence_number', 'long', 515),
-      req('min_sequence_number', 'long', 516),
-      req('added_snapshot_id', 'long', 503),
-      req('added_files_count', 'int', 504),
-      req('existing_files_count', 'int', 505),
-      req('deleted_files_count', 'int', 506),
-      req('added_rows_count', 'long', 512),
-      req('existing_rows_count', 'long', 513),
-      req('deleted_rows_count', 'long', 514),
-      opt('partitions', { type: 'array', items: summary, 'element-id': 508 }, 507),
-      opt('key_metadata', 'bytes', 519),
-      opt('first_row_id', 'long', 520),
-    ],
+    ...manifestListSchemaV2,
+    fields: [...manifestListSchemaV2.fields, opt('first_row_id', 'long', 520)],
   };
+
   const listPath = path.join(dir, 'snap-1.avro');
   await encodeFile(listPath, listSchema, [
     {
