@@ -1,6 +1,5 @@
-// Iceberg partition specs and transforms (spec "Partitioning"; SPEC-DIGEST.md
-// §A): identity, bucket[N] (murmur3_x86_32), truncate[W], year, month, day,
-// hour and void. Value types; thread-compatible.
+// Iceberg partition specs and transforms (spec "Partitioning"): identity,
+// bucket[N] (murmur3_x86_32), truncate[W], year, month, day, hour and void. Value types; thread-compatible.
 #pragma once
 
 #include <cstdint>

@@ -1,4 +1,4 @@
-// Iceberg v2 table metadata (spec "Table Metadata"; SPEC-DIGEST.md §A): the
+// Iceberg v2 table metadata (spec "Table Metadata"): the
 // content of one metadata/v<N>.metadata.json. Value type; thread-compatible.
 // The JSON codec is private (src/table/table_metadata_json.h).
 #pragma once

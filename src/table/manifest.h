@@ -1,5 +1,5 @@
 // Iceberg v2 manifests and manifest lists (spec "Manifests", "Manifest
-// Lists"; SPEC-DIGEST.md §C): the structs a snapshot is made of and their
+// Lists"): the structs a snapshot is made of and their
 // Avro files, field by field with the spec's field ids and metadata keys.
 #pragma once
 

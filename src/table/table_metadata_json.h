@@ -1,5 +1,5 @@
-// The Iceberg v2 metadata JSON codec (spec "Table Metadata", Appendix C;
-// SPEC-DIGEST.md §A), field by field. Writes only what Java's parser accepts;
+// The Iceberg v2 metadata JSON codec (spec "Table Metadata", Appendix C),
+// field by field. Writes only what Java's parser accepts;
 // reads v2 and the v1 fields v2 readers accept. Stateless; thread-safe.
 #pragma once
 

@@ -53,7 +53,7 @@ TEST(ThriftCompactTest, ReaderDecodesTheSameBytes) {
 }
 
 TEST(ThriftCompactTest, SchemaElementMatchesTheSpecExample) {
-  // SPEC-DIGEST §F: optional string column `name` with field id 2.
+  // An optional string column `name` with field id 2.
   FileMetaData m;
   SchemaElement leaf;
   leaf.type = PhysicalType::kByteArray;

@@ -1,6 +1,6 @@
-// How Iceberg primitive types map to Parquet schema elements (SPEC-DIGEST §F)
-// when writing, and how the leaves of other writers' files (DuckDB,
-// parquet-java) map back to Iceberg types when reading. Also the PLAIN bytes
+// How Iceberg primitive types map to Parquet schema elements (Iceberg spec
+// Appendix A) when writing, and how the leaves of other writers' files
+// (DuckDB, parquet-java) map back to Iceberg types when reading. Also the PLAIN bytes
 // of single values, used by statistics. Stateless.
 #pragma once
 
