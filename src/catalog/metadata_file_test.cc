@@ -1,34 +1,20 @@
 #include "catalog/metadata_file.h"
 
-#include <zlib.h>
-
 #include <cstdio>
 
 #include <gtest/gtest.h>
 
+#include "catalog/gzip_test_util.h"
 #include "datashard/errors.h"
 #include "io/temp_dir.h"
 
 namespace datashard {
 namespace {
 
+using testing::Gzip;
+
 constexpr const char* kUuid = "4b2f6c1e-8a0d-4c53-9e2b-1f0a7d3c5e69";
 constexpr const char* kOtherUuid = "0f3a9c2d-5b1e-4d7a-8c6f-2e9b4a1d7c30";
-
-// `text` as one gzip member (RFC 1952).
-std::string Gzip(const std::string& text) {
-  z_stream s{};
-  EXPECT_EQ(deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&s, static_cast<uLong>(text.size())) + 32, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
-  out.resize(s.total_out);
-  deflateEnd(&s);
-  return out;
-}
 
 std::string Name(int sequence, const char* uuid, const char* suffix = ".metadata.json") {
   char prefix[16];

@@ -43,13 +43,15 @@ class HandTable {
 
   /// Writes `columns` (of `file_schema`, which may differ from the table's)
   /// as a Parquet file under data/ and describes it, with full column metrics
-  /// when `metrics` is set, else only counts of rows.
+  /// when `metrics` is set, else only counts of rows. Without `field_ids` the
+  /// file has no Parquet field ids, as engines unaware of Iceberg write.
   DataFile WriteDataFile(const Schema& file_schema, const std::vector<ColumnVector>& columns,
                          std::vector<Value> partition = {}, int64_t row_group_bytes = 128 << 20,
-                         bool metrics = true) {
+                         bool metrics = true, bool field_ids = true) {
     const std::string path = metadata_.location + "/data/" + Uuid::Random().ToString() + ".parquet";
     io_->CreateDirs(metadata_.location + "/data");
     parquet::WriterOptions options;
+    options.write_field_ids = field_ids;
     options.row_group_size_bytes = row_group_bytes;
     options.page_size_bytes = std::min<int64_t>(row_group_bytes, options.page_size_bytes);
     parquet::WriteResult result;

@@ -45,23 +45,8 @@ Schema S1() {
 DataFile WriteWithoutIds(testing::HandTable& hand, const Schema& file_schema,
                          const std::vector<ColumnVector>& columns,
                          std::vector<Value> partition = {}, int64_t row_group_bytes = 128 << 20) {
-  const std::string path =
-      hand.metadata().location + "/data/" + Uuid::Random().ToString() + ".parquet";
-  hand.io().CreateDirs(hand.metadata().location + "/data");
-  parquet::WriterOptions options;
-  options.write_field_ids = false;
-  options.row_group_size_bytes = row_group_bytes;
-  options.page_size_bytes = std::min<int64_t>(row_group_bytes, options.page_size_bytes);
-  parquet::ParquetWriter writer(hand.io().Create(path), file_schema, options);
-  writer.Write(columns);
-  const parquet::WriteResult result = writer.Finish();
-  DataFile f;
-  f.file_path = path;
-  f.partition = std::move(partition);
-  f.record_count = result.record_count;
-  f.file_size_in_bytes = result.file_size;
-  f.split_offsets = result.row_group_offsets;
-  return f;
+  return hand.WriteDataFile(file_schema, columns, std::move(partition), row_group_bytes,
+                            /*metrics=*/false, /*field_ids=*/false);
 }
 
 std::string Text(const Value& v) {

@@ -6,7 +6,6 @@
 // refuse every commit with NotSupported naming the file, and leave the folder
 // byte-identical. The CLI read commands take such a path as TABLE.
 #include <sys/wait.h>
-#include <zlib.h>
 
 #include <algorithm>
 #include <cstdio>
@@ -17,6 +16,7 @@
 #include <gtest/gtest.h>
 #include <nlohmann/json.hpp>
 
+#include "catalog/gzip_test_util.h"
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "datashard/table.h"
@@ -26,24 +26,10 @@
 namespace datashard {
 namespace {
 
+using testing::Gzip;
 using testing::IdValueRows;
 using testing::IdValueSchema;
 using testing::SortedIds;
-
-// `text` as one gzip member (RFC 1952).
-std::string Gzip(const std::string& text) {
-  z_stream s{};
-  EXPECT_EQ(deflateInit2(&s, 6, Z_DEFLATED, 15 + 16, 8, Z_DEFAULT_STRATEGY), Z_OK);
-  std::string out(deflateBound(&s, static_cast<uLong>(text.size())) + 32, '\0');
-  s.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(text.data()));
-  s.avail_in = static_cast<uInt>(text.size());
-  s.next_out = reinterpret_cast<Bytef*>(out.data());
-  s.avail_out = static_cast<uInt>(out.size());
-  EXPECT_EQ(deflate(&s, Z_FINISH), Z_STREAM_END);
-  out.resize(s.total_out);
-  deflateEnd(&s);
-  return out;
-}
 
 // The lines of `text`, sorted (scans do not promise an order across files).
 std::vector<std::string> SortedLines(const std::string& text) {
