@@ -93,6 +93,9 @@ class FileIO {
   /// Takes an exclusive advisory lock on `path` (created if missing). With
   /// wait=false returns nullptr when another holder has it.
   virtual std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) = 0;
+  /// `path` made absolute against the working directory (unchanged if it is
+  /// already absolute); touches no file.
+  virtual std::string AbsolutePath(const std::string& path) = 0;
 
   /// Whole-file helpers built on the primitives above.
   std::string ReadFile(const std::string& path);

@@ -334,6 +334,10 @@ std::unique_ptr<FileLock> FaultInjectionFileIO::Lock(const std::string& path, bo
   return state_->base->Lock(path, wait);
 }
 
+std::string FaultInjectionFileIO::AbsolutePath(const std::string& path) {
+  return state_->base->AbsolutePath(path);
+}
+
 void FaultInjectionFileIO::DropUnsyncedData() {
   std::lock_guard<std::mutex> lock(state_->mu);
   FileIO& base = *state_->base;

@@ -107,6 +107,7 @@ class FaultInjectionFileIO final : public FileIO {
   std::vector<FileInfo> List(const std::string& dir) override;
   void CreateDirs(const std::string& dir) override;
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
+  std::string AbsolutePath(const std::string& path) override;
 
   struct State;
 

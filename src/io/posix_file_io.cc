@@ -369,6 +369,8 @@ class PosixFileIO final : public FileIO {
     return std::make_unique<PosixFileLock>(std::move(fd));
   }
 
+  std::string AbsolutePath(const std::string& path) override { return Absolute(path); }
+
  private:
   int nofollow() const { return root_.empty() ? 0 : O_NOFOLLOW; }
   int stat_flags() const { return root_.empty() ? 0 : AT_SYMLINK_NOFOLLOW; }

@@ -169,6 +169,13 @@ TEST_F(PosixFileIOTest, SyncDirSyncsExistingDirectories) {
   EXPECT_THROW(io_->SyncDir(dir_.Join("nope")), NotFound);
 }
 
+TEST_F(PosixFileIOTest, AbsolutePathResolvesAgainstTheWorkingDirectory) {
+  char cwd[4096];
+  ASSERT_NE(::getcwd(cwd, sizeof cwd), nullptr);
+  EXPECT_EQ(io_->AbsolutePath("t/x"), std::string(cwd) + "/t/x");
+  EXPECT_EQ(io_->AbsolutePath("/a/b"), "/a/b");
+}
+
 TEST_F(PosixFileIOTest, LockIsExclusiveAndReleasedByItsDestructor) {
   const std::string path = dir_.Join("table.lock");
   auto held = io_->Lock(path, /*wait=*/false);

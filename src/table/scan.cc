@@ -4,8 +4,8 @@
 #include <thread>
 
 #include "datashard/errors.h"
-#include "table/scan_executor.h"
-#include "table/scan_plan.h"
+#include "scan/scan_executor.h"
+#include "scan/scan_plan.h"
 
 namespace datashard {
 
@@ -116,7 +116,9 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
                       const std::vector<std::string>& columns,
                       const std::optional<Expression>& filter, bool filter_columns_only) {
   ResolvedSnapshot r = Resolve(table, snapshot_id, as_of_ms);
-  ScanExecution e{.table = table, .metadata = std::move(r.metadata)};
+  // The FileIO lives as long as a copy of the table the executor keeps.
+  ScanExecution e{.io = std::shared_ptr<FileIO>(std::make_shared<Table>(table), &table.io()),
+                  .metadata = std::move(r.metadata)};
   e.name_mapping = NameMapping::FromProperties(e.metadata.properties);
   const Schema& schema = e.metadata.CurrentSchema();
   if (filter) e.filter = filter->Bind(schema).PushNotDown();

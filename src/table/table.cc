@@ -1,16 +1,13 @@
 #include "datashard/table.h"
 
-#include <unistd.h>
-
 #include <algorithm>
-#include <climits>
 
 #include "catalog/metadata_file.h"
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
-#include "table/data_file_writer.h"
-#include "table/table_metadata_json.h"
+#include "commit/data_file_writer.h"
+#include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
 #include "util/clock.h"
@@ -30,15 +27,10 @@ namespace tp = table_properties;
 
 // The table folder as an absolute path without "." components or a trailing
 // slash: metadata records absolute locations. Only the working directory is
-// asked of the OS; no file is touched.
-std::string AbsoluteTablePath(const std::string& path) {
+// asked of the FileIO; no file is touched.
+std::string AbsoluteTablePath(FileIO& io, const std::string& path) {
   if (path.empty()) throw InvalidArgument("table path is empty");
-  std::string full = path;
-  if (full[0] != '/') {
-    char buf[PATH_MAX];
-    if (::getcwd(buf, sizeof buf) == nullptr) throw IOError("cannot resolve relative table path '" + path + "'");
-    full = std::string(buf) + "/" + path;
-  }
+  const std::string full = io.AbsolutePath(path);
   std::vector<std::string> parts;
   size_t i = 0;
   while (i <= full.size()) {
@@ -161,7 +153,7 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   spec.Validate(schema);
   ValidateProperties(properties);
   std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
-  const std::string location = AbsoluteTablePath(path);
+  const std::string location = AbsoluteTablePath(*io, path);
   if (IsMetadataFileName(FileNameOf(location))) {
     throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
   }
@@ -200,7 +192,7 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
 
 Table OpenTable(const std::string& path, TableOptions options) {
   std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
-  const std::string location = AbsoluteTablePath(path);
+  const std::string location = AbsoluteTablePath(*io, path);
   if (IsMetadataFileName(FileNameOf(location))) {
     bool is_file = false;
     try {

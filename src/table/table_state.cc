@@ -3,7 +3,7 @@
 #include <algorithm>
 
 #include "datashard/errors.h"
-#include "table/table_metadata_json.h"
+#include "metadata/table_metadata_json.h"
 
 namespace datashard {
 

@@ -4,11 +4,11 @@
 #include <set>
 
 #include "datashard/errors.h"
-#include "table/data_file_writer.h"
-#include "table/manifest.h"
-#include "table/record_input.h"
-#include "table/snapshot_producer.h"
-#include "table/table_metadata_json.h"
+#include "commit/data_file_writer.h"
+#include "metadata/manifest.h"
+#include "commit/append_input.h"
+#include "commit/snapshot_producer.h"
+#include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
 #include "util/backoff.h"

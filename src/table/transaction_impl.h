@@ -10,8 +10,8 @@
 
 #include "datashard/errors.h"
 #include "datashard/transaction.h"
-#include "table/manifest.h"
-#include "table/record_input.h"
+#include "metadata/manifest.h"
+#include "commit/append_input.h"
 #include "table/table_state.h"
 
 namespace datashard {

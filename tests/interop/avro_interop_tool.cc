@@ -9,31 +9,19 @@
 //   avro_interop_tool read-list FILE                       prints the manifest list
 #include <cmath>
 #include <iostream>
-#include <limits>
 #include <nlohmann/json.hpp>
 
 #include "datashard/errors.h"
 #include "datashard/file_io.h"
-#include "table/manifest.h"
-#include "util/uuid.h"
+#include "format/json/value_json.h"
+#include "metadata/manifest.h"
+#include "metadata/manifest_samples.h"
 #include "util/hex.h"
 
 namespace datashard {
 namespace {
 
 using Json = nlohmann::ordered_json;
-
-std::string Int128String(Int128 v) {
-  if (v == 0) return "0";
-  const bool negative = v < 0;
-  unsigned __int128 u = negative ? -static_cast<unsigned __int128>(v) : v;
-  std::string out;
-  while (u > 0) {
-    out.insert(out.begin(), static_cast<char>('0' + static_cast<int>(u % 10)));
-    u /= 10;
-  }
-  return negative ? "-" + out : out;
-}
 
 Json ValueJson(const DataType& type, const Value& v) {
   if (v.is_null()) return nullptr;
@@ -57,7 +45,7 @@ Json ValueJson(const DataType& type, const Value& v) {
     case TypeId::kString:
       return v.as_bytes();
     case TypeId::kDecimal:
-      return Int128String(v.as_decimal());
+      return FormatDecimal(v.as_decimal(), 0);
     case TypeId::kUuid:
     case TypeId::kFixed:
     case TypeId::kBinary:
@@ -152,21 +140,7 @@ int Write(const std::string& dir) {
       R"({"type":"struct","schema-id":4,"fields":[{"id":1,"name":"id","required":true,"type":"long"}]})";
   context.schema_id = 4;
   context.partition_spec_id = 1;
-  context.partition_fields = {{1000, "b", DataType::Boolean()},
-                              {1001, "i", DataType::Int()},
-                              {1002, "l", DataType::Long()},
-                              {1003, "f", DataType::Float()},
-                              {1004, "d", DataType::Double()},
-                              {1005, "dec", DataType::Decimal(9, 2)},
-                              {1006, "dec38", DataType::Decimal(38, 4)},
-                              {1007, "day", DataType::Date()},
-                              {1008, "t", DataType::Time()},
-                              {1009, "ts", DataType::Timestamp()},
-                              {1010, "tstz", DataType::TimestampTz()},
-                              {1011, "s", DataType::String()},
-                              {1012, "u", DataType::Uuid()},
-                              {1013, "fx", DataType::Fixed(3)},
-                              {1014, "bin", DataType::Binary()}};
+  context.partition_fields = samples::PartitionFields();
   Json spec = Json::array();
   for (const auto& f : context.partition_fields) {
     spec.push_back(
@@ -174,59 +148,7 @@ int Write(const std::string& dir) {
   }
   context.partition_spec_json = spec.dump();
 
-  std::vector<ManifestEntry> entries(3);
-  DataFile& a = entries[0].data_file;
-  a.file_path = dir + "/data/a.parquet";
-  a.partition = {Value(true),
-                 Value(int32_t{-7}),
-                 Value(std::numeric_limits<int64_t>::max()),
-                 Value(1.5f),
-                 Value(-2.25),
-                 Value::Decimal(1420),
-                 Value::Decimal(-(Int128{1} << 100)),
-                 Value(int32_t{19000}),
-                 Value(int64_t{3600000000}),
-                 Value(int64_t{1700000000123456}),
-                 Value(int64_t{-1}),
-                 Value("héllo"),
-                 Value(Uuid::Parse("f79c3e09-677c-4bbd-a479-3f349cb785e7").ToBytes()),
-                 Value(std::string("\0\1\2", 3)),
-                 Value(std::string("\xff\x00", 2))};
-  a.record_count = 1234;
-  a.file_size_in_bytes = int64_t{1} << 33;
-  a.column_sizes = {{1, 100}, {2, 200}};
-  a.value_counts = {{1, 1234}, {2, 1234}};
-  a.null_value_counts = {{1, 0}, {2, 17}};
-  a.nan_value_counts = {{2, 3}};
-  a.lower_bounds = {{1, SerializeSingleValue(DataType::Long(), Value(int64_t{-5}))}, {2, "a"}};
-  a.upper_bounds = {{1, SerializeSingleValue(DataType::Long(), Value(int64_t{99}))}, {2, "zz"}};
-  a.split_offsets = {4, 1000};
-  a.sort_order_id = 0;
-  entries[1].status = EntryStatus::kExisting;
-  entries[1].snapshot_id = 11;
-  entries[1].sequence_number = 4;
-  entries[1].file_sequence_number = 5;
-  DataFile& b = entries[1].data_file;
-  b.file_path = dir + "/data/b.parquet";
-  b.partition = {Value(false),        Value(int32_t{9}),
-                 Value::Null(),       Value(std::nanf("")),
-                 Value(10.0),         Value::Decimal(-99999),
-                 Value::Decimal(1),   Value(int32_t{-1}),
-                 Value::Null(),       Value::Null(),
-                 Value(int64_t{5}),   Value("a"),
-                 Value::Null(),       Value(std::string("abc")),
-                 Value(std::string())};
-  b.record_count = 10;
-  b.file_size_in_bytes = 500;
-  entries[2].status = EntryStatus::kDeleted;
-  entries[2].snapshot_id = 77;
-  entries[2].sequence_number = 2;
-  entries[2].file_sequence_number = 3;
-  DataFile& c = entries[2].data_file;
-  c.file_path = dir + "/data/c.parquet";
-  c.partition = std::vector<Value>(context.partition_fields.size(), Value::Null());
-  c.record_count = 3;
-  c.file_size_in_bytes = 600;
+  const std::vector<ManifestEntry> entries = samples::Entries(dir + "/data");
 
   ManifestFile m = WriteManifest(*io, dir + "/manifest.avro", context, 77, entries);
   m.sequence_number = 6;

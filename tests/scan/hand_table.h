@@ -13,9 +13,9 @@
 #include "catalog/file_catalog.h"
 #include "datashard/table.h"
 #include "format/parquet/parquet_writer.h"
-#include "table/data_file_writer.h"
-#include "table/manifest.h"
-#include "table/table_metadata_json.h"
+#include "commit/data_file_writer.h"
+#include "metadata/manifest.h"
+#include "metadata/table_metadata_json.h"
 #include "util/uuid.h"
 
 namespace datashard::testing {

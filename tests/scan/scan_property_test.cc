@@ -20,8 +20,8 @@
 #include "format/parquet/parquet_reader.h"
 #include "io/temp_dir.h"
 #include "scan/hand_table.h"
-#include "table/scan_plan.h"
-#include "table/value_key.h"
+#include "scan/scan_plan.h"
+#include "types/value_key.h"
 
 namespace datashard {
 namespace {

@@ -10,7 +10,7 @@
 #include "datashard/table.h"
 #include "io/fault_injection_file_io.h"
 #include "io/temp_dir.h"
-#include "table/manifest.h"
+#include "metadata/manifest.h"
 #include "table/table_test_util.h"
 
 namespace datashard {

@@ -9,7 +9,7 @@
 
 #include "datashard/file_io.h"
 #include "datashard/table.h"
-#include "table/manifest.h"
+#include "metadata/manifest.h"
 
 namespace datashard::testing {
 

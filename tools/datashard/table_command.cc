@@ -19,7 +19,7 @@
 #include "datashard/scan.h"
 #include "datashard/table.h"
 #include "format/json/value_json.h"
-#include "table/manifest.h"
+#include "metadata/manifest.h"
 
 namespace datashard::cli {
 namespace {

@@ -1,0 +1,343 @@
+#include "metadata/table_metadata_json.h"
+
+#include "datashard/errors.h"
+#include "format/json/value_json.h"
+
+namespace datashard {
+namespace {
+
+using nlohmann::json;
+
+[[noreturn]] void Bad(const std::string& where, const std::string& what) {
+  throw Corruption("table metadata " + where + ": " + what);
+}
+
+const json& Required(const json& j, const char* key, const std::string& where) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) Bad(where, std::string("missing required field '") + key + "'");
+  return *it;
+}
+
+int64_t GetLong(const json& j, const char* key, const std::string& where) {
+  const json& v = Required(j, key, where);
+  if (!v.is_number_integer()) Bad(where, std::string("field '") + key + "' is not an integer");
+  return v.get<int64_t>();
+}
+
+int GetInt(const json& j, const char* key, const std::string& where) {
+  return static_cast<int>(GetLong(j, key, where));
+}
+
+std::string GetString(const json& j, const char* key, const std::string& where) {
+  const json& v = Required(j, key, where);
+  if (!v.is_string()) Bad(where, std::string("field '") + key + "' is not a string");
+  return v.get<std::string>();
+}
+
+std::optional<int64_t> OptLong(const json& j, const char* key, const std::string& where) {
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return std::nullopt;
+  if (!it->is_number_integer()) Bad(where, std::string("field '") + key + "' is not an integer");
+  return it->get<int64_t>();
+}
+
+json SnapshotToJson(const Snapshot& s) {
+  json j = json::object();
+  j["snapshot-id"] = s.snapshot_id;
+  if (s.parent_snapshot_id) j["parent-snapshot-id"] = *s.parent_snapshot_id;
+  j["sequence-number"] = s.sequence_number;
+  j["timestamp-ms"] = s.timestamp_ms;
+  j["manifest-list"] = s.manifest_list;
+  j["summary"] = s.summary;
+  if (s.schema_id) j["schema-id"] = *s.schema_id;
+  return j;
+}
+
+Snapshot SnapshotFromJson(const json& j, const std::string& where) {
+  Snapshot s;
+  s.snapshot_id = GetLong(j, "snapshot-id", where);
+  s.parent_snapshot_id = OptLong(j, "parent-snapshot-id", where);
+  s.sequence_number = OptLong(j, "sequence-number", where).value_or(0);  // v1: 0
+  s.timestamp_ms = GetLong(j, "timestamp-ms", where);
+  if (!j.contains("manifest-list")) {
+    throw NotSupported("table metadata " + where + ": snapshot " + std::to_string(s.snapshot_id) +
+                       " lists manifests inline (v1 'manifests'); only manifest lists are supported");
+  }
+  s.manifest_list = GetString(j, "manifest-list", where);
+  if (const auto it = j.find("summary"); it != j.end() && !it->is_null()) {
+    if (!it->is_object()) Bad(where, "snapshot summary is not an object");
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) Bad(where, "snapshot summary value of '" + k + "' is not a string");
+      s.summary[k] = v.get<std::string>();
+    }
+  }
+  if (const auto id = OptLong(j, "schema-id", where)) s.schema_id = static_cast<int>(*id);
+  return s;
+}
+
+json SortOrderToJson(const SortOrder& o) {
+  json fields = json::array();
+  for (const SortField& f : o.fields) {
+    fields.push_back({{"transform", f.transform},
+                      {"source-id", f.source_id},
+                      {"direction", f.direction},
+                      {"null-order", f.null_order}});
+  }
+  return {{"order-id", o.order_id}, {"fields", fields}};
+}
+
+SortOrder SortOrderFromJson(const json& j, const std::string& where) {
+  SortOrder o;
+  o.order_id = GetInt(j, "order-id", where);
+  for (const json& f : Required(j, "fields", where)) {
+    o.fields.push_back(SortField{GetString(f, "transform", where), GetInt(f, "source-id", where),
+                                 GetString(f, "direction", where), GetString(f, "null-order", where)});
+  }
+  return o;
+}
+
+Schema ParseSchema(const json& j, const std::string& where) {
+  try {
+    return SchemaFromJson(j);
+  } catch (const InvalidArgument& e) {
+    Bad(where, std::string("bad schema: ") + e.what());
+  }
+}
+
+}  // namespace
+
+json PartitionFieldsToJson(const PartitionSpec& spec) {
+  json fields = json::array();
+  for (const PartitionField& f : spec.fields()) {
+    fields.push_back({{"name", f.name},
+                      {"transform", f.transform.ToString()},
+                      {"source-id", f.source_id},
+                      {"field-id", f.field_id}});
+  }
+  return fields;
+}
+
+json PartitionSpecToJson(const PartitionSpec& spec) {
+  return {{"spec-id", spec.spec_id()}, {"fields", PartitionFieldsToJson(spec)}};
+}
+
+PartitionSpec PartitionSpecFromJson(const json& j, int default_spec_id) {
+  const std::string where = "partition spec";
+  const json* fields = &j;
+  int spec_id = default_spec_id;
+  if (j.is_object()) {
+    spec_id = GetInt(j, "spec-id", where);
+    fields = &Required(j, "fields", where);
+  }
+  if (!fields->is_array()) Bad(where, "partition fields are not an array");
+  std::vector<PartitionField> out;
+  int next_id = 1000;  // v1 specs may omit field ids
+  for (const json& f : *fields) {
+    PartitionField pf;
+    pf.name = GetString(f, "name", where);
+    pf.source_id = GetInt(f, "source-id", where);
+    pf.field_id = static_cast<int>(OptLong(f, "field-id", where).value_or(next_id));
+    next_id = pf.field_id + 1;
+    try {
+      pf.transform = Transform::Parse(GetString(f, "transform", where));
+    } catch (const InvalidArgument& e) {
+      throw NotSupported("partition field '" + pf.name + "': " + e.what());
+    }
+    out.push_back(std::move(pf));
+  }
+  try {
+    return PartitionSpec(spec_id, std::move(out));
+  } catch (const InvalidArgument& e) {
+    Bad(where, e.what());
+  }
+}
+
+void ValidateTableMetadata(const TableMetadata& m) {
+  const std::string where = "of '" + m.location + "'";
+  if (m.format_version != 2) Bad(where, "datashard writes format-version 2 only");
+  if (m.table_uuid.empty()) Bad(where, "table-uuid is missing");
+  if (m.SchemaById(m.current_schema_id) == nullptr) Bad(where, "current-schema-id names no schema");
+  if (m.SpecById(m.default_spec_id) == nullptr) Bad(where, "default-spec-id names no partition spec");
+  for (const Snapshot& s : m.snapshots) {
+    if (s.sequence_number > m.last_sequence_number) {
+      Bad(where, "snapshot " + std::to_string(s.snapshot_id) + " has sequence-number " +
+                     std::to_string(s.sequence_number) + " > last-sequence-number " +
+                     std::to_string(m.last_sequence_number));
+    }
+    if (s.operation().empty()) Bad(where, "snapshot " + std::to_string(s.snapshot_id) + " has no operation");
+  }
+  if (m.current_snapshot_id && m.CurrentSnapshot() == nullptr) {
+    Bad(where, "current-snapshot-id " + std::to_string(*m.current_snapshot_id) + " names no snapshot");
+  }
+  for (const auto& [name, ref] : m.refs) {
+    if (m.SnapshotById(ref.snapshot_id) == nullptr) {
+      Bad(where, "ref '" + name + "' points to unknown snapshot " + std::to_string(ref.snapshot_id));
+    }
+  }
+  const auto main = m.refs.find("main");
+  if (main != m.refs.end() && (!m.current_snapshot_id || main->second.snapshot_id != *m.current_snapshot_id)) {
+    Bad(where, "refs.main differs from current-snapshot-id");
+  }
+  if (m.current_snapshot_id && main == m.refs.end()) Bad(where, "current snapshot without a main ref");
+  for (size_t i = 1; i < m.snapshot_log.size(); ++i) {
+    if (m.snapshot_log[i].timestamp_ms < m.snapshot_log[i - 1].timestamp_ms) Bad(where, "snapshot-log out of order");
+  }
+  for (size_t i = 1; i < m.metadata_log.size(); ++i) {
+    if (m.metadata_log[i].timestamp_ms < m.metadata_log[i - 1].timestamp_ms) Bad(where, "metadata-log out of order");
+  }
+  constexpr int64_t kOneMinuteMs = 60000;
+  if (!m.snapshot_log.empty() && m.last_updated_ms + kOneMinuteMs < m.snapshot_log.back().timestamp_ms) {
+    Bad(where, "last-updated-ms is more than a minute older than the snapshot log");
+  }
+  if (!m.metadata_log.empty() && m.last_updated_ms + kOneMinuteMs < m.metadata_log.back().timestamp_ms) {
+    Bad(where, "last-updated-ms is more than a minute older than the metadata log");
+  }
+}
+
+std::string TableMetadataToJson(const TableMetadata& m) {
+  ValidateTableMetadata(m);
+  json j = json::object();
+  j["format-version"] = m.format_version;
+  j["table-uuid"] = m.table_uuid;
+  j["location"] = m.location;
+  j["last-sequence-number"] = m.last_sequence_number;
+  j["last-updated-ms"] = m.last_updated_ms;
+  j["last-column-id"] = m.last_column_id;
+  j["current-schema-id"] = m.current_schema_id;
+  json schemas = json::array();
+  for (const Schema& s : m.schemas) schemas.push_back(SchemaToJson(s));
+  j["schemas"] = std::move(schemas);
+  j["default-spec-id"] = m.default_spec_id;
+  json specs = json::array();
+  for (const PartitionSpec& s : m.partition_specs) specs.push_back(PartitionSpecToJson(s));
+  j["partition-specs"] = std::move(specs);
+  j["last-partition-id"] = m.last_partition_id;
+  j["default-sort-order-id"] = m.default_sort_order_id;
+  json orders = json::array();
+  for (const SortOrder& o : m.sort_orders) orders.push_back(SortOrderToJson(o));
+  j["sort-orders"] = std::move(orders);
+  j["properties"] = m.properties;
+  // Java writes -1 for "no current snapshot" in v1/v2 metadata.
+  j["current-snapshot-id"] = m.current_snapshot_id.value_or(-1);
+  json refs = json::object();
+  for (const auto& [name, r] : m.refs) {
+    json rj = {{"snapshot-id", r.snapshot_id}, {"type", r.type}};
+    if (r.min_snapshots_to_keep) rj["min-snapshots-to-keep"] = *r.min_snapshots_to_keep;
+    if (r.max_snapshot_age_ms) rj["max-snapshot-age-ms"] = *r.max_snapshot_age_ms;
+    if (r.max_ref_age_ms) rj["max-ref-age-ms"] = *r.max_ref_age_ms;
+    refs[name] = std::move(rj);
+  }
+  j["refs"] = std::move(refs);
+  json snapshots = json::array();
+  for (const Snapshot& s : m.snapshots) snapshots.push_back(SnapshotToJson(s));
+  j["snapshots"] = std::move(snapshots);
+  json slog = json::array();
+  for (const SnapshotLogEntry& e : m.snapshot_log) {
+    slog.push_back({{"timestamp-ms", e.timestamp_ms}, {"snapshot-id", e.snapshot_id}});
+  }
+  j["snapshot-log"] = std::move(slog);
+  json mlog = json::array();
+  for (const MetadataLogEntry& e : m.metadata_log) {
+    mlog.push_back({{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.metadata_file}});
+  }
+  j["metadata-log"] = std::move(mlog);
+  return j.dump();
+}
+
+TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where) {
+  json j;
+  try {
+    j = json::parse(text);
+  } catch (const json::exception& e) {
+    Bad(where, std::string("not JSON: ") + e.what());
+  }
+  if (!j.is_object()) Bad(where, "not a JSON object");
+  TableMetadata m;
+  m.format_version = GetInt(j, "format-version", where);
+  if (m.format_version > 2 || m.format_version < 1) {
+    throw NotSupported("table metadata " + where + " has format-version " +
+                       std::to_string(m.format_version) + "; datashard reads versions 1 and 2");
+  }
+  const bool v1 = m.format_version == 1;
+  if (v1) {
+    if (const auto it = j.find("table-uuid"); it != j.end() && it->is_string()) m.table_uuid = *it;
+  } else {
+    m.table_uuid = GetString(j, "table-uuid", where);
+  }
+  m.location = GetString(j, "location", where);
+  m.last_sequence_number = v1 ? OptLong(j, "last-sequence-number", where).value_or(0)
+                              : GetLong(j, "last-sequence-number", where);
+  m.last_updated_ms = GetLong(j, "last-updated-ms", where);
+  m.last_column_id = GetInt(j, "last-column-id", where);
+  m.schemas.clear();
+  if (const auto it = j.find("schemas"); it != j.end() && it->is_array()) {
+    for (const json& s : *it) m.schemas.push_back(ParseSchema(s, where));
+    m.current_schema_id = GetInt(j, "current-schema-id", where);
+  } else if (v1) {
+    m.schemas.push_back(ParseSchema(Required(j, "schema", where), where));
+    m.current_schema_id = m.schemas.back().schema_id();
+  } else {
+    Bad(where, "missing required field 'schemas'");
+  }
+  if (const auto it = j.find("partition-specs"); it != j.end() && it->is_array()) {
+    for (const json& s : *it) m.partition_specs.push_back(PartitionSpecFromJson(s, 0));
+    m.default_spec_id = GetInt(j, "default-spec-id", where);
+  } else if (v1) {
+    m.partition_specs.push_back(PartitionSpecFromJson(Required(j, "partition-spec", where), 0));
+    m.default_spec_id = 0;
+  } else {
+    Bad(where, "missing required field 'partition-specs'");
+  }
+  int last_partition = 999;
+  for (const PartitionSpec& s : m.partition_specs) last_partition = std::max(last_partition, s.last_field_id());
+  m.last_partition_id = static_cast<int>(OptLong(j, "last-partition-id", where).value_or(last_partition));
+  if (const auto it = j.find("properties"); it != j.end() && it->is_object()) {
+    for (const auto& [k, v] : it->items()) {
+      if (!v.is_string()) Bad(where, "property '" + k + "' is not a string");
+      m.properties[k] = v.get<std::string>();
+    }
+  }
+  const auto current = OptLong(j, "current-snapshot-id", where);
+  if (current && *current != -1) m.current_snapshot_id = current;
+  if (const auto it = j.find("snapshots"); it != j.end() && it->is_array()) {
+    for (const json& s : *it) m.snapshots.push_back(SnapshotFromJson(s, where));
+  }
+  if (const auto it = j.find("snapshot-log"); it != j.end() && it->is_array()) {
+    for (const json& e : *it) {
+      m.snapshot_log.push_back({GetLong(e, "timestamp-ms", where), GetLong(e, "snapshot-id", where)});
+    }
+  }
+  if (const auto it = j.find("metadata-log"); it != j.end() && it->is_array()) {
+    for (const json& e : *it) {
+      m.metadata_log.push_back({GetLong(e, "timestamp-ms", where), GetString(e, "metadata-file", where)});
+    }
+  }
+  m.sort_orders.clear();
+  if (const auto it = j.find("sort-orders"); it != j.end() && it->is_array()) {
+    for (const json& o : *it) m.sort_orders.push_back(SortOrderFromJson(o, where));
+    m.default_sort_order_id = GetInt(j, "default-sort-order-id", where);
+  } else {
+    m.sort_orders.push_back(SortOrder{});
+  }
+  if (const auto it = j.find("refs"); it != j.end() && it->is_object()) {
+    for (const auto& [name, r] : it->items()) {
+      SnapshotRef ref;
+      ref.snapshot_id = GetLong(r, "snapshot-id", where);
+      ref.type = GetString(r, "type", where);
+      if (const auto v = OptLong(r, "min-snapshots-to-keep", where)) ref.min_snapshots_to_keep = static_cast<int>(*v);
+      ref.max_snapshot_age_ms = OptLong(r, "max-snapshot-age-ms", where);
+      ref.max_ref_age_ms = OptLong(r, "max-ref-age-ms", where);
+      m.refs[name] = ref;
+    }
+  } else if (m.current_snapshot_id) {
+    m.refs["main"] = SnapshotRef{*m.current_snapshot_id};
+  }
+  if (m.SchemaById(m.current_schema_id) == nullptr) Bad(where, "current-schema-id names no schema");
+  if (m.SpecById(m.default_spec_id) == nullptr) Bad(where, "default-spec-id names no partition spec");
+  if (m.current_snapshot_id && m.CurrentSnapshot() == nullptr) {
+    Bad(where, "current-snapshot-id " + std::to_string(*m.current_snapshot_id) + " names no snapshot");
+  }
+  return m;
+}
+
+}  // namespace datashard

@@ -1,0 +1,140 @@
+#include "metadata/table_metadata_json.h"
+
+#include <gtest/gtest.h>
+#include <nlohmann/json.hpp>
+
+#include "datashard/errors.h"
+
+namespace datashard {
+namespace {
+
+TableMetadata SampleMetadata() {
+  TableMetadata m;
+  m.table_uuid = "9c12d441-03fe-4693-9a96-a0705ddf69c1";
+  m.location = "/data/t";
+  const Schema schema(0, {Field{1, "id", DataType::Long(), true},
+                          Field{2, "day", DataType::Date(), false},
+                          Field{3, "amount", DataType::Decimal(18, 3), false}});
+  m.schemas = {schema};
+  m.last_column_id = 3;
+  m.partition_specs = {PartitionSpec::Parse("day(day), bucket(8,id)", schema)};
+  m.last_partition_id = 1001;
+  m.properties = {{"commit.retry.num-retries", "7"}};
+  Snapshot s1{1234567890123456789, std::nullopt, 1, 1700000000000, "/data/t/metadata/snap-1.avro",
+              {{"operation", "append"}, {"added-records", "10"}}, 0};
+  Snapshot s2{42, s1.snapshot_id, 2, 1700000000500, "/data/t/metadata/snap-2.avro",
+              {{"operation", "append"}, {"added-records", "5"}}, 0};
+  m.snapshots = {s1, s2};
+  m.current_snapshot_id = 42;
+  m.last_sequence_number = 2;
+  m.last_updated_ms = 1700000000500;
+  m.snapshot_log = {{s1.timestamp_ms, s1.snapshot_id}, {s2.timestamp_ms, s2.snapshot_id}};
+  m.metadata_log = {{1700000000000, "/data/t/metadata/v1.metadata.json"}};
+  m.refs["main"] = SnapshotRef{42};
+  return m;
+}
+
+TEST(TableMetadataJsonTest, RoundTripsEveryField) {
+  const TableMetadata m = SampleMetadata();
+  const std::string text = TableMetadataToJson(m);
+  EXPECT_EQ(TableMetadataFromJson(text, "test"), m);
+  const auto j = nlohmann::json::parse(text);
+  EXPECT_EQ(j["format-version"], 2);
+  EXPECT_EQ(j["current-snapshot-id"].get<int64_t>(), 42);
+  EXPECT_EQ(j["snapshots"][0]["snapshot-id"].get<int64_t>(), 1234567890123456789);
+  EXPECT_FALSE(j["snapshots"][0].contains("parent-snapshot-id"));
+  EXPECT_EQ(j["snapshots"][1]["summary"]["added-records"], "5");
+  EXPECT_EQ(j["partition-specs"][0]["fields"][1]["transform"], "bucket[8]");
+  EXPECT_EQ(j["partition-specs"][0]["fields"][1]["field-id"], 1001);
+  EXPECT_EQ(j["schemas"][0]["fields"][2]["type"], "decimal(18, 3)");
+  EXPECT_EQ(j["refs"]["main"]["type"], "branch");
+  EXPECT_EQ(j["sort-orders"][0]["order-id"], 0);
+  EXPECT_FALSE(j.contains("schema"));
+  EXPECT_FALSE(j.contains("partition-spec"));
+}
+
+TEST(TableMetadataJsonTest, EmptyTableWritesMinusOneAndNoMainRef) {
+  TableMetadata m = SampleMetadata();
+  m.snapshots.clear();
+  m.snapshot_log.clear();
+  m.current_snapshot_id.reset();
+  m.refs.clear();
+  const auto j = nlohmann::json::parse(TableMetadataToJson(m));
+  EXPECT_EQ(j["current-snapshot-id"], -1);
+  EXPECT_TRUE(j["refs"].empty());
+  EXPECT_FALSE(TableMetadataFromJson(j.dump(), "t").current_snapshot_id.has_value());
+}
+
+TEST(TableMetadataJsonTest, NeverWritesWhatJavaRejects) {
+  {
+    TableMetadata m = SampleMetadata();
+    m.table_uuid.clear();
+    EXPECT_THROW(TableMetadataToJson(m), Corruption);
+  }
+  {
+    TableMetadata m = SampleMetadata();
+    m.last_sequence_number = 1;
+    EXPECT_THROW(TableMetadataToJson(m), Corruption);
+  }
+  {
+    TableMetadata m = SampleMetadata();
+    m.refs["main"].snapshot_id = m.snapshots[0].snapshot_id;
+    EXPECT_THROW(TableMetadataToJson(m), Corruption);
+  }
+  {
+    TableMetadata m = SampleMetadata();
+    m.refs["tag"] = SnapshotRef{999, "tag"};
+    EXPECT_THROW(TableMetadataToJson(m), Corruption);
+  }
+  {
+    TableMetadata m = SampleMetadata();
+    std::swap(m.snapshot_log[0], m.snapshot_log[1]);
+    EXPECT_THROW(TableMetadataToJson(m), Corruption);
+  }
+  {
+    TableMetadata m = SampleMetadata();
+    m.last_updated_ms -= 120000;
+    EXPECT_THROW(TableMetadataToJson(m), Corruption);
+  }
+}
+
+TEST(TableMetadataJsonTest, ReadsV1Metadata) {
+  const char* v1 = R"({
+    "format-version": 1, "location": "/x", "last-updated-ms": 5, "last-column-id": 2,
+    "schema": {"type": "struct", "schema-id": 0, "fields": [
+       {"id": 1, "name": "a", "required": true, "type": "int"},
+       {"id": 2, "name": "b", "required": false, "type": "string"}]},
+    "partition-spec": [{"name": "a", "transform": "identity", "source-id": 1}],
+    "current-snapshot-id": -1})";
+  const TableMetadata m = TableMetadataFromJson(v1, "v1.json");
+  EXPECT_EQ(m.format_version, 1);
+  EXPECT_EQ(m.CurrentSchema().fields().size(), 2u);
+  ASSERT_EQ(m.DefaultSpec().fields().size(), 1u);
+  EXPECT_EQ(m.DefaultSpec().fields()[0].field_id, 1000);
+  EXPECT_EQ(m.last_partition_id, 1000);
+  EXPECT_FALSE(m.current_snapshot_id.has_value());
+}
+
+TEST(TableMetadataJsonTest, RejectsBadInputNamingTheFile) {
+  try {
+    TableMetadataFromJson("{", "/t/metadata/v3.metadata.json");
+    FAIL();
+  } catch (const Corruption& e) {
+    EXPECT_NE(std::string(e.what()).find("v3.metadata.json"), std::string::npos);
+  }
+  nlohmann::json j = nlohmann::json::parse(TableMetadataToJson(SampleMetadata()));
+  j["format-version"] = 3;
+  EXPECT_THROW(TableMetadataFromJson(j.dump(), "f"), NotSupported);
+  j["format-version"] = 2;
+  j["snapshots"][0]["summary"]["added-records"] = 10;
+  EXPECT_THROW(TableMetadataFromJson(j.dump(), "f"), Corruption);
+  j = nlohmann::json::parse(TableMetadataToJson(SampleMetadata()));
+  j.erase("table-uuid");
+  EXPECT_THROW(TableMetadataFromJson(j.dump(), "f"), Corruption);
+  j = nlohmann::json::parse(TableMetadataToJson(SampleMetadata()));
+  j["current-snapshot-id"] = 7;
+  EXPECT_THROW(TableMetadataFromJson(j.dump(), "f"), Corruption);
+}
+
+}  // namespace
+}  // namespace datashard

@@ -1,0 +1,58 @@
+// Which delete files of a snapshot apply to which data file (Iceberg spec
+// "Scan Planning"). A position delete file applies to a data file when the
+// data file's data sequence number is <= the delete file's, both have the
+// same partition spec and partition tuple, and the delete file may name the
+// data file (referenced_data_file, file_path bounds). An equality delete
+// file applies when the data file's data sequence number is strictly
+// smaller, and the partitions are equal or the delete file's spec is
+// unpartitioned (a global delete). Immutable once built; thread-safe reads.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "datashard/table_metadata.h"
+#include "metadata/manifest.h"
+
+namespace datashard {
+
+/// One live file of a snapshot, data or delete, and the spec its partition
+/// tuple follows.
+struct PlannedFile {
+  ManifestEntry entry;
+  int spec_id = 0;
+};
+
+using DeleteFileList = std::vector<std::shared_ptr<const PlannedFile>>;
+
+class DeleteIndex {
+ public:
+  /// Adds a live delete file from a delete manifest of spec `spec_id`.
+  /// NotSupported naming the file for formats other than Parquet (deletion
+  /// vectors in Puffin files are format version 3); Corruption for a data
+  /// file in a delete manifest or an equality delete without equality ids.
+  void Add(const TableMetadata& metadata, const std::string& manifest_path, ManifestEntry entry,
+           int spec_id);
+
+  /// The delete files that apply to `data`, position deletes first, each
+  /// group in the order they were added.
+  DeleteFileList ForDataFile(const PlannedFile& data) const;
+
+  size_t size() const { return size_; }
+  bool empty() const { return size_ == 0; }
+
+ private:
+  struct Partition {
+    DeleteFileList position;
+    DeleteFileList equality;
+  };
+
+  std::map<std::string, Partition> by_partition_;  // by spec id + partition tuple key
+  DeleteFileList global_equality_;
+  size_t size_ = 0;
+};
+
+}  // namespace datashard

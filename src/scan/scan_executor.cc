@@ -1,0 +1,180 @@
+#include "scan/scan_executor.h"
+
+#include <condition_variable>
+#include <deque>
+#include <exception>
+#include <map>
+#include <mutex>
+#include <thread>
+
+#include "scan/scan_file_reader.h"
+
+namespace datashard {
+
+namespace {
+
+// Batches a worker may queue for one file before it waits for the consumer.
+constexpr size_t kQueuedBatchesPerFile = 2;
+
+class ScanExecutor final : public ScanReader {
+ public:
+  explicit ScanExecutor(ScanExecution e) : e_(std::move(e)) {}
+
+  ~ScanExecutor() override {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      cancel_ = true;
+    }
+    producer_cv_.notify_all();
+    consumer_cv_.notify_all();
+    for (std::thread& t : workers_) t.join();
+  }
+
+  const Schema& schema() const override { return e_.output_schema; }
+
+  ScanMetrics metrics() const override {
+    ScanMetrics m;
+    m.manifests_considered = e_.plan.manifests_considered;
+    m.manifests_pruned = e_.plan.manifests_pruned;
+    m.data_files_considered = e_.plan.data_files_considered;
+    m.data_files_pruned = e_.plan.data_files_pruned;
+    m.row_groups_considered = counters_.row_groups_considered.load();
+    m.row_groups_pruned = counters_.row_groups_pruned.load();
+    m.bytes_read = counters_.bytes_read.load();
+    m.delete_files = e_.plan.delete_files;
+    m.rows_deleted = counters_.rows_deleted.load();
+    m.rows_returned = rows_returned_;
+    return m;
+  }
+
+  bool Next(RecordBatch* batch) override {
+    if (!started_) Start();
+    std::unique_lock<std::mutex> lock(mu_);
+    for (;;) {
+      if (error_) std::rethrow_exception(error_);
+      if (TakeBatch(batch)) {
+        rows_returned_ += static_cast<int64_t>(batch->num_rows());
+        lock.unlock();
+        producer_cv_.notify_all();
+        return true;
+      }
+      if (finished_files_ == e_.plan.tasks.size()) return false;
+      consumer_cv_.wait(lock);
+    }
+  }
+
+ private:
+  struct Channel {
+    std::deque<RecordBatch> batches;
+    bool done = false;
+  };
+
+  void Start() {
+    started_ = true;
+    const size_t n = std::min(static_cast<size_t>(e_.threads), e_.plan.tasks.size());
+    for (size_t i = 0; i < n; ++i) workers_.emplace_back([this] { Work(); });
+  }
+
+  // Requires mu_. Moves the next batch into `batch`, dropping drained files.
+  bool TakeBatch(RecordBatch* batch) {
+    for (auto it = channels_.begin(); it != channels_.end();) {
+      Channel& c = it->second;
+      if (!c.batches.empty()) {
+        *batch = std::move(c.batches.front());
+        c.batches.pop_front();
+        return true;
+      }
+      if (!c.done) {
+        if (e_.ordered) return false;  // the next file in order is still being read
+        ++it;
+        continue;
+      }
+      it = channels_.erase(it);
+      ++finished_files_;
+      producer_cv_.notify_all();
+    }
+    return false;
+  }
+
+  void Work() {
+    for (;;) {
+      size_t index = 0;
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        // At most `threads` files have queues, so memory stays bounded even
+        // when the consumer waits for an earlier file.
+        producer_cv_.wait(lock, [this] {
+          return cancel_ || error_ || next_task_ >= e_.plan.tasks.size() ||
+                 channels_.size() < static_cast<size_t>(e_.threads);
+        });
+        if (cancel_ || error_ || next_task_ >= e_.plan.tasks.size()) return;
+        index = next_task_++;
+        channels_[index];
+      }
+      try {
+        ReadFile(index);
+      } catch (...) {
+        {
+          std::lock_guard<std::mutex> lock(mu_);
+          if (!error_) error_ = std::current_exception();
+        }
+        consumer_cv_.notify_all();
+        producer_cv_.notify_all();
+        return;
+      }
+    }
+  }
+
+  void ReadFile(size_t index) {
+    const ScanTask& task = e_.plan.tasks[index];
+    std::optional<Expression> filter;
+    if (!task.all_rows_match) filter = e_.filter;
+    ScanFileReader reader(*e_.io, task.file, e_.metadata.SpecById(task.file.spec_id),
+                          e_.read_schema, std::move(filter), e_.batch_size, &counters_,
+                          task.deletes, e_.deletes.get(), e_.name_mapping.get());
+    const size_t outputs = e_.output_schema.fields().size();
+    RecordBatch read;
+    while (reader.Next(&read)) {
+      RecordBatch out;
+      out.schema = e_.output_schema;
+      read.columns.resize(outputs);
+      out.columns = std::move(read.columns);
+      std::unique_lock<std::mutex> lock(mu_);
+      producer_cv_.wait(lock, [&] {
+        return cancel_ || error_ || channels_[index].batches.size() < kQueuedBatchesPerFile;
+      });
+      if (cancel_ || error_) return;
+      channels_[index].batches.push_back(std::move(out));
+      lock.unlock();
+      consumer_cv_.notify_all();
+    }
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      channels_[index].done = true;
+    }
+    consumer_cv_.notify_all();
+  }
+
+  ScanExecution e_;
+  ScanCounters counters_;
+  int64_t rows_returned_ = 0;  // consumer thread only
+  bool started_ = false;       // consumer thread only
+  std::vector<std::thread> workers_;
+
+  std::mutex mu_;
+  std::condition_variable consumer_cv_;  // a batch was queued, a file finished, or an error
+  std::condition_variable producer_cv_;  // a batch was taken, a file dropped, or cancel
+  std::map<size_t, Channel> channels_;   // GUARDED_BY(mu_), by task index
+  size_t next_task_ = 0;                 // GUARDED_BY(mu_)
+  size_t finished_files_ = 0;            // GUARDED_BY(mu_)
+  bool cancel_ = false;                  // GUARDED_BY(mu_)
+  std::exception_ptr error_;             // GUARDED_BY(mu_)
+};
+
+}  // namespace
+
+std::unique_ptr<ScanReader> NewScanExecutor(ScanExecution execution) {
+  return std::make_unique<ScanExecutor>(std::move(execution));
+}
+
+}  // namespace datashard

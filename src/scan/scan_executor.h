@@ -1,0 +1,39 @@
+// Executes a planned scan: a bounded pool of threads reads data files in
+// parallel into bounded per-file queues; the consumer takes batches in file
+// order (ordered) or as they come. Memory: at most `threads` files in flight,
+// each with at most two queued batches. Worker exceptions are rethrown by
+// Next(). The reader is used by one thread; its destructor stops the workers.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "datashard/expression.h"
+#include "datashard/file_io.h"
+#include "datashard/scan_reader.h"
+#include "datashard/table_metadata.h"
+#include "metadata/name_mapping.h"
+#include "scan/row_deletes.h"
+#include "scan/scan_plan.h"
+
+namespace datashard {
+
+struct ScanExecution {
+  std::shared_ptr<FileIO> io;  // may share ownership of what keeps the FileIO alive
+  TableMetadata metadata;
+  ScanPlan plan;
+  Schema read_schema;                // output fields, then fields only the filter or deletes read
+  Schema output_schema;              // the first fields of read_schema
+  std::optional<Expression> filter;  // bound, negations pushed down
+  std::shared_ptr<DeleteLoader> deletes;            // set when a task has delete files
+  std::shared_ptr<const NameMapping> name_mapping;  // the table's; null if none
+  int64_t batch_size = 64 * 1024;
+  int threads = 1;
+  bool ordered = false;
+};
+
+std::unique_ptr<ScanReader> NewScanExecutor(ScanExecution execution);
+
+}  // namespace datashard

@@ -1,0 +1,241 @@
+#include "scan/scan_file_reader.h"
+
+#include <algorithm>
+#include <string>
+
+#include "datashard/errors.h"
+#include "expr/expression_pruning.h"
+#include "metadata/file_location.h"
+#include "types/type_promotion.h"
+
+namespace datashard {
+
+namespace {
+
+template <typename T>
+void CompactVector(const std::vector<T>& in, const std::vector<uint8_t>& selection, size_t kept,
+                   std::vector<T>* out) {
+  if (in.size() != selection.size()) return;
+  out->reserve(kept);
+  for (size_t i = 0; i < in.size(); ++i) {
+    if (selection[i]) out->push_back(in[i]);
+  }
+}
+
+}  // namespace
+
+ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t>& selection,
+                           size_t kept) {
+  ColumnVector out(column.type());
+  CompactVector(column.validity(), selection, kept, &out.validity());
+  CompactVector(column.bools, selection, kept, &out.bools);
+  CompactVector(column.ints, selection, kept, &out.ints);
+  CompactVector(column.longs, selection, kept, &out.longs);
+  CompactVector(column.floats, selection, kept, &out.floats);
+  CompactVector(column.doubles, selection, kept, &out.doubles);
+  CompactVector(column.decimals, selection, kept, &out.decimals);
+  CompactVector(column.bytes, selection, kept, &out.bytes);
+  return out;
+}
+
+ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
+                               const Schema& read_schema, std::optional<Expression> filter,
+                               int64_t batch_size, ScanCounters* counters, DeleteFileList deletes,
+                               DeleteLoader* loader, const NameMapping* name_mapping)
+    : io_(io),
+      file_(file),
+      spec_(spec),
+      read_schema_(read_schema),
+      filter_(std::move(filter)),
+      batch_size_(batch_size),
+      counters_(counters),
+      deletes_(std::move(deletes)),
+      loader_(loader),
+      name_mapping_(name_mapping) {}
+
+void ScanFileReader::Open() {
+  opened_ = true;
+  const DataFile& df = file_.entry.data_file;
+  if (df.file_format != "PARQUET" && df.file_format != "parquet") {
+    throw NotSupported("data file " + df.file_path + " has format " + df.file_format +
+                       "; datashard reads Parquet data files only");
+  }
+  reader_ = parquet::ParquetReader::Open(io_.OpenRead(LocalFilePath(df.file_path, "data file")));
+  if (!deletes_.empty()) {
+    row_deletes_ = std::make_unique<RowDeleteFilter>(*loader_, file_, deletes_, read_schema_);
+  }
+  const auto& file_columns = reader_->columns();
+  const FileColumnResolver resolver(file_columns, name_mapping_, "data file " + df.file_path);
+
+  // Which file column (or constant) each table field comes from.
+  std::vector<int> file_index(read_schema_.fields().size(), -1);
+  sources_.assign(read_schema_.fields().size(), Source{});
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    file_index[c] = resolver.Find(field.id);
+    if (file_index[c] >= 0) {
+      const parquet::FileColumn& fc = file_columns[static_cast<size_t>(file_index[c])];
+      if (!ReadsAs(fc.type, field.type)) {
+        throw Corruption("data file " + df.file_path + " stores column '" + field.name + "'" +
+                         FileColumnNote(fc, field) + " as " + fc.type.ToString() +
+                         " but the table type is " + field.type.ToString());
+      }
+      continue;
+    }
+    if (spec_ == nullptr) continue;
+    for (size_t p = 0; p < spec_->fields().size() && p < df.partition.size(); ++p) {
+      const PartitionField& pf = spec_->fields()[p];
+      if (pf.source_id == field.id && pf.transform.kind() == TransformKind::kIdentity) {
+        sources_[c].constant = PromoteValue(df.partition[p], field.type);
+      }
+    }
+  }
+
+  // Row groups the filter may match, by their column chunk statistics, and
+  // that position deletes leave a row of.
+  const auto& groups = reader_->row_groups();
+  std::vector<int> selected;
+  int64_t group_start = 0;
+  for (size_t g = 0; g < groups.size(); ++g) {
+    const parquet::RowGroupInfo& rg = groups[g];
+    const int64_t start = group_start;
+    group_start += rg.num_rows;
+    bool keep = true;
+    if (row_deletes_) {
+      const std::vector<int64_t>& deleted = row_deletes_->positions();
+      const auto first = std::lower_bound(deleted.begin(), deleted.end(), start);
+      const auto last = std::lower_bound(first, deleted.end(), start + rg.num_rows);
+      if (rg.num_rows > 0 && last - first == rg.num_rows) {
+        counters_->rows_deleted += rg.num_rows;
+        continue;
+      }
+    }
+    if (filter_) {
+      DataStats stats;
+      stats.row_count = rg.num_rows;
+      for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+        const Field& field = read_schema_.fields()[c];
+        ColumnStats cs;
+        if (file_index[c] >= 0) {
+          const parquet::ChunkStatistics& s = rg.columns[static_cast<size_t>(file_index[c])];
+          if (s.min) cs.lower = PromoteValue(*s.min, field.type);
+          if (s.max) cs.upper = PromoteValue(*s.max, field.type);
+          cs.null_count = s.null_count;
+          cs.nan_count = s.nan_count;
+          cs.value_count = s.num_values;
+        } else if (!sources_[c].constant.is_null()) {
+          cs.lower = cs.upper = sources_[c].constant;
+          cs.null_count = 0;
+          cs.value_count = rg.num_rows;
+        } else {
+          cs.null_count = cs.value_count = rg.num_rows;  // the column is absent: all null
+        }
+        stats.columns[field.id] = std::move(cs);
+      }
+      keep = MightMatch(*filter_, stats);
+    }
+    if (keep) {
+      selected.push_back(static_cast<int>(g));
+      ranges_.push_back(RowRange{start, rg.num_rows});
+    }
+  }
+  counters_->row_groups_considered += static_cast<int64_t>(groups.size());
+  counters_->row_groups_pruned += static_cast<int64_t>(groups.size() - selected.size());
+
+  parquet::ReadOptions options;
+  options.batch_size = batch_size_;
+  options.row_groups = selected;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    if (file_index[c] < 0) continue;
+    sources_[c].read_index = static_cast<int>(options.columns.size());
+    options.columns.push_back(file_index[c]);
+  }
+  remaining_rows_ = 0;
+  int64_t bytes = 0;
+  for (int g : selected) {
+    remaining_rows_ += groups[static_cast<size_t>(g)].num_rows;
+    for (int k : options.columns) {
+      bytes += groups[static_cast<size_t>(g)].columns[static_cast<size_t>(k)].compressed_size;
+    }
+  }
+  counters_->bytes_read += bytes;
+  reads_columns_ = !options.columns.empty() && !selected.empty();
+  if (reads_columns_) {
+    reader_->Start(options);
+  } else {
+    reader_.reset();
+  }
+}
+
+bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
+  if (!opened_) Open();
+  std::vector<ColumnVector> read;
+  size_t n = 0;
+  if (reads_columns_) {
+    if (!reader_->Next(&read)) return false;
+    n = read.empty() ? 0 : read[0].size();
+  } else {
+    // No file column is read; the rows come from the row group sizes.
+    n = static_cast<size_t>(std::min(remaining_rows_, batch_size_));
+    remaining_rows_ -= static_cast<int64_t>(n);
+    if (n == 0) return false;
+  }
+  if (row_deletes_) TakePositions(n);
+  batch->schema = read_schema_;
+  batch->columns.clear();
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const DataType& type = read_schema_.fields()[c].type;
+    const Source& src = sources_[c];
+    if (src.read_index >= 0) {
+      ColumnVector& col = read[static_cast<size_t>(src.read_index)];
+      if (col.type() == type) {
+        batch->columns.push_back(std::move(col));
+      } else {
+        ColumnVector widened(type);
+        widened.Reserve(col.size());
+        for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
+        batch->columns.push_back(std::move(widened));
+      }
+    } else {
+      ColumnVector constant(type);
+      constant.Reserve(n);
+      for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
+      batch->columns.push_back(std::move(constant));
+    }
+  }
+  return true;
+}
+
+void ScanFileReader::TakePositions(size_t n) {
+  row_positions_.resize(n);
+  for (size_t i = 0; i < n; ++i) {
+    while (range_offset_ == ranges_[range_].count) {
+      ++range_;
+      range_offset_ = 0;
+    }
+    row_positions_[i] = ranges_[range_].start + range_offset_++;
+  }
+}
+
+bool ScanFileReader::Next(RecordBatch* batch) {
+  while (NextUnfiltered(batch)) {
+    if (!filter_ && !row_deletes_) return true;
+    const size_t n = batch->num_rows();
+    if (filter_) {
+      filter_->Select(*batch, &selection_);
+    } else {
+      selection_.assign(n, 1);
+    }
+    if (row_deletes_)
+      counters_->rows_deleted += row_deletes_->Apply(*batch, row_positions_, &selection_);
+    size_t kept = 0;
+    for (uint8_t s : selection_) kept += s;
+    if (kept == 0) continue;
+    if (kept == n) return true;
+    for (ColumnVector& col : batch->columns) col = CompactColumn(col, selection_, kept);
+    return true;
+  }
+  return false;
+}
+
+}  // namespace datashard

@@ -1,0 +1,97 @@
+// Reads one planned data file for a scan: opens the Parquet footer, prunes
+// row groups by their statistics (and those its position deletes remove
+// whole), reads the columns of `read_schema` by field id (through the
+// table's name mapping for files without field ids) and keeps the rows that
+// no delete file removes and the residual filter accepts. One thread at a
+// time.
+#pragma once
+
+#include <atomic>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <vector>
+
+#include "datashard/expression.h"
+#include "datashard/file_io.h"
+#include "datashard/partition_spec.h"
+#include "datashard/record_batch.h"
+#include "format/parquet/parquet_reader.h"
+#include "metadata/name_mapping.h"
+#include "scan/row_deletes.h"
+#include "scan/scan_plan.h"
+
+namespace datashard {
+
+/// Metrics shared by the threads of one scan.
+struct ScanCounters {
+  std::atomic<int64_t> row_groups_considered{0};
+  std::atomic<int64_t> row_groups_pruned{0};
+  std::atomic<int64_t> bytes_read{0};
+  std::atomic<int64_t> rows_deleted{0};
+};
+
+class ScanFileReader {
+ public:
+  /// `read_schema`: the table fields to read (output columns plus those the
+  /// filter and equality deletes need). `filter`: bound, negations pushed
+  /// down; nullopt = keep every row. `spec`: the file's partition spec,
+  /// nullptr if unknown. `deletes`: the delete files that apply to the file,
+  /// read through `loader` (which may be null when `deletes` is empty).
+  /// `name_mapping`: the table's, nullptr if none; it must outlive the reader.
+  ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
+                 const Schema& read_schema, std::optional<Expression> filter, int64_t batch_size,
+                 ScanCounters* counters, DeleteFileList deletes = {},
+                 DeleteLoader* loader = nullptr, const NameMapping* name_mapping = nullptr);
+
+  /// Fills `batch` (schema `read_schema`) with the next kept rows, at most
+  /// batch_size of them; false at the end of the file.
+  bool Next(RecordBatch* batch);
+
+ private:
+  // Where output column c comes from: a selected file column or a constant.
+  struct Source {
+    int read_index = -1;
+    Value constant;
+  };
+
+  // A run of rows the reader returns in order: rows [start, start + count)
+  // of the file.
+  struct RowRange {
+    int64_t start = 0;
+    int64_t count = 0;
+  };
+
+  void Open();
+  bool NextUnfiltered(RecordBatch* batch);
+  // File positions of the next `n` rows read, into row_positions_.
+  void TakePositions(size_t n);
+
+  FileIO& io_;
+  const PlannedFile& file_;
+  const PartitionSpec* spec_;
+  const Schema& read_schema_;
+  std::optional<Expression> filter_;
+  int64_t batch_size_;
+  ScanCounters* counters_;
+  DeleteFileList deletes_;
+  DeleteLoader* loader_;
+  const NameMapping* name_mapping_;
+  std::unique_ptr<RowDeleteFilter> row_deletes_;
+  std::vector<RowRange> ranges_;  // of the row groups read, in order
+  size_t range_ = 0;              // position cursor: ranges_[range_] ...
+  int64_t range_offset_ = 0;      // ... its row range_offset_
+  std::vector<int64_t> row_positions_;
+  std::unique_ptr<parquet::ParquetReader> reader_;
+  std::vector<Source> sources_;
+  bool opened_ = false;
+  bool reads_columns_ = false;
+  int64_t remaining_rows_ = 0;  // rows left when no file column is read
+  std::vector<uint8_t> selection_;
+};
+
+/// Keeps the entries of `column` whose `selection` byte is 1 (`kept` of them).
+ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t>& selection,
+                           size_t kept);
+
+}  // namespace datashard
