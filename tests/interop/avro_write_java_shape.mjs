@@ -4,15 +4,16 @@
 // sequence-number and snapshot-id inheritance applied.
 // Usage: node avro_write_java_shape.mjs AVRO_INTEROP_TOOL
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 
-import { encodeFile } from './avro_common.mjs';
-import { intMap, manifestListSchemaV2, opt, req } from './iceberg_avro_schemas.mjs';
+import { scriptArgs } from './args.mjs';
+import { encodeFile, hex } from './avro_common.mjs';
+import { runTool } from './avro_tool.mjs';
+import { dataFileRecord, manifestEntryRecord, manifestListSchemaV2, opt } from './iceberg_avro_schemas.mjs';
 
-const tool = process.argv[2];
+const [tool] = scriptArgs(['AVRO_INTEROP_TOOL']);
 const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-avro-'));
 
 const partitionType = {
@@ -31,44 +32,10 @@ const partitionType = {
 // Java's v2 data_file plus fields datashard ignores: block_size_in_bytes
 // (v1), distinct_counts, first_row_id (v3), content_offset and
 // content_size_in_bytes (v3), with file_format and record_count moved.
-const javaV2Entry = {
-  type: 'record',
-  name: 'manifest_entry',
-  fields: [
-    req('status', 'int', 0),
-    opt('snapshot_id', 'long', 1),
-    opt('sequence_number', 'long', 3),
-    opt('file_sequence_number', 'long', 4),
-    req('data_file', {
-      type: 'record',
-      name: 'r2',
-      fields: [
-        req('content', 'int', 134),
-        req('file_format', 'string', 101),
-        req('file_path', 'string', 100),
-        req('partition', partitionType, 102),
-        req('file_size_in_bytes', 'long', 104),
-        req('block_size_in_bytes', 'long', 105),
-        opt('column_sizes', intMap(117, 118, 'long'), 108),
-        opt('value_counts', intMap(119, 120, 'long'), 109),
-        opt('null_value_counts', intMap(121, 122, 'long'), 110),
-        opt('nan_value_counts', intMap(138, 139, 'long'), 137),
-        opt('distinct_counts', intMap(123, 124, 'long'), 111),
-        opt('lower_bounds', intMap(126, 127, 'bytes'), 125),
-        opt('upper_bounds', intMap(129, 130, 'bytes'), 128),
-        req('record_count', 'long', 103),
-        opt('key_metadata', 'bytes', 131),
-        opt('split_offsets', { type: 'array', items: 'long', 'element-id': 133 }, 132),
-        opt('equality_ids', { type: 'array', items: 'int', 'element-id': 136 }, 135),
-        opt('sort_order_id', 'int', 140),
-        opt('first_row_id', 'long', 142),
-        opt('referenced_data_file', 'string', 143),
-        opt('content_offset', 'long', 144),
-        opt('content_size_in_bytes', 'long', 145),
-      ],
-    }, 2),
-  ],
-};
+const javaV2Entry = manifestEntryRecord(2, dataFileRecord(partitionType, `content file_format file_path
+  partition file_size_in_bytes block_size_in_bytes column_sizes? value_counts? null_value_counts?
+  nan_value_counts? distinct_counts? lower_bounds? upper_bounds? record_count key_metadata? split_offsets?
+  equality_ids? sort_order_id? first_row_id? referenced_data_file? content_offset? content_size_in_bytes?`));
 
 const BIG_SNAPSHOT = 8333333333333333333n; // beyond 2^53, as Java's random ids are
 const kv = (m) => Object.entries(m).map(([key, value]) => ({ key: Number(key), value }));
@@ -156,7 +123,6 @@ const javaEntries = [
   },
 ];
 
-const hexOf = (s) => Buffer.from(s).toString('hex');
 const expectedEntry = (status, snapshot, seq, fileSeq, d) => ({
   status,
   snapshot_id: snapshot,
@@ -180,8 +146,8 @@ const expectedJava = [
     value_counts: { 1: '100', 2: '100' },
     null_value_counts: { 1: '0', 2: '4' },
     nan_value_counts: {},
-    lower_bounds: { 1: '0100000000000000', 2: hexOf('aa') },
-    upper_bounds: { 1: '6400000000000000', 2: hexOf('zz') },
+    lower_bounds: { 1: '0100000000000000', 2: hex('aa') },
+    upper_bounds: { 1: '6400000000000000', 2: hex('zz') },
     split_offsets: ['4', '65536'],
     equality_ids: [],
     sort_order_id: 1,
@@ -217,35 +183,12 @@ const expectedJava = [
 
 // A v1 manifest (Java 0.x / PyIceberg format-version 1): no sequence numbers,
 // no content, required snapshot_id and block_size_in_bytes.
-const v1Entry = {
-  type: 'record',
-  name: 'manifest_entry',
-  fields: [
-    req('status', 'int', 0),
-    req('snapshot_id', 'long', 1),
-    req('data_file', {
-      type: 'record',
-      name: 'r2',
-      fields: [
-        req('file_path', 'string', 100),
-        req('file_format', 'string', 101),
-        req('partition', { type: 'record', name: 'r102', fields: [] }, 102),
-        req('record_count', 'long', 103),
-        req('file_size_in_bytes', 'long', 104),
-        req('block_size_in_bytes', 'long', 105),
-        opt('column_sizes', intMap(117, 118, 'long'), 108),
-      ],
-    }, 2),
-  ],
-};
+const v1Entry = manifestEntryRecord(1, dataFileRecord({ type: 'record', name: 'r102', fields: [] },
+  'file_path file_format partition record_count file_size_in_bytes block_size_in_bytes column_sizes?'));
 
 const specJson = JSON.stringify(partitionType.fields.map((f, i) => ({
   name: f.name, transform: 'identity', 'source-id': i + 1, 'field-id': f['field-id'],
 })));
-
-function run(args) {
-  return JSON.parse(execFileSync(tool, args, { encoding: 'utf8' }));
-}
 
 function partitionValues(entry) {
   return { ...entry, data_file: { ...entry.data_file, partition: entry.data_file.partition.map((p) => p.value) } };
@@ -262,7 +205,7 @@ try {
     content: 'data',
     'iceberg.schema': '{"type":"struct","schema-id":7,"fields":[]}',
   });
-  const java = run(['read-manifest', javaPath, '9', '42']);
+  const java = runTool(tool, ['read-manifest', javaPath, '9', '42']);
   assert.equal(java.context.schema_id, 7); // no schema-id key: taken from the schema JSON
   assert.equal(java.context.partition_spec_id, 3);
   assert.equal(java.context.content, 0);
@@ -282,7 +225,7 @@ try {
     { status: 1, snapshot_id: 17n, data_file: { file_path: '/t/v1.parquet', file_format: 'parquet', partition: {}, record_count: 5n, file_size_in_bytes: 50n, block_size_in_bytes: 67108864n, column_sizes: kv({ 1: 8n }) } },
     { status: 0, snapshot_id: 16n, data_file: { file_path: '/t/v0.parquet', file_format: 'PARQUET', partition: {}, record_count: 6n, file_size_in_bytes: 60n, block_size_in_bytes: 67108864n, column_sizes: null } },
   ], { schema: '{"type":"struct","schema-id":0,"fields":[]}', 'partition-spec': '[]', 'partition-spec-id': '0', 'format-version': '1' });
-  const v1 = run(['read-manifest', v1Path, '0', '17']);
+  const v1 = runTool(tool, ['read-manifest', v1Path, '0', '17']);
   assert.deepEqual(v1.context.partition_fields, []);
   assert.deepEqual(v1.entries.map((e) => [e.status, e.snapshot_id, e.sequence_number, e.file_sequence_number, e.data_file.content, e.data_file.file_path, e.data_file.file_format, e.data_file.record_count, e.data_file.column_sizes]), [
     [1, '17', '0', '0', 0, '/t/v1.parquet', 'parquet', '5', { 1: '8' }],
@@ -316,7 +259,7 @@ try {
       partitions: null, key_metadata: null, first_row_id: null,
     },
   ], { 'snapshot-id': '1', 'parent-snapshot-id': 'null', 'sequence-number': '10', 'format-version': '2' });
-  const list = run(['read-list', listPath]);
+  const list = runTool(tool, ['read-list', listPath]);
   assert.deepEqual(list, [
     {
       manifest_path: javaPath, manifest_length: String(fs.statSync(javaPath).size), partition_spec_id: 3,
@@ -324,7 +267,7 @@ try {
       added_files_count: 1, existing_files_count: 1, deleted_files_count: 1,
       added_rows_count: '100', existing_rows_count: '1', deleted_rows_count: '7',
       partitions: [
-        { contains_null: false, contains_nan: false, lower_bound: hexOf('books'), upper_bound: hexOf('toys') },
+        { contains_null: false, contains_nan: false, lower_bound: hex('books'), upper_bound: hex('toys') },
         { contains_null: true, contains_nan: null, lower_bound: null, upper_bound: null },
       ],
     },
@@ -356,7 +299,7 @@ try {
   }, [
     { manifest_path: v1Path, manifest_length: 99n, partition_spec_id: 0, added_snapshot_id: 17n, added_data_files_count: 1, existing_data_files_count: 1, deleted_data_files_count: null, partitions: [{ contains_null: true, lower_bound: null, upper_bound: Buffer.from([1]) }], added_rows_count: 5n },
   ], { 'snapshot-id': '17', 'format-version': '1' });
-  assert.deepEqual(run(['read-list', v1ListPath]), [{
+  assert.deepEqual(runTool(tool, ['read-list', v1ListPath]), [{
     manifest_path: v1Path, manifest_length: '99', partition_spec_id: 0, content: 0,
     sequence_number: '0', min_sequence_number: '0', added_snapshot_id: '17',
     added_files_count: 1, existing_files_count: 1, deleted_files_count: 0,

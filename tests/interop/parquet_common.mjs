@@ -1,7 +1,8 @@
 // Helpers shared by the Parquet interop tests: running the datashard CLI,
-// a DuckDB connection that never downloads anything, a JSON parser that keeps
-// 64-bit integers exact, and one canonical form for values from datashard's
-// JSON Lines, DuckDB and hyparquet so they can be compared exactly.
+// a DuckDB connection that never downloads anything (the table oracles and
+// benchmarks open theirs here too), a JSON parser that keeps 64-bit integers
+// exact, and one canonical form for values from datashard's JSON Lines,
+// DuckDB and hyparquet so they can be compared exactly.
 import { DuckDBInstance } from '@duckdb/node-api';
 import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
@@ -21,18 +22,55 @@ export function runCli(cli, args, input, expect = 0) {
   return r;
 }
 
+/** Throws `msg` unless `cond`. */
+export function check(cond, msg) {
+  if (!cond) throw new Error(msg);
+}
+
+/** The rows `datashard parquet cat` prints of `file`, integers as BigInt. */
+export function parquetCat(cli, file) {
+  return runCli(cli, ['parquet', 'cat', file]).stdout.split('\n').filter((l) => l).map(parseJson);
+}
+
+/** The Iceberg fields `datashard parquet schema --json` reports of `file`. */
+export function parquetSchema(cli, file) {
+  return JSON.parse(runCli(cli, ['parquet', 'schema', file, '--json']).stdout);
+}
+
+/** A DuckDB connection; given `dir`, its extension directory is under it. */
 export async function openDuckDB(dir) {
   const instance = await DuckDBInstance.create(':memory:', {
     autoinstall_known_extensions: 'false',
     autoload_known_extensions: 'false',
-    extension_directory: path.join(dir, 'duckdb_extensions'),
+    ...(dir === undefined ? {} : { extension_directory: path.join(dir, 'duckdb_extensions') }),
   });
   return instance.connect();
+}
+
+/**
+ * Runs `sql` and prints "name wall_seconds cpu_seconds" (cpu: all threads of
+ * this process), then `column(reader)` when given: the result is then read
+ * in full, inside the timing.
+ */
+export async function timedQuery(conn, name, sql, column) {
+  const t0 = process.hrtime.bigint();
+  const c0 = process.cpuUsage();
+  const reader = column ? await conn.runAndReadAll(sql) : await conn.run(sql);
+  const s = Number(process.hrtime.bigint() - t0) / 1e9;
+  const c = process.cpuUsage(c0);
+  const line = `${name} ${s.toFixed(3)} ${((c.user + c.system) / 1e6).toFixed(3)}`;
+  console.log(column ? `${line} ${column(reader)}` : line);
 }
 
 export async function query(conn, sql) {
   const reader = await conn.runAndReadAll(sql);
   return reader.getRowObjects();
+}
+
+/** The rows DuckDB reads of `file`, in the file's order. */
+export function duckRowsInOrder(conn, file) {
+  return query(conn, `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)},
+      file_row_number = true) ORDER BY file_row_number`);
 }
 
 export function sqlString(s) {
@@ -77,50 +115,45 @@ export function parseJson(text) {
   const ws = () => {
     while (i < text.length && ' \t\r\n'.includes(text[i])) i++;
   };
+  // The items of an object or array after its opening bracket, up to `close`:
+  // `item` reads one, the commas between them are skipped here.
+  const items = (close, item) => {
+    ws();
+    if (text[i] === close) {
+      i++;
+      return;
+    }
+    for (;;) {
+      item();
+      ws();
+      if (text[i] === ',') {
+        i++;
+        continue;
+      }
+      if (text[i++] !== close) throw new Error(`bad JSON at ${i}: ${text}`);
+      return;
+    }
+  };
   const value = () => {
     ws();
     const c = text[i];
     if (c === '{') {
       i++;
       const obj = {};
-      ws();
-      if (text[i] === '}') {
-        i++;
-        return obj;
-      }
-      for (;;) {
+      items('}', () => {
         ws();
         const k = str();
         ws();
         if (text[i++] !== ':') throw new Error(`bad JSON at ${i}: ${text}`);
         obj[k] = value();
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i++] !== '}') throw new Error(`bad JSON at ${i}: ${text}`);
-        return obj;
-      }
+      });
+      return obj;
     }
     if (c === '[') {
       i++;
       const arr = [];
-      ws();
-      if (text[i] === ']') {
-        i++;
-        return arr;
-      }
-      for (;;) {
-        arr.push(value());
-        ws();
-        if (text[i] === ',') {
-          i++;
-          continue;
-        }
-        if (text[i++] !== ']') throw new Error(`bad JSON at ${i}: ${text}`);
-        return arr;
-      }
+      items(']', () => arr.push(value()));
+      return arr;
     }
     if (c === '"') return str();
     if (text.startsWith('true', i)) {

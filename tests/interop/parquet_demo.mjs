@@ -6,13 +6,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { scriptArgs } from './args.mjs';
 import {
-  canonicalDuckForType, canonicalFromJson, openDuckDB, parseJson, query, runCli, sameCanonical,
-  show, sqlString, tempDir,
+  canonicalDuckForType, canonicalFromJson, duckRowsInOrder, openDuckDB, parquetCat, parseJson, query,
+  runCli, sameCanonical, show, sqlString, tempDir,
 } from './parquet_common.mjs';
 
-const cli = process.argv[2];
-if (!cli) throw new Error('usage: node parquet_demo.mjs DATASHARD_CLI');
+const [cli] = scriptArgs(['DATASHARD_CLI']);
 
 const ROWS = 5000;
 const SCHEMA = [
@@ -66,8 +66,7 @@ try {
 
   console.log('DuckDB reads the file back:');
   const conn = await openDuckDB(dir);
-  const rows = await query(conn, `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)},
-      file_row_number = true) ORDER BY file_row_number`);
+  const rows = await duckRowsInOrder(conn, file);
   report('row count', rows.length === ROWS, `${rows.length} rows, wrote ${ROWS}`);
 
   const described = await query(conn, `DESCRIBE SELECT * FROM read_parquet(${sqlString(file)})`);
@@ -118,7 +117,7 @@ try {
     .reduce((s, m) => s + Number(m.stats_null_count), 0);
   report('customer null_count statistics', nullCustomers === Number(agg.null_customers), `${nullCustomers}`);
 
-  const cat = runCli(cli, ['parquet', 'cat', file]).stdout.split('\n').filter((l) => l).map(parseJson);
+  const cat = parquetCat(cli, file);
   const catOk = cat.length === ROWS &&
     cat.every((o, r) => SCHEMA.every((f, c) => sameCanonical(canonicalFromJson(o[f.name], f.type), expected[r][c])));
   report('datashard parquet cat returns what was written', catOk, `${cat.length} rows`);

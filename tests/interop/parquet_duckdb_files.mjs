@@ -9,13 +9,13 @@
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { scriptArgs } from './args.mjs';
 import {
-  canonicalDuckForType, canonicalFromJson, openDuckDB, parseJson, query, runCli, sameCanonical,
-  show, sqlString, tempDir,
+  canonicalDuckForType, canonicalFromJson, check, duckRowsInOrder, openDuckDB, parquetCat, parquetSchema,
+  query, runCli, sameCanonical, show, sqlString, tempDir,
 } from './parquet_common.mjs';
 
-const cli = process.argv[2];
-if (!cli) throw new Error('usage: node parquet_duckdb_files.mjs DATASHARD_CLI');
+const [cli] = scriptArgs(['DATASHARD_CLI']);
 
 const ROWS = 6000;
 // DuckDB column -> the Iceberg type datashard must map it to.
@@ -54,19 +54,14 @@ function selectList() {
     `CASE WHEN i % 10 = ${k % 10} THEN NULL ELSE (${expr})::${type} END AS ${name}`).join(',\n  ');
 }
 
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
 async function compareFile(conn, file, label) {
-  const schema = JSON.parse(runCli(cli, ['parquet', 'schema', file, '--json']).stdout);
+  const schema = parquetSchema(cli, file);
   const types = Object.fromEntries(schema.map((f) => [f.name, f.type]));
   for (const [name, , , iceberg] of COLUMNS) {
     check(types[name] === iceberg, `${label}: column ${name} maps to ${types[name]}, expected ${iceberg}`);
   }
-  const ours = runCli(cli, ['parquet', 'cat', file]).stdout.split('\n').filter((l) => l).map(parseJson);
-  const theirs = await query(conn, `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)},
-      file_row_number = true) ORDER BY file_row_number`);
+  const ours = parquetCat(cli, file);
+  const theirs = await duckRowsInOrder(conn, file);
   check(ours.length === theirs.length, `${label}: datashard read ${ours.length} rows, DuckDB ${theirs.length}`);
   for (let r = 0; r < theirs.length; r++) {
     for (const [name] of COLUMNS) {
@@ -112,7 +107,7 @@ async function main() {
     // Field ids DuckDB writes are what datashard reports.
     const withIds = path.join(dir, 'duck_ids.parquet');
     await conn.run(`COPY (SELECT ii, s FROM t) TO ${sqlString(withIds)} (FORMAT parquet, FIELD_IDS {ii: 7, s: 42})`);
-    const ids = JSON.parse(runCli(cli, ['parquet', 'schema', withIds, '--json']).stdout);
+    const ids = parquetSchema(cli, withIds);
     check(ids[0].id === 7 && ids[1].id === 42, `field ids read as ${JSON.stringify(ids)}`);
 
     // Types Iceberg v2 has no equivalent for are refused, naming the column.

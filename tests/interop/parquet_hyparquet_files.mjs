@@ -7,16 +7,12 @@ import { parquetWriteFile } from 'hyparquet-writer';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { scriptArgs } from './args.mjs';
 import {
-  Rng, canonicalFromJson, hex, parseJson, runCli, sameCanonical, show, tempDir,
+  Rng, canonicalFromJson, check, hex, parquetCat, parquetSchema, sameCanonical, show, tempDir,
 } from './parquet_common.mjs';
 
-const cli = process.argv[2];
-if (!cli) throw new Error('usage: node parquet_hyparquet_files.mjs DATASHARD_CLI');
-
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
+const [cli] = scriptArgs(['DATASHARD_CLI']);
 
 function columns(rng, rows) {
   const maybeNull = (f) => (i) => (i % 9 === 4 ? null : f(i));
@@ -57,10 +53,10 @@ try {
       const cols = columns(rng, rows);
       const file = path.join(dir, `hy_${rows}_${compressed}.parquet`);
       await parquetWriteFile({ filename: file, columnData: cols.map((c) => c.col), compressed, rowGroupSize: 2000 });
-      const schema = JSON.parse(runCli(cli, ['parquet', 'schema', file, '--json']).stdout);
+      const schema = parquetSchema(cli, file);
       cols.forEach((c, i) => check(schema[i].type === c.iceberg,
         `${file}: ${c.col.name} maps to ${schema[i].type}, expected ${c.iceberg}`));
-      const got = runCli(cli, ['parquet', 'cat', file]).stdout.split('\n').filter((l) => l).map(parseJson);
+      const got = parquetCat(cli, file);
       check(got.length === rows, `${file}: ${got.length} rows, expected ${rows}`);
       for (let r = 0; r < rows; r++) {
         for (const c of cols) {

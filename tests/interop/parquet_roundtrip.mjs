@@ -12,13 +12,13 @@ import { compressors } from 'hyparquet-compressors';
 import fs from 'node:fs';
 import path from 'node:path';
 
+import { scriptArgs } from './args.mjs';
 import {
-  Rng, canonicalDuckForType, canonicalFromJson, hex, openDuckDB, parseJson, parseType, pow10, query,
-  runCli, sameCanonical, show, sqlString, tempDir,
+  Rng, canonicalDuckForType, canonicalFromJson, check, duckRowsInOrder, hex, openDuckDB, parquetCat,
+  parseType, pow10, query, runCli, sameCanonical, show, sqlString, tempDir,
 } from './parquet_common.mjs';
 
-const cli = process.argv[2];
-if (!cli) throw new Error('usage: node parquet_roundtrip.mjs DATASHARD_CLI');
+const [cli] = scriptArgs(['DATASHARD_CLI']);
 const seed = Number(process.env.DATASHARD_INTEROP_SEED ?? 20240131);
 const iterations = Number(process.env.DATASHARD_INTEROP_ITERATIONS ?? 36);
 
@@ -206,10 +206,6 @@ function randomCase(rng, iteration) {
   return { fields, opts, input: lines.join('\n') + (rows > 0 ? '\n' : ''), expected };
 }
 
-function check(cond, msg) {
-  if (!cond) throw new Error(msg);
-}
-
 function compareRows(label, fields, expected, got, canon) {
   check(got.length === expected.length, `${label}: ${got.length} rows, expected ${expected.length}`);
   for (let r = 0; r < expected.length; r++) {
@@ -329,8 +325,7 @@ async function main() {
           check(described[i].column_name === f.name && described[i].column_type === want,
             `${label}: DuckDB sees ${described[i].column_name} ${described[i].column_type}, expected ${f.name} ${want}`);
         });
-        const rows = await query(conn, `SELECT * EXCLUDE (file_row_number) FROM read_parquet(${sqlString(file)},
-            file_row_number = true) ORDER BY file_row_number`);
+        const rows = await duckRowsInOrder(conn, file);
         compareRows(`${label} DuckDB`, fields, expected, rows, (v, f) => canonicalDuckForType(v, f.type));
 
         // Field ids in the schema.
@@ -350,7 +345,7 @@ async function main() {
         compareRows(`${label} hyparquet`, fields, expected, hy, canonicalHyparquet);
 
         // And datashard's own reader agrees with what it wrote.
-        const cat = runCli(cli, ['parquet', 'cat', file]).stdout.split('\n').filter((l) => l).map(parseJson);
+        const cat = parquetCat(cli, file);
         compareRows(`${label} datashard cat`, fields, expected, cat, (v, f) => canonicalFromJson(v, f.type));
       } catch (e) {
         e.message = `${e.message}\n  schema: ${JSON.stringify(fields)}\n  options: ${JSON.stringify(opts)}`;

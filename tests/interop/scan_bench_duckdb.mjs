@@ -3,29 +3,17 @@
 // datashard's. Prints "name wall_seconds cpu_seconds rows" lines.
 //
 // Usage: node scan_bench_duckdb.mjs WORK_DIR DATA_GLOB LO HI
-import { DuckDBInstance } from '@duckdb/node-api';
-import path from 'node:path';
+import { scriptArgs } from './args.mjs';
+import { openDuckDB, sqlString, timedQuery } from './parquet_common.mjs';
 
-const [dir, glob, lo, hi] = process.argv.slice(2);
-const instance = await DuckDBInstance.create(':memory:', {
-  autoinstall_known_extensions: 'false',
-  autoload_known_extensions: 'false',
-  extension_directory: path.join(dir, 'duckdb_extensions'),
-});
-const conn = await instance.connect();
-const files = `read_parquet('${glob.replaceAll("'", "''")}')`;
+const [dir, glob, lo, hi] = scriptArgs(['WORK_DIR', 'DATA_GLOB', 'LO', 'HI']);
+const conn = await openDuckDB(dir);
+const files = `read_parquet(${sqlString(glob)})`;
 
-async function timed(name, sql) {
-  const t0 = process.hrtime.bigint();
-  const c0 = process.cpuUsage();
-  const reader = await conn.runAndReadAll(sql);
-  const s = Number(process.hrtime.bigint() - t0) / 1e9;
-  const c = process.cpuUsage(c0);
-  const rows = reader.getRows()[0][0];
-  console.log(`${name} ${s.toFixed(3)} ${((c.user + c.system) / 1e6).toFixed(3)} ${rows}`);
-}
+// The rows column: the query's count(*).
+const rowCount = (reader) => reader.getRows()[0][0];
 
-await timed('duckdb_full_scan',
-  `SELECT count(*), sum(id), sum(k), max(name), sum(score) FROM ${files}`);
-await timed('duckdb_selective_scan',
-  `SELECT count(*), sum(id), sum(k), max(name), sum(score) FROM ${files} WHERE id >= ${lo} AND id < ${hi}`);
+await timedQuery(conn, 'duckdb_full_scan',
+  `SELECT count(*), sum(id), sum(k), max(name), sum(score) FROM ${files}`, rowCount);
+await timedQuery(conn, 'duckdb_selective_scan',
+  `SELECT count(*), sum(id), sum(k), max(name), sum(score) FROM ${files} WHERE id >= ${lo} AND id < ${hi}`, rowCount);

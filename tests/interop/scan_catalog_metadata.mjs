@@ -15,14 +15,15 @@ import os from 'node:os'
 import path from 'node:path'
 import zlib from 'node:zlib'
 import { icebergRead } from 'icebird'
-import { DuckDBInstance } from '@duckdb/node-api'
 
+import { scriptArgs } from './args.mjs'
 import { encodeFile } from './avro_common.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
 import { manifestEntrySchemaV2, manifestListSchemaV2 } from './iceberg_avro_schemas.mjs'
+import { openDuckDB, sqlString } from './parquet_common.mjs'
+import { parseJsonl, sameRows } from './table_rows.mjs'
 
-const cli = process.argv[2] ?? process.env.DATASHARD_CLI
-if (!cli) throw new Error('usage: node scan_catalog_metadata.mjs <datashard-cli>')
+const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 
 serveLocalFiles()
 
@@ -42,19 +43,6 @@ function ds(args) {
 // Rows as sorted texts; ids exact (64-bit) whoever produced them.
 function canonRows(rows) {
   return rows.map(r => JSON.stringify([BigInt(r.id).toString(), r.name ?? null])).sort()
-}
-
-function parseJsonl(text) {
-  return text.split('\n').filter(l => l.trim() !== '')
-    .map(l => JSON.parse(l.replace(/([:[,])(-?\d{16,})(?=[,}\]])/g, '$1"$2"')))
-}
-
-function sameRows(got, want) {
-  if (got.length !== want.length) return `got ${got.length} rows, want ${want.length}`
-  for (let i = 0; i < got.length; i++) {
-    if (got[i] !== want[i]) return `first difference: got ${got[i]} want ${want[i]}`
-  }
-  return null
 }
 
 // Every file under `dir` with a digest of its bytes.
@@ -87,16 +75,11 @@ const metaDir = path.join(dir, 'metadata')
 fs.mkdirSync(metaDir, { recursive: true })
 fs.mkdirSync(path.join(dir, 'data'))
 
-const instance = await DuckDBInstance.create(':memory:', {
-  autoinstall_known_extensions: 'false',
-  autoload_known_extensions: 'false',
-  extension_directory: path.join(root, 'duckdb_extensions'),
-})
-const duck = await instance.connect()
+const duck = await openDuckDB(root)
 
 async function dataFile(rows) {
   const file = path.join(dir, 'data', `00000-0-${crypto.randomUUID()}.parquet`)
-  const text = v => (v === null ? 'NULL::VARCHAR' : `'${v.replace(/'/g, "''")}'`)
+  const text = v => (v === null ? 'NULL::VARCHAR' : sqlString(v))
   const values = rows.map(r => `(${r.id}::BIGINT, ${text(r.name)})`).join(', ')
   await duck.run(`COPY (SELECT * FROM (VALUES ${values}) AS t(id, name)) TO '${file}' ` +
     '(FORMAT parquet, COMPRESSION zstd, FIELD_IDS {id: 1, name: 2})')

@@ -14,16 +14,17 @@ import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { icebergRead } from 'icebird'
-import { DuckDBInstance } from '@duckdb/node-api'
 
+import { scriptArgs } from './args.mjs'
 import { encodeFile } from './avro_common.mjs'
 import {
   manifestEntrySchemaV1, manifestEntrySchemaV2, manifestListSchemaV1, manifestListSchemaV2, opt,
 } from './iceberg_avro_schemas.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
+import { openDuckDB, sqlString } from './parquet_common.mjs'
+import { parseJsonl, sameRows } from './table_rows.mjs'
 
-const cli = process.argv[2] ?? process.env.DATASHARD_CLI
-if (!cli) throw new Error('usage: node scan_foreign_tables.mjs <datashard-cli>')
+const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 
 serveLocalFiles()
 
@@ -75,12 +76,6 @@ function canon(type, v) {
   }
 }
 
-function parseJsonl(text) {
-  // Keep 64-bit integers exact: quote long-looking numbers before parsing.
-  return text.split('\n').filter(l => l.trim() !== '')
-    .map(l => JSON.parse(l.replace(/([:[,])(-?\d{16,})(?=[,}\]])/g, '$1"$2"')))
-}
-
 // Rows keyed by the names of `fields`, as sorted texts of the values of
 // `universe` (fields by id; a field the rows do not have reads null).
 function canonRows(rows, fields, universe) {
@@ -93,14 +88,6 @@ function canonRows(rows, fields, universe) {
 // Model rows are maps field id -> value.
 function canonModel(rows, universe) {
   return rows.map(r => JSON.stringify(universe.map(u => canon(u.type, r[u.id] ?? null)))).sort()
-}
-
-function sameRows(got, want) {
-  if (got.length !== want.length) return `got ${got.length} rows, want ${want.length}`
-  for (let i = 0; i < got.length; i++) {
-    if (got[i] !== want[i]) return `first difference: got ${got[i]} want ${want[i]}`
-  }
-  return null
 }
 
 // ---------------------------------------------------------------- transforms
@@ -270,7 +257,7 @@ const SQL_TYPE = {
 function sqlLiteral(type, v) {
   if (v === null || v === undefined) return `NULL::${SQL_TYPE[type]}`
   switch (type) {
-    case 'string': return `'${v.replace(/'/g, "''")}'`
+    case 'string': return sqlString(v)
     case 'date': return `DATE '${v}'`
     case 'timestamp': return `make_timestamp(${v}::BIGINT)`
     case 'boolean': return v ? 'TRUE' : 'FALSE'
@@ -294,7 +281,7 @@ async function writeParquet(file, columns, rows, icebergSchema, rowGroupSize = 1
   const names = columns.map(c => `"${c.name}"`).join(', ')
   const values = rows.map(r => `(${columns.map(c => sqlLiteral(c.type, r[c.id] ?? null)).join(', ')})`).join(',\n')
   const ids = fieldIds ? `, FIELD_IDS {${columns.map(c => `"${c.name}": ${c.id}`).join(', ')}}` : ''
-  const kv = icebergSchema ? `, KV_METADATA {'iceberg.schema': '${JSON.stringify(icebergSchema).replace(/'/g, "''")}'}` : ''
+  const kv = icebergSchema ? `, KV_METADATA {'iceberg.schema': ${sqlString(JSON.stringify(icebergSchema))}}` : ''
   await duck.run(`COPY (SELECT * FROM (VALUES ${values}) AS t(${names})) TO '${file}' ` +
     `(FORMAT parquet, COMPRESSION zstd, ROW_GROUP_SIZE ${rowGroupSize}${ids}${kv})`)
   return fs.statSync(file).size
@@ -747,6 +734,12 @@ function checkFilter(table, where, pred, { columns, minPruned, minManifestsPrune
 // ---------------------------------------------------------------- the tables
 
 const UNPARTITIONED = { 'spec-id': 0, fields: [] }
+// Iceberg schema JSON: a field is optional unless marked REQUIRED.
+const REQUIRED = true
+const field = (id, name, type, required = false) => ({ id, name, required, type })
+const struct = (schemaId, ...fields) => ({ type: 'struct', 'schema-id': schemaId, fields })
+// A physical column of a data file: {id, name, type}.
+const col = (id, name, type) => ({ id, name, type })
 const range = (a, b) => Array.from({ length: b - a }, (_, i) => a + i)
 const added = (file) => ({ status: 1, file })
 
@@ -766,21 +759,10 @@ const partitionKey = (t, specId) => r => JSON.stringify(t.partitionOf(specId, r)
 // schema 0, a file with its columns in another physical order, a file
 // without the added column.
 async function schemaEvolution(root) {
-  const s0 = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'name', required: false, type: 'string' },
-      { id: 3, name: 'amount', required: false, type: 'double' },
-    ],
-  }
-  const s1 = {
-    type: 'struct', 'schema-id': 1, fields: [
-      { id: 3, name: 'amount', required: false, type: 'double' },
-      { id: 2, name: 'label', required: false, type: 'string' },
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 4, name: 'note', required: false, type: 'string' },
-    ],
-  }
+  const s0 = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'name', 'string'),
+    field(3, 'amount', 'double'))
+  const s1 = struct(1, field(3, 'amount', 'double'), field(2, 'label', 'string'),
+    field(1, 'id', 'long', REQUIRED), field(4, 'note', 'string'))
   const t = new Table(root, 'schema-evolution', { schemas: [s0], specs: [UNPARTITIONED] })
   const row = (id, note) => {
     const r = { 1: BigInt(id), 2: `n${id}`, 3: Number(BigInt(id) % 1000n) * 1.25 }
@@ -794,7 +776,6 @@ async function schemaEvolution(root) {
 
   t.schemas.push(s1)
   t.schemaId = 1
-  const col = (id, name, type) => ({ id, name, type })
   const b = await t.dataFile(range(7, 13).map(i => row(i, i % 2 === 0 ? `note-${i}` : null)), {
     columns: [col(4, 'note', 'string'), col(1, 'id', 'long'), col(3, 'amount', 'double'), col(2, 'label', 'string')],
   })
@@ -826,14 +807,8 @@ async function schemaEvolution(root) {
 // day + bucket, then year/month/hour/truncate/void; a snapshot that deletes
 // a file of spec 0 by rewriting its manifest (EXISTING and DELETED entries).
 async function evolvedPartitions(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'category', required: false, type: 'string' },
-      { id: 3, name: 'ts', required: false, type: 'timestamp' },
-      { id: 4, name: 'amount', required: false, type: 'double' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'category', 'string'),
+    field(3, 'ts', 'timestamp'), field(4, 'amount', 'double'))
   const spec0 = { 'spec-id': 0, fields: [{ name: 'category', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
   const spec1 = {
     'spec-id': 1, fields: [
@@ -938,12 +913,7 @@ async function evolvedPartitions(root) {
 // file:///path URIs (as PyIceberg writes them) and manifests by file:/path
 // URIs (as Java's Hadoop tables do).
 async function pathForms(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 's', required: false, type: 'string' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 's', 'string'))
   const t = new Table(root, 'path-forms', { schemas: [schema], specs: [UNPARTITIONED], locationForm: 'file:///',
     listPathForm: 'file:///', manifestPathForm: 'file:/',
   })
@@ -967,15 +937,8 @@ async function pathForms(root) {
 // singular "schema" and "partition-spec" fields, as Java 0.x wrote; icebird
 // needs "schemas", so that table is checked against the model only.
 async function formatV1(root, legacy) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'region', required: false, type: 'string' },
-      { id: 3, name: 'score', required: false, type: 'int' },
-      { id: 4, name: 'day', required: false, type: 'date' },
-      { id: 5, name: 'flag', required: false, type: 'boolean' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'region', 'string'),
+    field(3, 'score', 'int'), field(4, 'day', 'date'), field(5, 'flag', 'boolean'))
   const spec = {
     'spec-id': 0, fields: [
       { name: 'region', transform: 'identity', 'source-id': 2, 'field-id': 1000 },
@@ -1014,12 +977,7 @@ async function formatV1(root, legacy) {
 // a later delete file removes more, and a later data file is untouched
 // until a delete file that names it in referenced_data_file.
 async function positionDeletes(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'v', required: false, type: 'string' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'v', 'string'))
   const t = new Table(root, 'position-deletes', { schemas: [schema], specs: [UNPARTITIONED] })
   const rows = (a, b) => range(a, b).map(i => ({ 1: BigInt(i), 2: `v${i}` }))
   const d1 = await t.dataFile(rows(0, 10))
@@ -1056,11 +1014,7 @@ async function positionDeletes(root) {
 // position delete with a LOWER data sequence number than a data file does
 // not apply to it, even when it names that file's path.
 async function stalePositionDeletes(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED))
   const t = new Table(root, 'position-deletes-stale', { schemas: [schema], specs: [UNPARTITIONED] })
   const d1 = await t.dataFile(range(0, 5).map(i => ({ 1: BigInt(i) })))
   const id1 = nextSnapshotId()
@@ -1082,12 +1036,7 @@ async function stalePositionDeletes(root) {
 // position counts rows from the start of the file even when a filter skips
 // whole row groups by their statistics.
 async function deletesAcrossRowGroups(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'v', required: false, type: 'string' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'v', 'string'))
   const t = new Table(root, 'deletes-row-groups', { schemas: [schema], specs: [UNPARTITIONED] })
   const d = await t.dataFile(range(0, 5000).map(i => ({ 1: BigInt(i), 2: `v${i}` })), { rowGroupSize: 2048 })
   const id1 = nextSnapshotId()
@@ -1109,20 +1058,10 @@ async function deletesAcrossRowGroups(root) {
 // names the column by its new name, in another column order, and still
 // deletes rows of an older file by field id; equality on a timestamp.
 async function renamedEqualityDeletes(root) {
-  const s0 = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'name', required: false, type: 'string' },
-      { id: 3, name: 'at', required: false, type: 'timestamp' },
-    ],
-  }
-  const s1 = {
-    type: 'struct', 'schema-id': 1, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'label', required: false, type: 'string' },
-      { id: 3, name: 'at', required: false, type: 'timestamp' },
-    ],
-  }
+  const s0 = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'name', 'string'),
+    field(3, 'at', 'timestamp'))
+  const s1 = struct(1, field(1, 'id', 'long', REQUIRED), field(2, 'label', 'string'),
+    field(3, 'at', 'timestamp'))
   const t = new Table(root, 'equality-deletes-renamed', { schemas: [s0], specs: [UNPARTITIONED] })
   const at = i => BigInt(Date.UTC(2024, 5, 1)) * 1000n + BigInt(i) * 1500001n
   const d = await t.dataFile(range(0, 7).map(i => ({ 1: BigInt(i), 2: `n${i}`, 3: at(i) })))
@@ -1146,13 +1085,7 @@ async function renamedEqualityDeletes(root) {
 // later with a deleted id stay, a delete file does not touch data files of
 // its own commit, a later delete removes a re-added row.
 async function equalityDeletes(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'cat', required: false, type: 'string' },
-      { id: 3, name: 'v', required: false, type: 'long' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'cat', 'string'), field(3, 'v', 'long'))
   const t = new Table(root, 'equality-deletes', { schemas: [schema], specs: [UNPARTITIONED] })
   const row = (i, cat = ['x', 'y'][i % 2]) => ({ 1: BigInt(i), 2: cat, 3: BigInt(i * 10) })
   const d1 = await t.dataFile(range(0, 10).map(i => row(i)))
@@ -1196,13 +1129,8 @@ async function equalityDeletes(root) {
 // spec (no fields, or only void ones) applies to every partition; null
 // matches only null.
 async function scopedEqualityDeletes(root) {
-  const schema = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'cat', required: false, type: 'string' },
-      { id: 3, name: 'note', required: false, type: 'string' },
-    ],
-  }
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'cat', 'string'),
+    field(3, 'note', 'string'))
   const spec1 = { 'spec-id': 1, fields: [{ name: 'cat', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
   const spec2 = { 'spec-id': 2, fields: [{ name: 'cat_void', transform: 'void', 'source-id': 2, 'field-id': 1001 }] }
   // Same transform of the same column as spec 1, but another spec.
@@ -1251,21 +1179,10 @@ async function scopedEqualityDeletes(root) {
 // it did not already match by name in the current schema, so after a rename
 // it reads the old file's column as missing: checked against the model only.
 async function nameMapped(root) {
-  const s0 = {
-    type: 'struct', 'schema-id': 0, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'name', required: false, type: 'string' },
-      { id: 3, name: 'amount', required: false, type: 'double' },
-    ],
-  }
-  const s1 = {
-    type: 'struct', 'schema-id': 1, fields: [
-      { id: 1, name: 'id', required: true, type: 'long' },
-      { id: 2, name: 'label', required: false, type: 'string' },
-      { id: 3, name: 'amount', required: false, type: 'double' },
-      { id: 4, name: 'note', required: false, type: 'string' },
-    ],
-  }
+  const s0 = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'name', 'string'),
+    field(3, 'amount', 'double'))
+  const s1 = struct(1, field(1, 'id', 'long', REQUIRED), field(2, 'label', 'string'),
+    field(3, 'amount', 'double'), field(4, 'note', 'string'))
   const mapping = [
     { 'field-id': 1, names: ['id'] },
     { 'field-id': 2, names: ['name', 'label'] },
@@ -1276,7 +1193,6 @@ async function nameMapped(root) {
     schemas: [s0], specs: [UNPARTITIONED],
     properties: { 'schema.name-mapping.default': JSON.stringify(mapping) },
   })
-  const col = (id, name, type) => ({ id, name, type })
   const row = i => ({ 1: BigInt(i), 2: `n${i}`, 3: i * 0.75 })
   const a = await t.dataFile(range(0, 8).map(row), { fieldIds: false })
   const id1 = nextSnapshotId()
@@ -1310,11 +1226,7 @@ async function nameMapped(root) {
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-foreign-'))
-const instance = await DuckDBInstance.create(':memory:', {
-  autoinstall_known_extensions: 'false',
-  autoload_known_extensions: 'false',
-})
-duck = await instance.connect()
+duck = await openDuckDB()
 try {
   if (murmur3(le64(34n)) !== 2017239379 || murmur3(Buffer.from('iceberg')) !== 1210000089) {
     throw new Error('murmur3 disagrees with the spec test vectors')

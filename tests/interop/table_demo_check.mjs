@@ -4,10 +4,11 @@
 // ids and agree on their sum. Prints each verified fact; exit 1 on a mismatch.
 // Usage: node table_demo_check.mjs TABLE EXPECTED_ROWS
 import { icebergManifests, icebergMetadata, icebergRead } from 'icebird'
-import { DuckDBInstance } from '@duckdb/node-api'
+import { scriptArgs } from './args.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
+import { openDuckDB, sqlString } from './parquet_common.mjs'
 
-const [table, expectedText] = process.argv.slice(2)
+const [table, expectedText] = scriptArgs(['TABLE', 'EXPECTED_ROWS'])
 const expected = BigInt(expectedText)
 
 serveLocalFiles()
@@ -27,12 +28,8 @@ fact(ids.size === rows.length, `icebird sees ${ids.size} distinct ids`)
 const metadata = await icebergMetadata({ tableUrl: table })
 const files = (await icebergManifests(metadata))
   .flatMap(m => m.entries).filter(e => e.status !== 2).map(e => e.data_file.file_path)
-const duck = await DuckDBInstance.create(':memory:', {
-  autoinstall_known_extensions: 'false',
-  autoload_known_extensions: 'false',
-})
-const conn = await duck.connect()
-const list = files.map(f => `'${f.replace(/'/g, "''")}'`).join(', ')
+const conn = await openDuckDB()
+const list = files.map(sqlString).join(', ')
 const result = await conn.runAndReadAll(
   `SELECT count(*)::VARCHAR AS n, count(DISTINCT id)::VARCHAR AS d, sum(id)::VARCHAR AS s FROM read_parquet([${list}])`)
 const { n, d, s } = result.getRowObjects()[0]

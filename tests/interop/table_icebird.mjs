@@ -10,11 +10,12 @@ import os from 'node:os'
 import path from 'node:path'
 import avro from 'avsc'
 import { icebergRead } from 'icebird'
-import { DuckDBInstance } from '@duckdb/node-api'
+import { scriptArgs } from './args.mjs'
+import { typeOf } from './avro_common.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
+import { openDuckDB } from './parquet_common.mjs'
 
-const cli = process.argv[2] ?? process.env.DATASHARD_CLI
-if (!cli) throw new Error('usage: node table_icebird.mjs <datashard-cli>')
+const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 
 serveLocalFiles()
 
@@ -27,20 +28,6 @@ function check(ok, what) {
     console.log(`FAIL ${what}`)
   }
 }
-
-// avsc's default long loses precision on 63-bit snapshot ids: use BigInt.
-const exactLong = avro.types.LongType.__with({
-  fromBuffer: buf => buf.readBigInt64LE(),
-  toBuffer: n => {
-    const buf = Buffer.alloc(8)
-    buf.writeBigInt64LE(BigInt(n))
-    return buf
-  },
-  fromJSON: BigInt,
-  toJSON: Number,
-  isValid: n => typeof n === 'bigint',
-  compare: (a, b) => (a === b ? 0 : a < b ? -1 : 1),
-})
 
 function ds(...args) {
   return execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
@@ -93,11 +80,7 @@ function batch(first, count) {
 }
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-interop-'))
-const duck = await DuckDBInstance.create(':memory:', {
-  autoinstall_known_extensions: 'false',
-  autoload_known_extensions: 'false',
-})
-const conn = await duck.connect()
+const conn = await openDuckDB()
 try {
   const tables = [
     ['plain', null, []],
@@ -144,7 +127,8 @@ try {
     const decode = file => new Promise((resolve, reject) => {
       const records = []
       let header = {}
-      avro.createFileDecoder(file, { parseHook: s => avro.Type.forSchema(s, { registry: { long: exactLong } }) })
+      // avsc's default long loses precision on 63-bit snapshot ids: typeOf reads BigInt.
+      avro.createFileDecoder(file, { parseHook: typeOf })
         .on('metadata', (type, codec, h) => { header = h })
         .on('data', r => records.push(r))
         .on('end', () => resolve({ records, header }))
