@@ -1,18 +1,19 @@
 """datashard: ACID Apache Iceberg v2 tables on a plain filesystem.
 
-Many processes append to and read one table at once; commits are optimistic
-and retried automatically, and a commit that still conflicts raises
-ConcurrentModificationException. See docs/python.md.
+Any number of processes may append to and read one table at once. Commits
+are optimistic: one that loses a race is rebuilt on the winner's snapshot and
+tried again, and ConcurrentModificationException is raised only when that
+cannot succeed. See docs/python.md.
 
-    from datashard import create_table, Schema, ConcurrentModificationException
+    from datashard import Schema, create_table
 
     schema = Schema(schema_id=1, fields=[
-        {"id": 1, "name": "record_id", "type": "long", "required": True},
-        {"id": 2, "name": "value", "type": "string", "required": True},
+        {"id": 1, "name": "sensor_id", "type": "long", "required": True},
+        {"id": 2, "name": "celsius", "type": "double", "required": True},
     ])
-    table = create_table("/data/events", schema)
-    with table.new_transaction() as tx:
-        tx.append_data(records=[{"record_id": 1, "value": "A"}], schema=schema)
+    readings = create_table("/data/readings", schema)
+    with readings.new_transaction() as tx:
+        tx.append_data(records=[{"sensor_id": 7, "celsius": 21.5}], schema=schema)
         tx.commit()
 """
 

@@ -1,21 +1,24 @@
-"""Every example of docs/python.md, run as written against real tables in
-temporary folders. Endless loops run bounded (time.sleep patched to stop
-them); conflicts are real: a table that allows no commit retries, and another
-process committing between a transaction's start and its commit."""
+"""Every ```python block of docs/python.md, run as written against real
+tables in temporary folders, with its outcome checked exactly. Conflicts are
+real: another process commits between a transaction's start and its commit,
+and the library's version check refuses the commit."""
 
 import logging
 import multiprocessing
-import subprocess
-import sys
-import textwrap
+import re
 import time
 
 import pytest
 
-import datashard
 from datashard import ConcurrentModificationException, LockManager, open_table
 
-from snippets import documented_examples, example, run_example_function
+from snippets import (
+    appends_lose_races,
+    call_example_function,
+    documented_examples,
+    example,
+    transactions_lose_races,
+)
 
 SPAWN = multiprocessing.get_context("spawn")
 
@@ -30,281 +33,249 @@ def rows(path, *columns):
     return sorted(tuple(r[c] for c in columns) for r in open_table(path).scan())
 
 
-def commit_from_another_process(path, record):
-    code = textwrap.dedent(
-        f"""
-        from datashard import open_table
-        table = open_table({str(path)!r})
-        assert table.append_records(records=[{record!r}])
-        """
-    )
-    subprocess.run([sys.executable, "-c", code], check=True)
+def start(code, function, *args, queue=None):
+    process = SPAWN.Process(target=call_example_function, args=(code, function, args, queue))
+    process.start()
+    return process
 
 
-def test_docs_hold_eleven_examples():
+def test_docs_hold_ten_examples():
     assert list(documented_examples()) == [
-        "Concurrency and safe multi-process access",
-        "Handling conflicts",
-        "Reading while writing",
-        "Multiple writers",
-        "Retry logic",
-        "Batch operations",
-        "Transaction scope",
-        "Monitoring concurrency",
-        "Leader/follower pattern",
-        "Partition-aware writing",
+        "Writing in a transaction",
+        "Read, decide, commit",
+        "Readers during writes",
+        "Several writers",
+        "Retrying and measuring contention",
+        "Bigger commits",
+        "Short transactions",
+        "Taking turns with a lock",
+        "One partition per transaction",
         "Filtered scans",
     ]
 
 
-def test_occ_example(tmp_path):
-    ns = run("Concurrency and safe multi-process access", tmp_path)
-    assert ns["success"] is True
-    assert rows(tmp_path / "table", "record_id", "value") == [(1, "A")]
-    snapshot = ns["table"].current_snapshot()
-    assert snapshot.operation == "append"
-    assert snapshot.parent_snapshot_id is None
-    assert snapshot.summary["added-records"] == "1"
-    assert ns["table"].table_path == str(tmp_path / "table")
+def test_docs_show_no_placeholder_comments():
+    for title, code in documented_examples().items():
+        for comment in ("# Define schema", "# Usage", "# Example usage"):
+            assert comment not in code, title
 
 
-def test_handling_conflicts_example_without_conflict(tmp_path, capsys):
-    run("Handling conflicts", tmp_path)
-    assert capsys.readouterr().out == "Transaction succeeded\n"
-    assert rows(tmp_path / "table", "record_id", "value") == [(2, "B")]
+def test_writing_in_a_transaction(tmp_path, capsys):
+    ns = run("Writing in a transaction", tmp_path)
+    assert capsys.readouterr().out == "True 3\n2\n"
+    path = tmp_path / "sensor_readings"
+    assert rows(path, "sensor_id", "room", "celsius") == [(7, "lab", 21.5), (8, "hall", 19.0), (9, "lab", 22.25)]
+    readings = ns["readings"]
+    assert readings.table_path == str(path)
+    assert [s.snapshot_id for s in readings.history()] == [ns["latest"].snapshot_id]
+    assert ns["latest"].operation == "append" and ns["latest"].parent_snapshot_id is None
+    assert ns["tx"].committed_snapshot == ns["latest"]
 
 
-def test_handling_conflicts_example_retries_a_real_conflict(tmp_path, capsys, monkeypatch):
-    path = tmp_path / "table"
-    original = datashard.Table.new_transaction
-    raced = []
-
-    def new_transaction(table, **options):
-        # The first two attempts read the table, then another process commits
-        # before they do: the library's version check refuses them.
-        if len(raced) < 2:
-            raced.append(1)
-            snapshot = table.current_snapshot()
-            options["expected_snapshot_id"] = snapshot.snapshot_id if snapshot else datashard.NO_SNAPSHOT
-            tx = original(table, **options)
-            commit_from_another_process(path, {"record_id": 100 + len(raced), "value": "other"})
-            return tx
-        return original(table, **options)
-
-    monkeypatch.setattr(datashard.Table, "new_transaction", new_transaction)
-    run("Handling conflicts", tmp_path)
-    assert capsys.readouterr().out == (
-        "Conflict detected, attempt 1\nConflict detected, attempt 2\nTransaction succeeded\n"
-    )
-    assert rows(path, "record_id", "value") == [(2, "B"), (101, "other"), (102, "other")]
-    # The refused attempts left no data files behind: one per committed append.
-    assert len(list((path / "data").rglob("*.parquet"))) == 3
+def test_writing_in_a_transaction_twice_opens_the_same_table(tmp_path, capsys):
+    run("Writing in a transaction", tmp_path)
+    ns = run("Writing in a transaction", tmp_path)  # create_table opens the existing table
+    assert capsys.readouterr().out == "True 3\n2\nTrue 3\n4\n"
+    assert len(ns["readings"].history()) == 2
+    assert open_table(tmp_path / "sensor_readings").count() == 6
 
 
-def test_conflict_exception_carries_snapshot_ids(tmp_path):
-    ns = run("Concurrency and safe multi-process access", tmp_path)
-    table, path = ns["table"], tmp_path / "table"
-    base = table.current_snapshot().snapshot_id
-    with pytest.raises(ConcurrentModificationException) as info:
-        with table.new_transaction(expected_snapshot_id=base) as tx:
-            tx.append_data(records=[{"record_id": 2, "value": "y"}])
-            commit_from_another_process(path, {"record_id": 3, "value": "z"})
-            tx.commit()
-    error = info.value
-    current = table.current_snapshot()
-    assert current.parent_snapshot_id == base
-    assert (error.base_snapshot_id, error.current_snapshot_id) == (base, current.snapshot_id)
-    assert error.conflicting_snapshot_id == current.snapshot_id
-    assert error.retries == 0
-    assert isinstance(error, datashard.CommitConflict)
-    assert rows(path, "record_id") == [(1,), (3,)]
+def test_read_decide_commit(tmp_path, capsys):
+    ns = run("Read, decide, commit", tmp_path)
+    assert capsys.readouterr().out == "shipped on attempt 1\n"
+    assert rows(tmp_path / "order_events", "order_id", "status") == [(1001, "placed"), (1001, "shipped")]
+    assert ns["orders"].stats().conflicts == 0
 
 
-def test_reading_while_writing_example(tmp_path):
-    code = example("Reading while writing", tmp_path)
-    queue = SPAWN.Queue()
-    writer = SPAWN.Process(target=run_example_function, args=(code, "write_process", 20, 0.01))
-    reader = SPAWN.Process(
-        target=run_example_function, args=(code, "read_process", 150, 0.01, queue)
-    )
-    writer.start()
-    reader.start()
-    seen = queue.get(timeout=300)
-    reader.join(timeout=60)
-    writer.join(timeout=300)
-    assert (writer.exitcode, reader.exitcode) == (0, 0)
-    # 20 sleeps: 20 appends of record 3.
-    assert rows(tmp_path / "concurrent_table", "record_id", "value") == [(3, "C")] * 20
-    # The reader saw consistent snapshots only moving forward.
-    table = open_table(tmp_path / "concurrent_table")
-    history = {s.snapshot_id: s.sequence_number for s in table.history()}
-    assert seen and all(history[sid] == seq for seq, sid in seen)
-    assert [seq for seq, _ in seen] == sorted(seq for seq, _ in seen)
-    for seq, sid in seen[:: max(1, len(seen) // 10)]:
-        assert len(table.scan(snapshot_id=sid)) == seq
-
-
-def test_multiple_writers_example(tmp_path):
-    code = example("Multiple writers", tmp_path)
-    writers = [
-        SPAWN.Process(target=run_example_function, args=(code, name, 10**6, 0))
-        for name in ("writer_1", "writer_2")
-    ]
-    for w in writers:
-        w.start()
-    for w in writers:
-        w.join(timeout=600)
-    assert [w.exitcode for w in writers] == [0, 0]
-    found = rows(tmp_path / "multiwriter_table", "source", "record_id")
-    assert found == [("writer1", i) for i in range(100)] + [("writer2", i) for i in range(100)]
-    stats = open_table(tmp_path / "multiwriter_table").stats()
-    assert stats.records == 200
-    assert stats.table_commits == 200
-
-
-def test_retry_logic_example(tmp_path):
-    ns = run("Retry logic", tmp_path)
-    assert rows(tmp_path / "retry_table", "record_id", "data") == [(1, "example")]
-    assert ns["safe_write_with_retry"](ns["table"], [{"record_id": 2, "data": "again"}], ns["retry_schema"]) is True
-
-
-def lose_first_races(monkeypatch, path, count):
-    """Table.append_records loses its first `count` commits to another process
-    that commits between its read and its commit (the library's version check
-    raises ConcurrentModificationException)."""
-    original = datashard.Table.append_records
-    lost = []
-
-    def append_records(table, records=None, schema=None, partition_values=None):
-        if len(lost) < count:
-            lost.append(1)
-            snapshot = table.current_snapshot()
-            expected = snapshot.snapshot_id if snapshot else datashard.NO_SNAPSHOT
-            with table.new_transaction(expected_snapshot_id=expected) as tx:
-                tx.append_data(records=records, schema=schema, partition_values=partition_values)
-                commit_from_another_process(path, {"record_id": -len(lost), "data": "other"})
-                return tx.commit()
-        return original(table, records=records, schema=schema, partition_values=partition_values)
-
-    monkeypatch.setattr(datashard.Table, "append_records", append_records)
-
-
-def test_retry_logic_example_backs_off_through_real_conflicts(tmp_path, monkeypatch):
-    path = tmp_path / "retry_table"
-    lose_first_races(monkeypatch, path, 3)
+def test_read_decide_commit_sees_a_cancellation_committed_in_between(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "order_events"
+    transactions_lose_races(monkeypatch, path, [{"order_id": 1001, "status": "cancelled"}])
     slept = []
     monkeypatch.setattr(time, "sleep", slept.append)
-    run("Retry logic", tmp_path)
-    assert rows(path, "record_id", "data") == [(-3, "other"), (-2, "other"), (-1, "other"), (1, "example")]
-    assert len(slept) == 3
-    for attempt, seconds in enumerate(slept):
-        assert 0.01 * 2**attempt <= seconds <= 0.01 * 2**attempt + 0.01
+    ns = run("Read, decide, commit", tmp_path)
+    # The first commit was refused; the second read saw the cancellation.
+    assert capsys.readouterr().out == "cancelled, not shipped\n"
+    assert slept == [0.04]
+    assert rows(path, "order_id", "status") == [(1001, "cancelled"), (1001, "placed")]
+    assert ns["orders"].stats().conflicts == 1
+    # The refused attempt left no data file behind: one per committed append.
+    assert len(list((path / "data").rglob("*.parquet"))) == 2
 
 
-def test_retry_logic_example_gives_up_after_max_retries(tmp_path, monkeypatch):
-    path = tmp_path / "retry_table"
-    lose_first_races(monkeypatch, path, 5)
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    with pytest.raises(ConcurrentModificationException):
-        run("Retry logic", tmp_path)
-    assert rows(path, "record_id") == [(-5,), (-4,), (-3,), (-2,), (-1,)]
-
-
-def test_batch_operations_example(tmp_path, monkeypatch):
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    ns = run("Batch operations", tmp_path)
-    table = ns["table"]
-    assert rows(tmp_path / "batch_table", "record_id", "batch_data") == [
-        (i, f"data_{i}") for i in range(1000)
+def test_read_decide_commit_ships_once_unrelated_changes_settle(tmp_path, capsys, monkeypatch):
+    path = tmp_path / "order_events"
+    others = [{"order_id": 2000 + i, "status": "placed"} for i in range(2)]
+    transactions_lose_races(monkeypatch, path, others)
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    ns = run("Read, decide, commit", tmp_path)
+    assert capsys.readouterr().out == "shipped on attempt 3\n"
+    assert slept == [0.04, 0.08]
+    assert rows(path, "order_id", "status") == [
+        (1001, "placed"),
+        (1001, "shipped"),
+        (2000, "placed"),
+        (2001, "placed"),
     ]
-    history = table.history()
-    assert len(history) == 10
-    assert [s.summary["added-records"] for s in history] == ["100"] * 10
+    shipped = ns["orders"].current_snapshot()
+    assert shipped.sequence_number == 4 and shipped.summary["added-records"] == "1"
 
 
-def test_transaction_scope_example(tmp_path):
-    ns = run(
-        "Transaction scope",
-        tmp_path,
-        process_record=lambda r: dict(r, value=r["value"].upper()),
-        expensive_processing=lambda r: dict(r, value=r["value"] * 2),
-    )
-    table, schema = ns["table"], ns["scope_schema"]
-    assert ns["good_example"](table, [{"record_id": 1, "value": "a"}], schema) is True
-    assert ns["bad_example"](table, [{"record_id": 2, "value": "b"}], schema) is True
-    assert rows(tmp_path / "scope_table", "record_id", "value") == [(1, "A"), (2, "bb")]
+def test_read_decide_commit_gives_up(tmp_path, monkeypatch):
+    path = tmp_path / "order_events"
+    ns = run("Read, decide, commit", tmp_path)
+    transactions_lose_races(monkeypatch, path, [{"order_id": 3000 + i, "status": "placed"} for i in range(5)])
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    with pytest.raises(RuntimeError, match="^order 1001 keeps changing; try again later$"):
+        ns["ship"](1001)
+    assert slept == [0.04, 0.08, 0.16, 0.32, 0.64]
+    assert ns["orders"].stats().conflicts == 5
+    assert open_table(path).count(filter="order_id >= 3000") == 5
+    assert open_table(path).count(filter="status = 'shipped'") == 1  # from the example's own call
 
 
-def test_monitoring_example(tmp_path, caplog):
-    caplog.set_level(logging.INFO)
-    run("Monitoring concurrency", tmp_path)
-    assert rows(tmp_path / "monitor_table", "record_id", "data") == [(1, "monitored")]
-    assert [r.levelname for r in caplog.records] == ["INFO"]
-    assert caplog.records[0].getMessage().endswith("s, with 0 retries")
+def test_readers_during_writes(tmp_path):
+    code = example("Readers during writes", tmp_path)
+    queue = SPAWN.Queue()
+    writer = start(code, "track", 0, 40)
+    reader = start(code, "report", 300, 0.005, queue=queue)
+    totals = queue.get(timeout=600)
+    reader.join(timeout=60)
+    writer.join(timeout=600)
+    assert (writer.exitcode, reader.exitcode) == (0, 0)
+    path = tmp_path / "page_views"
+    assert rows(path, "view_id", "page") == [(i, "/pricing") for i in range(40)]
+    # Every snapshot the dashboard read was whole, and they only moved forward.
+    assert totals and all(count == sequence for sequence, count in totals)
+    sequences = [sequence for sequence, _ in totals]
+    assert sequences == sorted(sequences)
+    assert all(1 <= s <= 40 for s in sequences)
+    # Run once more, after the writer: the dashboard sees all 40 views.
+    ns = run("Readers during writes", tmp_path)
+    assert ns["report"](2, 0) == [(40, 40), (40, 40)]
 
 
-def test_monitoring_example_logs_real_conflicts(tmp_path, caplog, monkeypatch):
-    path = tmp_path / "monitor_table"
-    lose_first_races(monkeypatch, path, 2)
-    monkeypatch.setattr(time, "sleep", lambda seconds: None)
-    caplog.set_level(logging.INFO)
-    ns = run("Monitoring concurrency", tmp_path)
+def test_several_writers(tmp_path):
+    code = example("Several writers", tmp_path)
+    tills = [start(code, "run_till", shop, 50) for shop in ("north", "south")]
+    for till in tills:
+        till.join(timeout=600)
+    assert [till.exitcode for till in tills] == [0, 0]
+    path = tmp_path / "till_receipts"
+    assert rows(path, "shop", "receipt", "cents") == [
+        (shop, n, 250 * n) for shop in ("north", "south") for n in range(1, 51)
+    ]
+    stats = open_table(path).stats()
+    assert (stats.records, stats.table_commits, stats.snapshots) == (100, 100, 100)
+
+
+def test_retrying_and_measuring_contention(tmp_path, capsys, caplog):
+    caplog.set_level(logging.INFO, logger="ingest")
+    ns = run("Retrying and measuring contention", tmp_path)
+    assert capsys.readouterr().out == "1 0 0\n"
+    assert rows(tmp_path / "host_metrics", "host", "cpu") == [("db-1", 0.42), ("db-2", 0.17)]
+    [record] = caplog.records
+    assert record.levelname == "INFO"
+    assert re.fullmatch(r"2 rows after 1 attempt\(s\), \d+\.\d{3}s", record.getMessage())
+    assert ns["counters"].table_commits == 1
+
+
+def test_retrying_and_measuring_contention_through_real_conflicts(tmp_path, capsys, caplog, monkeypatch):
+    path = tmp_path / "host_metrics"
+    appends_lose_races(monkeypatch, path, [{"host": "other", "cpu": float(i)} for i in range(2)])
+    slept = []
+    monkeypatch.setattr(time, "sleep", slept.append)
+    caplog.set_level(logging.INFO, logger="ingest")
+    ns = run("Retrying and measuring contention", tmp_path)
+    assert capsys.readouterr().out == "1 0 2\n"
+    table = ns["host_metrics"]
+    others = [s.snapshot_id for s in table.history()][:2]
     messages = [(r.levelname, r.getMessage()) for r in caplog.records]
     assert messages[:2] == [
-        ("WARNING", "Transaction conflict, retry 1/5"),
-        ("WARNING", "Transaction conflict, retry 2/5"),
+        ("WARNING", f"attempt 1/4 lost to snapshot {others[0]}"),
+        ("WARNING", f"attempt 2/4 lost to snapshot {others[1]}"),
     ]
-    assert messages[2][0] == "INFO" and messages[2][1].endswith("s, with 2 retries")
-    stats = ns["table"].stats()
-    assert (stats.commits, stats.conflicts) == (1, 2)  # what the example's handle saw
-    assert rows(path, "record_id") == [(-2,), (-1,), (1,)]
+    assert messages[2][0] == "INFO" and messages[2][1].startswith("2 rows after 3 attempt(s), ")
+    assert len(slept) == 2
+    assert 0.02 <= slept[0] <= 0.04 and 0.04 <= slept[1] <= 0.08
+    assert rows(path, "host", "cpu") == [("db-1", 0.42), ("db-2", 0.17), ("other", 0.0), ("other", 1.0)]
+    # The refused commits published nothing; the one that succeeded recorded them.
+    assert (table.stats().table_commits, table.stats().table_conflicts) == (3, 2)
 
 
-def coordinated_writer(code, lock_url, process_id, count):
-    """Child process: the leader/follower example with a LockManager behind
-    try_acquire_lock/release_lock."""
-    manager = LockManager(lock_url)
+def test_retrying_and_measuring_contention_gives_up(tmp_path, caplog, monkeypatch):
+    path = tmp_path / "host_metrics"
+    appends_lose_races(monkeypatch, path, [{"host": "other", "cpu": float(i)} for i in range(4)])
+    monkeypatch.setattr(time, "sleep", lambda seconds: None)
+    caplog.set_level(logging.INFO, logger="ingest")
+    with pytest.raises(ConcurrentModificationException):
+        run("Retrying and measuring contention", tmp_path)
+    assert [r.levelname for r in caplog.records] == ["WARNING"] * 4
+    assert caplog.records[-1].getMessage().startswith("attempt 4/4 lost to snapshot ")
+    assert rows(path, "host") == [("other",)] * 4
 
-    def try_acquire_lock(lock_file, owner):
-        return manager.try_acquire(lock_file.strip("/"), owner=owner, ttl=60) is not None
 
-    def release_lock(lock_file, owner):
-        manager.release(lock_file.strip("/"), owner=owner)
+def test_bigger_commits(tmp_path, capsys):
+    ns = run("Bigger commits", tmp_path)
+    assert capsys.readouterr().out == "4 1000\n"
+    history = ns["archive"].history()
+    assert [s.summary["added-records"] for s in history] == ["250"] * 4
+    def by_time(found):
+        return sorted(found, key=lambda row: row["taken_at"])
 
-    namespace = {"__name__": "example", "try_acquire_lock": try_acquire_lock, "release_lock": release_lock}
+    assert by_time(ns["archive"].scan()) == ns["backlog"]
+    first = ns["archive"].scan(snapshot_id=history[0].snapshot_id)
+    assert by_time(first) == ns["backlog"][:250]
+
+
+def test_short_transactions(tmp_path, capsys):
+    run("Short transactions", tmp_path)
+    assert capsys.readouterr().out == "['ada@example.org', 'grace@example.org']\n"
+    assert rows(tmp_path / "signups", "user_id", "email") == [(17, "ada@example.org"), (18, "grace@example.org")]
+
+
+def post_entries(code, worker, count):
+    """Child process: the lock example's post(), `count` times."""
+    namespace = {"__name__": "example"}
     exec(compile(code, "docs/python.md", "exec"), namespace)
     for i in range(count):
-        record = [{"record_id": process_id * 1000 + i, "data": f"p{process_id}"}]
-        assert namespace["coordinated_write"](namespace["table"], record, namespace["leader_schema"], str(process_id))
+        entry = {"entry_id": worker * 100 + i, "account": f"acct-{worker}", "cents": i}
+        assert namespace["post"](f"worker-{worker}", [entry]) is True
 
 
-def test_leader_follower_example(tmp_path):
-    code = example("Leader/follower pattern", tmp_path)
-    url = f"sqlite:{tmp_path / 'locks.db'}"
-    processes = [SPAWN.Process(target=coordinated_writer, args=(code, url, p, 10)) for p in (1, 2, 3)]
-    for p in processes:
-        p.start()
-    for p in processes:
-        p.join(timeout=600)
-    assert [p.exitcode for p in processes] == [0, 0, 0]
-    assert rows(tmp_path / "leader_table", "record_id") == [
-        (p * 1000 + i,) for p in (1, 2, 3) for i in range(10)
-    ]
-    # Writers took turns: no commit ever needed a retry.
-    assert open_table(tmp_path / "leader_table").stats().table_retries == 0
+def test_taking_turns_with_a_lock(tmp_path):
+    code = example("Taking turns with a lock", tmp_path)
+    url = f"sqlite:{tmp_path / 'ledger-locks.db'}"
+    assert url in code
+    workers = [SPAWN.Process(target=post_entries, args=(code, w, 10)) for w in (1, 2, 3)]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=600)
+    assert [w.exitcode for w in workers] == [0, 0, 0]
+    path = tmp_path / "ledger"
+    assert rows(path, "entry_id", "account") == [(w * 100 + i, f"acct-{w}") for w in (1, 2, 3) for i in range(10)]
+    # The writers took turns: no commit ever had to be rebased.
+    stats = open_table(path).stats()
+    assert (stats.table_commits, stats.table_retries) == (30, 0)
     assert LockManager(url).list() == []
 
 
-def test_partition_aware_writing_example(tmp_path):
-    ns = run("Partition-aware writing", tmp_path)
-    assert rows(tmp_path / "partitioned_table", "record_id", "data", "partition") == [
-        (1, "jan_data", "2024-01"),
-        (2, "feb_data", "2024-02"),
+def test_one_partition_per_transaction(tmp_path, capsys):
+    ns = run("One partition per transaction", tmp_path)
+    assert capsys.readouterr().out == "['month=2024-04', 'month=2024-05']\n"
+    path = tmp_path / "monthly_visits"
+    assert rows(path, "visit_id", "month", "url") == [
+        (1, "2024-04", "/"),
+        (2, "2024-04", "/docs"),
+        (3, "2024-05", "/blog"),
     ]
-    assert len(ns["table"].history()) == 2
+    assert [s.summary["added-records"] for s in ns["visits"].history()] == ["2", "1"]
+    assert ns["visits"].count(filter="month = '2024-05'") == 1
 
 
-def test_filtered_scans_example(tmp_path, capsys):
+def test_filtered_scans(tmp_path, capsys):
     ns = run("Filtered scans", tmp_path)
     assert capsys.readouterr().out == "[3]\n2\n[1]\n1\n"
     assert ns["batches"].metrics["data_files_considered"] == 2
