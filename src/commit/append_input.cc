@@ -27,7 +27,8 @@ AppendInput::AppendInput(const Schema& table, const PartitionSpec& spec, const S
   for (const Field& f : input_.fields()) {
     const int t = table_.IndexOf(f.name);
     if (t < 0) {
-      throw SchemaMismatch("field '" + f.name + "' of the records' schema is not a column of the table");
+      throw SchemaMismatch("field '" + f.name +
+                           "' of the records' schema is not a column of the table");
     }
     const Field& tf = table_.fields()[static_cast<size_t>(t)];
     if (!(tf.type == f.type)) {
@@ -38,7 +39,8 @@ AppendInput::AppendInput(const Schema& table, const PartitionSpec& spec, const S
   }
   for (const Field& tf : table_.fields()) {
     if (tf.required && input_.IndexOf(tf.name) < 0) {
-      throw SchemaMismatch("required table column '" + tf.name + "' is missing from the records' schema");
+      throw SchemaMismatch("required table column '" + tf.name +
+                           "' is missing from the records' schema");
     }
   }
   for (const auto& [name, value] : partition_values) {
@@ -74,8 +76,9 @@ AppendInput::AppendInput(const Schema& table, const PartitionSpec& spec, const S
 Record AppendInput::ToTableRow(const Record& in, size_t index) const {
   const std::string where = "record " + std::to_string(index);
   if (in.size() != input_.fields().size()) {
-    throw InvalidArgument(where + " has " + std::to_string(in.size()) + " values but the schema has " +
-                          std::to_string(input_.fields().size()) + " fields");
+    throw InvalidArgument(where + " has " + std::to_string(in.size()) +
+                          " values but the schema has " + std::to_string(input_.fields().size()) +
+                          " fields");
   }
   Record out(table_.fields().size());
   for (size_t i = 0; i < in.size(); ++i) {

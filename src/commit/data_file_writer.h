@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "commit/append_input.h"
 #include "datashard/file_io.h"
 #include "datashard/table_metadata.h"
 #include "metadata/manifest.h"
-#include "commit/append_input.h"
 
 namespace datashard {
 

@@ -7,7 +7,8 @@ namespace {
 
 // Bins of consecutive manifests, packed from the end of the list so that the
 // first (newest) bin is the one left partly filled.
-std::vector<std::vector<ManifestFile>> PackEnd(const std::vector<ManifestFile>& items, int64_t target) {
+std::vector<std::vector<ManifestFile>> PackEnd(const std::vector<ManifestFile>& items,
+                                               int64_t target) {
   std::vector<std::vector<ManifestFile>> bins;
   std::vector<ManifestFile> bin;
   int64_t size = 0;
@@ -32,12 +33,14 @@ std::vector<std::vector<ManifestFile>> PackEnd(const std::vector<ManifestFile>& 
 }  // namespace
 
 MergeResult MergeManifests(FileIO& io, const ManifestContext& context,
-                           const std::vector<ManifestFile>& manifests, const MergeOptions& options) {
+                           const std::vector<ManifestFile>& manifests,
+                           const MergeOptions& options) {
   MergeResult result;
   std::vector<ManifestFile> candidates;
   std::vector<ManifestFile> others;
   for (const ManifestFile& m : manifests) {
-    const bool candidate = m.partition_spec_id == context.partition_spec_id && m.content == context.content;
+    const bool candidate =
+        m.partition_spec_id == context.partition_spec_id && m.content == context.content;
     (candidate ? candidates : others).push_back(m);
   }
   if (candidates.size() < 2) return MergeResult{manifests, {}, {}};

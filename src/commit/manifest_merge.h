@@ -19,8 +19,8 @@ namespace datashard {
 struct MergeOptions {
   int64_t min_count_to_merge = 100;
   int64_t target_size_bytes = 8 << 20;
-  int64_t snapshot_id = 0;       // the committing snapshot
-  int64_t sequence_number = 0;   // its sequence number
+  int64_t snapshot_id = 0;      // the committing snapshot
+  int64_t sequence_number = 0;  // its sequence number
   /// Path prefix for merged manifests; "-m<k>.avro" is appended.
   std::string path_prefix;
   int first_manifest_index = 1;

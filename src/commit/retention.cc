@@ -12,7 +12,8 @@ namespace {
 std::optional<std::vector<std::string>> ListManifests(FileIO& io, const Snapshot& s) {
   try {
     std::vector<std::string> out;
-    for (const ManifestFile& m : ReadManifestList(io, s.manifest_list)) out.push_back(m.manifest_path);
+    for (const ManifestFile& m : ReadManifestList(io, s.manifest_list))
+      out.push_back(m.manifest_path);
     return out;
   } catch (const Error&) {
     return std::nullopt;
@@ -24,9 +25,9 @@ std::optional<std::vector<std::string>> ListManifests(FileIO& io, const Snapshot
 RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_ms,
                                const std::vector<ManifestFile>& current_manifests) {
   RetentionResult result;
-  const int64_t min_keep = std::max<int64_t>(
-      1, metadata->PropertyLong(table_properties::kMinSnapshotsToKeep,
-                                table_properties::kMinSnapshotsToKeepDefault));
+  const int64_t min_keep =
+      std::max<int64_t>(1, metadata->PropertyLong(table_properties::kMinSnapshotsToKeep,
+                                                  table_properties::kMinSnapshotsToKeepDefault));
   const int64_t max_age = metadata->PropertyLong(table_properties::kMaxSnapshotAgeMs,
                                                  table_properties::kMaxSnapshotAgeMsDefault);
   const std::vector<const Snapshot*> ancestry = metadata->CurrentAncestry();

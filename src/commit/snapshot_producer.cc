@@ -2,10 +2,10 @@
 
 #include <algorithm>
 
-#include "datashard/errors.h"
 #include "commit/data_file_writer.h"
 #include "commit/manifest_merge.h"
 #include "commit/retention.h"
+#include "datashard/errors.h"
 
 namespace datashard {
 namespace {
@@ -49,7 +49,8 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const AppendS
 }
 
 void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                          int64_t base_version, const AppendSnapshotInput& in, ProducedCommit& out) {
+                          int64_t base_version, const AppendSnapshotInput& in,
+                          ProducedCommit& out) {
   TableMetadata& next = out.next;
   next = base;
   const Snapshot* parent = base.CurrentSnapshot();
@@ -61,13 +62,14 @@ void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMet
   added.min_sequence_number = seq;
   std::vector<ManifestFile> manifests{added};
   if (parent != nullptr) {
-    for (ManifestFile& m : ReadManifestList(io, parent->manifest_list)) manifests.push_back(std::move(m));
+    for (ManifestFile& m : ReadManifestList(io, parent->manifest_list))
+      manifests.push_back(std::move(m));
   }
   const std::string prefix = catalog.metadata_dir() + "/" + in.commit_uuid;
   if (base.PropertyBool(tp::kManifestMergeEnabled, tp::kManifestMergeEnabledDefault)) {
     MergeOptions options;
-    options.min_count_to_merge =
-        std::max<int64_t>(2, base.PropertyLong(tp::kManifestMinMergeCount, tp::kManifestMinMergeCountDefault));
+    options.min_count_to_merge = std::max<int64_t>(
+        2, base.PropertyLong(tp::kManifestMinMergeCount, tp::kManifestMinMergeCountDefault));
     options.target_size_bytes =
         base.PropertyLong(tp::kManifestTargetSizeBytes, tp::kManifestTargetSizeBytesDefault);
     options.snapshot_id = in.snapshot_id;
@@ -80,11 +82,12 @@ void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMet
     manifests = std::move(merged.manifests);
   }
 
-  const std::string list_path = catalog.metadata_dir() + "/snap-" + std::to_string(in.snapshot_id) + "-" +
-                                std::to_string(in.attempt) + "-" + in.commit_uuid + ".avro";
+  const std::string list_path = catalog.metadata_dir() + "/snap-" + std::to_string(in.snapshot_id) +
+                                "-" + std::to_string(in.attempt) + "-" + in.commit_uuid + ".avro";
   out.attempt_files.push_back(list_path);
   WriteManifestList(io, list_path, in.snapshot_id,
-                    parent ? std::optional<int64_t>(parent->snapshot_id) : std::nullopt, seq, manifests);
+                    parent ? std::optional<int64_t>(parent->snapshot_id) : std::nullopt, seq,
+                    manifests);
 
   Snapshot snap;
   snap.snapshot_id = in.snapshot_id;
@@ -107,8 +110,10 @@ void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMet
 
   next.metadata_log.push_back({base.last_updated_ms, catalog.MetadataPath(base_version)});
   const int64_t max_log = std::max<int64_t>(
-      1, base.PropertyLong(tp::kMetadataPreviousVersionsMax, tp::kMetadataPreviousVersionsMaxDefault));
-  const bool delete_old = base.PropertyBool(tp::kMetadataDeleteAfterCommit, tp::kMetadataDeleteAfterCommitDefault);
+      1,
+      base.PropertyLong(tp::kMetadataPreviousVersionsMax, tp::kMetadataPreviousVersionsMaxDefault));
+  const bool delete_old =
+      base.PropertyBool(tp::kMetadataDeleteAfterCommit, tp::kMetadataDeleteAfterCommitDefault);
   while (static_cast<int64_t>(next.metadata_log.size()) > max_log) {
     const std::string& file = next.metadata_log.front().metadata_file;
     const auto version = FileCatalog::ParseVersionFileName(file.substr(file.rfind('/') + 1));

@@ -21,10 +21,10 @@ namespace datashard {
 struct AppendSnapshotInput {
   int64_t snapshot_id = 0;  // the same over all attempts of a commit
   std::string commit_id;
-  std::string commit_uuid;  // names the commit's manifest files
-  int attempt = 0;          // names this attempt's manifest list
-  int retries = 0;          // races lost before this attempt
-  int64_t conflicts = 0;    // earlier CommitConflicts of this process, not yet recorded
+  std::string commit_uuid;    // names the commit's manifest files
+  int attempt = 0;            // names this attempt's manifest list
+  int retries = 0;            // races lost before this attempt
+  int64_t conflicts = 0;      // earlier CommitConflicts of this process, not yet recorded
   ManifestFile new_manifest;  // the commit's ADDED entries; seq fields set here
   int64_t added_files = 0;
   int64_t added_records = 0;

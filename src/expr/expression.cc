@@ -9,8 +9,8 @@
 #include <nlohmann/json.hpp>
 
 #include "datashard/errors.h"
-#include "format/json/value_json.h"
 #include "expr/expression_internal.h"
+#include "format/json/value_json.h"
 
 namespace datashard {
 

@@ -22,7 +22,7 @@ enum class EntryStatus { kExisting = 0, kAdded = 1, kDeleted = 2 };
 struct PartitionFieldType {
   int field_id = 0;  // 1000 and up
   std::string name;
-  DataType type;     // the transform's result type
+  DataType type;  // the transform's result type
 };
 
 /// Spec's data_file (r2). Bounds are in the single-value binary serialization.
@@ -49,7 +49,7 @@ struct DataFile {
 struct ManifestEntry {
   EntryStatus status = EntryStatus::kAdded;
   std::optional<int64_t> snapshot_id;
-  std::optional<int64_t> sequence_number;       // data sequence number
+  std::optional<int64_t> sequence_number;  // data sequence number
   std::optional<int64_t> file_sequence_number;
   DataFile data_file;
 };
@@ -81,7 +81,7 @@ struct ManifestFile {
 
 /// What a manifest's Avro header states about the table.
 struct ManifestContext {
-  std::string schema_json;          // the table schema as Iceberg JSON
+  std::string schema_json;  // the table schema as Iceberg JSON
   int schema_id = 0;
   std::string partition_spec_json;  // JSON array of the spec's partition fields
   int partition_spec_id = 0;

@@ -16,17 +16,26 @@ namespace datashard::samples {
 /// One identity partition field of every result type that has its own Avro
 /// form, in spec order.
 inline std::vector<PartitionFieldType> PartitionFields() {
-  return {{1000, "b", DataType::Boolean()},   {1001, "i", DataType::Int()},
-          {1002, "l", DataType::Long()},      {1003, "f", DataType::Float()},
-          {1004, "d", DataType::Double()},    {1005, "dec", DataType::Decimal(9, 2)},
+  return {{1000, "b", DataType::Boolean()},
+          {1001, "i", DataType::Int()},
+          {1002, "l", DataType::Long()},
+          {1003, "f", DataType::Float()},
+          {1004, "d", DataType::Double()},
+          {1005, "dec", DataType::Decimal(9, 2)},
           {1006, "dec38", DataType::Decimal(38, 4)},
-          {1007, "day", DataType::Date()},    {1008, "t", DataType::Time()},
-          {1009, "ts", DataType::Timestamp()}, {1010, "tstz", DataType::TimestampTz()},
-          {1011, "s", DataType::String()},    {1012, "u", DataType::Uuid()},
-          {1013, "fx", DataType::Fixed(3)},   {1014, "bin", DataType::Binary()}};
+          {1007, "day", DataType::Date()},
+          {1008, "t", DataType::Time()},
+          {1009, "ts", DataType::Timestamp()},
+          {1010, "tstz", DataType::TimestampTz()},
+          {1011, "s", DataType::String()},
+          {1012, "u", DataType::Uuid()},
+          {1013, "fx", DataType::Fixed(3)},
+          {1014, "bin", DataType::Binary()}};
 }
 
-inline std::string UuidBytes() { return Uuid::Parse("f79c3e09-677c-4bbd-a479-3f349cb785e7").ToBytes(); }
+inline std::string UuidBytes() {
+  return Uuid::Parse("f79c3e09-677c-4bbd-a479-3f349cb785e7").ToBytes();
+}
 
 /// Extreme and non-ASCII values, one per field of PartitionFields().
 inline std::vector<Value> PartitionA() {
@@ -49,10 +58,14 @@ inline std::vector<Value> PartitionA() {
 
 /// Nulls, a NaN and empty values, one per field of PartitionFields().
 inline std::vector<Value> PartitionB() {
-  return {Value(false),         Value(int32_t{9}),  Value::Null(),      Value(std::nanf("")),
-          Value(10.0),          Value::Decimal(-99999), Value::Decimal(1), Value(int32_t{-1}),
-          Value::Null(),        Value::Null(),      Value(int64_t{5}),  Value("a"),
-          Value::Null(),        Value(std::string("abc")), Value(std::string())};
+  return {Value(false),        Value(int32_t{9}),
+          Value::Null(),       Value(std::nanf("")),
+          Value(10.0),         Value::Decimal(-99999),
+          Value::Decimal(1),   Value(int32_t{-1}),
+          Value::Null(),       Value::Null(),
+          Value(int64_t{5}),   Value("a"),
+          Value::Null(),       Value(std::string("abc")),
+          Value(std::string())};
 }
 
 /// A data file with every optional metric set.

@@ -43,8 +43,12 @@ uint32_t Murmur3X86_32(const std::string& data) {
   }
   uint32_t k = 0;
   switch (len & 3) {
-    case 3: k ^= static_cast<uint32_t>(p[i + 2]) << 16; [[fallthrough]];
-    case 2: k ^= static_cast<uint32_t>(p[i + 1]) << 8; [[fallthrough]];
+    case 3:
+      k ^= static_cast<uint32_t>(p[i + 2]) << 16;
+      [[fallthrough]];
+    case 2:
+      k ^= static_cast<uint32_t>(p[i + 1]) << 8;
+      [[fallthrough]];
     case 1:
       k ^= static_cast<uint32_t>(p[i]);
       h ^= MixK(k);
@@ -60,7 +64,8 @@ uint32_t Murmur3X86_32(const std::string& data) {
 
 std::string LittleEndian64(int64_t v) {
   std::string out(8, '\0');
-  for (int i = 0; i < 8; ++i) out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
+  for (int i = 0; i < 8; ++i)
+    out[i] = static_cast<char>((static_cast<uint64_t>(v) >> (8 * i)) & 0xff);
   return out;
 }
 
@@ -145,20 +150,28 @@ int ParsePositive(const std::string& text, std::string_view context) {
   return v;
 }
 
-
 // A partition source value as Iceberg names it in paths.
 std::string FormatValueForPath(const DataType& type, const Value& v) {
   switch (type.id) {
-    case TypeId::kString: return v.as_bytes();
-    case TypeId::kDate: return FormatDate(v.as_int());
-    case TypeId::kTime: return FormatTime(v.as_long());
-    case TypeId::kTimestamp: return FormatTimestamp(v.as_long(), false);
-    case TypeId::kTimestampTz: return FormatTimestamp(v.as_long(), true);
-    case TypeId::kDecimal: return FormatDecimal(v.as_decimal(), type.scale);
-    case TypeId::kUuid: return FormatUuid(v.as_bytes());
+    case TypeId::kString:
+      return v.as_bytes();
+    case TypeId::kDate:
+      return FormatDate(v.as_int());
+    case TypeId::kTime:
+      return FormatTime(v.as_long());
+    case TypeId::kTimestamp:
+      return FormatTimestamp(v.as_long(), false);
+    case TypeId::kTimestampTz:
+      return FormatTimestamp(v.as_long(), true);
+    case TypeId::kDecimal:
+      return FormatDecimal(v.as_decimal(), type.scale);
+    case TypeId::kUuid:
+      return FormatUuid(v.as_bytes());
     case TypeId::kFixed:
-    case TypeId::kBinary: return Base64Encode(v.as_bytes());
-    default: return ValueToJson(v, type).dump();
+    case TypeId::kBinary:
+      return Base64Encode(v.as_bytes());
+    default:
+      return ValueToJson(v, type).dump();
   }
 }
 
@@ -191,9 +204,11 @@ Transform Transform::Parse(std::string_view text) {
   if (t == "day") return Day();
   if (t == "hour") return Hour();
   if (t == "void") return Void();
-  for (const auto& [prefix, kind] : {std::pair<std::string, TransformKind>{"bucket[", TransformKind::kBucket},
-                                     {"truncate[", TransformKind::kTruncate}}) {
-    if (t.size() > prefix.size() + 1 && t.compare(0, prefix.size(), prefix) == 0 && t.back() == ']') {
+  for (const auto& [prefix, kind] :
+       {std::pair<std::string, TransformKind>{"bucket[", TransformKind::kBucket},
+        {"truncate[", TransformKind::kTruncate}}) {
+    if (t.size() > prefix.size() + 1 && t.compare(0, prefix.size(), prefix) == 0 &&
+        t.back() == ']') {
       const int p = ParsePositive(t.substr(prefix.size(), t.size() - prefix.size() - 1), t);
       return kind == TransformKind::kBucket ? Bucket(p) : Truncate(p);
     }
@@ -203,14 +218,22 @@ Transform Transform::Parse(std::string_view text) {
 
 std::string Transform::ToString() const {
   switch (kind_) {
-    case TransformKind::kIdentity: return "identity";
-    case TransformKind::kBucket: return "bucket[" + std::to_string(param_) + "]";
-    case TransformKind::kTruncate: return "truncate[" + std::to_string(param_) + "]";
-    case TransformKind::kYear: return "year";
-    case TransformKind::kMonth: return "month";
-    case TransformKind::kDay: return "day";
-    case TransformKind::kHour: return "hour";
-    case TransformKind::kVoid: return "void";
+    case TransformKind::kIdentity:
+      return "identity";
+    case TransformKind::kBucket:
+      return "bucket[" + std::to_string(param_) + "]";
+    case TransformKind::kTruncate:
+      return "truncate[" + std::to_string(param_) + "]";
+    case TransformKind::kYear:
+      return "year";
+    case TransformKind::kMonth:
+      return "month";
+    case TransformKind::kDay:
+      return "day";
+    case TransformKind::kHour:
+      return "hour";
+    case TransformKind::kVoid:
+      return "void";
   }
   return "identity";
 }
@@ -218,7 +241,8 @@ std::string Transform::ToString() const {
 bool Transform::CanApplyTo(const DataType& source) const {
   switch (kind_) {
     case TransformKind::kIdentity:
-    case TransformKind::kVoid: return true;
+    case TransformKind::kVoid:
+      return true;
     case TransformKind::kBucket:
       return source.id != TypeId::kBoolean && source.id != TypeId::kFloat &&
              source.id != TypeId::kDouble;
@@ -228,7 +252,8 @@ bool Transform::CanApplyTo(const DataType& source) const {
              source.id == TypeId::kBinary;
     case TransformKind::kYear:
     case TransformKind::kMonth:
-    case TransformKind::kDay: return IsTemporal(source.id);
+    case TransformKind::kDay:
+      return IsTemporal(source.id);
     case TransformKind::kHour:
       return source.id == TypeId::kTimestamp || source.id == TypeId::kTimestampTz;
   }
@@ -244,9 +269,12 @@ DataType Transform::ResultType(const DataType& source) const {
     case TransformKind::kBucket:
     case TransformKind::kYear:
     case TransformKind::kMonth:
-    case TransformKind::kHour: return DataType::Int();
-    case TransformKind::kDay: return DataType::Date();
-    default: return source;
+    case TransformKind::kHour:
+      return DataType::Int();
+    case TransformKind::kDay:
+      return DataType::Date();
+    default:
+      return source;
   }
 }
 
@@ -254,7 +282,8 @@ Value Transform::Apply(const DataType& source, const Value& v) const {
   if (v.is_null() || kind_ == TransformKind::kVoid) return Value::Null();
   if (!CanApplyTo(source)) ResultType(source);  // throws naming both
   switch (kind_) {
-    case TransformKind::kIdentity: return v;
+    case TransformKind::kIdentity:
+      return v;
     case TransformKind::kBucket:
       return static_cast<int32_t>((IcebergBucketHash(source, v) & 0x7fffffff) % param_);
     case TransformKind::kTruncate: {
@@ -273,8 +302,10 @@ Value Transform::Apply(const DataType& source, const Value& v) const {
           const Int128 wide = w;
           return Value::Decimal(x - (((x % wide) + wide) % wide));
         }
-        case TypeId::kString: return TruncateUtf8(v.as_bytes(), param_);
-        default: return v.as_bytes().substr(0, std::min<size_t>(v.as_bytes().size(), param_));
+        case TypeId::kString:
+          return TruncateUtf8(v.as_bytes(), param_);
+        default:
+          return v.as_bytes().substr(0, std::min<size_t>(v.as_bytes().size(), param_));
       }
     }
     case TransformKind::kYear: {
@@ -284,9 +315,12 @@ Value Transform::Apply(const DataType& source, const Value& v) const {
       const CivilYm d = YearMonthOf(DaysOf(source, v));
       return static_cast<int32_t>((d.year - 1970) * 12 + (d.month - 1));
     }
-    case TransformKind::kDay: return static_cast<int32_t>(DaysOf(source, v));
-    case TransformKind::kHour: return static_cast<int32_t>(FloorDiv(v.as_long(), kMicrosPerHour));
-    case TransformKind::kVoid: break;
+    case TransformKind::kDay:
+      return static_cast<int32_t>(DaysOf(source, v));
+    case TransformKind::kHour:
+      return static_cast<int32_t>(FloorDiv(v.as_long(), kMicrosPerHour));
+    case TransformKind::kVoid:
+      break;
   }
   return Value::Null();
 }
@@ -294,20 +328,24 @@ Value Transform::Apply(const DataType& source, const Value& v) const {
 std::string Transform::HumanString(const DataType& source, const Value& result) const {
   if (result.is_null()) return "null";
   switch (kind_) {
-    case TransformKind::kBucket: return std::to_string(result.as_int());
-    case TransformKind::kYear: return Pad(1970 + result.as_int(), 4);
+    case TransformKind::kBucket:
+      return std::to_string(result.as_int());
+    case TransformKind::kYear:
+      return Pad(1970 + result.as_int(), 4);
     case TransformKind::kMonth: {
       const int64_t m = result.as_int();
       const int64_t year = 1970 + FloorDiv(m, 12);
       return Pad(year, 4) + "-" + Pad(m - FloorDiv(m, 12) * 12 + 1, 2);
     }
-    case TransformKind::kDay: return FormatDate(result.as_int());
+    case TransformKind::kDay:
+      return FormatDate(result.as_int());
     case TransformKind::kHour: {
       const int64_t h = result.as_int();
       const int64_t days = FloorDiv(h, 24);
       return FormatDate(static_cast<int32_t>(days)) + "-" + Pad(h - days * 24, 2);
     }
-    default: return FormatValueForPath(source, result);
+    default:
+      return FormatValueForPath(source, result);
   }
 }
 
@@ -315,16 +353,24 @@ int32_t IcebergBucketHash(const DataType& type, const Value& v) {
   std::string bytes;
   switch (type.id) {
     case TypeId::kInt:
-    case TypeId::kDate: bytes = LittleEndian64(v.as_int()); break;
+    case TypeId::kDate:
+      bytes = LittleEndian64(v.as_int());
+      break;
     case TypeId::kLong:
     case TypeId::kTime:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampTz: bytes = LittleEndian64(v.as_long()); break;
-    case TypeId::kDecimal: bytes = MinimalDecimalBytes(v.as_decimal()); break;
+    case TypeId::kTimestampTz:
+      bytes = LittleEndian64(v.as_long());
+      break;
+    case TypeId::kDecimal:
+      bytes = MinimalDecimalBytes(v.as_decimal());
+      break;
     case TypeId::kString:
     case TypeId::kUuid:
     case TypeId::kFixed:
-    case TypeId::kBinary: bytes = v.as_bytes(); break;
+    case TypeId::kBinary:
+      bytes = v.as_bytes();
+      break;
     default:
       throw InvalidArgument("bucket transform cannot hash type " + type.ToString());
   }
@@ -337,10 +383,11 @@ PartitionSpec::PartitionSpec(int spec_id, std::vector<PartitionField> fields)
   std::set<std::string> names;
   for (const PartitionField& f : fields_) {
     if (f.field_id < 1000) {
-      throw InvalidArgument("partition field '" + f.name + "' has id " + std::to_string(f.field_id) +
-                            ": partition field ids start at 1000");
+      throw InvalidArgument("partition field '" + f.name + "' has id " +
+                            std::to_string(f.field_id) + ": partition field ids start at 1000");
     }
-    if (f.name.empty()) throw InvalidArgument("partition field " + std::to_string(f.field_id) + " has an empty name");
+    if (f.name.empty())
+      throw InvalidArgument("partition field " + std::to_string(f.field_id) + " has an empty name");
     if (!ids.insert(f.field_id).second) {
       throw InvalidArgument("partition field id " + std::to_string(f.field_id) + " is used twice");
     }
@@ -368,7 +415,8 @@ PartitionSpec PartitionSpec::Parse(std::string_view text, const Schema& schema, 
   terms.push_back(Trim(cur));
   std::vector<PartitionField> fields;
   for (const std::string& term : terms) {
-    if (term.empty()) throw InvalidArgument("empty term in partition spec '" + std::string(text) + "'");
+    if (term.empty())
+      throw InvalidArgument("empty term in partition spec '" + std::string(text) + "'");
     Transform transform;
     std::string column;
     std::string suffix;
@@ -382,14 +430,16 @@ PartitionSpec PartitionSpec::Parse(std::string_view text, const Schema& schema, 
       const size_t comma = args.find(',');
       if (fn == "bucket" || fn == "truncate") {
         if (comma == std::string::npos) {
-          throw InvalidArgument("partition term '" + term + "' needs two arguments: " + fn + "(N,col)");
+          throw InvalidArgument("partition term '" + term + "' needs two arguments: " + fn +
+                                "(N,col)");
         }
         const int n = ParsePositive(Trim(args.substr(0, comma)), term);
         column = Trim(args.substr(comma + 1));
         transform = fn == "bucket" ? Transform::Bucket(n) : Transform::Truncate(n);
         suffix = fn == "bucket" ? "_bucket" : "_trunc";
       } else {
-        if (comma != std::string::npos) throw InvalidArgument("partition term '" + term + "' takes one column");
+        if (comma != std::string::npos)
+          throw InvalidArgument("partition term '" + term + "' takes one column");
         column = Trim(args);
         if (fn == "year" || fn == "month" || fn == "day" || fn == "hour") {
           transform = Transform::Parse(fn);
@@ -403,11 +453,13 @@ PartitionSpec PartitionSpec::Parse(std::string_view text, const Schema& schema, 
       }
     }
     const int idx = schema.IndexOf(column);
-    if (idx < 0) throw InvalidArgument("partition term '" + term + "' names no column of the schema");
+    if (idx < 0)
+      throw InvalidArgument("partition term '" + term + "' names no column of the schema");
     const Field& source = schema.fields()[static_cast<size_t>(idx)];
     if (!transform.CanApplyTo(source.type)) {
       throw InvalidArgument("partition term '" + term + "': " + transform.ToString() +
-                            " cannot apply to column '" + column + "' of type " + source.type.ToString());
+                            " cannot apply to column '" + column + "' of type " +
+                            source.type.ToString());
     }
     fields.push_back(PartitionField{source.id, 1000 + static_cast<int>(fields.size()),
                                     column + suffix, transform});
@@ -448,7 +500,8 @@ std::vector<DataType> PartitionSpec::ResultTypes(const Schema& schema) const {
   Validate(schema);
   std::vector<DataType> out;
   for (const PartitionField& f : fields_) {
-    out.push_back(f.transform.ResultType(schema.fields()[static_cast<size_t>(schema.IndexOfId(f.source_id))].type));
+    out.push_back(f.transform.ResultType(
+        schema.fields()[static_cast<size_t>(schema.IndexOfId(f.source_id))].type));
   }
   return out;
 }
@@ -488,10 +541,11 @@ std::string PartitionSpec::Describe(const Schema& schema) const {
   for (size_t i = 0; i < fields_.size(); ++i) {
     const PartitionField& f = fields_[i];
     const int idx = schema.IndexOfId(f.source_id);
-    const std::string source =
-        idx >= 0 ? schema.fields()[static_cast<size_t>(idx)].name : "#" + std::to_string(f.source_id);
+    const std::string source = idx >= 0 ? schema.fields()[static_cast<size_t>(idx)].name
+                                        : "#" + std::to_string(f.source_id);
     if (i > 0) out += ", ";
-    out += std::to_string(f.field_id) + ": " + f.name + " " + f.transform.ToString() + "(" + source + ")";
+    out += std::to_string(f.field_id) + ": " + f.name + " " + f.transform.ToString() + "(" +
+           source + ")";
   }
   return out + "]";
 }

@@ -19,12 +19,12 @@ TEST(BucketHashTest, MatchesSpecTestVectors) {
             -188683207);
   EXPECT_EQ(IcebergBucketHash(DataType::Fixed(4), Value(std::string("\x00\x01\x02\x03", 4))),
             -188683207);
-  EXPECT_EQ(IcebergBucketHash(DataType::Uuid(),
-                              Value(ParseUuid("f79c3e09-677c-4bbd-a479-3f349cb785e7"))),
-            1488055340);
-  EXPECT_EQ(IcebergBucketHash(DataType::Timestamp(),
-                              Value(ParseTimestamp("2017-11-16T22:31:08", false))),
-            -2047944441);
+  EXPECT_EQ(
+      IcebergBucketHash(DataType::Uuid(), Value(ParseUuid("f79c3e09-677c-4bbd-a479-3f349cb785e7"))),
+      1488055340);
+  EXPECT_EQ(
+      IcebergBucketHash(DataType::Timestamp(), Value(ParseTimestamp("2017-11-16T22:31:08", false))),
+      -2047944441);
   EXPECT_EQ(IcebergBucketHash(DataType::TimestampTz(),
                               Value(ParseTimestamp("2017-11-16T14:31:08-08:00", true))),
             -2047944441);
@@ -33,7 +33,8 @@ TEST(BucketHashTest, MatchesSpecTestVectors) {
 
 TEST(TransformTest, BucketIsHashModN) {
   const Transform t = Transform::Bucket(16);
-  EXPECT_EQ(t.Apply(DataType::Long(), Value(int64_t{34})), Value(int32_t{(2017239379 & 0x7fffffff) % 16}));
+  EXPECT_EQ(t.Apply(DataType::Long(), Value(int64_t{34})),
+            Value(int32_t{(2017239379 & 0x7fffffff) % 16}));
   EXPECT_EQ(t.Apply(DataType::Long(), Value::Null()), Value::Null());
   EXPECT_EQ(t.ResultType(DataType::String()), DataType::Int());
   EXPECT_FALSE(t.CanApplyTo(DataType::Double()));
@@ -50,7 +51,8 @@ TEST(TransformTest, TruncateFloorsNumbersAndCutsCodePoints) {
   // Three code points of multi-byte UTF-8 stay whole.
   EXPECT_EQ(Transform::Truncate(2).Apply(DataType::String(), Value("\xc3\xa9\xe2\x82\xac!")),
             Value("\xc3\xa9\xe2\x82\xac"));
-  EXPECT_EQ(Transform::Truncate(2).Apply(DataType::Binary(), Value(std::string("abc"))), Value("ab"));
+  EXPECT_EQ(Transform::Truncate(2).Apply(DataType::Binary(), Value(std::string("abc"))),
+            Value("ab"));
 }
 
 TEST(TransformTest, TimeTransformsCountFromEpochWithFloor) {
@@ -71,16 +73,19 @@ TEST(TransformTest, TimeTransformsCountFromEpochWithFloor) {
 }
 
 TEST(TransformTest, HumanStringsMatchIcebergPaths) {
-  EXPECT_EQ(Transform::Month().HumanString(DataType::Date(), Value(int32_t{54 * 12 + 2})), "2024-03");
+  EXPECT_EQ(Transform::Month().HumanString(DataType::Date(), Value(int32_t{54 * 12 + 2})),
+            "2024-03");
   EXPECT_EQ(Transform::Year().HumanString(DataType::Date(), Value(int32_t{54})), "2024");
-  EXPECT_EQ(Transform::Hour().HumanString(DataType::Timestamp(),
-                                          Value(static_cast<int32_t>(ParseDate("2024-03-05") * 24 + 13))),
-            "2024-03-05-13");
+  EXPECT_EQ(
+      Transform::Hour().HumanString(DataType::Timestamp(),
+                                    Value(static_cast<int32_t>(ParseDate("2024-03-05") * 24 + 13))),
+      "2024-03-05-13");
   EXPECT_EQ(Transform::Identity().HumanString(DataType::String(), Value::Null()), "null");
 }
 
 TEST(TransformTest, ParsesAndPrintsEveryTransform) {
-  for (const char* s : {"identity", "bucket[16]", "truncate[4]", "year", "month", "day", "hour", "void"}) {
+  for (const char* s :
+       {"identity", "bucket[16]", "truncate[4]", "year", "month", "day", "hour", "void"}) {
     EXPECT_EQ(Transform::Parse(s).ToString(), s);
   }
   EXPECT_THROW(Transform::Parse("bucket[0]"), InvalidArgument);
@@ -89,15 +94,16 @@ TEST(TransformTest, ParsesAndPrintsEveryTransform) {
 }
 
 Schema TestSchema() {
-  return Schema(1, {Field{1, "id", DataType::Long(), true},
-                    Field{2, "name", DataType::String(), false},
-                    Field{3, "ts", DataType::Timestamp(), false},
-                    Field{4, "partition", DataType::String(), true}});
+  return Schema(
+      1, {Field{1, "id", DataType::Long(), true}, Field{2, "name", DataType::String(), false},
+          Field{3, "ts", DataType::Timestamp(), false},
+          Field{4, "partition", DataType::String(), true}});
 }
 
 TEST(PartitionSpecTest, ParsesCliSpecWithIcebergNames) {
   const Schema schema = TestSchema();
-  const PartitionSpec spec = PartitionSpec::Parse("partition, bucket(16, id), truncate(4,name), day(ts)", schema);
+  const PartitionSpec spec =
+      PartitionSpec::Parse("partition, bucket(16, id), truncate(4,name), day(ts)", schema);
   ASSERT_EQ(spec.fields().size(), 4u);
   EXPECT_EQ(spec.fields()[0], (PartitionField{4, 1000, "partition", Transform::Identity()}));
   EXPECT_EQ(spec.fields()[1], (PartitionField{1, 1001, "id_bucket", Transform::Bucket(16)}));
@@ -119,21 +125,24 @@ TEST(PartitionSpecTest, RefusesBadTermsNamingThem) {
   EXPECT_THROW(PartitionSpec::Parse("bucket(id)", schema), InvalidArgument);
   EXPECT_THROW(PartitionSpec::Parse("id,,name", schema), InvalidArgument);
   EXPECT_THROW(PartitionSpec::Parse("id, id", schema), InvalidArgument);
-  EXPECT_THROW(PartitionSpec(0, {PartitionField{1, 999, "x", Transform::Identity()}}), InvalidArgument);
+  EXPECT_THROW(PartitionSpec(0, {PartitionField{1, 999, "x", Transform::Identity()}}),
+               InvalidArgument);
 }
 
 TEST(PartitionSpecTest, ComputesTuplesAndPaths) {
   const Schema schema = TestSchema();
   const PartitionSpec spec = PartitionSpec::Parse("partition, month(ts)", schema);
-  const Record r{Value(int64_t{7}), Value("a b"), Value(ParseTimestamp("2024-01-31T23:59:59", false)),
-                 Value("2024/01")};
+  const Record r{Value(int64_t{7}), Value("a b"),
+                 Value(ParseTimestamp("2024-01-31T23:59:59", false)), Value("2024/01")};
   const std::vector<Value> tuple = spec.PartitionOf(schema, r);
   ASSERT_EQ(tuple.size(), 2u);
   EXPECT_EQ(tuple[0], Value("2024/01"));
   EXPECT_EQ(tuple[1], Value(int32_t{54 * 12}));
   EXPECT_EQ(spec.PartitionPath(schema, tuple), "partition=2024%2F01/ts_month=2024-01");
-  EXPECT_EQ(spec.PartitionPath(schema, {Value::Null(), Value::Null()}), "partition=null/ts_month=null");
-  EXPECT_EQ(spec.Describe(schema), "[1000: partition identity(partition), 1001: ts_month month(ts)]");
+  EXPECT_EQ(spec.PartitionPath(schema, {Value::Null(), Value::Null()}),
+            "partition=null/ts_month=null");
+  EXPECT_EQ(spec.Describe(schema),
+            "[1000: partition identity(partition), 1001: ts_month month(ts)]");
 }
 
 }  // namespace

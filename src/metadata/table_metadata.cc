@@ -34,7 +34,8 @@ const Schema& TableMetadata::CurrentSchema() const {
 const PartitionSpec& TableMetadata::DefaultSpec() const {
   const PartitionSpec* s = SpecById(default_spec_id);
   if (s == nullptr) {
-    throw Corruption("table metadata of '" + location + "' has no partition spec with default-spec-id " +
+    throw Corruption("table metadata of '" + location +
+                     "' has no partition spec with default-spec-id " +
                      std::to_string(default_spec_id));
   }
   return *s;

@@ -14,7 +14,8 @@ using nlohmann::json;
 
 const json& Required(const json& j, const char* key, const std::string& where) {
   const auto it = j.find(key);
-  if (it == j.end() || it->is_null()) Bad(where, std::string("missing required field '") + key + "'");
+  if (it == j.end() || it->is_null())
+    Bad(where, std::string("missing required field '") + key + "'");
   return *it;
 }
 
@@ -60,8 +61,9 @@ Snapshot SnapshotFromJson(const json& j, const std::string& where) {
   s.sequence_number = OptLong(j, "sequence-number", where).value_or(0);  // v1: 0
   s.timestamp_ms = GetLong(j, "timestamp-ms", where);
   if (!j.contains("manifest-list")) {
-    throw NotSupported("table metadata " + where + ": snapshot " + std::to_string(s.snapshot_id) +
-                       " lists manifests inline (v1 'manifests'); only manifest lists are supported");
+    throw NotSupported(
+        "table metadata " + where + ": snapshot " + std::to_string(s.snapshot_id) +
+        " lists manifests inline (v1 'manifests'); only manifest lists are supported");
   }
   s.manifest_list = GetString(j, "manifest-list", where);
   if (const auto it = j.find("summary"); it != j.end() && !it->is_null()) {
@@ -91,7 +93,8 @@ SortOrder SortOrderFromJson(const json& j, const std::string& where) {
   o.order_id = GetInt(j, "order-id", where);
   for (const json& f : Required(j, "fields", where)) {
     o.fields.push_back(SortField{GetString(f, "transform", where), GetInt(f, "source-id", where),
-                                 GetString(f, "direction", where), GetString(f, "null-order", where)});
+                                 GetString(f, "direction", where),
+                                 GetString(f, "null-order", where)});
   }
   return o;
 }
@@ -157,39 +160,49 @@ void ValidateTableMetadata(const TableMetadata& m) {
   if (m.format_version != 2) Bad(where, "datashard writes format-version 2 only");
   if (m.table_uuid.empty()) Bad(where, "table-uuid is missing");
   if (m.SchemaById(m.current_schema_id) == nullptr) Bad(where, "current-schema-id names no schema");
-  if (m.SpecById(m.default_spec_id) == nullptr) Bad(where, "default-spec-id names no partition spec");
+  if (m.SpecById(m.default_spec_id) == nullptr)
+    Bad(where, "default-spec-id names no partition spec");
   for (const Snapshot& s : m.snapshots) {
     if (s.sequence_number > m.last_sequence_number) {
       Bad(where, "snapshot " + std::to_string(s.snapshot_id) + " has sequence-number " +
                      std::to_string(s.sequence_number) + " > last-sequence-number " +
                      std::to_string(m.last_sequence_number));
     }
-    if (s.operation().empty()) Bad(where, "snapshot " + std::to_string(s.snapshot_id) + " has no operation");
+    if (s.operation().empty())
+      Bad(where, "snapshot " + std::to_string(s.snapshot_id) + " has no operation");
   }
   if (m.current_snapshot_id && m.CurrentSnapshot() == nullptr) {
-    Bad(where, "current-snapshot-id " + std::to_string(*m.current_snapshot_id) + " names no snapshot");
+    Bad(where,
+        "current-snapshot-id " + std::to_string(*m.current_snapshot_id) + " names no snapshot");
   }
   for (const auto& [name, ref] : m.refs) {
     if (m.SnapshotById(ref.snapshot_id) == nullptr) {
-      Bad(where, "ref '" + name + "' points to unknown snapshot " + std::to_string(ref.snapshot_id));
+      Bad(where,
+          "ref '" + name + "' points to unknown snapshot " + std::to_string(ref.snapshot_id));
     }
   }
   const auto main = m.refs.find("main");
-  if (main != m.refs.end() && (!m.current_snapshot_id || main->second.snapshot_id != *m.current_snapshot_id)) {
+  if (main != m.refs.end() &&
+      (!m.current_snapshot_id || main->second.snapshot_id != *m.current_snapshot_id)) {
     Bad(where, "refs.main differs from current-snapshot-id");
   }
-  if (m.current_snapshot_id && main == m.refs.end()) Bad(where, "current snapshot without a main ref");
+  if (m.current_snapshot_id && main == m.refs.end())
+    Bad(where, "current snapshot without a main ref");
   for (size_t i = 1; i < m.snapshot_log.size(); ++i) {
-    if (m.snapshot_log[i].timestamp_ms < m.snapshot_log[i - 1].timestamp_ms) Bad(where, "snapshot-log out of order");
+    if (m.snapshot_log[i].timestamp_ms < m.snapshot_log[i - 1].timestamp_ms)
+      Bad(where, "snapshot-log out of order");
   }
   for (size_t i = 1; i < m.metadata_log.size(); ++i) {
-    if (m.metadata_log[i].timestamp_ms < m.metadata_log[i - 1].timestamp_ms) Bad(where, "metadata-log out of order");
+    if (m.metadata_log[i].timestamp_ms < m.metadata_log[i - 1].timestamp_ms)
+      Bad(where, "metadata-log out of order");
   }
   constexpr int64_t kOneMinuteMs = 60000;
-  if (!m.snapshot_log.empty() && m.last_updated_ms + kOneMinuteMs < m.snapshot_log.back().timestamp_ms) {
+  if (!m.snapshot_log.empty() &&
+      m.last_updated_ms + kOneMinuteMs < m.snapshot_log.back().timestamp_ms) {
     Bad(where, "last-updated-ms is more than a minute older than the snapshot log");
   }
-  if (!m.metadata_log.empty() && m.last_updated_ms + kOneMinuteMs < m.metadata_log.back().timestamp_ms) {
+  if (!m.metadata_log.empty() &&
+      m.last_updated_ms + kOneMinuteMs < m.metadata_log.back().timestamp_ms) {
     Bad(where, "last-updated-ms is more than a minute older than the metadata log");
   }
 }
@@ -289,8 +302,10 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
     Bad(where, "missing required field 'partition-specs'");
   }
   int last_partition = 999;
-  for (const PartitionSpec& s : m.partition_specs) last_partition = std::max(last_partition, s.last_field_id());
-  m.last_partition_id = static_cast<int>(OptLong(j, "last-partition-id", where).value_or(last_partition));
+  for (const PartitionSpec& s : m.partition_specs)
+    last_partition = std::max(last_partition, s.last_field_id());
+  m.last_partition_id =
+      static_cast<int>(OptLong(j, "last-partition-id", where).value_or(last_partition));
   if (const auto it = j.find("properties"); it != j.end() && it->is_object()) {
     for (const auto& [k, v] : it->items()) {
       if (!v.is_string()) Bad(where, "property '" + k + "' is not a string");
@@ -304,12 +319,14 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
   }
   if (const auto it = j.find("snapshot-log"); it != j.end() && it->is_array()) {
     for (const json& e : *it) {
-      m.snapshot_log.push_back({GetLong(e, "timestamp-ms", where), GetLong(e, "snapshot-id", where)});
+      m.snapshot_log.push_back(
+          {GetLong(e, "timestamp-ms", where), GetLong(e, "snapshot-id", where)});
     }
   }
   if (const auto it = j.find("metadata-log"); it != j.end() && it->is_array()) {
     for (const json& e : *it) {
-      m.metadata_log.push_back({GetLong(e, "timestamp-ms", where), GetString(e, "metadata-file", where)});
+      m.metadata_log.push_back(
+          {GetLong(e, "timestamp-ms", where), GetString(e, "metadata-file", where)});
     }
   }
   m.sort_orders.clear();
@@ -324,7 +341,8 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
       SnapshotRef ref;
       ref.snapshot_id = GetLong(r, "snapshot-id", where);
       ref.type = GetString(r, "type", where);
-      if (const auto v = OptLong(r, "min-snapshots-to-keep", where)) ref.min_snapshots_to_keep = static_cast<int>(*v);
+      if (const auto v = OptLong(r, "min-snapshots-to-keep", where))
+        ref.min_snapshots_to_keep = static_cast<int>(*v);
       ref.max_snapshot_age_ms = OptLong(r, "max-snapshot-age-ms", where);
       ref.max_ref_age_ms = OptLong(r, "max-ref-age-ms", where);
       m.refs[name] = ref;
@@ -333,9 +351,11 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
     m.refs["main"] = SnapshotRef{*m.current_snapshot_id};
   }
   if (m.SchemaById(m.current_schema_id) == nullptr) Bad(where, "current-schema-id names no schema");
-  if (m.SpecById(m.default_spec_id) == nullptr) Bad(where, "default-spec-id names no partition spec");
+  if (m.SpecById(m.default_spec_id) == nullptr)
+    Bad(where, "default-spec-id names no partition spec");
   if (m.current_snapshot_id && m.CurrentSnapshot() == nullptr) {
-    Bad(where, "current-snapshot-id " + std::to_string(*m.current_snapshot_id) + " names no snapshot");
+    Bad(where,
+        "current-snapshot-id " + std::to_string(*m.current_snapshot_id) + " names no snapshot");
   }
   return m;
 }

@@ -12,18 +12,28 @@ TableMetadata SampleMetadata() {
   TableMetadata m;
   m.table_uuid = "9c12d441-03fe-4693-9a96-a0705ddf69c1";
   m.location = "/data/t";
-  const Schema schema(0, {Field{1, "id", DataType::Long(), true},
-                          Field{2, "day", DataType::Date(), false},
-                          Field{3, "amount", DataType::Decimal(18, 3), false}});
+  const Schema schema(
+      0, {Field{1, "id", DataType::Long(), true}, Field{2, "day", DataType::Date(), false},
+          Field{3, "amount", DataType::Decimal(18, 3), false}});
   m.schemas = {schema};
   m.last_column_id = 3;
   m.partition_specs = {PartitionSpec::Parse("day(day), bucket(8,id)", schema)};
   m.last_partition_id = 1001;
   m.properties = {{"commit.retry.num-retries", "7"}};
-  Snapshot s1{1234567890123456789, std::nullopt, 1, 1700000000000, "/data/t/metadata/snap-1.avro",
-              {{"operation", "append"}, {"added-records", "10"}}, 0};
-  Snapshot s2{42, s1.snapshot_id, 2, 1700000000500, "/data/t/metadata/snap-2.avro",
-              {{"operation", "append"}, {"added-records", "5"}}, 0};
+  Snapshot s1{1234567890123456789,
+              std::nullopt,
+              1,
+              1700000000000,
+              "/data/t/metadata/snap-1.avro",
+              {{"operation", "append"}, {"added-records", "10"}},
+              0};
+  Snapshot s2{42,
+              s1.snapshot_id,
+              2,
+              1700000000500,
+              "/data/t/metadata/snap-2.avro",
+              {{"operation", "append"}, {"added-records", "5"}},
+              0};
   m.snapshots = {s1, s2};
   m.current_snapshot_id = 42;
   m.last_sequence_number = 2;

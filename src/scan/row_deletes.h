@@ -18,8 +18,8 @@
 #include "datashard/record_batch.h"
 #include "datashard/schema.h"
 #include "datashard/table_metadata.h"
-#include "scan/delete_index.h"
 #include "metadata/name_mapping.h"
+#include "scan/delete_index.h"
 
 namespace datashard {
 

@@ -3,10 +3,10 @@
 #include <algorithm>
 
 #include "catalog/metadata_file.h"
+#include "commit/data_file_writer.h"
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
-#include "commit/data_file_writer.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
@@ -52,15 +52,16 @@ std::string AbsoluteTablePath(FileIO& io, const std::string& path) {
 void ValidateProperties(const std::map<std::string, std::string>& properties) {
   TableMetadata m;
   m.properties = properties;
-  for (const char* key : {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
-                          tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount,
-                          tp::kManifestTargetSizeBytes, tp::kMinSnapshotsToKeep,
-                          tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax}) {
+  for (const char* key :
+       {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
+        tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
+        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax}) {
     if (m.PropertyLong(key, 0) < 0) {
       throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
     }
   }
-  for (const char* key : {tp::kCommitLockEnabled, tp::kManifestMergeEnabled, tp::kMetadataDeleteAfterCommit}) {
+  for (const char* key :
+       {tp::kCommitLockEnabled, tp::kManifestMergeEnabled, tp::kMetadataDeleteAfterCommit}) {
     m.PropertyBool(key, false);
   }
   MetricsMode::Parse(m.Property(tp::kMetricsDefault, tp::kMetricsDefaultDefault));
@@ -76,14 +77,16 @@ std::string FirstSchemaDifference(const Schema& have, const Schema& want) {
     if (i < 0) return "column '" + w.name + "' is not in the existing table";
     const Field& h = have.fields()[static_cast<size_t>(i)];
     if (!(h.type == w.type)) {
-      return "column '" + w.name + "' is " + h.type.ToString() + " in the existing table, not " + w.type.ToString();
+      return "column '" + w.name + "' is " + h.type.ToString() + " in the existing table, not " +
+             w.type.ToString();
     }
     if (h.required != w.required) {
-      return "column '" + w.name + "' is " + (h.required ? "required" : "optional") + " in the existing table";
+      return "column '" + w.name + "' is " + (h.required ? "required" : "optional") +
+             " in the existing table";
     }
     if (h.id != w.id) {
-      return "column '" + w.name + "' has id " + std::to_string(h.id) + " in the existing table, not " +
-             std::to_string(w.id);
+      return "column '" + w.name + "' has id " + std::to_string(h.id) +
+             " in the existing table, not " + std::to_string(w.id);
     }
   }
   for (const Field& h : have.fields()) {
@@ -140,7 +143,8 @@ Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpe
   }
   if (!m.DefaultSpec().SameFields(spec)) {
     throw AlreadyExists("table " + m.location + " exists with partition spec " +
-                        m.DefaultSpec().Describe(m.CurrentSchema()) + ", not " + spec.Describe(schema));
+                        m.DefaultSpec().Describe(m.CurrentSchema()) + ", not " +
+                        spec.Describe(schema));
   }
   return table;
 }
@@ -256,7 +260,8 @@ Transaction Table::NewTransaction(TransactionOptions options) {
   // Refused before AppendData can write a data file that could never commit.
   impl_->state->CheckCanCommit();
   auto [m, v] = impl_->state->LoadLatest();
-  return Transaction(std::make_unique<Transaction::Impl>(impl_->state, std::move(m), v, std::move(options)));
+  return Transaction(
+      std::make_unique<Transaction::Impl>(impl_->state, std::move(m), v, std::move(options)));
 }
 
 bool Table::AppendRecords(const std::vector<Record>& records, const Schema& schema,

@@ -20,7 +20,8 @@ std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   constexpr int kAttempts = 20;
   for (int attempt = 0;; ++attempt) {
     const std::optional<int64_t> latest = catalog_.FindLatest(known);
-    if (!latest) throw NotFound("no Iceberg table at " + path_ + " (no metadata/v<N>.metadata.json)");
+    if (!latest)
+      throw NotFound("no Iceberg table at " + path_ + " (no metadata/v<N>.metadata.json)");
     {
       std::lock_guard<std::mutex> lock(mu_);
       if (*latest == version_) return {metadata_, version_};

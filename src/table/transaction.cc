@@ -3,11 +3,11 @@
 #include <chrono>
 #include <set>
 
-#include "datashard/errors.h"
-#include "commit/data_file_writer.h"
-#include "metadata/manifest.h"
 #include "commit/append_input.h"
+#include "commit/data_file_writer.h"
 #include "commit/snapshot_producer.h"
+#include "datashard/errors.h"
+#include "metadata/manifest.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
@@ -50,13 +50,15 @@ std::string SnapshotText(std::optional<int64_t> id) {
 
 }  // namespace
 
-Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t v, TransactionOptions o)
+Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t v,
+                        TransactionOptions o)
     : state(std::move(s)), base(std::move(b)), base_version(v), options(std::move(o)) {
   commit_id = options.commit_id.empty() ? Uuid::Random().ToString() : options.commit_id;
 }
 
 void Transaction::Impl::Append(AppendInput& input) {
-  if (done) throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  if (done)
+    throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
   std::vector<PartitionGroup> groups = input.TakeGroups();
   const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
   std::vector<std::string> written;
@@ -92,7 +94,8 @@ std::optional<int64_t> Transaction::Impl::CurrentId(const TableMetadata& m) {
 }
 
 bool Transaction::Impl::Commit() {
-  if (done) throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  if (done)
+    throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -105,10 +108,11 @@ bool Transaction::Impl::Commit() {
     if (have.value_or(kNoSnapshot) != want) {
       Abort();
       state->CountConflict(retries, elapsed());
-      throw CommitConflict("table " + state->path() + " changed since the expected snapshot " +
-                               (want == kNoSnapshot ? std::string("(empty table)") : std::to_string(want)) +
-                               ": its current snapshot is " + SnapshotText(have),
-                           base_id, have, have, retries);
+      throw CommitConflict(
+          "table " + state->path() + " changed since the expected snapshot " +
+              (want == kNoSnapshot ? std::string("(empty table)") : std::to_string(want)) +
+              ": its current snapshot is " + SnapshotText(have),
+          base_id, have, have, retries);
     }
   };
 
@@ -149,7 +153,8 @@ bool Transaction::Impl::Commit() {
     }
     const std::string manifest_path = catalog.metadata_dir() + "/" + commit_uuid + "-m0.avro";
     own_files.push_back(manifest_path);
-    input.new_manifest = WriteManifest(io, manifest_path, DataManifestContext(base), snapshot_id, entries);
+    input.new_manifest =
+        WriteManifest(io, manifest_path, DataManifestContext(base), snapshot_id, entries);
   } catch (...) {
     Abort();
     throw;
@@ -157,13 +162,16 @@ bool Transaction::Impl::Commit() {
 
   RetryPolicy policy;
   policy.max_attempts =
-      static_cast<int>(std::max<int64_t>(0, base.PropertyLong(tp::kCommitNumRetries, tp::kCommitNumRetriesDefault))) + 1;
+      static_cast<int>(std::max<int64_t>(
+          0, base.PropertyLong(tp::kCommitNumRetries, tp::kCommitNumRetriesDefault))) +
+      1;
   policy.base = std::chrono::milliseconds(
       std::max<int64_t>(0, base.PropertyLong(tp::kCommitMinWaitMs, tp::kCommitMinWaitMsDefault)));
   policy.cap = std::chrono::milliseconds(
       std::max<int64_t>(0, base.PropertyLong(tp::kCommitMaxWaitMs, tp::kCommitMaxWaitMsDefault)));
-  const double timeout_s =
-      static_cast<double>(base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)) / 1000.0;
+  const double timeout_s = static_cast<double>(base.PropertyLong(
+                               tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)) /
+                           1000.0;
   const bool use_lock = base.PropertyBool(tp::kCommitLockEnabled, tp::kCommitLockEnabledDefault);
   Backoff backoff(policy);
   std::shared_ptr<Clock> clock = DefaultClock();
@@ -277,8 +285,9 @@ bool Transaction::Impl::ResolveUnknown(const CommitStateUnknown& e, double secon
     // Cannot even read the table: the outcome stays unknown.
   }
   state->CountUnknown(retries, seconds);
-  throw CommitStateUnknown(std::string(e.what()) + "; commit id " + commit_id +
-                           " was not found after a refresh: refresh the table and check before retrying");
+  throw CommitStateUnknown(
+      std::string(e.what()) + "; commit id " + commit_id +
+      " was not found after a refresh: refresh the table and check before retrying");
 }
 
 Transaction::Transaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -296,28 +305,33 @@ Transaction::~Transaction() {
 
 void Transaction::AppendData(const std::vector<Record>& records, const Schema& schema,
                              const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema, partition_values);
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+                    partition_values);
   input.AddRows(records);
   impl_->Append(input);
 }
 
 void Transaction::AppendData(const std::vector<NamedRecord>& records, const Schema& schema,
                              const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema, partition_values);
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+                    partition_values);
   input.AddNamedRows(records);
   impl_->Append(input);
 }
 
 void Transaction::AppendColumns(const std::vector<ColumnVector>& columns, const Schema& schema,
                                 const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema, partition_values);
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+                    partition_values);
   input.AddColumns(columns);
   impl_->Append(input);
 }
 
 bool Transaction::Commit() { return impl_->Commit(); }
 void Transaction::Abort() { impl_->Abort(); }
-std::optional<int64_t> Transaction::base_snapshot_id() const { return impl_->base.current_snapshot_id; }
+std::optional<int64_t> Transaction::base_snapshot_id() const {
+  return impl_->base.current_snapshot_id;
+}
 std::optional<Snapshot> Transaction::committed_snapshot() const { return impl_->committed; }
 int Transaction::retries() const { return impl_->retries; }
 const std::string& Transaction::commit_id() const { return impl_->commit_id; }

@@ -8,10 +8,10 @@
 #include <string>
 #include <vector>
 
+#include "commit/append_input.h"
 #include "datashard/errors.h"
 #include "datashard/transaction.h"
 #include "metadata/manifest.h"
-#include "commit/append_input.h"
 #include "table/table_state.h"
 
 namespace datashard {

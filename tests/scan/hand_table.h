@@ -11,9 +11,9 @@
 #include <gtest/gtest.h>
 
 #include "catalog/file_catalog.h"
+#include "commit/data_file_writer.h"
 #include "datashard/table.h"
 #include "format/parquet/parquet_writer.h"
-#include "commit/data_file_writer.h"
 #include "metadata/manifest.h"
 #include "metadata/table_metadata_json.h"
 #include "util/uuid.h"

@@ -28,7 +28,8 @@ class TableTest : public ::testing::Test {
     auto io = DefaultFileIO();
     if (!io->Exists(dir)) return 0;
     int64_t n = 0;
-    for (const FileInfo& f : io->List(dir)) n += f.is_directory ? CountFiles(dir + "/" + f.name) : 1;
+    for (const FileInfo& f : io->List(dir))
+      n += f.is_directory ? CountFiles(dir + "/" + f.name) : 1;
     return n;
   }
   TempDir dir_;
@@ -41,8 +42,9 @@ TEST_F(TableTest, CreateAppendScanAndReopen) {
   EXPECT_TRUE(t.AppendRecords(IdValueRows(0, 3), IdValueSchema()));
   Transaction tx = t.NewTransaction();
   tx.AppendData(IdValueRows(3, 2), IdValueSchema());
-  tx.AppendData(std::vector<NamedRecord>{{{"record_id", Value(int64_t{5})}, {"value", Value("five")}}},
-                IdValueSchema());
+  tx.AppendData(
+      std::vector<NamedRecord>{{{"record_id", Value(int64_t{5})}, {"value", Value("five")}}},
+      IdValueSchema());
   EXPECT_TRUE(tx.Commit());
   ASSERT_TRUE(tx.committed_snapshot().has_value());
   EXPECT_EQ(tx.committed_snapshot()->summary.at("added-records"), "3");
@@ -116,36 +118,49 @@ TEST_F(TableTest, RefusesBadRecordsBeforeWritingAnything) {
   rows = IdValueRows(0, 2);
   rows[1].pop_back();
   expect_refused([&] { t.AppendRecords(rows, IdValueSchema()); }, "record 1 has 1 values");
-  const Schema wrong_type(1, {Field{1, "record_id", DataType::Int(), true}, Field{2, "value", DataType::String(), true}});
-  expect_refused([&] { t.AppendRecords(IdValueRows(0, 1), wrong_type); }, "field 'record_id' has type int");
+  const Schema wrong_type(1, {Field{1, "record_id", DataType::Int(), true},
+                              Field{2, "value", DataType::String(), true}});
+  expect_refused([&] { t.AppendRecords(IdValueRows(0, 1), wrong_type); },
+                 "field 'record_id' has type int");
   const Schema missing(1, {Field{1, "record_id", DataType::Long(), true}});
-  expect_refused([&] { t.AppendRecords(std::vector<Record>{{Value(int64_t{1})}}, missing); }, "required table column 'value'");
-  expect_refused([&] {
-    t.AppendRecords(std::vector<NamedRecord>{{{"record_id", Value(int64_t{1})}, {"value", Value("x")}, {"extra", Value("y")}}},
-                    IdValueSchema());
-  }, "record 0 field 'extra'");
+  expect_refused([&] { t.AppendRecords(std::vector<Record>{{Value(int64_t{1})}}, missing); },
+                 "required table column 'value'");
+  expect_refused(
+      [&] {
+        t.AppendRecords(
+            std::vector<NamedRecord>{
+                {{"record_id", Value(int64_t{1})}, {"value", Value("x")}, {"extra", Value("y")}}},
+            IdValueSchema());
+      },
+      "record 0 field 'extra'");
   rows = IdValueRows(0, 2);
   rows[0][1] = Value(std::string("\xff\xfe"));
   expect_refused([&] { t.AppendRecords(rows, IdValueSchema()); }, "not valid UTF-8");
-  expect_refused([&] { t.AppendRecords(IdValueRows(0, 2), IdValueSchema(), {{"value", Value("v0")}}); },
-                 "record 1 field 'value'");
+  expect_refused(
+      [&] {
+        t.AppendRecords(IdValueRows(0, 2), IdValueSchema(), {{"value", Value("v0")}});
+      },
+      "record 1 field 'value'");
   EXPECT_EQ(CountFiles(Path()), files_before);
   EXPECT_FALSE(t.CurrentSnapshot().has_value());
   // Int values widen to a long column.
-  EXPECT_TRUE(t.AppendRecords(std::vector<Record>{{Value(int32_t{7}), Value("seven")}}, IdValueSchema()));
+  EXPECT_TRUE(
+      t.AppendRecords(std::vector<Record>{{Value(int32_t{7}), Value("seven")}}, IdValueSchema()));
   EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{7}));
 }
 
 TEST_F(TableTest, DocumentedPartitionValuesOnAnIdentityPartition) {
-  const Schema schema(1, {Field{1, "record_id", DataType::Long(), true}, Field{2, "data", DataType::String(), true},
-                          Field{3, "partition", DataType::String(), true}});
+  const Schema schema(
+      1, {Field{1, "record_id", DataType::Long(), true}, Field{2, "data", DataType::String(), true},
+          Field{3, "partition", DataType::String(), true}});
   Table t = CreateTable(Path(), schema, PartitionSpec::Parse("partition", schema));
   for (const std::string month : {"2024-01", "2024-02"}) {
     Transaction tx = t.NewTransaction();
-    tx.AppendData(std::vector<NamedRecord>{{{"record_id", Value(int64_t{month == "2024-01" ? 1 : 2})},
-                                           {"data", Value("d")},
-                                           {"partition", Value(month)}}},
-                  schema, {{"partition", Value(month)}});
+    tx.AppendData(
+        std::vector<NamedRecord>{{{"record_id", Value(int64_t{month == "2024-01" ? 1 : 2})},
+                                  {"data", Value("d")},
+                                  {"partition", Value(month)}}},
+        schema, {{"partition", Value(month)}});
     EXPECT_TRUE(tx.Commit());
   }
   EXPECT_TRUE(DefaultFileIO()->Exists(Path() + "/data/partition=2024-01"));
@@ -155,18 +170,23 @@ TEST_F(TableTest, DocumentedPartitionValuesOnAnIdentityPartition) {
   const auto manifests = ReadManifestList(t.io(), s.manifest_list);
   std::set<std::string> partitions;
   for (const ManifestFile& m : manifests) {
-    for (const ManifestEntry& e : ReadManifest(t.io(), m)) partitions.insert(e.data_file.partition[0].as_bytes());
+    for (const ManifestEntry& e : ReadManifest(t.io(), m))
+      partitions.insert(e.data_file.partition[0].as_bytes());
   }
   EXPECT_EQ(partitions, (std::set<std::string>{"2024-01", "2024-02"}));
 }
 
 TEST_F(TableTest, PartitionedByTransformsSplitsFilesPerPartition) {
-  const Schema schema(1, {Field{1, "id", DataType::Long(), true}, Field{2, "ts", DataType::Timestamp(), false}});
+  const Schema schema(
+      1, {Field{1, "id", DataType::Long(), true}, Field{2, "ts", DataType::Timestamp(), false}});
   Table t = CreateTable(Path(), schema, PartitionSpec::Parse("day(ts), bucket(4,id)", schema));
   std::vector<Record> rows;
   for (int64_t i = 0; i < 40; ++i) {
-    rows.push_back({Value(i), i % 10 == 0 ? Value::Null()
-                                          : Value(ParseTimestamp("2024-03-0" + std::to_string(1 + i % 3) + "T10:00:00", false))});
+    rows.push_back(
+        {Value(i), i % 10 == 0
+                       ? Value::Null()
+                       : Value(ParseTimestamp("2024-03-0" + std::to_string(1 + i % 3) + "T10:00:00",
+                                              false))});
   }
   Transaction tx = t.NewTransaction();
   tx.AppendData(rows, schema);
@@ -181,7 +201,8 @@ TEST_F(TableTest, PartitionedByTransformsSplitsFilesPerPartition) {
       const Value day = e.data_file.partition[0];
       const Value bucket = e.data_file.partition[1];
       EXPECT_NE(e.data_file.file_path.find("/data/ts_day="), std::string::npos);
-      seen.insert({day.is_null() ? "null" : FormatDate(day.as_int()), std::to_string(bucket.as_int())});
+      seen.insert(
+          {day.is_null() ? "null" : FormatDate(day.as_int()), std::to_string(bucket.as_int())});
     }
   }
   EXPECT_EQ(files, static_cast<int64_t>(seen.size()));
@@ -195,12 +216,14 @@ TEST_F(TableTest, PartitionedByTransformsSplitsFilesPerPartition) {
 TEST_F(TableTest, CreateIsIdempotentForTheSameSchemaAndNamesTheDifference) {
   CreateTable(Path(), IdValueSchema());
   EXPECT_NO_THROW(CreateTable(Path(), IdValueSchema()));
-  const Schema other(1, {Field{1, "record_id", DataType::Long(), true}, Field{2, "value", DataType::Long(), true}});
+  const Schema other(1, {Field{1, "record_id", DataType::Long(), true},
+                         Field{2, "value", DataType::Long(), true}});
   try {
     CreateTable(Path(), other);
     FAIL();
   } catch (const AlreadyExists& e) {
-    EXPECT_NE(std::string(e.what()).find("column 'value' is string"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("column 'value' is string"), std::string::npos)
+        << e.what();
   }
   try {
     CreateTable(Path(), IdValueSchema(), PartitionSpec::Parse("value", IdValueSchema()));
@@ -209,7 +232,8 @@ TEST_F(TableTest, CreateIsIdempotentForTheSameSchemaAndNamesTheDifference) {
     EXPECT_NE(std::string(e.what()).find("partition spec"), std::string::npos) << e.what();
   }
   EXPECT_THROW(OpenTable(Path("missing")), NotFound);
-  EXPECT_THROW(CreateTable(Path("bad"), IdValueSchema(), PartitionSpec(), {{"commit.retry.num-retries", "x"}}),
+  EXPECT_THROW(CreateTable(Path("bad"), IdValueSchema(), PartitionSpec(),
+                           {{"commit.retry.num-retries", "x"}}),
                InvalidArgument);
   EXPECT_FALSE(DefaultFileIO()->Exists(Path("bad")));
 }
@@ -218,7 +242,8 @@ TEST_F(TableTest, ConcurrentCreatorsMakeExactlyOneTable) {
   std::vector<std::thread> threads;
   std::vector<std::string> uuids(8);
   for (int i = 0; i < 8; ++i) {
-    threads.emplace_back([&, i] { uuids[i] = CreateTable(Path(), IdValueSchema()).metadata().table_uuid; });
+    threads.emplace_back(
+        [&, i] { uuids[i] = CreateTable(Path(), IdValueSchema()).metadata().table_uuid; });
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(std::set<std::string>(uuids.begin(), uuids.end()).size(), 1u);
@@ -293,7 +318,8 @@ TEST_F(TableTest, MergingAndRetentionBoundTheMetadata) {
   // exactly the rows of the commits up to it.
   for (size_t k = 0; k < m.snapshots.size(); ++k) {
     const int64_t id = snapshots[snapshots.size() - 8 + k];
-    EXPECT_EQ(static_cast<int64_t>(SortedIds(r, id).size()), static_cast<int64_t>(2 * (40 - 8 + k + 1)));
+    EXPECT_EQ(static_cast<int64_t>(SortedIds(r, id).size()),
+              static_cast<int64_t>(2 * (40 - 8 + k + 1)));
   }
   ExpectNothingDangling(r.io(), m);
   // Only the kept metadata versions (and v1) remain; manifests and lists of

@@ -14,17 +14,20 @@
 namespace datashard::testing {
 
 inline Schema IdValueSchema() {
-  return Schema(1, {Field{1, "record_id", DataType::Long(), true}, Field{2, "value", DataType::String(), true}});
+  return Schema(1, {Field{1, "record_id", DataType::Long(), true},
+                    Field{2, "value", DataType::String(), true}});
 }
 
 inline std::vector<Record> IdValueRows(int64_t first, int n) {
   std::vector<Record> rows;
-  for (int i = 0; i < n; ++i) rows.push_back({Value(first + i), Value("v" + std::to_string(first + i))});
+  for (int i = 0; i < n; ++i)
+    rows.push_back({Value(first + i), Value("v" + std::to_string(first + i))});
   return rows;
 }
 
 /// Ids (first column, long) of all rows of a snapshot, sorted.
-inline std::vector<int64_t> SortedIds(Table& table, std::optional<int64_t> snapshot = std::nullopt) {
+inline std::vector<int64_t> SortedIds(Table& table,
+                                      std::optional<int64_t> snapshot = std::nullopt) {
   std::vector<int64_t> ids;
   for (const Record& r : table.ScanAll(snapshot)) ids.push_back(r[0].as_long());
   std::sort(ids.begin(), ids.end());
@@ -42,7 +45,8 @@ inline int64_t ExpectNothingDangling(FileIO& io, const TableMetadata& m) {
     for (const ManifestFile& mf : ReadManifestList(io, s.manifest_list)) {
       EXPECT_TRUE(io.Exists(mf.manifest_path)) << mf.manifest_path;
       if (!io.Exists(mf.manifest_path)) continue;
-      EXPECT_EQ(static_cast<int64_t>(io.Stat(mf.manifest_path).size), mf.manifest_length) << mf.manifest_path;
+      EXPECT_EQ(static_cast<int64_t>(io.Stat(mf.manifest_path).size), mf.manifest_length)
+          << mf.manifest_path;
       ++checked;
       for (const ManifestEntry& e : ReadManifest(io, mf)) {
         const std::string& p = e.data_file.file_path;
