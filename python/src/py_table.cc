@@ -156,8 +156,9 @@ class ScanIterator {
  public:
   explicit ScanIterator(std::unique_ptr<ScanReader> reader) : reader_(std::move(reader)) {}
 
-  // The next batch, or nullopt at the end.
-  std::optional<RecordBatch> Next() {
+  // The next batch, or nullopt at the end. `first_row` receives the number
+  // of the batch's first row in the scan.
+  std::optional<RecordBatch> Next(int64_t* first_row) {
     RecordBatch batch;
     bool more = false;
     {
@@ -168,6 +169,8 @@ class ScanIterator {
       if (!more) reader_.reset();
     }
     if (!more) return std::nullopt;
+    *first_row = rows_;
+    rows_ += static_cast<int64_t>(batch.num_rows());
     return batch;
   }
 
@@ -181,6 +184,7 @@ class ScanIterator {
   std::mutex mu_;
   std::unique_ptr<ScanReader> reader_;
   ScanMetrics metrics_;
+  int64_t rows_ = 0;  // rows returned so far; used with the GIL held
 };
 
 std::unique_ptr<ScanIterator> StartScan(PyTable& t, py::handle columns, py::handle snapshot_id,
@@ -198,19 +202,6 @@ int64_t CountRows(PyTable& t, py::handle filter, py::handle snapshot_id, py::han
   TableScan scan = BuildScan(t, py::none(), snapshot_id, as_of, filter);
   py::gil_scoped_release unlocked;
   return scan.Count();
-}
-
-py::dict BatchColumns(const RecordBatch& batch) {
-  py::dict out;
-  const std::vector<Field>& fields = batch.schema.fields();
-  for (size_t c = 0; c < fields.size(); ++c) {
-    py::list values(batch.columns[c].size());
-    for (size_t i = 0; i < batch.columns[c].size(); ++i) {
-      values[i] = FromValue(batch.columns[c].Get(i), fields[c].type);
-    }
-    out[py::str(fields[c].name)] = values;
-  }
-  return out;
 }
 
 // A transaction for Python. Calls are serialised by a mutex (a C++
@@ -404,9 +395,10 @@ void BindTable(py::module_& m) {
       .def("__iter__", [](py::object self) { return self; })
       .def("__next__",
            [](ScanIterator& it) {
-             std::optional<RecordBatch> batch = it.Next();
+             int64_t first_row = 0;
+             std::optional<RecordBatch> batch = it.Next(&first_row);
              if (!batch) throw py::stop_iteration();
-             return BatchColumns(*batch);
+             return BatchToColumns(*batch, first_row);
            })
       .def_property_readonly(
           "metrics", [](ScanIterator& it) { return MetricsDict(it.metrics()); },
@@ -479,8 +471,11 @@ void BindTable(py::module_& m) {
             std::unique_ptr<ScanIterator> it =
                 StartScan(t, columns, snapshot_id, as_of, filter, 65536);
             py::list rows;
-            while (std::optional<RecordBatch> batch = it->Next()) {
-              for (size_t i = 0; i < batch->num_rows(); ++i) rows.append(RowToDict(*batch, i));
+            int64_t first_row = 0;
+            while (std::optional<RecordBatch> batch = it->Next(&first_row)) {
+              for (size_t i = 0; i < batch->num_rows(); ++i) {
+                rows.append(RowToDict(*batch, i, first_row + static_cast<int64_t>(i)));
+              }
             }
             return rows;
           },
@@ -506,12 +501,13 @@ void BindTable(py::module_& m) {
                 StartScan(t, columns, snapshot_id, as_of, filter, 65536);
             py::list frames;
             py::list names;
-            while (std::optional<RecordBatch> batch = it->Next()) {
+            int64_t first_row = 0;
+            while (std::optional<RecordBatch> batch = it->Next(&first_row)) {
               if (names.size() == 0) {
                 for (const Field& f : batch->schema.fields()) names.append(f.name);
               }
-              frames.append(
-                  pandas.attr("DataFrame")(BatchColumns(*batch), py::arg("columns") = names));
+              frames.append(pandas.attr("DataFrame")(BatchToColumns(*batch, first_row),
+                                                     py::arg("columns") = names));
             }
             if (frames.empty()) {
               const std::vector<std::string> chosen = ColumnsOf(columns);

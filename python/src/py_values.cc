@@ -17,6 +17,18 @@ namespace {
 constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
+// Python's datetime holds years 1 to 9999: these are its first and last
+// days, counted like Iceberg dates (days since 1970-01-01).
+int64_t FirstPythonDay() { return DaysFromCivil(1, 1, 1); }
+int64_t LastPythonDay() { return DaysFromCivil(9999, 12, 31); }
+constexpr const char* kPythonRange = "outside the range of Python's datetime (years 1 to 9999)";
+
+// A stored value that has no Python equivalent (e.g. a timestamp of year 0
+// written by another engine); `detail` shows the value.
+struct Unrepresentable {
+  std::string detail;
+};
+
 // A value that does not convert: `type_error` when the Python type is wrong
 // (SchemaMismatch), otherwise the value is out of range (InvalidArgument).
 struct ConversionError {
@@ -164,6 +176,12 @@ Value Convert(py::handle obj, const DataType& type) {
       micros -= PyDateTime_DELTA_GET_DAYS(d) * kMicrosPerDay +
                 PyDateTime_DELTA_GET_SECONDS(d) * kMicrosPerSecond +
                 PyDateTime_DELTA_GET_MICROSECONDS(d);
+      // Stored as UTC: near year 1 or 9999 the offset can move the value out
+      // of what any Python reader could turn back into a datetime.
+      if (micros < FirstPythonDay() * kMicrosPerDay ||
+          micros >= (LastPythonDay() + 1) * kMicrosPerDay) {
+        OutOfRange(obj, type, "is " + FormatTimestamp(micros, true) + " in UTC, " + kPythonRange);
+      }
       return Value(micros);
     }
     case TypeId::kString: {
@@ -212,19 +230,9 @@ py::object Utc() {
   return py::reinterpret_borrow<py::object>(PyDateTime_TimeZone_UTC);
 }
 
-}  // namespace
-
-Value ToValue(py::handle obj, const DataType& type, const std::string& where) {
-  if (obj.is_none()) return Value::Null();
-  try {
-    return Convert(obj, type);
-  } catch (const ConversionError& e) {
-    Rethrow(e, where);
-  }
-}
-
-py::object FromValue(const Value& v, const DataType& type) {
-  if (v.is_null()) return py::none();
+// The Python object of a non-null Value of `type`; Unrepresentable for a
+// date, time or timestamp Python's datetime module cannot hold.
+py::object PythonValue(const Value& v, const DataType& type) {
   switch (type.id) {
     case TypeId::kBoolean:
       return py::bool_(v.as_bool());
@@ -240,6 +248,9 @@ py::object FromValue(const Value& v, const DataType& type) {
       return DecimalClass()(FormatDecimal(v.as_decimal(), type.scale));
     case TypeId::kDate: {
       EnsureDateTime();
+      if (v.as_int() < FirstPythonDay() || v.as_int() > LastPythonDay()) {
+        throw Unrepresentable{FormatDate(v.as_int()) + " is " + kPythonRange};
+      }
       int64_t year = 0;
       unsigned month = 0, day = 0;
       CivilFromDays(v.as_int(), &year, &month, &day);
@@ -251,6 +262,10 @@ py::object FromValue(const Value& v, const DataType& type) {
     case TypeId::kTime: {
       EnsureDateTime();
       const int64_t us = v.as_long();
+      if (us < 0 || us >= kMicrosPerDay) {
+        throw Unrepresentable{std::to_string(us) +
+                              " microseconds is outside the range of datetime.time (one day)"};
+      }
       PyObject* t = PyTime_FromTime(static_cast<int>(us / (3600 * kMicrosPerSecond)),
                                     static_cast<int>(us / (60 * kMicrosPerSecond) % 60),
                                     static_cast<int>(us / kMicrosPerSecond % 60),
@@ -267,6 +282,10 @@ py::object FromValue(const Value& v, const DataType& type) {
       if (rem < 0) {
         rem += kMicrosPerDay;
         --days;
+      }
+      if (days < FirstPythonDay() || days > LastPythonDay()) {
+        throw Unrepresentable{FormatTimestamp(us, type.id == TypeId::kTimestampTz) + " is " +
+                              kPythonRange};
       }
       int64_t year = 0;
       unsigned month = 0, day = 0;
@@ -294,6 +313,38 @@ py::object FromValue(const Value& v, const DataType& type) {
       return py::bytes(v.as_bytes());
   }
   throw InvalidArgument("cannot convert a value of unknown type " + type.ToString());
+}
+
+// Value `v` of column `field` at `row` of a scan.
+py::object CellValue(const Value& v, const Field& field, int64_t row) {
+  if (v.is_null()) return py::none();
+  try {
+    return PythonValue(v, field.type);
+  } catch (const Unrepresentable& e) {
+    throw NotSupported("column '" + field.name + "' (" + field.type.ToString() + "), row " +
+                       std::to_string(row) + ": " + e.detail +
+                       "; leave the column out of the scan or read it with the CLI");
+  }
+}
+
+}  // namespace
+
+Value ToValue(py::handle obj, const DataType& type, const std::string& where) {
+  if (obj.is_none()) return Value::Null();
+  try {
+    return Convert(obj, type);
+  } catch (const ConversionError& e) {
+    Rethrow(e, where);
+  }
+}
+
+py::object FromValue(const Value& v, const DataType& type) {
+  if (v.is_null()) return py::none();
+  try {
+    return PythonValue(v, type);
+  } catch (const Unrepresentable& e) {
+    throw NotSupported(e.detail);
+  }
 }
 
 std::vector<Record> ToRecords(py::handle records, const Schema& schema) {
@@ -372,13 +423,27 @@ PartitionValues ToPartitionValues(py::handle values, const Schema& schema) {
   return out;
 }
 
-py::dict RowToDict(const RecordBatch& batch, size_t i) {
-  py::dict row;
+py::dict RowToDict(const RecordBatch& batch, size_t i, int64_t row) {
+  py::dict out;
   const std::vector<Field>& fields = batch.schema.fields();
   for (size_t c = 0; c < fields.size(); ++c) {
-    row[py::str(fields[c].name)] = FromValue(batch.columns[c].Get(i), fields[c].type);
+    out[py::str(fields[c].name)] = CellValue(batch.columns[c].Get(i), fields[c], row);
   }
-  return row;
+  return out;
+}
+
+py::dict BatchToColumns(const RecordBatch& batch, int64_t first_row) {
+  py::dict out;
+  const std::vector<Field>& fields = batch.schema.fields();
+  for (size_t c = 0; c < fields.size(); ++c) {
+    py::list values(batch.columns[c].size());
+    for (size_t i = 0; i < batch.columns[c].size(); ++i) {
+      values[i] =
+          CellValue(batch.columns[c].Get(i), fields[c], first_row + static_cast<int64_t>(i));
+    }
+    out[py::str(fields[c].name)] = values;
+  }
+  return out;
 }
 
 py::object JsonToPython(const std::string& json_text) {

@@ -6,7 +6,9 @@
 //   string <- str               uuid <- uuid.UUID
 //   binary <- bytes-like        fixed(L) <- bytes-like of length L
 //   null <- None
-// Scans give back the same Python types (timestamptz as UTC datetimes).
+// Scans give back the same Python types (timestamptz as UTC datetimes). A
+// timestamptz whose UTC value falls outside years 1 to 9999 is refused on
+// write, since no Python reader could read it back.
 // Every function here needs the GIL.
 #pragma once
 
@@ -28,7 +30,9 @@ namespace datashard::python {
 /// value out of the type's range; messages start with `where`.
 Value ToValue(pybind11::handle obj, const DataType& type, const std::string& where);
 
-/// The Python object of a Value of `type` (None for null).
+/// The Python object of a Value of `type` (None for null). NotSupported for
+/// a date, time or timestamp outside what Python's datetime holds (years 1 to
+/// 9999), which other engines may have written.
 pybind11::object FromValue(const Value& v, const DataType& type);
 
 /// Converts records (a sequence of mappings keyed by column name) to rows in
@@ -42,8 +46,14 @@ std::vector<Record> ToRecords(pybind11::handle records, const Schema& schema);
 /// SchemaMismatch naming a key that is not a column of `schema`.
 PartitionValues ToPartitionValues(pybind11::handle values, const Schema& schema);
 
-/// Row `i` of `batch` as a dict keyed by column name.
-pybind11::dict RowToDict(const RecordBatch& batch, size_t i);
+/// Row `i` of `batch` as a dict keyed by column name; `row` is its number in
+/// the scan. NotSupported naming the column and row for a value Python cannot
+/// hold (see FromValue).
+pybind11::dict RowToDict(const RecordBatch& batch, size_t i, int64_t row);
+
+/// `batch` as a dict of column name to list of values; `first_row` is the
+/// number of its first row in the scan. Errors as RowToDict.
+pybind11::dict BatchToColumns(const RecordBatch& batch, int64_t first_row);
 
 /// Converts a Python JSON-like value (dict with str keys, list, tuple, str,
 /// int, float, bool, None) to JSON; InvalidArgument naming `where` and the
