@@ -206,11 +206,16 @@ int64_t CountRows(PyTable& t, py::handle filter, py::handle snapshot_id, py::han
 
 // A transaction for Python. Calls are serialised by a mutex (a C++
 // Transaction serves one thread at a time); the mutex is taken only with the
-// GIL released, so a waiting thread never blocks the interpreter.
+// GIL released, so a waiting thread never blocks the interpreter. The
+// properties read a copy refreshed after every call, under a mutex of their
+// own that is never held while waiting: reading them while another thread
+// commits (which can take the whole retry budget) returns at once.
 class PyTransaction {
  public:
   PyTransaction(Transaction tx, Table table, std::string path)
-      : tx_(std::move(tx)), table_(std::move(table)), path_(std::move(path)) {}
+      : tx_(std::move(tx)), table_(std::move(table)), path_(std::move(path)) {
+    Publish();
+  }
 
   void AppendData(py::handle records, py::handle schema, py::handle partition_values) {
     const Schema input = SchemaArg(schema, table_);
@@ -219,6 +224,7 @@ class PyTransaction {
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> hold(mu_);
     Open("append_data to");
+    PublishOnExit publish(this);
     tx_.AppendData(rows, input, values);
   }
 
@@ -227,6 +233,7 @@ class PyTransaction {
     std::lock_guard<std::mutex> hold(mu_);
     Open("commit");
     finished_ = true;
+    PublishOnExit publish(this);
     committed_ = tx_.Commit();
     return committed_;
   }
@@ -235,6 +242,7 @@ class PyTransaction {
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> hold(mu_);
     finished_ = true;
+    PublishOnExit publish(this);
     if (!committed_) tx_.Abort();
   }
 
@@ -245,28 +253,42 @@ class PyTransaction {
     return false;
   }
 
-  std::optional<int64_t> base_snapshot_id() {
-    std::lock_guard<std::mutex> hold(mu_);
-    return tx_.base_snapshot_id();
-  }
-  std::optional<Snapshot> committed_snapshot() {
-    std::lock_guard<std::mutex> hold(mu_);
-    return tx_.committed_snapshot();
-  }
-  int retries() {
-    std::lock_guard<std::mutex> hold(mu_);
-    return tx_.retries();
-  }
-  std::string commit_id() {
-    std::lock_guard<std::mutex> hold(mu_);
-    return tx_.commit_id();
-  }
-  int64_t pending_records() {
-    std::lock_guard<std::mutex> hold(mu_);
-    return tx_.pending_records();
+  // What the properties show, as of the last call that finished.
+  struct Shown {
+    std::optional<int64_t> base_snapshot_id;
+    std::optional<Snapshot> committed_snapshot;
+    int retries = 0;
+    std::string commit_id;
+    int64_t pending_records = 0;
+  };
+
+  Shown shown() const {
+    std::lock_guard<std::mutex> hold(shown_mu_);
+    return shown_;
   }
 
  private:
+  // Publishes the transaction's state when a call ends, even by an exception.
+  struct PublishOnExit {
+    explicit PublishOnExit(PyTransaction* tx) : tx(tx) {}
+    ~PublishOnExit() { tx->Publish(); }
+    PublishOnExit(const PublishOnExit&) = delete;
+    PublishOnExit& operator=(const PublishOnExit&) = delete;
+    PyTransaction* tx;
+  };
+
+  // Requires mu_ (or construction). Copies the state for the properties.
+  void Publish() noexcept {
+    Shown now;
+    now.base_snapshot_id = tx_.base_snapshot_id();
+    now.committed_snapshot = tx_.committed_snapshot();
+    now.retries = tx_.retries();
+    now.commit_id = tx_.commit_id();
+    now.pending_records = tx_.pending_records();
+    std::lock_guard<std::mutex> hold(shown_mu_);
+    shown_ = std::move(now);
+  }
+
   void Open(const char* what) const {
     if (finished_) {
       throw InvalidArgument(std::string("cannot ") + what + " a transaction on " + path_ +
@@ -274,12 +296,14 @@ class PyTransaction {
     }
   }
 
-  std::mutex mu_;
+  std::mutex mu_;  // serialises calls on tx_
   Transaction tx_;
   Table table_;
   std::string path_;
   bool finished_ = false;
   bool committed_ = false;
+  mutable std::mutex shown_mu_;  // held only to copy shown_, never while waiting
+  Shown shown_;                  // GUARDED_BY(shown_mu_)
 };
 
 std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, py::handle expected_snapshot_id,
@@ -385,11 +409,23 @@ void BindTable(py::module_& m) {
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__",
            [](PyTransaction& tx, py::handle, py::handle, py::handle) { return tx.Exit(); })
-      .def_property_readonly("base_snapshot_id", &PyTransaction::base_snapshot_id)
-      .def_property_readonly("committed_snapshot", &PyTransaction::committed_snapshot)
-      .def_property_readonly("retries", &PyTransaction::retries)
-      .def_property_readonly("commit_id", &PyTransaction::commit_id)
-      .def_property_readonly("pending_records", &PyTransaction::pending_records);
+      .def_property_readonly(
+          "base_snapshot_id", [](const PyTransaction& tx) { return tx.shown().base_snapshot_id; },
+          "The snapshot the transaction started from (None: the table was empty).")
+      .def_property_readonly(
+          "committed_snapshot",
+          [](const PyTransaction& tx) { return tx.shown().committed_snapshot; },
+          "The Snapshot commit() published; None before. Properties never wait: while\n"
+          "another thread is inside commit(), they show the state from before it.")
+      .def_property_readonly(
+          "retries", [](const PyTransaction& tx) { return tx.shown().retries; },
+          "Publication races commit() lost and retried.")
+      .def_property_readonly(
+          "commit_id", [](const PyTransaction& tx) { return tx.shown().commit_id; },
+          "The id recorded in the snapshot summary (datashard.commit-id).")
+      .def_property_readonly(
+          "pending_records", [](const PyTransaction& tx) { return tx.shown().pending_records; },
+          "Rows appended so far.");
 
   py::class_<ScanIterator>(m, "ScanIterator", "Batches of a scan: dicts of column lists.")
       .def("__iter__", [](py::object self) { return self; })
