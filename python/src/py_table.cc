@@ -3,6 +3,7 @@
 // converted while the GIL is held; file I/O and commits run with it released,
 // so threads sharing one Table commit in parallel.
 #include <pybind11/stl.h>
+#include <unistd.h>
 
 #include <memory>
 #include <mutex>
@@ -152,13 +153,30 @@ py::dict MetricsDict(const ScanMetrics& m) {
 
 // Batches of a scan as Python objects; Next() reads with the GIL released.
 // The metrics outlive the reader, which is dropped at the end of the scan.
+// The reader's threads exist only in the process that started the scan: in a
+// forked child, Next() raises instead of waiting for them forever, and
+// nothing touches the reader or the mutex (which a parent thread may have
+// held at the fork).
 class ScanIterator {
  public:
-  explicit ScanIterator(std::unique_ptr<ScanReader> reader) : reader_(std::move(reader)) {}
+  explicit ScanIterator(std::unique_ptr<ScanReader> reader)
+      : pid_(::getpid()), reader_(std::move(reader)) {}
+
+  ~ScanIterator() {
+    // Destroying the reader would join threads the child does not have.
+    if (Forked()) static_cast<void>(reader_.release());
+  }
+  ScanIterator(const ScanIterator&) = delete;
+  ScanIterator& operator=(const ScanIterator&) = delete;
 
   // The next batch, or nullopt at the end. `first_row` receives the number
-  // of the batch's first row in the scan.
+  // of the batch's first row in the scan. NotSupported in a forked child.
   std::optional<RecordBatch> Next(int64_t* first_row) {
+    if (Forked()) {
+      throw NotSupported("ScanIterator used after fork: the scan was started by process " +
+                         std::to_string(pid_) + " and cannot continue in process " +
+                         std::to_string(::getpid()) + "; start a new scan in this process");
+    }
     RecordBatch batch;
     bool more = false;
     {
@@ -174,13 +192,18 @@ class ScanIterator {
     return batch;
   }
 
+  // In a forked child: the metrics as of the last batch before the fork.
   ScanMetrics metrics() {
+    if (Forked()) return metrics_;
     py::gil_scoped_release unlocked;
     std::lock_guard<std::mutex> hold(mu_);
     return reader_ ? reader_->metrics() : metrics_;
   }
 
  private:
+  bool Forked() const { return ::getpid() != pid_; }
+
+  const pid_t pid_;  // the process that started the scan
   std::mutex mu_;
   std::unique_ptr<ScanReader> reader_;
   ScanMetrics metrics_;
