@@ -16,7 +16,9 @@ namespace py = pybind11;
 namespace datashard::python {
 namespace {
 
-Schema MakeSchema(int schema_id, py::handle fields) {
+// `schema_id` None: the schema-id of an Iceberg schema object in `fields`,
+// else 0.
+Schema MakeSchema(py::handle schema_id, py::handle fields) {
   if (fields.is_none()) {
     throw InvalidArgument(
         "Schema needs fields, e.g. Schema(schema_id=1, fields=[{\"id\": 1, \"name\": "
@@ -27,7 +29,9 @@ Schema MakeSchema(int schema_id, py::handle fields) {
                             : ToJson(fields, "Schema fields");
   if (json.is_discarded()) throw InvalidArgument("Schema fields: the text is not valid JSON");
   const Schema parsed = SchemaFromJson(json);
-  return Schema(schema_id, parsed.fields());
+  if (schema_id.is_none()) return parsed;
+  return Schema(static_cast<int>(IntArg(schema_id, "schema_id", INT32_MIN, INT32_MAX)),
+                parsed.fields());
 }
 
 std::string FieldsJson(const Schema& schema) { return SchemaFieldsToJson(schema).dump(); }
@@ -60,12 +64,14 @@ void BindSchema(py::module_& m) {
                      "Types are Iceberg's type strings: boolean, int, long, float, double,\n"
                      "decimal(P, S), date, time, timestamp, timestamptz, string, uuid,\n"
                      "fixed[L], binary. `fields` may also be that list as JSON text.")
-      .def(py::init(&MakeSchema), py::arg("schema_id") = 0, py::arg("fields") = py::none())
+      .def(py::init(&MakeSchema), py::arg("schema_id") = py::none(), py::arg("fields") = py::none())
       .def_static(
-          "from_json", [](const std::string& text) { return MakeSchema(0, py::str(text)); },
+          "from_json",
+          [](py::handle text) { return MakeSchema(py::none(), py::str(StrArg(text, "text"))); },
           py::arg("text"),
           "Parses the field list as JSON text, or an Iceberg schema object "
-          "{\"type\": \"struct\", \"schema-id\": N, \"fields\": [...]}.")
+          "{\"type\": \"struct\", \"schema-id\": N, \"fields\": [...]} (schema_id N; 0 for a "
+          "plain list).")
       .def_property_readonly("schema_id", &Schema::schema_id)
       .def_property_readonly(
           "fields", [](const Schema& s) { return JsonToPython(FieldsJson(s)); },
@@ -94,7 +100,9 @@ void BindSchema(py::module_& m) {
           "of range.")
       .def("__len__", [](const Schema& s) { return s.fields().size(); })
       .def("__contains__",
-           [](const Schema& s, const std::string& name) { return s.IndexOf(name) >= 0; })
+           [](const Schema& s, py::handle name) {
+             return PyUnicode_Check(name.ptr()) && s.IndexOf(name.cast<std::string>()) >= 0;
+           })
       .def("__eq__", [](const Schema& a, const Schema& b) { return a == b; })
       .def("__ne__", [](const Schema& a, const Schema& b) { return !(a == b); })
       .def("__hash__",
@@ -104,9 +112,8 @@ void BindSchema(py::module_& m) {
              return "Schema(schema_id=" + std::to_string(s.schema_id()) +
                     ", fields=" + py::repr(JsonToPython(FieldsJson(s))).cast<std::string>() + ")";
            })
-      .def(py::pickle(
-          [](const Schema& s) { return py::make_tuple(s.schema_id(), FieldsJson(s)); },
-          [](const py::tuple& t) { return MakeSchema(t[0].cast<int>(), py::str(t[1])); }));
+      .def(py::pickle([](const Schema& s) { return py::make_tuple(s.schema_id(), FieldsJson(s)); },
+                      [](const py::tuple& t) { return MakeSchema(t[0], py::str(t[1])); }));
 
   py::class_<PartitionSpec>(m, "PartitionSpec",
                             "How a table's rows are split into partitions (identity, bucket,\n"

@@ -85,7 +85,7 @@ PyTable Open(py::handle path) {
 Schema SchemaArg(py::handle schema, const Table& table) {
   if (schema.is_none()) return table.schema();
   if (!py::isinstance<Schema>(schema)) {
-    throw py::type_error("schema must be a datashard.Schema, got " +
+    throw SchemaMismatch("schema must be a datashard.Schema, got " +
                          py::repr(schema).cast<std::string>());
   }
   return schema.cast<Schema>();
@@ -96,7 +96,7 @@ int64_t AsOfMillis(py::handle as_of) {
   if (py::isinstance(as_of, py::module_::import("datetime").attr("datetime"))) {
     return static_cast<int64_t>(as_of.attr("timestamp")().cast<double>() * 1000.0);
   }
-  if (!PyBool_Check(as_of.ptr()) && PyLong_Check(as_of.ptr())) return as_of.cast<int64_t>();
+  if (!PyBool_Check(as_of.ptr()) && PyLong_Check(as_of.ptr())) return IntArg(as_of, "as_of");
   throw InvalidArgument("as_of must be a datetime or milliseconds since the epoch, got " +
                         py::repr(as_of).cast<std::string>());
 }
@@ -106,7 +106,7 @@ std::vector<std::string> ColumnsOf(py::handle columns) {
   if (PyUnicode_Check(columns.ptr())) {
     throw InvalidArgument("columns must be a list of column names, got a str");
   }
-  return columns.cast<std::vector<std::string>>();
+  return StrListArg(columns, "columns");
 }
 
 // The `filter` argument of a scan: None, or the text form of DESIGN.md §11.
@@ -127,9 +127,10 @@ TableScan BuildScan(PyTable& t, py::handle columns, py::handle snapshot_id, py::
                     py::handle filter) {
   const std::vector<std::string> names = ColumnsOf(columns);
   const std::optional<std::string> text = FilterOf(filter);
+  const std::optional<int64_t> snapshot = OptionalIntArg(snapshot_id, "snapshot_id");
   TableScan scan = NewScan(t.table);
   scan.Select(names).Ordered();
-  if (!snapshot_id.is_none()) scan.UseSnapshot(snapshot_id.cast<int64_t>());
+  if (snapshot) scan.UseSnapshot(*snapshot);
   if (!as_of.is_none()) scan.AsOf(AsOfMillis(as_of));
   if (text) scan.Filter(*text);
   return scan;
@@ -333,10 +334,8 @@ std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, py::handle expected_sn
                                               py::handle commit_id,
                                               py::handle snapshot_properties) {
   TransactionOptions options;
-  if (!expected_snapshot_id.is_none()) {
-    options.expected_snapshot_id = expected_snapshot_id.cast<int64_t>();
-  }
-  if (!commit_id.is_none()) options.commit_id = commit_id.cast<std::string>();
+  options.expected_snapshot_id = OptionalIntArg(expected_snapshot_id, "expected_snapshot_id");
+  if (!commit_id.is_none()) options.commit_id = StrArg(commit_id, "commit_id");
   options.snapshot_properties = PropertiesOf(snapshot_properties);
   py::gil_scoped_release unlocked;
   Transaction tx = t.table.NewTransaction(std::move(options));
@@ -494,7 +493,10 @@ void BindTable(py::module_& m) {
           },
           "Refreshes, then returns the current Snapshot (None for an empty table).")
       .def(
-          "snapshot", [](const PyTable& t, int64_t id) { return t.table.SnapshotById(id); },
+          "snapshot",
+          [](const PyTable& t, py::handle id) {
+            return t.table.SnapshotById(IntArg(id, "snapshot_id"));
+          },
           py::arg("snapshot_id"), "The snapshot with this id as last loaded, or None.")
       .def(
           "history", [](const PyTable& t) { return t.table.History(); },
@@ -545,12 +547,19 @@ void BindTable(py::module_& m) {
           "data file order. `filter` keeps the rows a text expression is true for\n"
           "(\"id > 5 and day >= '2024-03-05'\"); InvalidArgument naming the column and\n"
           "literal when it does not fit the schema.")
-      .def("scan_batches", &StartScan, py::kw_only(), py::arg("columns") = py::none(),
-           py::arg("snapshot_id") = py::none(), py::arg("as_of") = py::none(),
-           py::arg("filter") = py::none(), py::arg("batch_size") = 65536, py::keep_alive<0, 1>(),
-           "Like scan, as an iterator of batches: dicts of column name to list of values.\n"
-           "Memory is bounded by batch_size rows per reading thread. The iterator's\n"
-           "`metrics` tell what the filter pruned.")
+      .def(
+          "scan_batches",
+          [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,
+             py::handle filter, py::handle batch_size) {
+            return StartScan(t, columns, snapshot_id, as_of, filter,
+                             IntArg(batch_size, "batch_size"));
+          },
+          py::kw_only(), py::arg("columns") = py::none(), py::arg("snapshot_id") = py::none(),
+          py::arg("as_of") = py::none(), py::arg("filter") = py::none(),
+          py::arg("batch_size") = 65536, py::keep_alive<0, 1>(),
+          "Like scan, as an iterator of batches: dicts of column name to list of values.\n"
+          "Memory is bounded by batch_size rows per reading thread. The iterator's\n"
+          "`metrics` tell what the filter pruned.")
       .def(
           "to_pandas",
           [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,

@@ -446,6 +446,52 @@ py::dict BatchToColumns(const RecordBatch& batch, int64_t first_row) {
   return out;
 }
 
+int64_t IntArg(py::handle obj, const char* name, int64_t lo, int64_t hi) {
+  PyObject* o = obj.ptr();
+  if (PyBool_Check(o) || !PyLong_Check(o)) {
+    throw InvalidArgument(std::string(name) + " must be an int, got " + Py_TYPE(o)->tp_name + " " +
+                          Shown(obj));
+  }
+  int overflow = 0;
+  const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+  if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+  if (overflow != 0 || v < lo || v > hi) {
+    throw InvalidArgument(std::string(name) + " " + Shown(obj) + " is out of range (" +
+                          std::to_string(lo) + " to " + std::to_string(hi) + ")");
+  }
+  return v;
+}
+
+std::optional<int64_t> OptionalIntArg(py::handle obj, const char* name) {
+  if (obj.is_none()) return std::nullopt;
+  return IntArg(obj, name);
+}
+
+std::string StrArg(py::handle obj, const char* name) {
+  if (!PyUnicode_Check(obj.ptr())) {
+    throw InvalidArgument(std::string(name) + " must be a str, got " + Py_TYPE(obj.ptr())->tp_name +
+                          " " + Shown(obj));
+  }
+  return obj.cast<std::string>();
+}
+
+std::vector<std::string> StrListArg(py::handle obj, const char* name) {
+  PyObject* o = obj.ptr();
+  if (PyUnicode_Check(o) || PyBytes_Check(o) || !py::hasattr(obj, "__iter__")) {
+    throw InvalidArgument(std::string(name) + " must be a list of str, got " + Py_TYPE(o)->tp_name +
+                          " " + Shown(obj));
+  }
+  std::vector<std::string> out;
+  for (py::handle item : obj) {
+    if (!PyUnicode_Check(item.ptr())) {
+      throw InvalidArgument(std::string(name) + " must be a list of str, got " +
+                            Py_TYPE(item.ptr())->tp_name + " " + Shown(item) + " in it");
+    }
+    out.push_back(item.cast<std::string>());
+  }
+  return out;
+}
+
 py::object JsonToPython(const std::string& json_text) {
   return py::module_::import("json").attr("loads")(json_text);
 }
@@ -454,7 +500,15 @@ nlohmann::json ToJson(py::handle obj, const std::string& where) {
   PyObject* o = obj.ptr();
   if (obj.is_none()) return nullptr;
   if (PyBool_Check(o)) return o == Py_True;
-  if (PyLong_Check(o)) return obj.cast<int64_t>();
+  if (PyLong_Check(o)) {
+    int overflow = 0;
+    const long long v = PyLong_AsLongLongAndOverflow(o, &overflow);
+    if (v == -1 && PyErr_Occurred()) throw py::error_already_set();
+    if (overflow != 0) {
+      throw InvalidArgument(where + ": the integer " + Shown(obj) + " does not fit in 64 bits");
+    }
+    return static_cast<int64_t>(v);
+  }
   if (PyFloat_Check(o)) return obj.cast<double>();
   if (PyUnicode_Check(o)) return obj.cast<std::string>();
   if (PyList_Check(o) || PyTuple_Check(o)) {

@@ -14,6 +14,8 @@
 
 #include <pybind11/pybind11.h>
 
+#include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -54,6 +56,21 @@ pybind11::dict RowToDict(const RecordBatch& batch, size_t i, int64_t row);
 /// `batch` as a dict of column name to list of values; `first_row` is the
 /// number of its first row in the scan. Errors as RowToDict.
 pybind11::dict BatchToColumns(const RecordBatch& batch, int64_t first_row);
+
+/// Argument `name` of a call as an int64: InvalidArgument naming it for a
+/// bool, anything that is not an int, or an int outside [lo, hi].
+int64_t IntArg(pybind11::handle obj, const char* name, int64_t lo = INT64_MIN,
+               int64_t hi = INT64_MAX);
+
+/// The same, with None giving nullopt.
+std::optional<int64_t> OptionalIntArg(pybind11::handle obj, const char* name);
+
+/// Argument `name` as a str; InvalidArgument naming it for anything else.
+std::string StrArg(pybind11::handle obj, const char* name);
+
+/// Argument `name` as a list of str (any iterable but a str or bytes);
+/// InvalidArgument naming it for anything else.
+std::vector<std::string> StrListArg(pybind11::handle obj, const char* name);
 
 /// Converts a Python JSON-like value (dict with str keys, list, tuple, str,
 /// int, float, bool, None) to JSON; InvalidArgument naming `where` and the
