@@ -103,8 +103,11 @@ void BindSchema(py::module_& m) {
            [](const Schema& s, py::handle name) {
              return PyUnicode_Check(name.ptr()) && s.IndexOf(name.cast<std::string>()) >= 0;
            })
-      .def("__eq__", [](const Schema& a, const Schema& b) { return a == b; })
-      .def("__ne__", [](const Schema& a, const Schema& b) { return !(a == b); })
+      // is_operator: another type gives NotImplemented (`schema == "x"` is False).
+      .def(
+          "__eq__", [](const Schema& a, const Schema& b) { return a == b; }, py::is_operator())
+      .def(
+          "__ne__", [](const Schema& a, const Schema& b) { return !(a == b); }, py::is_operator())
       .def("__hash__",
            [](const Schema& s) { return py::hash(py::make_tuple(s.schema_id(), FieldsJson(s))); })
       .def("__repr__",
@@ -133,12 +136,42 @@ void BindSchema(py::module_& m) {
       .def_property_readonly("fields", &SpecFields,
                              "Partition fields as dicts (source_id, field_id, name, transform).")
       .def_property_readonly("is_unpartitioned", &PartitionSpec::is_unpartitioned)
-      .def("__eq__", [](const PartitionSpec& a, const PartitionSpec& b) { return a == b; })
-      .def("__ne__", [](const PartitionSpec& a, const PartitionSpec& b) { return !(a == b); })
-      .def("__repr__", [](const PartitionSpec& s) {
-        return "PartitionSpec(spec_id=" + std::to_string(s.spec_id()) +
-               ", fields=" + py::repr(SpecFields(s)).cast<std::string>() + ")";
-      });
+      .def(
+          "__eq__", [](const PartitionSpec& a, const PartitionSpec& b) { return a == b; },
+          py::is_operator())
+      .def(
+          "__ne__", [](const PartitionSpec& a, const PartitionSpec& b) { return !(a == b); },
+          py::is_operator())
+      .def("__repr__",
+           [](const PartitionSpec& s) {
+             return "PartitionSpec(spec_id=" + std::to_string(s.spec_id()) +
+                    ", fields=" + py::repr(SpecFields(s)).cast<std::string>() + ")";
+           })
+      .def(py::pickle(
+          [](const PartitionSpec& s) {
+            py::list fields;
+            for (const PartitionField& f : s.fields()) {
+              fields.append(
+                  py::make_tuple(f.source_id, f.field_id, f.name, f.transform.ToString()));
+            }
+            return py::make_tuple(s.spec_id(), fields);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 2) {
+              throw InvalidArgument("cannot unpickle a PartitionSpec from this state");
+            }
+            std::vector<PartitionField> fields;
+            for (py::handle item : t[1]) {
+              const py::tuple f = py::reinterpret_borrow<py::tuple>(item);
+              PartitionField field;
+              field.source_id = f[0].cast<int>();
+              field.field_id = f[1].cast<int>();
+              field.name = f[2].cast<std::string>();
+              field.transform = Transform::Parse(f[3].cast<std::string>());
+              fields.push_back(std::move(field));
+            }
+            return PartitionSpec(t[0].cast<int>(), std::move(fields));
+          }));
 }
 
 }  // namespace datashard::python

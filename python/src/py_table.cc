@@ -383,10 +383,32 @@ void BindTable(py::module_& m) {
                     "Iceberg's summary: operation, added-records, total-records... (str values)")
       .def_readonly("schema_id", &Snapshot::schema_id)
       .def_property_readonly("operation", &Snapshot::operation)
-      .def("__eq__", [](const Snapshot& a, const Snapshot& b) { return a == b; })
-      .def("__ne__", [](const Snapshot& a, const Snapshot& b) { return !(a == b); })
+      // is_operator: another type gives NotImplemented, so `snapshot == None`
+      // is False instead of a TypeError.
+      .def(
+          "__eq__", [](const Snapshot& a, const Snapshot& b) { return a == b; }, py::is_operator())
+      .def(
+          "__ne__", [](const Snapshot& a, const Snapshot& b) { return !(a == b); },
+          py::is_operator())
       .def("__hash__", [](const Snapshot& s) { return py::hash(py::int_(s.snapshot_id)); })
-      .def("__repr__", &SnapshotRepr);
+      .def("__repr__", &SnapshotRepr)
+      .def(py::pickle(
+          [](const Snapshot& s) {
+            return py::make_tuple(s.snapshot_id, s.parent_snapshot_id, s.sequence_number,
+                                  s.timestamp_ms, s.manifest_list, s.summary, s.schema_id);
+          },
+          [](const py::tuple& t) {
+            if (t.size() != 7) throw InvalidArgument("cannot unpickle a Snapshot from this state");
+            Snapshot s;
+            s.snapshot_id = t[0].cast<int64_t>();
+            s.parent_snapshot_id = t[1].cast<std::optional<int64_t>>();
+            s.sequence_number = t[2].cast<int64_t>();
+            s.timestamp_ms = t[3].cast<int64_t>();
+            s.manifest_list = t[4].cast<std::string>();
+            s.summary = t[5].cast<std::map<std::string, std::string>>();
+            s.schema_id = t[6].cast<std::optional<int>>();
+            return s;
+          }));
 
   py::class_<TableStats>(m, "TableStats",
                          "Commit counters of this process (commits, retries, conflicts,\n"
@@ -407,6 +429,26 @@ void BindTable(py::module_& m) {
       .def_readonly("table_retries", &TableStats::table_retries)
       .def_readonly("table_conflicts", &TableStats::table_conflicts)
       .def("to_dict", &StatsDict)
+      .def(py::pickle(&StatsDict,
+                      [](const py::dict& d) {
+                        TableStats s;
+                        s.commits = d["commits"].cast<int64_t>();
+                        s.retries = d["retries"].cast<int64_t>();
+                        s.conflicts = d["conflicts"].cast<int64_t>();
+                        s.unknown_outcomes = d["unknown_outcomes"].cast<int64_t>();
+                        s.commit_seconds = d["commit_seconds"].cast<double>();
+                        s.current_snapshot_id =
+                            d["current_snapshot_id"].cast<std::optional<int64_t>>();
+                        s.metadata_version = d["metadata_version"].cast<int64_t>();
+                        s.snapshots = d["snapshots"].cast<int64_t>();
+                        s.data_files = d["data_files"].cast<int64_t>();
+                        s.records = d["records"].cast<int64_t>();
+                        s.bytes = d["bytes"].cast<int64_t>();
+                        s.table_commits = d["table_commits"].cast<int64_t>();
+                        s.table_retries = d["table_retries"].cast<int64_t>();
+                        s.table_conflicts = d["table_conflicts"].cast<int64_t>();
+                        return s;
+                      }))
       .def("__repr__", [](const TableStats& s) {
         return "TableStats(" + py::repr(StatsDict(s)).cast<std::string>() + ")";
       });
