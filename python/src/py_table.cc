@@ -136,6 +136,15 @@ TableScan BuildScan(PyTable& t, py::handle columns, py::handle snapshot_id, py::
   return scan;
 }
 
+// Runs the handlers of pending signals and raises what they raise (Ctrl-C:
+// KeyboardInterrupt), so that long loops in C++ stop when asked. Needs the GIL.
+void CheckSignals() {
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+}
+
+// Rows converted between signal checks inside one batch.
+constexpr size_t kRowsPerSignalCheck = 4096;
+
 py::dict MetricsDict(const ScanMetrics& m) {
   py::dict d;
   d["manifests_considered"] = m.manifests_considered;
@@ -577,6 +586,7 @@ void BindTable(py::module_& m) {
             int64_t first_row = 0;
             while (std::optional<RecordBatch> batch = it->Next(&first_row)) {
               for (size_t i = 0; i < batch->num_rows(); ++i) {
+                if (i % kRowsPerSignalCheck == 0) CheckSignals();
                 rows.append(RowToDict(*batch, i, first_row + static_cast<int64_t>(i)));
               }
             }
@@ -613,6 +623,7 @@ void BindTable(py::module_& m) {
             py::list names;
             int64_t first_row = 0;
             while (std::optional<RecordBatch> batch = it->Next(&first_row)) {
+              CheckSignals();
               if (names.size() == 0) {
                 for (const Field& f : batch->schema.fields()) names.append(f.name);
               }
