@@ -6,6 +6,7 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -108,6 +109,24 @@ std::string RealPath(const std::string& path, const std::string& shown) {
   return buf;
 }
 
+// Reads exactly n bytes at offset; IOError naming the file on a short read.
+void PreadFully(int fd, const std::string& path, uint64_t offset, size_t n, char* buf) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("read at offset " + std::to_string(offset + done), path, errno);
+    }
+    if (r == 0) {
+      throw IOError("read '" + path + "': short read of " + std::to_string(n) +
+                    " bytes at offset " + std::to_string(offset) + ", file ends after " +
+                    std::to_string(offset + done));
+    }
+    done += static_cast<size_t>(r);
+  }
+}
+
 class PosixRandomAccessFile final : public RandomAccessFile {
  public:
   PosixRandomAccessFile(std::string path, Fd fd, uint64_t size)
@@ -116,20 +135,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   uint64_t Size() const override { return size_; }
 
   void ReadAt(uint64_t offset, size_t n, char* buf) const override {
-    size_t done = 0;
-    while (done < n) {
-      const ssize_t r = ::pread(fd_.get(), buf + done, n - done, static_cast<off_t>(offset + done));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        ThrowIoError("read at offset " + std::to_string(offset + done), path(), errno);
-      }
-      if (r == 0) {
-        throw IOError("read '" + path() + "': short read of " + std::to_string(n) +
-                      " bytes at offset " + std::to_string(offset) + ", file ends after " +
-                      std::to_string(offset + done));
-      }
-      done += static_cast<size_t>(r);
-    }
+    PreadFully(fd_.get(), path(), offset, n, buf);
   }
 
  private:
@@ -207,6 +213,54 @@ class PosixWritableFile final : public WritableFile {
 };
 
 // Closing the descriptor releases the OFD lock.
+class PosixUpdatableFile final : public UpdatableFile {
+ public:
+  PosixUpdatableFile(std::string path, Fd fd, uint64_t size)
+      : UpdatableFile(std::move(path)), fd_(std::move(fd)), size_(size) {}
+
+  uint64_t Size() const override { return size_; }
+
+  void ReadAt(uint64_t offset, size_t n, char* buf) const override {
+    PreadFully(fd_.get(), path(), offset, n, buf);
+  }
+
+  void WriteAt(uint64_t offset, const char* data, size_t n) override {
+    if (offset > size_ || n > size_ - offset) {
+      throw InvalidArgument("write of " + std::to_string(n) + " bytes at offset " +
+                            std::to_string(offset) + " passes the end of '" + path() + "' (" +
+                            std::to_string(size_) + " bytes)");
+    }
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t w =
+          ::pwrite(fd_.get(), data + done, n - done, static_cast<off_t>(offset + done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) ThrowIoError("write", path(), errno);
+      done += static_cast<size_t>(w);
+    }
+  }
+
+  void SyncData() override {
+    if (::fdatasync(fd_.get()) != 0) ThrowIoError("fdatasync", path(), errno);
+  }
+
+ private:
+  Fd fd_;
+  uint64_t size_;
+};
+
+class PosixSharedMemory final : public SharedMemory {
+ public:
+  PosixSharedMemory(void* data, size_t size) : data_(static_cast<char*>(data)), size_(size) {}
+  ~PosixSharedMemory() override { ::munmap(data_, size_); }
+  char* data() override { return data_; }
+  size_t size() const override { return size_; }
+
+ private:
+  char* data_;
+  size_t size_;
+};
+
 class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(Fd fd) : fd_(std::move(fd)) {}
@@ -367,6 +421,44 @@ class PosixFileIO final : public FileIO {
       ThrowIoError("lock", path, errno);
     }
     return std::make_unique<PosixFileLock>(std::move(fd));
+  }
+
+  std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override {
+    Location loc = Locate(path, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CLOEXEC | nofollow()));
+    if (fd.get() < 0) ThrowIoError("open for update", path, errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
+    if (!S_ISREG(st.st_mode)) ThrowIoError("open for update", path, EISDIR);
+    return std::make_unique<PosixUpdatableFile>(path, std::move(fd),
+                                                static_cast<uint64_t>(st.st_size));
+  }
+
+  std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) override {
+    Location loc = Locate(path, /*follow=*/false);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | nofollow(), 0644));
+    if (fd.get() < 0) ThrowIoError("open shared memory file", path, errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
+    // Growing only: two processes racing here both ask for the same size.
+    if (static_cast<uint64_t>(st.st_size) < size &&
+        ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
+      ThrowIoError("extend shared memory file", path, errno);
+    }
+    void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    if (data == MAP_FAILED) ThrowIoError("map", path, errno);
+    return std::make_unique<PosixSharedMemory>(data, size);
+  }
+
+  std::string BootId() override {
+    Fd fd(::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) ThrowIoError("open", "/proc/sys/kernel/random/boot_id", errno);
+    char buf[64];
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0) ThrowIoError("read", "/proc/sys/kernel/random/boot_id", n < 0 ? errno : EIO);
+    std::string id(buf, static_cast<size_t>(n));
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    return id;
   }
 
   std::string AbsolutePath(const std::string& path) override { return Absolute(path); }
