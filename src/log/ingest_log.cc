@@ -204,12 +204,24 @@ LogRecord IngestLog::Append(std::string_view payload) {
     out.lsn = lsn;
     out.next = {start + length, lsn + 1};
   }
-  if (new_segment || start % s == 0) EnsureSpare(start / s + 1);
+  // The next segment is made ready once this one is half full, outside the
+  // lock, so that no append waits for a segment to be zeroed.
+  const uint64_t half = s / 2;
+  if (new_segment || (start % s < half && (start + length - 1) % s >= half)) {
+    EnsureSpare(start / s + 1);
+  }
   std::atomic_ref<uint64_t> durable(h->durable);
   uint64_t d = durable.load(std::memory_order_acquire);
   if (d < out.next.offset) {
     const uint64_t e = end_ref.load(std::memory_order_acquire);
-    SyncRange(d, e);
+    try {
+      SyncRange(d, e);
+    } catch (const IOError& err) {
+      // Placed but maybe not durable: a later writer's sync may still cover it.
+      throw CommitStateUnknown("ingest log record LSN " + std::to_string(out.lsn) + " in " + dir_ +
+                               " was written but not made durable (" + err.what() +
+                               "): it may or may not survive");
+    }
     while (d < e && !durable.compare_exchange_weak(d, e, std::memory_order_acq_rel)) {
     }
   }

@@ -73,7 +73,8 @@ class IngestLog {
 
   /// Appends one record and returns once it is durable: its LSN and the
   /// position after it. InvalidArgument if the payload exceeds max_payload().
-  /// IOError when a write or sync fails: the record may or may not survive.
+  /// IOError when placing the record fails (it is not in the log);
+  /// CommitStateUnknown when making it durable fails (it may survive).
   LogRecord Append(std::string_view payload);
 
   /// Records from `from` up to the durable watermark, in LSN order, and the

@@ -55,14 +55,22 @@ void ValidateProperties(const std::map<std::string, std::string>& properties) {
   for (const char* key :
        {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
         tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
-        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax}) {
+        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax,
+        tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs}) {
     if (m.PropertyLong(key, 0) < 0) {
       throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
     }
   }
-  for (const char* key :
-       {tp::kCommitLockEnabled, tp::kManifestMergeEnabled, tp::kMetadataDeleteAfterCommit}) {
+  for (const char* key : {tp::kCommitLockEnabled, tp::kManifestMergeEnabled,
+                          tp::kMetadataDeleteAfterCommit, tp::kIngestLogEnabled}) {
     m.PropertyBool(key, false);
+  }
+  const int64_t segment =
+      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault);
+  if (segment < 4096 || segment % 4096 != 0 || segment > (int64_t{1} << 32)) {
+    throw InvalidArgument("table property '" + std::string(tp::kIngestLogSegmentBytes) +
+                          "' must be a multiple of 4096 between 4096 and 4294967296, not " +
+                          std::to_string(segment));
   }
   MetricsMode::Parse(m.Property(tp::kMetricsDefault, tp::kMetricsDefaultDefault));
   for (const auto& [k, v] : properties) {
@@ -235,6 +243,9 @@ PartitionSpec Table::spec() const { return metadata().DefaultSpec(); }
 int64_t Table::metadata_version() const { return impl_->state->Cached().second; }
 void Table::Refresh() { impl_->state->LoadLatest(); }
 FileIO& Table::io() const { return impl_->state->io(); }
+const std::shared_ptr<TableState>& Table::state() const { return impl_->state; }
+
+CheckpointResult Table::Checkpoint() { return Transaction::Impl::Checkpoint(impl_->state, true); }
 
 std::optional<Snapshot> Table::CurrentSnapshot() {
   const TableMetadata m = impl_->state->LoadLatest().first;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "datashard/errors.h"
+#include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
 
 namespace datashard {
@@ -49,6 +50,24 @@ void TableState::Install(TableMetadata metadata, int64_t version) {
     metadata_ = std::move(metadata);
     version_ = version;
   }
+}
+
+std::shared_ptr<IngestLog> TableState::Log() {
+  namespace tp = table_properties;
+  std::lock_guard<std::mutex> lock(log_mu_);
+  if (log_) return log_;
+  const auto [m, version] = Cached();
+  {
+    std::lock_guard<std::mutex> state_lock(mu_);
+    if (pinned_) return nullptr;
+  }
+  if (!m.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
+  const auto segment = static_cast<uint64_t>(
+      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+  // Asked only to rebuild the log's header after a reboot.
+  auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
+  log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded);
+  return log_;
 }
 
 void TableState::Pin(TableMetadata metadata, int64_t version) {

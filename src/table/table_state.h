@@ -15,6 +15,7 @@
 #include "datashard/file_io.h"
 #include "datashard/table.h"
 #include "datashard/table_metadata.h"
+#include "log/ingest_log.h"
 
 namespace datashard {
 
@@ -49,6 +50,10 @@ class TableState {
   /// Throws the refusal set by RefuseCommits, if any.
   void CheckCanCommit() const;
 
+  /// The table's ingest log, opened on first use; null when the cached
+  /// metadata does not enable one, or the state is pinned to a file.
+  std::shared_ptr<IngestLog> Log();
+
   void CountCommit(int retries, double seconds);
   void CountConflict(int retries, double seconds);
   void CountUnknown(int retries, double seconds);
@@ -69,8 +74,10 @@ class TableState {
   // Set at open, before the state is shared; only read afterwards.
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;
-  TableStats counters_;     // guarded by mu_
+  TableStats counters_;               // guarded by mu_
   int64_t unreported_conflicts_ = 0;  // guarded by mu_
+  std::mutex log_mu_;
+  std::shared_ptr<IngestLog> log_;  // guarded by log_mu_
 };
 
 }  // namespace datashard
