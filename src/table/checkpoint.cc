@@ -69,20 +69,20 @@ bool Transaction::Impl::CommitToLog(IngestLog& log) {
 
 void Transaction::Impl::MaybeCheckpoint(const LogRecord& appended) noexcept {
   try {
-    const TableMetadata m = state->Cached().first;
-    const Snapshot* current = m.CurrentSnapshot();
-    const LogPosition folded = FoldedPosition(current);
-    if (appended.lsn < folded.lsn) return;
-    const uint64_t waiting = appended.lsn - folded.lsn + 1;
-    const int64_t max_records =
-        m.PropertyLong(tp::kCheckpointRecords, tp::kCheckpointRecordsDefault);
-    const int64_t interval_ms =
-        m.PropertyLong(tp::kCheckpointIntervalMs, tp::kCheckpointIntervalMsDefault);
-    const int64_t since = current ? current->timestamp_ms : m.last_updated_ms;
-    if (static_cast<int64_t>(waiting) < max_records &&
-        DefaultClock()->NowMillis() - since < interval_ms) {
-      return;
-    }
+    const bool due = state->WithCached([&](const TableMetadata& m) {
+      const Snapshot* current = m.CurrentSnapshot();
+      const LogPosition folded = FoldedPosition(current);
+      if (appended.lsn < folded.lsn) return false;
+      const uint64_t waiting = appended.lsn - folded.lsn + 1;
+      const int64_t max_records =
+          m.PropertyLong(tp::kCheckpointRecords, tp::kCheckpointRecordsDefault);
+      const int64_t interval_ms =
+          m.PropertyLong(tp::kCheckpointIntervalMs, tp::kCheckpointIntervalMsDefault);
+      const int64_t since = current ? current->timestamp_ms : m.last_updated_ms;
+      return static_cast<int64_t>(waiting) >= max_records ||
+             DefaultClock()->NowMillis() - since >= interval_ms;
+    });
+    if (!due) return;
     Checkpoint(state, /*wait=*/false);
   } catch (...) {
     // The append is durable; the next append or checkpoint folds it.

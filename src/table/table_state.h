@@ -35,6 +35,13 @@ class TableState {
   std::pair<TableMetadata, int64_t> LoadLatest();
   /// The cached metadata and its version.
   std::pair<TableMetadata, int64_t> Cached() const;
+  /// Calls `f` with the cached metadata under the state's mutex, without
+  /// copying it (for hot paths that only look).
+  template <typename F>
+  auto WithCached(F f) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(static_cast<const TableMetadata&>(metadata_));
+  }
   /// Caches `metadata` as version `version` unless a newer one is cached.
   void Install(TableMetadata metadata, int64_t version);
 

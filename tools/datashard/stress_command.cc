@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -71,6 +72,7 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
   try {
     Table table = OpenTable(a.table);
     const Schema schema = StressSchema();
+    std::string latencies;  // microseconds of each acknowledged commit
     for (int seq = 0; seq < a.commits; ++seq) {
       std::vector<Record> rows;
       rows.reserve(static_cast<size_t>(a.rows_per_commit));
@@ -84,10 +86,14 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
         options.snapshot_properties = {{kRunKey, run},
                                        {"datashard.stress.writer", std::to_string(writer)},
                                        {"datashard.stress.seq", std::to_string(seq)}};
+        const auto began = std::chrono::steady_clock::now();
         Transaction tx = table.NewTransaction(options);
         try {
           tx.AppendData(rows, schema);
           tx.Commit();
+          latencies += " " + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::steady_clock::now() - began)
+                                                .count());
           // With an ingest log the commit is a log record, not a snapshot.
           const int64_t landed = tx.committed_log_lsn() ? *tx.committed_log_lsn()
                                                         : tx.committed_snapshot()->snapshot_id;
@@ -103,6 +109,7 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
         }
       }
     }
+    Report(fd, "L" + latencies);
     return 0;
   } catch (const std::exception& e) {
     Report(fd, std::string("E writer ") + std::to_string(writer) + ": " + e.what());
@@ -352,6 +359,7 @@ void RunStress(const StressArgs& a) {
   std::map<int, int64_t> retries_by_writer, conflicts_by_writer;
   std::vector<std::tuple<int, int, std::string>> gaps;
   int64_t reader_checks = 0, expired_reads = 0;
+  std::vector<int64_t> latencies_us;
   for (const Child& c : children) {
     std::istringstream in(c.buffer);
     std::string line;
@@ -381,6 +389,9 @@ void RunStress(const StressArgs& a) {
         f >> w >> q;
         std::getline(f, where);
         gaps.emplace_back(w, q, where);
+      } else if (kind == "L") {
+        int64_t us = 0;
+        while (f >> us) latencies_us.push_back(us);
       } else if (kind == "R") {
         int64_t checks = 0, expired = 0;
         f >> checks >> expired;
@@ -459,6 +470,12 @@ void RunStress(const StressArgs& a) {
                        std::to_string(static_cast<int64_t>(a.processes) * a.commits));
   }
 
+  std::sort(latencies_us.begin(), latencies_us.end());
+  const auto percentile_ms = [&](double q) {
+    if (latencies_us.empty()) return 0.0;
+    const auto i = static_cast<size_t>(q * static_cast<double>(latencies_us.size() - 1));
+    return static_cast<double>(latencies_us[i]) / 1000.0;
+  };
   nlohmann::json per_writer = nlohmann::json::array();
   for (int w = 0; w < a.processes; ++w) {
     per_writer.push_back(
@@ -474,6 +491,8 @@ void RunStress(const StressArgs& a) {
                           {"unknown_outcomes", unknown.size()},
                           {"seconds", seconds},
                           {"commits_per_second", rate},
+                          {"latency_p50_ms", percentile_ms(0.50)},
+                          {"latency_p99_ms", percentile_ms(0.99)},
                           {"retries", retries},
                           {"conflicts", conflicts},
                           {"writers", per_writer},
@@ -493,7 +512,9 @@ void RunStress(const StressArgs& a) {
            "\nlost: " + std::to_string(lost) + "\nduplicated: " + std::to_string(duplicated) +
            "\nphantom: " + std::to_string(phantom) + "\ncommits: " + std::to_string(commits) +
            "\nunknown outcomes: " + std::to_string(unknown.size());
-    std::snprintf(line, sizeof line, "\nseconds: %.3f\ncommits/s: %.1f\n", seconds, rate);
+    std::snprintf(line, sizeof line,
+                  "\nseconds: %.3f\ncommits/s: %.1f\ncommit latency p50/p99: %.2f / %.2f ms\n",
+                  seconds, rate, percentile_ms(0.50), percentile_ms(0.99));
     out += line;
     out +=
         "retries: " + std::to_string(retries) + "\nconflicts: " + std::to_string(conflicts) + "\n";
