@@ -83,7 +83,16 @@ void Transaction::Impl::MaybeCheckpoint(const LogRecord& appended) noexcept {
              DefaultClock()->NowMillis() - since >= interval_ms;
     });
     if (!due) return;
-    Checkpoint(state, /*wait=*/false);
+    // The thread holds only a weak reference: a table closed meanwhile
+    // waits for it in its destructor, and the work needs no strong one.
+    TableState* raw = state.get();
+    raw->RunInBackground([raw] {
+      try {
+        Checkpoint(std::shared_ptr<TableState>(std::shared_ptr<TableState>(), raw), false);
+      } catch (...) {
+        // The records stay in the log for the next checkpoint.
+      }
+    });
   } catch (...) {
     // The append is durable; the next append or checkpoint folds it.
   }

@@ -11,6 +11,22 @@ namespace datashard {
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
     : io_(std::move(io)), path_(path), catalog_(io_, std::move(path)) {}
 
+TableState::~TableState() {
+  std::lock_guard<std::mutex> lock(background_mu_);
+  if (background_.joinable()) background_.join();
+}
+
+bool TableState::RunInBackground(std::function<void()> work) {
+  if (background_busy_.exchange(true)) return false;
+  std::lock_guard<std::mutex> lock(background_mu_);
+  if (background_.joinable()) background_.join();  // finished: busy was clear
+  background_ = std::thread([this, work = std::move(work)] {
+    work();
+    background_busy_ = false;
+  });
+  return true;
+}
+
 std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   int64_t known = 0;
   {

@@ -3,11 +3,14 @@
 // Thread-safe: the metadata cache and counters are guarded by a mutex.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "catalog/file_catalog.h"
@@ -22,6 +25,8 @@ namespace datashard {
 class TableState {
  public:
   TableState(std::shared_ptr<FileIO> io, std::string path);
+  /// Waits for a background checkpoint still running.
+  ~TableState();
 
   FileIO& io() const { return *io_; }
   const std::shared_ptr<FileIO>& shared_io() const { return io_; }
@@ -61,6 +66,11 @@ class TableState {
   /// metadata does not enable one, or the state is pinned to a file.
   std::shared_ptr<IngestLog> Log();
 
+  /// Runs `work` on this state's background thread unless it is busy (then
+  /// returns false): automatic checkpoints, so that the append that starts
+  /// one does not wait for it.
+  bool RunInBackground(std::function<void()> work);
+
   void CountCommit(int retries, double seconds);
   void CountConflict(int retries, double seconds);
   void CountUnknown(int retries, double seconds);
@@ -83,6 +93,9 @@ class TableState {
   std::string refusal_;
   TableStats counters_;               // guarded by mu_
   int64_t unreported_conflicts_ = 0;  // guarded by mu_
+  std::mutex background_mu_;
+  std::thread background_;  // guarded by background_mu_
+  std::atomic<bool> background_busy_{false};
   std::mutex log_mu_;
   std::shared_ptr<IngestLog> log_;  // guarded by log_mu_
 };

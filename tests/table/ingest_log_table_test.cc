@@ -98,11 +98,13 @@ TEST_F(IngestLogTableTest, CheckpointFoldsEveryRecordOnceIntoOneFilePerPartition
 }
 
 TEST_F(IngestLogTableTest, AppendsStartACheckpointOnceEnoughRecordsWait) {
-  Table table = Create({{table_properties::kCheckpointRecords, "4"}});
-  for (int i = 0; i < 3; ++i) table.AppendRecords(IdValueRows(i, 1), IdValueSchema());
-  EXPECT_EQ(table.CurrentSnapshot(), std::nullopt);
-  table.AppendRecords(IdValueRows(3, 1), IdValueSchema());
-  table.Refresh();
+  {
+    Table table = Create({{table_properties::kCheckpointRecords, "4"}});
+    for (int i = 0; i < 3; ++i) table.AppendRecords(IdValueRows(i, 1), IdValueSchema());
+    EXPECT_EQ(table.CurrentSnapshot(), std::nullopt);
+    table.AppendRecords(IdValueRows(3, 1), IdValueSchema());
+  }  // the last handle waits for the checkpoint the fourth append started
+  Table table = OpenTable(dir_.Join("t"));
   ASSERT_TRUE(table.CurrentSnapshot());
   EXPECT_EQ(table.CurrentSnapshot()->SummaryLong("total-records"), 4);
   EXPECT_EQ(SortedIds(table), Range(0, 4));
