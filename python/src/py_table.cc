@@ -539,6 +539,24 @@ void BindTable(py::module_& m) {
             return t.table.Stats();
           },
           "Commit, retry and conflict counters and table facts (refreshes first).")
+      .def(
+          "checkpoint",
+          [](PyTable& t) {
+            CheckpointResult r;
+            {
+              py::gil_scoped_release unlocked;
+              r = t.table.Checkpoint();
+            }
+            py::dict out;
+            out["snapshot_id"] = r.snapshot_id ? py::object(py::int_(*r.snapshot_id)) : py::none();
+            out["records"] = r.records;
+            out["rows"] = r.rows;
+            out["data_files"] = r.data_files;
+            return out;
+          },
+          "Folds the table's ingest log into one snapshot (docs/ingest-log.md) and returns\n"
+          "{snapshot_id (None: nothing to fold), records, rows, data_files}. Waits for a\n"
+          "checkpoint another process is running; InvalidArgument without an ingest log.")
       .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
       .def("__reduce__", [](const PyTable& t) {
         return py::make_tuple(py::module_::import("datashard").attr("open_table"),
