@@ -46,6 +46,12 @@ struct TableStats {
   int64_t table_commits = 0;
   int64_t table_retries = 0;
   int64_t table_conflicts = 0;
+  // With an ingest log: appends it has taken (durable records, ever), and
+  // the records and rows not yet folded into the current snapshot (a scan
+  // of the current state returns records + log_rows rows).
+  int64_t log_appends = 0;
+  int64_t log_records = 0;
+  int64_t log_rows = 0;
 };
 
 /// What Table::Checkpoint() folded.

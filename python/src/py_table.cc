@@ -328,6 +328,9 @@ py::dict StatsDict(const TableStats& s) {
   d["table_commits"] = s.table_commits;
   d["table_retries"] = s.table_retries;
   d["table_conflicts"] = s.table_conflicts;
+  d["log_appends"] = s.log_appends;
+  d["log_records"] = s.log_records;
+  d["log_rows"] = s.log_rows;
   return d;
 }
 
@@ -369,6 +372,9 @@ void BindTable(py::module_& m) {
       .def_readonly("table_commits", &TableStats::table_commits)
       .def_readonly("table_retries", &TableStats::table_retries)
       .def_readonly("table_conflicts", &TableStats::table_conflicts)
+      .def_readonly("log_appends", &TableStats::log_appends)
+      .def_readonly("log_records", &TableStats::log_records)
+      .def_readonly("log_rows", &TableStats::log_rows)
       .def("to_dict", &StatsDict)
       .def("__repr__", [](const TableStats& s) {
         return "TableStats(" + py::repr(StatsDict(s)).cast<std::string>() + ")";

@@ -26,6 +26,8 @@ def test_appends_are_read_before_and_after_a_checkpoint(tmp_path):
     assert table.current_snapshot() is None  # nothing folded yet
     assert sorted(r["record_id"] for r in table.scan()) == [0, 1, 2, 3]
     assert table.count(filter="record_id >= 2") == 2
+    stats = table.stats()
+    assert (stats.log_appends, stats.log_records, stats.log_rows, stats.records) == (2, 2, 4, 0)
 
     result = table.checkpoint()
     assert result["records"] == 2 and result["rows"] == 4 and result["data_files"] == 1

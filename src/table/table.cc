@@ -7,6 +7,7 @@
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
+#include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
@@ -320,6 +321,14 @@ TableStats Table::Stats() {
     stats.table_commits = s->SummaryLong(kTotalCommitsSummaryKey);
     stats.table_retries = s->SummaryLong(kTotalRetriesSummaryKey);
     stats.table_conflicts = s->SummaryLong(kTotalConflictsSummaryKey);
+  }
+  if (std::shared_ptr<IngestLog> log = impl_->state->Log()) {
+    LogPosition end;
+    const std::vector<LogRecord> tail = log->ReadDurable(FoldedPosition(m.CurrentSnapshot()), &end);
+    const FoldedRows rows = FoldRecords(tail, m, log->dir());
+    stats.log_appends = static_cast<int64_t>(end.lsn) - 1;
+    stats.log_records = rows.records;
+    stats.log_rows = rows.rows;
   }
   return stats;
 }

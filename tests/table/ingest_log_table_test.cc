@@ -52,6 +52,11 @@ TEST_F(IngestLogTableTest, AppendsAreLogRecordsThatReadsSeeBeforeAnyCheckpoint) 
   EXPECT_EQ(SortedIds(table), Range(0, 5));
   EXPECT_EQ(NewScan(table).Count(), 5);
   EXPECT_EQ(NewScan(table).Filter("record_id >= 3").Count(), 2);
+  const TableStats stats = table.Stats();
+  EXPECT_EQ(stats.log_appends, 2);
+  EXPECT_EQ(stats.log_records, 2);
+  EXPECT_EQ(stats.log_rows, 5);
+  EXPECT_EQ(stats.records, 0);
   // Filters and projections apply to the tail as to files.
   std::unique_ptr<ScanReader> r = NewScan(table).Select({"value"}).Filter("record_id = 4").Open();
   RecordBatch batch;
@@ -88,6 +93,9 @@ TEST_F(IngestLogTableTest, CheckpointFoldsEveryRecordOnceIntoOneFilePerPartition
   EXPECT_EQ(again.records, 0);
   EXPECT_EQ(again.snapshot_id, std::nullopt);
   EXPECT_EQ(table.History().size(), 1u);
+  EXPECT_EQ(table.Stats().log_appends, 20);
+  EXPECT_EQ(table.Stats().log_rows, 0);
+  EXPECT_EQ(table.Stats().records, 200);
   // Later appends are the new tail; time travel reads the snapshot alone.
   table.AppendRecords(IdValueRows(200, 5), IdValueSchema());
   EXPECT_EQ(SortedIds(table), Range(0, 205));

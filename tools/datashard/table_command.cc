@@ -373,20 +373,24 @@ void RunStats(const TableArgs& a) {
       {"retries", s.table_retries},
       {"conflicts", s.table_conflicts},
       {"files", s.data_files},
-      {"rows", s.records},
+      {"rows", s.records + s.log_rows},
       {"bytes", s.bytes},
       {"snapshots", s.snapshots},
       {"manifests", manifests},
       {"metadata_version", s.metadata_version},
       {"current_snapshot_id",
-       s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id) : nlohmann::json(nullptr)}};
+       s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id) : nlohmann::json(nullptr)},
+      {"log_appends", s.log_appends},
+      {"log_records", s.log_records},
+      {"log_rows", s.log_rows}};
   if (a.json) {
     std::cout << j.dump() << "\n";
     return;
   }
   std::string out;
-  for (const char* key : {"commits", "retries", "conflicts", "files", "rows", "bytes", "snapshots",
-                          "manifests", "metadata_version", "current_snapshot_id"}) {
+  for (const char* key :
+       {"commits", "retries", "conflicts", "files", "rows", "bytes", "snapshots", "manifests",
+        "metadata_version", "current_snapshot_id", "log_appends", "log_records", "log_rows"}) {
     out += std::string(key) + ": " + j[key].dump() + "\n";
   }
   std::cout << out;
