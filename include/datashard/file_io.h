@@ -81,6 +81,11 @@ class SharedMemory {
   virtual ~SharedMemory() = default;
   virtual char* data() = 0;
   virtual size_t size() const = 0;
+  /// Sleeps while the 32-bit word at `offset` still holds `value`, until
+  /// WakeAll on it (from any process) or `timeout_us` passes (a futex).
+  virtual void WaitWhileEqual(size_t offset, uint32_t value, int64_t timeout_us) = 0;
+  /// Wakes every process waiting on the word at `offset`.
+  virtual void WakeAll(size_t offset) = 0;
 };
 
 /// An advisory whole-file lock (an OFD lock), released by its destructor or

@@ -6,8 +6,10 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -256,7 +258,25 @@ class PosixSharedMemory final : public SharedMemory {
   char* data() override { return data_; }
   size_t size() const override { return size_; }
 
+  void WaitWhileEqual(size_t offset, uint32_t value, int64_t timeout_us) override {
+    timespec t{static_cast<time_t>(timeout_us / 1000000),
+               static_cast<long>(timeout_us % 1000000) * 1000};
+    // Spurious and EINTR/EAGAIN returns are fine: callers re-check their condition.
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAIT, value, &t, nullptr, 0);
+  }
+
+  void WakeAll(size_t offset) override {
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+  }
+
  private:
+  uint32_t* Word(size_t offset) {
+    if (offset % 4 != 0 || offset + 4 > size_) {
+      throw InvalidArgument("futex word at offset " + std::to_string(offset) + " is misplaced");
+    }
+    return reinterpret_cast<uint32_t*>(data_ + offset);
+  }
+
   char* data_;
   size_t size_;
 };

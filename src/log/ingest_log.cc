@@ -1,6 +1,7 @@
 #include "log/ingest_log.h"
 
 #include <atomic>
+#include <cstddef>
 #include <cstring>
 
 #include "datashard/errors.h"
@@ -62,7 +63,9 @@ struct IngestLog::Header {
   uint64_t valid;  // atomic: 1 once the fields below describe this boot's log
   uint64_t end;    // atomic: where the next record goes
   uint64_t next_lsn;
-  uint64_t durable;  // atomic: the watermark offset
+  uint64_t durable;         // atomic: the watermark offset
+  uint64_t syncing;         // atomic: the end offset an fdatasync in flight will make durable
+  uint32_t durable_events;  // atomic: bumped when `durable` rises (a futex word)
 };
 
 IngestLog::IngestLog(std::shared_ptr<FileIO> io, std::string dir, uint64_t segment_bytes,
@@ -115,6 +118,7 @@ void IngestLog::RebuildHeader() {
   std::atomic_ref<uint64_t>(h->end).store(end.offset, std::memory_order_relaxed);
   h->next_lsn = end.lsn;
   std::atomic_ref<uint64_t>(h->durable).store(end.offset, std::memory_order_relaxed);
+  std::atomic_ref<uint64_t>(h->syncing).store(end.offset, std::memory_order_relaxed);
   std::atomic_ref<uint64_t>(h->valid).store(1, std::memory_order_release);
 }
 
@@ -210,22 +214,55 @@ LogRecord IngestLog::Append(std::string_view payload) {
   if (new_segment || (start % s < half && (start + length - 1) % s >= half)) {
     EnsureSpare(start / s + 1);
   }
+  MakeDurable(out);
+  return out;
+}
+
+// Group commit: one fdatasync at a time. A writer that finds one in flight
+// waits for it on a futex; when it ends, the first waiter whose record it
+// did not cover starts the next, for everything placed meanwhile, so one
+// device flush serves every writer that arrived during the previous one. A
+// syncer that died or failed delays the others by the wait's timeout only:
+// then they sync themselves.
+void IngestLog::MakeDurable(const LogRecord& record) {
+  Header* h = header();
   std::atomic_ref<uint64_t> durable(h->durable);
-  uint64_t d = durable.load(std::memory_order_acquire);
-  if (d < out.next.offset) {
-    const uint64_t e = end_ref.load(std::memory_order_acquire);
+  std::atomic_ref<uint64_t> syncing(h->syncing);
+  std::atomic_ref<uint32_t> events(h->durable_events);
+  const size_t events_offset = offsetof(Header, durable_events);
+  const uint64_t mine = record.next.offset;
+  constexpr int64_t kWaitUs = 20000;
+  bool gave_up_waiting = false;
+  for (;;) {
+    const uint32_t seen = events.load(std::memory_order_acquire);
+    uint64_t d = durable.load(std::memory_order_acquire);
+    if (d >= mine) return;
+    uint64_t in_flight = syncing.load(std::memory_order_acquire);
+    if (in_flight > d && !gave_up_waiting) {
+      shared_->WaitWhileEqual(events_offset, seen, kWaitUs);
+      gave_up_waiting = events.load(std::memory_order_acquire) == seen;
+      continue;
+    }
+    const uint64_t e = std::atomic_ref<uint64_t>(h->end).load(std::memory_order_acquire);
+    if (in_flight < e &&
+        !syncing.compare_exchange_strong(in_flight, e, std::memory_order_acq_rel) &&
+        !gave_up_waiting) {
+      continue;  // another writer started a sync just now: wait for it
+    }
     try {
       SyncRange(d, e);
     } catch (const IOError& err) {
       // Placed but maybe not durable: a later writer's sync may still cover it.
-      throw CommitStateUnknown("ingest log record LSN " + std::to_string(out.lsn) + " in " + dir_ +
-                               " was written but not made durable (" + err.what() +
+      throw CommitStateUnknown("ingest log record LSN " + std::to_string(record.lsn) + " in " +
+                               dir_ + " was written but not made durable (" + err.what() +
                                "): it may or may not survive");
     }
     while (d < e && !durable.compare_exchange_weak(d, e, std::memory_order_acq_rel)) {
     }
+    events.fetch_add(1, std::memory_order_acq_rel);
+    shared_->WakeAll(events_offset);
+    return;
   }
-  return out;
 }
 
 void IngestLog::SyncRange(uint64_t from, uint64_t to) {

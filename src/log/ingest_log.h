@@ -102,6 +102,8 @@ class IngestLog {
   void RebuildHeader();
   bool HeaderValid();
   void SyncRange(uint64_t from, uint64_t to);
+  // Returns once the watermark covers `record`.
+  void MakeDurable(const LogRecord& record);
   // Reads records from `from` while they check out, up to `limit` bytes.
   std::vector<LogRecord> Scan(const LogPosition& from, uint64_t limit, bool stop_quietly,
                               LogPosition* end);
