@@ -69,6 +69,15 @@ void Report(int fd, const std::string& line) {
 }
 
 int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
+  // Acknowledgements go to the parent in batches: a pipe write and the
+  // parent's wakeup per commit would cost more than a log append.
+  std::string acks;
+  const auto flush = [&] {
+    if (acks.empty()) return;
+    acks.pop_back();
+    Report(fd, acks);
+    acks.clear();
+  };
   try {
     Table table = OpenTable(a.table);
     const Schema schema = StressSchema();
@@ -97,8 +106,9 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
           // With an ingest log the commit is a log record, not a snapshot.
           const int64_t landed = tx.committed_log_lsn() ? *tx.committed_log_lsn()
                                                         : tx.committed_snapshot()->snapshot_id;
-          Report(fd, "A " + std::to_string(writer) + " " + std::to_string(seq) + " " +
-                         std::to_string(landed) + " " + std::to_string(tx.retries()));
+          acks += "A " + std::to_string(writer) + " " + std::to_string(seq) + " " +
+                  std::to_string(landed) + " " + std::to_string(tx.retries()) + "\n";
+          if (acks.size() >= 4096) flush();
           break;
         } catch (const CommitConflict& e) {
           Report(fd, "C " + std::to_string(writer) + " " + std::to_string(seq) + " " +
@@ -109,9 +119,11 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
         }
       }
     }
+    flush();
     Report(fd, "L" + latencies);
     return 0;
   } catch (const std::exception& e) {
+    flush();
     Report(fd, std::string("E writer ") + std::to_string(writer) + ": " + e.what());
     return 1;
   }
