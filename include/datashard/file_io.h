@@ -135,6 +135,10 @@ class FileIO {
   /// Maps `size` bytes of `path` shared between processes, creating the
   /// file (zero-filled) or growing it to `size` when it is smaller.
   virtual std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) = 0;
+  /// Whether `path` (an existing folder) lies on a network filesystem (NFS,
+  /// SMB/CIFS, 9p, Ceph, Lustre, GPFS, AFS): shared memory, futexes and OFD
+  /// locks there do not coordinate the machines that share it.
+  virtual bool IsNetworkFilesystem(const std::string& path) = 0;
   /// Identifies the current boot of the machine: volatile shared state
   /// stamped with another boot id is stale (written before a reboot).
   virtual std::string BootId() = 0;

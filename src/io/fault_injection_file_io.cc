@@ -412,6 +412,10 @@ std::unique_ptr<SharedMemory> FaultInjectionFileIO::MapShared(const std::string&
   return state_->base->MapShared(path, size);
 }
 
+bool FaultInjectionFileIO::IsNetworkFilesystem(const std::string& path) {
+  return state_->base->IsNetworkFilesystem(path);
+}
+
 std::string FaultInjectionFileIO::BootId() {
   std::string id = state_->base->BootId();
   std::lock_guard<std::mutex> lock(state_->mu);

@@ -115,6 +115,7 @@ class FaultInjectionFileIO final : public FileIO {
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
   std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override;
   std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) override;
+  bool IsNetworkFilesystem(const std::string& path) override;
   std::string BootId() override;
   std::string AbsolutePath(const std::string& path) override;
 

@@ -9,6 +9,7 @@
 #include <linux/futex.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
@@ -468,6 +469,26 @@ class PosixFileIO final : public FileIO {
     void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (data == MAP_FAILED) ThrowIoError("map", path, errno);
     return std::make_unique<PosixSharedMemory>(data, size);
+  }
+
+  bool IsNetworkFilesystem(const std::string& path) override {
+    struct statfs st;
+    if (::statfs(path.c_str(), &st) != 0) ThrowIoError("statfs", path, errno);
+    // Magic numbers of linux/magic.h and the filesystems' own headers.
+    switch (static_cast<uint64_t>(st.f_type)) {
+      case 0x6969:      // NFS
+      case 0x517B:      // SMB
+      case 0xFF534D42:  // CIFS
+      case 0xFE534D42:  // SMB2
+      case 0x01021997:  // 9p
+      case 0x00C36400:  // Ceph
+      case 0x0BD00BD0:  // Lustre
+      case 0x47504653:  // GPFS
+      case 0x5346414F:  // AFS
+        return true;
+      default:
+        return false;
+    }
   }
 
   std::string BootId() override {

@@ -79,6 +79,15 @@ IngestLog::IngestLog(std::shared_ptr<FileIO> io, std::string dir, uint64_t segme
         "ingest log segment size must be a multiple of 4096 between 4 KiB and 4 GiB, not " +
         std::to_string(segment_bytes_));
   }
+  // Checked on the table folder, before the log folder is made in it.
+  const std::string parent = dir_.substr(0, dir_.find_last_of('/'));
+  if (io_->IsNetworkFilesystem(parent.empty() ? "/" : parent)) {
+    throw NotSupported("the ingest log " + dir_ +
+                       " needs a local filesystem: its header is shared memory and its appends "
+                       "are ordered by a lock of this machine, which other machines sharing a "
+                       "network filesystem do not see; commit without it (table property "
+                       "datashard.ingest-log.enabled=false)");
+  }
   io_->CreateDirs(dir_);
   shared_ = io_->MapShared(dir_ + "/header", kHeaderFileBytes);
   boot_id_ = io_->BootId().substr(0, sizeof(Header::boot_id) - 1);

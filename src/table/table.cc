@@ -7,6 +7,7 @@
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
+#include "log/ingest_log.h"
 #include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
@@ -177,6 +178,14 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   RefuseCatalogWrittenFolder(*io, state->catalog().metadata_dir());
   io->CreateDirs(state->catalog().metadata_dir());
   state->catalog().ProbeAtomicLink();
+  TableMetadata given;
+  given.properties = properties;
+  if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
+    // Refused here, before v1 exists, where the log cannot work.
+    const auto segment = static_cast<uint64_t>(
+        given.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+    IngestLog(io, location + "/log", segment, [] { return LogPosition{}; });
+  }
 
   TableMetadata m;
   m.table_uuid = Uuid::Random().ToString();

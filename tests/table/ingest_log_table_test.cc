@@ -194,5 +194,46 @@ TEST_F(IngestLogTableTest, ACheckpointFailingAtAnyStepThenPowerLossNeitherLosesN
   }
 }
 
+TEST_F(IngestLogTableTest, ANetworkFilesystemIsRefusedBeforeTheTableExists) {
+  struct Network : public FileIO {
+    std::shared_ptr<FileIO> base = NewPosixFileIO();
+    std::unique_ptr<RandomAccessFile> OpenRead(const std::string& p) override {
+      return base->OpenRead(p);
+    }
+    std::unique_ptr<WritableFile> Create(const std::string& p) override { return base->Create(p); }
+    bool LinkIfAbsent(const std::string& a, const std::string& b) override {
+      return base->LinkIfAbsent(a, b);
+    }
+    void Rename(const std::string& a, const std::string& b) override { base->Rename(a, b); }
+    void SyncDir(const std::string& p) override { base->SyncDir(p); }
+    void Delete(const std::string& p) override { base->Delete(p); }
+    bool Exists(const std::string& p) override { return base->Exists(p); }
+    FileInfo Stat(const std::string& p) override { return base->Stat(p); }
+    std::vector<FileInfo> List(const std::string& p) override { return base->List(p); }
+    void CreateDirs(const std::string& p) override { base->CreateDirs(p); }
+    std::unique_ptr<FileLock> Lock(const std::string& p, bool w) override {
+      return base->Lock(p, w);
+    }
+    std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& p) override {
+      return base->OpenForUpdate(p);
+    }
+    std::unique_ptr<SharedMemory> MapShared(const std::string& p, size_t n) override {
+      return base->MapShared(p, n);
+    }
+    bool IsNetworkFilesystem(const std::string&) override { return true; }
+    std::string BootId() override { return base->BootId(); }
+    std::string AbsolutePath(const std::string& p) override { return base->AbsolutePath(p); }
+  };
+  try {
+    Create({}, std::make_shared<Network>());
+    ADD_FAILURE() << "created a log table on a network filesystem";
+  } catch (const NotSupported& e) {
+    EXPECT_NE(std::string(e.what()).find("needs a local filesystem"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(NewPosixFileIO()->Exists(dir_.Join("t/metadata/v1.metadata.json")));
+  EXPECT_FALSE(NewPosixFileIO()->Exists(dir_.Join("t/log")));
+}
+
 }  // namespace
 }  // namespace datashard
