@@ -111,6 +111,17 @@ struct FaultInjectionFileIO::State {
     }
   }
 
+  // A read through a file handle of either kind: counted, perhaps made to
+  // fail, refused after a simulated power loss.
+  template <typename File>
+  void ReadThrough(const File& file, uint64_t handle_epoch, uint64_t offset, size_t n, char* buf) {
+    Enter(FaultOp::kRead, file.path(), &FileIOCounters::reads);
+    CheckEpoch(handle_epoch, file.path());
+    file.ReadAt(offset, n, buf);
+    std::lock_guard<std::mutex> lock(mu);
+    counters.bytes_read += static_cast<int64_t>(n);
+  }
+
   void Count(int64_t FileIOCounters::*counter) {
     std::lock_guard<std::mutex> lock(mu);
     ++(counters.*counter);
@@ -151,11 +162,7 @@ class FaultRandomAccessFile final : public RandomAccessFile {
   uint64_t Size() const override { return base_->Size(); }
 
   void ReadAt(uint64_t offset, size_t n, char* buf) const override {
-    state_->Enter(FaultOp::kRead, path(), &FileIOCounters::reads);
-    state_->CheckEpoch(epoch_, path());
-    base_->ReadAt(offset, n, buf);
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->counters.bytes_read += static_cast<int64_t>(n);
+    state_->ReadThrough(*base_, epoch_, offset, n, buf);
   }
 
  private:
@@ -220,11 +227,7 @@ class FaultUpdatableFile final : public UpdatableFile {
   uint64_t Size() const override { return base_->Size(); }
 
   void ReadAt(uint64_t offset, size_t n, char* buf) const override {
-    state_->Enter(FaultOp::kRead, path(), &FileIOCounters::reads);
-    state_->CheckEpoch(epoch_, path());
-    base_->ReadAt(offset, n, buf);
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->counters.bytes_read += static_cast<int64_t>(n);
+    state_->ReadThrough(*base_, epoch_, offset, n, buf);
   }
 
   void WriteAt(uint64_t offset, const char* data, size_t n) override {
