@@ -51,6 +51,43 @@ class WritableFile {
   std::string path_;
 };
 
+/// An existing file updated in place at chosen offsets, never growing: the
+/// ingest log's pre-zeroed segments (DESIGN.md §6a). Nothing written is
+/// durable until SyncData().
+class UpdatableFile {
+ public:
+  virtual ~UpdatableFile() = default;
+  virtual uint64_t Size() const = 0;
+  /// Reads exactly n bytes at offset into buf; IOError on a short read.
+  virtual void ReadAt(uint64_t offset, size_t n, char* buf) const = 0;
+  /// Writes n bytes at offset; InvalidArgument if they would pass Size().
+  virtual void WriteAt(uint64_t offset, const char* data, size_t n) = 0;
+  /// fdatasync: the written bytes become durable. The size never changes,
+  /// so no file metadata has to be written with them.
+  virtual void SyncData() = 0;
+  const std::string& path() const { return path_; }
+
+ protected:
+  explicit UpdatableFile(std::string path) : path_(std::move(path)) {}
+
+ private:
+  std::string path_;
+};
+
+/// Memory that every process mapping the same file shares (MAP_SHARED).
+/// For volatile coordination state only: nothing in it is ever durable.
+class SharedMemory {
+ public:
+  virtual ~SharedMemory() = default;
+  virtual char* data() = 0;
+  virtual size_t size() const = 0;
+  /// Sleeps while the 32-bit word at `offset` still holds `value`, until
+  /// WakeAll on it (from any process) or `timeout_us` passes (a futex).
+  virtual void WaitWhileEqual(size_t offset, uint32_t value, int64_t timeout_us) = 0;
+  /// Wakes every process waiting on the word at `offset`.
+  virtual void WakeAll(size_t offset) = 0;
+};
+
 /// An advisory whole-file lock (an OFD lock), released by its destructor or
 /// when the holding process dies. For liveness only, never for correctness.
 class FileLock {
@@ -93,6 +130,18 @@ class FileIO {
   /// Takes an exclusive advisory lock on `path` (created if missing). With
   /// wait=false returns nullptr when another holder has it.
   virtual std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) = 0;
+  /// Opens an existing file for in-place updates; NotFound if absent.
+  virtual std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) = 0;
+  /// Maps `size` bytes of `path` shared between processes, creating the
+  /// file (zero-filled) or growing it to `size` when it is smaller.
+  virtual std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) = 0;
+  /// Whether `path` (an existing folder) lies on a network filesystem (NFS,
+  /// SMB/CIFS, 9p, Ceph, Lustre, GPFS, AFS): shared memory, futexes and OFD
+  /// locks there do not coordinate the machines that share it.
+  virtual bool IsNetworkFilesystem(const std::string& path) = 0;
+  /// Identifies the current boot of the machine: volatile shared state
+  /// stamped with another boot id is stale (written before a reboot).
+  virtual std::string BootId() = 0;
   /// `path` made absolute against the working directory (unchanged if it is
   /// already absolute); touches no file.
   virtual std::string AbsolutePath(const std::string& path) = 0;

@@ -4,8 +4,12 @@
 //
 // Thread-safety: one guard belongs to one thread; its renewal thread is
 // internal. The LockManager must outlive the guard.
+// Fork: the lease belongs to the process that took it. In a forked child the
+// guard neither renews nor releases it (the child has no renewal thread, and
+// the parent still holds the lock); Release() there only ends the guard.
 #pragma once
 
+#include <sys/types.h>
 #include <chrono>
 #include <condition_variable>
 #include <exception>
@@ -19,11 +23,12 @@ namespace datashard {
 
 class LockGuard {
  public:
-  /// Acquires as LockManager::Acquire does (and throws what it throws). With
-  /// `auto_renew`, a thread renews the lease every ttl/3 until the guard ends.
+  /// Acquires as LockManager::Acquire does (and throws what it throws,
+  /// polling `cancelled` while it waits). With `auto_renew`, a thread renews
+  /// the lease (by its fencing token) every ttl/3 until the guard ends.
   LockGuard(LockManager& manager, const std::string& resource, const std::string& owner,
             LockMode mode, std::chrono::milliseconds ttl, std::chrono::milliseconds wait,
-            bool auto_renew = false);
+            bool auto_renew = false, const LockCancelCheck& cancelled = {});
   ~LockGuard();
   LockGuard(const LockGuard&) = delete;
   LockGuard& operator=(const LockGuard&) = delete;
@@ -31,10 +36,13 @@ class LockGuard {
   /// The lease as last granted or renewed.
   Lease lease() const;
   /// Throws the error that ended auto-renewal (LockExpired, Unavailable...),
-  /// if any: the work must then stop, it may no longer hold the lock.
+  /// if any, else LockExpired once the lease's client-side deadline passed
+  /// (LockManager::CheckHeld) although a renewal may still be under way: the
+  /// work must then stop, it may no longer hold the lock.
   void CheckHeld() const;
-  /// Releases now and reports failure (LockExpired if the lease was lost).
-  /// Idempotent: later calls and the destructor do nothing.
+  /// Releases now (this grant, by its fencing token) and reports failure
+  /// (LockExpired if the lease was lost). Idempotent: later calls and the
+  /// destructor do nothing.
   void Release();
 
  private:
@@ -50,6 +58,7 @@ class LockGuard {
   bool stopping_ = false;
   bool released_ = false;
   std::thread renewer_;
+  pid_t pid_;  // the process that holds the lease
 };
 
 }  // namespace datashard

@@ -22,6 +22,11 @@ inline constexpr const char* kCommitRetriesSummaryKey = "datashard.commit-retrie
 inline constexpr const char* kTotalCommitsSummaryKey = "datashard.total-commits";
 inline constexpr const char* kTotalRetriesSummaryKey = "datashard.total-retries";
 inline constexpr const char* kTotalConflictsSummaryKey = "datashard.total-conflicts";
+/// On tables with an ingest log (DESIGN.md §6a): the log position up to which
+/// the snapshot holds the log's records (byte offset, and the LSN of the
+/// first record not folded). Every later snapshot carries them on.
+inline constexpr const char* kLogFoldedOffsetSummaryKey = "datashard.log.folded-offset";
+inline constexpr const char* kLogFoldedLsnSummaryKey = "datashard.log.folded-lsn";
 
 struct Snapshot {
   int64_t snapshot_id = 0;

@@ -29,11 +29,11 @@ struct TableOptions {
 /// Counters for monitoring conflict rates (DESIGN.md §5) and table facts.
 struct TableStats {
   // Commits through this Table object (all its copies) in this process.
-  int64_t commits = 0;        // successful commits
-  int64_t retries = 0;        // publication races lost and retried
-  int64_t conflicts = 0;      // CommitConflict thrown to the caller
+  int64_t commits = 0;           // successful commits
+  int64_t retries = 0;           // publication races lost and retried
+  int64_t conflicts = 0;         // CommitConflict thrown to the caller
   int64_t unknown_outcomes = 0;  // CommitStateUnknown thrown to the caller
-  double commit_seconds = 0;  // time spent inside Commit()
+  double commit_seconds = 0;     // time spent inside Commit()
   // The whole table, from the current metadata.
   std::optional<int64_t> current_snapshot_id;
   int64_t metadata_version = 0;  // N of metadata/v<N>.metadata.json
@@ -46,7 +46,23 @@ struct TableStats {
   int64_t table_commits = 0;
   int64_t table_retries = 0;
   int64_t table_conflicts = 0;
+  // With an ingest log: appends it has taken (durable records, ever), and
+  // the records and rows not yet folded into the current snapshot (a scan
+  // of the current state returns records + log_rows rows).
+  int64_t log_appends = 0;
+  int64_t log_records = 0;
+  int64_t log_rows = 0;
 };
+
+/// What Table::Checkpoint() folded.
+struct CheckpointResult {
+  int64_t records = 0;                 // ingest-log records (appends) folded
+  int64_t rows = 0;                    // rows they held
+  int64_t data_files = 0;              // Parquet files written: one per partition
+  std::optional<int64_t> snapshot_id;  // the snapshot holding them; nullopt: nothing to fold
+};
+
+class TableState;
 
 class Table {
  public:
@@ -99,11 +115,21 @@ class Table {
 
   FileIO& io() const;
 
+  /// Folds every durable record of the table's ingest log (DESIGN.md §6a)
+  /// into one snapshot, one Parquet file per partition, so that other
+  /// engines see them. Idempotent: the snapshot records how far the log is
+  /// folded, and a checkpoint that finds nothing new commits nothing. Waits
+  /// for a checkpoint another process is running. InvalidArgument on a table
+  /// without an ingest log.
+  CheckpointResult Checkpoint();
+
  private:
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,
                            const std::map<std::string, std::string>&, TableOptions);
   friend Table OpenTable(const std::string&, TableOptions);
   friend class Transaction;
+  friend class TableScan;
+  const std::shared_ptr<TableState>& state() const;
   class Impl;
   explicit Table(std::shared_ptr<Impl> impl) : impl_(std::move(impl)) {}
   std::shared_ptr<Impl> impl_;

@@ -40,7 +40,7 @@ struct SnapshotRef {
 struct SortField {
   std::string transform = "identity";
   int source_id = 0;
-  std::string direction = "asc";         // "asc" | "desc"
+  std::string direction = "asc";           // "asc" | "desc"
   std::string null_order = "nulls-first";  // "nulls-first" | "nulls-last"
   bool operator==(const SortField&) const = default;
 };
@@ -98,6 +98,25 @@ inline constexpr const char* kParquetCompressionDefault = "zstd";
 /// Column metrics: "truncate(16)" (Iceberg's default) or "full".
 inline constexpr const char* kMetricsDefault = "write.metadata.metrics.default";
 inline constexpr const char* kMetricsDefaultDefault = "truncate(16)";
+/// Appends commit through the table's ingest log (DESIGN.md §6a) instead of
+/// one snapshot each; checkpoints fold the log into snapshots.
+inline constexpr const char* kIngestLogEnabled = "datashard.ingest-log.enabled";
+inline constexpr bool kIngestLogEnabledDefault = false;
+/// Size of each pre-zeroed log segment; one append's record must fit in one.
+inline constexpr const char* kIngestLogSegmentBytes = "datashard.ingest-log.segment-bytes";
+inline constexpr int64_t kIngestLogSegmentBytesDefault = 64 << 20;
+/// An append starts a checkpoint (unless one is running) once this many log
+/// records are unfolded, or once the table's newest snapshot is this old and
+/// records are waiting.
+inline constexpr const char* kCheckpointRecords = "datashard.ingest-log.checkpoint-records";
+inline constexpr int64_t kCheckpointRecordsDefault = 100000;
+inline constexpr const char* kCheckpointIntervalMs = "datashard.ingest-log.checkpoint-interval-ms";
+inline constexpr int64_t kCheckpointIntervalMsDefault = 1000;
+/// Log segments a checkpoint folded are reused or deleted only once the
+/// snapshot that folded them is this old, so that scans that resolved an
+/// older snapshot a moment ago can still read its log tail.
+inline constexpr const char* kIngestLogRecycleGraceMs = "datashard.ingest-log.recycle-grace-ms";
+inline constexpr int64_t kIngestLogRecycleGraceMsDefault = 60000;
 }  // namespace table_properties
 
 struct TableMetadata {

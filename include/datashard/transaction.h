@@ -78,6 +78,10 @@ class Transaction {
   std::optional<int64_t> base_snapshot_id() const;
   /// The snapshot Commit() published; nullopt before.
   std::optional<Snapshot> committed_snapshot() const;
+  /// On a table with an ingest log: the log sequence number of the record
+  /// Commit() appended (committed_snapshot() stays nullopt, since the rows
+  /// reach a snapshot at the next checkpoint). nullopt otherwise.
+  std::optional<int64_t> committed_log_lsn() const;
   /// Commit retries after losing the publication race.
   int retries() const;
   const std::string& commit_id() const;

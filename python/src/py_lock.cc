@@ -2,11 +2,15 @@
 // acquire/try_acquire/renew/release/release_all/acquire_all/list/inspect,
 // and lock(...) as a context manager (the command lock: a LockGuard that
 // releases on every exit path, optionally renewing its lease meanwhile).
-// Waiting and backend I/O run with the GIL released.
+// Waiting and backend I/O run with the GIL released; waits check for signals
+// (Ctrl-C) every few milliseconds. LockManager pickles as its URL, Lease as
+// its fields.
 #include <pybind11/stl.h>
 
 #include <memory>
 #include <mutex>
+#include <utility>
+#include <variant>
 
 #include "bindings.h"
 #include "datashard/errors.h"
@@ -40,6 +44,69 @@ std::chrono::milliseconds ToDuration(py::handle obj, const char* what) {
 }
 
 LockMode ModeOf(bool shared) { return shared ? LockMode::kShared : LockMode::kExclusive; }
+
+// The cancel hook of a wait: runs pending signal handlers (Ctrl-C raises
+// KeyboardInterrupt there) and carries their exception through the C++ wait,
+// which withdraws the wait and releases a grant that came with the signal.
+// Signal handlers only run on the main thread; elsewhere this never cancels.
+bool SignalPending() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  return false;
+}
+
+int64_t SteadyNs(std::chrono::steady_clock::time_point t) {
+  return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
+}
+
+// (resource, owner, mode, expiry in epoch ms, fencing token, client deadline
+// in steady-clock ns): the pickled form of a Lease.
+py::tuple LeaseState(const Lease& l) {
+  return py::make_tuple(
+      l.resource, l.owner, LockModeName(l.mode),
+      std::chrono::duration_cast<std::chrono::milliseconds>(l.expiry.time_since_epoch()).count(),
+      l.fencing_token, SteadyNs(l.held_until));
+}
+
+Lease LeaseFromState(const py::tuple& t) {
+  if (t.size() != 6)
+    throw InvalidArgument("a pickled Lease has 6 fields, got " + std::to_string(t.size()));
+  Lease l;
+  l.resource = t[0].cast<std::string>();
+  l.owner = t[1].cast<std::string>();
+  const std::string mode = t[2].cast<std::string>();
+  if (mode != "shared" && mode != "exclusive") {
+    throw InvalidArgument("a pickled Lease has mode 'shared' or 'exclusive', got '" + mode + "'");
+  }
+  l.mode = mode == "shared" ? LockMode::kShared : LockMode::kExclusive;
+  l.expiry = std::chrono::system_clock::time_point(std::chrono::milliseconds(t[3].cast<int64_t>()));
+  l.fencing_token = t[4].cast<uint64_t>();
+  l.held_until =
+      std::chrono::steady_clock::time_point(std::chrono::nanoseconds(t[5].cast<int64_t>()));
+  return l;
+}
+
+// The lease a renew/release names: a Lease (owner omitted), or a resource
+// and an owner (by name: whichever lease the owner holds there now).
+std::variant<Lease, std::pair<std::string, std::string>> Target(py::handle what, py::handle owner,
+                                                                const char* call) {
+  if (py::isinstance<Lease>(what)) {
+    if (!owner.is_none()) {
+      throw InvalidArgument(std::string(call) + ": pass a Lease alone, or a resource with owner=");
+    }
+    return what.cast<Lease>();
+  }
+  if (!PyUnicode_Check(what.ptr())) {
+    throw InvalidArgument(std::string(call) +
+                          ": the first argument must be a Lease or a resource str, got " +
+                          py::repr(what).cast<std::string>());
+  }
+  if (owner.is_none() || !PyUnicode_Check(owner.ptr())) {
+    throw InvalidArgument(std::string(call) + "('" + what.cast<std::string>() +
+                          "'): owner= (a str) is required with a resource");
+  }
+  return std::make_pair(what.cast<std::string>(), owner.cast<std::string>());
+}
 
 LockMode ParseMode(const std::string& text) {
   if (text == "shared") return LockMode::kShared;
@@ -79,8 +146,8 @@ class HeldLock {
   HeldLock& Enter() {
     if (guard_) throw InvalidArgument("lock on '" + resource_ + "' was already entered");
     py::gil_scoped_release unlocked;
-    guard_ =
-        std::make_unique<LockGuard>(*manager_, resource_, owner_, mode_, ttl_, wait_, auto_renew_);
+    guard_ = std::make_unique<LockGuard>(*manager_, resource_, owner_, mode_, ttl_, wait_,
+                                         auto_renew_, &SignalPending);
     return *this;
   }
 
@@ -132,6 +199,9 @@ class HeldLock {
 };
 
 std::shared_ptr<LockManager> Open(const std::string& url) {
+  if (url.empty())
+    throw InvalidArgument(
+        "LockManager needs a URL: sqlite:PATH, postgresql://... or redis://host:port");
   py::gil_scoped_release unlocked;
   return std::shared_ptr<LockManager>(OpenLockManager(url));
 }
@@ -145,7 +215,8 @@ void BindLock(py::module_& m) {
       .def_property_readonly("mode", [](const Lease& l) { return LockModeName(l.mode); })
       .def_property_readonly("expiry", &ExpiryOf, "Expiry as a timezone-aware UTC datetime.")
       .def_readonly("fencing_token", &Lease::fencing_token)
-      .def("__repr__", &LeaseRepr);
+      .def("__repr__", &LeaseRepr)
+      .def(py::pickle(&LeaseState, &LeaseFromState));
 
   py::class_<HeldLock>(m, "HeldLock",
                        "A lock held for a with-block (LockManager.lock). Releases on exit;\n"
@@ -156,7 +227,9 @@ void BindLock(py::module_& m) {
       .def("release", &HeldLock::Release,
            "Releases now; LockExpired if the lease was lost meanwhile. Idempotent.")
       .def("check_held", &HeldLock::CheckHeld,
-           "Raises the error that ended auto-renewal (LockExpired, Unavailable), if any.")
+           "Raises the error that ended auto-renewal (LockExpired, Unavailable), if any,\n"
+           "else LockExpired once the lease outlived its client-side deadline (ttl minus a\n"
+           "tenth, from the last successful renewal): stop the work it guards.")
       .def_property_readonly("lease", &HeldLock::lease)
       .def_property_readonly("resource", [](const HeldLock& h) { return h.lease().resource; })
       .def_property_readonly("owner", [](const HeldLock& h) { return h.lease().owner; })
@@ -194,12 +267,13 @@ void BindLock(py::module_& m) {
             const auto t = ToDuration(ttl, "ttl");
             const auto w = ToDuration(wait, "wait");
             py::gil_scoped_release unlocked;
-            return self.Acquire(resource, owner, ModeOf(shared), t, w);
+            return self.Acquire(resource, owner, ModeOf(shared), t, w, &SignalPending);
           },
           py::arg("resource"), py::kw_only(), py::arg("owner"), py::arg("shared") = false,
           py::arg("ttl") = 30, py::arg("wait") = 0,
           "Takes the lock, waiting up to `wait`; LockNotAcquired naming the holders when\n"
-          "the wait ends, DeadlockDetected for the victim of a wait cycle.")
+          "the wait ends, DeadlockDetected for the victim of a wait cycle. Ctrl-C ends the\n"
+          "wait (KeyboardInterrupt) and releases a grant that came with it.")
       .def(
           "try_acquire",
           [](LockManager& self, const std::string& resource, const std::string& owner, bool shared,
@@ -212,22 +286,31 @@ void BindLock(py::module_& m) {
           py::arg("ttl") = 30, "Takes the lock without waiting; None when it is held.")
       .def(
           "renew",
-          [](LockManager& self, const std::string& resource, const std::string& owner,
-             py::handle ttl) {
+          [](LockManager& self, py::handle what, py::handle owner, py::handle ttl) {
+            auto target = Target(what, owner, "renew");
             const auto t = ToDuration(ttl, "ttl");
             py::gil_scoped_release unlocked;
-            return self.Renew(resource, owner, t);
+            if (auto* lease = std::get_if<Lease>(&target)) return self.Renew(*lease, t);
+            const auto& [resource, name] = std::get<1>(target);
+            return self.Renew(resource, name, t);
           },
-          py::arg("resource"), py::kw_only(), py::arg("owner"), py::arg("ttl") = 30,
-          "Extends a live lease; LockExpired if the owner holds none.")
+          py::arg("resource"), py::kw_only(), py::arg("owner") = py::none(), py::arg("ttl") = 30,
+          "renew(lease, ttl=30) extends that grant (by its fencing token); LockExpired if it\n"
+          "expired, even if the same owner took the lock again since.\n"
+          "renew(resource, owner=..., ttl=30) extends whichever lease the owner holds now.")
       .def(
           "release",
-          [](LockManager& self, const std::string& resource, const std::string& owner) {
+          [](LockManager& self, py::handle what, py::handle owner) {
+            auto target = Target(what, owner, "release");
             py::gil_scoped_release unlocked;
-            self.Release(resource, owner);
+            if (auto* lease = std::get_if<Lease>(&target)) return self.Release(*lease);
+            const auto& [resource, name] = std::get<1>(target);
+            self.Release(resource, name);
           },
-          py::arg("resource"), py::kw_only(), py::arg("owner"),
-          "Releases the owner's lease; LockExpired if it had expired or was never held.")
+          py::arg("resource"), py::kw_only(), py::arg("owner") = py::none(),
+          "release(lease) releases that grant (by its fencing token); release(resource,\n"
+          "owner=...) whichever lease the owner holds. LockExpired if it had expired or was\n"
+          "never held.")
       .def(
           "release_all",
           [](LockManager& self, const std::string& owner) {
@@ -239,6 +322,13 @@ void BindLock(py::module_& m) {
           "acquire_all",
           [](LockManager& self, py::handle resources, const std::string& owner, py::handle ttl,
              py::handle wait) {
+            if (PyUnicode_Check(resources.ptr()) || PyBytes_Check(resources.ptr()) ||
+                !py::isinstance<py::iterable>(resources)) {
+              throw InvalidArgument(
+                  "acquire_all: resources must be a list of resources (str or (resource, "
+                  "'shared'|'exclusive') pairs), got " +
+                  py::repr(resources).cast<std::string>() + "; for one resource use acquire()");
+            }
             std::vector<LockRequest> requests;
             for (py::handle r : resources) {
               if (PyUnicode_Check(r.ptr())) {
@@ -251,7 +341,7 @@ void BindLock(py::module_& m) {
             const auto t = ToDuration(ttl, "ttl");
             const auto w = ToDuration(wait, "wait");
             py::gil_scoped_release unlocked;
-            return self.AcquireAll(std::move(requests), owner, t, w);
+            return self.AcquireAll(std::move(requests), owner, t, w, &SignalPending);
           },
           py::arg("resources"), py::kw_only(), py::arg("owner"), py::arg("ttl") = 30,
           py::arg("wait") = 0,
@@ -272,7 +362,15 @@ void BindLock(py::module_& m) {
             return self.Inspect(resource);
           },
           py::arg("resource"), "The live leases on `resource`, its ancestors and its descendants.")
-      .def("__repr__", [](const LockManager& self) { return "LockManager('" + self.url() + "')"; });
+      .def("__repr__", [](const LockManager& self) { return "LockManager('" + self.url() + "')"; })
+      // Pickles as the URL it was opened with (password included, as a
+      // spawned worker needs it); repr and messages show it redacted.
+      .def(py::pickle([](const LockManager& self) { return py::make_tuple(self.connection_url()); },
+                      [](const py::tuple& t) {
+                        if (t.size() != 1)
+                          throw InvalidArgument("a pickled LockManager has 1 field");
+                        return Open(t[0].cast<std::string>());
+                      }));
 }
 
 }  // namespace datashard::python

@@ -8,6 +8,8 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
+#include <utility>
 
 #include "bindings.h"
 #include "datashard/errors.h"
@@ -358,23 +360,54 @@ std::string SnapshotRepr(const Snapshot& s) {
          "')";
 }
 
+// The int64 fields of TableStats by their Python names, in to_dict order:
+// this process's counters, then (after commit_seconds and
+// current_snapshot_id) the table's. One list for to_dict and unpickling.
+using StatsField = std::pair<const char*, int64_t TableStats::*>;
+constexpr StatsField kProcessCounters[] = {
+    {"commits", &TableStats::commits},
+    {"retries", &TableStats::retries},
+    {"conflicts", &TableStats::conflicts},
+    {"unknown_outcomes", &TableStats::unknown_outcomes},
+};
+constexpr StatsField kTableFacts[] = {
+    {"metadata_version", &TableStats::metadata_version},
+    {"snapshots", &TableStats::snapshots},
+    {"data_files", &TableStats::data_files},
+    {"records", &TableStats::records},
+    {"bytes", &TableStats::bytes},
+    {"table_commits", &TableStats::table_commits},
+    {"table_retries", &TableStats::table_retries},
+    {"table_conflicts", &TableStats::table_conflicts},
+    {"log_appends", &TableStats::log_appends},
+    {"log_records", &TableStats::log_records},
+    {"log_rows", &TableStats::log_rows},
+};
+
 py::dict StatsDict(const TableStats& s) {
   py::dict d;
-  d["commits"] = s.commits;
-  d["retries"] = s.retries;
-  d["conflicts"] = s.conflicts;
-  d["unknown_outcomes"] = s.unknown_outcomes;
+  for (const auto& [name, member] : kProcessCounters) d[name] = s.*member;
   d["commit_seconds"] = s.commit_seconds;
   d["current_snapshot_id"] = s.current_snapshot_id;
-  d["metadata_version"] = s.metadata_version;
-  d["snapshots"] = s.snapshots;
-  d["data_files"] = s.data_files;
-  d["records"] = s.records;
-  d["bytes"] = s.bytes;
-  d["table_commits"] = s.table_commits;
-  d["table_retries"] = s.table_retries;
-  d["table_conflicts"] = s.table_conflicts;
+  for (const auto& [name, member] : kTableFacts) d[name] = s.*member;
   return d;
+}
+
+// The inverse of StatsDict (for unpickling); names it lacks stay 0.
+TableStats StatsFromDict(const py::dict& d) {
+  TableStats s;
+  auto take = [&](std::span<const StatsField> fields) {
+    for (const auto& [name, member] : fields) {
+      if (d.contains(name)) s.*member = d[name].cast<int64_t>();
+    }
+  };
+  take(kProcessCounters);
+  take(kTableFacts);
+  if (d.contains("commit_seconds")) s.commit_seconds = d["commit_seconds"].cast<double>();
+  if (d.contains("current_snapshot_id")) {
+    s.current_snapshot_id = d["current_snapshot_id"].cast<std::optional<int64_t>>();
+  }
+  return s;
 }
 
 }  // namespace
@@ -437,27 +470,11 @@ void BindTable(py::module_& m) {
       .def_readonly("table_commits", &TableStats::table_commits)
       .def_readonly("table_retries", &TableStats::table_retries)
       .def_readonly("table_conflicts", &TableStats::table_conflicts)
+      .def_readonly("log_appends", &TableStats::log_appends)
+      .def_readonly("log_records", &TableStats::log_records)
+      .def_readonly("log_rows", &TableStats::log_rows)
       .def("to_dict", &StatsDict)
-      .def(py::pickle(&StatsDict,
-                      [](const py::dict& d) {
-                        TableStats s;
-                        s.commits = d["commits"].cast<int64_t>();
-                        s.retries = d["retries"].cast<int64_t>();
-                        s.conflicts = d["conflicts"].cast<int64_t>();
-                        s.unknown_outcomes = d["unknown_outcomes"].cast<int64_t>();
-                        s.commit_seconds = d["commit_seconds"].cast<double>();
-                        s.current_snapshot_id =
-                            d["current_snapshot_id"].cast<std::optional<int64_t>>();
-                        s.metadata_version = d["metadata_version"].cast<int64_t>();
-                        s.snapshots = d["snapshots"].cast<int64_t>();
-                        s.data_files = d["data_files"].cast<int64_t>();
-                        s.records = d["records"].cast<int64_t>();
-                        s.bytes = d["bytes"].cast<int64_t>();
-                        s.table_commits = d["table_commits"].cast<int64_t>();
-                        s.table_retries = d["table_retries"].cast<int64_t>();
-                        s.table_conflicts = d["table_conflicts"].cast<int64_t>();
-                        return s;
-                      }))
+      .def(py::pickle(&StatsDict, &StatsFromDict))
       .def("__repr__", [](const TableStats& s) {
         return "TableStats(" + py::repr(StatsDict(s)).cast<std::string>() + ")";
       });
@@ -656,6 +673,24 @@ void BindTable(py::module_& m) {
             return t.table.Stats();
           },
           "Commit, retry and conflict counters and table facts (refreshes first).")
+      .def(
+          "checkpoint",
+          [](PyTable& t) {
+            CheckpointResult r;
+            {
+              py::gil_scoped_release unlocked;
+              r = t.table.Checkpoint();
+            }
+            py::dict out;
+            out["snapshot_id"] = r.snapshot_id ? py::object(py::int_(*r.snapshot_id)) : py::none();
+            out["records"] = r.records;
+            out["rows"] = r.rows;
+            out["data_files"] = r.data_files;
+            return out;
+          },
+          "Folds the table's ingest log into one snapshot (docs/ingest-log.md) and returns\n"
+          "{snapshot_id (None: nothing to fold), records, rows, data_files}. Waits for a\n"
+          "checkpoint another process is running; InvalidArgument without an ingest log.")
       .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
       .def("__reduce__", [](const PyTable& t) {
         return py::make_tuple(py::module_::import("datashard").attr("open_table"),

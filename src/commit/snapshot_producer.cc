@@ -35,6 +35,12 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const AppendS
   total("total-delete-files", 0);
   total("total-position-deletes", 0);
   total("total-equality-deletes", 0);
+  // The ingest log position folded so far holds until a checkpoint moves it.
+  for (const char* key : {kLogFoldedOffsetSummaryKey, kLogFoldedLsnSummaryKey}) {
+    if (parent != nullptr && !s.count(key) && parent->summary.count(key)) {
+      s[key] = parent->summary.at(key);
+    }
+  }
   s["engine-name"] = "datashard";
   s["engine-version"] = "0.1.0";
   s[kCommitIdSummaryKey] = in.commit_id;

@@ -1,11 +1,13 @@
 #include "io/fault_injection_file_io.h"
 
+#include <algorithm>
 #include <cerrno>
 #include <map>
 #include <mutex>
 #include <optional>
 #include <set>
 #include <utility>
+#include <vector>
 
 #include "datashard/errors.h"
 #include "io/io_error.h"
@@ -32,6 +34,8 @@ const char* OpName(FaultOp op) {
       return "delete";
     case FaultOp::kRead:
       return "read";
+    case FaultOp::kWrite:
+      return "write";
   }
   return "operation";
 }
@@ -71,6 +75,8 @@ std::string DirOf(const std::string& normalized) {
 struct FileState {
   uint64_t size = 0;
   uint64_t synced = 0;
+  // In-place writes since the last SyncData: offset and the bytes overwritten.
+  std::vector<std::pair<uint64_t, std::string>> unsynced_writes;
 };
 
 // A name operation not yet made durable by SyncDir of every listed directory.
@@ -103,6 +109,17 @@ struct FaultInjectionFileIO::State {
         ThrowIoError(std::string(OpName(op)) + " (injected fault)", path, fault_errno);
       }
     }
+  }
+
+  // A read through a file handle of either kind: counted, perhaps made to
+  // fail, refused after a simulated power loss.
+  template <typename File>
+  void ReadThrough(const File& file, uint64_t handle_epoch, uint64_t offset, size_t n, char* buf) {
+    Enter(FaultOp::kRead, file.path(), &FileIOCounters::reads);
+    CheckEpoch(handle_epoch, file.path());
+    file.ReadAt(offset, n, buf);
+    std::lock_guard<std::mutex> lock(mu);
+    counters.bytes_read += static_cast<int64_t>(n);
   }
 
   void Count(int64_t FileIOCounters::*counter) {
@@ -145,11 +162,7 @@ class FaultRandomAccessFile final : public RandomAccessFile {
   uint64_t Size() const override { return base_->Size(); }
 
   void ReadAt(uint64_t offset, size_t n, char* buf) const override {
-    state_->Enter(FaultOp::kRead, path(), &FileIOCounters::reads);
-    state_->CheckEpoch(epoch_, path());
-    base_->ReadAt(offset, n, buf);
-    std::lock_guard<std::mutex> lock(state_->mu);
-    state_->counters.bytes_read += static_cast<int64_t>(n);
+    state_->ReadThrough(*base_, epoch_, offset, n, buf);
   }
 
  private:
@@ -196,6 +209,56 @@ class FaultWritableFile final : public WritableFile {
  private:
   std::shared_ptr<FaultInjectionFileIO::State> state_;
   std::unique_ptr<WritableFile> base_;
+  std::shared_ptr<FileState> file_;
+  uint64_t epoch_;
+};
+
+class FaultUpdatableFile final : public UpdatableFile {
+ public:
+  FaultUpdatableFile(std::shared_ptr<FaultInjectionFileIO::State> state,
+                     std::unique_ptr<UpdatableFile> base, std::shared_ptr<FileState> file,
+                     uint64_t epoch)
+      : UpdatableFile(base->path()),
+        state_(std::move(state)),
+        base_(std::move(base)),
+        file_(std::move(file)),
+        epoch_(epoch) {}
+
+  uint64_t Size() const override { return base_->Size(); }
+
+  void ReadAt(uint64_t offset, size_t n, char* buf) const override {
+    state_->ReadThrough(*base_, epoch_, offset, n, buf);
+  }
+
+  void WriteAt(uint64_t offset, const char* data, size_t n) override {
+    state_->Enter(FaultOp::kWrite, path(), &FileIOCounters::writes);
+    state_->CheckEpoch(epoch_, path());
+    std::string old(n, '\0');
+    if (offset <= base_->Size() && n <= base_->Size() - offset)
+      base_->ReadAt(offset, n, old.data());
+    base_->WriteAt(offset, data, n);
+    std::lock_guard<std::mutex> lock(state_->mu);
+    file_->unsynced_writes.emplace_back(offset, std::move(old));
+  }
+
+  void SyncData() override {
+    state_->Enter(FaultOp::kSync, path(), &FileIOCounters::syncs);
+    state_->CheckEpoch(epoch_, path());
+    // What is written before the fdatasync starts is what it makes durable.
+    size_t covered;
+    {
+      std::lock_guard<std::mutex> lock(state_->mu);
+      covered = file_->unsynced_writes.size();
+    }
+    base_->SyncData();
+    std::lock_guard<std::mutex> lock(state_->mu);
+    auto& w = file_->unsynced_writes;
+    w.erase(w.begin(), w.begin() + static_cast<std::ptrdiff_t>(std::min(covered, w.size())));
+  }
+
+ private:
+  std::shared_ptr<FaultInjectionFileIO::State> state_;
+  std::unique_ptr<UpdatableFile> base_;
   std::shared_ptr<FileState> file_;
   uint64_t epoch_;
 };
@@ -334,6 +397,34 @@ std::unique_ptr<FileLock> FaultInjectionFileIO::Lock(const std::string& path, bo
   return state_->base->Lock(path, wait);
 }
 
+std::unique_ptr<UpdatableFile> FaultInjectionFileIO::OpenForUpdate(const std::string& path) {
+  state_->Count(&FileIOCounters::opens);
+  std::unique_ptr<UpdatableFile> base = state_->base->OpenForUpdate(path);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  std::shared_ptr<FileState>& file = state_->files[Normalize(path)];
+  if (!file) {
+    // A file that existed before this FileIO saw it is taken as durable.
+    file = std::make_shared<FileState>();
+    file->size = file->synced = base->Size();
+  }
+  return std::make_unique<FaultUpdatableFile>(state_, std::move(base), file, state_->epoch);
+}
+
+std::unique_ptr<SharedMemory> FaultInjectionFileIO::MapShared(const std::string& path,
+                                                              size_t size) {
+  return state_->base->MapShared(path, size);
+}
+
+bool FaultInjectionFileIO::IsNetworkFilesystem(const std::string& path) {
+  return state_->base->IsNetworkFilesystem(path);
+}
+
+std::string FaultInjectionFileIO::BootId() {
+  std::string id = state_->base->BootId();
+  std::lock_guard<std::mutex> lock(state_->mu);
+  return state_->epoch == 0 ? id : id + "+" + std::to_string(state_->epoch);
+}
+
 std::string FaultInjectionFileIO::AbsolutePath(const std::string& path) {
   return state_->base->AbsolutePath(path);
 }
@@ -365,6 +456,17 @@ void FaultInjectionFileIO::DropUnsyncedData() {
     if (p.source_state) state_->files[p.source] = p.source_state;
   }
   state_->pending.clear();
+  // Give bytes updated in place since their last SyncData their old content,
+  // newest write first.
+  for (const auto& [path, file] : state_->files) {
+    if (file->unsynced_writes.empty() || !base.Exists(path)) continue;
+    std::unique_ptr<UpdatableFile> f = base.OpenForUpdate(path);
+    for (auto it = file->unsynced_writes.rbegin(); it != file->unsynced_writes.rend(); ++it) {
+      f->WriteAt(it->first, it->second.data(), it->second.size());
+    }
+    f->SyncData();
+    file->unsynced_writes.clear();
+  }
   // Cut every surviving file back to its last fsynced size.
   for (const auto& [path, file] : state_->files) {
     if (file->synced >= file->size || !base.Exists(path)) continue;

@@ -12,6 +12,10 @@
 //     (or vanishes if it was new) and the source reappears with the content
 //     it had when renamed. A Rename is durable once both directories were
 //     synced after it.
+//   - In-place updates (OpenForUpdate): bytes written since the file's last
+//     SyncData() get back what they held before.
+//   - Shared memory (MapShared) is volatile: the power loss starts a new
+//     boot, so BootId() changes and mapped state must be rebuilt by its users.
 //   - Approximations: Delete and CreateDirs are durable at once; names that
 //     shared one file through LinkIfAbsent are restored as separate files with
 //     equal bytes; a renamed file's content is captured when renamed (renames
@@ -37,10 +41,11 @@ enum class FaultOp : uint32_t {
   kLink = 1u << 4,
   kRename = 1u << 5,
   kDelete = 1u << 6,
-  kRead = 1u << 7,  // RandomAccessFile::ReadAt
+  kRead = 1u << 7,   // RandomAccessFile::ReadAt
+  kWrite = 1u << 8,  // UpdatableFile::WriteAt (SyncData counts as kSync)
 };
 using FaultOpMask = uint32_t;
-constexpr FaultOpMask kAllFaultOps = 0xff;
+constexpr FaultOpMask kAllFaultOps = 0x1ff;
 constexpr FaultOpMask operator|(FaultOp a, FaultOp b) {
   return static_cast<FaultOpMask>(a) | static_cast<FaultOpMask>(b);
 }
@@ -62,6 +67,7 @@ struct FileIOCounters {
   int64_t lists = 0;
   int64_t stats = 0;  // Stat and Exists
   int64_t locks = 0;
+  int64_t writes = 0;  // UpdatableFile::WriteAt
   int64_t bytes_appended = 0;
   int64_t bytes_read = 0;
 
@@ -107,6 +113,10 @@ class FaultInjectionFileIO final : public FileIO {
   std::vector<FileInfo> List(const std::string& dir) override;
   void CreateDirs(const std::string& dir) override;
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
+  std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override;
+  std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) override;
+  bool IsNetworkFilesystem(const std::string& path) override;
+  std::string BootId() override;
   std::string AbsolutePath(const std::string& path) override;
 
   struct State;

@@ -127,6 +127,22 @@ TEST_F(FaultInjectionFileIOTest, PowerLossKeepsOnlyFsyncedBytesOfSyncedNames) {
   EXPECT_THROW(f->Append("x"), IOError);  // the handle died with the machine
 }
 
+TEST_F(FaultInjectionFileIOTest, PowerLossUndoesInPlaceWritesSinceTheLastSyncData) {
+  posix_->WriteFile(P("seg"), std::string(16, '.'));
+  auto f = io_.OpenForUpdate(P("seg"));
+  f->WriteAt(0, "AAAA", 4);
+  f->SyncData();
+  f->WriteAt(2, "BBBB", 4);
+  f->WriteAt(4, "CCCC", 4);
+  EXPECT_THROW(f->WriteAt(14, "DDDD", 4), InvalidArgument);  // never past the end
+  EXPECT_EQ(OnDisk("seg"), "AABBCCCC........");
+  const std::string boot = io_.BootId();
+  io_.DropUnsyncedData();
+  EXPECT_EQ(OnDisk("seg"), "AAAA............");
+  EXPECT_NE(io_.BootId(), boot);  // a power loss starts a new boot
+  EXPECT_THROW(f->WriteAt(0, "x", 1), IOError);
+}
+
 TEST_F(FaultInjectionFileIOTest, PowerLossRemovesNamesWhoseDirectoryWasNotSynced) {
   io_.WriteFile(P("synced-data-unsynced-name"), "x");
   io_.SyncDir(dir_.path());

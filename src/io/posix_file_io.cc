@@ -6,7 +6,11 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/futex.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -108,6 +112,24 @@ std::string RealPath(const std::string& path, const std::string& shown) {
   return buf;
 }
 
+// Reads exactly n bytes at offset; IOError naming the file on a short read.
+void PreadFully(int fd, const std::string& path, uint64_t offset, size_t n, char* buf) {
+  size_t done = 0;
+  while (done < n) {
+    const ssize_t r = ::pread(fd, buf + done, n - done, static_cast<off_t>(offset + done));
+    if (r < 0) {
+      if (errno == EINTR) continue;
+      ThrowIoError("read at offset " + std::to_string(offset + done), path, errno);
+    }
+    if (r == 0) {
+      throw IOError("read '" + path + "': short read of " + std::to_string(n) +
+                    " bytes at offset " + std::to_string(offset) + ", file ends after " +
+                    std::to_string(offset + done));
+    }
+    done += static_cast<size_t>(r);
+  }
+}
+
 class PosixRandomAccessFile final : public RandomAccessFile {
  public:
   PosixRandomAccessFile(std::string path, Fd fd, uint64_t size)
@@ -116,20 +138,7 @@ class PosixRandomAccessFile final : public RandomAccessFile {
   uint64_t Size() const override { return size_; }
 
   void ReadAt(uint64_t offset, size_t n, char* buf) const override {
-    size_t done = 0;
-    while (done < n) {
-      const ssize_t r = ::pread(fd_.get(), buf + done, n - done, static_cast<off_t>(offset + done));
-      if (r < 0) {
-        if (errno == EINTR) continue;
-        ThrowIoError("read at offset " + std::to_string(offset + done), path(), errno);
-      }
-      if (r == 0) {
-        throw IOError("read '" + path() + "': short read of " + std::to_string(n) +
-                      " bytes at offset " + std::to_string(offset) + ", file ends after " +
-                      std::to_string(offset + done));
-      }
-      done += static_cast<size_t>(r);
-    }
+    PreadFully(fd_.get(), path(), offset, n, buf);
   }
 
  private:
@@ -207,6 +216,72 @@ class PosixWritableFile final : public WritableFile {
 };
 
 // Closing the descriptor releases the OFD lock.
+class PosixUpdatableFile final : public UpdatableFile {
+ public:
+  PosixUpdatableFile(std::string path, Fd fd, uint64_t size)
+      : UpdatableFile(std::move(path)), fd_(std::move(fd)), size_(size) {}
+
+  uint64_t Size() const override { return size_; }
+
+  void ReadAt(uint64_t offset, size_t n, char* buf) const override {
+    PreadFully(fd_.get(), path(), offset, n, buf);
+  }
+
+  void WriteAt(uint64_t offset, const char* data, size_t n) override {
+    if (offset > size_ || n > size_ - offset) {
+      throw InvalidArgument("write of " + std::to_string(n) + " bytes at offset " +
+                            std::to_string(offset) + " passes the end of '" + path() + "' (" +
+                            std::to_string(size_) + " bytes)");
+    }
+    size_t done = 0;
+    while (done < n) {
+      const ssize_t w =
+          ::pwrite(fd_.get(), data + done, n - done, static_cast<off_t>(offset + done));
+      if (w < 0 && errno == EINTR) continue;
+      if (w < 0) ThrowIoError("write", path(), errno);
+      done += static_cast<size_t>(w);
+    }
+  }
+
+  void SyncData() override {
+    if (::fdatasync(fd_.get()) != 0) ThrowIoError("fdatasync", path(), errno);
+  }
+
+ private:
+  Fd fd_;
+  uint64_t size_;
+};
+
+class PosixSharedMemory final : public SharedMemory {
+ public:
+  PosixSharedMemory(void* data, size_t size) : data_(static_cast<char*>(data)), size_(size) {}
+  ~PosixSharedMemory() override { ::munmap(data_, size_); }
+  char* data() override { return data_; }
+  size_t size() const override { return size_; }
+
+  void WaitWhileEqual(size_t offset, uint32_t value, int64_t timeout_us) override {
+    timespec t{static_cast<time_t>(timeout_us / 1000000),
+               static_cast<long>(timeout_us % 1000000) * 1000};
+    // Spurious and EINTR/EAGAIN returns are fine: callers re-check their condition.
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAIT, value, &t, nullptr, 0);
+  }
+
+  void WakeAll(size_t offset) override {
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
+  }
+
+ private:
+  uint32_t* Word(size_t offset) {
+    if (offset % 4 != 0 || offset + 4 > size_) {
+      throw InvalidArgument("futex word at offset " + std::to_string(offset) + " is misplaced");
+    }
+    return reinterpret_cast<uint32_t*>(data_ + offset);
+  }
+
+  char* data_;
+  size_t size_;
+};
+
 class PosixFileLock final : public FileLock {
  public:
   explicit PosixFileLock(Fd fd) : fd_(std::move(fd)) {}
@@ -367,6 +442,64 @@ class PosixFileIO final : public FileIO {
       ThrowIoError("lock", path, errno);
     }
     return std::make_unique<PosixFileLock>(std::move(fd));
+  }
+
+  std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override {
+    Location loc = Locate(path, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CLOEXEC | nofollow()));
+    if (fd.get() < 0) ThrowIoError("open for update", path, errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
+    if (!S_ISREG(st.st_mode)) ThrowIoError("open for update", path, EISDIR);
+    return std::make_unique<PosixUpdatableFile>(path, std::move(fd),
+                                                static_cast<uint64_t>(st.st_size));
+  }
+
+  std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) override {
+    Location loc = Locate(path, /*follow=*/false);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | nofollow(), 0644));
+    if (fd.get() < 0) ThrowIoError("open shared memory file", path, errno);
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
+    // Growing only: two processes racing here both ask for the same size.
+    if (static_cast<uint64_t>(st.st_size) < size &&
+        ::ftruncate(fd.get(), static_cast<off_t>(size)) != 0) {
+      ThrowIoError("extend shared memory file", path, errno);
+    }
+    void* data = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    if (data == MAP_FAILED) ThrowIoError("map", path, errno);
+    return std::make_unique<PosixSharedMemory>(data, size);
+  }
+
+  bool IsNetworkFilesystem(const std::string& path) override {
+    struct statfs st;
+    if (::statfs(path.c_str(), &st) != 0) ThrowIoError("statfs", path, errno);
+    // Magic numbers of linux/magic.h and the filesystems' own headers.
+    switch (static_cast<uint64_t>(st.f_type)) {
+      case 0x6969:      // NFS
+      case 0x517B:      // SMB
+      case 0xFF534D42:  // CIFS
+      case 0xFE534D42:  // SMB2
+      case 0x01021997:  // 9p
+      case 0x00C36400:  // Ceph
+      case 0x0BD00BD0:  // Lustre
+      case 0x47504653:  // GPFS
+      case 0x5346414F:  // AFS
+        return true;
+      default:
+        return false;
+    }
+  }
+
+  std::string BootId() override {
+    Fd fd(::open("/proc/sys/kernel/random/boot_id", O_RDONLY | O_CLOEXEC));
+    if (fd.get() < 0) ThrowIoError("open", "/proc/sys/kernel/random/boot_id", errno);
+    char buf[64];
+    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
+    if (n <= 0) ThrowIoError("read", "/proc/sys/kernel/random/boot_id", n < 0 ? errno : EIO);
+    std::string id(buf, static_cast<size_t>(n));
+    while (!id.empty() && (id.back() == '\n' || id.back() == ' ')) id.pop_back();
+    return id;
   }
 
   std::string AbsolutePath(const std::string& path) override { return Absolute(path); }

@@ -55,9 +55,13 @@ class LockBackend {
   virtual GrantResult TryGrant(const GrantRequest& request) = 0;
   /// Removes the wait of `owner` for `resource`, if any.
   virtual void Withdraw(const std::string& owner, const std::string& resource) = 0;
-  virtual Lease Renew(const std::string& resource, const std::string& owner,
+  /// Extends the live lease of `owner` on `resource` whose fencing token is
+  /// `token` (0: whichever it holds), serialised against grants of related
+  /// resources. LockExpired if there is none; nothing else is touched.
+  virtual Lease Renew(const std::string& resource, const std::string& owner, uint64_t token,
                       std::chrono::milliseconds ttl) = 0;
-  virtual void Release(const std::string& resource, const std::string& owner) = 0;
+  /// Deletes that lease (token 0: whichever); LockExpired if it was not live.
+  virtual void Release(const std::string& resource, const std::string& owner, uint64_t token) = 0;
   virtual size_t ReleaseAll(const std::string& owner) = 0;
   virtual LockSnapshot Snapshot() = 0;
   /// Blocks up to `timeout`, returning early when the backend reports a

@@ -1,13 +1,18 @@
 #include "datashard/lock_guard.h"
 
+#include <unistd.h>
+
 #include "datashard/errors.h"
 
 namespace datashard {
 
 LockGuard::LockGuard(LockManager& manager, const std::string& resource, const std::string& owner,
                      LockMode mode, std::chrono::milliseconds ttl, std::chrono::milliseconds wait,
-                     bool auto_renew)
-    : manager_(manager), ttl_(ttl), lease_(manager.Acquire(resource, owner, mode, ttl, wait)) {
+                     bool auto_renew, const LockCancelCheck& cancelled)
+    : manager_(manager),
+      ttl_(ttl),
+      lease_(manager.Acquire(resource, owner, mode, ttl, wait, cancelled)),
+      pid_(::getpid()) {
   if (auto_renew) renewer_ = std::thread([this] { RenewLoop(); });
 }
 
@@ -25,11 +30,24 @@ Lease LockGuard::lease() const {
 }
 
 void LockGuard::CheckHeld() const {
-  std::lock_guard<std::mutex> lock(mu_);
-  if (renew_error_) std::rethrow_exception(renew_error_);
+  Lease lease;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    if (renew_error_) std::rethrow_exception(renew_error_);
+    lease = lease_;
+  }
+  manager_.CheckHeld(lease);
 }
 
 void LockGuard::Release() {
+  if (::getpid() != pid_) {
+    // A forked child: the renewal thread does not exist here (joining it
+    // would wait forever) and the lease is the parent's. Forget both.
+    std::lock_guard<std::mutex> lock(mu_);
+    if (renewer_.joinable()) new std::thread(std::move(renewer_));  // never joined, never freed
+    released_ = true;
+    return;
+  }
   StopRenewal();
   Lease lease;
   {
@@ -38,7 +56,7 @@ void LockGuard::Release() {
     released_ = true;
     lease = lease_;
   }
-  manager_.Release(lease.resource, lease.owner);
+  manager_.Release(lease);
 }
 
 void LockGuard::StopRenewal() {
@@ -58,7 +76,7 @@ void LockGuard::RenewLoop() {
     const Lease current = lease_;
     lock.unlock();
     try {
-      Lease renewed = manager_.Renew(current.resource, current.owner, ttl_);
+      Lease renewed = manager_.Renew(current, ttl_);
       lock.lock();
       lease_ = renewed;
     } catch (...) {

@@ -7,6 +7,52 @@
 #include "datashard/errors.h"
 
 namespace datashard::lock {
+namespace {
+
+// The offset of the first byte that is not part of well-formed UTF-8 (no
+// overlong forms, no surrogates, nothing above U+10FFFF); npos if none.
+size_t InvalidUtf8At(const std::string& text) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data());
+  const size_t n = text.size();
+  size_t i = 0;
+  while (i < n) {
+    const unsigned char c = p[i];
+    size_t len = 0;
+    unsigned char lo = 0x80, hi = 0xbf;  // range of the second byte
+    if (c < 0x80) {
+      ++i;
+      continue;
+    } else if (c >= 0xc2 && c <= 0xdf) {
+      len = 2;
+    } else if (c >= 0xe0 && c <= 0xef) {
+      len = 3;
+      if (c == 0xe0) lo = 0xa0;
+      if (c == 0xed) hi = 0x9f;
+    } else if (c >= 0xf0 && c <= 0xf4) {
+      len = 4;
+      if (c == 0xf0) lo = 0x90;
+      if (c == 0xf4) hi = 0x8f;
+    } else {
+      return i;
+    }
+    if (i + len > n || p[i + 1] < lo || p[i + 1] > hi) return i;
+    for (size_t k = 2; k < len; ++k) {
+      if (p[i + k] < 0x80 || p[i + k] > 0xbf) return i;
+    }
+    i += len;
+  }
+  return std::string::npos;
+}
+
+void ValidateUtf8(const std::string& text, const char* what) {
+  const size_t at = InvalidUtf8At(text);
+  if (at != std::string::npos) {
+    throw InvalidArgument(std::string(what) + " is not valid UTF-8 (byte " + std::to_string(at) +
+                          " of " + std::to_string(text.size()) + ")");
+  }
+}
+
+}  // namespace
 
 void ValidateResource(const std::string& resource) {
   if (resource.empty() || resource.size() > 1024) {
@@ -23,6 +69,7 @@ void ValidateResource(const std::string& resource) {
       throw InvalidArgument("lock resource '" + resource + "' contains a control character");
     }
   }
+  ValidateUtf8(resource, "lock resource");
 }
 
 void ValidateOwner(const std::string& owner) {
@@ -35,6 +82,7 @@ void ValidateOwner(const std::string& owner) {
       throw InvalidArgument("lock owner '" + owner + "' contains a control character");
     }
   }
+  ValidateUtf8(owner, "lock owner");
 }
 
 void ValidateDurations(std::chrono::milliseconds ttl, std::chrono::milliseconds wait) {
@@ -42,10 +90,23 @@ void ValidateDurations(std::chrono::milliseconds ttl, std::chrono::milliseconds 
     throw InvalidArgument("lock lease ttl must be positive, got " + std::to_string(ttl.count()) +
                           "ms");
   }
+  if (ttl > kMaxLockDuration) {
+    throw InvalidArgument("lock lease ttl must be at most " +
+                          std::to_string(kMaxLockDuration.count() / 3600000) + "h, got " +
+                          std::to_string(ttl.count()) + "ms");
+  }
   if (wait.count() < 0) {
     throw InvalidArgument("lock wait must not be negative, got " + std::to_string(wait.count()) +
                           "ms");
   }
+}
+
+bool CanonicalLess(const std::string& a, const std::string& b) {
+  // Byte order with '/' below every other byte is the order of the segment
+  // lists: no segment contains '/', and control characters are refused.
+  auto key = [](char c) { return c == '/' ? 0 : static_cast<unsigned char>(c); };
+  return std::lexicographical_compare(a.begin(), a.end(), b.begin(), b.end(),
+                                      [&](char x, char y) { return key(x) < key(y); });
 }
 
 std::vector<std::string> Ancestors(const std::string& resource) {

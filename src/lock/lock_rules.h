@@ -12,12 +12,17 @@
 namespace datashard::lock {
 
 /// InvalidArgument unless `resource` is a non-empty '/'-separated path with no
-/// empty segment and no control character, at most 1024 bytes.
+/// empty segment and no control character, valid UTF-8, at most 1024 bytes.
 void ValidateResource(const std::string& resource);
-/// InvalidArgument unless `owner` is non-empty, printable, at most 256 bytes.
+/// InvalidArgument unless `owner` is non-empty, printable, valid UTF-8, at most 256 bytes.
 void ValidateOwner(const std::string& owner);
-/// InvalidArgument unless ttl > 0 and wait >= 0.
+/// InvalidArgument unless 0 < ttl <= kMaxLockDuration and wait >= 0.
 void ValidateDurations(std::chrono::milliseconds ttl, std::chrono::milliseconds wait);
+
+/// The canonical order of AcquireAll: by path segments, a parent before its
+/// children ("a/b" < "a/b/c" < "a/b-"), so a caller never holds a later
+/// resource while waiting for an ancestor of it.
+bool CanonicalLess(const std::string& a, const std::string& b);
 
 /// The proper ancestors of a path, outermost first: "a/b/c" -> {"a", "a/b"}.
 std::vector<std::string> Ancestors(const std::string& resource);

@@ -41,6 +41,18 @@ TEST(LockRulesTest, ValidationRefusesMalformedNames) {
                InvalidArgument);
 }
 
+// Issue 12 item 14: names are UTF-8 text (they reach JSON, PostgreSQL text
+// columns and Python str); invalid UTF-8 is refused up front.
+TEST(LockRulesTest, ValidationRefusesInvalidUtf8) {
+  EXPECT_THROW(ValidateResource("flight/\xff"), InvalidArgument);
+  EXPECT_THROW(ValidateResource("flight/\xc3"), InvalidArgument);          // truncated
+  EXPECT_THROW(ValidateResource("flight/\xc0\xaf"), InvalidArgument);      // overlong '/'
+  EXPECT_THROW(ValidateResource("flight/\xed\xa0\x80"), InvalidArgument);  // surrogate
+  EXPECT_THROW(ValidateOwner("app-\xfe"), InvalidArgument);
+  EXPECT_NO_THROW(ValidateResource("vol/z\xc3\xbcrich/\xe2\x82\xac/\xf0\x9f\x9b\xab"));
+  EXPECT_NO_THROW(ValidateOwner("app-\xc3\xa9"));
+}
+
 TEST(LockRulesTest, ConflictsNeedAnotherOwnerARelatedResourceAndAnExclusiveMode) {
   const std::vector<Lease> leases{Held("flight/123", "a", LockMode::kShared)};
   auto blockers = [&](const std::string& r, const std::string& o, LockMode m) {

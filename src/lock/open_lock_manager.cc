@@ -32,25 +32,26 @@ std::chrono::milliseconds ParseLockDuration(const std::string& text) {
 }
 
 std::unique_ptr<LockManager> OpenLockManager(const std::string& url, const LockOptions& options) {
-  std::unique_ptr<lock::LockBackend> backend;
+  lock::LockService::BackendFactory open;
   auto starts = [&](const char* prefix) { return url.rfind(prefix, 0) == 0; };
   if (starts("sqlite:")) {
-    backend = lock::OpenSqliteLockBackend(url.substr(7), options);
+    open = [path = url.substr(7), options] { return lock::OpenSqliteLockBackend(path, options); };
   } else if (starts("postgresql://") || starts("postgres://")) {
     if (options.clock) {
-      throw InvalidArgument("lock backend " + url + " uses server time; a clock cannot be set");
+      throw InvalidArgument("lock backend " + lock::RedactPassword(url) +
+                            " uses server time; a clock cannot be set");
     }
-    backend = lock::OpenPostgresLockBackend(url);
+    open = [url] { return lock::OpenPostgresLockBackend(url); };
   } else if (starts("redis://")) {
     if (options.clock) {
       throw InvalidArgument("lock backend " + url + " uses server time; a clock cannot be set");
     }
-    backend = lock::OpenRedisLockBackend(url);
+    open = [url] { return lock::OpenRedisLockBackend(url); };
   } else {
-    throw InvalidArgument("lock backend URL '" + url +
+    throw InvalidArgument("lock backend URL '" + lock::RedactPassword(url) +
                           "' must start with sqlite:, postgresql:// or redis://");
   }
-  return std::make_unique<lock::LockService>(std::move(backend), options);
+  return std::make_unique<lock::LockService>(std::move(open), url, options);
 }
 
 }  // namespace datashard

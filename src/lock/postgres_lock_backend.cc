@@ -3,7 +3,10 @@
 #include <libpq-fe.h>
 #include <poll.h>
 
+#include <cstdlib>
+#include <iterator>
 #include <mutex>
+#include <vector>
 
 #include "datashard/errors.h"
 #include "lock/lock_rules.h"
@@ -63,17 +66,19 @@ constexpr Statement kStatements[] = {
      " ON CONFLICT (owner, resource) DO UPDATE SET mode = EXCLUDED.mode,"
      " expiry_ms = EXCLUDED.expiry_ms",
      4},
+    // Keyed by the grant's token ($4; 0: whichever lease the owner holds).
     {"ds_renew",
      "WITH n AS (SELECT " DS_NOW_MS " AS t) UPDATE datashard_locks l SET expiry_ms = n.t + $3"
-     " FROM n WHERE l.resource = $1 AND l.owner = $2 AND l.expiry_ms > n.t"
-     " RETURNING l.mode, l.expiry_ms, l.token",
-     3},
+     " FROM n WHERE l.resource = $1 AND l.owner = $2 AND ($4::bigint = 0 OR l.token = $4)"
+     " AND l.expiry_ms > n.t RETURNING l.mode, l.expiry_ms, l.token",
+     4},
     // Compare-and-delete; wakes the waiters (NOTIFY) when a row went away.
     {"ds_release",
      "WITH n AS (SELECT " DS_NOW_MS " AS t), d AS (DELETE FROM datashard_locks l USING n"
-     " WHERE l.resource = $1 AND l.owner = $2 RETURNING (l.expiry_ms > n.t)::int AS live)"
+     " WHERE l.resource = $1 AND l.owner = $2 AND ($3::bigint = 0 OR l.token = $3)"
+     " RETURNING (l.expiry_ms > n.t)::int AS live)"
      " SELECT live, pg_notify('datashard_locks', $1) FROM d",
-     2},
+     3},
     {"ds_notify", "SELECT pg_notify('datashard_locks', $1)", 1},
     {"ds_release_all",
      "WITH n AS (SELECT " DS_NOW_MS " AS t),"
@@ -103,21 +108,28 @@ constexpr const char* kSchema =
     " expiry_ms bigint NOT NULL, PRIMARY KEY(owner, resource));"
     "CREATE SEQUENCE IF NOT EXISTS datashard_lock_fence;"
     "CREATE SEQUENCE IF NOT EXISTS datashard_lock_ticket;"
-    "COMMIT;"
-    "LISTEN datashard_locks;";
+    "COMMIT;";
+
+// The schema objects kSchema creates, visible on the search path: when all
+// exist, a new connection skips the DDL (which would wait behind any open
+// transaction writing the lock table).
+constexpr const char* kSchemaPresent =
+    "SELECT count(*) FROM pg_class WHERE pg_table_is_visible(oid) AND relname IN"
+    " ('datashard_locks', 'datashard_locks_owner', 'datashard_lock_waiters',"
+    " 'datashard_lock_fence', 'datashard_lock_ticket')";
+constexpr int kSchemaObjects = 5;
+
+// Connection defaults a URL may override: a connect timeout, TCP keepalives
+// and a TCP user timeout (a silent server fails the call), and a statement
+// timeout (a call stuck on the server fails instead of blocking its holder).
+constexpr const char* kDefaultKeywords[] = {
+    "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
+    "keepalives_count", "tcp_user_timeout", "options"};
+constexpr const char* kDefaultValues[] = {
+    "10", "1", "5", "2", "3", "10000", "-c statement_timeout=10000"};
 
 std::chrono::system_clock::time_point FromMs(int64_t ms) {
   return std::chrono::system_clock::time_point(milliseconds(ms));
-}
-
-// The URL with any password replaced by "***", fit for messages.
-std::string Redacted(const std::string& url) {
-  const size_t scheme = url.find("://");
-  const size_t at = url.find('@');
-  if (scheme == std::string::npos || at == std::string::npos) return url;
-  const size_t colon = url.find(':', scheme + 3);
-  if (colon == std::string::npos || colon > at) return url;
-  return url.substr(0, colon + 1) + "***" + url.substr(at);
 }
 
 class Result {
@@ -137,7 +149,7 @@ class Result {
 class PostgresLockBackend : public LockBackend {
  public:
   explicit PostgresLockBackend(std::string url)
-      : conninfo_(std::move(url)), url_(Redacted(conninfo_)) {
+      : conninfo_(std::move(url)), url_(RedactPassword(conninfo_)) {
     std::lock_guard<std::mutex> lock(mu_);
     Connect();
   }
@@ -205,21 +217,28 @@ class PostgresLockBackend : public LockBackend {
     Exec("ds_unwait", {owner, resource});
   }
 
-  Lease Renew(const std::string& resource, const std::string& owner, milliseconds ttl) override {
+  // Takes the advisory locks a grant of `resource` takes, so a grant that
+  // would see this lease as expired runs wholly before or after the renewal.
+  Lease Renew(const std::string& resource, const std::string& owner, uint64_t token,
+              milliseconds ttl) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Connect();
-    Result r = Exec("ds_renew", {resource, owner, std::to_string(ttl.count())});
-    if (r.rows() == 0) throw LockExpired(NotHeld(resource, owner, "renew"));
+    Transaction tx(*this);
+    Exec("ds_lock_ancestors", {resource});
+    Exec("ds_lock_self", {resource});
+    Result r =
+        Exec("ds_renew", {resource, owner, std::to_string(ttl.count()), std::to_string(token)});
+    tx.Commit();
+    if (r.rows() == 0) throw LockExpired(NotHeld(resource, owner, token, "renew"));
     return Lease{resource, owner, static_cast<LockMode>(r.integer(0, 0)), FromMs(r.integer(0, 1)),
                  static_cast<uint64_t>(r.integer(0, 2))};
   }
 
-  void Release(const std::string& resource, const std::string& owner) override {
+  void Release(const std::string& resource, const std::string& owner, uint64_t token) override {
     std::lock_guard<std::mutex> lock(mu_);
     Connect();
-    Result r = Exec("ds_release", {resource, owner});
+    Result r = Exec("ds_release", {resource, owner, std::to_string(token)});
     if (r.rows() == 0 || r.integer(0, 0) == 0) {
-      throw LockExpired(NotHeld(resource, owner, "release"));
+      throw LockExpired(NotHeld(resource, owner, token, "release"));
     }
   }
 
@@ -291,7 +310,14 @@ class PostgresLockBackend : public LockBackend {
   void Connect() {
     if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return;
     PQfinish(conn_);
-    conn_ = PQconnectdb(conninfo_.c_str());
+    // Defaults first, then the URL (expanded from dbname): the URL wins.
+    std::vector<const char*> keywords(std::begin(kDefaultKeywords), std::end(kDefaultKeywords));
+    std::vector<const char*> values(std::begin(kDefaultValues), std::end(kDefaultValues));
+    keywords.push_back("dbname");
+    values.push_back(conninfo_.c_str());
+    keywords.push_back(nullptr);
+    values.push_back(nullptr);
+    conn_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
     if (PQstatus(conn_) != CONNECTION_OK) {
       const std::string msg = PQerrorMessage(conn_);
       PQfinish(conn_);
@@ -302,7 +328,11 @@ class PostgresLockBackend : public LockBackend {
       // IF NOT EXISTS notices are expected; keep them off stderr.
       PQsetNoticeProcessor(
           conn_, [](void*, const char*) {}, nullptr);
-      Command(kSchema, "creating the lock tables");
+      PGresult* present = Check(PQexec(conn_, kSchemaPresent), "checking the lock tables");
+      const bool complete = std::atoi(PQgetvalue(present, 0, 0)) == kSchemaObjects;
+      PQclear(present);
+      if (!complete) Command(kSchema, "creating the lock tables");
+      Command("LISTEN datashard_locks", "LISTEN");
       for (const Statement& s : kStatements) {
         PQclear(Check(PQprepare(conn_, s.name, s.sql, s.params, nullptr), s.name));
       }
@@ -356,10 +386,12 @@ class PostgresLockBackend : public LockBackend {
     return Result(Check(r, name));
   }
 
-  std::string NotHeld(const std::string& resource, const std::string& owner, const char* op) const {
+  std::string NotHeld(const std::string& resource, const std::string& owner, uint64_t token,
+                      const char* op) const {
     return "cannot " + std::string(op) + " lock on '" + resource + "' for owner '" + owner +
-           "' in " + url_ +
-           ": the owner holds no live lease on it (expired, released or never acquired)";
+           "' in " + url_ + ": the owner holds no live lease " +
+           (token == 0 ? std::string("on it") : "with fencing token " + std::to_string(token)) +
+           " (expired, released, taken again since, or never acquired)";
   }
 
   const std::string conninfo_;
@@ -369,6 +401,24 @@ class PostgresLockBackend : public LockBackend {
 };
 
 }  // namespace
+
+std::string RedactPassword(const std::string& url) {
+  std::string out = url;
+  const size_t scheme = out.find("://");
+  const size_t at = out.find('@');
+  if (scheme != std::string::npos && at != std::string::npos) {
+    const size_t colon = out.find(':', scheme + 3);
+    if (colon != std::string::npos && colon < at)
+      out = out.substr(0, colon + 1) + "***" + out.substr(at);
+  }
+  for (size_t pos = out.find("password="); pos != std::string::npos;
+       pos = out.find("password=", pos + 1)) {
+    const size_t value = pos + 9;
+    const size_t end = out.find_first_of("& ", value);
+    out = out.substr(0, value) + "***" + (end == std::string::npos ? "" : out.substr(end));
+  }
+  return out;
+}
 
 std::unique_ptr<LockBackend> OpenPostgresLockBackend(const std::string& url) {
   return std::make_unique<PostgresLockBackend>(url);

@@ -3,7 +3,11 @@
 // (clock_timestamp()), so clients need no synchronised clocks. Grants of one
 // resource tree serialise on a transaction-scoped advisory lock keyed by the
 // tree's root; every statement is prepared. Waiters sleep on LISTEN and are
-// woken by the NOTIFY of each release.
+// woken by the NOTIFY of each release. Renewals take the same advisory locks
+// as grants, so no grant treats a lease as expired while its renewal commits.
+// Connections carry timeouts (connect, statement, TCP user timeout and
+// keepalives) unless the URL sets its own, so a lost server fails a call
+// instead of blocking it forever.
 #pragma once
 
 #include <memory>
@@ -16,5 +20,9 @@ namespace datashard::lock {
 /// Connects to `url` (a libpq URI) and creates the lock tables if missing.
 /// Unavailable if the server cannot be reached.
 std::unique_ptr<LockBackend> OpenPostgresLockBackend(const std::string& url);
+
+/// `url` with every password shown as "***": the `user:password@` of a URI
+/// and any `password=...` parameter (URI query or keyword/value form).
+std::string RedactPassword(const std::string& url);
 
 }  // namespace datashard::lock

@@ -127,12 +127,14 @@ end
 return {0, table.concat(blockers, ', '), next_in_line}
 )lua";
 
-// ARGV: resource, owner, ttl ms. Returns {1, mode, expiry, token} or {0}.
+// ARGV: resource, owner, ttl ms, token ('0': whichever lease the owner
+// holds). Returns {1, mode, expiry, token} or {0}; never touches another grant.
 constexpr const char* kRenew = R"lua(
 local key = P .. 'h:' .. ARGV[1]
 local v = redis.call('HGET', key, ARGV[2])
 if not v then return {0} end
 local f = split(v)
+if ARGV[4] ~= '0' and f[3] ~= ARGV[4] then return {0} end
 if tonumber(f[2]) <= now then
   redis.call('HDEL', key, ARGV[2])
   unindex(ARGV[1])
@@ -145,11 +147,13 @@ if redis.call('PTTL', owned) < tonumber(ARGV[3]) then redis.call('PEXPIRE', owne
 return {1, f[1], expiry, f[3]}
 )lua";
 
-// Compare-and-delete. ARGV: resource, owner. Returns 1 if the lease was live.
+// Compare-and-delete. ARGV: resource, owner, token ('0': whichever).
+// Returns 1 if the lease was live.
 constexpr const char* kRelease = R"lua(
 local key = P .. 'h:' .. ARGV[1]
 local v = redis.call('HGET', key, ARGV[2])
 if not v then return 0 end
+if ARGV[3] ~= '0' and split(v)[3] ~= ARGV[3] then return 0 end
 redis.call('HDEL', key, ARGV[2])
 redis.call('SREM', P .. 'o:' .. ARGV[2], ARGV[1])
 unindex(ARGV[1])
@@ -279,19 +283,20 @@ class RedisLockBackend : public LockBackend {
     Eval(kWithdrawId, {owner, resource});
   }
 
-  Lease Renew(const std::string& resource, const std::string& owner, milliseconds ttl) override {
+  Lease Renew(const std::string& resource, const std::string& owner, uint64_t token,
+              milliseconds ttl) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Reply r = Eval(kRenewId, {resource, owner, std::to_string(ttl.count())});
+    Reply r = Eval(kRenewId, {resource, owner, std::to_string(ttl.count()), std::to_string(token)});
     const redisReply* v = r.get();
-    if (Int(v->element[0]) == 0) throw LockExpired(NotHeld(resource, owner, "renew"));
+    if (Int(v->element[0]) == 0) throw LockExpired(NotHeld(resource, owner, token, "renew"));
     return Lease{resource, owner, static_cast<LockMode>(Int(v->element[1])),
                  FromMs(Int(v->element[2])), static_cast<uint64_t>(Int(v->element[3]))};
   }
 
-  void Release(const std::string& resource, const std::string& owner) override {
+  void Release(const std::string& resource, const std::string& owner, uint64_t token) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Reply r = Eval(kReleaseId, {resource, owner});
-    if (Int(r.get()) == 0) throw LockExpired(NotHeld(resource, owner, "release"));
+    Reply r = Eval(kReleaseId, {resource, owner, std::to_string(token)});
+    if (Int(r.get()) == 0) throw LockExpired(NotHeld(resource, owner, token, "release"));
   }
 
   size_t ReleaseAll(const std::string& owner) override {
@@ -394,10 +399,12 @@ class RedisLockBackend : public LockBackend {
     }
   }
 
-  std::string NotHeld(const std::string& resource, const std::string& owner, const char* op) const {
+  std::string NotHeld(const std::string& resource, const std::string& owner, uint64_t token,
+                      const char* op) const {
     return "cannot " + std::string(op) + " lock on '" + resource + "' for owner '" + owner +
-           "' in " + url_ +
-           ": the owner holds no live lease on it (expired, released or never acquired)";
+           "' in " + url_ + ": the owner holds no live lease " +
+           (token == 0 ? std::string("on it") : "with fencing token " + std::to_string(token)) +
+           " (expired, released, taken again since, or never acquired)";
   }
 
   const std::string url_;

@@ -118,38 +118,34 @@ class SqliteLockBackend : public LockBackend {
     Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1 AND resource = ?2", {owner, resource});
   }
 
-  Lease Renew(const std::string& resource, const std::string& owner, milliseconds ttl) override {
+  Lease Renew(const std::string& resource, const std::string& owner, uint64_t token,
+              milliseconds ttl) override {
     std::lock_guard<std::mutex> lock(mu_);
     Transaction tx(*this);
     const int64_t now = ToMs(clock_());
-    std::vector<Lease> held = ReadLeases(
-        "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
-        " WHERE resource = ?1 AND owner = ?2",
-        {resource, owner});
+    std::vector<Lease> held = Held(resource, owner, token);
     if (held.empty() || ToMs(held[0].expiry) <= now) {
-      Run("DELETE FROM datashard_locks WHERE resource = ?1 AND owner = ?2", {resource, owner});
+      DeleteHeld(resource, owner, held);
       tx.Commit();
-      throw LockExpired(NotHeld(resource, owner, held, "renew"));
+      throw LockExpired(NotHeld(resource, owner, token, held, "renew"));
     }
     held[0].expiry = FromMs(now + ttl.count());
-    Run("UPDATE datashard_locks SET expiry_ms = ?3 WHERE resource = ?1 AND owner = ?2",
-        {resource, owner, ToMs(held[0].expiry)});
+    Run("UPDATE datashard_locks SET expiry_ms = ?3 WHERE resource = ?1 AND owner = ?2"
+        " AND token = ?4",
+        {resource, owner, ToMs(held[0].expiry), static_cast<int64_t>(held[0].fencing_token)});
     tx.Commit();
     return held[0];
   }
 
-  void Release(const std::string& resource, const std::string& owner) override {
+  void Release(const std::string& resource, const std::string& owner, uint64_t token) override {
     std::lock_guard<std::mutex> lock(mu_);
     Transaction tx(*this);
     const int64_t now = ToMs(clock_());
-    std::vector<Lease> held = ReadLeases(
-        "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
-        " WHERE resource = ?1 AND owner = ?2",
-        {resource, owner});
-    Run("DELETE FROM datashard_locks WHERE resource = ?1 AND owner = ?2", {resource, owner});
+    std::vector<Lease> held = Held(resource, owner, token);
+    DeleteHeld(resource, owner, held);
     tx.Commit();
     if (held.empty() || ToMs(held[0].expiry) <= now) {
-      throw LockExpired(NotHeld(resource, owner, held, "release"));
+      throw LockExpired(NotHeld(resource, owner, token, held, "release"));
     }
   }
 
@@ -309,12 +305,31 @@ class SqliteLockBackend : public LockBackend {
     return out;
   }
 
-  std::string NotHeld(const std::string& resource, const std::string& owner,
+  // The owner's lease on `resource` with fencing token `token` (0: any).
+  std::vector<Lease> Held(const std::string& resource, const std::string& owner, uint64_t token) {
+    return ReadLeases(
+        "SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
+        " WHERE resource = ?1 AND owner = ?2 AND (?3 = 0 OR token = ?3)",
+        {resource, owner, static_cast<int64_t>(token)});
+  }
+
+  // Deletes exactly the lease Held returned, if any: never a later grant.
+  void DeleteHeld(const std::string& resource, const std::string& owner,
+                  const std::vector<Lease>& held) {
+    if (held.empty()) return;
+    Run("DELETE FROM datashard_locks WHERE resource = ?1 AND owner = ?2 AND token = ?3",
+        {resource, owner, static_cast<int64_t>(held[0].fencing_token)});
+  }
+
+  std::string NotHeld(const std::string& resource, const std::string& owner, uint64_t token,
                       const std::vector<Lease>& held, const char* op) const {
+    const std::string which = token == 0 ? std::string("a lease")
+                                         : "the lease with fencing token " + std::to_string(token);
     return "cannot " + std::string(op) + " lock on '" + resource + "' for owner '" + owner +
            "' in " + url() + ": " +
-           (held.empty() ? "the owner holds no lease on it (never acquired, released, or "
-                           "expired and taken over)"
+           (held.empty() ? "the owner holds no such lease (" + which +
+                               " was never acquired, was released, or expired and was taken "
+                               "over)"
                          : "its lease expired");
   }
 

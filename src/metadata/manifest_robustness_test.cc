@@ -40,6 +40,10 @@ class OneFileIO final : public FileIO {
   std::vector<FileInfo> List(const std::string& p) override { Refuse(p); }
   void CreateDirs(const std::string& p) override { Refuse(p); }
   std::unique_ptr<FileLock> Lock(const std::string& p, bool) override { Refuse(p); }
+  std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& p) override { Refuse(p); }
+  std::unique_ptr<SharedMemory> MapShared(const std::string& p, size_t) override { Refuse(p); }
+  bool IsNetworkFilesystem(const std::string&) override { return false; }
+  std::string BootId() override { return "one-file-io"; }
   std::string AbsolutePath(const std::string& p) override { return p; }
 
  private:

@@ -4,8 +4,11 @@
 #include <thread>
 
 #include "datashard/errors.h"
+#include "log/log_fold.h"
 #include "scan/scan_executor.h"
 #include "scan/scan_plan.h"
+#include "scan/tail_reader.h"
+#include "table/table_state.h"
 
 namespace datashard {
 
@@ -110,12 +113,44 @@ std::optional<Snapshot> TableScan::ResolveSnapshot() {
 
 namespace {
 
+// The rows of the ingest log after what `r` folded, up to the durable
+// watermark, as batches of the current schema. Empty when reading a chosen
+// snapshot (time travel reads Iceberg snapshots only) or without a log.
+// NotFound when the log segments were recycled since `r` was resolved.
+std::vector<RecordBatch> LogTail(IngestLog* log, const ResolvedSnapshot& r) {
+  std::vector<RecordBatch> tail;
+  if (log == nullptr) return tail;
+  const std::vector<LogRecord> records =
+      log->ReadDurable(FoldedPosition(r.snapshot ? &*r.snapshot : nullptr));
+  if (records.empty()) return tail;
+  FoldedRows rows = FoldRecords(records, r.metadata, log->dir());
+  for (PartitionGroup& g : rows.groups) {
+    tail.push_back(RecordBatch{r.metadata.CurrentSchema(), std::move(g.columns)});
+  }
+  return tail;
+}
+
 // Plans the scan; `columns` empty = every column of the current schema.
+// With `log` (reading the current state of a log-mode table), `tail`
+// receives the log's rows the snapshot does not hold.
 ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
                       const std::optional<int64_t>& as_of_ms,
                       const std::vector<std::string>& columns,
-                      const std::optional<Expression>& filter, bool filter_columns_only) {
+                      const std::optional<Expression>& filter, bool filter_columns_only,
+                      IngestLog* log, std::vector<RecordBatch>* tail) {
+  if (snapshot_id || as_of_ms) log = nullptr;
   ResolvedSnapshot r = Resolve(table, snapshot_id, as_of_ms);
+  for (int attempt = 1; log != nullptr; ++attempt) {
+    try {
+      *tail = LogTail(log, r);
+      break;
+    } catch (const NotFound&) {
+      // A checkpoint folded the records and recycled their segments since
+      // we resolved the snapshot: the newer snapshot holds them.
+      if (attempt >= 10) throw;
+      r = Resolve(table, snapshot_id, as_of_ms);
+    }
+  }
   // The FileIO lives as long as a copy of the table the executor keeps.
   ScanExecution e{.io = std::shared_ptr<FileIO>(std::make_shared<Table>(table), &table.io()),
                   .metadata = std::move(r.metadata)};
@@ -170,15 +205,26 @@ int DefaultThreads() {
 }  // namespace
 
 std::unique_ptr<ScanReader> TableScan::Open() {
-  ScanExecution e = Prepare(table_, snapshot_id_, as_of_ms_, columns_, filter_, false);
+  std::shared_ptr<IngestLog> log = table_.state()->Log();
+  std::vector<RecordBatch> tail;
+  ScanExecution e =
+      Prepare(table_, snapshot_id_, as_of_ms_, columns_, filter_, false, log.get(), &tail);
   e.batch_size = batch_size_;
   e.threads = threads_ > 0 ? threads_ : DefaultThreads();
   e.ordered = ordered_;
-  return NewScanExecutor(std::move(e));
+  if (tail.empty()) return NewScanExecutor(std::move(e));
+  std::optional<Expression> bound = e.filter;
+  Schema output = e.output_schema;
+  return WithTailRows(NewScanExecutor(std::move(e)), std::move(tail), std::move(bound),
+                      std::move(output));
 }
 
 int64_t TableScan::Count(ScanMetrics* metrics) {
-  ScanExecution e = Prepare(table_, snapshot_id_, as_of_ms_, {}, filter_, true);
+  std::shared_ptr<IngestLog> log = table_.state()->Log();
+  std::vector<RecordBatch> tail;
+  ScanExecution e = Prepare(table_, snapshot_id_, as_of_ms_, {}, filter_, true, log.get(), &tail);
+  const int64_t from_log = CountTailRows(tail, e.filter);
+  tail.clear();
   e.batch_size = batch_size_;
   e.threads = threads_ > 0 ? threads_ : DefaultThreads();
   int64_t from_metadata = 0;
@@ -213,7 +259,7 @@ int64_t TableScan::Count(ScanMetrics* metrics) {
   while (reader->Next(&batch)) {
   }
   ScanMetrics m = reader->metrics();
-  m.rows_returned += from_metadata;
+  m.rows_returned += from_metadata + from_log;
   m.rows_deleted += deleted;
   m.files_counted_from_metadata = files_from_metadata;
   if (metrics != nullptr) *metrics = m;

@@ -7,6 +7,8 @@
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
+#include "log/ingest_log.h"
+#include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
@@ -55,14 +57,22 @@ void ValidateProperties(const std::map<std::string, std::string>& properties) {
   for (const char* key :
        {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
         tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
-        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax}) {
+        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax,
+        tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs}) {
     if (m.PropertyLong(key, 0) < 0) {
       throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
     }
   }
-  for (const char* key :
-       {tp::kCommitLockEnabled, tp::kManifestMergeEnabled, tp::kMetadataDeleteAfterCommit}) {
+  for (const char* key : {tp::kCommitLockEnabled, tp::kManifestMergeEnabled,
+                          tp::kMetadataDeleteAfterCommit, tp::kIngestLogEnabled}) {
     m.PropertyBool(key, false);
+  }
+  const int64_t segment =
+      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault);
+  if (segment < 4096 || segment % 4096 != 0 || segment > (int64_t{1} << 32)) {
+    throw InvalidArgument("table property '" + std::string(tp::kIngestLogSegmentBytes) +
+                          "' must be a multiple of 4096 between 4096 and 4294967296, not " +
+                          std::to_string(segment));
   }
   MetricsMode::Parse(m.Property(tp::kMetricsDefault, tp::kMetricsDefaultDefault));
   for (const auto& [k, v] : properties) {
@@ -168,6 +178,14 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   RefuseCatalogWrittenFolder(*io, state->catalog().metadata_dir());
   io->CreateDirs(state->catalog().metadata_dir());
   state->catalog().ProbeAtomicLink();
+  TableMetadata given;
+  given.properties = properties;
+  if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
+    // Refused here, before v1 exists, where the log cannot work.
+    const auto segment = static_cast<uint64_t>(
+        given.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+    IngestLog(io, location + "/log", segment, [] { return LogPosition{}; });
+  }
 
   TableMetadata m;
   m.table_uuid = Uuid::Random().ToString();
@@ -235,6 +253,9 @@ PartitionSpec Table::spec() const { return metadata().DefaultSpec(); }
 int64_t Table::metadata_version() const { return impl_->state->Cached().second; }
 void Table::Refresh() { impl_->state->LoadLatest(); }
 FileIO& Table::io() const { return impl_->state->io(); }
+const std::shared_ptr<TableState>& Table::state() const { return impl_->state; }
+
+CheckpointResult Table::Checkpoint() { return Transaction::Impl::Checkpoint(impl_->state, true); }
 
 std::optional<Snapshot> Table::CurrentSnapshot() {
   const TableMetadata m = impl_->state->LoadLatest().first;
@@ -309,6 +330,14 @@ TableStats Table::Stats() {
     stats.table_commits = s->SummaryLong(kTotalCommitsSummaryKey);
     stats.table_retries = s->SummaryLong(kTotalRetriesSummaryKey);
     stats.table_conflicts = s->SummaryLong(kTotalConflictsSummaryKey);
+  }
+  if (std::shared_ptr<IngestLog> log = impl_->state->Log()) {
+    LogPosition end;
+    const std::vector<LogRecord> tail = log->ReadDurable(FoldedPosition(m.CurrentSnapshot()), &end);
+    const FoldedRows rows = FoldRecords(tail, m, log->dir());
+    stats.log_appends = static_cast<int64_t>(end.lsn) - 1;
+    stats.log_records = rows.records;
+    stats.log_rows = rows.rows;
   }
   return stats;
 }

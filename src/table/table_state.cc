@@ -3,12 +3,29 @@
 #include <algorithm>
 
 #include "datashard/errors.h"
+#include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
 
 namespace datashard {
 
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
     : io_(std::move(io)), path_(path), catalog_(io_, std::move(path)) {}
+
+TableState::~TableState() {
+  std::lock_guard<std::mutex> lock(background_mu_);
+  if (background_.joinable()) background_.join();
+}
+
+bool TableState::RunInBackground(std::function<void()> work) {
+  if (background_busy_.exchange(true)) return false;
+  std::lock_guard<std::mutex> lock(background_mu_);
+  if (background_.joinable()) background_.join();  // finished: busy was clear
+  background_ = std::thread([this, work = std::move(work)] {
+    work();
+    background_busy_ = false;
+  });
+  return true;
+}
 
 std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   int64_t known = 0;
@@ -49,6 +66,24 @@ void TableState::Install(TableMetadata metadata, int64_t version) {
     metadata_ = std::move(metadata);
     version_ = version;
   }
+}
+
+std::shared_ptr<IngestLog> TableState::Log() {
+  namespace tp = table_properties;
+  std::lock_guard<std::mutex> lock(log_mu_);
+  if (log_) return log_;
+  const auto [m, version] = Cached();
+  {
+    std::lock_guard<std::mutex> state_lock(mu_);
+    if (pinned_) return nullptr;
+  }
+  if (!m.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
+  const auto segment = static_cast<uint64_t>(
+      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+  // Asked only to rebuild the log's header after a reboot.
+  auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
+  log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded);
+  return log_;
 }
 
 void TableState::Pin(TableMetadata metadata, int64_t version) {

@@ -3,11 +3,14 @@
 // Thread-safe: the metadata cache and counters are guarded by a mutex.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <thread>
 #include <utility>
 
 #include "catalog/file_catalog.h"
@@ -15,12 +18,15 @@
 #include "datashard/file_io.h"
 #include "datashard/table.h"
 #include "datashard/table_metadata.h"
+#include "log/ingest_log.h"
 
 namespace datashard {
 
 class TableState {
  public:
   TableState(std::shared_ptr<FileIO> io, std::string path);
+  /// Waits for a background checkpoint still running.
+  ~TableState();
 
   FileIO& io() const { return *io_; }
   const std::shared_ptr<FileIO>& shared_io() const { return io_; }
@@ -34,6 +40,13 @@ class TableState {
   std::pair<TableMetadata, int64_t> LoadLatest();
   /// The cached metadata and its version.
   std::pair<TableMetadata, int64_t> Cached() const;
+  /// Calls `f` with the cached metadata under the state's mutex, without
+  /// copying it (for hot paths that only look).
+  template <typename F>
+  auto WithCached(F f) const {
+    std::lock_guard<std::mutex> lock(mu_);
+    return f(static_cast<const TableMetadata&>(metadata_));
+  }
   /// Caches `metadata` as version `version` unless a newer one is cached.
   void Install(TableMetadata metadata, int64_t version);
 
@@ -48,6 +61,15 @@ class TableState {
   void RefuseCommits(ErrorCode kind, std::string why);
   /// Throws the refusal set by RefuseCommits, if any.
   void CheckCanCommit() const;
+
+  /// The table's ingest log, opened on first use; null when the cached
+  /// metadata does not enable one, or the state is pinned to a file.
+  std::shared_ptr<IngestLog> Log();
+
+  /// Runs `work` on this state's background thread unless it is busy (then
+  /// returns false): automatic checkpoints, so that the append that starts
+  /// one does not wait for it.
+  bool RunInBackground(std::function<void()> work);
 
   void CountCommit(int retries, double seconds);
   void CountConflict(int retries, double seconds);
@@ -69,8 +91,13 @@ class TableState {
   // Set at open, before the state is shared; only read afterwards.
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;
-  TableStats counters_;     // guarded by mu_
+  TableStats counters_;               // guarded by mu_
   int64_t unreported_conflicts_ = 0;  // guarded by mu_
+  std::mutex background_mu_;
+  std::thread background_;  // guarded by background_mu_
+  std::atomic<bool> background_busy_{false};
+  std::mutex log_mu_;
+  std::shared_ptr<IngestLog> log_;  // guarded by log_mu_
 };
 
 }  // namespace datashard

@@ -7,6 +7,7 @@
 #include "commit/data_file_writer.h"
 #include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
+#include "log/log_fold.h"
 #include "metadata/manifest.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
@@ -54,12 +55,25 @@ Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t 
                         TransactionOptions o)
     : state(std::move(s)), base(std::move(b)), base_version(v), options(std::move(o)) {
   commit_id = options.commit_id.empty() ? Uuid::Random().ToString() : options.commit_id;
+  log_mode = base.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault);
 }
 
 void Transaction::Impl::Append(AppendInput& input) {
   if (done)
     throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
   std::vector<PartitionGroup> groups = input.TakeGroups();
+  if (log_mode) {
+    for (PartitionGroup& g : groups) {
+      if (g.num_rows() == 0) continue;
+      records += static_cast<int64_t>(g.num_rows());
+      log_groups.push_back(std::move(g));
+    }
+    return;
+  }
+  WriteGroups(std::move(groups));
+}
+
+void Transaction::Impl::WriteGroups(std::vector<PartitionGroup> groups) {
   const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
   std::vector<std::string> written;
   std::vector<DataFile> new_files;
@@ -96,6 +110,10 @@ std::optional<int64_t> Transaction::Impl::CurrentId(const TableMetadata& m) {
 bool Transaction::Impl::Commit() {
   if (done)
     throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  if (log_mode) {
+    std::shared_ptr<IngestLog> log = state->Log();
+    if (log && CommitToLog(*log)) return true;
+  }
   const auto started = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
@@ -141,6 +159,10 @@ bool Transaction::Impl::Commit() {
   for (const DataFile& f : files) input.added_size += f.file_size_in_bytes;
   input.changed_partitions = static_cast<int64_t>(partitions.size());
   input.extra_summary = options.snapshot_properties;
+  if (fold) {
+    input.extra_summary[kLogFoldedOffsetSummaryKey] = std::to_string(fold->to.offset);
+    input.extra_summary[kLogFoldedLsnSummaryKey] = std::to_string(fold->to.lsn);
+  }
   try {
     std::vector<ManifestEntry> entries;
     entries.reserve(files.size());
@@ -195,6 +217,12 @@ bool Transaction::Impl::Commit() {
                              base_id, CurrentId(current), CurrentId(current), retries);
       }
       check_expected(current);
+      if (fold && FoldedPosition(current.CurrentSnapshot()) != fold->from) {
+        Abort();
+        throw CommitConflict(
+            "another checkpoint of " + state->path() + " folded the ingest log first", base_id,
+            CurrentId(current), CurrentId(current), retries);
+      }
       for (const Snapshot& s : current.snapshots) {
         const auto it = s.summary.find(kCommitIdSummaryKey);
         if (attempt == 0 && it != s.summary.end() && it->second == commit_id) {
@@ -333,6 +361,7 @@ std::optional<int64_t> Transaction::base_snapshot_id() const {
   return impl_->base.current_snapshot_id;
 }
 std::optional<Snapshot> Transaction::committed_snapshot() const { return impl_->committed; }
+std::optional<int64_t> Transaction::committed_log_lsn() const { return impl_->log_lsn; }
 int Transaction::retries() const { return impl_->retries; }
 const std::string& Transaction::commit_id() const { return impl_->commit_id; }
 int64_t Transaction::pending_records() const { return impl_->records; }

@@ -10,7 +10,9 @@
 
 #include "commit/append_input.h"
 #include "datashard/errors.h"
+#include "datashard/table.h"
 #include "datashard/transaction.h"
+#include "log/ingest_log.h"
 #include "metadata/manifest.h"
 #include "table/table_state.h"
 
@@ -21,8 +23,11 @@ class Transaction::Impl {
   Impl(std::shared_ptr<TableState> state, TableMetadata base, int64_t base_version,
        TransactionOptions options);
 
-  /// Writes the validated rows of `input` as data files of this transaction.
+  /// Writes the validated rows of `input` as data files of this transaction
+  /// or, on a table with an ingest log, keeps them for the log record.
   void Append(AppendInput& input);
+  /// Writes `groups` as data files of this transaction.
+  void WriteGroups(std::vector<PartitionGroup> groups);
   bool Commit();
   /// Removes the files this transaction wrote; idempotent, never throws.
   void Abort() noexcept;
@@ -39,6 +44,31 @@ class Transaction::Impl {
   bool done = false;
   std::optional<Snapshot> committed;
   int retries = 0;
+
+  // Ingest log (DESIGN.md §6a). Appends of a log-mode table wait here for
+  // Commit() to write them as one log record.
+  bool log_mode = false;
+  std::vector<PartitionGroup> log_groups;
+  std::optional<int64_t> log_lsn;  // the record Commit() appended
+  // A checkpoint's transaction: it folds the log from `from` to `to`, and
+  // only while the table's snapshot still folds up to `from`.
+  struct Fold {
+    LogPosition from;
+    LogPosition to;
+  };
+  std::optional<Fold> fold;
+
+ private:
+  bool CommitToLog(IngestLog& log);
+  // After an append to the log: starts a checkpoint when the log holds
+  // enough unfolded records or the newest snapshot is old enough, unless
+  // another process is checkpointing. Never throws: the append committed.
+  void MaybeCheckpoint(const LogRecord& appended) noexcept;
+
+ public:
+  /// Table::Checkpoint(); with wait=false, returns nothing folded at once
+  /// when another process holds the checkpoint lock.
+  static CheckpointResult Checkpoint(const std::shared_ptr<TableState>& state, bool wait);
 
  private:
   static std::optional<int64_t> CurrentId(const TableMetadata& m);

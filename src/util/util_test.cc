@@ -6,12 +6,34 @@
 #include "datashard/errors.h"
 #include "util/backoff.h"
 #include "util/clock.h"
+#include "util/crc32c.h"
 #include "util/hex.h"
 #include "util/random.h"
 #include "util/uuid.h"
 
 namespace datashard {
 namespace {
+
+// Check values from RFC 3720 (iSCSI) appendix B.4 and the common "123456789".
+TEST(Crc32cTest, MatchesPublishedCheckValues) {
+  const std::string zeros(32, '\0'), ones(32, '\xff');
+  std::string ascending(32, '\0');
+  for (int i = 0; i < 32; ++i) ascending[i] = static_cast<char>(i);
+  EXPECT_EQ(Crc32c(zeros.data(), zeros.size()), 0x8A9136AAu);
+  EXPECT_EQ(Crc32c(ones.data(), ones.size()), 0x62A8AB43u);
+  EXPECT_EQ(Crc32c(ascending.data(), ascending.size()), 0x46DD794Eu);
+  EXPECT_EQ(Crc32c("123456789", 9), 0xE3069283u);
+  EXPECT_EQ(Crc32c("", 0), 0u);
+}
+
+TEST(Crc32cTest, ContinuesAcrossPiecesOfEveryAlignment) {
+  std::string data(100, '\0');
+  for (size_t i = 0; i < data.size(); ++i) data[i] = static_cast<char>(i * 37 + 11);
+  const uint32_t whole = Crc32c(data.data(), data.size());
+  for (size_t cut = 0; cut <= data.size(); ++cut) {
+    EXPECT_EQ(Crc32c(data.data() + cut, data.size() - cut, Crc32c(data.data(), cut)), whole) << cut;
+  }
+}
 
 TEST(HexTest, EncodesAndDecodesEveryByte) {
   std::string all;

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <nlohmann/json.hpp>
 
+#include "io/temp_dir.h"
 #include "lock_test_backends.h"
 
 namespace datashard::lock_test {
@@ -26,6 +27,20 @@ class LockCliTest : public testing::Test {
   CliRun Cli(const std::string& args) {
     const std::string cmd =
         "'" + cli_ + "' lock " + args + " --backend '" + backend_.url() + "' 2>/dev/null";
+    FILE* p = popen(cmd.c_str(), "r");
+    std::string out;
+    char buf[4096];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, p)) > 0) out.append(buf, n);
+    const int status = pclose(p);
+    return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+  }
+
+  // Runs `datashard lock ARGS` without --backend, in folder `cwd`, with the
+  // environment prefix `env` (e.g. "XDG_STATE_HOME=/x"); stdout and stderr.
+  CliRun CliAt(const std::string& cwd, const std::string& env, const std::string& args) {
+    const std::string cmd = "cd '" + cwd + "' && env -u DATASHARD_LOCKS -u XDG_STATE_HOME " + env +
+                            " '" + cli_ + "' lock " + args + " 2>&1";
     FILE* p = popen(cmd.c_str(), "r");
     std::string out;
     char buf[4096];
@@ -91,6 +106,36 @@ TEST_F(LockCliTest, BadArgumentsAreUsageErrors) {
   EXPECT_EQ(Cli("acquire x").exit_code, 2);
   EXPECT_EQ(Cli("acquire a//b --owner a").exit_code, 2);
   EXPECT_EQ(Cli("list --json").out, "[]\n");
+}
+
+// Issue 12 item 14: the default lock database is one per user, not one per
+// working folder: $DATASHARD_LOCKS, else $XDG_STATE_HOME/datashard/locks.db,
+// else ~/.local/state/datashard/locks.db; --help names it.
+TEST_F(LockCliTest, DefaultBackendIsTheSameDatabaseFromEveryFolder) {
+  TempDir home("datashard-lock-home");
+  const std::string one = home.Join("one"), two = home.Join("two");
+  ASSERT_EQ(std::system(("mkdir -p '" + one + "' '" + two + "'").c_str()), 0);
+  const std::string env = "HOME='" + home.path() + "'";
+  EXPECT_EQ(CliAt(one, env, "acquire flight/1 --owner alice").exit_code, 0);
+  EXPECT_EQ(CliAt(two, env, "acquire flight/1 --owner bob").exit_code, 4);
+  EXPECT_EQ(std::system(("test -f '" + home.Join(".local/state/datashard/locks.db") + "'").c_str()),
+            0);
+  CliRun help = CliAt(one, env, "acquire --help");
+  EXPECT_NE(help.out.find("DATASHARD_LOCKS"), std::string::npos) << help.out;
+  EXPECT_NE(help.out.find(home.Join(".local/state/datashard/locks.db")), std::string::npos)
+      << help.out;
+
+  const std::string xdg = "XDG_STATE_HOME='" + home.Join("xdg") + "' " + env;
+  EXPECT_EQ(CliAt(one, xdg, "acquire flight/1 --owner bob").exit_code, 0);
+  EXPECT_EQ(CliAt(two, xdg, "acquire flight/1 --owner carol").exit_code, 4);
+  EXPECT_EQ(std::system(("test -f '" + home.Join("xdg/datashard/locks.db") + "'").c_str()), 0);
+
+  const std::string explicit_db =
+      "DATASHARD_LOCKS='sqlite:" + home.Join("explicit.db") + "' " + xdg;
+  EXPECT_EQ(CliAt(one, explicit_db, "acquire flight/1 --owner carol").exit_code, 0);
+  EXPECT_EQ(CliAt(two, explicit_db, "acquire flight/1 --owner dave").exit_code, 4);
+  CliRun listed = CliAt(two, explicit_db, "list --json");
+  EXPECT_NE(listed.out.find("carol"), std::string::npos) << listed.out;
 }
 
 }  // namespace

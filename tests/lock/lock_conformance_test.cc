@@ -373,11 +373,123 @@ TEST_P(LockConformanceTest, GuardRenewsWhileWorkRuns) {
   EXPECT_TRUE(Free(R("x")));
 }
 
+// Issue 12 item 11: renew and release name the grant (its fencing token),
+// so a paused first incarnation of an owner cannot extend or end the lease a
+// second incarnation of the same owner name took after the first expired.
+TEST_P(LockConformanceTest, StaleIncarnationCannotRenewOrReleaseTheNewLease) {
+  const milliseconds ttl = backend_->short_ttl();
+  const Lease first = locks_->Acquire(R("x"), a_, kX, ttl, kNoWait);
+  backend_->Pass(ttl + milliseconds(200));
+  const Lease second = locks_->Acquire(R("x"), a_, kX, kLong, kNoWait);
+  ASSERT_GT(second.fencing_token, first.fencing_token);
+  EXPECT_THROW(locks_->Renew(first, kLong * 10), LockExpired);
+  EXPECT_THROW(locks_->Release(first), LockExpired);
+  std::vector<Lease> mine = Mine(*locks_);
+  ASSERT_EQ(mine.size(), 1u);
+  EXPECT_EQ(mine[0].fencing_token, second.fencing_token);
+  EXPECT_EQ(mine[0].expiry, second.expiry);
+  EXPECT_FALSE(locks_->TryAcquire(R("x"), b_, kX, kLong).has_value());
+  const Lease renewed = locks_->Renew(second, kLong);
+  EXPECT_EQ(renewed.fencing_token, second.fencing_token);
+  EXPECT_NO_THROW(locks_->Release(renewed));
+  EXPECT_TRUE(Mine(*locks_).empty());
+}
+
+// Issue 12 item 12: the holder keeps its own deadline on the monotonic clock
+// (send time + TTL - a tenth of it) and learns the lease is lost when it
+// passes, even while the server has not answered (or not expired it yet).
+TEST_P(LockConformanceTest, HolderSeesItsLeaseLostWhenTheClientDeadlinePasses) {
+  const milliseconds ttl(30000);
+  LockGuard guard(*locks_, R("x"), a_, kX, ttl, kNoWait);
+  EXPECT_NO_THROW(guard.CheckHeld());
+  EXPECT_NO_THROW(locks_->CheckHeld(guard.lease()));
+  backend_->PassMonotonic(milliseconds(26900));
+  EXPECT_NO_THROW(guard.CheckHeld());
+  backend_->PassMonotonic(milliseconds(200));  // 27.1 s > 30 s - 3 s
+  EXPECT_THROW(guard.CheckHeld(), LockExpired);
+  EXPECT_THROW(locks_->CheckHeld(guard.lease()), LockExpired);
+  // A renewal that succeeds moves the deadline again.
+  const Lease renewed = locks_->Renew(guard.lease(), ttl);
+  EXPECT_NO_THROW(locks_->CheckHeld(renewed));
+}
+
+// Issue 12 item 13: the canonical order of AcquireAll follows path segments,
+// parents first; byte order put `a/b-` between `a/b` and `a/b/c`, so two
+// callers could deadlock through the hierarchy.
+TEST_P(LockConformanceTest, AcquireAllOrdersByPathSegmentsParentsFirst) {
+  std::vector<Lease> leases = locks_->AcquireAll(
+      {{R("a/b-"), kX}, {R("a/b/c"), kX}, {R("a/b"), kS}, {R("a"), kS}, {R("a/b/c/d"), kS}}, a_,
+      kLong, kNoWait);
+  std::vector<std::string> order;
+  for (const Lease& l : leases) order.push_back(l.resource);
+  EXPECT_EQ(order,
+            (std::vector<std::string>{R("a"), R("a/b"), R("a/b/c"), R("a/b/c/d"), R("a/b-")}));
+}
+
+// Issue 12 item 14: a huge DURATION must not overflow a deadline (undefined
+// behaviour; in practice a wait that ended at once). Waits are capped, TTLs
+// beyond the cap refused.
+TEST_P(LockConformanceTest, HugeDurationsAreCappedNotOverflowed) {
+  const milliseconds huge = ParseLockDuration("999999999999h");
+  EXPECT_THROW(locks_->Acquire(R("x"), a_, kX, huge, kNoWait), InvalidArgument);
+  EXPECT_THROW(locks_->TryAcquire(R("x"), a_, kX, huge), InvalidArgument);
+  EXPECT_TRUE(Mine(*locks_).empty());
+  locks_->Acquire(R("x"), a_, kS, kLong, kNoWait);
+  std::unique_ptr<LockManager> other = backend_->Open();
+  auto waiter =
+      std::async(std::launch::async, [&] { return other->Acquire(R("x"), b_, kX, kLong, huge); });
+  // Once b queues for x, a later shared request of c is refused (fairness):
+  // b is waiting rather than failing at once.
+  bool queued = false;
+  while (!queued && waiter.wait_for(milliseconds(0)) != std::future_status::ready) {
+    if (locks_->TryAcquire(R("x"), c_, kS, kLong)) {
+      locks_->Release(R("x"), c_);
+      std::this_thread::sleep_for(milliseconds(5));
+    } else {
+      queued = true;
+    }
+  }
+  locks_->Release(R("x"), a_);
+  EXPECT_EQ(waiter.get().owner, b_);
+  EXPECT_TRUE(queued);
+}
+
 INSTANTIATE_TEST_SUITE_P(Backends, LockConformanceTest,
                          testing::Values("sqlite", "postgres", "redis"),
                          [](const testing::TestParamInfo<std::string>& info) {
                            return info.param;
                          });
+
+// Issue 12 item 14: a password given as `?password=` (not only `user:pw@`)
+// stays out of url() and of every message.
+TEST(LockUrlTest, PostgresPasswordIsRedactedFromUrlAndMessages) {
+  try {
+    OpenLockManager(
+        "postgresql://postgres@127.0.0.1:1/datashard?password=hunter2&connect_timeout=2");
+    ADD_FAILURE() << "nothing listens on port 1";
+  } catch (const Unavailable& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("password=***"), std::string::npos) << e.what();
+  }
+  try {
+    OpenLockManager("postgresql://postgres:hunter2@127.0.0.1:1/datashard?connect_timeout=2");
+    ADD_FAILURE() << "nothing listens on port 1";
+  } catch (const Unavailable& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+  }
+  const std::string server = ServerUrl("postgres");
+  ASSERT_FALSE(server.empty());
+  const std::string with_password =
+      server + (server.find('?') == std::string::npos ? "?" : "&") + "password=hunter2";
+  std::unique_ptr<LockManager> locks = OpenLockManager(with_password);
+  EXPECT_EQ(locks->url().find("hunter2"), std::string::npos) << locks->url();
+  try {
+    locks->Release("t" + UniqueId(), "nobody");
+    ADD_FAILURE() << "released a lock never taken";
+  } catch (const LockExpired& e) {
+    EXPECT_EQ(std::string(e.what()).find("hunter2"), std::string::npos) << e.what();
+  }
+}
 
 }  // namespace
 }  // namespace datashard::lock_test

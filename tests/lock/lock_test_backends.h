@@ -63,6 +63,9 @@ class TestBackend {
   std::unique_ptr<LockManager> Open() {
     LockOptions options;
     options.max_poll_interval = milliseconds(20);
+    options.monotonic_clock = [offset = monotonic_offset_] {
+      return std::chrono::steady_clock::now() + milliseconds(offset->load());
+    };
     if (has_test_clock()) {
       options.clock = [offset = offset_] {
         return std::chrono::system_clock::now() + milliseconds(offset->load());
@@ -76,6 +79,10 @@ class TestBackend {
   milliseconds short_ttl() const {
     return has_test_clock() ? milliseconds(10000) : milliseconds(1000);
   }
+
+  /// Advances the client's monotonic clock (lease deadlines) by `d`; the
+  /// server's lease expiry is untouched.
+  void PassMonotonic(milliseconds d) { monotonic_offset_->fetch_add(d.count()); }
 
   /// Lets `d` pass for lease expiry: advances the test clock, else sleeps.
   void Pass(milliseconds d) {
@@ -91,6 +98,8 @@ class TestBackend {
   std::string url_;
   std::unique_ptr<TempDir> dir_;  // holds the SQLite file
   std::shared_ptr<std::atomic<int64_t>> offset_ = std::make_shared<std::atomic<int64_t>>(0);
+  std::shared_ptr<std::atomic<int64_t>> monotonic_offset_ =
+      std::make_shared<std::atomic<int64_t>>(0);
 };
 
 }  // namespace datashard::lock_test

@@ -137,13 +137,15 @@ TEST(MultiProcessTest, ConcurrentWritersRacingOnLinkLoseNothing) {
                      {"commit.manifest.min-count-to-merge", "10"}});
 }
 
-TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
+// Writers (and, with an ingest log, a process checkpointing in a loop) are
+// killed at random moments, kKills times; then every acknowledged commit is
+// present whole and once, and the table still takes commits.
+void KillAtRandom(const std::map<std::string, std::string>& properties, int kKills) {
   TempDir dir;
   const std::string path = dir.Join("t");
-  CreateTable(path, IdValueSchema(), PartitionSpec(),
-              {{"commit.manifest.min-count-to-merge", "8"}, {"history.expire.min-snapshots-to-keep", "20"},
-               {"write.metadata.previous-versions-max", "5"}});
-  constexpr int kKills = 200, kSlots = 3, kRows = 4;
+  CreateTable(path, IdValueSchema(), PartitionSpec(), properties);
+  const bool log = properties.count(table_properties::kIngestLogEnabled) > 0;
+  constexpr int kSlots = 3, kRows = 4;
   std::mt19937 rng(20240531);
   std::map<int, ChildProcess> running;  // writer number -> process
   std::set<std::pair<int, int>> acked;
@@ -164,10 +166,30 @@ TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
     while (in >> w >> seq) acked.insert({w, seq});
   };
   for (int i = 0; i < kSlots; ++i) start();
+  // Checkpoints run in the writers' background threads too; this one folds
+  // without pause, so kills land mid-checkpoint often.
+  ChildProcess checkpointer;
+  const auto start_checkpointer = [&] {
+    checkpointer = Fork([&](int) -> int {
+      Table t = OpenTable(path);
+      for (;;) t.Checkpoint();
+    });
+  };
+  if (log) start_checkpointer();
   while (kills < kKills) {
-    std::this_thread::sleep_for(std::chrono::microseconds(std::uniform_int_distribution<int>(0, 15000)(rng)));
+    if (log && kills % 5 == 4) {
+      std::this_thread::sleep_for(
+          std::chrono::microseconds(std::uniform_int_distribution<int>(0, 15000)(rng)));
+      ::kill(checkpointer.pid, SIGKILL);
+      EXPECT_EQ(Wait(checkpointer.pid), 128 + SIGKILL);
+      ReadAll(checkpointer.fd);
+      start_checkpointer();
+    }
+    std::this_thread::sleep_for(
+        std::chrono::microseconds(std::uniform_int_distribution<int>(0, 15000)(rng)));
     auto victim = running.begin();
-    std::advance(victim, std::uniform_int_distribution<int>(0, static_cast<int>(running.size()) - 1)(rng));
+    std::advance(victim,
+                 std::uniform_int_distribution<int>(0, static_cast<int>(running.size()) - 1)(rng));
     ::kill(victim->second.pid, SIGKILL);
     EXPECT_EQ(Wait(victim->second.pid), 128 + SIGKILL);
     collect(victim->second);
@@ -180,6 +202,11 @@ TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
     Wait(c.pid);
     collect(c);
   }
+  if (log) {
+    ::kill(checkpointer.pid, SIGKILL);
+    Wait(checkpointer.pid);
+    ReadAll(checkpointer.fd);
+  }
   Table t = OpenTable(path);
   std::map<int64_t, int> seen;
   std::map<std::pair<int, int>, int> per_commit;
@@ -189,9 +216,18 @@ TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
     per_commit[{static_cast<int>(id / 1000000), static_cast<int>(id % 1000000 / 100)}]++;
   }
   for (const auto& [id, n] : seen) EXPECT_EQ(n, 1) << "row " << id << " duplicated";
-  for (const auto& [commit, n] : per_commit) EXPECT_EQ(n, kRows) << "commit " << commit.first << "/" << commit.second << " torn";
+  for (const auto& [commit, n] : per_commit)
+    EXPECT_EQ(n, kRows) << "commit " << commit.first << "/" << commit.second << " torn";
   for (const auto& commit : acked) {
-    EXPECT_TRUE(per_commit.count(commit)) << "acknowledged commit " << commit.first << "/" << commit.second << " lost";
+    EXPECT_TRUE(per_commit.count(commit))
+        << "acknowledged commit " << commit.first << "/" << commit.second << " lost";
+  }
+  if (log) {
+    // A checkpoint folds exactly what reads of the current state showed.
+    t.Checkpoint();
+    std::vector<int64_t> current;
+    for (const auto& [id, n] : seen) current.push_back(id);
+    EXPECT_EQ(SortedIds(t, t.CurrentSnapshot()->snapshot_id), current);
   }
   EXPECT_EQ(t.CurrentSnapshot()->SummaryLong("total-records"), static_cast<int64_t>(seen.size()));
   EXPECT_GT(acked.size(), 50u);
@@ -200,11 +236,29 @@ TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
   t.AppendRecords(CommitRows(99999, 0, 1), IdValueSchema());
 }
 
+TEST(MultiProcessTest, WritersKilledAtRandomMomentsLeaveAConsistentTable) {
+  KillAtRandom({{"commit.manifest.min-count-to-merge", "8"},
+                {"history.expire.min-snapshots-to-keep", "20"},
+                {"write.metadata.previous-versions-max", "5"}},
+               200);
+}
+
+TEST(MultiProcessTest, IngestLogWritersAndCheckpointersKilledAtRandomLoseAndRepeatNothing) {
+  KillAtRandom({{table_properties::kIngestLogEnabled, "true"},
+                {table_properties::kIngestLogSegmentBytes, "65536"},
+                {table_properties::kCheckpointIntervalMs, "5"},
+                {table_properties::kIngestLogRecycleGraceMs, "0"},
+                {"history.expire.min-snapshots-to-keep", "20"},
+                {"write.metadata.previous-versions-max", "5"}},
+               100);
+}
+
 TEST(MultiProcessTest, PinnedReaderKeepsReadingWhileOthersMergeAndExpire) {
   TempDir dir;
   const std::string path = dir.Join("t");
   Table t = CreateTable(path, IdValueSchema(), PartitionSpec(),
-                        {{"commit.manifest.min-count-to-merge", "3"}, {"history.expire.min-snapshots-to-keep", "12"},
+                        {{"commit.manifest.min-count-to-merge", "3"},
+                         {"history.expire.min-snapshots-to-keep", "12"},
                          {"write.metadata.previous-versions-max", "3"}});
   for (int seq = 0; seq < 20; ++seq) t.AppendRecords(CommitRows(0, seq, 2), IdValueSchema());
   const int64_t pinned = t.CurrentSnapshot()->snapshot_id;
@@ -251,7 +305,8 @@ TEST(MultiProcessTest, PinnedReaderKeepsReadingWhileOthersMergeAndExpire) {
   ASSERT_NE(m.SnapshotById(pinned), nullptr);
   EXPECT_EQ(SortedIds(t, pinned), pinned_ids);
   for (const Snapshot& s : t.History()) {
-    EXPECT_EQ(static_cast<int64_t>(SortedIds(t, s.snapshot_id).size()), s.SummaryLong("total-records"));
+    EXPECT_EQ(static_cast<int64_t>(SortedIds(t, s.snapshot_id).size()),
+              s.SummaryLong("total-records"));
   }
   ExpectNothingDangling(t.io(), m);
 }

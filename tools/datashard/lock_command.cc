@@ -1,5 +1,6 @@
 // `datashard lock acquire|release|release-all|list` (DESIGN.md §11): the lock
 // manager from the shell, e.g. for scripts guarding a business transaction.
+#include <cstdlib>
 #include <ctime>
 #include <iostream>
 #include <memory>
@@ -9,17 +10,62 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "datashard/errors.h"
+#include "datashard/file_io.h"
 #include "datashard/lock_manager.h"
 
 namespace datashard::cli {
 namespace {
 
-constexpr const char* kDefaultBackend = "sqlite:.datashard-locks.db";
+// The default lock database (DESIGN.md §11): one per user, the same from
+// every folder.
+constexpr const char* kDefaultRule =
+    "$DATASHARD_LOCKS, else sqlite:$XDG_STATE_HOME/datashard/locks.db, else "
+    "sqlite:~/.local/state/datashard/locks.db";
+
+std::string Env(const char* name) {
+  const char* value = std::getenv(name);
+  return value != nullptr ? value : "";
+}
+
+// The default backend: its URL ("" when neither DATASHARD_LOCKS, an
+// absolute XDG_STATE_HOME nor HOME is set) and the folder to create for it.
+struct DefaultLocks {
+  std::string url;
+  std::string folder;
+};
+
+DefaultLocks DefaultBackend() {
+  if (std::string url = Env("DATASHARD_LOCKS"); !url.empty()) return {url, ""};
+  std::string folder;
+  if (std::string state = Env("XDG_STATE_HOME"); !state.empty() && state[0] == '/') {
+    folder = state + "/datashard";
+  } else if (std::string home = Env("HOME"); !home.empty()) {
+    folder = home + "/.local/state/datashard";
+  } else {
+    return {};
+  }
+  return {"sqlite:" + folder + "/locks.db", folder};
+}
+
+// Opens the backend given with --backend, else the default (creating the
+// default SQLite database's folder).
+std::unique_ptr<LockManager> OpenBackend(const std::string& given) {
+  if (!given.empty()) return OpenLockManager(given);
+  const DefaultLocks locks = DefaultBackend();
+  if (locks.url.empty()) {
+    throw InvalidArgument(
+        "no lock backend: pass --backend URL or set DATASHARD_LOCKS (or HOME) for the default " +
+        std::string(kDefaultRule));
+  }
+  if (!locks.folder.empty()) DefaultFileIO()->CreateDirs(locks.folder);
+  return OpenLockManager(locks.url);
+}
 
 struct LockArgs {
   std::string resource;
   std::string owner;
-  std::string backend = kDefaultBackend;
+  std::string backend;  // "": the default
   std::string ttl = "60s";
   std::string wait = "0s";
   bool shared = false;
@@ -44,9 +90,10 @@ std::string IsoTime(std::chrono::system_clock::time_point t) {
 }
 
 void AddBackendOption(CLI::App* cmd, LockArgs& args) {
+  const std::string now = DefaultBackend().url;
   cmd->add_option("--backend", args.backend,
                   "sqlite:PATH | postgresql://... | redis://host:port (default: " +
-                      std::string(kDefaultBackend) + ")");
+                      std::string(kDefaultRule) + "; here: " + (now.empty() ? "none" : now) + ")");
 }
 
 }  // namespace
@@ -69,7 +116,7 @@ void AddLockCommands(CLI::App& app) {
   acquire->callback([args] {
     const auto ttl = ParseLockDuration(args->ttl);
     const auto wait = ParseLockDuration(args->wait);
-    auto locks = OpenLockManager(args->backend);
+    auto locks = OpenBackend(args->backend);
     const Lease lease =
         locks->Acquire(args->resource, args->owner,
                        args->shared ? LockMode::kShared : LockMode::kExclusive, ttl, wait);
@@ -82,22 +129,21 @@ void AddLockCommands(CLI::App& app) {
   release->add_option("RESOURCE", args->resource, "Locked resource")->required();
   release->add_option("--owner", args->owner, "Owner id")->required();
   AddBackendOption(release, *args);
-  release->callback(
-      [args] { OpenLockManager(args->backend)->Release(args->resource, args->owner); });
+  release->callback([args] { OpenBackend(args->backend)->Release(args->resource, args->owner); });
 
   CLI::App* release_all =
       lock->add_subcommand("release-all", "Release every lock of an owner; prints how many");
   release_all->add_option("--owner", args->owner, "Owner id")->required();
   AddBackendOption(release_all, *args);
   release_all->callback(
-      [args] { std::cout << OpenLockManager(args->backend)->ReleaseAll(args->owner) << "\n"; });
+      [args] { std::cout << OpenBackend(args->backend)->ReleaseAll(args->owner) << "\n"; });
 
   CLI::App* list = lock->add_subcommand("list", "List live leases");
   list->add_flag("--json", args->json,
                  "JSON array of {resource, owner, mode, fencing_token, expiry_ms, expires}");
   AddBackendOption(list, *args);
   list->callback([args] {
-    const std::vector<Lease> leases = OpenLockManager(args->backend)->List();
+    const std::vector<Lease> leases = OpenBackend(args->backend)->List();
     if (args->json) {
       nlohmann::json out = nlohmann::json::array();
       for (const Lease& l : leases) {
@@ -108,7 +154,9 @@ void AddLockCommands(CLI::App& app) {
                        {"expiry_ms", EpochMs(l.expiry)},
                        {"expires", IsoTime(l.expiry)}});
       }
-      std::cout << out.dump() << "\n";
+      // Names are validated UTF-8; a database written by an older version
+      // may hold other bytes: shown as U+FFFD rather than failing the list.
+      std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
       return;
     }
     for (const Lease& l : leases) {

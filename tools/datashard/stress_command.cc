@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -37,14 +38,16 @@ struct StressArgs {
   int rows_per_commit = 10;
   int readers = 0;
   bool json = false;
+  bool ingest_log = false;
 };
 
 constexpr const char* kRunKey = "datashard.stress.run";
 
 Schema StressSchema() {
-  return Schema(1, {Field{1, "id", DataType::Long(), true}, Field{2, "run", DataType::String(), true},
-                    Field{3, "writer", DataType::Int(), true}, Field{4, "seq", DataType::Int(), true},
-                    Field{5, "row", DataType::Int(), true}, Field{6, "payload", DataType::String(), false}});
+  return Schema(
+      1, {Field{1, "id", DataType::Long(), true}, Field{2, "run", DataType::String(), true},
+          Field{3, "writer", DataType::Int(), true}, Field{4, "seq", DataType::Int(), true},
+          Field{5, "row", DataType::Int(), true}, Field{6, "payload", DataType::String(), false}});
 }
 
 int64_t RowId(int writer, int seq, int row) {
@@ -66,38 +69,61 @@ void Report(int fd, const std::string& line) {
 }
 
 int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
+  // Acknowledgements go to the parent in batches: a pipe write and the
+  // parent's wakeup per commit would cost more than a log append.
+  std::string acks;
+  const auto flush = [&] {
+    if (acks.empty()) return;
+    acks.pop_back();
+    Report(fd, acks);
+    acks.clear();
+  };
   try {
     Table table = OpenTable(a.table);
     const Schema schema = StressSchema();
+    std::string latencies;  // microseconds of each acknowledged commit
     for (int seq = 0; seq < a.commits; ++seq) {
       std::vector<Record> rows;
       rows.reserve(static_cast<size_t>(a.rows_per_commit));
       for (int r = 0; r < a.rows_per_commit; ++r) {
-        rows.push_back({Value(RowId(writer, seq, r)), Value(run), Value(int32_t{writer}), Value(int32_t{seq}),
-                        Value(int32_t{r}), Value("w" + std::to_string(writer) + "-" + std::to_string(seq))});
+        rows.push_back({Value(RowId(writer, seq, r)), Value(run), Value(int32_t{writer}),
+                        Value(int32_t{seq}), Value(int32_t{r}),
+                        Value("w" + std::to_string(writer) + "-" + std::to_string(seq))});
       }
       for (;;) {
         TransactionOptions options;
         options.snapshot_properties = {{kRunKey, run},
                                        {"datashard.stress.writer", std::to_string(writer)},
                                        {"datashard.stress.seq", std::to_string(seq)}};
+        const auto began = std::chrono::steady_clock::now();
         Transaction tx = table.NewTransaction(options);
         try {
           tx.AppendData(rows, schema);
           tx.Commit();
-          Report(fd, "A " + std::to_string(writer) + " " + std::to_string(seq) + " " +
-                         std::to_string(tx.committed_snapshot()->snapshot_id) + " " + std::to_string(tx.retries()));
+          latencies += " " + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                                std::chrono::steady_clock::now() - began)
+                                                .count());
+          // With an ingest log the commit is a log record, not a snapshot.
+          const int64_t landed = tx.committed_log_lsn() ? *tx.committed_log_lsn()
+                                                        : tx.committed_snapshot()->snapshot_id;
+          acks += "A " + std::to_string(writer) + " " + std::to_string(seq) + " " +
+                  std::to_string(landed) + " " + std::to_string(tx.retries()) + "\n";
+          if (acks.size() >= 4096) flush();
           break;
         } catch (const CommitConflict& e) {
-          Report(fd, "C " + std::to_string(writer) + " " + std::to_string(seq) + " " + std::to_string(e.retries()));
+          Report(fd, "C " + std::to_string(writer) + " " + std::to_string(seq) + " " +
+                         std::to_string(e.retries()));
         } catch (const CommitStateUnknown&) {
           Report(fd, "U " + std::to_string(writer) + " " + std::to_string(seq));
           break;
         }
       }
     }
+    flush();
+    Report(fd, "L" + latencies);
     return 0;
   } catch (const std::exception& e) {
+    flush();
     Report(fd, std::string("E writer ") + std::to_string(writer) + ": " + e.what());
     return 1;
   }
@@ -108,22 +134,12 @@ bool StopRequested(int stop_fd) {
   return ::poll(&p, 1, 0) > 0;  // readable or hung up: the parent closed it
 }
 
-// One reader check of the snapshot `s`. Returns false if the snapshot
-// expired during the read (not an anomaly).
-bool CheckSnapshot(Table& table, const Snapshot& s, const StressArgs& a, const std::string& run, int fd) {
-  std::vector<Record> rows;
-  try {
-    rows = table.ScanAll(s.snapshot_id);
-  } catch (const NotFound&) {
-    table.Refresh();
-    if (!table.SnapshotById(s.snapshot_id)) return false;  // expired by retention meanwhile
-    throw;
-  }
-  const std::string where = "snapshot " + std::to_string(s.snapshot_id);
-  if (s.summary.count("total-records") && s.SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
-    Report(fd, "X " + where + " has " + std::to_string(rows.size()) + " rows but total-records " +
-                   s.summary.at("total-records"));
-  }
+// Checks one state a reader saw: no id twice, every commit whole, each
+// writer's commits a prefix (gaps reported for the parent to judge), and,
+// in `high` (per writer, the highest seq seen before), nothing that went
+// backwards.
+void CheckRows(const std::vector<Record>& rows, const std::string& where, const StressArgs& a,
+               const std::string& run, std::map<int, int>& high, int fd) {
   std::set<int64_t> ids;
   std::map<std::pair<int, int>, int> per_commit;
   for (const Record& r : rows) {
@@ -135,8 +151,9 @@ bool CheckSnapshot(Table& table, const Snapshot& s, const StressArgs& a, const s
   std::map<int, std::set<int>> seqs;
   for (const auto& [key, n] : per_commit) {
     if (n != a.rows_per_commit) {
-      Report(fd, "X " + where + " shows " + std::to_string(n) + " of " + std::to_string(a.rows_per_commit) +
-                     " rows of commit writer " + std::to_string(key.first) + " seq " + std::to_string(key.second));
+      Report(fd, "X " + where + " shows " + std::to_string(n) + " of " +
+                     std::to_string(a.rows_per_commit) + " rows of commit writer " +
+                     std::to_string(key.first) + " seq " + std::to_string(key.second));
     }
     seqs[key.first].insert(key.second);
   }
@@ -144,9 +161,39 @@ bool CheckSnapshot(Table& table, const Snapshot& s, const StressArgs& a, const s
   // a gap is only allowed where the outcome was unknown (the parent decides).
   for (const auto& [writer, set] : seqs) {
     for (int q = 0; q < *set.rbegin(); ++q) {
-      if (!set.count(q)) Report(fd, "G " + std::to_string(writer) + " " + std::to_string(q) + " " + where);
+      if (!set.count(q))
+        Report(fd, "G " + std::to_string(writer) + " " + std::to_string(q) + " " + where);
     }
   }
+  for (auto& [writer, seq] : high) {
+    const auto it = seqs.find(writer);
+    if (it == seqs.end() || *it->second.rbegin() < seq) {
+      Report(fd, "X " + where + " lost commits of writer " + std::to_string(writer) +
+                     " that an earlier read showed (up to seq " + std::to_string(seq) + ")");
+    }
+  }
+  for (const auto& [writer, set] : seqs) high[writer] = std::max(high[writer], *set.rbegin());
+}
+
+// One reader check of the snapshot `s`. Returns false if the snapshot
+// expired during the read (not an anomaly).
+bool CheckSnapshot(Table& table, const Snapshot& s, const StressArgs& a, const std::string& run,
+                   std::map<int, int>& high, int fd) {
+  std::vector<Record> rows;
+  try {
+    rows = table.ScanAll(s.snapshot_id);
+  } catch (const NotFound&) {
+    table.Refresh();
+    if (!table.SnapshotById(s.snapshot_id)) return false;  // expired by retention meanwhile
+    throw;
+  }
+  const std::string where = "snapshot " + std::to_string(s.snapshot_id);
+  if (s.summary.count("total-records") &&
+      s.SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
+    Report(fd, "X " + where + " has " + std::to_string(rows.size()) + " rows but total-records " +
+                   s.summary.at("total-records"));
+  }
+  CheckRows(rows, where, a, run, high, fd);
   return true;
 }
 
@@ -156,8 +203,18 @@ int RunReader(const StressArgs& a, const std::string& run, int stop_fd, int fd) 
     int64_t last_seq = -1;
     std::optional<int64_t> last_checked;
     int64_t checks = 0, expired = 0;
+    std::map<int, int> high;
     for (;;) {
       const bool last_round = StopRequested(stop_fd);
+      if (a.ingest_log) {
+        // The current state is the newest snapshot and the log's durable
+        // tail: read it whole (as a user does) every few milliseconds.
+        CheckRows(table.ScanAll(), "a read of the current state", a, run, high, fd);
+        ++checks;
+        if (last_round) break;
+        ::usleep(20000);
+        continue;
+      }
       const std::optional<Snapshot> s = table.CurrentSnapshot();
       if (!last_round && (!s || s->snapshot_id == last_checked)) {
         // Nothing new: wait a little instead of taking CPU from the writers.
@@ -171,7 +228,7 @@ int RunReader(const StressArgs& a, const std::string& run, int stop_fd, int fd) 
                          " after " + std::to_string(last_seq));
         }
         last_seq = s->sequence_number;
-        if (CheckSnapshot(table, *s, a, run, fd)) {
+        if (CheckSnapshot(table, *s, a, run, high, fd)) {
           ++checks;
         } else {
           ++expired;
@@ -245,12 +302,16 @@ void Drain(std::vector<Child>& children, bool writers_only) {
 
 void RunStress(const StressArgs& a) {
   if (a.processes < 1 || a.commits < 1 || a.rows_per_commit < 1 || a.readers < 0) {
-    throw InvalidArgument("stress needs --processes, --commits and --rows-per-commit >= 1 and --readers >= 0");
+    throw InvalidArgument(
+        "stress needs --processes, --commits and --rows-per-commit >= 1 and --readers >= 0");
   }
   if (a.processes >= (1 << 22) || a.commits >= (1 << 20) || a.rows_per_commit >= (1 << 20)) {
-    throw InvalidArgument("stress: ids encode writer, seq and row in 22, 20 and 20 bits; values too large");
+    throw InvalidArgument(
+        "stress: ids encode writer, seq and row in 22, 20 and 20 bits; values too large");
   }
-  Table table = CreateTable(a.table, StressSchema());
+  std::map<std::string, std::string> properties;
+  if (a.ingest_log) properties[table_properties::kIngestLogEnabled] = "true";
+  Table table = CreateTable(a.table, StressSchema(), PartitionSpec(), properties);
   const std::string run = Uuid::Random().ToString();
 
   int stop_pipe[2];
@@ -260,7 +321,12 @@ void RunStress(const StressArgs& a) {
     Child c;
     c.writer = false;
     c.index = r;
-    c.pid = Spawn([&](int fd) { ::close(stop_pipe[1]); return RunReader(a, run, stop_pipe[0], fd); }, &c.fd);
+    c.pid = Spawn(
+        [&](int fd) {
+          ::close(stop_pipe[1]);
+          return RunReader(a, run, stop_pipe[0], fd);
+        },
+        &c.fd);
     children.push_back(c);
   }
   ::close(stop_pipe[0]);
@@ -268,7 +334,12 @@ void RunStress(const StressArgs& a) {
   for (int w = 0; w < a.processes; ++w) {
     Child c;
     c.index = w;
-    c.pid = Spawn([&](int fd) { ::close(stop_pipe[1]); return RunWriter(a, run, w, fd); }, &c.fd);
+    c.pid = Spawn(
+        [&](int fd) {
+          ::close(stop_pipe[1]);
+          return RunWriter(a, run, w, fd);
+        },
+        &c.fd);
     children.push_back(c);
   }
   Drain(children, /*writers_only=*/true);
@@ -281,7 +352,8 @@ void RunStress(const StressArgs& a) {
       failures.push_back("writer " + std::to_string(c.index) + " exited abnormally");
     }
   }
-  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   ::close(stop_pipe[1]);  // readers finish their current check and one last one
   Drain(children, /*writers_only=*/false);
   for (Child& c : children) {
@@ -299,6 +371,7 @@ void RunStress(const StressArgs& a) {
   std::map<int, int64_t> retries_by_writer, conflicts_by_writer;
   std::vector<std::tuple<int, int, std::string>> gaps;
   int64_t reader_checks = 0, expired_reads = 0;
+  std::vector<int64_t> latencies_us;
   for (const Child& c : children) {
     std::istringstream in(c.buffer);
     std::string line;
@@ -311,7 +384,8 @@ void RunStress(const StressArgs& a) {
         int64_t snap = 0, retries = 0;
         f >> w >> q >> snap >> retries;
         if (!acked.emplace(std::make_pair(w, q), snap).second) {
-          failures.push_back("commit writer " + std::to_string(w) + " seq " + std::to_string(q) + " acknowledged twice");
+          failures.push_back("commit writer " + std::to_string(w) + " seq " + std::to_string(q) +
+                             " acknowledged twice");
         }
         retries_by_writer[w] += retries;
       } else if (kind == "C") {
@@ -327,6 +401,9 @@ void RunStress(const StressArgs& a) {
         f >> w >> q;
         std::getline(f, where);
         gaps.emplace_back(w, q, where);
+      } else if (kind == "L") {
+        int64_t us = 0;
+        while (f >> us) latencies_us.push_back(us);
       } else if (kind == "R") {
         int64_t checks = 0, expired = 0;
         f >> checks >> expired;
@@ -339,19 +416,23 @@ void RunStress(const StressArgs& a) {
   }
   for (const auto& [w, q, where] : gaps) {
     if (!unknown.count({w, q})) {
-      failures.push_back("reader saw commit writer " + std::to_string(w) + " seq " + std::to_string(q) +
-                         " missing below later commits of the writer in" + where);
+      failures.push_back("reader saw commit writer " + std::to_string(w) + " seq " +
+                         std::to_string(q) + " missing below later commits of the writer in" +
+                         where);
     }
   }
 
-  // The final state.
+  // The final state; with an ingest log, after a checkpoint folded it all,
+  // so that the snapshot other engines read is what is verified.
+  if (a.ingest_log) table.Checkpoint();
   table.Refresh();
   const std::optional<Snapshot> final_snapshot = table.CurrentSnapshot();
-  const std::vector<Record> rows = final_snapshot ? table.ScanAll(final_snapshot->snapshot_id) : std::vector<Record>{};
+  const std::vector<Record> rows =
+      final_snapshot ? table.ScanAll(final_snapshot->snapshot_id) : std::vector<Record>{};
   if (final_snapshot && final_snapshot->summary.count("total-records") &&
       final_snapshot->SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
-    failures.push_back("final snapshot has " + std::to_string(rows.size()) + " rows but total-records " +
-                       final_snapshot->summary.at("total-records"));
+    failures.push_back("final snapshot has " + std::to_string(rows.size()) +
+                       " rows but total-records " + final_snapshot->summary.at("total-records"));
   }
   std::map<int64_t, int> seen;
   std::map<std::pair<int, int>, int> rows_per_commit;
@@ -393,15 +474,24 @@ void RunStress(const StressArgs& a) {
   const int64_t commits = static_cast<int64_t>(acked.size());
   const double rate = seconds > 0 ? static_cast<double>(commits) / seconds : 0;
   const bool ok = lost == 0 && duplicated == 0 && phantom == 0 && failures.empty() &&
-                  commits + static_cast<int64_t>(unknown.size()) == static_cast<int64_t>(a.processes) * a.commits;
-  if (commits + static_cast<int64_t>(unknown.size()) != static_cast<int64_t>(a.processes) * a.commits) {
+                  commits + static_cast<int64_t>(unknown.size()) ==
+                      static_cast<int64_t>(a.processes) * a.commits;
+  if (commits + static_cast<int64_t>(unknown.size()) !=
+      static_cast<int64_t>(a.processes) * a.commits) {
     failures.push_back(std::to_string(commits) + " commits acknowledged of " +
                        std::to_string(static_cast<int64_t>(a.processes) * a.commits));
   }
 
+  std::sort(latencies_us.begin(), latencies_us.end());
+  const auto percentile_ms = [&](double q) {
+    if (latencies_us.empty()) return 0.0;
+    const auto i = static_cast<size_t>(q * static_cast<double>(latencies_us.size() - 1));
+    return static_cast<double>(latencies_us[i]) / 1000.0;
+  };
   nlohmann::json per_writer = nlohmann::json::array();
   for (int w = 0; w < a.processes; ++w) {
-    per_writer.push_back({{"writer", w}, {"retries", retries_by_writer[w]}, {"conflicts", conflicts_by_writer[w]}});
+    per_writer.push_back(
+        {{"writer", w}, {"retries", retries_by_writer[w]}, {"conflicts", conflicts_by_writer[w]}});
   }
   if (a.json) {
     nlohmann::json out = {{"rows_expected", expected},
@@ -413,6 +503,8 @@ void RunStress(const StressArgs& a) {
                           {"unknown_outcomes", unknown.size()},
                           {"seconds", seconds},
                           {"commits_per_second", rate},
+                          {"latency_p50_ms", percentile_ms(0.50)},
+                          {"latency_p99_ms", percentile_ms(0.99)},
                           {"retries", retries},
                           {"conflicts", conflicts},
                           {"writers", per_writer},
@@ -425,16 +517,19 @@ void RunStress(const StressArgs& a) {
   } else {
     std::string out;
     char line[256];
-    std::snprintf(line, sizeof line, "writers: %d x %d commits x %d rows; readers: %d\n", a.processes, a.commits,
-                  a.rows_per_commit, a.readers);
+    std::snprintf(line, sizeof line, "writers: %d x %d commits x %d rows; readers: %d\n",
+                  a.processes, a.commits, a.rows_per_commit, a.readers);
     out += line;
     out += "rows expected: " + std::to_string(expected) + "\nrows found: " + std::to_string(found) +
            "\nlost: " + std::to_string(lost) + "\nduplicated: " + std::to_string(duplicated) +
            "\nphantom: " + std::to_string(phantom) + "\ncommits: " + std::to_string(commits) +
            "\nunknown outcomes: " + std::to_string(unknown.size());
-    std::snprintf(line, sizeof line, "\nseconds: %.3f\ncommits/s: %.1f\n", seconds, rate);
+    std::snprintf(line, sizeof line,
+                  "\nseconds: %.3f\ncommits/s: %.1f\ncommit latency p50/p99: %.2f / %.2f ms\n",
+                  seconds, rate, percentile_ms(0.50), percentile_ms(0.99));
     out += line;
-    out += "retries: " + std::to_string(retries) + "\nconflicts: " + std::to_string(conflicts) + "\n";
+    out +=
+        "retries: " + std::to_string(retries) + "\nconflicts: " + std::to_string(conflicts) + "\n";
     for (int w = 0; w < a.processes; ++w) {
       out += "  writer " + std::to_string(w) + ": retries " + std::to_string(retries_by_writer[w]) +
              ", conflicts " + std::to_string(conflicts_by_writer[w]) + "\n";
@@ -442,7 +537,8 @@ void RunStress(const StressArgs& a) {
     out += "reader checks: " + std::to_string(reader_checks) + " snapshots verified (" +
            std::to_string(expired_reads) + " expired while being read)\n";
     for (const std::string& f : failures) out += "ANOMALY: " + f + "\n";
-    out += ok ? "verified: no lost, duplicated or phantom rows; every snapshot seen was whole\n" : "FAILED\n";
+    out += ok ? "verified: no lost, duplicated or phantom rows; every snapshot seen was whole\n"
+              : "FAILED\n";
     std::cout << out;
   }
   if (!ok) throw Corruption("stress run on " + a.table + " found anomalies");
@@ -452,16 +548,21 @@ void RunStress(const StressArgs& a) {
 
 void AddStressCommand(CLI::App& app) {
   auto a = std::make_shared<StressArgs>();
-  CLI::App* stress = app.add_subcommand(
-      "stress", "Many writer and reader processes on one table; verifies nothing is lost, duplicated or torn");
+  CLI::App* stress = app.add_subcommand("stress",
+                                        "Many writer and reader processes on one table; verifies "
+                                        "nothing is lost, duplicated or torn");
   stress->add_option("TABLE", a->table, "Table folder (created if absent)")->required();
   stress->add_option("--processes", a->processes, "Writer processes")->required();
   stress->add_option("--commits", a->commits, "Commits per writer")->required();
   stress->add_option("--rows-per-commit", a->rows_per_commit, "Rows per commit (default 10)");
   stress->add_option("--readers", a->readers, "Reader processes (default 0)");
-  stress->add_flag("--json", a->json,
-                   "One JSON object: rows_expected, rows_found, lost, duplicated, phantom, commits, seconds, "
-                   "commits_per_second, retries, conflicts, ...");
+  stress->add_flag("--ingest-log", a->ingest_log,
+                   "Create the table with an ingest log; readers read the current state, the run "
+                   "ends with a checkpoint and verifies the snapshot it made");
+  stress->add_flag(
+      "--json", a->json,
+      "One JSON object: rows_expected, rows_found, lost, duplicated, phantom, commits, seconds, "
+      "commits_per_second, retries, conflicts, ...");
   stress->callback([a] { RunStress(*a); });
 }
 

@@ -1,5 +1,5 @@
-// Table commands of DESIGN.md §11 on the file catalog: create, append, scan,
-// count, history, stats. Parsing and printing only; the table API does the work.
+// Table commands of DESIGN.md §11 on the file catalog: create, append,
+// checkpoint, scan, count, history, stats. Parsing and printing only; the table API does the work.
 #include <unistd.h>
 
 #include <algorithm>
@@ -43,6 +43,7 @@ struct TableArgs {
   std::string snapshot;  // empty: the current snapshot
   int64_t limit = -1;    // negative: no limit
   bool json = false;
+  bool ingest_log = false;
 };
 
 // The text of SCHEMA: inline JSON or @file.
@@ -302,7 +303,33 @@ void RunAppend(const TableArgs& a) {
   Transaction tx = table.NewTransaction();
   tx.AppendData(rows, schema);
   tx.Commit();
-  std::cout << tx.committed_snapshot()->snapshot_id << "\n";
+  if (const auto lsn = tx.committed_log_lsn()) {
+    std::cout << *lsn << "\n";
+  } else {
+    std::cout << tx.committed_snapshot()->snapshot_id << "\n";
+  }
+}
+
+void RunCheckpoint(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  const CheckpointResult r = table.Checkpoint();
+  if (a.json) {
+    std::cout << nlohmann::json{{"snapshot_id", r.snapshot_id ? nlohmann::json(*r.snapshot_id)
+                                                              : nlohmann::json(nullptr)},
+                                {"records", r.records},
+                                {"rows", r.rows},
+                                {"data_files", r.data_files}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  // Nothing new to fold: the current snapshot already holds the whole log.
+  if (!r.snapshot_id) {
+    const std::optional<Snapshot> current = table.CurrentSnapshot();
+    if (current) std::cout << current->snapshot_id << "\n";
+    return;
+  }
+  std::cout << *r.snapshot_id << "\n";
 }
 
 void RunHistory(const TableArgs& a) {
@@ -346,20 +373,24 @@ void RunStats(const TableArgs& a) {
       {"retries", s.table_retries},
       {"conflicts", s.table_conflicts},
       {"files", s.data_files},
-      {"rows", s.records},
+      {"rows", s.records + s.log_rows},
       {"bytes", s.bytes},
       {"snapshots", s.snapshots},
       {"manifests", manifests},
       {"metadata_version", s.metadata_version},
       {"current_snapshot_id",
-       s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id) : nlohmann::json(nullptr)}};
+       s.current_snapshot_id ? nlohmann::json(*s.current_snapshot_id) : nlohmann::json(nullptr)},
+      {"log_appends", s.log_appends},
+      {"log_records", s.log_records},
+      {"log_rows", s.log_rows}};
   if (a.json) {
     std::cout << j.dump() << "\n";
     return;
   }
   std::string out;
-  for (const char* key : {"commits", "retries", "conflicts", "files", "rows", "bytes", "snapshots",
-                          "manifests", "metadata_version", "current_snapshot_id"}) {
+  for (const char* key :
+       {"commits", "retries", "conflicts", "files", "rows", "bytes", "snapshots", "manifests",
+        "metadata_version", "current_snapshot_id", "log_appends", "log_records", "log_rows"}) {
     out += std::string(key) + ": " + j[key].dump() + "\n";
   }
   std::cout << out;
@@ -392,6 +423,9 @@ void AddTableCommands(CLI::App& app) {
       "Comma list of col | bucket(N,col) | truncate(W,col) | year(col) | month(col) | "
       "day(col) | hour(col)");
   create->add_option("--property", a->properties, "Table property KEY=VALUE (repeatable)");
+  create->add_flag("--ingest-log", a->ingest_log,
+                   "Appends commit through an ingest log with group commit, folded into "
+                   "snapshots by checkpoints (property datashard.ingest-log.enabled=true)");
   create->callback([a] {
     const Schema schema = ParseSchemaArgument(a->schema);
     const PartitionSpec spec =
@@ -403,14 +437,25 @@ void AddTableCommands(CLI::App& app) {
         throw InvalidArgument("--property '" + p + "' is not KEY=VALUE");
       properties[p.substr(0, eq)] = p.substr(eq + 1);
     }
+    if (a->ingest_log) properties[table_properties::kIngestLogEnabled] = "true";
     CreateTable(a->table, schema, spec, properties);
   });
 
   CLI::App* append = app.add_subcommand(
-      "append", "Append JSON Lines rows in one commit; prints the new snapshot id");
+      "append",
+      "Append JSON Lines rows in one commit; prints the new snapshot id (with an ingest log: "
+      "the log sequence number of the record)");
   append->add_option("TABLE", a->table, "Table folder")->required();
   append->add_option("FILE", a->input, "JSON Lines file, or - for stdin (default)");
   append->callback([a] { RunAppend(*a); });
+
+  CLI::App* checkpoint = app.add_subcommand(
+      "checkpoint", "Fold the ingest log into one Iceberg snapshot; prints its id");
+  checkpoint->add_option("TABLE", a->table, "Table folder")->required();
+  checkpoint->add_flag("--json", a->json,
+                       "One JSON object: snapshot_id (null: nothing to fold), records, rows, "
+                       "data_files");
+  checkpoint->callback([a] { RunCheckpoint(*a); });
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
   scan->add_option("TABLE", a->table, kReadTableHelp)->required();
