@@ -114,6 +114,19 @@ std::optional<DataType> PartitionResultType(const Schema& schema, const Partitio
   return field.transform.ResultType(source->type);
 }
 
+// Whether every partition value `s` summarises is null (Java's
+// ManifestEvaluator): nulls and no lower bound, and for float and double
+// also no NaN, since NaN values leave no bounds. An unknown type (source
+// column gone) or an unknown contains_nan is not all null.
+bool SummaryAllNull(const PartitionFieldSummary& s, const std::optional<DataType>& type) {
+  if (!s.contains_null || s.lower_bound.has_value()) return false;
+  if (!type) return false;
+  if (type->id == TypeId::kFloat || type->id == TypeId::kDouble) {
+    return s.contains_nan.has_value() && !*s.contains_nan;
+  }
+  return true;
+}
+
 template <typename T>
 std::optional<T> Find(const std::map<int, T>& m, int key) {
   auto it = m.find(key);
@@ -209,8 +222,7 @@ bool ManifestMightMatch(const Expression& filter, const Schema& schema, const Pa
     const std::optional<DataType> type = PartitionResultType(schema, spec.fields()[i]);
     PartitionRange& r = ranges[i];
     r.may_null = s.contains_null;
-    // Without bounds the partition holds only nulls (or nothing).
-    r.may_non_null = s.lower_bound.has_value() || s.upper_bound.has_value();
+    r.may_non_null = !SummaryAllNull(s, type);
     if (type && s.lower_bound && s.upper_bound) {
       r.lower = DecodeBound(*type, *s.lower_bound);
       r.upper = DecodeBound(*type, *s.upper_bound);
