@@ -1,6 +1,7 @@
 #include "scan/delete_index.h"
 
 #include "datashard/errors.h"
+#include "types/type_promotion.h"
 #include "types/value_key.h"
 
 namespace datashard {
@@ -9,10 +10,6 @@ namespace {
 
 // Reserved field id of a position delete file's file_path column.
 constexpr int kDeleteFilePathId = 2147483546;
-
-std::string PartitionKey(int spec_id, const std::vector<Value>& partition) {
-  return std::to_string(spec_id) + "|" + TupleKey(partition);
-}
 
 // A spec with no fields, or only void ones, puts every file in one partition.
 bool IsUnpartitioned(const PartitionSpec* spec) {
@@ -37,8 +34,27 @@ bool MayReference(const DataFile& deletes, const std::string& path) {
 
 }  // namespace
 
-void DeleteIndex::Add(const TableMetadata& metadata, const std::string& manifest_path,
-                      ManifestEntry entry, int spec_id) {
+std::string DeleteIndex::PartitionKey(int spec_id, const std::vector<Value>& partition) const {
+  std::string key = std::to_string(spec_id) + "|";
+  const PartitionSpec* spec = metadata_.SpecById(spec_id);
+  for (size_t i = 0; i < partition.size(); ++i) {
+    Value v = partition[i];
+    if (spec != nullptr && i < spec->fields().size()) {
+      const PartitionField& field = spec->fields()[i];
+      const int index = schema_.IndexOfId(field.source_id);
+      if (index >= 0) {
+        const DataType& source = schema_.fields()[static_cast<size_t>(index)].type;
+        if (field.transform.CanApplyTo(source)) {
+          v = PromoteValue(v, field.transform.ResultType(source));
+        }
+      }
+    }
+    AppendValueKey(v, &key);
+  }
+  return key;
+}
+
+void DeleteIndex::Add(const std::string& manifest_path, ManifestEntry entry, int spec_id) {
   const DataFile& f = entry.data_file;
   if (f.content == FileContent::kData) {
     throw Corruption("delete manifest " + manifest_path + " lists data file " + f.file_path);
@@ -58,7 +74,7 @@ void DeleteIndex::Add(const TableMetadata& metadata, const std::string& manifest
   const bool equality = f.content == FileContent::kEqualityDeletes;
   auto file = std::make_shared<const PlannedFile>(PlannedFile{std::move(entry), spec_id});
   ++size_;
-  if (equality && IsUnpartitioned(metadata.SpecById(spec_id))) {
+  if (equality && IsUnpartitioned(metadata_.SpecById(spec_id))) {
     global_equality_.push_back(std::move(file));
     return;
   }

@@ -30,12 +30,18 @@ using DeleteFileList = std::vector<std::shared_ptr<const PlannedFile>>;
 
 class DeleteIndex {
  public:
+  /// An empty index for the specs of `metadata`, whose partition values are
+  /// compared as the transform results of `schema`'s columns: a value stored
+  /// before its source column was promoted (int -> long, float -> double)
+  /// equals the promoted value. Both must outlive the index.
+  DeleteIndex(const TableMetadata& metadata, const Schema& schema)
+      : metadata_(metadata), schema_(schema) {}
+
   /// Adds a live delete file from a delete manifest of spec `spec_id`.
   /// NotSupported naming the file for formats other than Parquet (deletion
   /// vectors in Puffin files are format version 3); Corruption for a data
   /// file in a delete manifest or an equality delete without equality ids.
-  void Add(const TableMetadata& metadata, const std::string& manifest_path, ManifestEntry entry,
-           int spec_id);
+  void Add(const std::string& manifest_path, ManifestEntry entry, int spec_id);
 
   /// The delete files that apply to `data`, position deletes first, each
   /// group in the order they were added.
@@ -50,7 +56,13 @@ class DeleteIndex {
     DeleteFileList equality;
   };
 
-  std::map<std::string, Partition> by_partition_;  // by spec id + partition tuple key
+  // The key of a partition tuple of spec `spec_id`, its values promoted to
+  // the spec's result types under schema_.
+  std::string PartitionKey(int spec_id, const std::vector<Value>& partition) const;
+
+  const TableMetadata& metadata_;
+  const Schema& schema_;
+  std::map<std::string, Partition> by_partition_;  // by PartitionKey
   DeleteFileList global_equality_;
   size_t size_ = 0;
 };

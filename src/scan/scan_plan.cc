@@ -38,12 +38,12 @@ ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& sna
     ++plan.manifests_pruned;
     return false;
   };
-  DeleteIndex deletes;
+  DeleteIndex deletes(metadata, schema);
   for (const ManifestFile& m : manifests) {
     if (m.content == FileContent::kData || !keep(m, SpecOf(metadata, m))) continue;
     for (ManifestEntry& e : ReadManifest(io, m)) {
       if (e.status == EntryStatus::kDeleted) continue;
-      deletes.Add(metadata, m.manifest_path, std::move(e), m.partition_spec_id);
+      deletes.Add(m.manifest_path, std::move(e), m.partition_spec_id);
     }
   }
   plan.delete_files = static_cast<int64_t>(deletes.size());

@@ -122,5 +122,54 @@ TEST_F(ScanReviewTest, Item1NanOnlyPartitionSummariesAreNotAllNull) {
   EXPECT_EQ(r.metrics.rows_deleted, 1);
 }
 
+// Item 2: partition values of manifests written before a partition source
+// was promoted (int -> long, float -> double) keep their narrower storage;
+// position and equality deletes committed after the promotion still apply
+// to the older data files of the same partition.
+TEST_F(ScanReviewTest, Item2DeletesApplyAfterPartitionSourcePromotion) {
+  const Schema before(
+      1, {Field{1, "id", DataType::Long(), true}, Field{2, "p", DataType::Int(), false},
+          Field{3, "f", DataType::Float(), false}});
+  const Schema after(
+      2, {Field{1, "id", DataType::Long(), true}, Field{2, "p", DataType::Long(), false},
+          Field{3, "f", DataType::Double(), false}});
+  const PartitionSpec spec = PartitionSpec::Parse("p, f", before);
+  testing::HandTable hand(dir_.Join("t"), before, spec);
+  auto rows = [&](int64_t first, int n, int32_t p, float f) {
+    ColumnVector ids(DataType::Long()), ps(DataType::Int()), fs(DataType::Float());
+    for (int64_t i = first; i < first + n; ++i) {
+      ids.Append(Value(i));
+      ps.Append(Value(p));
+      fs.Append(Value(f));
+    }
+    return hand.WriteDataFile(before, {ids, ps, fs}, {Value(p), Value(f)});
+  };
+  const DataFile a = rows(0, 5, 1, 0.5f);
+  const DataFile b = rows(10, 5, 2, 0.25f);
+  hand.Commit({a, b});
+  hand.EvolveSchema(after);
+  // After the promotion: a position delete (id 0) and an equality delete
+  // (id 3) of partition (p=1, f=0.5), written with long and double values.
+  const std::vector<Value> promoted = {Value(int64_t{1}), Value(0.5)};
+  DataFile eq;
+  {
+    ColumnVector ids(DataType::Long());
+    ids.Append(Value(int64_t{3}));
+    eq = hand.WriteDataFile(Schema(0, {Field{1, "id", DataType::Long(), true}}), {ids}, promoted);
+    eq.content = FileContent::kEqualityDeletes;
+    eq.equality_ids = {1};
+  }
+  hand.Commit({}, {PositionDeletes(hand, {{a.file_path, 0}}, promoted), eq});
+
+  Table t = OpenTable(dir_.Join("t"));
+  const std::vector<int64_t> want = Concat(Range(0, 5, {0, 3}), Range(10, 15));
+  const ScanResult r = ScanIds(NewScan(t));
+  EXPECT_EQ(r.ids, want);
+  EXPECT_EQ(r.metrics.rows_deleted, 2);
+  EXPECT_EQ(NewScan(t).Count(), 8);
+  EXPECT_EQ(ScanIds(NewScan(t).Filter("p = 1")).ids, Range(0, 5, {0, 3}));
+  EXPECT_EQ(NewScan(t).Filter("p = 1").Count(), 3);
+}
+
 }  // namespace
 }  // namespace datashard
