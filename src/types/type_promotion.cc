@@ -5,6 +5,9 @@
 namespace datashard {
 
 bool ReadsAs(const DataType& from, const DataType& to) {
+  if (from.id == TypeId::kDecimal && to.id == TypeId::kDecimal) {
+    return from.scale == to.scale && from.precision <= to.precision;
+  }
   return from == to || (from.id == TypeId::kInt && to.id == TypeId::kLong) ||
          (from.id == TypeId::kFloat && to.id == TypeId::kDouble);
 }

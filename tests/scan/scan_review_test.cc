@@ -171,5 +171,47 @@ TEST_F(ScanReviewTest, Item2DeletesApplyAfterPartitionSourcePromotion) {
   EXPECT_EQ(NewScan(t).Filter("p = 1").Count(), 3);
 }
 
+// Item 3: decimal(9,2) widened to decimal(18,2), a legal Iceberg promotion:
+// older files (INT32 decimals) read as the wider type, filters and bounds
+// included, beside files written after the change (INT64 decimals).
+TEST_F(ScanReviewTest, Item3DecimalPrecisionWideningReads) {
+  const Schema narrow(
+      1, {Field{1, "id", DataType::Long(), true}, Field{2, "d", DataType::Decimal(9, 2), false}});
+  const Schema wide(
+      2, {Field{1, "id", DataType::Long(), true}, Field{2, "d", DataType::Decimal(18, 2), false}});
+  testing::HandTable hand(dir_.Join("t"), narrow);
+  auto rows = [&](const Schema& schema, int64_t first, std::vector<Int128> ds) {
+    ColumnVector ids(DataType::Long()), dv(schema.fields()[1].type);
+    for (size_t i = 0; i < ds.size(); ++i) {
+      ids.Append(Value(first + static_cast<int64_t>(i)));
+      dv.Append(Value::Decimal(ds[i]));
+    }
+    return hand.WriteDataFile(schema, {ids, dv});
+  };
+  hand.Commit({rows(narrow, 0, {-12345, 0, 150, 99999999})});  // -123.45 .. 999999.99
+  hand.EvolveSchema(wide);
+  hand.Commit({rows(wide, 10, {Int128{100000000000000}, 100})});  // 1e12, 1.00
+
+  Table t = OpenTable(dir_.Join("t"));
+  std::unique_ptr<ScanReader> reader = NewScan(t).Ordered(true).Open();
+  std::vector<std::string> got;
+  RecordBatch batch;
+  while (reader->Next(&batch)) {
+    ASSERT_EQ(batch.schema.fields()[1].type, DataType::Decimal(18, 2));
+    ASSERT_EQ(batch.columns[1].type(), DataType::Decimal(18, 2));
+    for (size_t i = 0; i < batch.num_rows(); ++i) {
+      got.push_back(std::to_string(batch.columns[0].Get(i).as_long()) + "=" +
+                    std::to_string(static_cast<int64_t>(batch.columns[1].Get(i).as_decimal())));
+    }
+  }
+  std::sort(got.begin(), got.end());
+  EXPECT_EQ(got, (std::vector<std::string>{"0=-12345", "10=100000000000000", "11=100", "1=0",
+                                           "2=150", "3=99999999"}));
+  EXPECT_EQ(ScanIds(NewScan(t).Filter("d > 1.00")).ids, (std::vector<int64_t>{2, 3, 10}));
+  EXPECT_EQ(ScanIds(NewScan(t).Filter("d < 0")).ids, (std::vector<int64_t>{0}));
+  EXPECT_EQ(NewScan(t).Filter("d >= 1.00").Count(), 4);
+  EXPECT_EQ(NewScan(t).Count(), 6);
+}
+
 }  // namespace
 }  // namespace datashard
