@@ -16,6 +16,8 @@
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "datashard/table.h"
+#include "format/parquet/bit_util.h"
+#include "format/parquet/parquet_thrift.h"
 #include "io/temp_dir.h"
 #include "scan/hand_table.h"
 
@@ -211,6 +213,59 @@ TEST_F(ScanReviewTest, Item3DecimalPrecisionWideningReads) {
   EXPECT_EQ(ScanIds(NewScan(t).Filter("d < 0")).ids, (std::vector<int64_t>{0}));
   EXPECT_EQ(NewScan(t).Filter("d >= 1.00").Count(), 4);
   EXPECT_EQ(NewScan(t).Count(), 6);
+}
+
+// Item 4: a data file written by pyarrow before 4.0 (parquet-cpp) with
+// negative decimals on FIXED_LEN_BYTE_ARRAY carries min/max ordered as
+// unsigned bytes (PARQUET-1655); its row group must not be pruned by them.
+TEST_F(ScanReviewTest, Item4OldWriterDecimalStatisticsDoNotPrune) {
+  const Schema schema(
+      1, {Field{1, "id", DataType::Long(), true}, Field{2, "d", DataType::Decimal(20, 2), false}});
+  testing::HandTable hand(dir_.Join("t"), schema);
+  ColumnVector ids(DataType::Long()), ds(DataType::Decimal(20, 2));
+  ids.Append(Value(int64_t{0}));
+  ds.Append(Value::Decimal(-500));  // -5.00
+  ids.Append(Value(int64_t{1}));
+  ds.Append(Value::Decimal(100));  // 1.00
+  DataFile f = hand.WriteDataFile(schema, {ids, ds}, {}, 128 << 20, /*metrics=*/false);
+  // Rewrite the footer as parquet-cpp 3.0 wrote it: its created_by, and the
+  // decimal's min/max in unsigned byte order (1.00 "below" -5.00).
+  std::string bytes;
+  {
+    std::unique_ptr<RandomAccessFile> in = hand.io().OpenRead(f.file_path);
+    bytes.resize(in->Size());
+    in->ReadAt(0, bytes.size(), bytes.data());
+  }
+  const uint32_t len =
+      parquet::LoadLE<uint32_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8);
+  const size_t begin = bytes.size() - 8 - len;
+  parquet::CompactReader reader(reinterpret_cast<const uint8_t*>(bytes.data()) + begin, len,
+                                "footer", begin);
+  parquet::FileMetaData meta = parquet::ParseFileMetaData(&reader);
+  meta.created_by = "parquet-cpp-arrow version 3.0.0";
+  parquet::Statistics& st = *meta.row_groups[0].columns[1].meta_data->statistics;
+  std::swap(st.min_value, st.max_value);
+  std::string out = bytes.substr(0, begin);
+  std::string footer;
+  parquet::SerializeFileMetaData(meta, &footer);
+  out += footer;
+  parquet::AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &out);
+  out += "PAR1";
+  hand.io().Delete(f.file_path);
+  {
+    std::unique_ptr<WritableFile> w = hand.io().Create(f.file_path);
+    w->Append(out.data(), out.size());
+    w->Sync();
+    w->Close();
+  }
+  f.file_size_in_bytes = static_cast<int64_t>(out.size());
+  hand.Commit({f});
+
+  Table t = OpenTable(dir_.Join("t"));
+  EXPECT_EQ(ScanIds(NewScan(t).Filter("d < 0")).ids, (std::vector<int64_t>{0}));
+  EXPECT_EQ(ScanIds(NewScan(t).Filter("d > 0")).ids, (std::vector<int64_t>{1}));
+  EXPECT_EQ(NewScan(t).Filter("d < 0").Count(), 1);
+  EXPECT_EQ(ScanIds(NewScan(t).Filter("d < -10")).ids, std::vector<int64_t>{});
 }
 
 }  // namespace

@@ -590,5 +590,89 @@ TEST(ParquetReaderTest, TruncatedFileNamesFileAndOffset) {
   EXPECT_THROW(OpenBytes("PAR1PAR1"), Corruption);
 }
 
+// The file `bytes` with its footer replaced by `m`.
+std::string WithFooter(const std::string& bytes, const FileMetaData& m) {
+  const uint32_t len =
+      LoadLE<uint32_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8);
+  std::string out = bytes.substr(0, bytes.size() - 8 - len);
+  std::string footer;
+  SerializeFileMetaData(m, &footer);
+  out += footer;
+  AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &out);
+  return out + "PAR1";
+}
+
+// Issue 13 item 4: min_value/max_value are trusted only under a known
+// ColumnOrder for the column (TYPE_ORDER, or IEEE_754_TOTAL_ORDER for
+// floats), legacy min/max only for signed physical types, and no decimal
+// statistics on BYTE_ARRAY/FIXED_LEN_BYTE_ARRAY written by parquet-cpp
+// before 4.0 (PARQUET-1655: compared as unsigned bytes).
+TEST(ParquetReaderTest, Item4StatisticsNeedAKnownColumnOrderAndACorrectWriter) {
+  const Schema s(0, {Field{1, "a", DataType::Long(), true, ""},
+                     Field{2, "d", DataType::Decimal(20, 2), true, ""},
+                     Field{3, "x", DataType::Double(), true, ""}});
+  const WrittenFile f = WriteFile(s,
+                                  {{Value(int64_t{-5}), Value::Decimal(-500), Value(1.5)},
+                                   {Value(int64_t{7}), Value::Decimal(100), Value(-2.5)}},
+                                  {});
+  const FileMetaData written = Footer(f.bytes);
+  ASSERT_EQ(written.column_orders.size(), 3u);
+  // Which columns of the (one) row group have min and max.
+  auto bounded = [&f](const FileMetaData& m) {
+    const auto r = OpenBytes(WithFooter(f.bytes, m));
+    std::vector<bool> out;
+    for (const ChunkStatistics& c : r->row_groups()[0].columns) {
+      out.push_back(c.min.has_value() && c.max.has_value());
+    }
+    return out;
+  };
+  using B = std::vector<bool>;
+  EXPECT_EQ(bounded(written), (B{true, true, true}));
+  {
+    const auto r = OpenBytes(f.bytes);
+    const ChunkStatistics& d = r->row_groups()[0].columns[1];
+    EXPECT_EQ(d.min->as_decimal(), -500);
+    EXPECT_EQ(d.max->as_decimal(), 100);
+  }
+
+  // No column_orders: min_value/max_value mean nothing; legacy min/max
+  // (always signed order) count for the long column, not for the decimal.
+  FileMetaData m = written;
+  m.column_orders.clear();
+  EXPECT_EQ(bounded(m), (B{false, false, false}));
+  for (int c = 0; c < 2; ++c) {
+    Statistics& st = *m.row_groups[0].columns[static_cast<size_t>(c)].meta_data->statistics;
+    st.min = st.min_value;
+    st.max = st.max_value;
+    st.min_value.reset();
+    st.max_value.reset();
+  }
+  EXPECT_EQ(bounded(m), (B{true, false, false}));
+
+  // An unknown ColumnOrder, and IEEE 754 total order on a non-float.
+  m = written;
+  m.column_orders = {ColumnOrder::kIeee754TotalOrder, static_cast<ColumnOrder>(9),
+                     ColumnOrder::kIeee754TotalOrder};
+  EXPECT_EQ(bounded(m), (B{false, false, true}));
+  // Fewer orders than columns: the columns without one have none.
+  m.column_orders = {ColumnOrder::kTypeOrder};
+  EXPECT_EQ(bounded(m), (B{true, false, false}));
+
+  // PARQUET-1655: parquet-cpp before 4.0 ordered FLBA decimals as unsigned
+  // bytes; its decimal statistics are ignored, the others kept.
+  m = written;
+  for (const char* old :
+       {"parquet-cpp-arrow version 3.0.0", "parquet-cpp version 1.5.1",
+        "parquet-cpp-arrow version 0.17.1", "parquet-cpp version 1.5.1-SNAPSHOT"}) {
+    m.created_by = old;
+    EXPECT_EQ(bounded(m), (B{true, false, true})) << old;
+  }
+  for (const char* fixed : {"parquet-cpp-arrow version 4.0.0", "parquet-cpp-arrow version 15.0.2",
+                            "parquet-mr version 1.12.3 (build abc)", "duckdb"}) {
+    m.created_by = fixed;
+    EXPECT_EQ(bounded(m), (B{true, true, true})) << fixed;
+  }
+}
+
 }  // namespace
 }  // namespace datashard::parquet

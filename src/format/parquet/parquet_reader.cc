@@ -1,6 +1,7 @@
 #include "format/parquet/parquet_reader.h"
 
 #include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <cstring>
 
@@ -21,9 +22,56 @@ struct ChunkRange {
   int64_t size = 0;
 };
 
+// The application and version a file's created_by names, in the form
+// "<application> version <major>.<minor>.<patch>[...] [(build ...)]"; a
+// negative major when it does not parse.
+struct WriterVersion {
+  std::string application;
+  int major = -1;
+  int minor = 0;
+  int patch = 0;
+};
+
+WriterVersion ParseCreatedBy(const std::string& created_by) {
+  WriterVersion v;
+  const std::string marker = " version ";
+  const size_t at = created_by.find(marker);
+  if (at == std::string::npos) return v;
+  v.application = created_by.substr(0, at);
+  int parts[3] = {-1, 0, 0};
+  size_t i = at + marker.size();
+  for (int k = 0; k < 3; ++k) {
+    if (i >= created_by.size() || !std::isdigit(static_cast<unsigned char>(created_by[i]))) break;
+    int n = 0;
+    while (i < created_by.size() && std::isdigit(static_cast<unsigned char>(created_by[i])) &&
+           n < 100000) {
+      n = n * 10 + (created_by[i++] - '0');
+    }
+    parts[k] = n;
+    if (i >= created_by.size() || created_by[i] != '.') break;
+    ++i;
+  }
+  v.major = parts[0];
+  v.minor = parts[1];
+  v.patch = parts[2];
+  return v;
+}
+
+// PARQUET-1655: parquet-cpp (Arrow's Parquet writer) before 4.0.0 ordered
+// decimals stored as BYTE_ARRAY / FIXED_LEN_BYTE_ARRAY as unsigned bytes,
+// so files it wrote with negative decimals carry wrong min/max.
+bool WritesUnsignedDecimalStatistics(const WriterVersion& w) {
+  return (w.application == "parquet-cpp" || w.application == "parquet-cpp-arrow") && w.major >= 0 &&
+         w.major < 4;
+}
+
 // Turns raw statistics into Iceberg values; a bound that cannot be trusted
-// (NaN, wrong size, unsigned order) is dropped rather than guessed.
-ChunkStatistics StatisticsOf(const ColumnMetaData& md, const LeafColumn& leaf) {
+// (NaN, wrong size, unsigned order, an order the file does not declare or
+// this reader does not know, a writer known to order it wrongly) is dropped
+// rather than guessed. `order` is the column's ColumnOrder, null when the
+// file lists none for it.
+ChunkStatistics StatisticsOf(const ColumnMetaData& md, const LeafColumn& leaf,
+                             const ColumnOrder* order, const WriterVersion& writer) {
   ChunkStatistics s;
   s.num_values = md.num_values;
   s.compressed_size = md.total_compressed_size;
@@ -31,12 +79,24 @@ ChunkStatistics StatisticsOf(const ColumnMetaData& md, const LeafColumn& leaf) {
   if (!md.statistics) return s;
   const Statistics& st = *md.statistics;
   s.null_count = st.null_count;
+  const PhysicalType pt = *leaf.element.type;
+  const bool bytes = pt == PhysicalType::kByteArray || pt == PhysicalType::kFixedLenByteArray;
+  if (bytes && leaf.mapping.type.id == TypeId::kDecimal &&
+      WritesUnsignedDecimalStatistics(writer)) {
+    return s;
+  }
+  // min_value/max_value follow the column's ColumnOrder; without a known one
+  // their order is undefined, unless they are equal (one value in any order).
+  const bool floating = pt == PhysicalType::kFloat || pt == PhysicalType::kDouble;
+  const bool known_order = order && (*order == ColumnOrder::kTypeOrder ||
+                                     (*order == ColumnOrder::kIeee754TotalOrder && floating));
   const std::optional<std::string>* lo = &st.min_value;
   const std::optional<std::string>* hi = &st.max_value;
-  const PhysicalType pt = *leaf.element.type;
-  const bool signed_legacy =
-      pt != PhysicalType::kByteArray && pt != PhysicalType::kFixedLenByteArray;
-  if ((!lo->has_value() || !hi->has_value()) && signed_legacy) {
+  const bool have_new = lo->has_value() && hi->has_value();
+  if (!have_new || (!known_order && **lo != **hi)) {
+    // Legacy min/max always use signed order: right for the signed types
+    // only (unsigned integers are refused by the mapping).
+    if (bytes) return s;
     lo = &st.min;
     hi = &st.max;
   }
@@ -160,6 +220,7 @@ class ParquetReader::Impl {
   }
 
   void CheckRowGroups() {
+    const WriterVersion writer = ParseCreatedBy(created_by_);
     int64_t total = 0;
     for (size_t g = 0; g < meta_.row_groups.size(); ++g) {
       const RowGroup& rg = meta_.row_groups[g];
@@ -200,7 +261,9 @@ class ParquetReader::Impl {
                                   std::to_string(r.size) + ") outside the data of the file");
         }
         ranges.push_back(r);
-        info.columns.push_back(StatisticsOf(md, leaves_[c]));
+        const ColumnOrder* order =
+            c < meta_.column_orders.size() ? &meta_.column_orders[c] : nullptr;
+        info.columns.push_back(StatisticsOf(md, leaves_[c], order, writer));
       }
       info.file_offset = rg.file_offset.value_or(ranges.empty() ? 4 : ranges[0].begin);
       row_groups_.push_back(std::move(info));
