@@ -31,11 +31,14 @@ class TableScan {
   /// Reads the last snapshot of the table's history with timestamp_ms <=
   /// `timestamp_ms` (NotFound when there is none).
   TableScan& AsOf(int64_t timestamp_ms);
-  /// Output columns by name in the current schema, in this order; empty =
-  /// all. Files are read by field id, so renamed columns still read.
+  /// Output columns by name, in this order; empty = all. Names are those of
+  /// the current schema, or with UseSnapshot/AsOf those of the schema the
+  /// snapshot was committed with (its schema id, as Java and Trino read
+  /// time travel). Files are read by field id, so renamed columns still read.
   TableScan& Select(std::vector<std::string> columns);
-  /// Keeps the rows `filter` is true for; bound to the current schema at
-  /// Open (InvalidArgument naming a missing column or a bad literal).
+  /// Keeps the rows `filter` is true for; bound at Open to the schema
+  /// Select's names come from (InvalidArgument naming a missing column or a
+  /// bad literal).
   TableScan& Filter(Expression filter);
   /// The text form of DESIGN.md §11 (EXPR).
   TableScan& Filter(std::string_view text);

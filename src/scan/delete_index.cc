@@ -20,11 +20,23 @@ bool IsUnpartitioned(const PartitionSpec* spec) {
   return true;
 }
 
-// Whether a position delete file may hold rows of the data file at `path`:
-// its referenced_data_file, else its file_path bounds (written untruncated
-// for this column), must admit the path.
+// The one data file a position delete file holds rows of, when known: its
+// referenced_data_file, else equal file_path bounds (written untruncated
+// for this column, as Java and datashard do).
+const std::string* SingleReferencedPath(const DataFile& deletes) {
+  if (deletes.referenced_data_file) return &*deletes.referenced_data_file;
+  const auto lower = deletes.lower_bounds.find(kDeleteFilePathId);
+  const auto upper = deletes.upper_bounds.find(kDeleteFilePathId);
+  if (lower != deletes.lower_bounds.end() && upper != deletes.upper_bounds.end() &&
+      lower->second == upper->second) {
+    return &lower->second;
+  }
+  return nullptr;
+}
+
+// Whether a position delete file naming several data files may hold rows
+// of the one at `path`: its file_path bounds must admit the path.
 bool MayReference(const DataFile& deletes, const std::string& path) {
-  if (deletes.referenced_data_file) return *deletes.referenced_data_file == path;
   const auto lower = deletes.lower_bounds.find(kDeleteFilePathId);
   if (lower != deletes.lower_bounds.end() && path < lower->second) return false;
   const auto upper = deletes.upper_bounds.find(kDeleteFilePathId);
@@ -72,35 +84,51 @@ void DeleteIndex::Add(const std::string& manifest_path, ManifestEntry entry, int
                      " has no data sequence number");
   }
   const bool equality = f.content == FileContent::kEqualityDeletes;
+  const int64_t seq = *entry.sequence_number;
   auto file = std::make_shared<const PlannedFile>(PlannedFile{std::move(entry), spec_id});
   ++size_;
   if (equality && IsUnpartitioned(metadata_.SpecById(spec_id))) {
-    global_equality_.push_back(std::move(file));
+    global_equality_.emplace(seq, std::move(file));
     return;
   }
   Partition& p = by_partition_[PartitionKey(spec_id, file->entry.data_file.partition)];
-  (equality ? p.equality : p.position).push_back(std::move(file));
+  if (equality) {
+    p.equality.emplace(seq, std::move(file));
+  } else if (const std::string* path = SingleReferencedPath(file->entry.data_file)) {
+    p.position_by_path[*path].emplace(seq, std::move(file));
+  } else {
+    p.position_other.emplace(seq, std::move(file));
+  }
 }
 
-DeleteFileList DeleteIndex::ForDataFile(const PlannedFile& data) const {
+DeleteFileList DeleteIndex::ForDataFile(const PlannedFile& data, size_t* examined) const {
   DeleteFileList out;
   if (size_ == 0) return out;
   const int64_t seq = data.entry.sequence_number.value_or(0);
   const std::string& path = data.entry.data_file.file_path;
-  const auto it = by_partition_.find(PartitionKey(data.spec_id, data.entry.data_file.partition));
-  if (it != by_partition_.end()) {
-    for (const auto& d : it->second.position) {
-      if (seq <= *d->entry.sequence_number && MayReference(d->entry.data_file, path)) {
-        out.push_back(d);
+  size_t looked_at = 0;
+  // Position deletes apply from the data file's own sequence number on,
+  // equality deletes only to data written strictly before them.
+  const auto take = [&](const BySequence& files, bool strictly_after, bool check_bounds) {
+    auto it = strictly_after ? files.upper_bound(seq) : files.lower_bound(seq);
+    for (; it != files.end(); ++it) {
+      ++looked_at;
+      if (!check_bounds || MayReference(it->second->entry.data_file, path)) {
+        out.push_back(it->second);
       }
     }
-    for (const auto& d : it->second.equality) {
-      if (seq < *d->entry.sequence_number) out.push_back(d);
+  };
+  const auto it = by_partition_.find(PartitionKey(data.spec_id, data.entry.data_file.partition));
+  if (it != by_partition_.end()) {
+    const Partition& p = it->second;
+    if (const auto own = p.position_by_path.find(path); own != p.position_by_path.end()) {
+      take(own->second, false, false);
     }
+    take(p.position_other, false, true);
+    take(p.equality, true, false);
   }
-  for (const auto& d : global_equality_) {
-    if (seq < *d->entry.sequence_number) out.push_back(d);
-  }
+  take(global_equality_, true, false);
+  if (examined != nullptr) *examined += looked_at;
   return out;
 }
 

@@ -43,17 +43,27 @@ class DeleteIndex {
   /// file in a delete manifest or an equality delete without equality ids.
   void Add(const std::string& manifest_path, ManifestEntry entry, int spec_id);
 
-  /// The delete files that apply to `data`, position deletes first, each
-  /// group in the order they were added.
-  DeleteFileList ForDataFile(const PlannedFile& data) const;
+  /// The delete files that apply to `data`, position deletes first. Looks only at the deletes of
+  /// its partition that name its path (or may, by their bounds) and have a
+  /// large enough sequence number, not at every delete of the partition.
+  /// `examined`, when given, is increased by the number of delete files
+  /// whose predicates were evaluated (what planning costs).
+  DeleteFileList ForDataFile(const PlannedFile& data, size_t* examined = nullptr) const;
 
   size_t size() const { return size_; }
   bool empty() const { return size_ == 0; }
 
  private:
+  // Delete files by data sequence number, so a data file finds those with a
+  // number at least (position) or above (equality) its own by a search.
+  using BySequence = std::multimap<int64_t, std::shared_ptr<const PlannedFile>>;
+
   struct Partition {
-    DeleteFileList position;
-    DeleteFileList equality;
+    // Position deletes that hold rows of one data file only: its
+    // referenced_data_file, or equal file_path bounds.
+    std::map<std::string, BySequence, std::less<>> position_by_path;
+    BySequence position_other;  // may name several files: bounds decide
+    BySequence equality;
   };
 
   // The key of a partition tuple of spec `spec_id`, its values promoted to
@@ -63,7 +73,7 @@ class DeleteIndex {
   const TableMetadata& metadata_;
   const Schema& schema_;
   std::map<std::string, Partition> by_partition_;  // by PartitionKey
-  DeleteFileList global_equality_;
+  BySequence global_equality_;
   size_t size_ = 0;
 };
 

@@ -21,10 +21,9 @@ const PartitionSpec& SpecOf(const TableMetadata& metadata, const ManifestFile& m
 
 }  // namespace
 
-ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& snapshot,
-                  const std::optional<Expression>& filter) {
+ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Schema& schema,
+                  const Snapshot& snapshot, const std::optional<Expression>& filter) {
   ScanPlan plan;
-  const Schema& schema = metadata.CurrentSchema();
   const std::vector<ManifestFile> manifests = ReadManifestList(io, snapshot.manifest_list);
 
   // Delete manifests first: every data file needs to know its deletes. A
@@ -65,7 +64,7 @@ ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& sna
       }
       const bool all = !filter || DataFileAllMatch(*filter, schema, spec, e.data_file);
       ScanTask task{PlannedFile{std::move(e), m.partition_spec_id}, all, {}};
-      task.deletes = deletes.ForDataFile(task.file);
+      task.deletes = deletes.ForDataFile(task.file, &plan.delete_files_examined);
       plan.tasks.push_back(std::move(task));
     }
   }

@@ -31,12 +31,16 @@ struct ScanPlan {
   int64_t data_files_considered = 0;
   int64_t data_files_pruned = 0;
   int64_t delete_files = 0;  // live delete files in the manifests not pruned
+  // Delete files looked at while matching them to data files: the planning
+  // cost, about one per applying delete (not data files x deletes).
+  size_t delete_files_examined = 0;
 };
 
-/// Plans a scan of `snapshot` with `filter` (bound to the current schema of
-/// `metadata`, negations pushed down; nullopt = every row). NotSupported
-/// naming the feature for unknown partition specs and delete file formats.
-ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Snapshot& snapshot,
-                  const std::optional<Expression>& filter);
+/// Plans a scan of `snapshot` read with `schema` (one of `metadata`'s) and
+/// `filter` (bound to `schema`, negations pushed down; nullopt = every
+/// row). NotSupported naming the feature for unknown partition specs and
+/// delete file formats.
+ScanPlan PlanScan(FileIO& io, const TableMetadata& metadata, const Schema& schema,
+                  const Snapshot& snapshot, const std::optional<Expression>& filter);
 
 }  // namespace datashard

@@ -130,7 +130,7 @@ std::vector<RecordBatch> LogTail(IngestLog* log, const ResolvedSnapshot& r) {
   return tail;
 }
 
-// Plans the scan; `columns` empty = every column of the current schema.
+// Plans the scan; `columns` empty = every column of the schema read with.
 // With `log` (reading the current state of a log-mode table), `tail`
 // receives the log's rows the snapshot does not hold.
 ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
@@ -155,7 +155,14 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
   ScanExecution e{.io = std::shared_ptr<FileIO>(std::make_shared<Table>(table), &table.io()),
                   .metadata = std::move(r.metadata)};
   e.name_mapping = NameMapping::FromProperties(e.metadata.properties);
-  const Schema& schema = e.metadata.CurrentSchema();
+  // Time travel reads a snapshot with the schema it was committed with (as
+  // Java and Trino do): names in projections and filters mean what they
+  // meant then. The current snapshot reads with the current schema.
+  const bool time_travel = snapshot_id.has_value() || as_of_ms.has_value();
+  const Schema* snapshot_schema = time_travel && r.snapshot && r.snapshot->schema_id
+                                      ? e.metadata.SchemaById(*r.snapshot->schema_id)
+                                      : nullptr;
+  const Schema& schema = snapshot_schema != nullptr ? *snapshot_schema : e.metadata.CurrentSchema();
   if (filter) e.filter = filter->Bind(schema).PushNotDown();
   std::vector<Field> fields;
   if (!filter_columns_only) {
@@ -174,7 +181,7 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
       if (!reads(id)) fields.push_back(schema.fields()[static_cast<size_t>(schema.IndexOfId(id))]);
     }
   }
-  if (r.snapshot) e.plan = PlanScan(table.io(), e.metadata, *r.snapshot, e.filter);
+  if (r.snapshot) e.plan = PlanScan(table.io(), e.metadata, schema, *r.snapshot, e.filter);
   // Equality deletes compare columns the output may not hold. A dropped
   // column takes its name from an older schema (made unique if reused).
   for (const ScanTask& t : e.plan.tasks) {

@@ -188,7 +188,8 @@ bool Deleted(const ModelRow& r, const std::vector<PositionDelete>& positions,
 void LocateRows(Table& table, std::vector<ModelRow>* model) {
   table.Refresh();
   const Snapshot current = *table.CurrentSnapshot();
-  const ScanPlan plan = PlanScan(table.io(), table.metadata(), current, std::nullopt);
+  const ScanPlan plan = PlanScan(table.io(), table.metadata(), table.metadata().CurrentSchema(),
+                                 current, std::nullopt);
   for (const ScanTask& t : plan.tasks) {
     if (t.file.entry.snapshot_id != current.snapshot_id) continue;
     const std::string& path = t.file.entry.data_file.file_path;
