@@ -13,6 +13,7 @@ import crypto from 'node:crypto'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
+import { parquetMetadata } from 'hyparquet'
 import { icebergRead } from 'icebird'
 
 import { scriptArgs } from './args.mjs'
@@ -53,6 +54,23 @@ function timestampText(micros) {
   return new Date(ms).toISOString().slice(0, 19) + '.' + frac
 }
 
+// Decimal model values are texts with exactly the type's scale digits
+// ('-123.45'); datashard prints them so, icebird as numbers.
+function decimalScale(type) {
+  return Number(/decimal\(\d+,\s*(\d+)\)/.exec(type)[1])
+}
+
+function decimalText(type, v) {
+  const scale = decimalScale(type)
+  if (typeof v === 'string' && /^-?\d+\.\d+$/.test(v) && v.split('.')[1].length === scale) return v
+  return Number(v).toFixed(scale)
+}
+
+// The unscaled value of a decimal model value, exactly.
+function decimalUnscaled(type, v) {
+  return BigInt(decimalText(type, v).replace('.', ''))
+}
+
 // One comparable text per value, whoever produced it (model, datashard's
 // JSON Lines with long integers kept as text, icebird's BigInt and Date).
 function canon(type, v) {
@@ -72,6 +90,7 @@ function canon(type, v) {
     case 'boolean':
       return String(v)
     default:
+      if (type.startsWith('decimal(')) return decimalText(type, v)
       return String(v)
   }
 }
@@ -207,6 +226,19 @@ function serialize(type, v) {
     case 'string': return Buffer.from(v, 'utf8')
     case 'boolean': return Buffer.from([v ? 1 : 0])
   }
+  if (type.startsWith('decimal(')) {
+    // Minimal big-endian two's complement of the unscaled value.
+    const n = decimalUnscaled(type, v)
+    let len = 1
+    while (n < -(1n << BigInt(8 * len - 1)) || n >= 1n << BigInt(8 * len - 1)) len++
+    const b = Buffer.alloc(len)
+    let u = BigInt.asUintN(8 * len, n)
+    for (let i = len - 1; i >= 0; i--) {
+      b[i] = Number(u & 0xffn)
+      u >>= 8n
+    }
+    return b
+  }
   throw new Error(`no serialization for ${type}`)
 }
 
@@ -214,11 +246,18 @@ function compareValues(type, a, b) {
   if (type === 'string') return Buffer.compare(Buffer.from(a, 'utf8'), Buffer.from(b, 'utf8'))
   if (type === 'date') return dayNumber(a) - dayNumber(b)
   if (type === 'boolean') return Number(a) - Number(b)
+  if (type.startsWith('decimal(')) {
+    const x = decimalUnscaled(type, a)
+    const y = decimalUnscaled(type, b)
+    return x < y ? -1 : x > y ? 1 : 0
+  }
   return a < b ? -1 : a > b ? 1 : 0
 }
 
+// Lower and upper bound of the non-null values; NaN is counted apart (as
+// nan_value_counts / contains_nan), never a bound.
 function bounds(type, values) {
-  const present = values.filter(v => v !== null && v !== undefined)
+  const present = values.filter(v => v !== null && v !== undefined && !Number.isNaN(v))
   if (present.length === 0) return null
   let lo = present[0]
   let hi = present[0]
@@ -254,14 +293,18 @@ const SQL_TYPE = {
   date: 'DATE', timestamp: 'TIMESTAMP', boolean: 'BOOLEAN',
 }
 
+const sqlType = type => SQL_TYPE[type] ?? type.toUpperCase()
+
 function sqlLiteral(type, v) {
-  if (v === null || v === undefined) return `NULL::${SQL_TYPE[type]}`
+  if (v === null || v === undefined) return `NULL::${sqlType(type)}`
+  if (Number.isNaN(v)) return `'NaN'::${sqlType(type)}`
+  if (type.startsWith('decimal(')) return `'${decimalText(type, v)}'::${sqlType(type)}`
   switch (type) {
     case 'string': return sqlString(v)
     case 'date': return `DATE '${v}'`
     case 'timestamp': return `make_timestamp(${v}::BIGINT)`
     case 'boolean': return v ? 'TRUE' : 'FALSE'
-    default: return `${v}::${SQL_TYPE[type]}`
+    default: return `${v}::${sqlType(type)}`
   }
 }
 
@@ -346,7 +389,9 @@ class Table {
   // `fieldIds` false: a file without field ids nor Iceberg schema, whose
   // columns the table's name mapping must find (metrics keyed by the
   // mapped ids, as migrating engines record them).
-  async dataFile(rows, { columns, kvSchema, specId = this.specId, pathForm = 'plain', rowGroupSize, fieldIds = true } = {}) {
+  // `noBounds`: field ids whose bounds the manifest leaves out (so only the
+  // file's own statistics can prune).
+  async dataFile(rows, { columns, kvSchema, specId = this.specId, pathForm = 'plain', rowGroupSize, fieldIds = true, noBounds = [] } = {}) {
     const schema = this.currentSchema()
     columns ??= schema.fields.map(f => ({ id: f.id, name: f.name, type: f.type }))
     kvSchema = fieldIds ? kvSchema ?? schema : null
@@ -355,12 +400,15 @@ class Table {
     if (rows.some(r => key(r) !== key(rows[0]))) throw new Error('rows of one data file span partitions')
     const file = this.newPath('parquet')
     const size = await writeParquet(file, columns, rows, kvSchema, rowGroupSize, fieldIds)
-    const metrics = { value_counts: [], null_value_counts: [], lower_bounds: [], upper_bounds: [] }
+    const metrics = { value_counts: [], null_value_counts: [], nan_value_counts: [], lower_bounds: [], upper_bounds: [] }
     for (const c of columns) {
       const values = rows.map(r => r[c.id] ?? null)
       metrics.value_counts.push({ key: c.id, value: BigInt(values.length) })
       metrics.null_value_counts.push({ key: c.id, value: BigInt(values.filter(v => v === null).length) })
-      const b = bounds(c.type, values)
+      if (c.type === 'double') {
+        metrics.nan_value_counts.push({ key: c.id, value: BigInt(values.filter(v => Number.isNaN(v)).length) })
+      }
+      const b = noBounds.includes(c.id) ? null : bounds(c.type, values)
       if (b && !(c.type === 'string' && (b.lo.length > 16 || b.hi.length > 16))) {
         metrics.lower_bounds.push({ key: c.id, value: serialize(c.type, b.lo) })
         metrics.upper_bounds.push({ key: c.id, value: serialize(c.type, b.hi) })
@@ -372,7 +420,9 @@ class Table {
   // One position delete file for rows of several data files of one
   // partition: [[dataFile, pos], ...]; `referenced`: it names its only data
   // file in referenced_data_file, as Java writes it for a single target.
-  async positionDeleteFile(deletes, { referenced = false } = {}) {
+  // `partition`: the tuple to record (default the first data file's), e.g.
+  // a value promoted since that file was written.
+  async positionDeleteFile(deletes, { referenced = false, partition } = {}) {
     const sorted = deletes.map(([d, pos]) => ({ path: d.path, pos })).sort((a, b) =>
       a.path < b.path ? -1 : a.path > b.path ? 1 : a.pos - b.pos)
     const columns = [
@@ -384,7 +434,7 @@ class Table {
     const size = await writeParquet(file, columns, rows, null)
     const first = deletes[0][0]
     return {
-      content: 1, path: file, specId: first.specId, partition: first.partition,
+      content: 1, path: file, specId: first.specId, partition: partition ?? first.partition,
       size, recordCount: rows.length, positions: sorted, metrics: null,
       referencedDataFile: referenced ? first.path : null,
     }
@@ -426,7 +476,7 @@ class Table {
         column_sizes: null,
         value_counts: m.value_counts ?? null,
         null_value_counts: m.null_value_counts ?? null,
-        nan_value_counts: null,
+        nan_value_counts: m.nan_value_counts ?? null,
         lower_bounds: m.lower_bounds ?? null,
         upper_bounds: m.upper_bounds ?? null,
         key_metadata: null,
@@ -486,17 +536,20 @@ class Table {
       const schema = this.currentSchema()
       const count = s => m.entries.filter(e => e.status === s).length
       const rowsOf = s => m.entries.filter(e => e.status === s).reduce((n, e) => n + BigInt(e.file.recordCount), 0n)
-      const partitions = spec.fields.map((pf, i) => {
+      // Summarised once, with the schema of the first commit: a carried
+      // manifest keeps its list entry, as Java copies it.
+      m.partitions ??= spec.fields.map((pf, i) => {
         const type = resultType(pf.transform, fieldById(schema, pf['source-id']).type)
         const values = m.entries.map(e => e.file.partition[i])
         const b = bounds(type === 'date-int' ? 'int' : type, values)
         return {
           contains_null: values.some(v => v === null),
-          contains_nan: type === 'double' ? false : null,
+          contains_nan: type === 'double' ? values.some(v => Number.isNaN(v)) : null,
           lower_bound: b ? serialize(type, b.lo) : null,
           upper_bound: b ? serialize(type, b.hi) : null,
         }
       })
+      const partitions = m.partitions
       const live = m.entries.filter(e => e.status !== 2)
       const base = {
         manifest_path: PATH_FORMS[this.manifestPathForm](m.file),
@@ -628,8 +681,12 @@ class Table {
   }
 }
 
+// Partition and equality-delete values compare by value: an int written
+// before its column was promoted to long equals the long.
 function canonKey(v) {
-  return v === null || v === undefined ? null : typeof v === 'bigint' ? `${v}n` : JSON.stringify(v)
+  if (v === null || v === undefined) return null
+  if (typeof v === 'bigint' || (typeof v === 'number' && Number.isInteger(v))) return `${BigInt(v)}n`
+  return Number.isNaN(v) ? 'NaN' : JSON.stringify(v)
 }
 
 // ---------------------------------------------------------------- checks
@@ -646,9 +703,10 @@ function dsScan(table, args) {
 
 // datashard at every snapshot and icebird at the metadata file that made it
 // current return the rows the model says; count agrees.
+// Time travel reads with the snapshot's own schema (as Java and Trino).
 async function checkSnapshots(table, { icebird = true } = {}) {
-  const universe = table.currentSchema().fields
   for (const s of table.snapshots) {
+    const universe = s.schemaAtCommit.fields
     const want = canonModel(table.expectedRows(s), universe)
     const label = `${table.name} @ snapshot ${table.snapshots.indexOf(s) + 1}`
     const r = dsScan(table, ['--snapshot', String(s.id)])
@@ -657,7 +715,7 @@ async function checkSnapshots(table, { icebird = true } = {}) {
     } else {
       const rows = parseJsonl(r.out)
       const keysOk = rows.every(x => JSON.stringify(Object.keys(x)) === JSON.stringify(universe.map(f => f.name)))
-      check(keysOk, `${label}: datashard prints the current schema's columns in order`)
+      check(keysOk, `${label}: datashard prints the snapshot schema's columns in order`)
       const diff = sameRows(canonRows(rows, universe, universe), want)
       check(diff === null, `${label}: datashard scan = expected (${want.length} rows)`, diff)
     }
@@ -680,6 +738,7 @@ async function checkSnapshots(table, { icebird = true } = {}) {
     }
   }
   // The current snapshot without --snapshot, through the version hint.
+  const universe = table.currentSchema().fields
   const cur = dsScan(table, [])
   const want = canonModel(table.expectedRows(), universe)
   check(!cur.error && sameRows(canonRows(parseJsonl(cur.out), universe, universe), want) === null,
@@ -1225,6 +1284,159 @@ async function nameMapped(root) {
   checkFilter(t, 'id >= 15', r => r.id >= 15n, { minPruned: 3 })
 }
 
+// 8. NaN-only partitions with deletes (issue 13 item 1): a manifest whose
+// only partition value is NaN has contains_nan=true and no bounds, as Java
+// writes it, and so does the delete manifest of its position and equality
+// deletes; filters that NaN satisfies (NaN equals NaN and is greater than
+// every number) must neither prune the data nor skip the deletes.
+async function nanPartitions(root) {
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'x', 'double'))
+  const spec = { 'spec-id': 0, fields: [{ name: 'x', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
+  const t = new Table(root, 'nan-partitions', { schemas: [schema], specs: [spec] })
+  const rows = (a, b, x) => range(a, b).map(i => ({ 1: BigInt(i), 2: x }))
+  const nan = await t.dataFile(rows(0, 6, NaN))
+  const one = await t.dataFile(rows(6, 9, 1.5))
+  const none = await t.dataFile(rows(9, 11, null))
+  const id1 = nextSnapshotId()
+  const mNan = await t.manifest(id1, [added(nan)])
+  const mRest = await t.manifest(id1, [added(one), added(none)])
+  await t.commit(id1, 1n, [mNan, mRest])
+  const p = await t.positionDeleteFile([[nan, 1], [nan, 4]])
+  const e = await t.equalityDeleteFile([1], [{ 1: 2n }], { partition: [NaN] })
+  const id2 = nextSnapshotId()
+  await t.commit(id2, 2n, [await t.manifest(id2, [added(p), added(e)], { content: 1 }), mNan, mRest],
+    { operation: 'delete' })
+  await checkSnapshots(t)
+  const nanOr = test => r => r.x !== null && (Number.isNaN(r.x) || test(r.x))
+  checkFilter(t, 'x is not null', r => r.x !== null)
+  checkFilter(t, 'x != 1', nanOr(x => x !== 1))
+  checkFilter(t, 'x > 2', nanOr(x => x > 2), { minPruned: 2 })
+  checkFilter(t, "x = 'NaN'", nanOr(() => false), { columns: ['id'] })
+  checkFilter(t, 'x is null', r => r.x === null)
+}
+
+// 9. A partition source promoted int -> long (issue 13 item 2): files and
+// their manifest written before the promotion hold int partition values and
+// bounds; position and equality deletes committed after it hold long ones
+// and must still apply to the older files of their partition.
+async function promotedPartitionSource(root) {
+  const s0 = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'p', 'int'))
+  const s1 = struct(1, field(1, 'id', 'long', REQUIRED), field(2, 'p', 'long'))
+  const spec = { 'spec-id': 0, fields: [{ name: 'p', transform: 'identity', 'source-id': 2, 'field-id': 1000 }] }
+  const t = new Table(root, 'promoted-partition-source', { schemas: [s0], specs: [spec] })
+  const one = await t.dataFile(range(0, 5).map(i => ({ 1: BigInt(i), 2: 1 })))
+  const two = await t.dataFile(range(5, 8).map(i => ({ 1: BigInt(i), 2: 2 })))
+  const id1 = nextSnapshotId()
+  const m1 = await t.manifest(id1, [added(one), added(two)])
+  await t.commit(id1, 1n, [m1])
+  t.schemas.push(s1)
+  t.schemaId = 1
+  const three = await t.dataFile(range(8, 10).map(i => ({ 1: BigInt(i), 2: 1n })))
+  const id2 = nextSnapshotId()
+  const m2 = await t.manifest(id2, [added(three)])
+  await t.commit(id2, 2n, [m2, m1])
+  const p = await t.positionDeleteFile([[one, 0], [one, 3]], { partition: [1n] })
+  const e = await t.equalityDeleteFile([1], [{ 1: 6n }], { partition: [2n] })
+  const id3 = nextSnapshotId()
+  await t.commit(id3, 3n, [await t.manifest(id3, [added(p), added(e)], { content: 1 }), m2, m1],
+    { operation: 'delete' })
+  await checkSnapshots(t)
+  const pIs = v => r => r.p !== null && BigInt(r.p) === v
+  checkFilter(t, 'p = 1', pIs(1n))
+  checkFilter(t, 'p = 2', pIs(2n), { minPruned: 2 })
+  checkFilter(t, 'id >= 3', r => r.id >= 3n, { columns: ['p', 'id'] })
+}
+
+// 10. Decimal precision widened decimal(9,2) -> decimal(18,2) (issue 13
+// item 3): older files store INT32 decimals with 4-byte-range bounds, newer
+// ones INT64; all read as decimal(18,2), filters and bounds included.
+async function widenedDecimal(root) {
+  const s0 = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'd', 'decimal(9,2)'))
+  const s1 = struct(1, field(1, 'id', 'long', REQUIRED), field(2, 'd', 'decimal(18,2)'))
+  const t = new Table(root, 'widened-decimal', { schemas: [s0], specs: [UNPARTITIONED] })
+  const rows = (first, ds) => ds.map((d, i) => ({ 1: BigInt(first + i), 2: d }))
+  const a = await t.dataFile(rows(0, ['-123.45', '0.00', '1.50', '9999999.99', null]))
+  const id1 = nextSnapshotId()
+  const m1 = await t.manifest(id1, [added(a)])
+  await t.commit(id1, 1n, [m1])
+  t.schemas.push(s1)
+  t.schemaId = 1
+  const b = await t.dataFile(rows(10, ['1000000000000.00', '1.00', '-0.01']))
+  const id2 = nextSnapshotId()
+  await t.commit(id2, 2n, [await t.manifest(id2, [added(b)]), m1])
+  await checkSnapshots(t)
+  const d = test => r => r.d !== null && test(Number(r.d))
+  checkFilter(t, 'd > 1.00', d(x => x > 1))
+  checkFilter(t, 'd < 0', d(x => x < 0))
+  checkFilter(t, 'd >= 10000000', d(x => x >= 10000000), { minPruned: 1 })
+  checkFilter(t, 'd = 1.5', d(x => x === 1.5), { columns: ['id'] })
+}
+
+// Rewrites the footer of the Parquet file at `file` as pyarrow before 4.0
+// (parquet-cpp) wrote it: its created_by, and the FIXED_LEN_BYTE_ARRAY
+// decimal column `name`'s min and max swapped, as ordering its values as
+// unsigned bytes puts a positive value below a negative one (PARQUET-1655).
+// `lo` and `hi` are the true bounds. Same lengths, so the file size holds.
+function rewriteAsOldParquetCpp(file, name, type, lo, hi) {
+  const bytes = fs.readFileSync(file)
+  const footerLength = bytes.readUInt32LE(bytes.length - 8)
+  const begin = bytes.length - 8 - footerLength
+  const meta = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+  const element = meta.schema.find(e => e.name === name)
+  if (element?.type !== 'FIXED_LEN_BYTE_ARRAY') throw new Error(`${name} is not FIXED_LEN_BYTE_ARRAY in ${file}`)
+  const fixed = v => {
+    const minimal = serialize(type, v)
+    const pad = Buffer.alloc(element.type_length - minimal.length, minimal[0] & 0x80 ? 0xff : 0)
+    return Buffer.concat([pad, minimal])
+  }
+  const footer = bytes.subarray(begin, bytes.length - 8)
+  const from = Buffer.from(meta.created_by, 'utf8')
+  const head = 'parquet-cpp-arrow version 3.0.0 (build '
+  if (from.length < head.length + 1) throw new Error(`created_by "${meta.created_by}" is too short to replace`)
+  const to = Buffer.from(head + 'x'.repeat(from.length - head.length - 1) + ')', 'utf8')
+  const at = footer.indexOf(from)
+  if (at < 0) throw new Error('created_by not found in the footer')
+  to.copy(footer, at)
+  const [min, max] = [fixed(lo), fixed(hi)]
+  let swapped = 0
+  for (let i = 0; i + min.length <= footer.length; i++) {
+    const window = footer.subarray(i, i + min.length)
+    if (window.equals(min)) {
+      max.copy(footer, i)
+    } else if (window.equals(max)) {
+      min.copy(footer, i)
+    } else {
+      continue
+    }
+    swapped++
+    i += min.length - 1
+  }
+  if (swapped < 2) throw new Error(`statistics of ${name} not found in the footer of ${file}`)
+  fs.writeFileSync(file, bytes)
+  const check = parquetMetadata(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.length))
+  if (!check.created_by.startsWith('parquet-cpp-arrow version 3.0.0')) throw new Error('footer rewrite failed')
+}
+
+// 11. Decimal statistics from an old writer (issue 13 item 4): parquet-cpp
+// before 4.0 wrote min/max of FIXED_LEN_BYTE_ARRAY decimals in unsigned
+// byte order, so with negative values they are wrong; the manifest has no
+// bounds for the column, and the row group must not be pruned by them.
+async function oldWriterDecimalStatistics(root) {
+  const type = 'decimal(20,2)'
+  const schema = struct(0, field(1, 'id', 'long', REQUIRED), field(2, 'd', type))
+  const t = new Table(root, 'old-writer-decimal-stats', { schemas: [schema], specs: [UNPARTITIONED] })
+  const f = await t.dataFile([{ 1: 0n, 2: '-5.00' }, { 1: 1n, 2: '1.00' }, { 1: 2n, 2: '-0.50' }], { noBounds: [2] })
+  rewriteAsOldParquetCpp(f.path, 'd', type, '-5.00', '1.00')
+  const id1 = nextSnapshotId()
+  await t.commit(id1, 1n, [await t.manifest(id1, [added(f)])])
+  await checkSnapshots(t)
+  const d = test => r => r.d !== null && test(Number(r.d))
+  checkFilter(t, 'd < 0', d(x => x < 0))
+  checkFilter(t, 'd > 0', d(x => x > 0))
+  checkFilter(t, 'd = -5.00', d(x => x === -5))
+  checkFilter(t, 'd < -10', d(x => x < -10))
+}
+
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-foreign-'))
 duck = await openDuckDB()
 try {
@@ -1243,6 +1455,10 @@ try {
   await renamedEqualityDeletes(root)
   await scopedEqualityDeletes(root)
   await nameMapped(root)
+  await nanPartitions(root)
+  await promotedPartitionSource(root)
+  await widenedDecimal(root)
+  await oldWriterDecimalStatistics(root)
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
 }
