@@ -182,6 +182,12 @@ void IngestLog::EnsureSpare(uint64_t index) {
   }
 }
 
+void IngestLog::Preallocate() {
+  EnsureHeader();
+  CreateSegment(std::atomic_ref<uint64_t>(header()->end).load(std::memory_order_acquire) /
+                segment_bytes_);
+}
+
 LogRecord IngestLog::Append(std::string_view payload) {
   if (payload.size() > max_payload()) {
     throw InvalidArgument("ingest log record of " + std::to_string(payload.size()) +

@@ -71,6 +71,11 @@ class IngestLog {
   /// The largest payload one record holds.
   size_t max_payload() const { return segment_bytes_ - kRecordHeaderBytes; }
 
+  /// Creates the segment the next append goes to, if missing, so that it
+  /// does not wait for a segment to be zeroed (tables make their first one
+  /// at creation, as a database pre-allocates its write-ahead log).
+  void Preallocate();
+
   /// Appends one record and returns once it is durable: its LSN and the
   /// position after it. InvalidArgument if the payload exceeds max_payload().
   /// IOError when placing the record fails (it is not in the log);

@@ -181,10 +181,11 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   TableMetadata given;
   given.properties = properties;
   if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
-    // Refused here, before v1 exists, where the log cannot work.
+    // Refused here, before v1 exists, where the log cannot work; the first
+    // segment is zeroed now rather than in the first append.
     const auto segment = static_cast<uint64_t>(
         given.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
-    IngestLog(io, location + "/log", segment, [] { return LogPosition{}; });
+    IngestLog(io, location + "/log", segment, [] { return LogPosition{}; }).Preallocate();
   }
 
   TableMetadata m;

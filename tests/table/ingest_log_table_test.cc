@@ -71,6 +71,19 @@ TEST_F(IngestLogTableTest, AppendsAreLogRecordsThatReadsSeeBeforeAnyCheckpoint) 
   EXPECT_EQ(SortedIds(other), Range(0, 5));
 }
 
+// The first append must not pay for zeroing a segment (64 MiB by default):
+// the table makes it when it is created.
+TEST_F(IngestLogTableTest, CreatingTheTableMakesTheFirstSegment) {
+  Table table = Create();
+  const std::string segment = dir_.Join("t") + "/log/0000000000000000.log";
+  std::shared_ptr<FileIO> io = DefaultFileIO();
+  ASSERT_TRUE(io->Exists(segment));
+  EXPECT_EQ(io->Stat(segment).size,
+            static_cast<uint64_t>(table_properties::kIngestLogSegmentBytesDefault));
+  EXPECT_TRUE(table.AppendRecords(IdValueRows(0, 1), IdValueSchema()));
+  EXPECT_EQ(SortedIds(table), Range(0, 1));
+}
+
 TEST_F(IngestLogTableTest, CheckpointFoldsEveryRecordOnceIntoOneFilePerPartition) {
   Table table = CreateTable(dir_.Join("p"), IdValueSchema(),
                             PartitionSpec::Parse("bucket(2,record_id)", IdValueSchema()),
