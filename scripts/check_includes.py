@@ -34,6 +34,7 @@ PUBLIC_HEADERS = {
     "metadata": ["partition_spec.h", "snapshot.h", "table_metadata.h"],
     "expr": ["expression.h"],
     "scan": ["scan_reader.h"],
+    "maintenance": ["maintenance.h"],
     "table": ["scan.h", "table.h", "transaction.h"],
 }
 

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "datashard/file_io.h"
+#include "datashard/maintenance.h"
 #include "datashard/partition_spec.h"
 #include "datashard/record_batch.h"
 #include "datashard/schema.h"
@@ -122,6 +123,13 @@ class Table {
   /// for a checkpoint another process is running. InvalidArgument on a table
   /// without an ingest log.
   CheckpointResult Checkpoint();
+
+  /// Checks, after a refresh, that every file the metadata references (all
+  /// snapshots) exists with its recorded size and row count and parses,
+  /// that manifests agree with their manifest lists, that sequence numbers
+  /// and snapshot summaries add up, and that the ingest log's durable tail
+  /// checks out. Problems are reported, not thrown. Read-only.
+  VerifyReport Verify(const VerifyOptions& options = {});
 
  private:
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,

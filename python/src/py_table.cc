@@ -691,6 +691,36 @@ void BindTable(py::module_& m) {
           "Folds the table's ingest log into one snapshot (docs/ingest-log.md) and returns\n"
           "{snapshot_id (None: nothing to fold), records, rows, data_files}. Waits for a\n"
           "checkpoint another process is running; InvalidArgument without an ingest log.")
+      .def(
+          "verify",
+          [](PyTable& t, bool deep) {
+            VerifyReport r;
+            {
+              py::gil_scoped_release unlocked;
+              VerifyOptions options;
+              options.deep = deep;
+              r = t.table.Verify(options);
+            }
+            py::dict out;
+            out["ok"] = r.ok();
+            out["snapshots"] = r.snapshots;
+            out["manifest_lists"] = r.manifest_lists;
+            out["manifests"] = r.manifests;
+            out["data_files"] = r.data_files;
+            out["delete_files"] = r.delete_files;
+            out["bytes"] = r.bytes;
+            out["rows_decoded"] = r.rows_decoded;
+            out["log_records"] = r.log_records;
+            out["problem_count"] = r.problem_count;
+            out["problems"] = r.problems;
+            return out;
+          },
+          py::kw_only(), py::arg("deep") = false,
+          "Checks every file the table references (all snapshots): present with its recorded\n"
+          "size and row count, parsing, manifests and summaries adding up, the ingest log's\n"
+          "tail intact; deep=True also decodes every page. Returns {ok, snapshots, manifests,\n"
+          "data_files, delete_files, bytes, rows_decoded, log_records, problem_count, problems}\n"
+          "(problems: one text per problem, naming the file). Read-only; never raises for damage.")
       .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
       .def("__reduce__", [](const PyTable& t) {
         return py::make_tuple(py::module_::import("datashard").attr("open_table"),

@@ -355,3 +355,19 @@ def test_exceptions_hierarchy():
     assert datashard.CommitConflict is datashard.ConcurrentModificationException
     error = pickle.loads(pickle.dumps(datashard.ConcurrentModificationException("lost")))
     assert str(error) == "lost" and error.retries == 0 and error.base_snapshot_id is None
+
+
+def test_verify_reports_a_sound_table_and_names_a_missing_file(tmp_path, events_schema):
+    table = create_table(tmp_path / "t", events_schema)
+    for i in range(3):
+        table.append_records(records=[{"record_id": i, "value": str(i)}], schema=events_schema)
+    report = table.verify(deep=True)
+    assert report["ok"] is True
+    assert (report["snapshots"], report["data_files"], report["rows_decoded"]) == (3, 3, 3)
+    assert report["problems"] == []
+    victim = sorted((tmp_path / "t" / "data").iterdir())[0]
+    victim.unlink()
+    report = table.verify()
+    assert report["ok"] is False
+    assert report["problem_count"] == 1
+    assert report["problems"] == [f"data file {victim} is missing"]

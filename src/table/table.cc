@@ -9,6 +9,7 @@
 #include "format/parquet/parquet_writer.h"
 #include "log/ingest_log.h"
 #include "log/log_fold.h"
+#include "maintenance/verify.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
@@ -316,6 +317,12 @@ std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {
     for (size_t i = 0; i < batch.num_rows(); ++i) rows.push_back(batch.Row(i));
   }
   return rows;
+}
+
+VerifyReport Table::Verify(const VerifyOptions& options) {
+  const auto [m, version] = impl_->state->LoadLatest();
+  std::shared_ptr<IngestLog> log = impl_->state->Log();
+  return VerifyTable(io(), m, log.get(), options);
 }
 
 TableStats Table::Stats() {

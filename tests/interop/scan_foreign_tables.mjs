@@ -743,6 +743,10 @@ async function checkSnapshots(table, { icebird = true } = {}) {
   const want = canonModel(table.expectedRows(), universe)
   check(!cur.error && sameRows(canonRows(parseJsonl(cur.out), universe, universe), want) === null,
     `${table.name}: datashard scan of the current snapshot = expected`, cur.error)
+  // verify reads every snapshot's manifests and every file back: a table
+  // written the way other engines write it checks out.
+  const v = ds(['verify', table.dir, '--deep', '--json'])
+  check(!v.error && JSON.parse(v.out).ok === true, `${table.name}: datashard verify --deep passes`, v.error ?? v.out)
 }
 
 // A filter on the current snapshot: datashard's rows and count equal the

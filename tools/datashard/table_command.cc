@@ -1,5 +1,6 @@
 // Table commands of DESIGN.md §11 on the file catalog: create, append,
-// checkpoint, scan, count, history, stats. Parsing and printing only; the table API does the work.
+// checkpoint, verify, scan, count, history, stats. Parsing and printing only; the table API does
+// the work.
 #include <unistd.h>
 
 #include <algorithm>
@@ -30,6 +31,7 @@ constexpr const char* kReadTableHelp =
     "gzip-compressed) of a table a catalog wrote: read-only, pinned to that version";
 
 struct TableArgs {
+  bool deep = false;
   std::string table;
   std::string schema;
   std::string partition_by;
@@ -310,6 +312,77 @@ void RunAppend(const TableArgs& a) {
   }
 }
 
+// A one-line "checked N of M" on stderr while verify runs longer than a
+// second, only on a terminal; erased at the end.
+class VerifyProgress {
+ public:
+  VerifyProgress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+
+  void Update(int64_t done, int64_t total) {
+    if (!tty_) return;
+    const auto now = std::chrono::steady_clock::now();
+    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
+      return;
+    last_ = now;
+    std::fprintf(stderr, "\rchecked %lld of %lld manifests and files ",
+                 static_cast<long long>(done), static_cast<long long>(total));
+    shown_ = true;
+  }
+
+  void Finish() {
+    if (shown_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool tty_;
+  bool shown_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_;
+};
+
+void RunVerify(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  VerifyProgress progress;
+  VerifyOptions options;
+  options.deep = a.deep;
+  options.progress = [&](int64_t done, int64_t total, const std::string&) {
+    progress.Update(done, total);
+  };
+  const VerifyReport r = table.Verify(options);
+  progress.Finish();
+  if (a.json) {
+    std::cout << nlohmann::json{{"ok", r.ok()},
+                                {"deep", a.deep},
+                                {"snapshots", r.snapshots},
+                                {"manifest_lists", r.manifest_lists},
+                                {"manifests", r.manifests},
+                                {"data_files", r.data_files},
+                                {"delete_files", r.delete_files},
+                                {"bytes", r.bytes},
+                                {"rows_decoded", r.rows_decoded},
+                                {"log_records", r.log_records},
+                                {"problem_count", r.problem_count},
+                                {"problems", r.problems}}
+                     .dump()
+              << "\n";
+  } else {
+    for (const std::string& p : r.problems) std::cout << "problem: " << p << "\n";
+    if (r.problem_count > static_cast<int64_t>(r.problems.size())) {
+      std::cout << "... and " << r.problem_count - static_cast<int64_t>(r.problems.size())
+                << " more problems\n";
+    }
+    std::cout << (r.ok() ? "ok" : "FAILED") << ": " << r.snapshots << " snapshots, " << r.manifests
+              << " manifests, " << r.data_files << " data files, " << r.delete_files
+              << " delete files (" << r.bytes << " bytes)"
+              << (a.deep ? ", " + std::to_string(r.rows_decoded) + " rows decoded" : "")
+              << (r.log_records > 0 ? ", " + std::to_string(r.log_records) + " log records" : "")
+              << " checked\n";
+  }
+  if (!r.ok()) {
+    throw Corruption("verify found " + std::to_string(r.problem_count) + " problems in " + a.table);
+  }
+}
+
 void RunCheckpoint(const TableArgs& a) {
   Table table = OpenTable(a.table);
   const CheckpointResult r = table.Checkpoint();
@@ -456,6 +529,18 @@ void AddTableCommands(CLI::App& app) {
                        "One JSON object: snapshot_id (null: nothing to fold), records, rows, "
                        "data_files");
   checkpoint->callback([a] { RunCheckpoint(*a); });
+
+  CLI::App* verify = app.add_subcommand(
+      "verify",
+      "Check that every file the table references exists with its recorded size and row count "
+      "and parses, and that manifests, sequence numbers and summaries add up; exit 0 only if "
+      "everything checks out");
+  verify->add_option("TABLE", a->table, "Table folder")->required();
+  verify->add_flag("--deep", a->deep, "Also decode every page of every data and delete file");
+  verify->add_flag("--json", a->json,
+                   "One JSON object: ok, snapshots, manifests, data_files, delete_files, bytes, "
+                   "rows_decoded, log_records, problem_count, problems");
+  verify->callback([a] { RunVerify(*a); });
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
   scan->add_option("TABLE", a->table, kReadTableHelp)->required();

@@ -1,0 +1,40 @@
+// Maintenance of a table's files: checking that everything its metadata
+// references is there and reads back (`datashard verify`).
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace datashard {
+
+struct VerifyOptions {
+  /// Also decode every page of every data and delete file, not only the
+  /// footers (reads every byte of the table).
+  bool deep = false;
+  /// Called after each file or manifest checked: done, total, what. The
+  /// total grows while manifests reveal more files.
+  std::function<void(int64_t done, int64_t total, const std::string& what)> progress;
+};
+
+/// What Table::Verify found. ok() only when `problems` is empty.
+struct VerifyReport {
+  int64_t snapshots = 0;       // snapshots in the metadata, all checked
+  int64_t manifest_lists = 0;  // distinct manifest lists read
+  int64_t manifests = 0;       // distinct manifests read
+  int64_t data_files = 0;      // distinct live data files checked
+  int64_t delete_files = 0;    // distinct live delete files checked
+  int64_t bytes = 0;           // their bytes
+  int64_t rows_decoded = 0;    // rows read back by a deep check
+  int64_t log_records = 0;     // durable ingest log records not yet folded, all checked
+  /// One line per problem, each naming the file or snapshot and what is
+  /// wrong; at most kMaxProblems, `problem_count` counts them all.
+  std::vector<std::string> problems;
+  int64_t problem_count = 0;
+  static constexpr size_t kMaxProblems = 1000;
+
+  bool ok() const { return problem_count == 0; }
+};
+
+}  // namespace datashard
