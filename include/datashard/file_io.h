@@ -100,6 +100,7 @@ struct FileInfo {
   uint64_t size = 0;
   int64_t mtime_ms = 0;
   bool is_directory = false;
+  bool is_symlink = false;  // List() reports a link itself, never what it points to
 };
 
 class FileIO {

@@ -37,4 +37,24 @@ struct VerifyReport {
   bool ok() const { return problem_count == 0; }
 };
 
+struct GcOptions {
+  /// List what would be deleted, delete nothing.
+  bool dry_run = false;
+};
+
+/// What Table::CollectGarbage found and did.
+struct GcReport {
+  struct Orphan {
+    std::string path;
+    uint64_t size = 0;
+    int64_t age_ms = 0;  // since it was last modified
+  };
+  int64_t grace_ms = 0;           // the table's datashard.gc.grace-ms
+  int64_t metadata_versions = 0;  // metadata files whose snapshots were followed
+  int64_t referenced = 0;         // distinct files some snapshot of them references
+  std::vector<Orphan> orphans;    // deleted, or with dry_run to be deleted
+  uint64_t bytes = 0;             // their bytes
+  int64_t young = 0;              // unreferenced files younger than the grace period, kept
+};
+
 }  // namespace datashard

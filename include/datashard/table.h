@@ -131,6 +131,14 @@ class Table {
   /// checks out. Problems are reported, not thrown. Read-only.
   VerifyReport Verify(const VerifyOptions& options = {});
 
+  /// Deletes orphan files: those under data/ and metadata/ that no snapshot
+  /// of any metadata version present references, once older than the
+  /// table's datashard.gc.grace-ms (3 days by default); never a younger
+  /// file, a link, or anything outside those folders. With dry_run, only
+  /// lists them. InvalidArgument for a table whose metadata names another
+  /// location (moved or copied) or a grace period below the commit timeout.
+  GcReport CollectGarbage(const GcOptions& options = {});
+
  private:
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,
                            const std::map<std::string, std::string>&, TableOptions);

@@ -117,6 +117,11 @@ inline constexpr int64_t kCheckpointIntervalMsDefault = 1000;
 /// older snapshot a moment ago can still read its log tail.
 inline constexpr const char* kIngestLogRecycleGraceMs = "datashard.ingest-log.recycle-grace-ms";
 inline constexpr int64_t kIngestLogRecycleGraceMsDefault = 60000;
+/// `gc` deletes an unreferenced file only once it is this old (3 days, as
+/// Iceberg's remove_orphan_files): younger ones may belong to a commit in
+/// progress. Must not be below commit.retry.total-timeout-ms.
+inline constexpr const char* kGcGraceMs = "datashard.gc.grace-ms";
+inline constexpr int64_t kGcGraceMsDefault = 3 * 24 * 3600 * 1000LL;
 }  // namespace table_properties
 
 struct TableMetadata {

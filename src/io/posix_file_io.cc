@@ -521,6 +521,7 @@ class PosixFileIO final : public FileIO {
     info.size = static_cast<uint64_t>(st.st_size);
     info.mtime_ms = MtimeMillis(st);
     info.is_directory = S_ISDIR(st.st_mode);
+    info.is_symlink = S_ISLNK(st.st_mode);
     return info;
   }
 

@@ -9,6 +9,7 @@
 #include "format/parquet/parquet_writer.h"
 #include "log/ingest_log.h"
 #include "log/log_fold.h"
+#include "maintenance/gc.h"
 #include "maintenance/verify.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
@@ -59,7 +60,8 @@ void ValidateProperties(const std::map<std::string, std::string>& properties) {
        {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
         tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
         tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax,
-        tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs}) {
+        tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs,
+        tp::kGcGraceMs}) {
     if (m.PropertyLong(key, 0) < 0) {
       throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
     }
@@ -323,6 +325,14 @@ VerifyReport Table::Verify(const VerifyOptions& options) {
   const auto [m, version] = impl_->state->LoadLatest();
   std::shared_ptr<IngestLog> log = impl_->state->Log();
   return VerifyTable(io(), m, log.get(), options);
+}
+
+GcReport Table::CollectGarbage(const GcOptions& options) {
+  // A table opened read-only (by its metadata file, or where it cannot
+  // write) refuses gc as it refuses commits.
+  impl_->state->CheckCanCommit();
+  const auto [m, version] = impl_->state->LoadLatest();
+  return datashard::CollectGarbage(io(), location(), m, DefaultClock()->NowMillis(), options);
 }
 
 TableStats Table::Stats() {

@@ -1,6 +1,6 @@
 // Table commands of DESIGN.md §11 on the file catalog: create, append,
-// checkpoint, verify, scan, count, history, stats. Parsing and printing only; the table API does
-// the work.
+// checkpoint, verify, gc, scan, count, history, stats. Parsing and printing only; the table API
+// does the work.
 #include <unistd.h>
 
 #include <algorithm>
@@ -32,6 +32,7 @@ constexpr const char* kReadTableHelp =
 
 struct TableArgs {
   bool deep = false;
+  bool dry_run = false;
   std::string table;
   std::string schema;
   std::string partition_by;
@@ -383,6 +384,34 @@ void RunVerify(const TableArgs& a) {
   }
 }
 
+void RunGc(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  GcOptions options;
+  options.dry_run = a.dry_run;
+  const GcReport r = table.CollectGarbage(options);
+  if (a.json) {
+    nlohmann::json orphans = nlohmann::json::array();
+    for (const GcReport::Orphan& o : r.orphans) {
+      orphans.push_back({{"path", o.path}, {"size", o.size}, {"age_ms", o.age_ms}});
+    }
+    std::cout << nlohmann::json{{"dry_run", a.dry_run},
+                                {"grace_ms", r.grace_ms},
+                                {"metadata_versions", r.metadata_versions},
+                                {"referenced", r.referenced},
+                                {"orphans", orphans},
+                                {"bytes", r.bytes},
+                                {"young", r.young}}
+                     .dump()
+              << "\n";
+    return;
+  }
+  for (const GcReport::Orphan& o : r.orphans) std::cout << o.path << "\n";
+  std::cerr << (a.dry_run ? "would delete " : "deleted ") << r.orphans.size() << " orphan files ("
+            << r.bytes << " bytes); kept " << r.young << " unreferenced files younger than "
+            << r.grace_ms << " ms; " << r.referenced << " files referenced by "
+            << r.metadata_versions << " metadata versions\n";
+}
+
 void RunCheckpoint(const TableArgs& a) {
   Table table = OpenTable(a.table);
   const CheckpointResult r = table.Checkpoint();
@@ -541,6 +570,18 @@ void AddTableCommands(CLI::App& app) {
                    "One JSON object: ok, snapshots, manifests, data_files, delete_files, bytes, "
                    "rows_decoded, log_records, problem_count, problems");
   verify->callback([a] { RunVerify(*a); });
+
+  CLI::App* gc = app.add_subcommand(
+      "gc",
+      "Delete orphan files: files under data/ and metadata/ no snapshot references, older than "
+      "the table's grace period (property datashard.gc.grace-ms, default 3 days); prints their "
+      "paths");
+  gc->add_option("TABLE", a->table, "Table folder")->required();
+  gc->add_flag("--dry-run", a->dry_run, "Print what would be deleted; delete nothing");
+  gc->add_flag("--json", a->json,
+               "One JSON object: dry_run, grace_ms, metadata_versions, referenced, orphans "
+               "[{path, size, age_ms}], bytes, young");
+  gc->callback([a] { RunGc(*a); });
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
   scan->add_option("TABLE", a->table, kReadTableHelp)->required();

@@ -1,0 +1,133 @@
+// gc: deletes exactly the unreferenced files older than the grace period
+// under data/ and metadata/, lists them with dry_run, and never touches a
+// referenced file, a young one, a link or what it points to, the catalog's
+// own files, or a table whose metadata names another folder.
+#include <algorithm>
+#include <filesystem>
+
+#include <gtest/gtest.h>
+
+#include "datashard/errors.h"
+#include "datashard/table.h"
+#include "io/temp_dir.h"
+#include "maintenance/gc.h"
+#include "table/table_test_util.h"
+#include "util/clock.h"
+
+namespace datashard {
+namespace {
+
+using testing::IdValueRows;
+using testing::IdValueSchema;
+using testing::SortedIds;
+
+constexpr int64_t kDay = 24 * 3600 * 1000LL;
+
+std::vector<std::string> Paths(const GcReport& r) {
+  std::vector<std::string> out;
+  for (const GcReport::Orphan& o : r.orphans) out.push_back(o.path);
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+class GcTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    table_ = CreateTable(root_, IdValueSchema());
+    for (int i = 0; i < 3; ++i) table_->AppendRecords(IdValueRows(i * 5, 5), IdValueSchema());
+  }
+
+  // gc as if run `days` from now: every file is that much older.
+  GcReport Gc(int64_t days, bool dry_run = false) {
+    GcOptions options;
+    options.dry_run = dry_run;
+    return CollectGarbage(*io_, root_, OpenTable(root_).metadata(),
+                          DefaultClock()->NowMillis() + days * kDay, options);
+  }
+
+  std::string Write(const std::string& relative, const std::string& bytes = "junk") {
+    const std::string path = root_ + "/" + relative;
+    io_->WriteFile(path, bytes, /*sync=*/false);
+    return path;
+  }
+
+  TempDir dir_{"gc"};
+  std::string root_ = dir_.Join("t");
+  std::shared_ptr<FileIO> io_ = DefaultFileIO();
+  std::optional<Table> table_;
+};
+
+TEST_F(GcTest, OldOrphansAreListedByADryRunThenDeletedAndNothingElse) {
+  const std::string stray = Write("data/00000-stray.parquet", "not referenced");
+  const std::string temp = Write("metadata/.tmp-v9-dead.json", "{}");
+  const std::string manifest = Write("metadata/abandoned-m0.avro");
+  io_->CreateDirs(root_ + "/data/p=1");
+  const std::string nested = Write("data/p=1/old.parquet");
+  const std::vector<std::string> want = [&] {
+    std::vector<std::string> v{stray, temp, manifest, nested};
+    std::sort(v.begin(), v.end());
+    return v;
+  }();
+
+  const GcReport dry = Gc(4, /*dry_run=*/true);
+  EXPECT_EQ(Paths(dry), want);
+  EXPECT_EQ(dry.young, 0);
+  EXPECT_EQ(dry.grace_ms, table_properties::kGcGraceMsDefault);
+  for (const std::string& p : want) EXPECT_TRUE(io_->Exists(p)) << p;
+
+  const GcReport r = Gc(4);
+  EXPECT_EQ(Paths(r), want);
+  EXPECT_EQ(r.bytes, 14u + 2u + 4u + 4u);
+  for (const std::string& p : want) EXPECT_FALSE(io_->Exists(p)) << p;
+  // Everything the table references is still there and reads.
+  Table again = OpenTable(root_);
+  EXPECT_TRUE(again.Verify().ok());
+  EXPECT_EQ(SortedIds(again).size(), 15u);
+  EXPECT_TRUE(io_->Exists(root_ + "/metadata/version-hint.text"));
+  EXPECT_TRUE(Paths(Gc(4)).empty());
+}
+
+TEST_F(GcTest, YoungOrphansAreKept) {
+  const std::string stray = Write("data/fresh.parquet");
+  const GcReport r = Gc(0);
+  EXPECT_TRUE(r.orphans.empty());
+  EXPECT_EQ(r.young, 1);
+  EXPECT_TRUE(io_->Exists(stray));
+  EXPECT_GE(r.referenced, 3 + 3);         // data files and manifest lists at least
+  EXPECT_EQ(r.metadata_versions, 4);  // v1..v4
+}
+
+TEST_F(GcTest, LinksAndWhatTheyPointToAreNeverTouched) {
+  TempDir outside{"gc-outside"};
+  const std::string target = outside.Join("precious.parquet");
+  io_->WriteFile(target, "precious", /*sync=*/false);
+  io_->CreateDirs(outside.Join("dir"));
+  io_->WriteFile(outside.Join("dir/inner.parquet"), "precious", /*sync=*/false);
+  // Made by hand: the library itself never creates links.
+  std::filesystem::create_symlink(target, root_ + "/data/link.parquet");
+  std::filesystem::create_directory_symlink(outside.Join("dir"), root_ + "/data/linked-dir");
+  const GcReport r = Gc(4);
+  EXPECT_TRUE(r.orphans.empty());
+  EXPECT_TRUE(io_->Exists(target));
+  EXPECT_TRUE(io_->Exists(outside.Join("dir/inner.parquet")));
+}
+
+TEST_F(GcTest, AMovedTableAndAGraceBelowTheCommitTimeoutAreRefused) {
+  TableMetadata moved = OpenTable(root_).metadata();
+  moved.location = dir_.Join("elsewhere");
+  EXPECT_THROW(CollectGarbage(*io_, root_, moved, DefaultClock()->NowMillis() + 4 * kDay, {}),
+               InvalidArgument);
+  TableMetadata impatient = OpenTable(root_).metadata();
+  impatient.properties[table_properties::kGcGraceMs] = "1000";
+  try {
+    CollectGarbage(*io_, root_, impatient, DefaultClock()->NowMillis() + 4 * kDay, {});
+    ADD_FAILURE() << "a grace period below the commit timeout was accepted";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find(table_properties::kGcGraceMs), std::string::npos);
+  }
+  Write("data/stray.parquet");
+  EXPECT_EQ(Gc(4).orphans.size(), 1u);  // the refusals deleted nothing
+}
+
+}  // namespace
+}  // namespace datashard
