@@ -201,8 +201,10 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
   try {
     result = state->catalog().Publish(1, TableMetadataToJson(m));
-  } catch (const CommitStateUnknown&) {
-    // Whoever's v1 exists now, the comparison below settles what to return.
+  } catch (const CommitStateUnknown& e) {
+    // Even a v1 seen now may not be on disk: only the caller can look again.
+    throw CommitStateUnknown("creating the table at " + location + ": " + e.what() +
+                             "; open the table to see whether it exists");
   }
   if (result == FileCatalog::PublishResult::kPublished) {
     state->catalog().WriteHint(1);

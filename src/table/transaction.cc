@@ -258,7 +258,7 @@ bool Transaction::Impl::Commit() {
     } catch (const CommitStateUnknown& e) {
       lock.reset();
       done = true;  // never delete what may be published
-      return ResolveUnknown(e, elapsed());
+      ReportUnknown(e, elapsed());
     } catch (...) {
       DeleteQuietly(io, produced.attempt_files);
       Abort();
@@ -298,24 +298,12 @@ bool Transaction::Impl::Commit() {
   }
 }
 
-bool Transaction::Impl::ResolveUnknown(const CommitStateUnknown& e, double seconds) {
-  try {
-    const TableMetadata m = state->LoadLatest().first;
-    for (const Snapshot& s : m.snapshots) {
-      const auto it = s.summary.find(kCommitIdSummaryKey);
-      if (it != s.summary.end() && it->second == commit_id) {
-        committed = s;
-        state->CountCommit(retries, seconds);
-        return true;
-      }
-    }
-  } catch (const Error&) {
-    // Cannot even read the table: the outcome stays unknown.
-  }
+void Transaction::Impl::ReportUnknown(const CommitStateUnknown& e, double seconds) {
+  // Never acknowledged from a reload: after a failed link() or directory
+  // fsync, what the page cache shows may not be on disk (DESIGN.md §4 rule 6).
   state->CountUnknown(retries, seconds);
-  throw CommitStateUnknown(
-      std::string(e.what()) + "; commit id " + commit_id +
-      " was not found after a refresh: refresh the table and check before retrying");
+  throw CommitStateUnknown(std::string(e.what()) + "; commit id " + commit_id +
+                           ": refresh the table and look for it before retrying");
 }
 
 Transaction::Transaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
