@@ -95,7 +95,19 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
   } catch (const Error&) {
     // Only the temporary name; the published version is unaffected.
   }
-  if (!linked) return PublishResult::kLostRace;
+  if (!linked) {
+    // A link can succeed and still report EEXIST: whoever's metadata
+    // v<version> holds published it.
+    std::string held;
+    try {
+      held = ReadVersion(version);
+    } catch (const Error& e) {
+      throw CommitStateUnknown("publishing " + target +
+                               ": link reported that it exists, and reading it back failed (" +
+                               e.what() + "); the version may or may not exist");
+    }
+    if (held != text) return PublishResult::kLostRace;
+  }
   try {
     io_->SyncDir(metadata_dir());
   } catch (const Error& e) {
