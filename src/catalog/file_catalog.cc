@@ -84,11 +84,11 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
   }
   const std::string target = MetadataPath(version);
   bool linked = false;
+  std::string link_error;
   try {
     linked = io_->LinkIfAbsent(tmp, target);
   } catch (const Error& e) {
-    throw CommitStateUnknown("publishing " + target + ": link failed (" + e.what() +
-                             "); the version may or may not exist");
+    link_error = e.what();
   }
   try {
     io_->Delete(tmp);
@@ -96,15 +96,16 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
     // Only the temporary name; the published version is unaffected.
   }
   if (!linked) {
-    // A link can succeed and still report EEXIST: whoever's metadata
-    // v<version> holds published it.
+    // Put-if-absent decides: whoever's metadata v<version> holds published it.
+    const std::string failure =
+        link_error.empty() ? "link reported that it exists" : "link failed (" + link_error + ")";
     std::string held;
     try {
       held = ReadVersion(version);
     } catch (const Error& e) {
-      throw CommitStateUnknown("publishing " + target +
-                               ": link reported that it exists, and reading it back failed (" +
-                               e.what() + "); the version may or may not exist");
+      throw CommitStateUnknown("publishing " + target + ": " + failure +
+                               ", and reading it back failed (" + e.what() +
+                               "); the version may or may not exist");
     }
     if (held != text) return PublishResult::kLostRace;
   }

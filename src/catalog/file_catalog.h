@@ -44,13 +44,14 @@ class FileCatalog {
   /// Publishes `text` as v<version>.metadata.json. kPublished only once the
   /// link is made durable by a directory fsync that succeeded after it.
   /// kLostRace (nothing left behind) when v<version> holds another writer's
-  /// metadata. When link() reports EEXIST, v<version> is read back before
-  /// anything is concluded, since a link can succeed and still report
+  /// metadata. When link() fails or reports EEXIST, v<version> is read back
+  /// before anything is concluded, since a link can succeed and still report
   /// failure (a retransmission over NFS): if it holds `text`, this call
   /// published it. IOError when a step before link() failed: nothing was
   /// published and the temporary file is removed. CommitStateUnknown when
-  /// link() itself failed or the directory fsync after the link failed (the
-  /// version may be visible and still vanish on a power loss).
+  /// the outcome cannot be told (link() failed and v<version> is absent or
+  /// unreadable) or the directory fsync after the link failed (the version
+  /// may be visible and still vanish on a power loss).
   PublishResult Publish(int64_t version, const std::string& text) const;
 
   /// Points version-hint.text at `version` (temp file + rename). Best effort:

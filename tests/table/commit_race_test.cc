@@ -68,5 +68,84 @@ TEST_F(CommitRaceTest, Item3_LinkThatReportsEexistAfterLinkingIsACommit) {
   ExpectNothingDangling(r.io(), r.metadata());
 }
 
+// Issue 12 item 7: link() fails with EIO while another writer has published
+// the version. Put-if-absent proves this commit did not land there: it is a
+// lost race, retried, not CommitStateUnknown, and both commits are in.
+TEST_F(CommitRaceTest, Item7_LinkErrorWithAnotherWritersVersionIsALostRace) {
+  // Without the commit lock, as between machines: the other writer
+  // publishes while this one is between LoadLatest and link().
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+                        {{"datashard.commit.lock.enabled", "false"}}, {fault_});
+  Table other = OpenTable(Path());
+  bool raced = false;
+  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink),
+                  [&](FaultOp, const std::string& from, const std::string& to) {
+                    if (raced || !IsVersionFile(to)) return;
+                    raced = true;
+                    other.AppendRecords(IdValueRows(100, 1), IdValueSchema());
+                    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
+                  });
+  Transaction tx = t.NewTransaction();
+  tx.AppendData(IdValueRows(0, 2), IdValueSchema());
+  EXPECT_TRUE(tx.Commit());
+  fault_->SetHook(0, nullptr);
+  EXPECT_TRUE(raced);
+  EXPECT_EQ(tx.retries(), 1);
+  Table r = OpenTable(Path());
+  EXPECT_EQ(SortedIds(r), (std::vector<int64_t>{0, 1, 100}));
+  ExpectNothingDangling(r.io(), r.metadata());
+}
+
+// Item 7, the other known answer: link() fails after linking. The version
+// holds this commit's metadata, so it is acknowledged (after a directory
+// fsync: it survives a power loss).
+TEST_F(CommitRaceTest, Item7_LinkErrorWithOwnVersionIsACommit) {
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), {}, {fault_});
+  bool linked = false;
+  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink),
+                  [&](FaultOp, const std::string& from, const std::string& to) {
+                    if (linked || !IsVersionFile(to)) return;
+                    linked = true;
+                    ASSERT_TRUE(fault_->LinkIfAbsent(from, to));
+                    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
+                  });
+  EXPECT_TRUE(t.AppendRecords(IdValueRows(0, 2), IdValueSchema()));
+  fault_->SetHook(0, nullptr);
+  EXPECT_TRUE(linked);
+  fault_->DropUnsyncedData();
+  Table r = OpenTable(Path(), {fault_});
+  EXPECT_EQ(SortedIds(r), Range(0, 2));
+  ExpectNothingDangling(r.io(), r.metadata());
+}
+
+// Item 7: link() fails and the version is absent: the outcome stays
+// unknown, and the table is unchanged.
+TEST_F(CommitRaceTest, Item7_LinkErrorWithVersionAbsentIsUnknown) {
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), {}, {fault_});
+  fault_->FailNth(FaultOp::kLink, 1, EIO);
+  EXPECT_THROW(t.AppendRecords(IdValueRows(0, 2), IdValueSchema()), CommitStateUnknown);
+  EXPECT_EQ(fault_->faults_injected(), 1);
+  EXPECT_EQ(t.Stats().unknown_outcomes, 1);
+  Table r = OpenTable(Path());
+  EXPECT_EQ(r.metadata_version(), 1);
+}
+
+// Item 7 for CreateTable: v1's link() fails while another creator's v1 with
+// the same schema exists: not ours, so the existing table is opened.
+TEST_F(CommitRaceTest, Item7_CreateTableLinkErrorWithAnotherCreatorsV1OpensIt) {
+  bool raced = false;
+  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink), [&](FaultOp, const std::string& from,
+                                                                const std::string& to) {
+    if (raced || !IsVersionFile(to)) return;
+    raced = true;
+    CreateTable(Path(), IdValueSchema()).AppendRecords(IdValueRows(7, 1), IdValueSchema());
+    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
+  });
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), {}, {fault_});
+  fault_->SetHook(0, nullptr);
+  EXPECT_TRUE(raced);
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{7}));
+}
+
 }  // namespace
 }  // namespace datashard
