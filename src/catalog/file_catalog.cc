@@ -163,8 +163,13 @@ void FileCatalog::ProbeAtomicLink() const {
   }
 }
 
-std::unique_ptr<FileLock> FileCatalog::LockCommits() const {
-  return io_->Lock(metadata_dir() + "/" + kLockName, /*wait=*/true);
+std::unique_ptr<FileLock> FileCatalog::LockCommits(
+    std::chrono::microseconds timeout) const noexcept {
+  try {
+    return io_->TryLockFor(metadata_dir() + "/" + kLockName, timeout);
+  } catch (...) {
+    return nullptr;  // the lock is for liveness only
+  }
 }
 
 void FileCatalog::DeleteVersion(int64_t version) const noexcept {

@@ -12,6 +12,7 @@
 // listing, never a re-initialisation. Thread-safe (no mutable state).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -64,9 +65,11 @@ class FileCatalog {
   /// can be created (e.g. a read-only folder).
   void ProbeAtomicLink() const;
 
-  /// Takes the advisory commit lock, waiting for it. Serialises publication
-  /// between writers of one machine; correctness never depends on it.
-  std::unique_ptr<FileLock> LockCommits() const;
+  /// Takes the advisory commit lock, waiting at most `timeout` for another
+  /// holder. Serialises publication between writers of one machine;
+  /// correctness never depends on it, so nullptr (commit without it) when it
+  /// is still held then or locking fails (ENOLCK, no OFD locks). Never throws.
+  std::unique_ptr<FileLock> LockCommits(std::chrono::microseconds timeout) const noexcept;
 
   /// Deletes v<version>.metadata.json if present; best effort, never throws.
   void DeleteVersion(int64_t version) const noexcept;

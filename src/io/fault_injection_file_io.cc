@@ -420,6 +420,12 @@ std::unique_ptr<FileLock> FaultInjectionFileIO::Lock(const std::string& path, bo
   return state_->base->Lock(path, wait);
 }
 
+std::unique_ptr<FileLock> FaultInjectionFileIO::TryLockFor(const std::string& path,
+                                                           std::chrono::microseconds timeout) {
+  state_->Enter(FaultOp::kLock, path, &FileIOCounters::locks);
+  return state_->base->TryLockFor(path, timeout);
+}
+
 std::unique_ptr<UpdatableFile> FaultInjectionFileIO::OpenForUpdate(const std::string& path) {
   state_->Count(&FileIOCounters::opens);
   std::unique_ptr<UpdatableFile> base = state_->base->OpenForUpdate(path);

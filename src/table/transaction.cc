@@ -1,5 +1,6 @@
 #include "datashard/transaction.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -195,6 +196,14 @@ bool Transaction::Impl::Commit() {
                                tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)) /
                            1000.0;
   const bool use_lock = base.PropertyBool(tp::kCommitLockEnabled, tp::kCommitLockEnabledDefault);
+  // One deadline for all attempts: once it passed, an attempt only tries once.
+  const auto lock_deadline =
+      started +
+      std::chrono::milliseconds(std::max<int64_t>(
+          0, std::min<int64_t>(
+                 {base.PropertyLong(tp::kCommitLockWaitMs, tp::kCommitLockWaitMsDefault),
+                  base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault),
+                  int64_t{1} << 40})));  // ~35 years: no overflow in nanoseconds
   Backoff backoff(policy);
   std::shared_ptr<Clock> clock = DefaultClock();
 
@@ -205,7 +214,11 @@ bool Transaction::Impl::Commit() {
     ProducedCommit produced;
     std::string text;
     try {
-      if (use_lock) lock = catalog.LockCommits();
+      if (use_lock) {
+        const auto left = lock_deadline - std::chrono::steady_clock::now();
+        lock = catalog.LockCommits(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::max<std::chrono::steady_clock::duration>(left, {})));
+      }
       std::tie(current, version) = state->LoadLatest();
       if (!current.CurrentSchema().SameFields(base.CurrentSchema()) ||
           !current.DefaultSpec().SameFields(base.DefaultSpec()) ||
