@@ -120,12 +120,20 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
 
 void FileCatalog::WriteHint(int64_t version) const noexcept {
   try {
-    const std::string tmp = metadata_dir() + "/.tmp-hint-" + Uuid::Random().ToString();
-    io_->WriteFile(tmp, std::to_string(version), /*sync=*/false);
-    try {
-      io_->Rename(tmp, metadata_dir() + "/" + kHintName);
-    } catch (const Error&) {
-      io_->Delete(tmp);
+    // Each round ends by reading the hint back in the next: a few rounds
+    // outlast writers that replace it without the commit lock.
+    for (int round = 0; round < 3; ++round) {
+      while (io_->Exists(MetadataPath(version + 1))) ++version;
+      const std::optional<int64_t> hint = ReadHint();
+      if (hint && *hint >= version && io_->Exists(MetadataPath(*hint))) return;
+      const std::string tmp = metadata_dir() + "/.tmp-hint-" + Uuid::Random().ToString();
+      io_->WriteFile(tmp, std::to_string(version), /*sync=*/false);
+      try {
+        io_->Rename(tmp, metadata_dir() + "/" + kHintName);
+      } catch (const Error&) {
+        io_->Delete(tmp);
+        return;
+      }
     }
   } catch (const Error&) {
     // Best effort: readers probe forward from a stale hint.

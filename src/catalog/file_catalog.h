@@ -55,8 +55,13 @@ class FileCatalog {
   /// may be visible and still vanish on a power loss).
   PublishResult Publish(int64_t version, const std::string& text) const;
 
-  /// Points version-hint.text at `version` (temp file + rename). Best effort:
-  /// failures are swallowed, since readers never depend on the hint.
+  /// Points version-hint.text at the newest version: `version`, or a later
+  /// one found by probing forward from it (temp file + rename). Newer-wins:
+  /// a hint naming an existing version at least as new is kept, and the hint
+  /// is read back after the rename and raised again if a writer without the
+  /// commit lock put an older number there meanwhile. Committers call this
+  /// under the commit lock, so between them the hint only moves forward.
+  /// Best effort: failures are swallowed, since readers never depend on it.
   void WriteHint(int64_t version) const noexcept;
 
   /// Checks once that link() gives atomic put-if-absent here (succeeds for a

@@ -277,12 +277,13 @@ bool Transaction::Impl::Commit() {
       Abort();
       throw;
     }
+    // Under the lock, so that the hint only moves forward (DESIGN.md §4).
+    if (result == FileCatalog::PublishResult::kPublished) catalog.WriteHint(version + 1);
     lock.reset();
     if (result == FileCatalog::PublishResult::kPublished) {
       done = true;
       const Snapshot published = *produced.next.CurrentSnapshot();
       state->Install(std::move(produced.next), version + 1);
-      catalog.WriteHint(version + 1);
       DeleteQuietly(io, produced.obsolete_files);
       for (int64_t v : produced.obsolete_versions) catalog.DeleteVersion(v);
       committed = published;

@@ -182,5 +182,31 @@ TEST_F(CommitRaceTest, Item5_LockErrorCommitsWithoutTheLock) {
   EXPECT_EQ(SortedIds(t), Range(0, 2));
 }
 
+// Issue 12 item 8: the version hint only moves forward. Writer A publishes
+// v2; while it replaces the hint, writer B (without the commit lock, which
+// A still holds) publishes v3 and points the hint at it. Before, A wrote its
+// hint after releasing the lock, last writer won, and the hint named v2.
+TEST_F(CommitRaceTest, Item8_HintWrittenUnderTheLockNeverMovesBackwards) {
+  Table a = CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+                        {{"datashard.commit.lock.wait-ms", "0"}}, {fault_});
+  Table b = OpenTable(Path());
+  const std::string metadata = Path() + "/metadata";
+  bool raced = false;
+  bool locked = false;
+  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kRename),
+                  [&](FaultOp, const std::string&, const std::string& to) {
+                    if (raced || to != metadata + "/version-hint.text") return;
+                    raced = true;
+                    locked = NewPosixFileIO()->Lock(metadata + "/commit.lock", false) == nullptr;
+                    b.AppendRecords(IdValueRows(100, 1), IdValueSchema());
+                  });
+  a.AppendRecords(IdValueRows(0, 2), IdValueSchema());
+  fault_->SetHook(0, nullptr);
+  EXPECT_TRUE(raced);
+  EXPECT_TRUE(locked) << "the hint was written without the commit lock";
+  EXPECT_EQ(b.metadata_version(), 3);
+  EXPECT_EQ(fault_->ReadFile(metadata + "/version-hint.text"), "3");
+}
+
 }  // namespace
 }  // namespace datashard
