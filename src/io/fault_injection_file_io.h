@@ -27,6 +27,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "datashard/file_io.h"
@@ -101,6 +102,7 @@ class FaultInjectionFileIO final : public FileIO {
   /// any hook; an empty `hook` removes it. For stepping into a race.
   using Hook = std::function<void(FaultOp op, const std::string& path, const std::string& target)>;
   void SetHook(FaultOpMask ops, Hook hook);
+  void SetHook(FaultOp op, Hook hook) { SetHook(static_cast<FaultOpMask>(op), std::move(hook)); }
   /// Calls that were made to fail so far.
   int64_t faults_injected() const;
 

@@ -50,12 +50,11 @@ TEST_F(CommitRaceTest, Item3_LinkThatReportsEexistAfterLinkingIsACommit) {
   Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), {}, {fault_});
   t.AppendRecords(IdValueRows(0, 2), IdValueSchema());
   bool linked = false;
-  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink),
-                  [&](FaultOp, const std::string& from, const std::string& to) {
-                    if (linked || !IsVersionFile(to)) return;
-                    linked = true;
-                    ASSERT_TRUE(fault_->LinkIfAbsent(from, to));  // the first transmission
-                  });
+  fault_->SetHook(FaultOp::kLink, [&](FaultOp, const std::string& from, const std::string& to) {
+    if (linked || !IsVersionFile(to)) return;
+    linked = true;
+    ASSERT_TRUE(fault_->LinkIfAbsent(from, to));  // the first transmission
+  });
   Transaction tx = t.NewTransaction();
   tx.AppendData(IdValueRows(2, 3), IdValueSchema());
   EXPECT_TRUE(tx.Commit());
@@ -80,13 +79,12 @@ TEST_F(CommitRaceTest, Item7_LinkErrorWithAnotherWritersVersionIsALostRace) {
                         {{"datashard.commit.lock.enabled", "false"}}, {fault_});
   Table other = OpenTable(Path());
   bool raced = false;
-  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink),
-                  [&](FaultOp, const std::string& from, const std::string& to) {
-                    if (raced || !IsVersionFile(to)) return;
-                    raced = true;
-                    other.AppendRecords(IdValueRows(100, 1), IdValueSchema());
-                    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
-                  });
+  fault_->SetHook(FaultOp::kLink, [&](FaultOp, const std::string& from, const std::string& to) {
+    if (raced || !IsVersionFile(to)) return;
+    raced = true;
+    other.AppendRecords(IdValueRows(100, 1), IdValueSchema());
+    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
+  });
   Transaction tx = t.NewTransaction();
   tx.AppendData(IdValueRows(0, 2), IdValueSchema());
   EXPECT_TRUE(tx.Commit());
@@ -104,13 +102,12 @@ TEST_F(CommitRaceTest, Item7_LinkErrorWithAnotherWritersVersionIsALostRace) {
 TEST_F(CommitRaceTest, Item7_LinkErrorWithOwnVersionIsACommit) {
   Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), {}, {fault_});
   bool linked = false;
-  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink),
-                  [&](FaultOp, const std::string& from, const std::string& to) {
-                    if (linked || !IsVersionFile(to)) return;
-                    linked = true;
-                    ASSERT_TRUE(fault_->LinkIfAbsent(from, to));
-                    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
-                  });
+  fault_->SetHook(FaultOp::kLink, [&](FaultOp, const std::string& from, const std::string& to) {
+    if (linked || !IsVersionFile(to)) return;
+    linked = true;
+    ASSERT_TRUE(fault_->LinkIfAbsent(from, to));
+    throw IOError("link '" + from + "' to '" + to + "': Input/output error");
+  });
   EXPECT_TRUE(t.AppendRecords(IdValueRows(0, 2), IdValueSchema()));
   fault_->SetHook(0, nullptr);
   EXPECT_TRUE(linked);
@@ -136,8 +133,7 @@ TEST_F(CommitRaceTest, Item7_LinkErrorWithVersionAbsentIsUnknown) {
 // the same schema exists: not ours, so the existing table is opened.
 TEST_F(CommitRaceTest, Item7_CreateTableLinkErrorWithAnotherCreatorsV1OpensIt) {
   bool raced = false;
-  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kLink), [&](FaultOp, const std::string& from,
-                                                                const std::string& to) {
+  fault_->SetHook(FaultOp::kLink, [&](FaultOp, const std::string& from, const std::string& to) {
     if (raced || !IsVersionFile(to)) return;
     raced = true;
     CreateTable(Path(), IdValueSchema()).AppendRecords(IdValueRows(7, 1), IdValueSchema());
@@ -193,13 +189,12 @@ TEST_F(CommitRaceTest, Item8_HintWrittenUnderTheLockNeverMovesBackwards) {
   const std::string metadata = Path() + "/metadata";
   bool raced = false;
   bool locked = false;
-  fault_->SetHook(static_cast<FaultOpMask>(FaultOp::kRename),
-                  [&](FaultOp, const std::string&, const std::string& to) {
-                    if (raced || to != metadata + "/version-hint.text") return;
-                    raced = true;
-                    locked = NewPosixFileIO()->Lock(metadata + "/commit.lock", false) == nullptr;
-                    b.AppendRecords(IdValueRows(100, 1), IdValueSchema());
-                  });
+  fault_->SetHook(FaultOp::kRename, [&](FaultOp, const std::string&, const std::string& to) {
+    if (raced || to != metadata + "/version-hint.text") return;
+    raced = true;
+    locked = NewPosixFileIO()->Lock(metadata + "/commit.lock", false) == nullptr;
+    b.AppendRecords(IdValueRows(100, 1), IdValueSchema());
+  });
   a.AppendRecords(IdValueRows(0, 2), IdValueSchema());
   fault_->SetHook(0, nullptr);
   EXPECT_TRUE(raced);
