@@ -157,23 +157,22 @@ size_t DisplayWidth(const std::string& text) {
   }));
 }
 
-// A one-line progress report on stderr for scans that run longer than a
-// second, only when stderr is a terminal; erased when the scan ends.
-class ScanProgress {
+// A one-line progress report on stderr for work that runs longer than a
+// second, only when stderr is a terminal; erased when the work ends.
+class TerminalProgress {
  public:
-  ScanProgress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
+  TerminalProgress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
 
-  void Update(const ScanMetrics& m) {
+  // `text` is asked for only when a line is due.
+  template <typename Text>
+  void Update(Text text) {
     if (!tty_) return;
     const auto now = std::chrono::steady_clock::now();
     if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
       return;
     last_ = now;
-    const double seconds = std::chrono::duration<double>(now - start_).count();
-    std::fprintf(stderr, "\r%lld rows, %.1f MB read, %lld/%lld files pruned, %.1f s ",
-                 static_cast<long long>(m.rows_returned), static_cast<double>(m.bytes_read) / 1e6,
-                 static_cast<long long>(m.data_files_pruned),
-                 static_cast<long long>(m.data_files_considered), seconds);
+    std::fprintf(stderr, "\r%s ",
+                 text(std::chrono::duration<double>(now - start_).count()).c_str());
     shown_ = true;
   }
 
@@ -211,7 +210,7 @@ void RunScan(const TableArgs& a) {
   ChooseSnapshot(builder, a);
   if (!a.where.empty()) builder.Filter(a.where);
   std::unique_ptr<ScanReader> reader = builder.Open();
-  ScanProgress progress;
+  TerminalProgress progress;
   const Schema& schema = reader->schema();
   const auto& fields = schema.fields();
   int64_t left = a.limit < 0 ? INT64_MAX : a.limit;
@@ -241,7 +240,16 @@ void RunScan(const TableArgs& a) {
     }
     std::cout << out;
     out.clear();
-    progress.Update(reader->metrics());
+    progress.Update([&](double seconds) {
+      const ScanMetrics m = reader->metrics();
+      char line[160];
+      std::snprintf(line, sizeof line, "%lld rows, %.1f MB read, %lld/%lld files pruned, %.1f s",
+                    static_cast<long long>(m.rows_returned),
+                    static_cast<double>(m.bytes_read) / 1e6,
+                    static_cast<long long>(m.data_files_pruned),
+                    static_cast<long long>(m.data_files_considered), seconds);
+      return std::string(line);
+    });
   }
   progress.Finish();
   if (a.format == "table") {
@@ -313,41 +321,16 @@ void RunAppend(const TableArgs& a) {
   }
 }
 
-// A one-line "checked N of M" on stderr while verify runs longer than a
-// second, only on a terminal; erased at the end.
-class VerifyProgress {
- public:
-  VerifyProgress() : tty_(isatty(STDERR_FILENO) == 1), start_(std::chrono::steady_clock::now()) {}
-
-  void Update(int64_t done, int64_t total) {
-    if (!tty_) return;
-    const auto now = std::chrono::steady_clock::now();
-    if (now - start_ < std::chrono::seconds(1) || now - last_ < std::chrono::milliseconds(200))
-      return;
-    last_ = now;
-    std::fprintf(stderr, "\rchecked %lld of %lld manifests and files ",
-                 static_cast<long long>(done), static_cast<long long>(total));
-    shown_ = true;
-  }
-
-  void Finish() {
-    if (shown_) std::fprintf(stderr, "\r\033[K");
-  }
-
- private:
-  bool tty_;
-  bool shown_ = false;
-  std::chrono::steady_clock::time_point start_;
-  std::chrono::steady_clock::time_point last_;
-};
-
 void RunVerify(const TableArgs& a) {
   Table table = OpenTable(a.table);
-  VerifyProgress progress;
+  TerminalProgress progress;
   VerifyOptions options;
   options.deep = a.deep;
   options.progress = [&](int64_t done, int64_t total, const std::string&) {
-    progress.Update(done, total);
+    progress.Update([&](double) {
+      return "checked " + std::to_string(done) + " of " + std::to_string(total) +
+             " manifests and files";
+    });
   };
   const VerifyReport r = table.Verify(options);
   progress.Finish();
