@@ -72,8 +72,7 @@ class Transaction::Impl {
 
  private:
   static std::optional<int64_t> CurrentId(const TableMetadata& m);
-  // Counts an unknown outcome and rethrows it naming the commit id.
-  [[noreturn]] void ReportUnknown(const CommitStateUnknown& e, double seconds);
+  bool ResolveUnknown(const CommitStateUnknown& e, double seconds);
 };
 
 }  // namespace datashard
