@@ -19,17 +19,15 @@ std::string WithoutTrailingSlash(std::string path) {
   return path;
 }
 
-// Every file some snapshot of `m` references: manifest lists, manifests,
-// and the data and delete files live in any snapshot, as local paths.
-void AddReferences(FileIO& io, const TableMetadata& m, std::set<std::string>* manifests_seen,
-                   std::set<std::string>* referenced) {
+// Adds every file some snapshot of `m` references: manifest lists,
+// manifests, and the data and delete files live in any snapshot, as local
+// paths. A list or manifest already in `referenced` was read before.
+void AddReferences(FileIO& io, const TableMetadata& m, std::set<std::string>* referenced) {
   for (const Snapshot& s : m.snapshots) {
     const std::string list_path = LocalFilePath(s.manifest_list, "manifest list");
     if (!referenced->insert(list_path).second) continue;
     for (const ManifestFile& mf : ReadManifestList(io, s.manifest_list)) {
-      const std::string path = LocalFilePath(mf.manifest_path, "manifest");
-      referenced->insert(path);
-      if (!manifests_seen->insert(path).second) continue;
+      if (!referenced->insert(LocalFilePath(mf.manifest_path, "manifest")).second) continue;
       for (const ManifestEntry& e : ReadManifest(io, mf)) {
         if (e.status == EntryStatus::kDeleted) continue;
         referenced->insert(LocalFilePath(e.data_file.file_path, "data file"));
@@ -94,8 +92,7 @@ GcReport CollectGarbage(FileIO& io, const std::string& root, const TableMetadata
   Walk(io, table + "/metadata", &files);
 
   std::set<std::string> referenced;
-  std::set<std::string> manifests_seen;
-  AddReferences(io, current, &manifests_seen, &referenced);
+  AddReferences(io, current, &referenced);
   for (const FileInfo& f : io.List(table + "/metadata")) {
     if (!FileCatalog::ParseVersionFileName(f.name)) continue;
     const std::string path = table + "/metadata/" + f.name;
@@ -105,7 +102,7 @@ GcReport CollectGarbage(FileIO& io, const std::string& root, const TableMetadata
     } catch (const NotFound&) {
       continue;  // removed by retention since the listing
     }
-    AddReferences(io, TableMetadataFromJson(text, path), &manifests_seen, &referenced);
+    AddReferences(io, TableMetadataFromJson(text, path), &referenced);
     ++report.metadata_versions;
   }
   report.metadata_versions = std::max<int64_t>(report.metadata_versions, 1);  // `current`

@@ -43,9 +43,10 @@ class DeleteIndex {
   /// file in a delete manifest or an equality delete without equality ids.
   void Add(const std::string& manifest_path, ManifestEntry entry, int spec_id);
 
-  /// The delete files that apply to `data`, position deletes first. Looks only at the deletes of
-  /// its partition that name its path (or may, by their bounds) and have a
-  /// large enough sequence number, not at every delete of the partition.
+  /// The delete files that apply to `data`, position deletes first. Looks
+  /// only at the deletes of its partition that name its path (or may, by
+  /// their bounds) and have a large enough sequence number, not at every
+  /// delete of the partition.
   /// `examined`, when given, is increased by the number of delete files
   /// whose predicates were evaluated (what planning costs).
   DeleteFileList ForDataFile(const PlannedFile& data, size_t* examined = nullptr) const;
