@@ -29,9 +29,11 @@ static void check(int rc, sqlite3* db, const char* what) {
 static sqlite3* open_db(const char* path) {
   sqlite3* db = NULL;
   check(sqlite3_open(path, &db), db, "open");
+  /* Before the pragmas: twelve writers opening at once wait for each other
+   * there too, instead of failing with "database is locked". */
+  sqlite3_busy_timeout(db, 60000);
   check(sqlite3_exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL;", NULL, NULL, NULL), db,
         "pragmas");
-  sqlite3_busy_timeout(db, 60000);
   return db;
 }
 
