@@ -7,6 +7,7 @@
 // IOError for every other failure, each naming the operation and path.
 #pragma once
 
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -131,6 +132,12 @@ class FileIO {
   /// Takes an exclusive advisory lock on `path` (created if missing). With
   /// wait=false returns nullptr when another holder has it.
   virtual std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) = 0;
+  /// Takes the lock as Lock() does, waiting at most `timeout` for another
+  /// holder (zero: one try): nullptr when the lock is still held then.
+  /// IOError when locking fails otherwise (e.g. ENOLCK). The default polls
+  /// Lock(path, false).
+  virtual std::unique_ptr<FileLock> TryLockFor(const std::string& path,
+                                               std::chrono::microseconds timeout);
   /// Opens an existing file for in-place updates; NotFound if absent.
   virtual std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) = 0;
   /// Maps `size` bytes of `path` shared between processes, creating the

@@ -158,7 +158,9 @@ class Table {
 /// SQL catalog as the alternative, when the filesystem lacks atomic
 /// put-if-absent (link() with EEXIST). InvalidArgument for a bad schema,
 /// spec or property, or a `path` naming a metadata file, before anything is
-/// written; AlreadyExists for a folder holding a catalog's metadata files.
+/// written; AlreadyExists for a folder holding a catalog's metadata files;
+/// CommitStateUnknown when publishing v1 failed and left unknown whether v1
+/// exists durably (open the table to look).
 Table CreateTable(const std::string& path, const Schema& schema,
                   const PartitionSpec& spec = PartitionSpec(),
                   const std::map<std::string, std::string>& properties = {},

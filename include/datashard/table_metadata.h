@@ -68,6 +68,11 @@ inline constexpr int64_t kCommitTotalTimeoutMsDefault = 120000;
 /// OFD lock on metadata/commit.lock (liveness only; link() decides).
 inline constexpr const char* kCommitLockEnabled = "datashard.commit.lock.enabled";
 inline constexpr bool kCommitLockEnabledDefault = true;
+/// A commit waits at most this long in all for the commit lock, and never
+/// past commit.retry.total-timeout-ms; then it goes on without the lock (a
+/// holder that keeps it longer is taken as stuck: stopped, or in hung I/O).
+inline constexpr const char* kCommitLockWaitMs = "datashard.commit.lock.wait-ms";
+inline constexpr int64_t kCommitLockWaitMsDefault = 10000;
 /// Merge manifests once a snapshot would reference at least this many.
 inline constexpr const char* kManifestMinMergeCount = "commit.manifest.min-count-to-merge";
 inline constexpr int64_t kManifestMinMergeCountDefault = 100;

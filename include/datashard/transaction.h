@@ -66,9 +66,12 @@ class Transaction {
   /// Publishes the appends as one snapshot (DESIGN.md §4) and returns true.
   /// Throws CommitConflict when the retry budget is spent or the expected
   /// snapshot changed, CommitStateUnknown when an I/O error struck after
-  /// publication began and a refresh could not settle the outcome, IOError
-  /// for failures before publication (then nothing became visible). With no
-  /// appends, only the expected snapshot is checked and no snapshot is made.
+  /// publication began and left the outcome or its durability unknown (the
+  /// new version may be visible and still vanish on a power loss: never
+  /// acknowledged without a directory fsync that succeeded after the link),
+  /// IOError for failures before publication (then nothing became visible).
+  /// With no appends, only the expected snapshot is checked and no snapshot
+  /// is made.
   /// InvalidArgument if called twice.
   bool Commit();
   /// Drops the appends and removes their data files.

@@ -108,31 +108,27 @@ def test_item7_stored_timestamptz_outside_python_range_raises_naming_column_and_
 def test_item9_transaction_properties_do_not_block_while_another_thread_commits(tmp_path):
     # The commit is held up deterministically: this process holds the
     # table's commit lock (a POSIX lock conflicts with the OFD lock commit()
-    # waits for) until the main thread has read every property. Before the
-    # fix the first read blocked the whole interpreter on the transaction's
-    # mutex, so the lock was never released: run it in a child with a
-    # deadline.
+    # waits for, here for up to the table's ten-minute lock wait) until the
+    # main thread has read every property. Before the fix the first read
+    # blocked the whole interpreter on the transaction's mutex, so the lock
+    # was never released: run it in a child with a deadline.
     script = textwrap.dedent(
         """
         import fcntl, os, sys, threading, time
         from datashard import Schema, create_table
 
         schema = Schema(schema_id=1, fields=[{"id": 1, "name": "record_id", "type": "long"}])
-        table = create_table(sys.argv[1], schema)
+        table = create_table(sys.argv[1], schema,
+                             properties={"datashard.commit.lock.wait-ms": "600000"})
         tx = table.new_transaction(commit_id="slow-commit")
         tx.append_data([{"record_id": 1}, {"record_id": 2}])
-        lock_path = os.path.join(table.table_path, "metadata", "commit.lock")
-        fd = os.open(lock_path, os.O_RDWR | os.O_CREAT)
+        metadata = os.path.join(table.table_path, "metadata")
+        fd = os.open(os.path.join(metadata, "commit.lock"), os.O_RDWR | os.O_CREAT)
         fcntl.lockf(fd, fcntl.LOCK_EX)
-        inode = os.fstat(fd).st_ino
 
         def commit_is_waiting():
-            with open("/proc/locks") as locks:
-                for line in locks:
-                    tokens = line.split()
-                    if "->" in tokens and any(t.endswith(":%d" % inode) for t in tokens):
-                        return True
-            return False
+            # commit() writes its manifest, then waits for the lock held here.
+            return any(name.endswith("-m0.avro") for name in os.listdir(metadata))
 
         outcome = {}
         committer = threading.Thread(target=lambda: outcome.update(done=tx.commit()))

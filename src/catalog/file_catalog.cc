@@ -84,18 +84,31 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
   }
   const std::string target = MetadataPath(version);
   bool linked = false;
+  std::string link_error;
   try {
     linked = io_->LinkIfAbsent(tmp, target);
   } catch (const Error& e) {
-    throw CommitStateUnknown("publishing " + target + ": link failed (" + e.what() +
-                             "); the version may or may not exist");
+    link_error = e.what();
   }
   try {
     io_->Delete(tmp);
   } catch (const Error&) {
     // Only the temporary name; the published version is unaffected.
   }
-  if (!linked) return PublishResult::kLostRace;
+  if (!linked) {
+    // Put-if-absent decides: whoever's metadata v<version> holds published it.
+    const std::string failure =
+        link_error.empty() ? "link reported that it exists" : "link failed (" + link_error + ")";
+    std::string held;
+    try {
+      held = ReadVersion(version);
+    } catch (const Error& e) {
+      throw CommitStateUnknown("publishing " + target + ": " + failure +
+                               ", and reading it back failed (" + e.what() +
+                               "); the version may or may not exist");
+    }
+    if (held != text) return PublishResult::kLostRace;
+  }
   try {
     io_->SyncDir(metadata_dir());
   } catch (const Error& e) {
@@ -107,12 +120,20 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
 
 void FileCatalog::WriteHint(int64_t version) const noexcept {
   try {
-    const std::string tmp = metadata_dir() + "/.tmp-hint-" + Uuid::Random().ToString();
-    io_->WriteFile(tmp, std::to_string(version), /*sync=*/false);
-    try {
-      io_->Rename(tmp, metadata_dir() + "/" + kHintName);
-    } catch (const Error&) {
-      io_->Delete(tmp);
+    // Each round ends by reading the hint back in the next: a few rounds
+    // outlast writers that replace it without the commit lock.
+    for (int round = 0; round < 3; ++round) {
+      while (io_->Exists(MetadataPath(version + 1))) ++version;
+      const std::optional<int64_t> hint = ReadHint();
+      if (hint && *hint >= version && io_->Exists(MetadataPath(*hint))) return;
+      const std::string tmp = metadata_dir() + "/.tmp-hint-" + Uuid::Random().ToString();
+      io_->WriteFile(tmp, std::to_string(version), /*sync=*/false);
+      try {
+        io_->Rename(tmp, metadata_dir() + "/" + kHintName);
+      } catch (const Error&) {
+        io_->Delete(tmp);
+        return;
+      }
     }
   } catch (const Error&) {
     // Best effort: readers probe forward from a stale hint.
@@ -150,8 +171,13 @@ void FileCatalog::ProbeAtomicLink() const {
   }
 }
 
-std::unique_ptr<FileLock> FileCatalog::LockCommits() const {
-  return io_->Lock(metadata_dir() + "/" + kLockName, /*wait=*/true);
+std::unique_ptr<FileLock> FileCatalog::LockCommits(
+    std::chrono::microseconds timeout) const noexcept {
+  try {
+    return io_->TryLockFor(metadata_dir() + "/" + kLockName, timeout);
+  } catch (...) {
+    return nullptr;  // the lock is for liveness only
+  }
 }
 
 void FileCatalog::DeleteVersion(int64_t version) const noexcept {

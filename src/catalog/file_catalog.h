@@ -12,6 +12,7 @@
 // listing, never a re-initialisation. Thread-safe (no mutable state).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -41,15 +42,26 @@ class FileCatalog {
   std::string ReadVersion(int64_t version) const;
 
   enum class PublishResult { kPublished, kLostRace };
-  /// Publishes `text` as v<version>.metadata.json. kLostRace (nothing left
-  /// behind) when another writer published that version first. IOError when
-  /// a step before link() failed: nothing was published and the temporary
-  /// file is removed. CommitStateUnknown when link() itself or the directory
-  /// fsync after it failed: the version may or may not exist.
+  /// Publishes `text` as v<version>.metadata.json. kPublished only once the
+  /// link is made durable by a directory fsync that succeeded after it.
+  /// kLostRace (nothing left behind) when v<version> holds another writer's
+  /// metadata. When link() fails or reports EEXIST, v<version> is read back
+  /// before anything is concluded, since a link can succeed and still report
+  /// failure (a retransmission over NFS): if it holds `text`, this call
+  /// published it. IOError when a step before link() failed: nothing was
+  /// published and the temporary file is removed. CommitStateUnknown when
+  /// the outcome cannot be told (link() failed and v<version> is absent or
+  /// unreadable) or the directory fsync after the link failed (the version
+  /// may be visible and still vanish on a power loss).
   PublishResult Publish(int64_t version, const std::string& text) const;
 
-  /// Points version-hint.text at `version` (temp file + rename). Best effort:
-  /// failures are swallowed, since readers never depend on the hint.
+  /// Points version-hint.text at the newest version: `version`, or a later
+  /// one found by probing forward from it (temp file + rename). Newer-wins:
+  /// a hint naming an existing version at least as new is kept, and the hint
+  /// is read back after the rename and raised again if a writer without the
+  /// commit lock put an older number there meanwhile. Committers call this
+  /// under the commit lock, so between them the hint only moves forward.
+  /// Best effort: failures are swallowed, since readers never depend on it.
   void WriteHint(int64_t version) const noexcept;
 
   /// Checks once that link() gives atomic put-if-absent here (succeeds for a
@@ -58,9 +70,11 @@ class FileCatalog {
   /// can be created (e.g. a read-only folder).
   void ProbeAtomicLink() const;
 
-  /// Takes the advisory commit lock, waiting for it. Serialises publication
-  /// between writers of one machine; correctness never depends on it.
-  std::unique_ptr<FileLock> LockCommits() const;
+  /// Takes the advisory commit lock, waiting at most `timeout` for another
+  /// holder. Serialises publication between writers of one machine;
+  /// correctness never depends on it, so nullptr (commit without it) when it
+  /// is still held then or locking fails (ENOLCK, no OFD locks). Never throws.
+  std::unique_ptr<FileLock> LockCommits(std::chrono::microseconds timeout) const noexcept;
 
   /// Deletes v<version>.metadata.json if present; best effort, never throws.
   void DeleteVersion(int64_t version) const noexcept;

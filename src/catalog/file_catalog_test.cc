@@ -45,8 +45,7 @@ TEST_F(FileCatalogTest, PublishIsPutIfAbsent) {
 TEST_F(FileCatalogTest, FindsLatestFromStaleMissingOrGarbledHint) {
   for (int v = 1; v <= 5; ++v) ASSERT_EQ(catalog_.Publish(v, "x"), FileCatalog::PublishResult::kPublished);
   EXPECT_EQ(catalog_.FindLatest(), 5);  // no hint: listing
-  catalog_.WriteHint(2);
-  EXPECT_EQ(fault_->ReadFile(catalog_.metadata_dir() + "/version-hint.text"), "2");
+  fault_->WriteFile(catalog_.metadata_dir() + "/version-hint.text", "2");
   EXPECT_EQ(catalog_.FindLatest(), 5);  // stale hint: probing forward
   catalog_.DeleteVersion(2);
   catalog_.DeleteVersion(3);
@@ -55,6 +54,23 @@ TEST_F(FileCatalogTest, FindsLatestFromStaleMissingOrGarbledHint) {
   fault_->WriteFile(catalog_.metadata_dir() + "/version-hint.text", "garbage\n");
   EXPECT_EQ(catalog_.FindLatest(), 5);
   EXPECT_EQ(catalog_.FindLatest(4), 5);
+}
+
+// Issue 12 item 8: a hint never moves backwards. A writer of an older
+// version keeps a hint naming a newer existing one, and one behind a newer
+// version points at the newest; a hint naming a missing version is replaced.
+TEST_F(FileCatalogTest, Item8_HintIsNewerWins) {
+  const std::string hint = catalog_.metadata_dir() + "/version-hint.text";
+  for (int v = 1; v <= 5; ++v)
+    ASSERT_EQ(catalog_.Publish(v, "x"), FileCatalog::PublishResult::kPublished);
+  catalog_.WriteHint(4);
+  EXPECT_EQ(fault_->ReadFile(hint), "5");  // probed forward to the newest
+  catalog_.WriteHint(2);
+  EXPECT_EQ(fault_->ReadFile(hint), "5");
+  fault_->Delete(hint);
+  fault_->WriteFile(hint, "99");
+  catalog_.WriteHint(3);
+  EXPECT_EQ(fault_->ReadFile(hint), "5");
 }
 
 TEST_F(FileCatalogTest, FailureBeforeLinkLeavesNothing) {

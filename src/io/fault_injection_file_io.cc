@@ -36,6 +36,8 @@ const char* OpName(FaultOp op) {
       return "read";
     case FaultOp::kWrite:
       return "write";
+    case FaultOp::kLock:
+      return "lock";
   }
   return "operation";
 }
@@ -97,8 +99,10 @@ struct PendingName {
 struct FaultInjectionFileIO::State {
   explicit State(std::shared_ptr<FileIO> b) : base(std::move(b)) {}
 
-  // Counts the call and throws if an armed fault fires on it.
-  void Enter(FaultOp op, const std::string& path, int64_t FileIOCounters::*counter) {
+  // Runs the hook, counts the call and throws if an armed fault fires on it.
+  void Enter(FaultOp op, const std::string& path, int64_t FileIOCounters::*counter,
+             const std::string& target = "") {
+    RunHook(op, path, target);
     std::lock_guard<std::mutex> lock(mu);
     ++(counters.*counter);
     if (fault_mask & static_cast<FaultOpMask>(op)) {
@@ -106,9 +110,20 @@ struct FaultInjectionFileIO::State {
         fault_firing = fault_sticky;
         if (!fault_sticky) fault_mask = 0;
         ++faults_injected;
-        ThrowIoError(std::string(OpName(op)) + " (injected fault)", path, fault_errno);
+        ThrowIoError(std::string(OpName(op)) + " (injected fault)",
+                     target.empty() ? path : path + "' to '" + target, fault_errno);
       }
     }
+  }
+
+  void RunHook(FaultOp op, const std::string& path, const std::string& target) {
+    FaultInjectionFileIO::Hook run;
+    {
+      std::lock_guard<std::mutex> lock(mu);
+      if (!(hook_mask & static_cast<FaultOpMask>(op))) return;
+      run = hook;
+    }
+    run(op, path, target);
   }
 
   // A read through a file handle of either kind: counted, perhaps made to
@@ -143,6 +158,8 @@ struct FaultInjectionFileIO::State {
   bool fault_sticky = false;
   bool fault_firing = false;
   int64_t faults_injected = 0;
+  FaultOpMask hook_mask = 0;
+  FaultInjectionFileIO::Hook hook;
   uint64_t epoch = 0;
   std::map<std::string, std::shared_ptr<FileState>> files;  // by normalized name
   std::vector<PendingName> pending;                         // oldest first
@@ -286,6 +303,12 @@ void FaultInjectionFileIO::ClearFaults() {
   state_->fault_firing = false;
 }
 
+void FaultInjectionFileIO::SetHook(FaultOpMask ops, Hook hook) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->hook_mask = hook ? ops : 0;
+  state_->hook = std::move(hook);
+}
+
 int64_t FaultInjectionFileIO::faults_injected() const {
   std::lock_guard<std::mutex> lock(state_->mu);
   return state_->faults_injected;
@@ -321,7 +344,7 @@ std::unique_ptr<WritableFile> FaultInjectionFileIO::Create(const std::string& pa
 }
 
 bool FaultInjectionFileIO::LinkIfAbsent(const std::string& source, const std::string& target) {
-  state_->Enter(FaultOp::kLink, source + "' to '" + target, &FileIOCounters::links);
+  state_->Enter(FaultOp::kLink, source, &FileIOCounters::links, target);
   if (!state_->base->LinkIfAbsent(source, target)) return false;
   std::lock_guard<std::mutex> lock(state_->mu);
   const std::string key = Normalize(target);
@@ -332,7 +355,7 @@ bool FaultInjectionFileIO::LinkIfAbsent(const std::string& source, const std::st
 }
 
 void FaultInjectionFileIO::Rename(const std::string& source, const std::string& target) {
-  state_->Enter(FaultOp::kRename, source + "' to '" + target, &FileIOCounters::renames);
+  state_->Enter(FaultOp::kRename, source, &FileIOCounters::renames, target);
   PendingName undo{PendingName::Kind::kRenamed, Normalize(target), {}};
   undo.source = Normalize(source);
   undo.unsynced_dirs = {DirOf(undo.source), DirOf(undo.path)};
@@ -393,8 +416,14 @@ std::vector<FileInfo> FaultInjectionFileIO::List(const std::string& dir) {
 void FaultInjectionFileIO::CreateDirs(const std::string& dir) { state_->base->CreateDirs(dir); }
 
 std::unique_ptr<FileLock> FaultInjectionFileIO::Lock(const std::string& path, bool wait) {
-  state_->Count(&FileIOCounters::locks);
+  state_->Enter(FaultOp::kLock, path, &FileIOCounters::locks);
   return state_->base->Lock(path, wait);
+}
+
+std::unique_ptr<FileLock> FaultInjectionFileIO::TryLockFor(const std::string& path,
+                                                           std::chrono::microseconds timeout) {
+  state_->Enter(FaultOp::kLock, path, &FileIOCounters::locks);
+  return state_->base->TryLockFor(path, timeout);
 }
 
 std::unique_ptr<UpdatableFile> FaultInjectionFileIO::OpenForUpdate(const std::string& path) {

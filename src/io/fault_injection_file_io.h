@@ -24,8 +24,10 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "datashard/file_io.h"
@@ -43,8 +45,10 @@ enum class FaultOp : uint32_t {
   kDelete = 1u << 6,
   kRead = 1u << 7,   // RandomAccessFile::ReadAt
   kWrite = 1u << 8,  // UpdatableFile::WriteAt (SyncData counts as kSync)
+  kLock = 1u << 9,   // Lock and TryLockFor
 };
 using FaultOpMask = uint32_t;
+/// Every operation on file bytes and names; the advisory lock apart.
 constexpr FaultOpMask kAllFaultOps = 0x1ff;
 constexpr FaultOpMask operator|(FaultOp a, FaultOp b) {
   return static_cast<FaultOpMask>(a) | static_cast<FaultOpMask>(b);
@@ -90,6 +94,15 @@ class FaultInjectionFileIO final : public FileIO {
   }
   /// Disarms any fault.
   void ClearFaults();
+  /// Runs `hook` at the start of every call whose kind is in `ops`, before an
+  /// armed fault is checked: on the calling thread, with no lock of this
+  /// FileIO held, so it may make calls of its own (which see the hook too).
+  /// `path` is the call's path; `target` the new name of a link or rename,
+  /// else empty. A hook that throws fails the call with no effect. Replaces
+  /// any hook; an empty `hook` removes it. For stepping into a race.
+  using Hook = std::function<void(FaultOp op, const std::string& path, const std::string& target)>;
+  void SetHook(FaultOpMask ops, Hook hook);
+  void SetHook(FaultOp op, Hook hook) { SetHook(static_cast<FaultOpMask>(op), std::move(hook)); }
   /// Calls that were made to fail so far.
   int64_t faults_injected() const;
 
@@ -113,6 +126,8 @@ class FaultInjectionFileIO final : public FileIO {
   std::vector<FileInfo> List(const std::string& dir) override;
   void CreateDirs(const std::string& dir) override;
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
+  std::unique_ptr<FileLock> TryLockFor(const std::string& path,
+                                       std::chrono::microseconds timeout) override;
   std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override;
   std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) override;
   bool IsNetworkFilesystem(const std::string& path) override;

@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <string>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -72,6 +73,28 @@ TEST_F(FaultInjectionFileIOTest, FailsTheNthMatchingCallOnceWithTheChosenErrno) 
   f->Close();
   EXPECT_EQ(OnDisk("f"), "124");
   EXPECT_EQ(io_.faults_injected(), 1);
+}
+
+TEST_F(FaultInjectionFileIOTest, HookRunsBeforeMatchingCallsAndCanFailThem) {
+  io_.WriteFile(P("a"), "abc");
+  std::vector<std::string> seen;
+  io_.SetHook(FaultOp::kLink | FaultOp::kLock,
+              [&](FaultOp op, const std::string& path, const std::string& target) {
+                seen.push_back(path + ">" + target);
+                if (op == FaultOp::kLink && target == P("b")) {
+                  EXPECT_FALSE(OnDiskExists("b"));  // before the call's effect
+                  throw IOError("refused by the hook");
+                }
+              });
+  EXPECT_THROW(io_.LinkIfAbsent(P("a"), P("b")), IOError);
+  EXPECT_FALSE(OnDiskExists("b"));
+  EXPECT_TRUE(io_.LinkIfAbsent(P("a"), P("c")));
+  EXPECT_NE(io_.Lock(P("lock"), false), nullptr);
+  io_.Rename(P("c"), P("d"));  // not a hooked kind
+  io_.SetHook(FaultOp::kLink, nullptr);
+  EXPECT_TRUE(io_.LinkIfAbsent(P("a"), P("e")));
+  EXPECT_EQ(seen, (std::vector<std::string>{P("a") + ">" + P("b"), P("a") + ">" + P("c"),
+                                            P("lock") + ">"}));
 }
 
 TEST_F(FaultInjectionFileIOTest, StickyFaultsKeepFailing) {

@@ -198,6 +198,17 @@ TEST_F(PosixFileIOTest, LockWaitReturnsOnceTheHolderReleases) {
   EXPECT_EQ(io_->Lock(path, false), nullptr);
 }
 
+TEST_F(PosixFileIOTest, TryLockForGivesUpWhileHeldAndTakesAFreeLock) {
+  const std::string path = dir_.Join("table.lock");
+  auto held = io_->Lock(path, false);
+  EXPECT_EQ(io_->TryLockFor(path, std::chrono::microseconds(0)), nullptr);
+  EXPECT_EQ(io_->TryLockFor(path, std::chrono::milliseconds(5)), nullptr);
+  held.reset();
+  auto got = io_->TryLockFor(path, std::chrono::microseconds(0));
+  EXPECT_NE(got, nullptr);
+  EXPECT_EQ(io_->Lock(path, false), nullptr);
+}
+
 // Runs `fn` in a forked child and returns its exit status.
 int InChild(const std::function<int()>& fn) {
   const pid_t pid = fork();

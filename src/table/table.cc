@@ -61,7 +61,7 @@ void ValidateProperties(const std::map<std::string, std::string>& properties) {
         tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
         tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax,
         tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs,
-        tp::kGcGraceMs}) {
+        tp::kGcGraceMs, tp::kCommitLockWaitMs}) {
     if (m.PropertyLong(key, 0) < 0) {
       throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
     }
@@ -205,8 +205,10 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
   try {
     result = state->catalog().Publish(1, TableMetadataToJson(m));
-  } catch (const CommitStateUnknown&) {
-    // Whoever's v1 exists now, the comparison below settles what to return.
+  } catch (const CommitStateUnknown& e) {
+    // Even a v1 seen now may not be on disk: only the caller can look again.
+    throw CommitStateUnknown("creating the table at " + location + ": " + e.what() +
+                             "; open the table to see whether it exists");
   }
   if (result == FileCatalog::PublishResult::kPublished) {
     state->catalog().WriteHint(1);

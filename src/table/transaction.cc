@@ -1,5 +1,6 @@
 #include "datashard/transaction.h"
 
+#include <algorithm>
 #include <chrono>
 #include <set>
 
@@ -195,6 +196,14 @@ bool Transaction::Impl::Commit() {
                                tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)) /
                            1000.0;
   const bool use_lock = base.PropertyBool(tp::kCommitLockEnabled, tp::kCommitLockEnabledDefault);
+  // One deadline for all attempts: once it passed, an attempt only tries once.
+  const auto lock_deadline =
+      started +
+      std::chrono::milliseconds(std::max<int64_t>(
+          0, std::min<int64_t>(
+                 {base.PropertyLong(tp::kCommitLockWaitMs, tp::kCommitLockWaitMsDefault),
+                  base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault),
+                  int64_t{1} << 40})));  // ~35 years: no overflow in nanoseconds
   Backoff backoff(policy);
   std::shared_ptr<Clock> clock = DefaultClock();
 
@@ -205,7 +214,11 @@ bool Transaction::Impl::Commit() {
     ProducedCommit produced;
     std::string text;
     try {
-      if (use_lock) lock = catalog.LockCommits();
+      if (use_lock) {
+        const auto left = lock_deadline - std::chrono::steady_clock::now();
+        lock = catalog.LockCommits(std::chrono::duration_cast<std::chrono::microseconds>(
+            std::max<std::chrono::steady_clock::duration>(left, {})));
+      }
       std::tie(current, version) = state->LoadLatest();
       if (!current.CurrentSchema().SameFields(base.CurrentSchema()) ||
           !current.DefaultSpec().SameFields(base.DefaultSpec()) ||
@@ -258,18 +271,19 @@ bool Transaction::Impl::Commit() {
     } catch (const CommitStateUnknown& e) {
       lock.reset();
       done = true;  // never delete what may be published
-      return ResolveUnknown(e, elapsed());
+      ReportUnknown(e, elapsed());
     } catch (...) {
       DeleteQuietly(io, produced.attempt_files);
       Abort();
       throw;
     }
+    // Under the lock, so that the hint only moves forward (DESIGN.md §4).
+    if (result == FileCatalog::PublishResult::kPublished) catalog.WriteHint(version + 1);
     lock.reset();
     if (result == FileCatalog::PublishResult::kPublished) {
       done = true;
       const Snapshot published = *produced.next.CurrentSnapshot();
       state->Install(std::move(produced.next), version + 1);
-      catalog.WriteHint(version + 1);
       DeleteQuietly(io, produced.obsolete_files);
       for (int64_t v : produced.obsolete_versions) catalog.DeleteVersion(v);
       committed = published;
@@ -298,24 +312,12 @@ bool Transaction::Impl::Commit() {
   }
 }
 
-bool Transaction::Impl::ResolveUnknown(const CommitStateUnknown& e, double seconds) {
-  try {
-    const TableMetadata m = state->LoadLatest().first;
-    for (const Snapshot& s : m.snapshots) {
-      const auto it = s.summary.find(kCommitIdSummaryKey);
-      if (it != s.summary.end() && it->second == commit_id) {
-        committed = s;
-        state->CountCommit(retries, seconds);
-        return true;
-      }
-    }
-  } catch (const Error&) {
-    // Cannot even read the table: the outcome stays unknown.
-  }
+void Transaction::Impl::ReportUnknown(const CommitStateUnknown& e, double seconds) {
+  // Never acknowledged from a reload: after a failed link() or directory
+  // fsync, what the page cache shows may not be on disk (DESIGN.md §4 rule 6).
   state->CountUnknown(retries, seconds);
-  throw CommitStateUnknown(
-      std::string(e.what()) + "; commit id " + commit_id +
-      " was not found after a refresh: refresh the table and check before retrying");
+  throw CommitStateUnknown(std::string(e.what()) + "; commit id " + commit_id +
+                           ": refresh the table and look for it before retrying");
 }
 
 Transaction::Transaction(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

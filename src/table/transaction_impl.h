@@ -72,7 +72,8 @@ class Transaction::Impl {
 
  private:
   static std::optional<int64_t> CurrentId(const TableMetadata& m);
-  bool ResolveUnknown(const CommitStateUnknown& e, double seconds);
+  // Counts an unknown outcome and rethrows it naming the commit id.
+  [[noreturn]] void ReportUnknown(const CommitStateUnknown& e, double seconds);
 };
 
 }  // namespace datashard

@@ -105,6 +105,70 @@ TEST(CommitFaultTest, AcknowledgedCommitsSurvivePowerLossAtEveryPoint) {
   }
 }
 
+// Issue 12 item 1: a commit whose directory fsync after link() failed once
+// (non-sticky EIO) was acknowledged from a reload of the page cache. For
+// every directory fsync of the commit: either the commit is not
+// acknowledged, or it survives a power loss.
+TEST(CommitFaultTest, Item1_DirFsyncFailureIsNotAcknowledged) {
+  int unknown = 0;
+  for (int n = 1;; ++n) {
+    TempDir dir;
+    auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+    Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {fault});
+    t.AppendRecords(IdValueRows(0, 3), IdValueSchema());
+    fault->FailNth(FaultOp::kSyncDir, n, EIO);
+    const Outcome outcome = TryCommit(t, 3, 2);
+    const bool fired = fault->faults_injected() > 0;
+    fault->ClearFaults();
+    if (outcome == Outcome::kUnknown) ++unknown;
+    fault->DropUnsyncedData();
+    Table r = OpenTable(dir.Join("t"), {fault});
+    if (outcome == Outcome::kCommitted) {
+      EXPECT_EQ(SortedIds(r), Range(0, 5)) << "acknowledged, then lost; fsync " << n;
+    }
+    ExpectAllOrNothing(outcome, SortedIds(r), 3, 5);
+    if (!fired) break;
+    ASSERT_LT(n, 100);
+  }
+  EXPECT_EQ(unknown, 1);  // the fsync after link() reports the unknown outcome
+}
+
+// Item 1 for CreateTable: v1 is acknowledged only after its directory fsync.
+TEST(CommitFaultTest, Item1_CreateTableDirFsyncFailureIsNotAcknowledged) {
+  for (int n = 1;; ++n) {
+    TempDir dir;
+    auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+    fault->FailNth(FaultOp::kSyncDir, n, EIO);
+    bool created = false;
+    try {
+      CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {fault});
+      created = true;
+    } catch (const CommitStateUnknown&) {
+    } catch (const IOError&) {
+    }
+    const bool fired = fault->faults_injected() > 0;
+    fault->ClearFaults();
+    fault->DropUnsyncedData();
+    if (created) {
+      EXPECT_NO_THROW(OpenTable(dir.Join("t"), {fault})) << "acknowledged, then lost; fsync " << n;
+    }
+    if (!fired) break;
+    ASSERT_LT(n, 100);
+  }
+}
+
+// Issue 12 item 7: a CreateTable whose v1 link() failed and left no v1
+// reports CommitStateUnknown, not NotFound.
+TEST(CommitFaultTest, Item7_CreateTableUnknownAndAbsentIsCommitStateUnknown) {
+  TempDir dir;
+  auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+  // Links 1 and 2 are the put-if-absent probe; 3 publishes v1.
+  fault->FailNth(FaultOp::kLink, 3, EIO);
+  EXPECT_THROW(CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {fault}),
+               CommitStateUnknown);
+  EXPECT_EQ(fault->faults_injected(), 1);
+}
+
 TEST(CommitFaultTest, LostHintAfterPowerLossNeverReinitialises) {
   TempDir dir;
   auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
