@@ -106,29 +106,41 @@ def test_item7_stored_timestamptz_outside_python_range_raises_naming_column_and_
 
 
 def test_item9_transaction_properties_do_not_block_while_another_thread_commits(tmp_path):
-    # The commit is held up deterministically: this process holds the
-    # table's commit lock (a POSIX lock conflicts with the OFD lock commit()
-    # waits for, here for up to the table's ten-minute lock wait) until the
-    # main thread has read every property. Before the fix the first read
-    # blocked the whole interpreter on the transaction's mutex, so the lock
-    # was never released: run it in a child with a deadline.
+    # The commit is held up deterministically: a helper process holds the
+    # table's commit lock until the main thread has read every property, and
+    # the commit is known to wait for it once this process has the lock file
+    # open. Before the fix the first read blocked the whole interpreter on
+    # the transaction's mutex, so the lock was never released: run it in a
+    # child with a deadline.
     script = textwrap.dedent(
         """
-        import fcntl, os, sys, threading, time
+        import os, subprocess, sys, threading, time
         from datashard import Schema, create_table
 
         schema = Schema(schema_id=1, fields=[{"id": 1, "name": "record_id", "type": "long"}])
-        table = create_table(sys.argv[1], schema,
-                             properties={"datashard.commit.lock.wait-ms": "600000"})
+        table = create_table(sys.argv[1], schema)
         tx = table.new_transaction(commit_id="slow-commit")
         tx.append_data([{"record_id": 1}, {"record_id": 2}])
-        metadata = os.path.join(table.table_path, "metadata")
-        fd = os.open(os.path.join(metadata, "commit.lock"), os.O_RDWR | os.O_CREAT)
-        fcntl.lockf(fd, fcntl.LOCK_EX)
+        lock_path = os.path.realpath(os.path.join(table.table_path, "metadata", "commit.lock"))
+        holder = subprocess.Popen(
+            [sys.executable, "-c",
+             "import fcntl, os, sys\n"
+             "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
+             "fcntl.lockf(fd, fcntl.LOCK_EX)\n"
+             "print('held', flush=True)\n"
+             "sys.stdin.readline()\n",
+             lock_path],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+        assert holder.stdout.readline() == "held\n"
 
         def commit_is_waiting():
-            # commit() writes its manifest, then waits for the lock held here.
-            return any(name.endswith("-m0.avro") for name in os.listdir(metadata))
+            for fd in os.listdir("/proc/self/fd"):
+                try:
+                    if os.readlink("/proc/self/fd/" + fd) == lock_path:
+                        return True
+                except OSError:
+                    pass
+            return False
 
         outcome = {}
         committer = threading.Thread(target=lambda: outcome.update(done=tx.commit()))
@@ -137,7 +149,7 @@ def test_item9_transaction_properties_do_not_block_while_another_thread_commits(
             time.sleep(0.01)
         print("during", tx.pending_records, tx.retries, tx.commit_id,
               tx.base_snapshot_id, tx.committed_snapshot, committer.is_alive(), flush=True)
-        fcntl.lockf(fd, fcntl.LOCK_UN)
+        holder.communicate("release\n")
         committer.join()
         print("after", outcome["done"], tx.pending_records,
               tx.committed_snapshot.summary["datashard.commit-id"], flush=True)

@@ -1,7 +1,6 @@
 #include "datashard/file_io.h"
 
-#include <algorithm>
-#include <thread>
+#include "io/lock_poll.h"
 
 namespace datashard {
 
@@ -21,18 +20,7 @@ void FileIO::WriteFile(const std::string& path, const std::string& data, bool sy
 
 std::unique_ptr<FileLock> FileIO::TryLockFor(const std::string& path,
                                              std::chrono::microseconds timeout) {
-  // Polled: Linux has no timed wait for a file lock. Pauses grow to 2 ms, so
-  // a released lock is taken soon after.
-  const auto deadline = std::chrono::steady_clock::now() + timeout;
-  std::chrono::microseconds pause(50);
-  for (;;) {
-    if (std::unique_ptr<FileLock> lock = Lock(path, /*wait=*/false)) return lock;
-    const auto now = std::chrono::steady_clock::now();
-    if (now >= deadline) return nullptr;
-    std::this_thread::sleep_for(
-        std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
-    pause = std::min<std::chrono::microseconds>(pause * 2, std::chrono::milliseconds(2));
-  }
+  return PollForLock(timeout, [&] { return Lock(path, /*wait=*/false); });
 }
 
 }  // namespace datashard

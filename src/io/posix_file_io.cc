@@ -25,6 +25,7 @@
 #include "datashard/errors.h"
 #include "datashard/file_io.h"
 #include "io/io_error.h"
+#include "io/lock_poll.h"
 
 namespace datashard {
 
@@ -428,19 +429,17 @@ class PosixFileIO final : public FileIO {
   }
 
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override {
-    Location loc = Locate(path, /*follow=*/true);
-    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | nofollow(), 0644));
-    if (fd.get() < 0) ThrowIoError("open lock file", path, errno);
-    struct flock fl;
-    std::memset(&fl, 0, sizeof(fl));
-    fl.l_type = F_WRLCK;
-    fl.l_whence = SEEK_SET;
-    for (;;) {
-      if (::fcntl(fd.get(), wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0) break;
-      if (errno == EINTR) continue;
-      if (!wait && (errno == EAGAIN || errno == EACCES)) return nullptr;
-      ThrowIoError("lock", path, errno);
-    }
+    Fd fd = OpenLockFile(path);
+    if (!LockFd(fd, path, wait)) return nullptr;
+    return std::make_unique<PosixFileLock>(std::move(fd));
+  }
+
+  // One descriptor for the whole wait: opening and closing the file per try
+  // would also drop any POSIX lock this process holds on it.
+  std::unique_ptr<FileLock> TryLockFor(const std::string& path,
+                                       std::chrono::microseconds timeout) override {
+    Fd fd = OpenLockFile(path);
+    if (!PollForLock(timeout, [&] { return LockFd(fd, path, /*wait=*/false); })) return nullptr;
     return std::make_unique<PosixFileLock>(std::move(fd));
   }
 
@@ -507,6 +506,27 @@ class PosixFileIO final : public FileIO {
  private:
   int nofollow() const { return root_.empty() ? 0 : O_NOFOLLOW; }
   int stat_flags() const { return root_.empty() ? 0 : AT_SYMLINK_NOFOLLOW; }
+
+  Fd OpenLockFile(const std::string& path) {
+    Location loc = Locate(path, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | nofollow(), 0644));
+    if (fd.get() < 0) ThrowIoError("open lock file", path, errno);
+    return fd;
+  }
+
+  // Takes the OFD write lock on `fd`; false when held elsewhere and !wait.
+  static bool LockFd(const Fd& fd, const std::string& path, bool wait) {
+    struct flock fl;
+    std::memset(&fl, 0, sizeof(fl));
+    fl.l_type = F_WRLCK;
+    fl.l_whence = SEEK_SET;
+    for (;;) {
+      if (::fcntl(fd.get(), wait ? F_OFD_SETLKW : F_OFD_SETLK, &fl) == 0) return true;
+      if (errno == EINTR) continue;
+      if (!wait && (errno == EAGAIN || errno == EACCES)) return false;
+      ThrowIoError("lock", path, errno);
+    }
+  }
 
   static std::string Absolute(const std::string& path) {
     if (!path.empty() && path[0] == '/') return path;
