@@ -51,6 +51,18 @@ struct SortOrder {
   bool operator==(const SortOrder&) const = default;
 };
 
+/// An entry of "statistics" or "partition-statistics" (spec "Table
+/// Statistics", "Partition Statistics"): a file another engine computed for
+/// one snapshot. datashard does not read the file; it keeps the entry while
+/// the snapshot is kept and drops it, deleting the file, when the snapshot
+/// expires.
+struct StatisticsFileRef {
+  int64_t snapshot_id = 0;
+  std::string statistics_path;
+  std::string json;  // the whole entry as read, written back unchanged
+  bool operator==(const StatisticsFileRef&) const = default;
+};
+
 /// Table properties datashard reads, with their defaults (Iceberg's names).
 namespace table_properties {
 /// Commit retries after losing the publication race (Iceberg default 4;
@@ -139,6 +151,11 @@ struct TableMetadata {
   std::vector<SortOrder> sort_orders{SortOrder{}};
   int default_sort_order_id = 0;
   std::map<std::string, SnapshotRef> refs;
+  std::vector<StatisticsFileRef> statistics;
+  std::vector<StatisticsFileRef> partition_statistics;
+  /// Top-level fields datashard does not know (written by newer or other
+  /// engines), by key, as JSON text: written back unchanged on every commit.
+  std::map<std::string, std::string> extra_fields;
 
   /// Corruption naming the id when the current schema or spec is missing.
   const Schema& CurrentSchema() const;
