@@ -104,6 +104,15 @@ inline constexpr int64_t kMetadataPreviousVersionsMaxDefault = 100;
 inline constexpr const char* kMetadataDeleteAfterCommit =
     "write.metadata.delete-after-commit.enabled";
 inline constexpr bool kMetadataDeleteAfterCommitDefault = true;
+/// Commit ids of expired snapshots are remembered until this many newer
+/// commits happened, so that a commit id is refused (and an unknown outcome
+/// resolved) within the newest N commits however few snapshots are kept
+/// (DESIGN.md §4 rule 6). datashard keeps the list in the property below,
+/// about 70 bytes per id.
+inline constexpr const char* kCommitIdHorizonCommits = "datashard.commit-id.horizon-commits";
+inline constexpr int64_t kCommitIdHorizonCommitsDefault = 1000;
+/// Written by datashard only: the remembered commit ids of expired snapshots.
+inline constexpr const char* kExpiredCommitIds = "datashard.expired-commit-ids";
 /// Parquet codec of data files: zstd, snappy, gzip, none.
 inline constexpr const char* kParquetCompression = "write.parquet.compression-codec";
 inline constexpr const char* kParquetCompressionDefault = "zstd";

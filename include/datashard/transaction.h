@@ -31,7 +31,10 @@ struct TransactionOptions {
   /// (kNoSnapshot: the table is still empty).
   std::optional<int64_t> expected_snapshot_id;
   /// Unique id recorded in the snapshot summary (datashard.commit-id); a
-  /// random UUID when empty. Reusing an id makes Commit() refuse.
+  /// random UUID when empty. Reusing an id makes Commit() refuse with
+  /// InvalidArgument while the id is within the table's newest
+  /// datashard.commit-id.horizon-commits commits (default 1000) or its
+  /// snapshot is kept.
   std::string commit_id;
   /// Extra string pairs for the snapshot summary (keys must not collide
   /// with Iceberg's or datashard's own keys).
@@ -76,7 +79,9 @@ class Transaction {
 
   /// Snapshot the transaction started from (nullopt: the table was empty).
   std::optional<int64_t> base_snapshot_id() const;
-  /// The snapshot Commit() published; nullopt before.
+  /// The snapshot Commit() published; nullopt before. When an unknown
+  /// outcome was resolved after later commits had already expired it, only
+  /// its id, timestamp and commit id are known.
   std::optional<Snapshot> committed_snapshot() const;
   /// On a table with an ingest log: the log sequence number of the record
   /// Commit() appended (committed_snapshot() stays nullopt, since the rows

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "commit/commit_ids.h"
 #include "datashard/errors.h"
 
 namespace datashard {
@@ -59,6 +60,7 @@ RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_
   }
   metadata->snapshot_log = std::move(log);
   result.expired_snapshot_ids.assign(expired.begin(), expired.end());
+  RememberExpiredCommits(metadata, expired_snapshots);
   // Statistics of expired snapshots go with them (Java's RemoveSnapshots),
   // and so do their files once no kept entry names them.
   std::set<std::string> stale_statistics;

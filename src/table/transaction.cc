@@ -4,6 +4,7 @@
 #include <set>
 
 #include "commit/append_input.h"
+#include "commit/commit_ids.h"
 #include "commit/data_file_writer.h"
 #include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
@@ -223,13 +224,16 @@ bool Transaction::Impl::Commit() {
             "another checkpoint of " + state->path() + " folded the ingest log first", base_id,
             CurrentId(current), CurrentId(current), retries);
       }
-      for (const Snapshot& s : current.snapshots) {
-        const auto it = s.summary.find(kCommitIdSummaryKey);
-        if (attempt == 0 && it != s.summary.end() && it->second == commit_id) {
+      if (attempt == 0) {
+        if (const std::optional<CommitRecord> used = FindCommit(current, commit_id)) {
           Abort();
           throw InvalidArgument("commit id '" + commit_id + "' is already used by snapshot " +
-                                std::to_string(s.snapshot_id) + " of " + state->path());
+                                std::to_string(used->snapshot_id) + " of " + state->path() +
+                                " (committed at " + std::to_string(used->timestamp_ms) +
+                                " ms since the epoch)");
         }
+      }
+      for (const Snapshot& s : current.snapshots) {
         if (s.snapshot_id == snapshot_id) {
           Abort();
           throw CommitConflict("random snapshot id " + std::to_string(snapshot_id) +
@@ -301,13 +305,19 @@ bool Transaction::Impl::Commit() {
 bool Transaction::Impl::ResolveUnknown(const CommitStateUnknown& e, double seconds) {
   try {
     const TableMetadata m = state->LoadLatest().first;
-    for (const Snapshot& s : m.snapshots) {
-      const auto it = s.summary.find(kCommitIdSummaryKey);
-      if (it != s.summary.end() && it->second == commit_id) {
-        committed = s;
-        state->CountCommit(retries, seconds);
-        return true;
+    if (std::optional<CommitRecord> found = FindCommit(m, commit_id)) {
+      if (found->snapshot) {
+        committed = std::move(found->snapshot);
+      } else {
+        // Already expired by later commits: what the id list remembers.
+        Snapshot s;
+        s.snapshot_id = found->snapshot_id;
+        s.timestamp_ms = found->timestamp_ms;
+        s.summary[kCommitIdSummaryKey] = commit_id;
+        committed = std::move(s);
       }
+      state->CountCommit(retries, seconds);
+      return true;
     }
   } catch (const Error&) {
     // Cannot even read the table: the outcome stays unknown.

@@ -1,6 +1,7 @@
 // What a commit keeps of the table's history (issue 12, items 2, 4, 6, 9):
 // fields other engines wrote, commit ids beyond retention, timestamps after a
 // wrong clock, and files of expired snapshots while readers still use them.
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -19,6 +20,59 @@ namespace {
 using nlohmann::json;
 using testing::IdValueRows;
 using testing::IdValueSchema;
+using testing::SortedIds;
+
+// Passes everything to the POSIX FileIO, except that a metadata version's
+// link() can be made to succeed, run `after_link` and then report EIO: an
+// outcome the committer cannot know (e.g. NFS retransmits).
+class LinkReportsFailureIO final : public FileIO {
+ public:
+  std::function<void()> after_link;
+
+  std::unique_ptr<RandomAccessFile> OpenRead(const std::string& p) override {
+    return base_->OpenRead(p);
+  }
+  std::unique_ptr<WritableFile> Create(const std::string& p) override { return base_->Create(p); }
+  bool LinkIfAbsent(const std::string& source, const std::string& target) override {
+    const bool linked = base_->LinkIfAbsent(source, target);
+    if (!after_link || target.find(".metadata.json") == std::string::npos) return linked;
+    std::function<void()> f = std::move(after_link);
+    after_link = nullptr;
+    f();
+    throw IOError("link " + target + ": Input/output error (injected)");
+  }
+  void Rename(const std::string& s, const std::string& t) override { base_->Rename(s, t); }
+  void SyncDir(const std::string& d) override { base_->SyncDir(d); }
+  void Delete(const std::string& p) override { base_->Delete(p); }
+  bool Exists(const std::string& p) override { return base_->Exists(p); }
+  FileInfo Stat(const std::string& p) override { return base_->Stat(p); }
+  std::vector<FileInfo> List(const std::string& d) override { return base_->List(d); }
+  void CreateDirs(const std::string& d) override { base_->CreateDirs(d); }
+  std::unique_ptr<FileLock> Lock(const std::string& p, bool wait) override {
+    return base_->Lock(p, wait);
+  }
+  std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& p) override {
+    return base_->OpenForUpdate(p);
+  }
+  std::unique_ptr<SharedMemory> MapShared(const std::string& p, size_t size) override {
+    return base_->MapShared(p, size);
+  }
+  bool IsNetworkFilesystem(const std::string& p) override { return base_->IsNetworkFilesystem(p); }
+  std::string BootId() override { return base_->BootId(); }
+  std::string AbsolutePath(const std::string& p) override { return base_->AbsolutePath(p); }
+
+ private:
+  std::shared_ptr<FileIO> base_ = NewPosixFileIO();
+};
+
+// Commits `rows` rows from `first` with commit id `id`.
+bool CommitWithId(Table& t, const std::string& id, int64_t first, int rows) {
+  TransactionOptions options;
+  options.commit_id = id;
+  Transaction tx = t.NewTransaction(options);
+  tx.AppendData(IdValueRows(first, rows), IdValueSchema());
+  return tx.Commit();
+}
 
 class CommitHistoryTest : public ::testing::Test {
  protected:
@@ -118,6 +172,69 @@ TEST_F(CommitHistoryTest, Item9StatisticsAndUnknownFieldsOfOtherEnginesSurviveOu
   EXPECT_TRUE(!j.contains("partition-statistics") || j["partition-statistics"].empty());
   EXPECT_FALSE(io.Exists(second_stats));
   EXPECT_EQ(testing::SortedIds(t).size(), 8u);
+}
+
+TEST_F(CommitHistoryTest, Item2CommitIdIsRefusedAfterItsSnapshotExpired) {
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+                        {{"history.expire.min-snapshots-to-keep", "2"}});
+  ASSERT_TRUE(CommitWithId(t, "batch-7", 0, 3));
+  const int64_t batch = t.CurrentSnapshot()->snapshot_id;
+  for (int i = 0; i < 5; ++i) t.AppendRecords(IdValueRows(100 + i, 1), IdValueSchema());
+  ASSERT_EQ(t.SnapshotById(batch), std::nullopt);
+  // The caller retries batch 7 (say, after CommitStateUnknown): refused,
+  // naming the snapshot that holds it, and its rows are in the table once.
+  try {
+    CommitWithId(t, "batch-7", 0, 3);
+    FAIL() << "a reused commit id was committed again";
+  } catch (const InvalidArgument& e) {
+    EXPECT_NE(std::string(e.what()).find("batch-7"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find(std::to_string(batch)), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{0, 1, 2, 100, 101, 102, 103, 104}));
+}
+
+TEST_F(CommitHistoryTest, Item2CommitIdsAreRememberedForTheNewestHorizonCommits) {
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+                        {{"history.expire.min-snapshots-to-keep", "1"},
+                         {"datashard.commit-id.horizon-commits", "3"}});
+  ASSERT_TRUE(CommitWithId(t, "a", 0, 1));
+  ASSERT_TRUE(CommitWithId(t, "b", 1, 1));
+  ASSERT_TRUE(CommitWithId(t, "c", 2, 1));
+  // "a" is the third newest commit: still known, though only "c" is kept.
+  EXPECT_EQ(t.metadata().snapshots.size(), 1u);
+  EXPECT_THROW(CommitWithId(t, "a", 0, 1), InvalidArgument);
+  EXPECT_THROW(CommitWithId(t, "b", 1, 1), InvalidArgument);
+  ASSERT_TRUE(CommitWithId(t, "d", 3, 1));
+  // Now it is the fourth: beyond the horizon, the id is free again.
+  EXPECT_THROW(CommitWithId(t, "b", 1, 1), InvalidArgument);
+  EXPECT_TRUE(CommitWithId(t, "a", 10, 1));
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{0, 1, 2, 3, 10}));
+}
+
+TEST_F(CommitHistoryTest, Item2UnknownOutcomeIsResolvedWithinTheSameHorizon) {
+  // Without the commit lock, which our commit would hold while the others
+  // wait for it.
+  CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+              {{"history.expire.min-snapshots-to-keep", "1"},
+               {"datashard.commit.lock.enabled", "false"}});
+  auto io = std::make_shared<LinkReportsFailureIO>();
+  Table t = OpenTable(Path(), {io});
+  Table other = OpenTable(Path());
+  // The link publishes our version but reports EIO; before we look, two
+  // other commits expire our snapshot.
+  io->after_link = [&] {
+    other.AppendRecords(IdValueRows(100, 1), IdValueSchema());
+    other.AppendRecords(IdValueRows(101, 1), IdValueSchema());
+  };
+  TransactionOptions options;
+  options.commit_id = "load-42";
+  Transaction tx = t.NewTransaction(options);
+  tx.AppendData(IdValueRows(0, 2), IdValueSchema());
+  EXPECT_TRUE(tx.Commit());
+  ASSERT_TRUE(tx.committed_snapshot().has_value());
+  EXPECT_EQ(tx.committed_snapshot()->summary.at(kCommitIdSummaryKey), "load-42");
+  EXPECT_EQ(t.SnapshotById(tx.committed_snapshot()->snapshot_id), std::nullopt);
+  EXPECT_EQ(SortedIds(other), (std::vector<int64_t>{0, 1, 100, 101}));
 }
 
 }  // namespace
