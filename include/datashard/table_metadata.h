@@ -51,6 +51,18 @@ struct SortOrder {
   bool operator==(const SortOrder&) const = default;
 };
 
+/// An entry of "statistics" or "partition-statistics" (spec "Table
+/// Statistics", "Partition Statistics"): a file another engine computed for
+/// one snapshot. datashard does not read the file; it keeps the entry while
+/// the snapshot is kept and drops it, deleting the file, when the snapshot
+/// expires.
+struct StatisticsFileRef {
+  int64_t snapshot_id = 0;
+  std::string statistics_path;
+  std::string json;  // the whole entry as read, written back unchanged
+  bool operator==(const StatisticsFileRef&) const = default;
+};
+
 /// Table properties datashard reads, with their defaults (Iceberg's names).
 namespace table_properties {
 /// Commit retries after losing the publication race (Iceberg default 4;
@@ -97,6 +109,28 @@ inline constexpr int64_t kMetadataPreviousVersionsMaxDefault = 100;
 inline constexpr const char* kMetadataDeleteAfterCommit =
     "write.metadata.delete-after-commit.enabled";
 inline constexpr bool kMetadataDeleteAfterCommitDefault = true;
+/// Manifest lists, manifests and metadata files that a commit's retention
+/// made unreferenced are deleted this long after that commit, so that a scan
+/// or a rebasing writer that resolved an expired snapshot just before can
+/// still read it; 0 deletes them at once. The lists of files waiting lie in
+/// metadata/deferred-deletes/.
+inline constexpr const char* kExpireDeleteGraceMs = "datashard.expire.delete-grace-ms";
+inline constexpr int64_t kExpireDeleteGraceMsDefault = 60000;
+/// A commit is refused when this process's clock reads more than this ahead
+/// of the file system's (the modification time of the manifest it just
+/// wrote): snapshot timestamps never go back, so one commit from a clock far
+/// ahead would stamp every later snapshot and stop retention.
+inline constexpr const char* kCommitMaxClockSkewMs = "datashard.commit.max-clock-skew-ms";
+inline constexpr int64_t kCommitMaxClockSkewMsDefault = 60000;
+/// Commit ids of expired snapshots are remembered until this many newer
+/// commits happened, so that a commit id is refused (and an unknown outcome
+/// resolved) within the newest N commits however few snapshots are kept
+/// (DESIGN.md §4 rule 6). datashard keeps the list in the property below,
+/// about 70 bytes per id.
+inline constexpr const char* kCommitIdHorizonCommits = "datashard.commit-id.horizon-commits";
+inline constexpr int64_t kCommitIdHorizonCommitsDefault = 1000;
+/// Written by datashard only: the remembered commit ids of expired snapshots.
+inline constexpr const char* kExpiredCommitIds = "datashard.expired-commit-ids";
 /// Parquet codec of data files: zstd, snappy, gzip, none.
 inline constexpr const char* kParquetCompression = "write.parquet.compression-codec";
 inline constexpr const char* kParquetCompressionDefault = "zstd";
@@ -149,6 +183,11 @@ struct TableMetadata {
   std::vector<SortOrder> sort_orders{SortOrder{}};
   int default_sort_order_id = 0;
   std::map<std::string, SnapshotRef> refs;
+  std::vector<StatisticsFileRef> statistics;
+  std::vector<StatisticsFileRef> partition_statistics;
+  /// Top-level fields datashard does not know (written by newer or other
+  /// engines), by key, as JSON text: written back unchanged on every commit.
+  std::map<std::string, std::string> extra_fields;
 
   /// Corruption naming the id when the current schema or spec is missing.
   const Schema& CurrentSchema() const;

@@ -31,7 +31,10 @@ struct TransactionOptions {
   /// (kNoSnapshot: the table is still empty).
   std::optional<int64_t> expected_snapshot_id;
   /// Unique id recorded in the snapshot summary (datashard.commit-id); a
-  /// random UUID when empty. Reusing an id makes Commit() refuse.
+  /// random UUID when empty. Reusing an id makes Commit() refuse with
+  /// InvalidArgument while the id is within the table's newest
+  /// datashard.commit-id.horizon-commits commits (default 1000) or its
+  /// snapshot is kept.
   std::string commit_id;
   /// Extra string pairs for the snapshot summary (keys must not collide
   /// with Iceberg's or datashard's own keys).

@@ -124,14 +124,14 @@ def test_item9_transaction_properties_do_not_block_while_another_thread_commits(
         lock_path = os.path.realpath(os.path.join(table.table_path, "metadata", "commit.lock"))
         holder = subprocess.Popen(
             [sys.executable, "-c",
-             "import fcntl, os, sys\n"
-             "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\n"
-             "fcntl.lockf(fd, fcntl.LOCK_EX)\n"
-             "print('held', flush=True)\n"
-             "sys.stdin.readline()\n",
+             "import fcntl, os, sys\\n"
+             "fd = os.open(sys.argv[1], os.O_RDWR | os.O_CREAT)\\n"
+             "fcntl.lockf(fd, fcntl.LOCK_EX)\\n"
+             "print('held', flush=True)\\n"
+             "sys.stdin.readline()\\n",
              lock_path],
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-        assert holder.stdout.readline() == "held\n"
+        assert holder.stdout.readline() == "held\\n"
 
         def commit_is_waiting():
             for fd in os.listdir("/proc/self/fd"):
@@ -149,7 +149,7 @@ def test_item9_transaction_properties_do_not_block_while_another_thread_commits(
             time.sleep(0.01)
         print("during", tx.pending_records, tx.retries, tx.commit_id,
               tx.base_snapshot_id, tx.committed_snapshot, committer.is_alive(), flush=True)
-        holder.communicate("release\n")
+        holder.communicate("release\\n")
         committer.join()
         print("after", outcome["done"], tx.pending_records,
               tx.committed_snapshot.summary["datashard.commit-id"], flush=True)

@@ -166,7 +166,8 @@ void FileCatalog::ProbeAtomicLink() const {
   if (!failure.empty()) {
     throw NotSupported("the filesystem holding " + table_path_ +
                        " does not give atomic put-if-absent, which the file catalog needs to "
-                       "commit safely (" + failure +
+                       "commit safely (" +
+                       failure +
                        "); use a SQL catalog instead (--catalog sqlite:PATH or postgresql://...)");
   }
 }
@@ -177,14 +178,6 @@ std::unique_ptr<FileLock> FileCatalog::LockCommits(
     return io_->TryLockFor(metadata_dir() + "/" + kLockName, timeout);
   } catch (...) {
     return nullptr;  // the lock is for liveness only
-  }
-}
-
-void FileCatalog::DeleteVersion(int64_t version) const noexcept {
-  try {
-    io_->Delete(MetadataPath(version));
-  } catch (...) {
-    // Best effort; a leftover old version is harmless.
   }
 }
 

@@ -76,9 +76,6 @@ class FileCatalog {
   /// is still held then or locking fails (ENOLCK, no OFD locks). Never throws.
   std::unique_ptr<FileLock> LockCommits(std::chrono::microseconds timeout) const noexcept;
 
-  /// Deletes v<version>.metadata.json if present; best effort, never throws.
-  void DeleteVersion(int64_t version) const noexcept;
-
   /// Version number of a file name "v<N>.metadata.json", or nullopt.
   static std::optional<int64_t> ParseVersionFileName(const std::string& name);
 

@@ -43,12 +43,13 @@ TEST_F(FileCatalogTest, PublishIsPutIfAbsent) {
 }
 
 TEST_F(FileCatalogTest, FindsLatestFromStaleMissingOrGarbledHint) {
-  for (int v = 1; v <= 5; ++v) ASSERT_EQ(catalog_.Publish(v, "x"), FileCatalog::PublishResult::kPublished);
+  for (int v = 1; v <= 5; ++v)
+    ASSERT_EQ(catalog_.Publish(v, "x"), FileCatalog::PublishResult::kPublished);
   EXPECT_EQ(catalog_.FindLatest(), 5);  // no hint: listing
   fault_->WriteFile(catalog_.metadata_dir() + "/version-hint.text", "2");
   EXPECT_EQ(catalog_.FindLatest(), 5);  // stale hint: probing forward
-  catalog_.DeleteVersion(2);
-  catalog_.DeleteVersion(3);
+  fault_->Delete(catalog_.MetadataPath(2));
+  fault_->Delete(catalog_.MetadataPath(3));
   EXPECT_EQ(catalog_.FindLatest(), 5);  // hint names a deleted version
   fault_->Delete(catalog_.metadata_dir() + "/version-hint.text");
   fault_->WriteFile(catalog_.metadata_dir() + "/version-hint.text", "garbage\n");

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "commit/commit_ids.h"
 #include "datashard/errors.h"
 
 namespace datashard {
@@ -59,6 +60,23 @@ RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_
   }
   metadata->snapshot_log = std::move(log);
   result.expired_snapshot_ids.assign(expired.begin(), expired.end());
+  RememberExpiredCommits(metadata, expired_snapshots);
+  // Statistics of expired snapshots go with them (Java's RemoveSnapshots),
+  // and so do their files once no kept entry names them.
+  std::set<std::string> stale_statistics;
+  std::set<std::string> kept_statistics;
+  for (auto* entries : {&metadata->statistics, &metadata->partition_statistics}) {
+    std::vector<StatisticsFileRef> kept_entries;
+    for (StatisticsFileRef& e : *entries) {
+      if (expired.count(e.snapshot_id)) {
+        stale_statistics.insert(e.statistics_path);
+      } else {
+        kept_statistics.insert(e.statistics_path);
+        kept_entries.push_back(std::move(e));
+      }
+    }
+    *entries = std::move(kept_entries);
+  }
 
   // What kept snapshots reference. On a linear branch a manifest stays in the
   // lists from the snapshot that added it until one that merged it away, so
@@ -87,6 +105,9 @@ RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_
     referenced.insert(paths->begin(), paths->end());
   }
   std::set<std::string> deletable;
+  for (const std::string& p : stale_statistics) {
+    if (!kept_statistics.count(p)) deletable.insert(p);
+  }
   for (const Snapshot& s : expired_snapshots) {
     const auto paths = ListManifests(io, s);
     if (!paths) continue;

@@ -2,8 +2,9 @@
 // history.expire.* semantics: a snapshot of the current branch expires when
 // it is older than max-snapshot-age-ms and not among the newest
 // min-snapshots-to-keep; snapshots off the current branch are kept. Only
-// manifest lists and manifests that no kept snapshot references become
-// deletable; data files never do (every appended file stays live).
+// manifest lists and manifests that no kept snapshot references, and
+// statistics files only expired snapshots had, become deletable; data files
+// never do (every appended file stays live).
 // Thread-compatible.
 #pragma once
 
@@ -24,7 +25,7 @@ struct RetentionResult {
   std::vector<std::string> deletable_files;
 };
 
-/// Removes expired snapshots (and their snapshot-log entries) from
+/// Removes expired snapshots (and their snapshot-log and statistics entries) from
 /// `metadata`, whose current snapshot is the one being committed with
 /// `current_manifests`. Manifest lists that cannot be read only reduce what
 /// is deleted, never what is kept.

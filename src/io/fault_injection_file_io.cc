@@ -38,6 +38,8 @@ const char* OpName(FaultOp op) {
       return "write";
     case FaultOp::kLock:
       return "lock";
+    case FaultOp::kOpen:
+      return "open";
   }
   return "operation";
 }
@@ -159,6 +161,7 @@ struct FaultInjectionFileIO::State {
   bool fault_firing = false;
   int64_t faults_injected = 0;
   FaultOpMask hook_mask = 0;
+  int64_t mtime_shift_ms = 0;
   FaultInjectionFileIO::Hook hook;
   uint64_t epoch = 0;
   std::map<std::string, std::shared_ptr<FileState>> files;  // by normalized name
@@ -325,7 +328,7 @@ void FaultInjectionFileIO::ResetCounters() {
 }
 
 std::unique_ptr<RandomAccessFile> FaultInjectionFileIO::OpenRead(const std::string& path) {
-  state_->Count(&FileIOCounters::opens);
+  state_->Enter(FaultOp::kOpen, path, &FileIOCounters::opens);
   std::unique_ptr<RandomAccessFile> base = state_->base->OpenRead(path);
   std::lock_guard<std::mutex> lock(state_->mu);
   return std::make_unique<FaultRandomAccessFile>(state_, std::move(base), state_->epoch);
@@ -405,12 +408,23 @@ bool FaultInjectionFileIO::Exists(const std::string& path) {
 
 FileInfo FaultInjectionFileIO::Stat(const std::string& path) {
   state_->Count(&FileIOCounters::stats);
-  return state_->base->Stat(path);
+  FileInfo info = state_->base->Stat(path);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  info.mtime_ms += state_->mtime_shift_ms;
+  return info;
 }
 
 std::vector<FileInfo> FaultInjectionFileIO::List(const std::string& dir) {
   state_->Count(&FileIOCounters::lists);
-  return state_->base->List(dir);
+  std::vector<FileInfo> infos = state_->base->List(dir);
+  std::lock_guard<std::mutex> lock(state_->mu);
+  for (FileInfo& info : infos) info.mtime_ms += state_->mtime_shift_ms;
+  return infos;
+}
+
+void FaultInjectionFileIO::ShiftModificationTimes(int64_t ms) {
+  std::lock_guard<std::mutex> lock(state_->mu);
+  state_->mtime_shift_ms = ms;
 }
 
 void FaultInjectionFileIO::CreateDirs(const std::string& dir) { state_->base->CreateDirs(dir); }

@@ -46,9 +46,11 @@ enum class FaultOp : uint32_t {
   kRead = 1u << 7,   // RandomAccessFile::ReadAt
   kWrite = 1u << 8,  // UpdatableFile::WriteAt (SyncData counts as kSync)
   kLock = 1u << 9,   // Lock and TryLockFor
+  kOpen = 1u << 10,  // OpenRead
 };
 using FaultOpMask = uint32_t;
-/// Every operation on file bytes and names; the advisory lock apart.
+/// Every operation that changes or reads file bytes and names; the advisory
+/// lock and opening a file to read apart.
 constexpr FaultOpMask kAllFaultOps = 0x1ff;
 constexpr FaultOpMask operator|(FaultOp a, FaultOp b) {
   return static_cast<FaultOpMask>(a) | static_cast<FaultOpMask>(b);
@@ -105,6 +107,9 @@ class FaultInjectionFileIO final : public FileIO {
   void SetHook(FaultOp op, Hook hook) { SetHook(static_cast<FaultOpMask>(op), std::move(hook)); }
   /// Calls that were made to fail so far.
   int64_t faults_injected() const;
+  /// Stat and List report modification times moved by `ms`: a file server
+  /// whose clock differs from this process's.
+  void ShiftModificationTimes(int64_t ms);
 
   /// Makes the underlying files look as after a power loss now (see the model
   /// above), then continues as a freshly booted machine: everything left is

@@ -99,6 +99,58 @@ SortOrder SortOrderFromJson(const json& j, const std::string& where) {
   return o;
 }
 
+// Top-level fields of v1 and v2 metadata this codec reads or writes itself;
+// every other field is carried through as extra_fields.
+bool IsKnownField(const std::string& key) {
+  static const char* const kKnown[] = {"format-version",
+                                       "table-uuid",
+                                       "location",
+                                       "last-sequence-number",
+                                       "last-updated-ms",
+                                       "last-column-id",
+                                       "schemas",
+                                       "current-schema-id",
+                                       "schema",
+                                       "partition-specs",
+                                       "default-spec-id",
+                                       "partition-spec",
+                                       "last-partition-id",
+                                       "properties",
+                                       "current-snapshot-id",
+                                       "snapshots",
+                                       "snapshot-log",
+                                       "metadata-log",
+                                       "sort-orders",
+                                       "default-sort-order-id",
+                                       "refs",
+                                       "statistics",
+                                       "partition-statistics"};
+  for (const char* k : kKnown) {
+    if (key == k) return true;
+  }
+  return false;
+}
+
+std::vector<StatisticsFileRef> StatisticsFromJson(const json& j, const char* key,
+                                                  const std::string& where) {
+  std::vector<StatisticsFileRef> out;
+  const auto it = j.find(key);
+  if (it == j.end() || it->is_null()) return out;
+  if (!it->is_array()) Bad(where, std::string("'") + key + "' is not an array");
+  for (const json& e : *it) {
+    if (!e.is_object()) Bad(where, std::string("an entry of '") + key + "' is not an object");
+    out.push_back(
+        {GetLong(e, "snapshot-id", where), GetString(e, "statistics-path", where), e.dump()});
+  }
+  return out;
+}
+
+json StatisticsToJson(const std::vector<StatisticsFileRef>& entries) {
+  json out = json::array();
+  for (const StatisticsFileRef& e : entries) out.push_back(json::parse(e.json));
+  return out;
+}
+
 Schema ParseSchema(const json& j, const std::string& where) {
   try {
     return SchemaFromJson(j);
@@ -254,6 +306,12 @@ std::string TableMetadataToJson(const TableMetadata& m) {
     mlog.push_back({{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.metadata_file}});
   }
   j["metadata-log"] = std::move(mlog);
+  if (!m.statistics.empty()) j["statistics"] = StatisticsToJson(m.statistics);
+  if (!m.partition_statistics.empty())
+    j["partition-statistics"] = StatisticsToJson(m.partition_statistics);
+  for (const auto& [key, text] : m.extra_fields) {
+    if (!IsKnownField(key)) j[key] = json::parse(text);
+  }
   return j.dump();
 }
 
@@ -349,6 +407,11 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
     }
   } else if (m.current_snapshot_id) {
     m.refs["main"] = SnapshotRef{*m.current_snapshot_id};
+  }
+  m.statistics = StatisticsFromJson(j, "statistics", where);
+  m.partition_statistics = StatisticsFromJson(j, "partition-statistics", where);
+  for (const auto& [key, value] : j.items()) {
+    if (!IsKnownField(key)) m.extra_fields[key] = value.dump();
   }
   if (m.SchemaById(m.current_schema_id) == nullptr) Bad(where, "current-schema-id names no schema");
   if (m.SpecById(m.default_spec_id) == nullptr)

@@ -1,6 +1,8 @@
 // The Iceberg v2 metadata JSON codec (spec "Table Metadata", Appendix C),
 // field by field. Writes only what Java's parser accepts;
-// reads v2 and the v1 fields v2 readers accept. Stateless; thread-safe.
+// reads v2 and the v1 fields v2 readers accept. Statistics entries and
+// top-level fields it does not know are kept as JSON text and written back
+// unchanged. Stateless; thread-safe.
 #pragma once
 
 #include <string>

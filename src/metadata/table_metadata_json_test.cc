@@ -108,6 +108,34 @@ TEST(TableMetadataJsonTest, NeverWritesWhatJavaRejects) {
   }
 }
 
+TEST(TableMetadataJsonTest, Item9CarriesStatisticsAndUnknownFieldsUnchanged) {
+  nlohmann::json j = nlohmann::json::parse(TableMetadataToJson(SampleMetadata()));
+  const nlohmann::json stats = {{"snapshot-id", 42},
+                                {"statistics-path", "/data/t/metadata/42.stats"},
+                                {"file-size-in-bytes", 100},
+                                {"file-footer-size-in-bytes", 20},
+                                {"blob-metadata", nlohmann::json::array()},
+                                {"x-extra", {{"a", 1}}}};
+  const nlohmann::json partition_stats = {{"snapshot-id", 1234567890123456789},
+                                          {"statistics-path", "/data/t/metadata/p.stats"},
+                                          {"file-size-in-bytes", 7}};
+  j["statistics"] = {stats};
+  j["partition-statistics"] = {partition_stats};
+  j["x-engine"] = {{"list", {1, "two", nullptr, 3.5}}};
+  j["next-thing"] = 7;
+  const TableMetadata m = TableMetadataFromJson(j.dump(), "f");
+  ASSERT_EQ(m.statistics.size(), 1u);
+  EXPECT_EQ(m.statistics[0].snapshot_id, 42);
+  EXPECT_EQ(m.statistics[0].statistics_path, "/data/t/metadata/42.stats");
+  ASSERT_EQ(m.partition_statistics.size(), 1u);
+  EXPECT_EQ(m.partition_statistics[0].snapshot_id, 1234567890123456789);
+  const nlohmann::json out = nlohmann::json::parse(TableMetadataToJson(m));
+  EXPECT_EQ(out, j);
+  // Entries without their snapshot or path are corrupt, as in Java.
+  j["statistics"][0].erase("statistics-path");
+  EXPECT_THROW(TableMetadataFromJson(j.dump(), "f"), Corruption);
+}
+
 TEST(TableMetadataJsonTest, ReadsV1Metadata) {
   const char* v1 = R"({
     "format-version": 1, "location": "/x", "last-updated-ms": 5, "last-column-id": 2,

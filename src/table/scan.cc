@@ -130,6 +130,23 @@ std::vector<RecordBatch> LogTail(IngestLog* log, const ResolvedSnapshot& r) {
   return tail;
 }
 
+// Plans `snapshot`. When its manifests vanished because it expired since it
+// was resolved (retention retired them, DESIGN.md §6), says so by name.
+ScanPlan PlanSnapshot(Table& table, const TableMetadata& metadata, const Schema& schema,
+                      const Snapshot& snapshot, const std::optional<Expression>& filter) {
+  try {
+    return PlanScan(table.io(), metadata, schema, snapshot, filter);
+  } catch (const NotFound& e) {
+    table.Refresh();
+    if (table.metadata().SnapshotById(snapshot.snapshot_id) != nullptr) throw;
+    throw NotFound(
+        "snapshot " + std::to_string(snapshot.snapshot_id) + " of table " + table.location() +
+        " expired while this scan read it, and retention deleted its manifests "
+        "(after table property " +
+        table_properties::kExpireDeleteGraceMs + "); scan a newer snapshot (" + e.what() + ")");
+  }
+}
+
 // Plans the scan; `columns` empty = every column of the schema read with.
 // With `log` (reading the current state of a log-mode table), `tail`
 // receives the log's rows the snapshot does not hold.
@@ -181,7 +198,7 @@ ScanExecution Prepare(Table& table, const std::optional<int64_t>& snapshot_id,
       if (!reads(id)) fields.push_back(schema.fields()[static_cast<size_t>(schema.IndexOfId(id))]);
     }
   }
-  if (r.snapshot) e.plan = PlanScan(table.io(), e.metadata, schema, *r.snapshot, e.filter);
+  if (r.snapshot) e.plan = PlanSnapshot(table, e.metadata, schema, *r.snapshot, e.filter);
   // Equality deletes compare columns the output may not hold. A dropped
   // column takes its name from an older schema (made unique if reused).
   for (const ScanTask& t : e.plan.tasks) {

@@ -5,7 +5,9 @@
 #include <set>
 
 #include "commit/append_input.h"
+#include "commit/commit_ids.h"
 #include "commit/data_file_writer.h"
+#include "commit/deferred_deletes.h"
 #include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
 #include "log/log_fold.h"
@@ -48,6 +50,36 @@ std::string PartitionKey(const std::vector<DataType>& types, const std::vector<V
 
 std::string SnapshotText(std::optional<int64_t> id) {
   return id ? std::to_string(*id) : std::string("none");
+}
+
+// Snapshot timestamps never go back (each is at least the table's
+// last-updated-ms), so a commit from a clock far ahead would stamp every later
+// snapshot and stop retention. The file system stamped `written` just now: a
+// clock well ahead of it is wrong (DESIGN.md §4).
+void CheckClock(FileIO& io, const std::string& written, int64_t now_ms, const TableMetadata& base,
+                const std::string& table) {
+  const int64_t limit =
+      base.PropertyLong(tp::kCommitMaxClockSkewMs, tp::kCommitMaxClockSkewMsDefault);
+  const int64_t fs_ms = io.Stat(written).mtime_ms;
+  if (now_ms - fs_ms > limit) {
+    throw InvalidArgument(
+        "commit to " + table + " refused: this process's clock reads " + std::to_string(now_ms) +
+        " ms since the epoch, " + std::to_string(now_ms - fs_ms) +
+        " ms ahead of the file system's (the modification time of " + written +
+        "); its snapshot would stamp every later one. Fix the clock (the limit is "
+        "table property " +
+        tp::kCommitMaxClockSkewMs + " = " + std::to_string(limit) + " ms)");
+  }
+}
+
+// Whether the table has a version newer than `version`: then a file of
+// `version` that vanished was retired by a newer commit, a lost race.
+bool NewerVersionExists(TableState& state, int64_t version) {
+  try {
+    return state.LoadLatest().second > version;
+  } catch (const Error&) {
+    return false;
+  }
 }
 
 }  // namespace
@@ -150,6 +182,7 @@ bool Transaction::Impl::Commit() {
   const FileCatalog& catalog = state->catalog();
   const std::string commit_uuid = Uuid::Random().ToString();
   const int64_t snapshot_id = RandomPositiveId();
+  std::shared_ptr<Clock> clock = DefaultClock();
 
   AppendSnapshotInput input;
   input.snapshot_id = snapshot_id;
@@ -178,6 +211,7 @@ bool Transaction::Impl::Commit() {
     own_files.push_back(manifest_path);
     input.new_manifest =
         WriteManifest(io, manifest_path, DataManifestContext(base), snapshot_id, entries);
+    CheckClock(io, manifest_path, clock->NowMillis(), base, state->path());
   } catch (...) {
     Abort();
     throw;
@@ -205,7 +239,6 @@ bool Transaction::Impl::Commit() {
                   base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault),
                   int64_t{1} << 40})));  // ~35 years: no overflow in nanoseconds
   Backoff backoff(policy);
-  std::shared_ptr<Clock> clock = DefaultClock();
 
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<FileLock> lock;
@@ -213,6 +246,7 @@ bool Transaction::Impl::Commit() {
     int64_t version = 0;
     ProducedCommit produced;
     std::string text;
+    bool vanished = false;
     try {
       if (use_lock) {
         const auto left = lock_deadline - std::chrono::steady_clock::now();
@@ -236,13 +270,16 @@ bool Transaction::Impl::Commit() {
             "another checkpoint of " + state->path() + " folded the ingest log first", base_id,
             CurrentId(current), CurrentId(current), retries);
       }
-      for (const Snapshot& s : current.snapshots) {
-        const auto it = s.summary.find(kCommitIdSummaryKey);
-        if (attempt == 0 && it != s.summary.end() && it->second == commit_id) {
+      if (attempt == 0) {
+        if (const std::optional<CommitRecord> used = FindCommit(current, commit_id)) {
           Abort();
           throw InvalidArgument("commit id '" + commit_id + "' is already used by snapshot " +
-                                std::to_string(s.snapshot_id) + " of " + state->path());
+                                std::to_string(used->snapshot_id) + " of " + state->path() +
+                                " (committed at " + std::to_string(used->timestamp_ms) +
+                                " ms since the epoch)");
         }
+      }
+      for (const Snapshot& s : current.snapshots) {
         if (s.snapshot_id == snapshot_id) {
           Abort();
           throw CommitConflict("random snapshot id " + std::to_string(snapshot_id) +
@@ -260,14 +297,23 @@ bool Transaction::Impl::Commit() {
       throw;
     } catch (const InvalidArgument&) {
       throw;
+    } catch (const NotFound&) {
+      // A manifest list or manifest of `version` was retired by a newer
+      // commit's retention while we read it (DESIGN.md §6): a lost race.
+      lock.reset();
+      if (!NewerVersionExists(*state, version)) {
+        Abort();
+        throw;
+      }
+      vanished = true;
     } catch (...) {
       Abort();
       throw;
     }
 
-    FileCatalog::PublishResult result;
+    FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
     try {
-      result = catalog.Publish(version + 1, text);
+      if (!vanished) result = catalog.Publish(version + 1, text);
     } catch (const CommitStateUnknown& e) {
       lock.reset();
       done = true;  // never delete what may be published
@@ -283,9 +329,16 @@ bool Transaction::Impl::Commit() {
     if (result == FileCatalog::PublishResult::kPublished) {
       done = true;
       const Snapshot published = *produced.next.CurrentSnapshot();
+      const int64_t grace =
+          produced.next.PropertyLong(tp::kExpireDeleteGraceMs, tp::kExpireDeleteGraceMsDefault);
       state->Install(std::move(produced.next), version + 1);
-      DeleteQuietly(io, produced.obsolete_files);
-      for (int64_t v : produced.obsolete_versions) catalog.DeleteVersion(v);
+      for (int64_t v : produced.obsolete_versions)
+        produced.obsolete_files.push_back(catalog.MetadataPath(v));
+      const int64_t now_ms = clock->NowMillis();
+      RetireFiles(io, catalog.metadata_dir(), produced.obsolete_files, now_ms, grace);
+      // Every 16th commit sweeps, so that the listing is paid rarely.
+      if (published.sequence_number % 16 == 0)
+        SweepDeferredDeletes(io, catalog.metadata_dir(), now_ms);
       committed = published;
       state->ReportedConflicts(input.conflicts);
       state->CountCommit(retries, elapsed());

@@ -298,7 +298,8 @@ TEST_F(TableTest, AbortedAndDestroyedTransactionsLeaveNoFiles) {
 TEST_F(TableTest, MergingAndRetentionBoundTheMetadata) {
   const std::map<std::string, std::string> props = {{"commit.manifest.min-count-to-merge", "5"},
                                                     {"history.expire.min-snapshots-to-keep", "8"},
-                                                    {"write.metadata.previous-versions-max", "4"}};
+                                                    {"write.metadata.previous-versions-max", "4"},
+                                                    {"datashard.expire.delete-grace-ms", "0"}};
   Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), props);
   std::vector<int64_t> snapshots;
   for (int i = 0; i < 40; ++i) {
@@ -323,7 +324,7 @@ TEST_F(TableTest, MergingAndRetentionBoundTheMetadata) {
   }
   ExpectNothingDangling(r.io(), m);
   // Only the kept metadata versions (and v1) remain; manifests and lists of
-  // expired snapshots are gone.
+  // expired snapshots are gone (no grace period was asked for).
   int64_t versions = 0, lists = 0;
   for (const FileInfo& f : r.io().List(Path() + "/metadata")) {
     if (f.name.rfind("v", 0) == 0 && f.name.find(".metadata.json") != std::string::npos) ++versions;
