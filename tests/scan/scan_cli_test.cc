@@ -239,12 +239,16 @@ TEST_F(ScanCliTest, HistoryAndStats) {
     std::set<std::string> keys;
     for (const auto& [key, value] : h.items()) keys.insert(key);
     EXPECT_EQ(keys, (std::set<std::string>{"snapshot_id", "parent_snapshot_id", "timestamp_ms",
-                                           "operation", "summary"}));
+                                           "sequence_number", "operation", "summary"}));
     EXPECT_EQ(h["operation"], "append");
     EXPECT_GT(h["timestamp_ms"].get<int64_t>(), 0);
   }
   EXPECT_EQ(std::to_string(history[0]["snapshot_id"].get<int64_t>()), first);
   EXPECT_TRUE(history[0]["parent_snapshot_id"].is_null());
+  // Commit order, which snapshot ids (random) do not give: the crash loop's
+  // history checker orders plain appends by it.
+  EXPECT_EQ(history[0]["sequence_number"], 1);
+  EXPECT_EQ(history[1]["sequence_number"], 2);
   EXPECT_EQ(std::to_string(history[1]["snapshot_id"].get<int64_t>()), second);
   EXPECT_EQ(std::to_string(history[1]["parent_snapshot_id"].get<int64_t>()), first);
   EXPECT_EQ(history[0]["summary"]["added-records"], "2");

@@ -1,9 +1,11 @@
 // `datashard stress`: P writer processes each commit C appends of R rows with
 // globally unique ids while N reader processes keep reading snapshots; then
-// the run is verified (DESIGN.md §9): no acknowledged row lost, none
-// duplicated, none present without an acknowledgement (phantom), no partial
-// commit visible, snapshot totals matching their rows, readers only moving
-// forward. Children are real processes (fork) reporting over pipes.
+// the run is verified (DESIGN.md §9) by the history checker
+// (tests/history/): no acknowledged row lost, none duplicated, none present
+// without an acknowledgement (phantom), no partial commit visible, every
+// state a prefix of commit order, commit order following real time, readers
+// only moving forward; and here, snapshot totals matching their rows.
+// Children are real processes (fork) reporting history events over pipes.
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -15,7 +17,6 @@
 #include <iostream>
 #include <map>
 #include <memory>
-#include <set>
 #include <sstream>
 #include <string>
 #include <vector>
@@ -26,6 +27,7 @@
 #include "commands.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
+#include "history/history_checker.h"
 #include "util/uuid.h"
 
 namespace datashard::cli {
@@ -68,58 +70,87 @@ void Report(int fd, const std::string& line) {
   }
 }
 
+// The write a stress row belongs to: its writer and attempt number.
+history::WriteId WriteOf(int writer, int attempt) {
+  return history::WriteId{std::to_string(writer), attempt};
+}
+
+// Each attempt to commit is one write of the history (a conflict retried
+// by the writer is a new write with new row ids), so that a failed attempt
+// whose rows appear anyway is caught.
 int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
-  // Acknowledgements go to the parent in batches: a pipe write and the
-  // parent's wakeup per commit would cost more than a log append.
-  std::string acks;
+  // Events go to the parent in batches: a pipe write and the parent's
+  // wakeup per commit would cost more than a log append.
+  std::string events;
   const auto flush = [&] {
-    if (acks.empty()) return;
-    acks.pop_back();
-    Report(fd, acks);
-    acks.clear();
+    if (events.empty()) return;
+    events.pop_back();
+    Report(fd, events);
+    events.clear();
   };
+  const auto event = [&](const history::Event& e) {
+    events += history::EventToJson(e) + "\n";
+    if (events.size() >= 4096) flush();
+  };
+  const std::string process = "w" + std::to_string(writer);
+  int64_t retries = 0, conflicts = 0;
   try {
     Table table = OpenTable(a.table);
     const Schema schema = StressSchema();
     std::string latencies;  // microseconds of each acknowledged commit
-    for (int seq = 0; seq < a.commits; ++seq) {
+    int attempt = 0;
+    for (int done = 0; done < a.commits; ++attempt) {
+      if (attempt >= (1 << 20)) throw InvalidArgument("stress: more than 2^20 commit attempts");
       std::vector<Record> rows;
       rows.reserve(static_cast<size_t>(a.rows_per_commit));
       for (int r = 0; r < a.rows_per_commit; ++r) {
-        rows.push_back({Value(RowId(writer, seq, r)), Value(run), Value(int32_t{writer}),
-                        Value(int32_t{seq}), Value(int32_t{r}),
-                        Value("w" + std::to_string(writer) + "-" + std::to_string(seq))});
+        rows.push_back({Value(RowId(writer, attempt, r)), Value(run), Value(int32_t{writer}),
+                        Value(int32_t{attempt}), Value(int32_t{r}),
+                        Value("w" + std::to_string(writer) + "-" + std::to_string(attempt))});
       }
-      for (;;) {
-        TransactionOptions options;
-        options.snapshot_properties = {{kRunKey, run},
-                                       {"datashard.stress.writer", std::to_string(writer)},
-                                       {"datashard.stress.seq", std::to_string(seq)}};
-        const auto began = std::chrono::steady_clock::now();
-        Transaction tx = table.NewTransaction(options);
-        try {
-          tx.AppendData(rows, schema);
-          tx.Commit();
-          latencies += " " + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
-                                                std::chrono::steady_clock::now() - began)
-                                                .count());
-          // With an ingest log the commit is a log record, not a snapshot.
-          const int64_t landed = tx.committed_log_lsn() ? *tx.committed_log_lsn()
-                                                        : tx.committed_snapshot()->snapshot_id;
-          acks += "A " + std::to_string(writer) + " " + std::to_string(seq) + " " +
-                  std::to_string(landed) + " " + std::to_string(tx.retries()) + "\n";
-          if (acks.size() >= 4096) flush();
-          break;
-        } catch (const CommitConflict& e) {
-          Report(fd, "C " + std::to_string(writer) + " " + std::to_string(seq) + " " +
-                         std::to_string(e.retries()));
-        } catch (const CommitStateUnknown&) {
-          Report(fd, "U " + std::to_string(writer) + " " + std::to_string(seq));
-          break;
-        }
+      TransactionOptions options;
+      options.snapshot_properties = {{kRunKey, run},
+                                     {"datashard.stress.writer", std::to_string(writer)},
+                                     {"datashard.stress.seq", std::to_string(attempt)}};
+      history::Event invoke{.type = history::EventType::kInvoke, .process = process, .op = attempt};
+      invoke.f = "append";
+      invoke.write = WriteOf(writer, attempt);
+      invoke.rows = a.rows_per_commit;
+      const auto began = std::chrono::steady_clock::now();
+      invoke.time_ns = history::MonotonicNanos();
+      event(invoke);
+      history::Event outcome{.type = history::EventType::kOk, .process = process, .op = attempt};
+      Transaction tx = table.NewTransaction(options);
+      try {
+        tx.AppendData(rows, schema);
+        tx.Commit();
+        outcome.time_ns = history::MonotonicNanos();
+        latencies += " " + std::to_string(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - began)
+                                              .count());
+        // With an ingest log the commit is a log record, not a snapshot:
+        // its place in commit order is its log sequence number.
+        outcome.position = tx.committed_log_lsn() ? *tx.committed_log_lsn()
+                                                  : tx.committed_snapshot()->sequence_number;
+        retries += tx.retries();
+        ++done;
+      } catch (const CommitConflict& e) {
+        outcome.time_ns = history::MonotonicNanos();
+        outcome.type = history::EventType::kFail;
+        outcome.error = std::string("CommitConflict: ") + e.what();
+        retries += e.retries();
+        ++conflicts;
+      } catch (const CommitStateUnknown& e) {
+        outcome.time_ns = history::MonotonicNanos();
+        outcome.type = history::EventType::kInfo;
+        outcome.error = std::string("CommitStateUnknown: ") + e.what();
+        ++done;
       }
+      event(outcome);
     }
     flush();
+    Report(fd, "T " + std::to_string(writer) + " " + std::to_string(retries) + " " +
+                   std::to_string(conflicts));
     Report(fd, "L" + latencies);
     return 0;
   } catch (const std::exception& e) {
@@ -134,82 +165,55 @@ bool StopRequested(int stop_fd) {
   return ::poll(&p, 1, 0) > 0;  // readable or hung up: the parent closed it
 }
 
-// Checks one state a reader saw: no id twice, every commit whole, each
-// writer's commits a prefix (gaps reported for the parent to judge), and,
-// in `high` (per writer, the highest seq seen before), nothing that went
-// backwards.
-void CheckRows(const std::vector<Record>& rows, const std::string& where, const StressArgs& a,
-               const std::string& run, std::map<int, int>& high, int fd) {
-  std::set<int64_t> ids;
-  std::map<std::pair<int, int>, int> per_commit;
+// What a read of `rows` saw, as the history checker counts it: the rows of
+// each write of this run (rows of other runs are not this history's).
+history::Observation Observe(const std::vector<Record>& rows, const std::string& run) {
+  history::ObservationBuilder seen;
   for (const Record& r : rows) {
-    if (!ids.insert(r[0].as_long()).second) {
-      Report(fd, "X " + where + " holds id " + std::to_string(r[0].as_long()) + " twice");
-    }
-    if (r[1].as_bytes() == run) per_commit[{r[2].as_int(), r[3].as_int()}]++;
+    if (r[1].as_bytes() == run) seen.Add(WriteOf(r[2].as_int(), r[3].as_int()), r[4].as_int());
   }
-  std::map<int, std::set<int>> seqs;
-  for (const auto& [key, n] : per_commit) {
-    if (n != a.rows_per_commit) {
-      Report(fd, "X " + where + " shows " + std::to_string(n) + " of " +
-                     std::to_string(a.rows_per_commit) + " rows of commit writer " +
-                     std::to_string(key.first) + " seq " + std::to_string(key.second));
-    }
-    seqs[key.first].insert(key.second);
-  }
-  // Each writer commits in order, so a snapshot holds a prefix of its commits;
-  // a gap is only allowed where the outcome was unknown (the parent decides).
-  for (const auto& [writer, set] : seqs) {
-    for (int q = 0; q < *set.rbegin(); ++q) {
-      if (!set.count(q))
-        Report(fd, "G " + std::to_string(writer) + " " + std::to_string(q) + " " + where);
-    }
-  }
-  for (auto& [writer, seq] : high) {
-    const auto it = seqs.find(writer);
-    if (it == seqs.end() || *it->second.rbegin() < seq) {
-      Report(fd, "X " + where + " lost commits of writer " + std::to_string(writer) +
-                     " that an earlier read showed (up to seq " + std::to_string(seq) + ")");
-    }
-  }
-  for (const auto& [writer, set] : seqs) high[writer] = std::max(high[writer], *set.rbegin());
+  return seen.Finish();
 }
 
-// One reader check of the snapshot `s`. Returns false if the snapshot
-// expired during the read (not an anomaly).
-bool CheckSnapshot(Table& table, const Snapshot& s, const StressArgs& a, const std::string& run,
-                   std::map<int, int>& high, int fd) {
-  std::vector<Record> rows;
-  try {
-    rows = table.ScanAll(s.snapshot_id);
-  } catch (const NotFound&) {
-    table.Refresh();
-    if (!table.SnapshotById(s.snapshot_id)) return false;  // expired by retention meanwhile
-    throw;
-  }
-  const std::string where = "snapshot " + std::to_string(s.snapshot_id);
+// A read as two history events, invoked at `began`.
+std::string ReadEvents(const std::string& process, int64_t op, int64_t began,
+                       history::Observation observed, std::optional<int64_t> position, bool final) {
+  history::Event invoke{.type = history::EventType::kInvoke, .process = process, .op = op};
+  invoke.f = "read";
+  invoke.time_ns = began;
+  history::Event ok{.type = history::EventType::kOk, .process = process, .op = op};
+  ok.time_ns = history::MonotonicNanos();
+  ok.observed = std::move(observed);
+  ok.position = position;
+  ok.final = final;
+  return history::EventToJson(invoke) + "\n" + history::EventToJson(ok);
+}
+
+// Snapshot totals are table metadata, not history: checked here.
+void CheckTotal(const Snapshot& s, size_t rows, int fd) {
   if (s.summary.count("total-records") &&
-      s.SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
-    Report(fd, "X " + where + " has " + std::to_string(rows.size()) + " rows but total-records " +
-                   s.summary.at("total-records"));
+      s.SummaryLong("total-records") != static_cast<int64_t>(rows)) {
+    Report(fd, "X snapshot " + std::to_string(s.snapshot_id) + " has " + std::to_string(rows) +
+                   " rows but total-records " + s.summary.at("total-records"));
   }
-  CheckRows(rows, where, a, run, high, fd);
-  return true;
 }
 
-int RunReader(const StressArgs& a, const std::string& run, int stop_fd, int fd) {
+int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_fd, int fd) {
+  const std::string process = "r" + std::to_string(reader);
   try {
     Table table = OpenTable(a.table);
-    int64_t last_seq = -1;
     std::optional<int64_t> last_checked;
-    int64_t checks = 0, expired = 0;
-    std::map<int, int> high;
+    int64_t checks = 0, expired = 0, op = 0;
     for (;;) {
       const bool last_round = StopRequested(stop_fd);
+      const int64_t began = history::MonotonicNanos();
       if (a.ingest_log) {
         // The current state is the newest snapshot and the log's durable
-        // tail: read it whole (as a user does) every few milliseconds.
-        CheckRows(table.ScanAll(), "a read of the current state", a, run, high, fd);
+        // tail: read it whole (as a user does) every few milliseconds. Its
+        // position is a pair (snapshot, log sequence number), so none is
+        // given.
+        Report(fd, ReadEvents(process, op++, began, Observe(table.ScanAll(), run), std::nullopt,
+                              false));
         ++checks;
         if (last_round) break;
         ::usleep(20000);
@@ -223,16 +227,19 @@ int RunReader(const StressArgs& a, const std::string& run, int stop_fd, int fd) 
       }
       if (s) {
         last_checked = s->snapshot_id;
-        if (s->sequence_number < last_seq) {
-          Report(fd, "X snapshots moved backwards: sequence " + std::to_string(s->sequence_number) +
-                         " after " + std::to_string(last_seq));
+        std::vector<Record> rows;
+        try {
+          rows = table.ScanAll(s->snapshot_id);
+        } catch (const NotFound&) {
+          table.Refresh();
+          if (table.SnapshotById(s->snapshot_id)) throw;
+          ++expired;  // expired by retention meanwhile: not an anomaly
+          if (last_round) break;
+          continue;
         }
-        last_seq = s->sequence_number;
-        if (CheckSnapshot(table, *s, a, run, high, fd)) {
-          ++checks;
-        } else {
-          ++expired;
-        }
+        CheckTotal(*s, rows.size(), fd);
+        Report(fd, ReadEvents(process, op++, began, Observe(rows, run), s->sequence_number, false));
+        ++checks;
       }
       if (last_round) break;
     }
@@ -324,7 +331,7 @@ void RunStress(const StressArgs& a) {
     c.pid = Spawn(
         [&](int fd) {
           ::close(stop_pipe[1]);
-          return RunReader(a, run, stop_pipe[0], fd);
+          return RunReader(a, run, r, stop_pipe[0], fd);
         },
         &c.fd);
     children.push_back(c);
@@ -365,42 +372,32 @@ void RunStress(const StressArgs& a) {
     }
   }
 
-  // What the children reported.
-  std::map<std::pair<int, int>, int64_t> acked;  // (writer, seq) -> snapshot id
-  std::set<std::pair<int, int>> unknown;
+  // What the children reported: history events, and the run's own figures.
+  history::History events;
   std::map<int, int64_t> retries_by_writer, conflicts_by_writer;
-  std::vector<std::tuple<int, int, std::string>> gaps;
   int64_t reader_checks = 0, expired_reads = 0;
   std::vector<int64_t> latencies_us;
   for (const Child& c : children) {
     std::istringstream in(c.buffer);
     std::string line;
     while (std::getline(in, line)) {
+      if (!line.empty() && line[0] == '{') {
+        try {
+          events.Add(history::EventFromJson(line, "stress"));
+        } catch (const InvalidArgument& e) {
+          failures.push_back(e.what());
+        }
+        continue;
+      }
       std::istringstream f(line);
       std::string kind;
       f >> kind;
-      int w = 0, q = 0;
-      if (kind == "A") {
-        int64_t snap = 0, retries = 0;
-        f >> w >> q >> snap >> retries;
-        if (!acked.emplace(std::make_pair(w, q), snap).second) {
-          failures.push_back("commit writer " + std::to_string(w) + " seq " + std::to_string(q) +
-                             " acknowledged twice");
-        }
+      if (kind == "T") {
+        int w = 0;
+        int64_t retries = 0, conflicts = 0;
+        f >> w >> retries >> conflicts;
         retries_by_writer[w] += retries;
-      } else if (kind == "C") {
-        int64_t retries = 0;
-        f >> w >> q >> retries;
-        conflicts_by_writer[w]++;
-        retries_by_writer[w] += retries;
-      } else if (kind == "U") {
-        f >> w >> q;
-        unknown.insert({w, q});
-      } else if (kind == "G") {
-        std::string where;
-        f >> w >> q;
-        std::getline(f, where);
-        gaps.emplace_back(w, q, where);
+        conflicts_by_writer[w] += conflicts;
       } else if (kind == "L") {
         int64_t us = 0;
         while (f >> us) latencies_us.push_back(us);
@@ -414,17 +411,11 @@ void RunStress(const StressArgs& a) {
       }
     }
   }
-  for (const auto& [w, q, where] : gaps) {
-    if (!unknown.count({w, q})) {
-      failures.push_back("reader saw commit writer " + std::to_string(w) + " seq " +
-                         std::to_string(q) + " missing below later commits of the writer in" +
-                         where);
-    }
-  }
 
   // The final state; with an ingest log, after a checkpoint folded it all,
   // so that the snapshot other engines read is what is verified.
   if (a.ingest_log) table.Checkpoint();
+  const int64_t final_began = history::MonotonicNanos();
   table.Refresh();
   const std::optional<Snapshot> final_snapshot = table.CurrentSnapshot();
   const std::vector<Record> rows =
@@ -434,53 +425,38 @@ void RunStress(const StressArgs& a) {
     failures.push_back("final snapshot has " + std::to_string(rows.size()) +
                        " rows but total-records " + final_snapshot->summary.at("total-records"));
   }
-  std::map<int64_t, int> seen;
-  std::map<std::pair<int, int>, int> rows_per_commit;
-  int64_t phantom = 0, duplicated = 0, unknown_landed_rows = 0;
-  for (const Record& r : rows) {
-    if (r[1].as_bytes() != run) continue;
-    const int64_t id = r[0].as_long();
-    if (++seen[id] > 1) ++duplicated;
-    const std::pair<int, int> key{r[2].as_int(), r[3].as_int()};
-    rows_per_commit[key]++;
-    if (!acked.count(key)) {
-      if (unknown.count(key)) {
-        ++unknown_landed_rows;
-      } else {
-        ++phantom;
-      }
+  // Log sequence numbers order the writes of an ingest-log table; the final
+  // snapshot's sequence number is not one of them.
+  std::optional<int64_t> final_position;
+  if (final_snapshot && !a.ingest_log) final_position = final_snapshot->sequence_number;
+  events.AddJsonLines(
+      ReadEvents("final", 0, final_began, Observe(rows, run), final_position, true) + "\n",
+      "stress");
+
+  // Readers open the current state each time, so they see every commit
+  // acknowledged before they began.
+  const history::CheckResult checked =
+      history::Check(events.operations(), history::CheckOptions{.realtime_reads = true});
+  for (const history::Anomaly& anomaly : checked.anomalies) failures.push_back(anomaly.ToString());
+  for (const auto& [type, n] : checked.counts) {
+    if (n > static_cast<int64_t>(history::CheckOptions{}.examples_per_type)) {
+      failures.push_back(std::to_string(n) + " " + type + " anomalies in all");
     }
   }
-  for (const auto& [key, n] : rows_per_commit) {
-    if (n != a.rows_per_commit) {
-      failures.push_back("final snapshot shows " + std::to_string(n) + " rows of commit writer " +
-                         std::to_string(key.first) + " seq " + std::to_string(key.second));
-    }
-  }
-  const int64_t expected = static_cast<int64_t>(acked.size()) * a.rows_per_commit;
-  int64_t found = 0, lost = 0;
-  for (const auto& [key, snap] : acked) {
-    for (int r = 0; r < a.rows_per_commit; ++r) {
-      if (seen.count(RowId(key.first, key.second, r))) {
-        ++found;
-      } else {
-        ++lost;
-      }
-    }
-  }
+  const history::FinalRows& final_rows = checked.final_rows;
+  const int64_t expected = final_rows.expected, found = final_rows.found, lost = final_rows.lost,
+                duplicated = final_rows.duplicated, phantom = final_rows.phantom;
+  const int64_t unknown = checked.writes_unknown;
   int64_t retries = 0, conflicts = 0;
   for (const auto& [w, n] : retries_by_writer) retries += n;
   for (const auto& [w, n] : conflicts_by_writer) conflicts += n;
-  const int64_t commits = static_cast<int64_t>(acked.size());
+  const int64_t commits = checked.writes_ok;
   const double rate = seconds > 0 ? static_cast<double>(commits) / seconds : 0;
-  const bool ok = lost == 0 && duplicated == 0 && phantom == 0 && failures.empty() &&
-                  commits + static_cast<int64_t>(unknown.size()) ==
-                      static_cast<int64_t>(a.processes) * a.commits;
-  if (commits + static_cast<int64_t>(unknown.size()) !=
-      static_cast<int64_t>(a.processes) * a.commits) {
+  if (commits + unknown != static_cast<int64_t>(a.processes) * a.commits) {
     failures.push_back(std::to_string(commits) + " commits acknowledged of " +
                        std::to_string(static_cast<int64_t>(a.processes) * a.commits));
   }
+  const bool ok = checked.valid() && failures.empty();
 
   std::sort(latencies_us.begin(), latencies_us.end());
   const auto percentile_ms = [&](double q) {
@@ -500,7 +476,7 @@ void RunStress(const StressArgs& a) {
                           {"duplicated", duplicated},
                           {"phantom", phantom},
                           {"commits", commits},
-                          {"unknown_outcomes", unknown.size()},
+                          {"unknown_outcomes", unknown},
                           {"seconds", seconds},
                           {"commits_per_second", rate},
                           {"latency_p50_ms", percentile_ms(0.50)},
@@ -512,6 +488,9 @@ void RunStress(const StressArgs& a) {
                           {"reader_checks", reader_checks},
                           {"reader_expired_reads", expired_reads},
                           {"anomalies", failures},
+                          {"history_anomalies", checked.counts},
+                          {"history_operations", checked.writes_ok + checked.writes_failed +
+                                                     checked.writes_unknown + checked.reads_ok},
                           {"ok", ok}};
     std::cout << out.dump() << "\n";
   } else {
@@ -523,7 +502,7 @@ void RunStress(const StressArgs& a) {
     out += "rows expected: " + std::to_string(expected) + "\nrows found: " + std::to_string(found) +
            "\nlost: " + std::to_string(lost) + "\nduplicated: " + std::to_string(duplicated) +
            "\nphantom: " + std::to_string(phantom) + "\ncommits: " + std::to_string(commits) +
-           "\nunknown outcomes: " + std::to_string(unknown.size());
+           "\nunknown outcomes: " + std::to_string(unknown);
     std::snprintf(line, sizeof line,
                   "\nseconds: %.3f\ncommits/s: %.1f\ncommit latency p50/p99: %.2f / %.2f ms\n",
                   seconds, rate, percentile_ms(0.50), percentile_ms(0.99));

@@ -428,6 +428,7 @@ void RunHistory(const TableArgs& a) {
            {"parent_snapshot_id",
             s.parent_snapshot_id ? nlohmann::json(*s.parent_snapshot_id) : nlohmann::json(nullptr)},
            {"timestamp_ms", s.timestamp_ms},
+           {"sequence_number", s.sequence_number},
            {"operation", s.operation()},
            {"summary", s.summary}});
     }
@@ -592,7 +593,8 @@ void AddTableCommands(CLI::App& app) {
   history->add_option("TABLE", a->table, kReadTableHelp)->required();
   history->add_flag(
       "--json", a->json,
-      "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, operation, summary}");
+      "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, sequence_number, operation, "
+      "summary}");
   history->callback([a] { RunHistory(*a); });
 
   CLI::App* stats =
