@@ -1,8 +1,12 @@
-// datashard's side of bench/scan.sh. `scan_bench build TABLE ROWS` creates a
-// table (id long, k int, name string, score double) with appends of 500,000
-// rows each; `scan_bench scan TABLE LO HI` times a full scan of every column
-// and a selective scan (LO <= id < HI), printing lines
+// datashard's side of bench/scan.sh and of bench/run's scan rows.
+// `scan_bench build TABLE ROWS` creates a table (id long, k int, name string,
+// score double) with appends of 500,000 rows each; `scan_bench scan TABLE LO
+// HI` times a full scan of every column and a selective scan (LO <= id < HI),
+// printing lines
 // "name wall_seconds cpu_seconds rows bytes_read files_pruned row_groups_pruned".
+// `scan_bench full TABLE`, `scan_bench range TABLE LO HI` and `scan_bench
+// count TABLE FILTER` run one of them (count: TableScan::Count) and print
+// the rows; bench/run times the whole process.
 #include <sys/resource.h>
 
 #include <chrono>
@@ -81,7 +85,25 @@ int main(int argc, char** argv) {
            datashard::NewScan(t).Filter("id >= " + std::string(argv[3]) + " and id < " + argv[4]));
       return 0;
     }
-    std::fprintf(stderr, "usage: scan_bench build TABLE ROWS | scan_bench scan TABLE LO HI\n");
+    if (mode == "full" && argc == 3) {
+      Time("datashard_full_scan", datashard::NewScan(datashard::OpenTable(argv[2])));
+      return 0;
+    }
+    if (mode == "range" && argc == 5) {
+      Time("datashard_selective_scan",
+           datashard::NewScan(datashard::OpenTable(argv[2]))
+               .Filter("id >= " + std::string(argv[3]) + " and id < " + argv[4]));
+      return 0;
+    }
+    if (mode == "count" && argc == 4) {
+      std::printf("%lld\n",
+                  static_cast<long long>(
+                      datashard::NewScan(datashard::OpenTable(argv[2])).Filter(argv[3]).Count()));
+      return 0;
+    }
+    std::fprintf(stderr,
+                 "usage: scan_bench build TABLE ROWS | scan TABLE LO HI | full TABLE | range TABLE "
+                 "LO HI | count TABLE FILTER\n");
     return 2;
   } catch (const std::exception& e) {
     std::fprintf(stderr, "scan_bench: %s\n", e.what());

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(
   build-essential cmake ninja-build clang clang-format libclang-rt-14-dev pkg-config
-  libzstd-dev libsnappy-dev zlib1g-dev nlohmann-json3-dev libcli11-dev
+  libzstd-dev libsnappy-dev zlib1g-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql redis-server redis-tools libhiredis-dev
   libgtest-dev libbenchmark-dev librapidcheck-dev
   pybind11-dev python3-dev python3-pytest python3-numpy python3-pandas

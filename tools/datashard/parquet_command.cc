@@ -11,6 +11,7 @@
 #include "commands.h"
 #include "datashard/errors.h"
 #include "datashard/file_io.h"
+#include "format/json/json_lines_reader.h"
 #include "format/json/value_json.h"
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_writer.h"
@@ -104,49 +105,6 @@ Schema ParseSchemaArgument(const std::string& text) {
   return SchemaFromJson(j);
 }
 
-bool Blank(std::string_view line) { return line.find_first_not_of(" \t\r") == std::string::npos; }
-
-// Splits a stream into lines, reading it in large blocks.
-class LineReader {
- public:
-  explicit LineReader(std::FILE* in) : in_(in) {}
-  /// The next line without its newline; false at the end of the stream.
-  /// The view is valid until the next call.
-  bool Next(std::string_view* line) {
-    while (true) {
-      const size_t nl = buf_.find('\n', pos_);
-      if (nl != std::string::npos) {
-        *line = std::string_view(buf_).substr(pos_, nl - pos_);
-        pos_ = nl + 1;
-        return true;
-      }
-      if (eof_) {
-        if (pos_ >= buf_.size()) return false;
-        *line = std::string_view(buf_).substr(pos_);
-        pos_ = buf_.size();
-        return true;
-      }
-      buf_.erase(0, pos_);
-      pos_ = 0;
-      const size_t old = buf_.size();
-      buf_.resize(old + kBlock);
-      const size_t got = std::fread(buf_.data() + old, 1, kBlock, in_);
-      buf_.resize(old + got);
-      if (got < kBlock) {
-        if (std::ferror(in_)) throw IOError("reading standard input failed");
-        eof_ = true;
-      }
-    }
-  }
-
- private:
-  static constexpr size_t kBlock = 1 << 20;
-  std::FILE* in_;
-  std::string buf_;
-  size_t pos_ = 0;
-  bool eof_ = false;
-};
-
 // Writes to a uniquely named temporary file and publishes it under the
 // target name only when every row was valid, so bad input leaves nothing.
 void Write(const ParquetArgs& args) {
@@ -164,29 +122,13 @@ void Write(const ParquetArgs& args) {
   int64_t bytes = 0;
   try {
     parquet::ParquetWriter writer(io->Create(tmp), schema, options);
+    JsonLinesReader rows_in(schema, [](char* buf, size_t n) {
+      const size_t got = std::fread(buf, 1, n, stdin);
+      if (got < n && std::ferror(stdin)) throw IOError("reading standard input failed");
+      return got;
+    });
     std::vector<ColumnVector> batch;
-    auto reset = [&] {
-      batch.clear();
-      for (const Field& f : schema.fields()) {
-        batch.emplace_back(f.type);
-        batch.back().Reserve(kWriteBatchRows);
-      }
-    };
-    reset();
-    LineReader lines(stdin);
-    std::string_view line;
-    int64_t line_number = 0;
-    while (lines.Next(&line)) {
-      ++line_number;
-      if (Blank(line)) continue;
-      const Record record = RecordFromJsonLine(line, schema, line_number);
-      for (size_t c = 0; c < record.size(); ++c) batch[c].Append(record[c]);
-      if (batch[0].size() >= kWriteBatchRows) {
-        writer.Write(batch);
-        reset();
-      }
-    }
-    if (batch[0].size() > 0) writer.Write(batch);
+    while (rows_in.ReadBatch(kWriteBatchRows, &batch)) writer.Write(batch);
     const parquet::WriteResult result = writer.Finish();
     rows = result.record_count;
     row_groups = result.row_group_offsets.size();

@@ -19,6 +19,7 @@
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "datashard/table.h"
+#include "format/json/json_lines_reader.h"
 #include "format/json/value_json.h"
 #include "metadata/manifest.h"
 
@@ -297,22 +298,13 @@ void RunAppend(const TableArgs& a) {
   } else {
     text = table.io().ReadFile(a.input);
   }
-  std::vector<Record> rows;
-  int64_t line_number = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t j = std::min(text.find('\n', i), text.size());
-    ++line_number;
-    std::string_view line(text.data() + i, j - i);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") != std::string_view::npos) {
-      rows.push_back(RecordFromJsonLine(line, schema, line_number));
-    }
-    i = j + 1;
+  JsonLinesReader reader(schema, JsonLinesReader::FromText(text));
+  std::vector<ColumnVector> columns;
+  if (!reader.ReadBatch(SIZE_MAX, &columns)) {
+    throw InvalidArgument("no rows to append: the input has no JSON Lines");
   }
-  if (rows.empty()) throw InvalidArgument("no rows to append: the input has no JSON Lines");
   Transaction tx = table.NewTransaction();
-  tx.AppendData(rows, schema);
+  tx.AppendColumns(columns, schema);
   tx.Commit();
   if (const auto lsn = tx.committed_log_lsn()) {
     std::cout << *lsn << "\n";

@@ -31,6 +31,20 @@ CompressionCodec ThriftCodec(Codec c) {
   return CompressionCodec::kUncompressed;
 }
 
+// Bytes of a fixed-width PLAIN value of the physical type; 0 for byte arrays.
+int PlainWidth(PhysicalType t) {
+  switch (t) {
+    case PhysicalType::kInt32:
+    case PhysicalType::kFloat:
+      return 4;
+    case PhysicalType::kInt64:
+    case PhysicalType::kDouble:
+      return 8;
+    default:
+      return 0;
+  }
+}
+
 template <typename To, typename From>
 To BitCast(From v) {
   static_assert(sizeof(To) == sizeof(From));
@@ -47,7 +61,8 @@ ColumnChunkWriter::ColumnChunkWriter(const Field& field, const WriterOptions& op
       leaf_(LeafForField(field)),
       physical_(*leaf_.type),
       codec_(ThriftCodec(options.codec)),
-      optional_(!field.required) {
+      optional_(!field.required),
+      dict_(PlainWidth(physical_), physical_ == PhysicalType::kByteArray) {
   switch (field.type.id) {
     case TypeId::kBoolean:
       storage_ = Storage::kBool;
@@ -84,10 +99,9 @@ ColumnChunkWriter::ColumnChunkWriter(const Field& field, const WriterOptions& op
 
 void ColumnChunkWriter::StartChunk() {
   dictionary_mode_ = options_.dictionary && storage_ != Storage::kBool;
-  numeric_dict_.clear();
-  bytes_dict_.clear();
-  dict_plain_.clear();
-  dict_count_ = 0;
+  dictionary_decided_ = false;
+  page_plain_size_ = 0;
+  dict_.Clear();
   pages_.clear();
   chunk_uncompressed_ = 0;
   chunk_values_ = 0;
@@ -130,16 +144,8 @@ void ColumnChunkWriter::UpdateMinMax(T v, T* min, T* max) {
 
 void ColumnChunkWriter::PutBits(uint64_t bits, int width) {
   if (dictionary_mode_) {
-    auto [it, inserted] = numeric_dict_.try_emplace(bits, dict_count_);
-    if (inserted) {
-      if (width == 4) {
-        AppendLE<uint32_t>(static_cast<uint32_t>(bits), &dict_plain_);
-      } else {
-        AppendLE<uint64_t>(bits, &dict_plain_);
-      }
-      ++dict_count_;
-    }
-    page_indices_.push_back(it->second);
+    page_indices_.push_back(dict_.IndexOfBits(bits));
+    page_plain_size_ += width;
     MaybeFallBack();
     return;
   }
@@ -159,31 +165,62 @@ void ColumnChunkWriter::PutFloating(double v, uint64_t bits, int width) {
   PutBits(bits, width);
 }
 
-void ColumnChunkWriter::PutBytes(const std::string& v) {
+void ColumnChunkWriter::PutBytes(std::string_view v) {
   if (dictionary_mode_) {
-    auto [it, inserted] = bytes_dict_.try_emplace(v, dict_count_);
-    if (inserted) {
-      if (physical_ == PhysicalType::kByteArray) {
-        AppendLE<uint32_t>(static_cast<uint32_t>(v.size()), &dict_plain_);
-      }
-      dict_plain_ += v;
-      ++dict_count_;
-    }
-    page_indices_.push_back(it->second);
+    page_indices_.push_back(dict_.IndexOfBytes(v));
+    page_plain_size_ += static_cast<int64_t>(v.size()) + (fixed_length_ > 0 ? 0 : 4);
     MaybeFallBack();
     return;
   }
   if (physical_ == PhysicalType::kByteArray) {
     AppendLE<uint32_t>(static_cast<uint32_t>(v.size()), &page_plain_);
   }
-  page_plain_ += v;
+  page_plain_.append(v);
 }
 
 void ColumnChunkWriter::MaybeFallBack() {
-  if (static_cast<int64_t>(dict_plain_.size()) <= options_.dictionary_size_limit_bytes) return;
+  // Entry offsets are 32-bit; a larger configured limit still stops at 1 GiB.
+  const int64_t limit = std::min<int64_t>(options_.dictionary_size_limit_bytes, 1ll << 30);
+  if (static_cast<int64_t>(dict_.plain().size()) <= limit) return;
   // Pages written so far keep their indices; the rest of the chunk is PLAIN.
   FlushPage();
   dictionary_mode_ = false;
+}
+
+// On the first page of a chunk: keeps the dictionary only if the page is
+// smaller as dictionary plus indices than as PLAIN; otherwise the page's
+// values are rewritten PLAIN and the chunk gets no dictionary.
+void ColumnChunkWriter::DecideDictionary() {
+  dictionary_decided_ = true;
+  const int64_t width = std::max(1, BitWidth(dict_.size() - 1));
+  const int64_t encoded = static_cast<int64_t>(dict_.plain().size()) +
+                          (static_cast<int64_t>(page_indices_.size()) * width + 7) / 8;
+  if (encoded < page_plain_size_) return;
+  page_plain_.clear();
+  page_plain_.reserve(static_cast<size_t>(page_plain_size_));
+  for (uint32_t i : page_indices_) dict_.AppendPlain(i, &page_plain_);
+  page_indices_.clear();
+  dict_.Clear();
+  dictionary_mode_ = false;
+}
+
+// PLAIN values [begin, end) of a column without nulls in the range, copied
+// as they lie in memory (little-endian); false when the slow path applies.
+template <typename T>
+bool ColumnChunkWriter::AppendPlainRun(const std::vector<T>& values, const ColumnVector& column,
+                                       size_t begin, size_t end) {
+  if (dictionary_mode_) return false;
+  if (optional_) {
+    const auto& valid = column.validity();
+    for (size_t i = begin; i < end; ++i) {
+      if (valid[i] == 0) return false;
+    }
+    for (size_t i = begin; i < end; ++i) def_levels_.Put(1);
+  }
+  page_values_ += static_cast<int32_t>(end - begin);
+  page_plain_.append(reinterpret_cast<const char*>(values.data() + begin),
+                     (end - begin) * sizeof(T));
+  return true;
 }
 
 void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) {
@@ -196,6 +233,10 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
       });
       break;
     case Storage::kInt32:
+      if (AppendPlainRun(c.ints, c, begin, end)) {
+        for (size_t i = begin; i < end; ++i) UpdateMinMax<int64_t>(c.ints[i], &min_i_, &max_i_);
+        break;
+      }
       ForEachPresent(c, begin, end, [&](size_t i) {
         const int32_t v = c.ints[i];
         UpdateMinMax<int64_t>(v, &min_i_, &max_i_);
@@ -203,6 +244,10 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
       });
       break;
     case Storage::kInt64:
+      if (physical_ == PhysicalType::kInt64 && AppendPlainRun(c.longs, c, begin, end)) {
+        for (size_t i = begin; i < end; ++i) UpdateMinMax(c.longs[i], &min_i_, &max_i_);
+        break;
+      }
       ForEachPresent(c, begin, end, [&](size_t i) {
         const int64_t v = c.longs[i];
         UpdateMinMax(v, &min_i_, &max_i_);
@@ -210,12 +255,32 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
       });
       break;
     case Storage::kFloat:
+      if (AppendPlainRun(c.floats, c, begin, end)) {
+        for (size_t i = begin; i < end; ++i) {
+          if (std::isnan(c.floats[i])) {
+            ++chunk_nans_;
+          } else {
+            UpdateMinMax<double>(c.floats[i], &min_f_, &max_f_);
+          }
+        }
+        break;
+      }
       ForEachPresent(c, begin, end, [&](size_t i) {
         const float v = c.floats[i];
         PutFloating(v, BitCast<uint32_t>(v), 4);
       });
       break;
     case Storage::kDouble:
+      if (AppendPlainRun(c.doubles, c, begin, end)) {
+        for (size_t i = begin; i < end; ++i) {
+          if (std::isnan(c.doubles[i])) {
+            ++chunk_nans_;
+          } else {
+            UpdateMinMax(c.doubles[i], &min_f_, &max_f_);
+          }
+        }
+        break;
+      }
       ForEachPresent(c, begin, end, [&](size_t i) {
         const double v = c.doubles[i];
         PutFloating(v, BitCast<uint64_t>(v), 8);
@@ -260,13 +325,13 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
 int64_t ColumnChunkWriter::OpenPageSize() const {
   int64_t n = optional_ ? page_values_ / 8 : 0;
   if (!page_indices_.empty()) {
-    n += static_cast<int64_t>(page_indices_.size()) * std::max(1, BitWidth(dict_count_)) / 8;
+    n += static_cast<int64_t>(page_indices_.size()) * std::max(1, BitWidth(dict_.size())) / 8;
   }
   return n + static_cast<int64_t>(page_plain_.size() + page_bools_.size() / 8);
 }
 
 int64_t ColumnChunkWriter::BufferedSize() const {
-  return chunk_uncompressed_ + OpenPageSize() + static_cast<int64_t>(dict_plain_.size());
+  return chunk_uncompressed_ + OpenPageSize() + static_cast<int64_t>(dict_.plain().size());
 }
 
 void ColumnChunkWriter::AppendPage(PageType type, const std::string& body, int32_t num_values,
@@ -297,6 +362,7 @@ void ColumnChunkWriter::AppendPage(PageType type, const std::string& body, int32
 
 void ColumnChunkWriter::FlushPage() {
   if (page_values_ == 0) return;
+  if (dictionary_mode_ && !dictionary_decided_) DecideDictionary();
   std::string body;
   if (optional_) {
     std::string levels;
@@ -306,11 +372,9 @@ void ColumnChunkWriter::FlushPage() {
   }
   Encoding encoding = Encoding::kPlain;
   if (!page_indices_.empty()) {
-    const int width = std::max(1, BitWidth(dict_count_ - 1));
+    const int width = std::max(1, BitWidth(dict_.size() - 1));
     body.push_back(static_cast<char>(width));
-    RleEncoder indices(width);
-    for (uint32_t idx : page_indices_) indices.Put(idx);
-    indices.Flush(&body);
+    RleEncoder::Encode(page_indices_.data(), page_indices_.size(), width, &body);
     encoding = Encoding::kRleDictionary;
     used_dictionary_pages_ = true;
   } else {
@@ -326,6 +390,7 @@ void ColumnChunkWriter::FlushPage() {
   AppendPage(PageType::kDataPage, body, page_values_, encoding, &pages_);
   chunk_values_ += page_values_;
   page_values_ = 0;
+  page_plain_size_ = 0;
   page_indices_.clear();
   page_plain_.clear();
   page_bools_.clear();
@@ -383,7 +448,7 @@ ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset) {
   md.num_values = chunk_values_;
   std::string dict_page;
   if (used_dictionary_pages_) {
-    AppendPage(PageType::kDictionaryPage, dict_plain_, static_cast<int32_t>(dict_count_),
+    AppendPage(PageType::kDictionaryPage, dict_.plain(), static_cast<int32_t>(dict_.size()),
                Encoding::kPlain, &dict_page);
     md.dictionary_page_offset = offset;
     file->Append(dict_page);

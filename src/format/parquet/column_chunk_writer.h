@@ -1,20 +1,22 @@
 // Encodes one top-level column of a Parquet file: definition levels, values
-// as RLE_DICTIONARY (falling back to PLAIN for the rest of a chunk once the
-// dictionary passes its size limit) or PLAIN, data pages v1, page
+// as RLE_DICTIONARY or PLAIN, data pages v1, page
 // compression, chunk statistics and the file-wide Iceberg metrics. Pages of
 // the current row group are kept (compressed) in memory until Flush writes
-// the chunk. Not thread-safe.
+// the chunk. Each chunk starts with a dictionary and keeps it only if its
+// first page is smaller with it than PLAIN (parquet-java's rule), so columns
+// of mostly distinct values are PLAIN from the start; past its size limit the
+// dictionary is closed and the rest of the chunk is PLAIN. Not thread-safe.
 #pragma once
 
 #include <cstdint>
 #include <memory>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "datashard/column_vector.h"
 #include "datashard/file_io.h"
 #include "datashard/schema.h"
+#include "format/parquet/dictionary_builder.h"
 #include "format/parquet/parquet_thrift.h"
 #include "format/parquet/parquet_writer.h"
 #include "format/parquet/rle_hybrid.h"
@@ -44,10 +46,14 @@ class ColumnChunkWriter {
   void ForEachPresent(const ColumnVector& column, size_t begin, size_t end, F&& f);
   template <typename T>
   void UpdateMinMax(T v, T* min, T* max);
+  template <typename T>
+  bool AppendPlainRun(const std::vector<T>& values, const ColumnVector& column, size_t begin,
+                      size_t end);
   void PutFloating(double v, uint64_t bits, int width);
   void PutBits(uint64_t bits, int width);
-  void PutBytes(const std::string& v);
+  void PutBytes(std::string_view v);
   void MaybeFallBack();
+  void DecideDictionary();
   int64_t OpenPageSize() const;
   void FlushPage();
   void AppendPage(PageType type, const std::string& body, int32_t num_values, Encoding encoding,
@@ -74,10 +80,9 @@ class ColumnChunkWriter {
 
   // Dictionary of the current chunk.
   bool dictionary_mode_ = false;
-  std::unordered_map<uint64_t, uint32_t> numeric_dict_;
-  std::unordered_map<std::string, uint32_t> bytes_dict_;
-  std::string dict_plain_;
-  uint32_t dict_count_ = 0;
+  bool dictionary_decided_ = false;  // the first page kept or dropped it
+  int64_t page_plain_size_ = 0;      // the open page's values as PLAIN (dictionary mode)
+  DictionaryBuilder dict_;
 
   // Encoded pages of the current chunk.
   std::string pages_;

@@ -100,13 +100,26 @@ Value RandomValue(const DataType& t, std::mt19937_64& rng) {
   return Value();
 }
 
-std::vector<Record> RandomRows(const Schema& s, size_t n, uint64_t seed) {
+// Random rows; with `distinct` > 0 each column draws from that many random
+// values, so that the writer keeps its dictionaries.
+std::vector<Record> RandomRows(const Schema& s, size_t n, uint64_t seed, size_t distinct = 0) {
   std::mt19937_64 rng(seed);
+  std::vector<std::vector<Value>> pools(s.fields().size());
+  for (size_t c = 0; c < pools.size(); ++c) {
+    for (size_t k = 0; k < distinct; ++k) pools[c].push_back(RandomValue(s.fields()[c].type, rng));
+  }
   std::vector<Record> rows;
   for (size_t i = 0; i < n; ++i) {
     Record r;
-    for (const Field& f : s.fields()) {
-      r.push_back(!f.required && rng() % 5 == 0 ? Value::Null() : RandomValue(f.type, rng));
+    for (size_t c = 0; c < pools.size(); ++c) {
+      const Field& f = s.fields()[c];
+      if (!f.required && rng() % 5 == 0) {
+        r.push_back(Value::Null());
+      } else if (distinct > 0) {
+        r.push_back(pools[c][rng() % distinct]);
+      } else {
+        r.push_back(RandomValue(f.type, rng));
+      }
     }
     rows.push_back(std::move(r));
   }
@@ -203,7 +216,7 @@ class ParquetFileTest : public ::testing::TestWithParam<Variant> {};
 
 TEST_P(ParquetFileTest, EveryTypeRoundTripsWithStatistics) {
   const Schema s = AllTypesSchema();
-  const std::vector<Record> rows = RandomRows(s, 3000, 7);
+  const std::vector<Record> rows = RandomRows(s, 3000, 7, 40);
   WriterOptions o;
   o.codec = GetParam().codec;
   o.dictionary = GetParam().dictionary;
@@ -384,9 +397,10 @@ TEST(ParquetWriterTest, FieldIdsCanBeLeftOut) {
 TEST(ParquetWriterTest, DictionaryFallsBackToPlainPastItsLimit) {
   const Schema s = SmallSchema();
   std::vector<Record> rows;
+  // Ten names first (the first page keeps the dictionary), then new ones.
   for (int64_t i = 0; i < 5000; ++i) {
-    rows.push_back(
-        {Value(i), Value("name-" + std::to_string(i)), Value(static_cast<double>(i % 3))});
+    rows.push_back({Value(i), Value("name-" + std::to_string(i < 2000 ? i % 10 : i)),
+                    Value(static_cast<double>(i % 3))});
   }
   WriterOptions o;
   o.dictionary_size_limit_bytes = 4000;
@@ -403,7 +417,36 @@ TEST(ParquetWriterTest, DictionaryFallsBackToPlainPastItsLimit) {
   auto r = OpenBytes(f.bytes);
   ExpectSameRows(ReadAll(r.get()), rows);
   EXPECT_EQ(*r->row_groups()[0].columns[1].min, Value("name-0"));
-  EXPECT_EQ(*r->row_groups()[0].columns[1].max, Value("name-999"));
+  EXPECT_EQ(*r->row_groups()[0].columns[1].max, Value("name-9"));
+}
+
+TEST(ParquetWriterTest, ColumnsOfDistinctValuesGetNoDictionary) {
+  const Schema s = SmallSchema();
+  std::vector<Record> rows;
+  for (int64_t i = 0; i < 50000; ++i) {
+    rows.push_back({Value(i * 7), Value("customer-" + std::to_string(i) + "-abcdefgh"),
+                    Value(static_cast<double>(i % 3))});
+  }
+  WriterOptions o;
+  const WrittenFile f = WriteFile(s, rows, o, 10000);
+  const FileMetaData meta = Footer(f.bytes);
+  ASSERT_EQ(meta.row_groups.size(), 1u);
+  for (int c : {0, 1}) {
+    const ColumnMetaData& md = *meta.row_groups[0].columns[static_cast<size_t>(c)].meta_data;
+    EXPECT_FALSE(md.dictionary_page_offset.has_value()) << c;
+    EXPECT_EQ(md.encodings, (std::vector<Encoding>{Encoding::kPlain, Encoding::kRle})) << c;
+  }
+  // Three distinct doubles keep theirs.
+  EXPECT_TRUE(meta.row_groups[0].columns[2].meta_data->dictionary_page_offset.has_value());
+  // Their chunks are what a writer without dictionaries makes.
+  o.dictionary = false;
+  const FileMetaData plain = Footer(WriteFile(s, rows, o, 10000).bytes);
+  for (int c : {0, 1}) {
+    EXPECT_EQ(meta.row_groups[0].columns[static_cast<size_t>(c)].meta_data->total_compressed_size,
+              plain.row_groups[0].columns[static_cast<size_t>(c)].meta_data->total_compressed_size);
+  }
+  auto r = OpenBytes(f.bytes);
+  ExpectSameRows(ReadAll(r.get()), rows);
 }
 
 TEST(ParquetWriterTest, RefusesBadBatchesBeforeWritingThem) {

@@ -13,36 +13,56 @@ constexpr size_t kMinRleRun = 8;
 // Bit-packed runs are capped so their header stays small; any size works.
 constexpr size_t kMaxPackedGroups = 1024;
 
-}  // namespace
-
-void RleEncoder::AppendRleRun(uint32_t value, size_t count, std::string* out) const {
+void AppendRleRun(uint32_t value, size_t count, int bit_width, std::string* out) {
   AppendUleb128(static_cast<uint64_t>(count) << 1, out);
-  const int bytes = (bit_width_ + 7) / 8;
+  const int bytes = (bit_width + 7) / 8;
   for (int i = 0; i < bytes; ++i) out->push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-void RleEncoder::AppendBitPackedRun(size_t begin, size_t end, std::string* out) const {
+// Bit-packs values[begin, end), padded with zeros to whole groups of 8: a
+// group of 8 values of w bits is exactly w bytes.
+void AppendBitPackedRun(const uint32_t* values, size_t begin, size_t end, int bit_width,
+                        std::string* out) {
   const size_t groups = (end - begin + 7) / 8;
   AppendUleb128((static_cast<uint64_t>(groups) << 1) | 1, out);
-  BitWriter w(out);
-  for (size_t i = begin; i < begin + groups * 8; ++i) {
-    w.Put(i < end ? values_[i] : 0, bit_width_);
+  const size_t w = static_cast<size_t>(bit_width);
+  size_t at = out->size();
+  out->resize(at + groups * w);
+  char* dst = out->data() + at;
+  for (size_t g = 0; g < groups; ++g, dst += w) {
+    uint32_t v[8] = {};
+    const size_t first = begin + g * 8;
+    const size_t k = std::min<size_t>(8, end - first);
+    std::memcpy(v, values + first, k * sizeof(uint32_t));
+    // 8 x 32 bits fit in 256: pack into four 64-bit words.
+    uint64_t words[4] = {};
+    for (size_t i = 0; i < 8; ++i) {
+      const size_t bit = i * w;
+      words[bit / 64] |= static_cast<uint64_t>(v[i]) << (bit % 64);
+      if (bit % 64 + w > 64) words[bit / 64 + 1] |= static_cast<uint64_t>(v[i]) >> (64 - bit % 64);
+    }
+    std::memcpy(dst, words, w);
   }
-  w.Flush();
 }
 
+}  // namespace
+
 void RleEncoder::Flush(std::string* out) {
-  const size_t n = values_.size();
+  Encode(values_.data(), values_.size(), bit_width_, out);
+  values_.clear();
+}
+
+void RleEncoder::Encode(const uint32_t* values, size_t n, int bit_width, std::string* out) {
   auto run_at = [&](size_t i) {
     size_t j = i + 1;
-    while (j < n && values_[j] == values_[i]) ++j;
+    while (j < n && values[j] == values[i]) ++j;
     return j - i;
   };
   size_t i = 0;
   while (i < n) {
     const size_t run = run_at(i);
     if (run >= kMinRleRun) {
-      AppendRleRun(values_[i], run, out);
+      AppendRleRun(values[i], run, bit_width, out);
       i += run;
       continue;
     }
@@ -51,16 +71,15 @@ void RleEncoder::Flush(std::string* out) {
     while (i < n && (i - begin) < kMaxPackedGroups * 8) {
       if ((i - begin) % 8 == 0 && i != begin) {
         size_t k = i + 1;
-        while (k < n && k - i < kMinRleRun && values_[k] == values_[i]) ++k;
+        while (k < n && k - i < kMinRleRun && values[k] == values[i]) ++k;
         if (k - i >= kMinRleRun) break;
       }
       ++i;
     }
     // A run may only be padded at the very end of the data.
     if (i < n) i = begin + (i - begin) / 8 * 8;
-    AppendBitPackedRun(begin, i, out);
+    AppendBitPackedRun(values, begin, i, bit_width, out);
   }
-  values_.clear();
 }
 
 RleDecoder::RleDecoder(const uint8_t* data, size_t size, int bit_width)

@@ -20,11 +20,10 @@ class RleEncoder {
   /// Appends the encoding of every value put so far (no length prefix) to
   /// `out` and clears the encoder.
   void Flush(std::string* out);
+  /// Appends the encoding of values[0, n) (each below 2^bit_width) to `out`.
+  static void Encode(const uint32_t* values, size_t n, int bit_width, std::string* out);
 
  private:
-  void AppendRleRun(uint32_t value, size_t count, std::string* out) const;
-  void AppendBitPackedRun(size_t begin, size_t end, std::string* out) const;
-
   int bit_width_;
   std::vector<uint32_t> values_;
 };
