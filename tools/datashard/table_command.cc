@@ -286,19 +286,7 @@ void RunAppend(const TableArgs& a) {
   } else {
     text = table.io().ReadFile(a.input);
   }
-  std::vector<Record> rows;
-  int64_t line_number = 0;
-  size_t i = 0;
-  while (i < text.size()) {
-    const size_t j = std::min(text.find('\n', i), text.size());
-    ++line_number;
-    std::string_view line(text.data() + i, j - i);
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    if (line.find_first_not_of(" \t") != std::string_view::npos) {
-      rows.push_back(RecordFromJsonLine(line, schema, line_number));
-    }
-    i = j + 1;
-  }
+  const std::vector<Record> rows = RecordsFromJsonLines(text, schema);
   if (rows.empty()) throw InvalidArgument("no rows to append: the input has no JSON Lines");
   Transaction tx = table.NewTransaction();
   tx.AppendData(rows, schema);

@@ -1,5 +1,6 @@
 #include "format/json/value_json.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -947,6 +948,23 @@ Record RecordFromJsonLine(std::string_view line, const Schema& schema, int64_t l
                           ": not valid JSON: " + ShowText(line));
   }
   return RecordFromJson(j, schema, line_number);
+}
+
+std::vector<Record> RecordsFromJsonLines(std::string_view text, const Schema& schema) {
+  std::vector<Record> rows;
+  int64_t line_number = 0;
+  size_t i = 0;
+  while (i < text.size()) {
+    const size_t j = std::min(text.find('\n', i), text.size());
+    ++line_number;
+    std::string_view line = text.substr(i, j - i);
+    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
+    if (line.find_first_not_of(" \t") != std::string_view::npos) {
+      rows.push_back(RecordFromJsonLine(line, schema, line_number));
+    }
+    i = j + 1;
+  }
+  return rows;
 }
 
 nlohmann::json RecordToJson(const Record& record, const Schema& schema) {

@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -60,6 +61,11 @@ Record RecordFromJson(const nlohmann::json& row, const Schema& schema, int64_t l
 /// Parses the text of one JSON Lines row, then as RecordFromJson.
 /// InvalidArgument naming the line when the text is not one JSON object.
 Record RecordFromJsonLine(std::string_view line, const Schema& schema, int64_t line_number);
+
+/// Parses JSON Lines text (what `append` reads): one row per line, lines
+/// numbered from 1, "\r\n" endings accepted, blank lines skipped. Errors as
+/// RecordFromJsonLine.
+std::vector<Record> RecordsFromJsonLines(std::string_view text, const Schema& schema);
 
 /// The JSON object of a row, nulls included (nlohmann::json orders keys by name).
 nlohmann::json RecordToJson(const Record& record, const Schema& schema);

@@ -208,5 +208,21 @@ TEST(ValueJsonTest, RecordParsingNamesLineFieldAndValue) {
   EXPECT_EQ(message("[1]"), "line 7: expected a JSON object, got [1]");
 }
 
+TEST(ValueJsonTest, JsonLinesSkipBlankLinesAndNumberEveryLine) {
+  const Schema s = TestSchema();
+  const std::vector<Record> rows =
+      RecordsFromJsonLines("{\"record_id\":1}\r\n\n \t\n{\"record_id\":2,\"tag\":\"x\"}", s);
+  EXPECT_EQ(rows, (std::vector<Record>{{Value(int64_t{1}), Value::Null(), Value::Null()},
+                                       {Value(int64_t{2}), Value::Null(), Value("x")}}));
+  EXPECT_TRUE(RecordsFromJsonLines("", s).empty());
+  try {
+    RecordsFromJsonLines("{\"record_id\":1}\n\n{\"record_id\":\"x\"}\n", s);
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "line 3: column 'record_id': value \"x\" is not a valid long: expected an integer");
+  }
+}
+
 }  // namespace
 }  // namespace datashard
