@@ -56,19 +56,25 @@ T=$WORK/table
 "$CLI" append "$T" "$WORK/rows1.jsonl" >/dev/null
 "$CLI" append "$T" "$WORK/rows2.jsonl" >/dev/null
 "$CLI" append "$T" "$WORK/rows1.jsonl" >/dev/null
-rm -f "$CORPUS"/table_metadata_json/* "$CORPUS"/avro_reader/* "$CORPUS"/json_lines/*
+rm -f "$CORPUS"/table_metadata_json/* "$CORPUS"/avro_reader/* "$CORPUS"/manifest_reader/* \
+  "$CORPUS"/json_lines/*
 for v in 1 4; do
   cp "$T/metadata/v$v.metadata.json" "$CORPUS/table_metadata_json/v$v.metadata.json"
 done
+# Manifest lists seed the Avro container reader, manifests the manifest
+# reader; one of the other kind each as well.
 n=0
-for f in $(ls -S -r "$T"/metadata/*.avro); do
-  case $(basename "$f") in
-    snap-*) kind=manifest_list ;;
-    *) kind=manifest ;;
-  esac
+for f in $(ls -S -r "$T"/metadata/snap-*.avro); do
   n=$((n + 1))
-  cp "$f" "$CORPUS/avro_reader/${kind}_$n.avro"
+  cp "$f" "$CORPUS/avro_reader/manifest_list_$n.avro"
 done
+cp "$f" "$CORPUS/manifest_reader/manifest_list_$n.avro"
+n=0
+for f in $(ls -S -r "$T"/metadata/*-m*.avro); do
+  n=$((n + 1))
+  cp "$f" "$CORPUS/manifest_reader/manifest_$n.avro"
+done
+cp "$f" "$CORPUS/avro_reader/manifest_$n.avro"
 "$CLI" scan "$T" --format jsonl > "$CORPUS/json_lines/scan.jsonl"
 cp "$WORK/rows1.jsonl" "$CORPUS/json_lines/rows1.jsonl"
 cp "$WORK/rows2.jsonl" "$CORPUS/json_lines/rows2.jsonl"
