@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The whole test suite: warning-free build, ctest (unit, integration,
-# multi-process, interop), then the unit tests again under ASan+UBSan.
+# multi-process, interop), then the unit tests again and the fuzz targets
+# under ASan+UBSan (clang).
 # Starts the PostgreSQL and Redis servers the lock tests need if absent.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +19,7 @@ bash scripts/build.sh
 echo "== ctest"
 (cd build && ctest --output-on-failure -j "$JOBS" --timeout 900)
 
-echo "== unit tests under AddressSanitizer + UndefinedBehaviorSanitizer"
-DATASHARD_BUILD_DIR=build-asan DATASHARD_BUILD_TYPE=Debug \
-  bash scripts/build.sh -DDATASHARD_SANITIZE=ON -DDATASHARD_BUILD_PYTHON=OFF -DDATASHARD_BUILD_BENCH=OFF \
-  -DDATASHARD_BUILD_INTEGRATION_TESTS=OFF
-(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$JOBS" -L unit --timeout 900)
+echo "== unit tests and fuzz targets (a few seconds each) under AddressSanitizer + UndefinedBehaviorSanitizer"
+bash scripts/build_asan.sh
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1 ctest --output-on-failure -j "$JOBS" -L 'unit|fuzz' --timeout 900)
 echo "== all tests passed"

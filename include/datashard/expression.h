@@ -49,7 +49,8 @@ class Expression {
   Expression();
 
   /// Parses the text form; the result is unbound. InvalidArgument naming the
-  /// text and offset on a syntax error.
+  /// text and offset on a syntax error, and for nesting deeper than 1000
+  /// levels (parentheses, nots and the terms of an and/or chain count).
   static Expression Parse(std::string_view text);
   /// Parses and binds to `schema` (see Bind).
   static Expression Parse(std::string_view text, const Schema& schema);

@@ -1,5 +1,6 @@
 // The text form of filters (DESIGN.md §11, EXPR): a hand-written lexer and a
 // recursive-descent parser. Precedence, loosest first: or, and, not.
+#include <algorithm>
 #include <cctype>
 #include <string>
 #include <string_view>
@@ -201,7 +202,8 @@ class Parser {
 
   Expression ParseAll() {
     if (current_.kind == Token::Kind::kEnd) lexer_.Fail("empty filter", 0);
-    Expression e = ParseOr();
+    int height = 0;
+    Expression e = ParseOr(0, &height);
     if (current_.kind != Token::Kind::kEnd) Unexpected("'and', 'or' or the end");
     return e;
   }
@@ -231,37 +233,67 @@ class Parser {
     Advance();
   }
 
-  Expression ParseOr() {
-    Expression e = ParseAnd();
+  // Every consumer of an expression (printing, binding, evaluation, pruning,
+  // even its destructor) recurses once per level of the tree, and so does
+  // this parser per parenthesis and 'not'; bounding the levels bounds the
+  // stack. `depth` counts the parentheses and nots enclosing the current
+  // token; `*height` receives the levels of the parsed subexpression.
+  static constexpr int kMaxLevels = 1000;
+
+  void CheckLevels(int levels) const {
+    if (levels > kMaxLevels) {
+      lexer_.Fail("nests deeper than " + std::to_string(kMaxLevels) +
+                      " levels (a parenthesis, a 'not' and each further term of an and/or chain "
+                      "are one level each; write long lists of values as 'col in (...)')",
+                  current_.offset);
+    }
+  }
+
+  Expression ParseOr(int depth, int* height) {
+    Expression e = ParseAnd(depth, height);
     while (IsWord(current_, "or")) {
       Advance();
-      e = Expression::Or(std::move(e), ParseAnd());
+      int right = 0;
+      Expression b = ParseAnd(depth, &right);
+      *height = std::max(*height, right) + 1;
+      CheckLevels(*height);
+      e = Expression::Or(std::move(e), std::move(b));
     }
     return e;
   }
 
-  Expression ParseAnd() {
-    Expression e = ParseNot();
+  Expression ParseAnd(int depth, int* height) {
+    Expression e = ParseNot(depth, height);
     while (IsWord(current_, "and")) {
       Advance();
-      e = Expression::And(std::move(e), ParseNot());
+      int right = 0;
+      Expression b = ParseNot(depth, &right);
+      *height = std::max(*height, right) + 1;
+      CheckLevels(*height);
+      e = Expression::And(std::move(e), std::move(b));
     }
     return e;
   }
 
-  Expression ParseNot() {
+  Expression ParseNot(int depth, int* height) {
     if (IsWord(current_, "not")) {
+      CheckLevels(depth + 2);  // this not and at least a predicate below it
       Advance();
-      return Expression::Not(ParseNot());
+      Expression e = Expression::Not(ParseNot(depth + 1, height));
+      CheckLevels(++*height);
+      return e;
     }
-    return ParsePrimary();
+    return ParsePrimary(depth, height);
   }
 
-  Expression ParsePrimary() {
+  Expression ParsePrimary(int depth, int* height) {
+    *height = 1;
     if (current_.kind == Token::Kind::kLParen) {
+      CheckLevels(depth + 2);  // this parenthesis and at least a predicate inside
       Advance();
-      Expression e = ParseOr();
+      Expression e = ParseOr(depth + 1, height);
       Expect(Token::Kind::kRParen, "')'");
+      CheckLevels(++*height);
       return e;
     }
     if (IsLiteral(current_) && next_.kind == Token::Kind::kOp) {

@@ -1,6 +1,7 @@
 #include "datashard/expression.h"
 
 #include <cmath>
+#include <functional>
 #include <limits>
 #include <string>
 
@@ -102,6 +103,39 @@ TEST(ExpressionParseTest, SyntaxErrorsNameTheTextAndOffset) {
         "id = 1e", "id = 12ab", "id # 1", "id not 5", "not", "id = 1 and", "id = name"}) {
     EXPECT_THROW(Expression::Parse(bad), InvalidArgument) << bad;
   }
+}
+
+// Found by fuzz/expression_parser_fuzz.cc: deep nesting overflowed the stack
+// of the recursive parser, and long and/or chains that of every recursive
+// consumer (printing, binding, evaluation, pruning).
+TEST(ExpressionParseTest, NestingIsBoundedAt1000Levels) {
+  auto nested = [](int n, const std::string& open, const std::string& close) {
+    std::string text;
+    for (int i = 0; i < n; ++i) text += open;
+    text += "id = 1";
+    for (int i = 0; i < n; ++i) text += close;
+    return text;
+  };
+  auto chain = [](int terms) {
+    std::string text = "id = 0";
+    for (int i = 1; i < terms; ++i)
+      text += (i % 2 ? " or id = " : " and id = ") + std::to_string(i);
+    return text;
+  };
+  // 1000 levels parse and every consumer handles them.
+  for (const std::string& text : {nested(999, "(", ")"), nested(999, "not ", ""), chain(1000)}) {
+    const Expression e = Bound(text);
+    EXPECT_EQ(Bound(e.ToString()), e);
+    EXPECT_EQ(e.PushNotDown().Evaluate(MakeRow(-1)), e.Evaluate(MakeRow(-1)));
+  }
+  const std::string deep = nested(1000, "(", ")");
+  EXPECT_EQ(ErrorOf([&] { Expression::Parse(deep); }).substr(deep.size() + 11),
+            "nests deeper than 1000 levels (a parenthesis, a 'not' and each further term of an "
+            "and/or chain are one level each; write long lists of values as 'col in (...)') at "
+            "offset 999");
+  EXPECT_THROW(Expression::Parse(nested(100000, "(", ")")), InvalidArgument);
+  EXPECT_THROW(Expression::Parse(nested(100000, "not ", "")), InvalidArgument);
+  EXPECT_THROW(Expression::Parse(chain(100000)), InvalidArgument);
 }
 
 TEST(ExpressionBindTest, MissingColumnNamesTheColumn) {

@@ -20,8 +20,6 @@ using std::chrono::milliseconds;
 #define DS_RELATED \
   "(resource = $1 OR starts_with($1, resource || '/') OR starts_with(resource, $1 || '/'))"
 
-constexpr const char* kChannel = "datashard_locks";
-
 // Statements by name; each is prepared on every new connection.
 struct Statement {
   const char* name;

@@ -74,7 +74,7 @@ ColumnVector DecodeColumn(const DataType& type, AvroDecoder& in) {
         in.Fail("column of " + std::to_string(n) + " values is cut short");
       const std::string raw = in.ReadFixed(bytes);
       values.resize(static_cast<size_t>(n));
-      std::memcpy(values.data(), raw.data(), bytes);
+      if (bytes != 0) std::memcpy(values.data(), raw.data(), bytes);  // data() may be null
     }
     return 0;
   });

@@ -102,5 +102,23 @@ TEST(LogRecordTest, TruncatedOrPaddedPayloadsAreCorruptionNamingTheSource) {
   EXPECT_THROW(DecodeLogAppend(payload, Schema(7, {schema.fields()[0]}), {}, "s"), Corruption);
 }
 
+// Found by fuzz/log_record_fuzz.cc: fixed-width columns of no values were
+// copied from a null pointer (undefined behaviour under UBSan).
+TEST(LogRecordTest, GroupsWithoutRowsDecode) {
+  const Schema schema = AllTypes();
+  LogAppend a;
+  a.commit_id = "c";
+  PartitionGroup group;
+  group.partition = {Value(int32_t{4})};
+  for (const Field& f : schema.fields()) group.columns.emplace_back(f.type);
+  a.groups.push_back(group);
+  const LogAppend b =
+      DecodeLogAppend(EncodeLogAppend(a, {DataType::Int()}), schema, {DataType::Int()}, "s");
+  ASSERT_EQ(b.groups.size(), 1u);
+  EXPECT_EQ(b.groups[0].partition, group.partition);
+  EXPECT_EQ(b.groups[0].columns.size(), schema.fields().size());
+  EXPECT_EQ(b.num_rows(), 0);
+}
+
 }  // namespace
 }  // namespace datashard

@@ -54,7 +54,7 @@ class OneFileIO final : public FileIO {
     uint64_t Size() const override { return bytes_.size(); }
     void ReadAt(uint64_t offset, size_t n, char* buf) const override {
       if (offset > bytes_.size() || n > bytes_.size() - offset) throw IOError("short read");
-      std::memcpy(buf, bytes_.data() + offset, n);
+      if (n != 0) std::memcpy(buf, bytes_.data() + offset, n);  // buf may be null then
     }
 
    private:

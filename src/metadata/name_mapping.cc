@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datashard/errors.h"
+#include "format/json/json_excerpt.h"
 
 namespace datashard {
 
@@ -18,22 +19,26 @@ using nlohmann::json;
                    ": " + what);
 }
 
+// Nested levels are checked by recursion, one frame and one path per level.
+constexpr int kMaxLevels = 1000;
+
 // Parses one level of mappings; `path` names the level's place in the
-// property ("" at the top, "[2].fields" below entry 2). Checks nested levels
-// the same way and returns only this level's fields.
-std::vector<MappedField> ParseLevel(const json& list, const std::string& path) {
+// property ("" at the top, "[2].fields" below entry 2) and `level` counts
+// from 1 at the top. Checks nested levels the same way and returns only this
+// level's fields.
+std::vector<MappedField> ParseLevel(const json& list, const std::string& path, int level) {
   std::vector<MappedField> out;
   std::unordered_map<std::string, size_t> name_entry;
   std::unordered_map<int, size_t> id_entry;
   for (size_t i = 0; i < list.size(); ++i) {
     const std::string entry = path + "[" + std::to_string(i) + "]";
     const json& e = list[i];
-    if (!e.is_object()) Bad(entry, "is " + e.dump() + ", not an object");
+    if (!e.is_object()) Bad(entry, "is " + JsonExcerpt(e) + ", not an object");
     MappedField f;
     if (const auto it = e.find("field-id"); it != e.end() && !it->is_null()) {
       if (!it->is_number_integer() || it->get<int64_t>() < std::numeric_limits<int>::min() ||
           it->get<int64_t>() > std::numeric_limits<int>::max()) {
-        Bad(entry, "field-id " + it->dump() + " is not a 32-bit integer");
+        Bad(entry, "field-id " + JsonExcerpt(*it) + " is not a 32-bit integer");
       }
       f.field_id = it->get<int>();
       if (const auto [seen, fresh] = id_entry.emplace(*f.field_id, i); !fresh) {
@@ -44,7 +49,7 @@ std::vector<MappedField> ParseLevel(const json& list, const std::string& path) {
     const auto names = e.find("names");
     if (names == e.end() || !names->is_array()) Bad(entry, "has no 'names' list");
     for (const json& n : *names) {
-      if (!n.is_string()) Bad(entry, "name " + n.dump() + " is not a string");
+      if (!n.is_string()) Bad(entry, "name " + JsonExcerpt(n) + " is not a string");
       const std::string name = n.get<std::string>();
       if (const auto [seen, fresh] = name_entry.emplace(name, i); !fresh) {
         Bad(entry, "name '" + name + "' is already mapped by entry " + path + "[" +
@@ -53,8 +58,11 @@ std::vector<MappedField> ParseLevel(const json& list, const std::string& path) {
       f.names.push_back(name);
     }
     if (const auto it = e.find("fields"); it != e.end() && !it->is_null()) {
-      if (!it->is_array()) Bad(entry, "'fields' is " + it->dump() + ", not a list");
-      ParseLevel(*it, entry + ".fields");
+      if (!it->is_array()) Bad(entry, "'fields' is " + JsonExcerpt(*it) + ", not a list");
+      if (level >= kMaxLevels) {
+        Bad(entry, "nests deeper than " + std::to_string(kMaxLevels) + " levels");
+      }
+      ParseLevel(*it, entry + ".fields", level + 1);
     }
     out.push_back(std::move(f));
   }
@@ -80,9 +88,9 @@ NameMapping NameMapping::Parse(const std::string& text) {
   }
   if (!doc.is_array()) {
     throw Corruption(std::string("table property ") + kNameMappingProperty +
-                     " must be a JSON list of field mappings, not " + doc.dump());
+                     " must be a JSON list of field mappings, not " + JsonExcerpt(doc));
   }
-  return NameMapping(ParseLevel(doc, ""));
+  return NameMapping(ParseLevel(doc, "", 1));
 }
 
 std::shared_ptr<const NameMapping> NameMapping::FromProperties(

@@ -84,6 +84,23 @@ TEST(NameMappingTest, BadMappingsNameThePropertyAndTheEntry) {
   EXPECT_EQ(bad_json.rfind(p + " is not valid JSON: ", 0), 0u) << bad_json;
 }
 
+// Found with the fuzz targets' deep inputs: nested levels were parsed by
+// recursion with a path growing per level, so a deep mapping exhausted the
+// stack (and memory, the paths being quadratic in the depth).
+TEST(NameMappingTest, NestingIsBoundedAt1000Levels) {
+  auto nested = [](int levels) {
+    std::string text;
+    for (int i = 0; i < levels; ++i) text += R"([{"names": ["a"], "fields": )";
+    text += "[]";
+    for (int i = 0; i < levels; ++i) text += "}]";
+    return text;
+  };
+  EXPECT_EQ(NameMapping::Parse(nested(999)).fields().size(), 1u);
+  const std::string error = ParseError(nested(10000));
+  EXPECT_NE(error.find(": nests deeper than 1000 levels"), std::string::npos)
+      << error.substr(0, 200);
+}
+
 TEST(FileColumnResolverTest, FilesWithIdsAreReadByIdOnly) {
   const NameMapping m = NameMapping::Parse(R"([{"field-id": 1, "names": ["x"]},
                                                {"field-id": 2, "names": ["y"]}])");

@@ -4,6 +4,7 @@
 #include <set>
 
 #include "datashard/errors.h"
+#include "format/json/json_excerpt.h"
 
 namespace datashard {
 
@@ -123,9 +124,9 @@ class SchemaParser {
     if (depth > kMaxDepth) Fail("nested deeper than " + std::to_string(kMaxDepth) + " levels");
     if (j.is_string()) return ParseName(j.get<std::string>(), ns);
     if (j.is_array()) return ParseUnion(j, ns, depth);
-    if (!j.is_object()) Fail("expected a type name, object or union, got " + j.dump());
+    if (!j.is_object()) Fail("expected a type name, object or union, got " + JsonExcerpt(j));
     auto type_it = j.find("type");
-    if (type_it == j.end()) Fail("object without \"type\": " + j.dump());
+    if (type_it == j.end()) Fail("object without \"type\": " + JsonExcerpt(j));
     if (!type_it->is_string()) {
       // {"type": {...}} or {"type": [...]}: a wrapped schema, as some writers emit.
       return Parse(*type_it, ns, depth + 1);
@@ -160,7 +161,7 @@ class SchemaParser {
     for (auto it = j.begin(); it != j.end(); ++it) {
       if (known.count(it.key())) continue;
       if (it.key() == "logicalType") {
-        if (!it->is_string()) Fail("logicalType must be a string: " + it->dump());
+        if (!it->is_string()) Fail("logicalType must be a string: " + JsonExcerpt(*it));
         node->logical_type = it->get<std::string>();
       } else {
         node->attributes[it.key()] = *it;
@@ -185,7 +186,8 @@ class SchemaParser {
   // Full name and the namespace its children inherit.
   std::pair<std::string, std::string> FullName(const Json& j, const std::string& ns) {
     auto name_it = j.find("name");
-    if (name_it == j.end() || !name_it->is_string()) Fail("named type without a name: " + j.dump());
+    if (name_it == j.end() || !name_it->is_string())
+      Fail("named type without a name: " + JsonExcerpt(j));
     std::string name = name_it->get<std::string>();
     std::string space = ns;
     if (auto ns_it = j.find("namespace"); ns_it != j.end() && ns_it->is_string()) {
@@ -216,11 +218,11 @@ class SchemaParser {
       Fail("record " + full + " without a fields array");
     std::set<std::string> seen;
     for (const auto& f : *fields) {
-      if (!f.is_object()) Fail("record " + full + ": field is not an object: " + f.dump());
+      if (!f.is_object()) Fail("record " + full + ": field is not an object: " + JsonExcerpt(f));
       AvroField field;
       auto name_it = f.find("name");
       if (name_it == f.end() || !name_it->is_string() || !ValidName(name_it->get<std::string>())) {
-        Fail("record " + full + ": field without a valid name: " + f.dump());
+        Fail("record " + full + ": field without a valid name: " + JsonExcerpt(f));
       }
       field.name = name_it->get<std::string>();
       if (!seen.insert(field.name).second) {
@@ -256,7 +258,7 @@ class SchemaParser {
     for (const auto& s : *symbols) {
       if (!s.is_string() || !ValidName(s.get<std::string>()) ||
           !seen.insert(s.get<std::string>()).second) {
-        Fail("enum " + full + ": invalid or repeated symbol " + s.dump());
+        Fail("enum " + full + ": invalid or repeated symbol " + JsonExcerpt(s));
       }
       node->symbols.push_back(s.get<std::string>());
     }
@@ -287,9 +289,10 @@ class SchemaParser {
     std::set<std::string> seen;
     for (const auto& b : j) {
       AvroNodePtr branch = Parse(b, ns, depth + 1);
-      if (branch->type == AvroType::kUnion) Fail("union directly inside a union: " + j.dump());
+      if (branch->type == AvroType::kUnion)
+        Fail("union directly inside a union: " + JsonExcerpt(j));
       const std::string key = branch->name.empty() ? AvroTypeName(branch->type) : branch->name;
-      if (!seen.insert(key).second) Fail("union lists " + key + " twice: " + j.dump());
+      if (!seen.insert(key).second) Fail("union lists " + key + " twice: " + JsonExcerpt(j));
       node->branches.push_back(std::move(branch));
     }
     if (node->branches.empty()) Fail("empty union");

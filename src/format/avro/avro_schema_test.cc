@@ -102,5 +102,19 @@ TEST(AvroSchemaTest, RejectsInvalidSchemas) {
   EXPECT_THROW(ParseAvroSchema(std::string_view(deep)), InvalidArgument);
 }
 
+// Found after fuzz/avro_reader_fuzz.cc: error messages quoted the offending
+// JSON through nlohmann's recursive dump(), so a deeply nested value in a
+// file's schema overflowed the stack.
+TEST(AvroSchemaTest, ErrorsQuoteDeepValuesShortly) {
+  const std::string deep = std::string(100000, '[') + std::string(100000, ']');
+  try {
+    ParseAvroSchema(std::string_view("{\"x\":" + deep + "}"));
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(std::string(e.what()),
+              "Avro schema: object without \"type\": {\"x\":" + std::string(72, '[') + "...");
+  }
+}
+
 }  // namespace
 }  // namespace datashard

@@ -13,17 +13,13 @@ namespace datashard {
 namespace {
 
 Schema AllTypes() {
-  return Schema(0, {Field{1, "b", DataType::Boolean(), false},
-                    Field{2, "i", DataType::Int(), false},
-                    Field{3, "l", DataType::Long(), true},
-                    Field{4, "f", DataType::Float(), false},
-                    Field{5, "d", DataType::Double(), false},
-                    Field{6, "s", DataType::String(), false},
-                    Field{7, "dec", DataType::Decimal(9, 2), false},
-                    Field{8, "day", DataType::Date(), false},
-                    Field{9, "ts", DataType::TimestampTz(), false},
-                    Field{10, "u", DataType::Uuid(), false},
-                    Field{11, "bin", DataType::Binary(), false}});
+  return Schema(
+      0, {Field{1, "b", DataType::Boolean(), false}, Field{2, "i", DataType::Int(), false},
+          Field{3, "l", DataType::Long(), true}, Field{4, "f", DataType::Float(), false},
+          Field{5, "d", DataType::Double(), false}, Field{6, "s", DataType::String(), false},
+          Field{7, "dec", DataType::Decimal(9, 2), false}, Field{8, "day", DataType::Date(), false},
+          Field{9, "ts", DataType::TimestampTz(), false}, Field{10, "u", DataType::Uuid(), false},
+          Field{11, "bin", DataType::Binary(), false}});
 }
 
 std::vector<ColumnVector> ReadAll(const Schema& schema, const std::string& text,
@@ -114,8 +110,8 @@ TEST(JsonLinesReaderTest, ReadsEveryTypeAsRecordFromJsonLineDoes) {
 }
 
 TEST(JsonLinesReaderTest, BatchesSplitRowsAndSkipBlankLines) {
-  const Schema schema(0, {Field{1, "id", DataType::Long(), true},
-                          Field{2, "name", DataType::String(), false}});
+  const Schema schema(
+      0, {Field{1, "id", DataType::Long(), true}, Field{2, "name", DataType::String(), false}});
   std::string text;
   for (int i = 0; i < 2500; ++i) {
     text += "{\"id\":" + std::to_string(i) + ",\"name\":\"n" + std::to_string(i % 7) + "\"}\n";
@@ -149,23 +145,24 @@ TEST(JsonLinesReaderTest, LinesLongerThanTheReadBlockAndNoFinalNewline) {
 TEST(JsonLinesReaderTest, RefusesWhatRecordFromJsonLineRefusesWithItsMessage) {
   const Schema schema = AllTypes();
   const std::vector<std::string> bad = {
-      R"({"l":1,"x":2})",                 // unknown column
-      R"({"l":1.5})",                     // not an integer
-      R"({"l":9223372036854775808})",     // out of range
-      R"({"l":1,"i":2147483648})",        // out of range for int
-      R"({"i":1})",                       // required column missing
-      R"({"l":null})",                    // required column null
-      R"({"l":1,"f":1e39})",              // float overflow
-      R"({"l":1,"d":1e400})",             // not a double JSON can hold
-      R"({"l":1,"s":5})",                 // wrong type
-      R"({"l":1,"day":"2023-02-29"})",    // not a date
-      R"({"l":1} x)",                     // trailing text
-      R"({"l":1)",                        // cut short
-      R"([1,2])",                         // not an object
-      R"({"l":1,"s":"\ud800"})",          // lone surrogate
-      "{\"l\":1,\"s\":\"a\tb\"}",         // unescaped control character
-      R"({"l":01})",                      // leading zero
-      R"({"l":1,"b":{"x":1}})",           // nested object
+      R"({"l":1,"x":2})",               // unknown column
+      R"({"l":1.5})",                   // not an integer
+      R"({"l":9223372036854775808})",   // out of range
+      R"({"l":1,"i":2147483648})",      // out of range for int
+      R"({"i":1})",                     // required column missing
+      R"({"l":null})",                  // required column null
+      R"({"l":1,"f":1e39})",            // float overflow
+      R"({"l":1,"d":1e400})",           // not a double JSON can hold
+      R"({"l":1,"s":5})",               // wrong type
+      R"({"l":1,"day":"2023-02-29"})",  // not a date
+      R"({"l":1} x)",                   // trailing text
+      R"({"l":1)",                      // cut short
+      R"([1,2])",                       // not an object
+      R"({"l":1,"s":"\ud800"})",        // lone surrogate
+      "{\"l\":1,\"s\":\"a\tb\"}",       // unescaped control character
+      R"({"l":01})",                    // leading zero
+      R"({"l":1,"b":{"x":1}})",         // nested object
+      "{\"l\":1,\"s\":" + std::string(100000, '[') + std::string(100000, ']') + "}",  // deep
   };
   for (const std::string& line : bad) {
     const std::string text = "{\"l\":0}\n\n" + line + "\n{\"l\":5}\n";

@@ -1,5 +1,6 @@
 #include "format/json/value_json.h"
 
+#include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
@@ -9,6 +10,7 @@
 #include <vector>
 
 #include "datashard/errors.h"
+#include "format/json/json_excerpt.h"
 #include "util/uuid.h"
 
 namespace datashard {
@@ -18,11 +20,7 @@ constexpr int64_t kMicrosPerSecond = 1000000;
 constexpr int64_t kMicrosPerDay = 86400 * kMicrosPerSecond;
 
 // Short text of a JSON value for error messages.
-std::string Show(const nlohmann::json& j) {
-  std::string s = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
-  if (s.size() > 80) s = s.substr(0, 77) + "...";
-  return s;
-}
+std::string Show(const nlohmann::json& j) { return JsonExcerpt(j); }
 
 std::string ShowText(std::string_view text) {
   std::string s(text.substr(0, 80));
@@ -258,7 +256,9 @@ int64_t IntegerFromJson(const nlohmann::json& j, const DataType& type, int64_t l
 
 const std::string& StringFromJson(const nlohmann::json& j, const DataType& type,
                                   const char* expected) {
-  if (!j.is_string()) BadValue(j, type, std::string("expected a string ") + expected);
+  if (!j.is_string()) {
+    BadValue(j, type, std::string("expected a string") + (*expected ? " " : "") + expected);
+  }
   return j.get_ref<const std::string&>();
 }
 

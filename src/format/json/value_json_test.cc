@@ -208,5 +208,20 @@ TEST(ValueJsonTest, RecordParsingNamesLineFieldAndValue) {
   EXPECT_EQ(message("[1]"), "line 7: expected a JSON object, got [1]");
 }
 
+// Found after fuzz/json_lines_fuzz.cc: the error message of a deeply nested
+// value was made with nlohmann's recursive dump(), which overflowed the stack.
+TEST(ValueJsonTest, DeeplyNestedValuesAreRefusedWithAShortExcerpt) {
+  const Schema s = TestSchema();
+  const std::string line =
+      "{\"record_id\":1,\"tag\":" + std::string(100000, '[') + std::string(100000, ']') + "}";
+  try {
+    RecordFromJsonLine(line, s, 1);
+    FAIL() << "no error";
+  } catch (const InvalidArgument& e) {
+    EXPECT_EQ(std::string(e.what()), "line 1: column 'tag': value " + std::string(77, '[') +
+                                         "... is not a valid string: expected a string");
+  }
+}
+
 }  // namespace
 }  // namespace datashard

@@ -21,7 +21,7 @@ class MemoryReadFile final : public RandomAccessFile {
       throw IOError(path() + ": short read of " + std::to_string(n) + " bytes at " +
                     std::to_string(offset));
     }
-    std::memcpy(buf, data_.data() + offset, n);
+    if (n != 0) std::memcpy(buf, data_.data() + offset, n);  // buf may be null then
   }
 
  private:

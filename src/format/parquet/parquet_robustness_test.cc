@@ -100,6 +100,12 @@ TEST_P(ParquetRobustnessTest, BitFlipsFailCleanly) {
   EXPECT_GT(failures, 0);
 }
 
+// Found by fuzz/parquet_reader_fuzz.cc: reading the footer of length 0
+// copied into a null buffer (undefined behaviour under UBSan).
+TEST(ParquetRobustnessEdgeTest, AnEmptyFooterIsCorruption) {
+  EXPECT_EQ(ReadEverything(std::string("PAR1\0\0\0\0PAR1", 12)), Outcome::kCorruption);
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, ParquetRobustnessTest,
                          ::testing::Values(std::make_pair(Codec::kNone, true),
                                            std::make_pair(Codec::kNone, false),
