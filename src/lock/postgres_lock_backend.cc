@@ -17,66 +17,26 @@ namespace {
 using std::chrono::milliseconds;
 
 #define DS_NOW_MS "(extract(epoch from clock_timestamp()) * 1000)::bigint"
-#define DS_RELATED \
-  "(resource = $1 OR starts_with($1, resource || '/') OR starts_with(resource, $1 || '/'))"
 
-// Statements by name; each is prepared on every new connection.
+// Statements by name; each is prepared on every new connection. Grant, renew
+// and release are one call each of the server-side functions below.
 struct Statement {
   const char* name;
   const char* sql;
   int params;
 };
 constexpr Statement kStatements[] = {
-    // Hierarchical intention locks: shared advisory locks on every ancestor
-    // (outermost first), then an exclusive one on the resource itself, so
-    // grants of related resources serialise and siblings run in parallel.
-    {"ds_lock_ancestors",
-     "SELECT count(pg_advisory_xact_lock_shared(hashtextextended(p, 0))) FROM ("
-     " SELECT array_to_string(parts[1:n], '/') AS p FROM (SELECT string_to_array($1, '/') AS "
-     "parts) s,"
-     " generate_series(1, cardinality(parts) - 1) n ORDER BY n) a",
-     1},
-    {"ds_lock_self", "SELECT pg_advisory_xact_lock(hashtextextended($1, 0)), " DS_NOW_MS, 1},
-    // Leases (kind 0) and waits (kind 1) on related resources, expired ones
-    // included so the caller knows when to purge.
-    {"ds_related",
-     "SELECT 0, resource, owner, mode, expiry_ms, token FROM datashard_locks WHERE " DS_RELATED
-     " UNION ALL SELECT 1, resource, owner, mode, expiry_ms, ticket FROM datashard_lock_waiters"
-     " WHERE " DS_RELATED,
-     1},
-    // Purges skip rows another transaction holds: they never wait or deadlock.
-    {"ds_purge",
-     "DELETE FROM datashard_locks WHERE ctid IN (SELECT ctid FROM datashard_locks"
-     " WHERE expiry_ms <= $2 AND " DS_RELATED " FOR UPDATE SKIP LOCKED)",
-     2},
-    {"ds_purge_waiters",
-     "DELETE FROM datashard_lock_waiters WHERE ctid IN (SELECT ctid FROM datashard_lock_waiters"
-     " WHERE expiry_ms <= $2 AND " DS_RELATED " FOR UPDATE SKIP LOCKED)",
-     2},
     {"ds_grant",
-     "INSERT INTO datashard_locks VALUES($1, $2, $3, $4, nextval('datashard_lock_fence'))"
-     " ON CONFLICT (resource, owner) DO UPDATE SET mode = EXCLUDED.mode,"
-     " expiry_ms = EXCLUDED.expiry_ms, token = EXCLUDED.token RETURNING token",
-     4},
+     "SELECT granted_token, granted_expiry, blockers, next_in_line"
+     " FROM datashard_lock_grant_v1($1, $2, $3, $4, $5, $6)",
+     6},
     {"ds_unwait", "DELETE FROM datashard_lock_waiters WHERE owner = $1 AND resource = $2", 2},
-    {"ds_wait",
-     "INSERT INTO datashard_lock_waiters VALUES($1, $2, $3, nextval('datashard_lock_ticket'), $4)"
-     " ON CONFLICT (owner, resource) DO UPDATE SET mode = EXCLUDED.mode,"
-     " expiry_ms = EXCLUDED.expiry_ms",
-     4},
     // Keyed by the grant's token ($4; 0: whichever lease the owner holds).
     {"ds_renew",
-     "WITH n AS (SELECT " DS_NOW_MS " AS t) UPDATE datashard_locks l SET expiry_ms = n.t + $3"
-     " FROM n WHERE l.resource = $1 AND l.owner = $2 AND ($4::bigint = 0 OR l.token = $4)"
-     " AND l.expiry_ms > n.t RETURNING l.mode, l.expiry_ms, l.token",
+     "SELECT renewed_mode, renewed_expiry, renewed_token FROM datashard_lock_renew_v1($1, $2, $3,"
+     " $4)",
      4},
-    // Compare-and-delete; wakes the waiters (NOTIFY) when a row went away.
-    {"ds_release",
-     "WITH n AS (SELECT " DS_NOW_MS " AS t), d AS (DELETE FROM datashard_locks l USING n"
-     " WHERE l.resource = $1 AND l.owner = $2 AND ($3::bigint = 0 OR l.token = $3)"
-     " RETURNING (l.expiry_ms > n.t)::int AS live)"
-     " SELECT live, pg_notify('datashard_locks', $1) FROM d",
-     3},
+    {"ds_release", "SELECT datashard_lock_release_v1($1, $2, $3)", 3},
     {"ds_notify", "SELECT pg_notify('datashard_locks', $1)", 1},
     {"ds_release_all",
      "WITH n AS (SELECT " DS_NOW_MS " AS t),"
@@ -94,28 +54,199 @@ constexpr Statement kStatements[] = {
      0},
 };
 
-constexpr const char* kSchema =
-    "BEGIN;"
-    "SELECT pg_advisory_xact_lock(1684108136);"  // serialises concurrent creators
-    "CREATE TABLE IF NOT EXISTS datashard_locks(resource text NOT NULL, owner text NOT NULL,"
-    " mode int NOT NULL, expiry_ms bigint NOT NULL, token bigint NOT NULL,"
-    " PRIMARY KEY(resource, owner));"
-    "CREATE INDEX IF NOT EXISTS datashard_locks_owner ON datashard_locks(owner);"
-    "CREATE TABLE IF NOT EXISTS datashard_lock_waiters(owner text NOT NULL,"
-    " resource text NOT NULL, mode int NOT NULL, ticket bigint NOT NULL,"
-    " expiry_ms bigint NOT NULL, PRIMARY KEY(owner, resource));"
-    "CREATE SEQUENCE IF NOT EXISTS datashard_lock_fence;"
-    "CREATE SEQUENCE IF NOT EXISTS datashard_lock_ticket;"
-    "COMMIT;";
+// The tables (shared with clients of earlier versions, which grant through
+// the same advisory locks) and the functions of this version. A function
+// whose body changes gets a new version suffix, so clients of both versions
+// can use one database. Concurrent creators serialise on an advisory lock.
+//
+// Related resources (equal, ancestor or descendant) are found by index: the
+// path and its ancestors by equality, descendants as the byte range
+// [r || '/', r || '0') of a text_pattern_ops index ('0' follows '/').
+// Grants and renewals of one resource tree serialise on transaction-scoped
+// advisory locks: shared on every ancestor (outermost first), exclusive on
+// the resource, so related grants serialise and siblings run in parallel.
+constexpr const char* kSchema = R"sql(
+BEGIN;
+SELECT pg_advisory_xact_lock(1684108136);
+CREATE TABLE IF NOT EXISTS datashard_locks(resource text NOT NULL, owner text NOT NULL,
+  mode int NOT NULL, expiry_ms bigint NOT NULL, token bigint NOT NULL,
+  PRIMARY KEY(resource, owner));
+CREATE INDEX IF NOT EXISTS datashard_locks_owner ON datashard_locks(owner);
+CREATE INDEX IF NOT EXISTS datashard_locks_path ON datashard_locks(resource text_pattern_ops);
+CREATE TABLE IF NOT EXISTS datashard_lock_waiters(owner text NOT NULL,
+  resource text NOT NULL, mode int NOT NULL, ticket bigint NOT NULL,
+  expiry_ms bigint NOT NULL, PRIMARY KEY(owner, resource));
+CREATE INDEX IF NOT EXISTS datashard_lock_waiters_path
+  ON datashard_lock_waiters(resource text_pattern_ops);
+CREATE SEQUENCE IF NOT EXISTS datashard_lock_fence;
+CREATE SEQUENCE IF NOT EXISTS datashard_lock_ticket;
+
+-- The ancestors of res, outermost first, then res itself.
+CREATE OR REPLACE FUNCTION datashard_lock_path_v1(res text) RETURNS text[]
+LANGUAGE plpgsql IMMUTABLE STRICT AS $$
+DECLARE
+  parts text[] := string_to_array(res, '/');
+  path text[] := ARRAY[parts[1]];
+BEGIN
+  FOR n IN 2 .. cardinality(parts) LOOP
+    path := path || (path[n - 1] || '/' || parts[n]);
+  END LOOP;
+  RETURN path;
+END $$;
+
+-- Takes the advisory locks of a grant or renewal of res; returns its path.
+CREATE OR REPLACE FUNCTION datashard_lock_enter_v1(res text) RETURNS text[]
+LANGUAGE plpgsql AS $$
+DECLARE
+  path text[] := datashard_lock_path_v1(res);
+BEGIN
+  FOR n IN 1 .. cardinality(path) - 1 LOOP
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended(path[n], 0));
+  END LOOP;
+  PERFORM pg_advisory_xact_lock(hashtextextended(res, 0));
+  RETURN path;
+END $$;
+
+-- The rules of lock_rules.h: blocked by a live conflicting lease of another
+-- owner on a related resource and, unless the owner holds a related lease,
+-- by a live conflicting wait of another owner queued before its own (or at
+-- all, without one). Granted: replaces the owner's lease on res and removes
+-- its wait. Blocked: registers or refreshes the wait if asked. Expired rows
+-- seen on related resources are purged, skipping rows others hold.
+CREATE OR REPLACE FUNCTION datashard_lock_grant_v1(res text, own text, req_mode int,
+    ttl_ms bigint, waiting bool, waiter_ttl_ms bigint, OUT granted_token bigint,
+    OUT granted_expiry bigint, OUT blockers text, OUT next_in_line bool)
+LANGUAGE plpgsql AS $$
+DECLARE
+  path text[] := datashard_lock_enter_v1(res);
+  lo text := res || '/';
+  hi text := res || '0';
+  now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  my_ticket bigint;
+  holds bool := false;
+  stale bool := false;
+  held text[] := '{}';
+  queued text[] := '{}';
+  r record;
+BEGIN
+  FOR r IN SELECT l.resource, l.owner, l.mode, l.expiry_ms FROM datashard_locks l
+      WHERE l.resource = ANY(path) OR (l.resource ~>=~ lo AND l.resource ~<~ hi) LOOP
+    IF r.expiry_ms <= now_ms THEN
+      stale := true;
+    ELSIF r.owner = own THEN
+      holds := true;
+    ELSIF r.mode = 1 OR req_mode = 1 THEN
+      held := held || format('''%s'' (%s on %s)', r.owner,
+                             CASE r.mode WHEN 1 THEN 'exclusive' ELSE 'shared' END, r.resource);
+    END IF;
+  END LOOP;
+  -- By ticket: the waits queued before the owner's own come before it.
+  FOR r IN SELECT w.resource, w.owner, w.mode, w.expiry_ms, w.ticket
+      FROM datashard_lock_waiters w
+      WHERE w.resource = ANY(path) OR (w.resource ~>=~ lo AND w.resource ~<~ hi)
+      ORDER BY w.ticket LOOP
+    IF r.expiry_ms <= now_ms THEN
+      stale := true;
+    ELSIF r.owner = own THEN
+      IF r.resource = res THEN
+        my_ticket := r.ticket;
+      END IF;
+    ELSIF my_ticket IS NULL AND (r.mode = 1 OR req_mode = 1) THEN
+      queued := queued || format('''%s'' (queued earlier for %s on %s)', r.owner,
+                                 CASE r.mode WHEN 1 THEN 'exclusive' ELSE 'shared' END,
+                                 r.resource);
+    END IF;
+  END LOOP;
+  IF stale THEN
+    DELETE FROM datashard_locks WHERE ctid IN (SELECT l.ctid FROM datashard_locks l
+      WHERE l.expiry_ms <= now_ms
+        AND (l.resource = ANY(path) OR (l.resource ~>=~ lo AND l.resource ~<~ hi))
+      FOR UPDATE SKIP LOCKED);
+    DELETE FROM datashard_lock_waiters WHERE ctid IN (SELECT w.ctid FROM datashard_lock_waiters w
+      WHERE w.expiry_ms <= now_ms
+        AND (w.resource = ANY(path) OR (w.resource ~>=~ lo AND w.resource ~<~ hi))
+      FOR UPDATE SKIP LOCKED);
+  END IF;
+  next_in_line := holds OR cardinality(queued) = 0;
+  IF NOT holds THEN
+    held := held || queued;
+  END IF;
+  IF cardinality(held) = 0 THEN
+    granted_expiry := now_ms + ttl_ms;
+    INSERT INTO datashard_locks AS l
+      VALUES (res, own, req_mode, granted_expiry, nextval('datashard_lock_fence'))
+      ON CONFLICT (resource, owner) DO UPDATE SET mode = EXCLUDED.mode,
+        expiry_ms = EXCLUDED.expiry_ms, token = EXCLUDED.token
+      RETURNING l.token INTO granted_token;
+    IF my_ticket IS NOT NULL THEN
+      DELETE FROM datashard_lock_waiters w WHERE w.owner = own AND w.resource = res;
+    END IF;
+  ELSE
+    blockers := array_to_string(held, ', ');
+    IF waiting THEN
+      INSERT INTO datashard_lock_waiters
+        VALUES (own, res, req_mode, nextval('datashard_lock_ticket'), now_ms + waiter_ttl_ms)
+        ON CONFLICT (owner, resource) DO UPDATE SET mode = EXCLUDED.mode,
+          expiry_ms = EXCLUDED.expiry_ms;
+    END IF;
+  END IF;
+END $$;
+
+-- Extends the live lease of own on res with token tok (0: whichever), under
+-- the advisory locks a grant of res takes, so a grant that would see the
+-- lease as expired runs wholly before or after it. NULLs if there is none.
+CREATE OR REPLACE FUNCTION datashard_lock_renew_v1(res text, own text, ttl_ms bigint, tok bigint,
+    OUT renewed_mode int, OUT renewed_expiry bigint, OUT renewed_token bigint)
+LANGUAGE plpgsql AS $$
+DECLARE
+  now_ms bigint;
+BEGIN
+  PERFORM datashard_lock_enter_v1(res);
+  now_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  UPDATE datashard_locks l SET expiry_ms = now_ms + ttl_ms
+    WHERE l.resource = res AND l.owner = own AND (tok = 0 OR l.token = tok)
+      AND l.expiry_ms > now_ms
+    RETURNING l.mode, l.expiry_ms, l.token INTO renewed_mode, renewed_expiry, renewed_token;
+END $$;
+
+-- Compare-and-delete of the lease of own on res with token tok (0:
+-- whichever); true if it was live. Wakes the listeners (NOTIFY, which
+-- serialises committing transactions) only when a live wait on a related
+-- resource exists: waiters poll anyway, the notice only shortens their sleep.
+CREATE OR REPLACE FUNCTION datashard_lock_release_v1(res text, own text, tok bigint)
+RETURNS bool LANGUAGE plpgsql AS $$
+DECLARE
+  now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  expiry bigint;
+BEGIN
+  DELETE FROM datashard_locks l
+    WHERE l.resource = res AND l.owner = own AND (tok = 0 OR l.token = tok)
+    RETURNING l.expiry_ms INTO expiry;
+  IF NOT FOUND THEN
+    RETURN false;
+  END IF;
+  IF EXISTS (SELECT 1 FROM datashard_lock_waiters w WHERE w.expiry_ms > now_ms
+             AND (w.resource = ANY(datashard_lock_path_v1(res))
+                  OR (w.resource ~>=~ (res || '/') AND w.resource ~<~ (res || '0')))) THEN
+    PERFORM pg_notify('datashard_locks', res);
+  END IF;
+  RETURN expiry > now_ms;
+END $$;
+COMMIT;
+)sql";
 
 // The schema objects kSchema creates, visible on the search path: when all
 // exist, a new connection skips the DDL (which would wait behind any open
 // transaction writing the lock table).
 constexpr const char* kSchemaPresent =
-    "SELECT count(*) FROM pg_class WHERE pg_table_is_visible(oid) AND relname IN"
-    " ('datashard_locks', 'datashard_locks_owner', 'datashard_lock_waiters',"
-    " 'datashard_lock_fence', 'datashard_lock_ticket')";
-constexpr int kSchemaObjects = 5;
+    "SELECT (SELECT count(*) FROM pg_class WHERE pg_table_is_visible(oid) AND relname IN"
+    " ('datashard_locks', 'datashard_locks_owner', 'datashard_locks_path',"
+    " 'datashard_lock_waiters', 'datashard_lock_waiters_path', 'datashard_lock_fence',"
+    " 'datashard_lock_ticket')) + (SELECT count(*) FROM pg_proc WHERE"
+    " pg_function_is_visible(oid) AND proname IN ('datashard_lock_path_v1',"
+    " 'datashard_lock_enter_v1', 'datashard_lock_grant_v1', 'datashard_lock_renew_v1',"
+    " 'datashard_lock_release_v1'))";
+constexpr int kSchemaObjects = 12;
 
 // Connection defaults a URL may override: a connect timeout, TCP keepalives
 // and a TCP user timeout (a silent server fails the call), and a statement
@@ -139,6 +270,7 @@ class Result {
   int rows() const { return PQntuples(r_); }
   std::string text(int row, int col) const { return PQgetvalue(r_, row, col); }
   int64_t integer(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
+  bool null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
 
  private:
   PGresult* r_;
@@ -155,57 +287,19 @@ class PostgresLockBackend : public LockBackend {
 
   GrantResult TryGrant(const GrantRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(*this);
-    Exec("ds_lock_ancestors", {request.resource});
-    const int64_t now = Exec("ds_lock_self", {request.resource}).integer(0, 1);
-    std::vector<Lease> leases;
-    std::vector<Waiter> waiters;
-    std::optional<int64_t> my_ticket;
-    bool expired = false;
-    {
-      Result r = Exec("ds_related", {request.resource});
-      for (int i = 0; i < r.rows(); ++i) {
-        const auto mode = static_cast<LockMode>(r.integer(i, 3));
-        const int64_t expiry = r.integer(i, 4);
-        if (expiry <= now) {
-          expired = true;
-        } else if (r.integer(i, 0) == 0) {
-          leases.push_back(Lease{r.text(i, 1), r.text(i, 2), mode, FromMs(expiry),
-                                 static_cast<uint64_t>(r.integer(i, 5))});
-        } else {
-          waiters.push_back(Waiter{r.text(i, 2), r.text(i, 1), mode, r.integer(i, 5)});
-          if (waiters.back().owner == request.owner &&
-              waiters.back().resource == request.resource) {
-            my_ticket = waiters.back().ticket;
-          }
-        }
-      }
-    }
-    if (expired) {
-      const std::string now_text = std::to_string(now);
-      Exec("ds_purge", {request.resource, now_text});
-      Exec("ds_purge_waiters", {request.resource, now_text});
-    }
-    const std::string mode = std::to_string(static_cast<int>(request.mode));
+    Connect();
+    Result r = Exec("ds_grant", {request.resource, request.owner,
+                                 std::to_string(static_cast<int>(request.mode)),
+                                 std::to_string(request.ttl.count()), request.waiting ? "t" : "f",
+                                 std::to_string(kWaiterTtl.count())});
     GrantResult result;
-    std::vector<std::string> blockers = Blockers(request, my_ticket, leases, waiters);
-    if (blockers.empty()) {
-      const int64_t expiry = now + request.ttl.count();
-      const int64_t token =
-          Exec("ds_grant", {request.resource, request.owner, mode, std::to_string(expiry)})
-              .integer(0, 0);
-      if (my_ticket) Exec("ds_unwait", {request.owner, request.resource});
-      result.lease = Lease{request.resource, request.owner, request.mode, FromMs(expiry),
-                           static_cast<uint64_t>(token)};
+    if (!r.null(0, 0)) {
+      result.lease = Lease{request.resource, request.owner, request.mode, FromMs(r.integer(0, 1)),
+                           static_cast<uint64_t>(r.integer(0, 0))};
     } else {
-      result.blockers = JoinBlockers(blockers);
-      result.next_in_line = NextInLine(request, my_ticket, leases, waiters);
-      if (request.waiting) {
-        Exec("ds_wait",
-             {request.owner, request.resource, mode, std::to_string(now + kWaiterTtl.count())});
-      }
+      result.blockers = r.text(0, 2);
+      result.next_in_line = r.text(0, 3) == "t";
     }
-    tx.Commit();
     return result;
   }
 
@@ -215,18 +309,13 @@ class PostgresLockBackend : public LockBackend {
     Exec("ds_unwait", {owner, resource});
   }
 
-  // Takes the advisory locks a grant of `resource` takes, so a grant that
-  // would see this lease as expired runs wholly before or after the renewal.
   Lease Renew(const std::string& resource, const std::string& owner, uint64_t token,
               milliseconds ttl) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(*this);
-    Exec("ds_lock_ancestors", {resource});
-    Exec("ds_lock_self", {resource});
+    Connect();
     Result r =
         Exec("ds_renew", {resource, owner, std::to_string(ttl.count()), std::to_string(token)});
-    tx.Commit();
-    if (r.rows() == 0) throw LockExpired(NotHeld(resource, owner, token, "renew"));
+    if (r.null(0, 0)) throw LockExpired(NotHeld(resource, owner, token, "renew"));
     return Lease{resource, owner, static_cast<LockMode>(r.integer(0, 0)), FromMs(r.integer(0, 1)),
                  static_cast<uint64_t>(r.integer(0, 2))};
   }
@@ -235,9 +324,7 @@ class PostgresLockBackend : public LockBackend {
     std::lock_guard<std::mutex> lock(mu_);
     Connect();
     Result r = Exec("ds_release", {resource, owner, std::to_string(token)});
-    if (r.rows() == 0 || r.integer(0, 0) == 0) {
-      throw LockExpired(NotHeld(resource, owner, token, "release"));
-    }
+    if (r.text(0, 0) != "t") throw LockExpired(NotHeld(resource, owner, token, "release"));
   }
 
   size_t ReleaseAll(const std::string& owner) override {
@@ -282,27 +369,6 @@ class PostgresLockBackend : public LockBackend {
   std::string url() const override { return url_; }
 
  private:
-  class Transaction {
-   public:
-    explicit Transaction(PostgresLockBackend& b) : b_(b) {
-      b_.Connect();
-      b_.Command("BEGIN", "BEGIN");
-    }
-    ~Transaction() {
-      if (!done_ && b_.conn_ != nullptr && PQstatus(b_.conn_) == CONNECTION_OK) {
-        PQclear(PQexec(b_.conn_, "ROLLBACK"));
-      }
-    }
-    void Commit() {
-      b_.Command("COMMIT", "COMMIT");
-      done_ = true;
-    }
-
-   private:
-    PostgresLockBackend& b_;
-    bool done_ = false;
-  };
-
   // (Re)connects when there is no healthy connection: creates the schema,
   // prepares the statements and listens for releases.
   void Connect() {

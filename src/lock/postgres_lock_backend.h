@@ -1,13 +1,15 @@
 // The PostgreSQL lock backend: a lock table, a waiter table and a fencing
 // sequence in the database the URL names. Expiry uses server time
-// (clock_timestamp()), so clients need no synchronised clocks. Grants of one
-// resource tree serialise on a transaction-scoped advisory lock keyed by the
-// tree's root; every statement is prepared. Waiters sleep on LISTEN and are
-// woken by the NOTIFY of each release. Renewals take the same advisory locks
-// as grants, so no grant treats a lease as expired while its renewal commits.
-// Connections carry timeouts (connect, statement, TCP user timeout and
-// keepalives) unless the URL sets its own, so a lost server fails a call
-// instead of blocking it forever.
+// (clock_timestamp()), so clients need no synchronised clocks. Grant, renew
+// and release are one round trip each: server-side PL/pgSQL functions the
+// backend installs on first use (versioned by name). Grants of one resource
+// tree serialise on transaction-scoped advisory locks on the resource and
+// its ancestors, and find related leases by index. Waiters sleep on LISTEN
+// and are woken by the NOTIFY of a release that a related waiter waits for.
+// Renewals take the same advisory locks as grants, so no grant treats a
+// lease as expired while its renewal commits. Connections carry timeouts
+// (connect, statement, TCP user timeout and keepalives) unless the URL sets
+// its own, so a lost server fails a call instead of blocking it forever.
 #pragma once
 
 #include <memory>

@@ -34,8 +34,10 @@ local function modename(m) if m == 1 then return 'exclusive' end return 'shared'
 local function unindex(r)
   if redis.call('EXISTS', P .. 'h:' .. r) == 0 then redis.call('ZREM', P .. 'index', r) end
 end
--- Live holders of r as {owner, mode, expiry, token}; drops expired ones.
-local function holders(r)
+-- Live holders of r as {owner, mode, expiry, token}; drops expired ones,
+-- and r from the index when none is left or when r came from the index
+-- (indexed) yet has no holders.
+local function holders(r, indexed)
   local key = P .. 'h:' .. r
   local h = redis.call('HGETALL', key)
   local out = {}
@@ -47,8 +49,18 @@ local function holders(r)
       out[#out + 1] = {h[i], tonumber(v[1]), v[2], v[3]}
     end
   end
-  unindex(r)
+  if #out == 0 and (#h > 0 or indexed) then redis.call('ZREM', P .. 'index', r) end
   return out
+end
+-- Makes key live at least ttl ms longer: one call on a key without a TTL
+-- (a new owner set); servers before Redis 7 lack NX/GT and take PTTL first.
+local function extend(key, ttl)
+  local set = redis.pcall('PEXPIRE', key, ttl, 'NX')
+  if type(set) == 'table' then
+    if redis.call('PTTL', key) < ttl then redis.call('PEXPIRE', key, ttl) end
+  elseif set == 0 then
+    redis.call('PEXPIRE', key, ttl, 'GT')
+  end
 end
 -- Live waits as {owner, resource, mode, ticket, field}; drops stale ones.
 local function waiters()
@@ -76,8 +88,8 @@ local res, owner, mode, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV
 local blockers = {}
 local holds_related = false
 local next_in_line = 1
-local function check(r)
-  for _, h in ipairs(holders(r)) do
+local function check(r, indexed)
+  for _, h in ipairs(holders(r, indexed)) do
     if h[1] == owner then
       holds_related = true
     elseif h[2] == 1 or mode == 1 then
@@ -85,10 +97,10 @@ local function check(r)
     end
   end
 end
-for i = 7, #ARGV do check(ARGV[i]) end
-check(res)
+for i = 7, #ARGV do check(ARGV[i], false) end
+check(res, false)
 for _, r in ipairs(redis.call('ZRANGEBYLEX', P .. 'index', '[' .. res .. '/', '(' .. res .. '0')) do
-  check(r)
+  check(r, true)
 end
 local field = owner .. '\n' .. res
 local my_ticket = nil
@@ -107,17 +119,22 @@ if not holds_related then
   end
 end
 if #blockers == 0 then
+  -- Tokens stay above the clock (in microseconds), so they keep increasing
+  -- even after the server lost the counter.
   local fence = P .. 'fence'
-  if tonumber(redis.call('GET', fence) or '0') < now_us then redis.call('SET', fence, num(now_us)) end
-  local token = num(redis.call('INCR', fence))
+  local token = redis.call('INCR', fence)
+  if token < now_us then
+    token = now_us
+    redis.call('SET', fence, num(token))
+  end
   local expiry = num(now + ttl)
-  redis.call('HSET', P .. 'h:' .. res, owner, mode .. ' ' .. expiry .. ' ' .. token)
+  redis.call('HSET', P .. 'h:' .. res, owner, mode .. ' ' .. expiry .. ' ' .. num(token))
   redis.call('ZADD', P .. 'index', 0, res)
   local owned = P .. 'o:' .. owner
   redis.call('SADD', owned, res)
-  if redis.call('PTTL', owned) < ttl then redis.call('PEXPIRE', owned, ttl) end
-  redis.call('HDEL', P .. 'waiters', field)
-  return {1, token, expiry}
+  extend(owned, ttl)
+  if my_ticket ~= nil then redis.call('HDEL', P .. 'waiters', field) end
+  return {1, num(token), expiry}
 end
 if ARGV[5] == '1' then
   if my_ticket == nil then my_ticket = redis.call('INCR', P .. 'ticket') end
@@ -142,8 +159,7 @@ if tonumber(f[2]) <= now then
 end
 local expiry = num(now + tonumber(ARGV[3]))
 redis.call('HSET', key, ARGV[2], f[1] .. ' ' .. expiry .. ' ' .. f[3])
-local owned = P .. 'o:' .. ARGV[2]
-if redis.call('PTTL', owned) < tonumber(ARGV[3]) then redis.call('PEXPIRE', owned, ARGV[3]) end
+extend(P .. 'o:' .. ARGV[2], tonumber(ARGV[3]))
 return {1, f[1], expiry, f[3]}
 )lua";
 
@@ -153,11 +169,12 @@ constexpr const char* kRelease = R"lua(
 local key = P .. 'h:' .. ARGV[1]
 local v = redis.call('HGET', key, ARGV[2])
 if not v then return 0 end
-if ARGV[3] ~= '0' and split(v)[3] ~= ARGV[3] then return 0 end
+local f = split(v)
+if ARGV[3] ~= '0' and f[3] ~= ARGV[3] then return 0 end
 redis.call('HDEL', key, ARGV[2])
 redis.call('SREM', P .. 'o:' .. ARGV[2], ARGV[1])
 unindex(ARGV[1])
-if tonumber(split(v)[2]) <= now then return 0 end
+if tonumber(f[2]) <= now then return 0 end
 return 1
 )lua";
 
@@ -191,7 +208,7 @@ return 0
 constexpr const char* kSnapshot = R"lua(
 local leases, queue = {}, {}
 for _, r in ipairs(redis.call('ZRANGE', P .. 'index', 0, -1)) do
-  for _, h in ipairs(holders(r)) do
+  for _, h in ipairs(holders(r, true)) do
     for _, x in ipairs({r, h[1], tostring(h[2]), h[3], h[4]}) do leases[#leases + 1] = x end
   end
 end

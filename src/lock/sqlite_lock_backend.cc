@@ -15,11 +15,6 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// A resource is related to ?1 when equal, an ancestor or a descendant of it.
-constexpr const char* kRelated =
-    "(resource = ?1 OR substr(?1, 1, length(resource) + 1) = resource || '/'"
-    " OR substr(resource, 1, length(?1) + 1) = ?1 || '/')";
-
 int64_t ToMs(std::chrono::system_clock::time_point t) {
   return std::chrono::duration_cast<milliseconds>(t.time_since_epoch()).count();
 }
@@ -27,6 +22,45 @@ int64_t ToMs(std::chrono::system_clock::time_point t) {
 std::chrono::system_clock::time_point FromMs(int64_t ms) {
   return std::chrono::system_clock::time_point(milliseconds(ms));
 }
+
+// A bound parameter: text or integer.
+struct Param {
+  Param(const std::string& s) : text(&s) {}  // NOLINT: implicit on purpose
+  Param(int64_t v) : integer(v) {}           // NOLINT
+  const std::string* text = nullptr;
+  int64_t integer = 0;
+};
+
+// The resources related to one (equal, ancestor or descendant) as index
+// lookups: the resource and its ancestors by equality, its descendants as
+// the byte range [resource + '/', resource + '0') ('0' follows '/').
+class RelatedResources {
+ public:
+  explicit RelatedResources(const std::string& resource)
+      : path_(Ancestors(resource)), lo_(resource + '/'), hi_(resource + '0') {
+    path_.push_back(resource);
+  }
+  /// `select` ("SELECT ... FROM table") of the related rows that also meet
+  /// `extra` (" AND ..."); params() are its first parameters.
+  std::string Sql(const std::string& select, const std::string& extra = "") const {
+    std::string in;
+    for (size_t i = 1; i <= path_.size(); ++i) in += (i > 1 ? ", ?" : "?") + std::to_string(i);
+    const size_t lo = path_.size() + 1;
+    return select + " WHERE resource IN (" + in + ")" + extra + " UNION ALL " + select +
+           " WHERE resource >= ?" + std::to_string(lo) + " AND resource < ?" +
+           std::to_string(lo + 1) + extra;
+  }
+  std::vector<Param> params() const {
+    std::vector<Param> out(path_.begin(), path_.end());
+    out.emplace_back(lo_);
+    out.emplace_back(hi_);
+    return out;
+  }
+
+ private:
+  std::vector<std::string> path_;
+  std::string lo_, hi_;
+};
 
 class SqliteLockBackend : public LockBackend {
  public:
@@ -55,6 +89,9 @@ class SqliteLockBackend : public LockBackend {
           " resource TEXT NOT NULL, mode INTEGER NOT NULL, ticket INTEGER NOT NULL,"
           " expiry_ms INTEGER NOT NULL, PRIMARY KEY(owner, resource))");
       Exec(
+          "CREATE INDEX IF NOT EXISTS datashard_lock_waiters_resource ON"
+          " datashard_lock_waiters(resource)");
+      Exec(
           "CREATE TABLE IF NOT EXISTS datashard_lock_counters(name TEXT PRIMARY KEY,"
           " value INTEGER NOT NULL)");
       Exec("INSERT OR IGNORE INTO datashard_lock_counters VALUES('fence', 0), ('ticket', 0)");
@@ -72,18 +109,23 @@ class SqliteLockBackend : public LockBackend {
     std::lock_guard<std::mutex> lock(mu_);
     Transaction tx(*this);
     const int64_t now = ToMs(clock_());
-    Run(std::string("DELETE FROM datashard_locks WHERE expiry_ms <= ?2 AND ") + kRelated,
-        {request.resource, now});
-    Run("DELETE FROM datashard_lock_waiters WHERE expiry_ms <= ?1", {now});
-    std::vector<Lease> leases =
-        ReadLeases(std::string("SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"
-                               " WHERE ") +
-                       kRelated,
-                   {request.resource});
-    std::vector<Waiter> waiters = ReadWaiters(
-        std::string("SELECT owner, resource, mode, ticket FROM datashard_lock_waiters WHERE ") +
-            kRelated,
-        {request.resource});
+    // Expired rows are purged near the request only; reads elsewhere skip them.
+    const RelatedResources related(request.resource);
+    std::vector<Param> purge = related.params();
+    purge.emplace_back(now);
+    const std::string expired = " AND expiry_ms <= ?" + std::to_string(purge.size());
+    Run("DELETE FROM datashard_locks WHERE rowid IN (" +
+            related.Sql("SELECT rowid FROM datashard_locks", expired) + ")",
+        purge);
+    Run("DELETE FROM datashard_lock_waiters WHERE rowid IN (" +
+            related.Sql("SELECT rowid FROM datashard_lock_waiters", expired) + ")",
+        purge);
+    std::vector<Lease> leases = ReadLeases(
+        related.Sql("SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"),
+        related.params());
+    std::vector<Waiter> waiters =
+        ReadWaiters(related.Sql("SELECT owner, resource, mode, ticket FROM datashard_lock_waiters"),
+                    related.params());
     std::optional<int64_t> my_ticket;
     for (const Waiter& w : waiters) {
       if (w.owner == request.owner && w.resource == request.resource) my_ticket = w.ticket;
@@ -95,8 +137,10 @@ class SqliteLockBackend : public LockBackend {
       const int64_t expiry = now + request.ttl.count();
       Run("INSERT OR REPLACE INTO datashard_locks VALUES(?1, ?2, ?3, ?4, ?5)",
           {request.resource, request.owner, static_cast<int64_t>(request.mode), expiry, token});
-      Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1 AND resource = ?2",
-          {request.owner, request.resource});
+      if (my_ticket) {
+        Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1 AND resource = ?2",
+            {request.owner, request.resource});
+      }
       result.lease = Lease{request.resource, request.owner, request.mode, FromMs(expiry),
                            static_cast<uint64_t>(token)};
     } else {
@@ -137,13 +181,15 @@ class SqliteLockBackend : public LockBackend {
     return held[0];
   }
 
+  // One autocommit compare-and-delete, whose RETURNING tells a live lease
+  // from an expired one.
   void Release(const std::string& resource, const std::string& owner, uint64_t token) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(*this);
     const int64_t now = ToMs(clock_());
-    std::vector<Lease> held = Held(resource, owner, token);
-    DeleteHeld(resource, owner, held);
-    tx.Commit();
+    const std::vector<Lease> held = ReadLeases(
+        "DELETE FROM datashard_locks WHERE resource = ?1 AND owner = ?2 AND (?3 = 0 OR token = ?3)"
+        " RETURNING resource, owner, mode, expiry_ms, token",
+        {resource, owner, static_cast<int64_t>(token)});
     if (held.empty() || ToMs(held[0].expiry) <= now) {
       throw LockExpired(NotHeld(resource, owner, token, held, "release"));
     }
@@ -187,14 +233,6 @@ class SqliteLockBackend : public LockBackend {
   std::string url() const override { return "sqlite:" + path_; }
 
  private:
-  // A bound parameter: text or integer.
-  struct Param {
-    Param(const std::string& s) : text(&s) {}  // NOLINT: implicit on purpose
-    Param(int64_t v) : integer(v) {}           // NOLINT
-    const std::string* text = nullptr;
-    int64_t integer = 0;
-  };
-
   // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
   class Transaction {
    public:

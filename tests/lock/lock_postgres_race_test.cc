@@ -2,7 +2,6 @@
 // connection holds a row lock open so a renewal stalls exactly where the
 // interleaving needs it (issue 12 items 10 and 12).
 #include <gtest/gtest.h>
-#include <libpq-fe.h>
 
 #include <future>
 
@@ -10,46 +9,12 @@
 #include "datashard/lock_guard.h"
 #include "datashard/lock_manager.h"
 #include "lock_test_backends.h"
+#include "postgres_session.h"
 
 namespace datashard::lock_test {
 namespace {
 
 constexpr LockMode kX = LockMode::kExclusive;
-
-// A plain libpq session the test drives statement by statement.
-class Session {
- public:
-  explicit Session(const std::string& url) : conn_(PQconnectdb(url.c_str())) {
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      ADD_FAILURE() << "cannot connect to " << url << ": " << PQerrorMessage(conn_);
-    }
-  }
-  ~Session() { PQfinish(conn_); }
-  Session(const Session&) = delete;
-  Session& operator=(const Session&) = delete;
-
-  /// Runs `sql`; the first column of the first row ("" if none).
-  std::string Query(const std::string& sql) {
-    PGresult* r = PQexec(conn_, sql.c_str());
-    const ExecStatusType st = PQresultStatus(r);
-    std::string out;
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      ADD_FAILURE() << sql << ": " << PQerrorMessage(conn_);
-    } else if (PQntuples(r) > 0) {
-      out = PQgetvalue(r, 0, 0);
-    }
-    PQclear(r);
-    return out;
-  }
-  int64_t Number(const std::string& sql) {
-    const std::string v = Query(sql);
-    return v.empty() ? -1 : std::stoll(v);
-  }
-  int pid() const { return PQbackendPID(conn_); }
-
- private:
-  PGconn* conn_;
-};
 
 class PostgresRaceTest : public testing::Test {
  protected:
