@@ -11,6 +11,7 @@ PACKAGES=(
   libsqlite3-dev sqlite3 libpq-dev postgresql redis-server redis-tools libhiredis-dev
   libgtest-dev libbenchmark-dev librapidcheck-dev
   pybind11-dev python3-dev python3-pytest python3-numpy python3-pandas
+  python3-pip python3-venv python3-build dpkg-dev file
   libgmock-dev
 )
 

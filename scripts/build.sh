@@ -7,4 +7,3 @@ BUILD_DIR=${DATASHARD_BUILD_DIR:-build}
 cmake -S . -B "$BUILD_DIR" -G Ninja -DCMAKE_BUILD_TYPE="${DATASHARD_BUILD_TYPE:-RelWithDebInfo}" \
   -DDATASHARD_WERROR=ON -DPython_EXECUTABLE=/usr/bin/python3 "$@" >/dev/null
 cmake --build "$BUILD_DIR"
-bash scripts/install_python.sh

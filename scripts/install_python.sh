@@ -1,40 +1,28 @@
 #!/usr/bin/env bash
-# Makes `import datashard` work in every folder, without pip: writes
-# datashard.pth, holding the absolute path of this repository's python/
-# folder, into the site-packages of /usr/bin/python3 and of the `python3` on
-# PATH (when that is another interpreter). Idempotent: rewrites a file only
-# when its content differs. Falls back to the user site-packages when the
-# system one is not writable.
+# Installs the datashard Python package with pip into this repository's
+# virtual environment .venv (or $DATASHARD_VENV; created from Debian's
+# python3 when absent), the route README "Install" describes. pip reuses the
+# CMake build folder build/ (or $DATASHARD_BUILD_DIR), so nothing compiles
+# again; no network is used. Removes the datashard.pth files older versions
+# of this script wrote for this clone into the interpreters' site-packages.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-PKG_DIR="$(pwd -P)/python"
+BUILD_DIR=${DATASHARD_BUILD_DIR:-build}
+VENV=${DATASHARD_VENV:-.venv}
+PYTHON=/usr/bin/python3
+[ -x "$PYTHON" ] || PYTHON=python3
 
-install_for() {
-  local py="$1" dir target
-  dir=$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
-  if ! { mkdir -p "$dir" && [ -w "$dir" ]; } 2>/dev/null; then
-    dir=$("$py" -c 'import site; print(site.getusersitepackages())')
-    mkdir -p "$dir"
-  fi
-  target="$dir/datashard.pth"
-  if [ -f "$target" ] && [ "$(cat "$target")" = "$PKG_DIR" ]; then
-    return
-  fi
-  printf '%s\n' "$PKG_DIR" > "$target.tmp.$$"
-  mv -f "$target.tmp.$$" "$target"
-  echo "datashard: $py imports the package from $PKG_DIR (via $target)"
-}
-
-interpreters=()
-[ -x /usr/bin/python3 ] && interpreters+=(/usr/bin/python3)
-if command -v python3 >/dev/null 2>&1; then
-  interpreters+=("$(command -v python3)")
-fi
-seen=""
-for py in "${interpreters[@]}"; do
-  # The same interpreter may be reached by two names (a pyenv shim, a symlink).
-  id=$("$py" -c 'import sys, sysconfig; print(sys.executable, sysconfig.get_paths()["purelib"])') || continue
-  case "$seen" in *"|$id|"*) continue ;; esac
-  seen="$seen|$id|"
-  install_for "$py"
+for py in /usr/bin/python3 python3; do
+  command -v "$py" >/dev/null 2>&1 || continue
+  for dir in $("$py" -c 'import site, sysconfig; print(sysconfig.get_paths()["purelib"], site.getusersitepackages())'); do
+    if [ -f "$dir/datashard.pth" ] && [ "$(cat "$dir/datashard.pth")" = "$(pwd -P)/python" ]; then
+      rm -f "$dir/datashard.pth"
+      echo "datashard: removed $dir/datashard.pth (the package now lives in $VENV)"
+    fi
+  done
 done
+
+[ -x "$VENV/bin/python" ] || "$PYTHON" -m venv "$VENV"
+DATASHARD_CMAKE_BUILD_DIR=$BUILD_DIR "$VENV/bin/python" -m pip install --quiet --no-build-isolation --no-index \
+  --no-cache-dir .
+echo "datashard: installed into $VENV; use $VENV/bin/python, or 'source $VENV/bin/activate' for python and datashard"

@@ -1,6 +1,8 @@
 """`python3 -m datashard ARGS...` runs the datashard command-line tool with ARGS.
 
-The tool is the one the extension was built with; DATASHARD_CLI overrides it.
+The tool is bin/datashard inside the package when installed (the wheel
+carries it; `cmake --install` links it to the installed CLI), else the one
+the extension was built with; DATASHARD_CLI overrides it.
 """
 
 import os
@@ -14,7 +16,11 @@ def _candidates():
     if override:
         return [override]
     here = os.path.dirname(os.path.abspath(__file__))
-    return [_datashard.CLI_PATH, os.path.join(here, "..", "..", "build", "datashard")]
+    return [
+        os.path.join(here, "bin", "datashard"),
+        _datashard.CLI_PATH,
+        os.path.join(here, "..", "..", "build", "datashard"),
+    ]
 
 
 def main():
