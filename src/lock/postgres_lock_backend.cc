@@ -57,7 +57,8 @@ constexpr Statement kStatements[] = {
 // The tables (shared with clients of earlier versions, which grant through
 // the same advisory locks) and the functions of this version. A function
 // whose body changes gets a new version suffix, so clients of both versions
-// can use one database. Concurrent creators serialise on an advisory lock.
+// can use one database. Run inside the transaction of CreateSchema, which
+// serialises concurrent creators on an advisory lock.
 //
 // Related resources (equal, ancestor or descendant) are found by index: the
 // path and its ancestors by equality, descendants as the byte range
@@ -66,8 +67,6 @@ constexpr Statement kStatements[] = {
 // advisory locks: shared on every ancestor (outermost first), exclusive on
 // the resource, so related grants serialise and siblings run in parallel.
 constexpr const char* kSchema = R"sql(
-BEGIN;
-SELECT pg_advisory_xact_lock(1684108136);
 CREATE TABLE IF NOT EXISTS datashard_locks(resource text NOT NULL, owner text NOT NULL,
   mode int NOT NULL, expiry_ms bigint NOT NULL, token bigint NOT NULL,
   PRIMARY KEY(resource, owner));
@@ -232,7 +231,6 @@ BEGIN
   END IF;
   RETURN expiry > now_ms;
 END $$;
-COMMIT;
 )sql";
 
 // The schema objects kSchema creates, visible on the search path: when all
@@ -392,10 +390,7 @@ class PostgresLockBackend : public LockBackend {
       // IF NOT EXISTS notices are expected; keep them off stderr.
       PQsetNoticeProcessor(
           conn_, [](void*, const char*) {}, nullptr);
-      PGresult* present = Check(PQexec(conn_, kSchemaPresent), "checking the lock tables");
-      const bool complete = std::atoi(PQgetvalue(present, 0, 0)) == kSchemaObjects;
-      PQclear(present);
-      if (!complete) Command(kSchema, "creating the lock tables");
+      if (!SchemaComplete()) CreateSchema();
       Command("LISTEN datashard_locks", "LISTEN");
       for (const Statement& s : kStatements) {
         PQclear(Check(PQprepare(conn_, s.name, s.sql, s.params, nullptr), s.name));
@@ -437,6 +432,24 @@ class PostgresLockBackend : public LockBackend {
       Fail(what);
     }
     return r;
+  }
+
+  bool SchemaComplete() {
+    PGresult* present = Check(PQexec(conn_, kSchemaPresent), "checking the lock tables");
+    const bool complete = std::atoi(PQgetvalue(present, 0, 0)) == kSchemaObjects;
+    PQclear(present);
+    return complete;
+  }
+
+  // Creates what is missing, one creator at a time. A creator that waited
+  // finds the schema complete and runs no DDL: CREATE INDEX IF NOT EXISTS
+  // locks the table even when the index exists, and deadlocked with other
+  // connections' writes. On failure the caller drops the connection, which
+  // rolls the transaction back.
+  void CreateSchema() {
+    Command("BEGIN; SELECT pg_advisory_xact_lock(1684108136)", "locking the lock tables' creation");
+    if (!SchemaComplete()) Command(kSchema, "creating the lock tables");
+    Command("COMMIT", "creating the lock tables");
   }
 
   // A multi-statement string reports the first failure or the last result.
