@@ -154,6 +154,11 @@ inline constexpr int64_t kCheckpointIntervalMsDefault = 1000;
 /// Log segments a checkpoint folded are reused or deleted only once the
 /// snapshot that folded them is this old, so that scans that resolved an
 /// older snapshot a moment ago can still read its log tail.
+/// The longest wait for the ingest log's append lock (held for microseconds
+/// by each append): past it an append fails with LockNotAcquired rather than
+/// wait forever behind a stopped or hung holder.
+inline constexpr const char* kIngestLogLockWaitMs = "datashard.ingest-log.lock-wait-ms";
+inline constexpr int64_t kIngestLogLockWaitMsDefault = 10000;
 inline constexpr const char* kIngestLogRecycleGraceMs = "datashard.ingest-log.recycle-grace-ms";
 inline constexpr int64_t kIngestLogRecycleGraceMsDefault = 60000;
 /// `gc` deletes an unreferenced file only once it is this old (3 days, as

@@ -69,11 +69,12 @@ struct IngestLog::Header {
 };
 
 IngestLog::IngestLog(std::shared_ptr<FileIO> io, std::string dir, uint64_t segment_bytes,
-                     std::function<LogPosition()> folded)
+                     std::function<LogPosition()> folded, std::chrono::milliseconds lock_wait)
     : io_(std::move(io)),
       dir_(std::move(dir)),
       segment_bytes_(segment_bytes),
-      folded_(std::move(folded)) {
+      folded_(std::move(folded)),
+      lock_wait_(lock_wait) {
   if (segment_bytes_ < 4096 || segment_bytes_ % 4096 != 0 || segment_bytes_ > (1ull << 32)) {
     throw InvalidArgument(
         "ingest log segment size must be a multiple of 4096 between 4 KiB and 4 GiB, not " +
@@ -105,9 +106,20 @@ bool IngestLog::HeaderValid() {
          h->magic == kMagic && std::strncmp(h->boot_id, boot_id_.c_str(), sizeof h->boot_id) == 0;
 }
 
+std::unique_ptr<FileLock> IngestLog::LockAppends() {
+  std::unique_ptr<FileLock> lock = io_->TryLockFor(dir_ + "/append.lock", lock_wait_);
+  if (!lock) {
+    throw LockNotAcquired("the append lock of the ingest log " + dir_ + " was held for more than " +
+                          std::to_string(lock_wait_.count()) +
+                          " ms (by a stopped or hung process?): nothing was appended; retry, or "
+                          "raise table property datashard.ingest-log.lock-wait-ms");
+  }
+  return lock;
+}
+
 void IngestLog::EnsureHeader() {
   if (HeaderValid()) return;
-  std::unique_ptr<FileLock> lock = io_->Lock(dir_ + "/append.lock", true);
+  std::unique_ptr<FileLock> lock = LockAppends();
   if (!HeaderValid()) RebuildHeader();
 }
 
@@ -203,7 +215,7 @@ LogRecord IngestLog::Append(std::string_view payload) {
   uint64_t start;
   bool new_segment = false;
   {
-    std::unique_ptr<FileLock> lock = io_->Lock(dir_ + "/append.lock", true);
+    std::unique_ptr<FileLock> lock = LockAppends();
     if (!HeaderValid()) RebuildHeader();
     start = end_ref.load(std::memory_order_relaxed);
     const uint64_t lsn = h->next_lsn;

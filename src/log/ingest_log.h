@@ -26,6 +26,7 @@
 // CRC or LSN does not check out. Thread-safe; many processes on one machine.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -62,8 +63,12 @@ class IngestLog {
   /// table's current snapshot stopped folding; it is asked only to rebuild a
   /// stale header. `segment_bytes` must be a multiple of 4096 and is fixed
   /// for the life of the log (the header keeps the one it was made with).
+  /// The append lock, held for microseconds by each append, is waited for at
+  /// most `lock_wait`: a holder stopped or hung longer fails appends with
+  /// LockNotAcquired instead of blocking them forever.
   IngestLog(std::shared_ptr<FileIO> io, std::string dir, uint64_t segment_bytes,
-            std::function<LogPosition()> folded);
+            std::function<LogPosition()> folded,
+            std::chrono::milliseconds lock_wait = std::chrono::seconds(10));
   ~IngestLog();
 
   const std::string& dir() const { return dir_; }
@@ -107,6 +112,8 @@ class IngestLog {
   void RebuildHeader();
   bool HeaderValid();
   void SyncRange(uint64_t from, uint64_t to);
+  // The append lock, or LockNotAcquired after lock_wait_.
+  std::unique_ptr<FileLock> LockAppends();
   // Returns once the watermark covers `record`.
   void MakeDurable(const LogRecord& record);
   // Reads records from `from` while they check out, up to `limit` bytes.
@@ -117,6 +124,7 @@ class IngestLog {
   std::string dir_;
   uint64_t segment_bytes_;
   std::function<LogPosition()> folded_;
+  std::chrono::milliseconds lock_wait_;
   std::unique_ptr<SharedMemory> shared_;
   std::string boot_id_;
   std::mutex mu_;  // guards segments_

@@ -127,8 +127,25 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
     throw InvalidArgument("table " + state->path() + " has no ingest log (table property " +
                           tp::kIngestLogEnabled + ")");
   }
-  std::unique_ptr<FileLock> lock = state->io().Lock(log->dir() + "/checkpoint.lock", wait);
-  if (!lock) return {};
+  const std::string lock_path = log->dir() + "/checkpoint.lock";
+  std::unique_ptr<FileLock> lock;
+  if (wait) {
+    // A checkpoint is a commit: waited for within a commit's time budget, not
+    // forever behind a stopped or hung checkpointer.
+    const int64_t limit =
+        std::clamp<int64_t>(state->LoadLatest().first.PropertyLong(
+                                tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault),
+                            0, int64_t{1} << 40);
+    lock = state->io().TryLockFor(lock_path, std::chrono::milliseconds(limit));
+    if (!lock) {
+      throw LockNotAcquired("another checkpoint of " + state->path() + " held " + lock_path +
+                            " for more than " + std::to_string(limit) + " ms (table property " +
+                            tp::kCommitTotalTimeoutMs + "): stopped or hung? Nothing was folded");
+    }
+  } else {
+    lock = state->io().Lock(lock_path, false);
+    if (!lock) return {};
+  }
   constexpr int kAttempts = 10;
   for (int attempt = 1;; ++attempt) {
     auto [m, version] = state->LoadLatest();

@@ -1,6 +1,7 @@
 #include "table/table_state.h"
 
 #include <algorithm>
+#include <chrono>
 
 #include "datashard/errors.h"
 #include "log/log_fold.h"
@@ -82,7 +83,10 @@ std::shared_ptr<IngestLog> TableState::Log() {
       m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
   // Asked only to rebuild the log's header after a reboot.
   auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
-  log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded);
+  const std::chrono::milliseconds lock_wait(
+      std::clamp<int64_t>(m.PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault),
+                          0, int64_t{1} << 40));  // ~35 years: no overflow in microseconds
+  log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded, lock_wait);
   return log_;
 }
 

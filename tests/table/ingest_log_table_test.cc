@@ -156,6 +156,25 @@ TEST_F(IngestLogTableTest, AnExpectedSnapshotIsRefusedOnALogTable) {
   EXPECT_EQ(SortedIds(table), std::vector<int64_t>{});
 }
 
+// As the commit lock (issue 12 item 5): a holder of the append or checkpoint
+// lock that is stopped or hung fails appends and checkpoints after a bounded
+// wait instead of blocking them forever.
+TEST_F(IngestLogTableTest, AppendsAndCheckpointsWaitForAStuckLockHolderOnlyUntilTheirLimit) {
+  Table table = Create({{table_properties::kIngestLogLockWaitMs, "50"},
+                        {table_properties::kCommitTotalTimeoutMs, "50"}});
+  table.AppendRecords(IdValueRows(0, 1), IdValueSchema());
+  // Held through another open file description, as another process would.
+  std::unique_ptr<FileLock> held = table.io().Lock(dir_.Join("t") + "/log/append.lock", true);
+  EXPECT_THROW(table.AppendRecords(IdValueRows(1, 1), IdValueSchema()), LockNotAcquired);
+  held = table.io().Lock(dir_.Join("t") + "/log/checkpoint.lock", true);
+  // The append lock was released when `held` moved on.
+  EXPECT_THROW(table.Checkpoint(), LockNotAcquired);
+  held.reset();
+  table.AppendRecords(IdValueRows(2, 1), IdValueSchema());
+  table.Checkpoint();
+  EXPECT_EQ(SortedIds(table, table.CurrentSnapshot()->snapshot_id), (std::vector<int64_t>{0, 2}));
+}
+
 TEST_F(IngestLogTableTest, PowerLossKeepsAcknowledgedAppendsAndACheckpointFoldsThemOnce) {
   auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
   {
