@@ -119,8 +119,8 @@ TEST(TableMetadataJsonTest, Item9CarriesStatisticsAndUnknownFieldsUnchanged) {
   const nlohmann::json partition_stats = {{"snapshot-id", 1234567890123456789},
                                           {"statistics-path", "/data/t/metadata/p.stats"},
                                           {"file-size-in-bytes", 7}};
-  j["statistics"] = {stats};
-  j["partition-statistics"] = {partition_stats};
+  j["statistics"] = nlohmann::json::array({stats});
+  j["partition-statistics"] = nlohmann::json::array({partition_stats});
   j["x-engine"] = {{"list", {1, "two", nullptr, 3.5}}};
   j["next-thing"] = 7;
   const TableMetadata m = TableMetadataFromJson(j.dump(), "f");
