@@ -21,17 +21,25 @@ std::string WithoutTrailingSlash(std::string path) {
 
 // Adds every file some snapshot of `m` references: manifest lists,
 // manifests, and the data and delete files live in any snapshot, as local
-// paths. A list or manifest already in `referenced` was read before.
-void AddReferences(FileIO& io, const TableMetadata& m, std::set<std::string>* referenced) {
+// paths. A list or manifest already in `referenced` was read before. With
+// `current` false (an older metadata version), a snapshot whose files are
+// gone expired since and retention retired them (DESIGN.md §6): it protects
+// nothing. In the current metadata a missing file is an error.
+void AddReferences(FileIO& io, const TableMetadata& m, bool current,
+                   std::set<std::string>* referenced) {
   for (const Snapshot& s : m.snapshots) {
     const std::string list_path = LocalFilePath(s.manifest_list, "manifest list");
     if (!referenced->insert(list_path).second) continue;
-    for (const ManifestFile& mf : ReadManifestList(io, s.manifest_list)) {
-      if (!referenced->insert(LocalFilePath(mf.manifest_path, "manifest")).second) continue;
-      for (const ManifestEntry& e : ReadManifest(io, mf)) {
-        if (e.status == EntryStatus::kDeleted) continue;
-        referenced->insert(LocalFilePath(e.data_file.file_path, "data file"));
+    try {
+      for (const ManifestFile& mf : ReadManifestList(io, s.manifest_list)) {
+        if (!referenced->insert(LocalFilePath(mf.manifest_path, "manifest")).second) continue;
+        for (const ManifestEntry& e : ReadManifest(io, mf)) {
+          if (e.status == EntryStatus::kDeleted) continue;
+          referenced->insert(LocalFilePath(e.data_file.file_path, "data file"));
+        }
       }
+    } catch (const NotFound&) {
+      if (current) throw;
     }
   }
 }
@@ -92,7 +100,7 @@ GcReport CollectGarbage(FileIO& io, const std::string& root, const TableMetadata
   Walk(io, table + "/metadata", &files);
 
   std::set<std::string> referenced;
-  AddReferences(io, current, &referenced);
+  AddReferences(io, current, /*current=*/true, &referenced);
   for (const FileInfo& f : io.List(table + "/metadata")) {
     if (!FileCatalog::ParseVersionFileName(f.name)) continue;
     const std::string path = table + "/metadata/" + f.name;
@@ -102,7 +110,7 @@ GcReport CollectGarbage(FileIO& io, const std::string& root, const TableMetadata
     } catch (const NotFound&) {
       continue;  // removed by retention since the listing
     }
-    AddReferences(io, TableMetadataFromJson(text, path), &referenced);
+    AddReferences(io, TableMetadataFromJson(text, path), /*current=*/false, &referenced);
     ++report.metadata_versions;
   }
   report.metadata_versions = std::max<int64_t>(report.metadata_versions, 1);  // `current`

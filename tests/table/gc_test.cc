@@ -87,13 +87,34 @@ TEST_F(GcTest, OldOrphansAreListedByADryRunThenDeletedAndNothingElse) {
   EXPECT_TRUE(Paths(Gc(4)).empty());
 }
 
+// Found by scripts/soak: older metadata versions still name snapshots that
+// expired since, whose manifest lists retention deleted; gc failed with
+// NotFound on them instead of going on.
+TEST_F(GcTest, SnapshotsOfOlderVersionsWhoseFilesRetentionDeletedProtectNothing) {
+  const std::string root = dir_.Join("expiring");
+  Table t = CreateTable(
+      root, IdValueSchema(), PartitionSpec(),
+      {{"history.expire.min-snapshots-to-keep", "1"}, {"datashard.expire.delete-grace-ms", "0"}});
+  t.AppendRecords(IdValueRows(0, 1), IdValueSchema());
+  const std::string first_list = t.CurrentSnapshot()->manifest_list;
+  t.AppendRecords(IdValueRows(1, 1), IdValueSchema());
+  t.AppendRecords(IdValueRows(2, 1), IdValueSchema());
+  ASSERT_FALSE(io_->Exists(first_list));  // v2 still names its snapshot
+  const std::string orphan = root + "/data/orphan.parquet";
+  io_->WriteFile(orphan, "junk", /*sync=*/false);
+  const GcReport r = CollectGarbage(*io_, root, OpenTable(root).metadata(),
+                                    DefaultClock()->NowMillis() + 4 * kDay, {});
+  EXPECT_EQ(Paths(r), std::vector<std::string>{orphan});
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{0, 1, 2}));
+}
+
 TEST_F(GcTest, YoungOrphansAreKept) {
   const std::string stray = Write("data/fresh.parquet");
   const GcReport r = Gc(0);
   EXPECT_TRUE(r.orphans.empty());
   EXPECT_EQ(r.young, 1);
   EXPECT_TRUE(io_->Exists(stray));
-  EXPECT_GE(r.referenced, 3 + 3);         // data files and manifest lists at least
+  EXPECT_GE(r.referenced, 3 + 3);     // data files and manifest lists at least
   EXPECT_EQ(r.metadata_versions, 4);  // v1..v4
 }
 
