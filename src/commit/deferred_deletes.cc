@@ -4,20 +4,13 @@
 #include <optional>
 
 #include "datashard/errors.h"
+#include "io/delete_quietly.h"
 #include "util/uuid.h"
 
 namespace datashard {
 namespace {
 
 std::string ListDir(const std::string& metadata_dir) { return metadata_dir + "/deferred-deletes"; }
-
-void DeleteQuietly(FileIO& io, const std::string& path) noexcept {
-  try {
-    io.Delete(path);
-  } catch (...) {
-    // Already gone, or left as an orphan for gc.
-  }
-}
 
 // The not-before time of a list named "<ms>-<uuid>.txt".
 std::optional<int64_t> NotBefore(const std::string& name) {
@@ -48,7 +41,7 @@ void RetireFiles(FileIO& io, const std::string& metadata_dir, const std::vector<
       return;
     }
   }
-  for (const std::string& p : paths) DeleteQuietly(io, p);
+  DeleteQuietly(io, paths);
 }
 
 int64_t SweepDeferredDeletes(FileIO& io, const std::string& metadata_dir, int64_t now_ms) noexcept {

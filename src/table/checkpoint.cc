@@ -132,15 +132,16 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
   if (wait) {
     // A checkpoint is a commit: waited for within a commit's time budget, not
     // forever behind a stopped or hung checkpointer.
-    const int64_t limit =
-        std::clamp<int64_t>(state->LoadLatest().first.PropertyLong(
-                                tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault),
-                            0, int64_t{1} << 40);
-    lock = state->io().TryLockFor(lock_path, std::chrono::milliseconds(limit));
+    const std::chrono::milliseconds limit =
+        BoundedMillis(state->WithCached([](const TableMetadata& m) {
+          return m.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault);
+        }));
+    lock = state->io().TryLockFor(lock_path, limit);
     if (!lock) {
       throw LockNotAcquired("another checkpoint of " + state->path() + " held " + lock_path +
-                            " for more than " + std::to_string(limit) + " ms (table property " +
-                            tp::kCommitTotalTimeoutMs + "): stopped or hung? Nothing was folded");
+                            " for more than " + std::to_string(limit.count()) +
+                            " ms (table property " + tp::kCommitTotalTimeoutMs +
+                            "): stopped or hung? Nothing was folded");
     }
   } else {
     lock = state->io().Lock(lock_path, false);

@@ -6,6 +6,7 @@
 #include "datashard/errors.h"
 #include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
+#include "util/clock.h"
 
 namespace datashard {
 
@@ -83,9 +84,8 @@ std::shared_ptr<IngestLog> TableState::Log() {
       m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
   // Asked only to rebuild the log's header after a reboot.
   auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
-  const std::chrono::milliseconds lock_wait(
-      std::clamp<int64_t>(m.PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault),
-                          0, int64_t{1} << 40));  // ~35 years: no overflow in microseconds
+  const std::chrono::milliseconds lock_wait =
+      BoundedMillis(m.PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
   log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded, lock_wait);
   return log_;
 }

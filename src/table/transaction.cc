@@ -10,6 +10,7 @@
 #include "commit/deferred_deletes.h"
 #include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
+#include "io/delete_quietly.h"
 #include "log/log_fold.h"
 #include "metadata/manifest.h"
 #include "metadata/table_metadata_json.h"
@@ -23,16 +24,6 @@ namespace datashard {
 namespace {
 
 namespace tp = table_properties;
-
-void DeleteQuietly(FileIO& io, const std::vector<std::string>& paths) {
-  for (const std::string& p : paths) {
-    try {
-      io.Delete(p);
-    } catch (...) {
-      // Best effort: a leftover is an unreferenced orphan.
-    }
-  }
-}
 
 // A key identifying a partition tuple exactly, for changed-partition-count.
 std::string PartitionKey(const std::vector<DataType>& types, const std::vector<Value>& tuple) {
@@ -233,11 +224,9 @@ bool Transaction::Impl::Commit() {
   // One deadline for all attempts: once it passed, an attempt only tries once.
   const auto lock_deadline =
       started +
-      std::chrono::milliseconds(std::max<int64_t>(
-          0, std::min<int64_t>(
-                 {base.PropertyLong(tp::kCommitLockWaitMs, tp::kCommitLockWaitMsDefault),
-                  base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault),
-                  int64_t{1} << 40})));  // ~35 years: no overflow in nanoseconds
+      BoundedMillis(
+          std::min(base.PropertyLong(tp::kCommitLockWaitMs, tp::kCommitLockWaitMsDefault),
+                   base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)));
   Backoff backoff(policy);
 
   for (int attempt = 0;; ++attempt) {

@@ -23,6 +23,12 @@ class Clock {
   int64_t NowMillis() { return NowMicros() / 1000; }
 };
 
+/// `ms` as a duration for a wait or deadline, clamped to [0, 2^40 ms] (about
+/// 35 years) so that a huge configured value cannot overflow in nanoseconds.
+inline std::chrono::milliseconds BoundedMillis(int64_t ms) {
+  return std::chrono::milliseconds(ms < 0 ? 0 : ms > (int64_t{1} << 40) ? int64_t{1} << 40 : ms);
+}
+
 /// The operating system's clocks (system_clock, steady_clock).
 class RealClock final : public Clock {
  public:
