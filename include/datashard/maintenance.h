@@ -1,9 +1,11 @@
 // Maintenance of a table's files: checking that everything its metadata
-// references is there and reads back (`datashard verify`).
+// references is there and reads back (`datashard verify`), deleting orphan
+// files (`gc`), and rewriting small files into large ones (`compact`).
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -55,6 +57,23 @@ struct GcReport {
   std::vector<Orphan> orphans;    // deleted, or with dry_run to be deleted
   uint64_t bytes = 0;             // their bytes
   int64_t young = 0;              // unreferenced files younger than the grace period, kept
+};
+
+struct CompactOptions {
+  /// The size compacted files aim at; 0: the table's
+  /// write.target-file-size-bytes (512 MiB by default).
+  int64_t target_file_size_bytes = 0;
+};
+
+/// What Table::Compact did.
+struct CompactReport {
+  std::optional<int64_t> snapshot_id;  // the replace snapshot; nullopt: nothing to compact
+  int64_t files_rewritten = 0;         // data files replaced
+  int64_t files_written = 0;
+  int64_t rows = 0;          // live rows moved to the new files
+  int64_t deleted_rows = 0;  // rows delete files removed, now gone for good
+  int64_t bytes_before = 0;  // of the files replaced
+  int64_t bytes_after = 0;   // of the files written
 };
 
 }  // namespace datashard

@@ -138,6 +138,15 @@ class Table {
   /// lists them. InvalidArgument for a table whose metadata names another
   /// location (moved or copied) or a grace period below the commit timeout.
   GcReport CollectGarbage(const GcOptions& options = {});
+  /// Rewrites small data files (below three quarters of the target size)
+  /// and files that delete files apply to, partition by partition, into
+  /// files of about the target size with the deleted rows gone, as one
+  /// snapshot of operation replace: an ordinary optimistic commit that
+  /// rebases over concurrent appends and throws CommitConflict when a
+  /// concurrent commit removed or deleted rows of a file it rewrote. A
+  /// partition is rewritten when it has two such files, or one with
+  /// deletes. Readers see the same rows before and after.
+  CompactReport Compact(const CompactOptions& options = {});
 
  private:
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,

@@ -166,6 +166,9 @@ inline constexpr int64_t kIngestLogRecycleGraceMsDefault = 60000;
 /// progress. Must not be below commit.retry.total-timeout-ms.
 inline constexpr const char* kGcGraceMs = "datashard.gc.grace-ms";
 inline constexpr int64_t kGcGraceMsDefault = 3 * 24 * 3600 * 1000LL;
+/// Size `compact` aims its files at (Iceberg's name and default).
+inline constexpr const char* kTargetFileSizeBytes = "write.target-file-size-bytes";
+inline constexpr int64_t kTargetFileSizeBytesDefault = 512ll << 20;
 }  // namespace table_properties
 
 struct TableMetadata {

@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "datashard/column_vector.h"
+#include "datashard/expression.h"
 #include "datashard/record_batch.h"
 #include "datashard/schema.h"
 #include "datashard/snapshot.h"
@@ -65,6 +66,39 @@ class Transaction {
   /// The same for columns: one ColumnVector per field of `schema`, equal lengths.
   void AppendColumns(const std::vector<ColumnVector>& columns, const Schema& schema,
                      const PartitionValues& partition_values = {});
+
+  /// Row-level changes (DESIGN.md §5). Each applies to the rows of the
+  /// transaction's base snapshot that `where` (the expression language of
+  /// `datashard scan --where`, or an Expression) matches, writing what it
+  /// needs at once, the way table property write.delete.mode (Delete,
+  /// Overwrite) or write.update.mode (Update) says: copy-on-write (default:
+  /// data files holding a matched row are rewritten without it) or
+  /// merge-on-read (a position delete file per such data file). Commit()
+  /// then publishes one snapshot (operation delete or overwrite) after
+  /// checking what committed since the base: a concurrent commit that
+  /// removed or deleted rows of a data file this transaction changed, or,
+  /// under serializable isolation (write.delete/update.isolation-level or
+  /// write.isolation-level; the default), one that added rows `where` may
+  /// match, makes it throw CommitConflict naming that snapshot and file.
+  /// On a table with an ingest log, the log is folded into a snapshot first
+  /// and the change (and this transaction's later appends) is committed as
+  /// a snapshot. One row-level change per transaction, before any append
+  /// (appends after it are committed with it); InvalidArgument otherwise,
+  /// and for a filter naming unknown columns, before anything is written.
+  /// If writing fails the transaction is aborted. Each returns the number
+  /// of rows it matched.
+  int64_t Delete(const std::string& where);
+  int64_t Delete(const Expression& where);
+  /// Sets the columns named in `set` to their values in every matched row.
+  /// Values must fit the column's type (int widens to long, float to
+  /// double); null only for optional columns.
+  int64_t Update(const std::map<std::string, Value>& set, const std::string& where);
+  int64_t Update(const std::map<std::string, Value>& set, const Expression& where);
+  /// Deletes the rows `where` matches and appends `records` in the same
+  /// snapshot (operation overwrite); records are checked as by AppendData,
+  /// before anything is written.
+  int64_t Overwrite(const std::string& where, const std::vector<Record>& records,
+                    const Schema& schema, const PartitionValues& partition_values = {});
 
   /// Publishes the appends as one snapshot (DESIGN.md §4) and returns true.
   /// Throws CommitConflict when the retry budget is spent or the expected

@@ -5,6 +5,7 @@
 #include <pybind11/stl.h>
 #include <unistd.h>
 
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -245,6 +246,25 @@ int64_t CountRows(PyTable& t, py::handle filter, py::handle snapshot_id, py::han
 // properties read a copy refreshed after every call, under a mutex of their
 // own that is never held while waiting: reading them while another thread
 // commits (which can take the whole retry budget) returns at once.
+// update's `set`: a dict of column name to new value, converted to the
+// column's type.
+std::map<std::string, Value> AssignmentsArg(py::handle set, const Schema& schema,
+                                            const std::string& path) {
+  if (!py::isinstance<py::dict>(set))
+    throw InvalidArgument("update: `set` must be a dict of column name to new value");
+  std::map<std::string, Value> values;
+  for (const auto& [key, value] : set.cast<py::dict>()) {
+    const std::string name = py::str(key);
+    const int index = schema.IndexOf(name);
+    if (index < 0)
+      throw InvalidArgument("update of " + path + " sets column '" + name +
+                            "', which the table does not have");
+    values[name] = ToValue(value, schema.fields()[static_cast<size_t>(index)].type,
+                           "update value of column '" + name + "'");
+  }
+  return values;
+}
+
 class PyTransaction {
  public:
   PyTransaction(Transaction tx, Table table, std::string path)
@@ -261,6 +281,35 @@ class PyTransaction {
     Open("append_data to");
     PublishOnExit publish(this);
     tx_.AppendData(rows, input, values);
+  }
+
+  int64_t Delete(const std::string& where) {
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    Open("delete on");
+    PublishOnExit publish(this);
+    return tx_.Delete(where);
+  }
+
+  int64_t Update(py::handle set, const std::string& where) {
+    const std::map<std::string, Value> values = AssignmentsArg(set, table_.schema(), path_);
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    Open("update on");
+    PublishOnExit publish(this);
+    return tx_.Update(values, where);
+  }
+
+  int64_t Overwrite(const std::string& where, py::handle records, py::handle schema,
+                    py::handle partition_values) {
+    const Schema input = SchemaArg(schema, table_);
+    const std::vector<Record> rows = ToRecords(records, input);
+    const PartitionValues values = ToPartitionValues(partition_values, input);
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    Open("overwrite on");
+    PublishOnExit publish(this);
+    return tx_.Overwrite(where, rows, input, values);
   }
 
   bool Commit() {
@@ -490,6 +539,21 @@ void BindTable(py::module_& m) {
            "table's) and writes them as data files, invisible until commit(). Every\n"
            "record must hold the given partition_values. SchemaMismatch /\n"
            "InvalidArgument naming the record index and field, before anything is written.")
+      .def("delete", &PyTransaction::Delete, py::arg("where"),
+           "Deletes the rows of the base snapshot that `where` (a filter string such as\n"
+           "\"id >= 5 and name = 'x'\") matches, the way table property write.delete.mode\n"
+           "says (copy-on-write, the default, or merge-on-read); returns how many rows it\n"
+           "matched. commit() publishes it; a concurrent commit that changed the same\n"
+           "data files (or, under serializable isolation, added rows `where` may match)\n"
+           "makes it raise ConcurrentModificationException. One row-level change per\n"
+           "transaction, before any append_data.")
+      .def("update", &PyTransaction::Update, py::arg("set"), py::arg("where"),
+           "Sets the columns of dict `set` to its values in the rows `where` matches\n"
+           "(table property write.update.mode); returns how many rows it matched.")
+      .def("overwrite", &PyTransaction::Overwrite, py::arg("where"), py::arg("records"),
+           py::arg("schema") = py::none(), py::arg("partition_values") = py::none(),
+           "Deletes the rows `where` matches and appends `records` (as append_data) in\n"
+           "one snapshot (operation overwrite); returns how many rows it matched.")
       .def("commit", &PyTransaction::Commit,
            "Publishes the appends as one snapshot and returns True. Concurrent appends\n"
            "are rebased and retried automatically; ConcurrentModificationException when\n"
@@ -593,6 +657,59 @@ void BindTable(py::module_& m) {
           py::arg("partition_values") = py::none(),
           "Appends records in one transaction and commits it; returns True. Same checks\n"
           "and errors as Transaction.append_data and commit.")
+      .def(
+          "delete",
+          [](PyTable& t, const std::string& where) {
+            py::gil_scoped_release unlocked;
+            Transaction tx = t.table.NewTransaction();
+            const int64_t rows = tx.Delete(where);
+            tx.Commit();
+            return rows;
+          },
+          py::arg("where"),
+          "Deletes the rows `where` matches in one transaction (Transaction.delete) and\n"
+          "commits it; returns how many rows it deleted.")
+      .def(
+          "update",
+          [](PyTable& t, py::handle set, const std::string& where) {
+            const std::map<std::string, Value> values =
+                AssignmentsArg(set, t.table.schema(), t.path);
+            py::gil_scoped_release unlocked;
+            Transaction tx = t.table.NewTransaction();
+            const int64_t rows = tx.Update(values, where);
+            tx.Commit();
+            return rows;
+          },
+          py::arg("set"), py::arg("where"),
+          "Sets the columns of dict `set` in the rows `where` matches in one transaction\n"
+          "(Transaction.update) and commits it; returns how many rows it changed.")
+      .def(
+          "compact",
+          [](PyTable& t, py::handle target) {
+            CompactOptions options;
+            if (!target.is_none())
+              options.target_file_size_bytes = IntArg(target, "target_file_size_bytes", 1);
+            CompactReport r;
+            {
+              py::gil_scoped_release unlocked;
+              r = t.table.Compact(options);
+            }
+            py::dict out;
+            out["snapshot_id"] = r.snapshot_id ? py::cast(*r.snapshot_id) : py::none();
+            out["files_rewritten"] = r.files_rewritten;
+            out["files_written"] = r.files_written;
+            out["rows"] = r.rows;
+            out["deleted_rows"] = r.deleted_rows;
+            out["bytes_before"] = r.bytes_before;
+            out["bytes_after"] = r.bytes_after;
+            return out;
+          },
+          py::arg("target_file_size_bytes") = py::none(),
+          "Rewrites small data files and files with deletes into files of the target\n"
+          "size (default: table property write.target-file-size-bytes), per partition, as\n"
+          "one replace snapshot (`datashard compact`); returns {snapshot_id (None: nothing\n"
+          "to compact), files_rewritten, files_written, rows, deleted_rows, bytes_before,\n"
+          "bytes_after}.")
       .def(
           "scan",
           [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,

@@ -57,8 +57,10 @@ MergeResult MergeManifests(FileIO& io, const ManifestContext& context,
     int64_t min_seq = options.sequence_number;
     for (const ManifestFile& m : bin) {
       for (ManifestEntry& e : ReadManifest(io, m)) {
-        if (e.status == EntryStatus::kDeleted) continue;
-        const bool ours = e.status == EntryStatus::kAdded && e.snapshot_id == options.snapshot_id;
+        const bool ours = e.snapshot_id == options.snapshot_id;
+        // The committing snapshot's deletions stay, so that its own manifests
+        // say what it removed (as Java's merge keeps them); older ones go.
+        if (e.status == EntryStatus::kDeleted && !ours) continue;
         if (!ours) {
           e.status = EntryStatus::kExisting;
           min_seq = std::min(min_seq, e.sequence_number.value_or(0));

@@ -4,7 +4,8 @@
 // bin of several manifests is rewritten as one, except that the bin holding
 // the newest manifest is merged only once it has min-count manifests.
 // Entries of earlier snapshots are carried as EXISTING with their sequence
-// numbers; DELETED entries are dropped. Thread-compatible.
+// numbers; DELETED entries of earlier snapshots are dropped.
+// Thread-compatible.
 #pragma once
 
 #include <cstdint>

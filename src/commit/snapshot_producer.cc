@@ -1,6 +1,7 @@
 #include "commit/snapshot_producer.h"
 
 #include <algorithm>
+#include <set>
 
 #include "commit/data_file_writer.h"
 #include "commit/manifest_merge.h"
@@ -14,13 +15,36 @@ namespace tp = table_properties;
 
 std::string Str(int64_t v) { return std::to_string(v); }
 
-std::map<std::string, std::string> Summary(const Snapshot* parent, const AppendSnapshotInput& in) {
+std::map<std::string, std::string> Summary(const Snapshot* parent, const SnapshotInput& in) {
   std::map<std::string, std::string> s = in.extra_summary;
-  s["operation"] = "append";
-  s["added-data-files"] = Str(in.added_files);
-  s["added-records"] = Str(in.added_records);
-  s["added-files-size"] = Str(in.added_size);
-  s["changed-partition-count"] = Str(in.changed_partitions);
+  s["operation"] = in.operation;
+  const int64_t removed_files = static_cast<int64_t>(in.removed_data.size());
+  int64_t removed_records = 0;
+  int64_t removed_size = 0;
+  for (const DataFile& f : in.removed_data) {
+    removed_records += f.record_count;
+    removed_size += f.file_size_in_bytes;
+  }
+  // An append states its counts even when zero; other operations, like
+  // Java's, only those that changed.
+  const bool append = in.operation == "append";
+  const auto count = [&](const char* key, int64_t v) {
+    if (append || v != 0) s[key] = Str(v);
+  };
+  count("added-data-files", in.added_files);
+  count("added-records", in.added_records);
+  count("added-files-size", in.added_size);
+  count("changed-partition-count", in.changed_partitions);
+  if (!append) {
+    count("deleted-data-files", removed_files);
+    count("deleted-records", removed_records);
+    count("removed-files-size", removed_size);
+    count("added-delete-files", in.added_delete_files);
+    count("added-position-delete-files", in.added_delete_files);
+    count("added-position-deletes", in.added_position_deletes);
+    if (in.added_delete_size != 0)
+      s["added-files-size"] = Str(in.added_size + in.added_delete_size);
+  }
   // Totals continue the parent's; like Java, only when the parent has them.
   const auto total = [&](const char* key, int64_t added) {
     if (parent == nullptr) {
@@ -29,11 +53,11 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const AppendS
       s[key] = Str(parent->SummaryLong(key) + added);
     }
   };
-  total("total-data-files", in.added_files);
-  total("total-records", in.added_records);
-  total("total-files-size", in.added_size);
-  total("total-delete-files", 0);
-  total("total-position-deletes", 0);
+  total("total-data-files", in.added_files - removed_files);
+  total("total-records", in.added_records - removed_records);
+  total("total-files-size", in.added_size + in.added_delete_size - removed_size);
+  total("total-delete-files", in.added_delete_files);
+  total("total-position-deletes", in.added_position_deletes);
   total("total-equality-deletes", 0);
   // The ingest log position folded so far holds until a checkpoint moves it.
   for (const char* key : {kLogFoldedOffsetSummaryKey, kLogFoldedLsnSummaryKey}) {
@@ -54,24 +78,93 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const AppendS
   return s;
 }
 
-void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                          int64_t base_version, const AppendSnapshotInput& in,
-                          ProducedCommit& out) {
+// The parent's manifests with the removed data files marked DELETED: each
+// manifest holding one is rewritten (its other live entries EXISTING, its
+// older DELETED entries dropped); a manifest whose entries an earlier commit
+// all deleted is left out. CommitConflict when a removed or required file is
+// not live.
+std::vector<ManifestFile> RemoveDataFiles(FileIO& io, std::vector<ManifestFile> parent,
+                                          const SnapshotInput& in, int64_t seq,
+                                          const std::string& prefix, ProducedCommit& out) {
+  std::vector<ManifestFile> kept;
+  std::set<std::string> pending;
+  for (const DataFile& f : in.removed_data) pending.insert(f.file_path);
+  std::set<std::string> required(in.required_data.begin(), in.required_data.end());
+  int index = 0;
+  for (ManifestFile& m : parent) {
+    const bool only_deleted =
+        m.added_files_count == 0 && m.existing_files_count == 0 && m.deleted_files_count > 0;
+    if (only_deleted) continue;
+    if ((pending.empty() && required.empty()) || m.content != FileContent::kData) {
+      kept.push_back(std::move(m));
+      continue;
+    }
+    std::vector<ManifestEntry> entries = ReadManifest(io, m);
+    for (const ManifestEntry& e : entries) {
+      if (e.status != EntryStatus::kDeleted) required.erase(e.data_file.file_path);
+    }
+    const bool touched = std::any_of(entries.begin(), entries.end(), [&](const ManifestEntry& e) {
+      return e.status != EntryStatus::kDeleted && pending.count(e.data_file.file_path) > 0;
+    });
+    if (!touched) {
+      kept.push_back(std::move(m));
+      continue;
+    }
+    std::vector<ManifestEntry> rewritten;
+    int64_t min_seq = seq;
+    for (ManifestEntry& e : entries) {
+      if (e.status == EntryStatus::kDeleted) continue;
+      if (pending.erase(e.data_file.file_path) > 0) {
+        e.status = EntryStatus::kDeleted;
+        e.snapshot_id = in.snapshot_id;
+      } else {
+        e.status = EntryStatus::kExisting;
+        min_seq = std::min(min_seq, e.sequence_number.value_or(0));
+      }
+      rewritten.push_back(std::move(e));
+    }
+    const std::string path = prefix + "-r" + std::to_string(index++) + ".avro";
+    out.attempt_files.push_back(path);
+    ManifestFile written = WriteManifest(io, path, ReadManifestContext(io, m.manifest_path),
+                                         in.snapshot_id, rewritten);
+    written.sequence_number = seq;
+    written.min_sequence_number = min_seq;
+    kept.push_back(std::move(written));
+  }
+  if (!pending.empty() || !required.empty()) {
+    throw CommitConflict("data file " + *(pending.empty() ? required : pending).begin() +
+                             " that this commit changes is no longer in the table: a concurrent "
+                             "commit removed or rewrote it",
+                         std::nullopt, std::nullopt, std::nullopt, in.retries);
+  }
+  return kept;
+}
+
+void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
+                    int64_t base_version, const SnapshotInput& in, ProducedCommit& out) {
   TableMetadata& next = out.next;
   next = base;
   const Snapshot* parent = base.CurrentSnapshot();
   const int64_t seq = base.last_sequence_number + 1;
   const int64_t now = std::max(in.now_ms, base.last_updated_ms);
 
-  ManifestFile added = in.new_manifest;
-  added.sequence_number = seq;
-  added.min_sequence_number = seq;
-  std::vector<ManifestFile> manifests{added};
-  if (parent != nullptr) {
-    for (ManifestFile& m : ReadManifestList(io, parent->manifest_list))
-      manifests.push_back(std::move(m));
+  std::vector<ManifestFile> manifests;
+  std::set<std::string> own;
+  for (ManifestFile m : in.new_manifests) {
+    m.sequence_number = seq;
+    m.min_sequence_number = seq;
+    own.insert(m.manifest_path);
+    manifests.push_back(std::move(m));
   }
   const std::string prefix = catalog.metadata_dir() + "/" + in.commit_uuid;
+  if (parent != nullptr) {
+    for (ManifestFile& m : RemoveDataFiles(io, ReadManifestList(io, parent->manifest_list), in, seq,
+                                           prefix + "-a" + std::to_string(in.attempt), out)) {
+      if (m.added_snapshot_id == in.snapshot_id) own.insert(m.manifest_path);
+      manifests.push_back(std::move(m));
+    }
+  }
+  std::vector<std::string> merged_own;
   if (base.PropertyBool(tp::kManifestMergeEnabled, tp::kManifestMergeEnabledDefault)) {
     MergeOptions options;
     options.min_count_to_merge = std::max<int64_t>(
@@ -82,9 +175,12 @@ void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMet
     options.sequence_number = seq;
     options.path_prefix = prefix + "-a" + std::to_string(in.attempt);
     MergeResult merged = MergeManifests(io, DataManifestContext(base), manifests, options);
-    out.attempt_files = merged.written;
-    out.new_manifest_merged = std::find(merged.replaced.begin(), merged.replaced.end(),
-                                        added.manifest_path) != merged.replaced.end();
+    out.attempt_files.insert(out.attempt_files.end(), merged.written.begin(), merged.written.end());
+    // Manifests this commit wrote and merged away at once are obsolete once
+    // it publishes; the parent's stay for the snapshots that list them.
+    for (const std::string& replaced : merged.replaced) {
+      if (own.count(replaced)) merged_own.push_back(replaced);
+    }
     manifests = std::move(merged.manifests);
   }
 
@@ -112,7 +208,7 @@ void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMet
 
   RetentionResult retention = ApplyRetention(io, &next, now, manifests);
   out.obsolete_files = std::move(retention.deletable_files);
-  if (out.new_manifest_merged) out.obsolete_files.push_back(added.manifest_path);
+  out.obsolete_files.insert(out.obsolete_files.end(), merged_own.begin(), merged_own.end());
 
   next.metadata_log.push_back({base.last_updated_ms, catalog.MetadataPath(base_version)});
   const int64_t max_log = std::max<int64_t>(
@@ -131,11 +227,11 @@ void ProduceAppendOrThrow(FileIO& io, const FileCatalog& catalog, const TableMet
 
 }  // namespace
 
-ProducedCommit ProduceAppend(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                             int64_t base_version, const AppendSnapshotInput& input) {
+ProducedCommit ProduceSnapshot(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
+                               int64_t base_version, const SnapshotInput& input) {
   ProducedCommit out;
   try {
-    ProduceAppendOrThrow(io, catalog, base, base_version, input, out);
+    ProduceOrThrow(io, catalog, base, base_version, input, out);
     return out;
   } catch (...) {
     // Only this attempt's own, never published files.

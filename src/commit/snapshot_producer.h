@@ -1,8 +1,10 @@
-// Builds the next table metadata for an append on top of a base version
+// Builds the next table metadata for one commit on top of a base version
 // (DESIGN.md §4, §6): the new snapshot with the next sequence number, its
-// manifest list (the new manifest plus the parent's manifests, merged when
-// due), the Iceberg summary with running totals and the commit id, snapshot
-// retention and the capped metadata log. Writes only new, uniquely named
+// manifest list (the commit's new manifests, the parent's manifests with the
+// data files the commit removes marked DELETED, merged when due), the
+// Iceberg summary with running totals and the commit id, snapshot retention
+// and the capped metadata log. Every operation (append, checkpoint, delete,
+// update, overwrite) goes through here. Writes only new, uniquely named
 // files; publication is the caller's. Thread-compatible.
 #pragma once
 
@@ -18,17 +20,30 @@
 
 namespace datashard {
 
-struct AppendSnapshotInput {
+struct SnapshotInput {
   int64_t snapshot_id = 0;  // the same over all attempts of a commit
   std::string commit_id;
-  std::string commit_uuid;    // names the commit's manifest files
-  int attempt = 0;            // names this attempt's manifest list
-  int retries = 0;            // races lost before this attempt
-  int64_t conflicts = 0;      // earlier CommitConflicts of this process, not yet recorded
-  ManifestFile new_manifest;  // the commit's ADDED entries; seq fields set here
+  std::string commit_uuid;  // names the commit's manifest files
+  int attempt = 0;          // names this attempt's manifest list
+  int retries = 0;          // races lost before this attempt
+  int64_t conflicts = 0;    // earlier CommitConflicts of this process, not yet recorded
+  /// Iceberg's snapshot operation: append, overwrite or delete.
+  std::string operation = "append";
+  /// The commit's own manifests of ADDED entries (data files, position
+  /// delete files), written once for all attempts; seq fields set here.
+  std::vector<ManifestFile> new_manifests;
+  /// Live data files of the base that this commit removes (copy-on-write
+  /// rewrites, whole-file deletes), as the base's manifests hold them.
+  std::vector<DataFile> removed_data;
+  /// Live data files of the base that this commit's position deletes
+  /// apply to: they must still be live.
+  std::vector<std::string> required_data;
   int64_t added_files = 0;
   int64_t added_records = 0;
   int64_t added_size = 0;
+  int64_t added_delete_files = 0;
+  int64_t added_position_deletes = 0;
+  int64_t added_delete_size = 0;
   int64_t changed_partitions = 0;
   std::map<std::string, std::string> extra_summary;
   int64_t now_ms = 0;
@@ -36,17 +51,19 @@ struct AppendSnapshotInput {
 
 struct ProducedCommit {
   TableMetadata next;
-  /// Files this attempt wrote (manifest list, merged manifests): remove them
-  /// if the attempt does not publish.
+  /// Files this attempt wrote (manifest list, merged and rewritten
+  /// manifests): remove them if the attempt does not publish.
   std::vector<std::string> attempt_files;
   /// Files no kept snapshot references once `next` is published.
   std::vector<std::string> obsolete_files;
   /// Metadata versions that left the metadata log (delete-after-commit).
   std::vector<int64_t> obsolete_versions;
-  bool new_manifest_merged = false;
 };
 
-ProducedCommit ProduceAppend(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                             int64_t base_version, const AppendSnapshotInput& input);
+/// CommitConflict naming the file when a data file of `input.removed_data`
+/// or `input.required_data` is no longer live in `base` (a concurrent
+/// commit removed it).
+ProducedCommit ProduceSnapshot(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
+                               int64_t base_version, const SnapshotInput& input);
 
 }  // namespace datashard

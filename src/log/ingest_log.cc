@@ -245,6 +245,18 @@ LogRecord IngestLog::Append(std::string_view payload) {
   return out;
 }
 
+std::unique_ptr<FileLock> IngestLog::HoldAppends() {
+  EnsureHeader();
+  std::unique_ptr<FileLock> lock = LockAppends();
+  if (!HeaderValid()) RebuildHeader();
+  Header* h = header();
+  LogRecord placed;
+  placed.next = {std::atomic_ref<uint64_t>(h->end).load(std::memory_order_acquire), h->next_lsn};
+  placed.lsn = placed.next.lsn - 1;
+  MakeDurable(placed);
+  return lock;
+}
+
 // Group commit: one fdatasync at a time. A writer that finds one in flight
 // waits for it on a futex; when it ends, the first waiter whose record it
 // did not cover starts the next, for everything placed meanwhile, so one

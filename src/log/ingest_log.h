@@ -87,6 +87,13 @@ class IngestLog {
   /// CommitStateUnknown when making it durable fails (it may survive).
   LogRecord Append(std::string_view payload);
 
+  /// Blocks appends until the returned lock is released, after making every
+  /// record placed so far durable (a killed appender's too): a change that
+  /// must order after every acknowledged append (DESIGN.md §6a) folds the
+  /// log and publishes while it holds this. LockNotAcquired after the lock
+  /// wait.
+  std::unique_ptr<FileLock> HoldAppends();
+
   /// Records from `from` up to the durable watermark, in LSN order, and the
   /// position after the last one. NotFound when `from` lies in a segment
   /// that was recycled (the caller's snapshot has been folded further since);

@@ -127,6 +127,9 @@ std::vector<ManifestFile> ReadManifestList(FileIO& io, const std::string& path);
 /// Iceberg's single-value binary serialization (spec Appendix D) of a value of
 /// `type`, used for bounds and partition summaries.
 std::string SerializeSingleValue(const DataType& type, const Value& value);
+/// A key equal for two partition tuples exactly when their values are
+/// (nulls included), for counting and grouping partitions.
+std::string PartitionTupleKey(const std::vector<DataType>& types, const std::vector<Value>& tuple);
 /// Inverse of SerializeSingleValue; Corruption if the bytes cannot be `type`.
 Value DeserializeSingleValue(const DataType& type, const std::string& bytes);
 

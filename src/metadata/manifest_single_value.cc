@@ -104,4 +104,17 @@ Value DeserializeSingleValue(const DataType& type, const std::string& bytes) {
   throw Corruption("unsupported type " + type.ToString());
 }
 
+std::string PartitionTupleKey(const std::vector<DataType>& types, const std::vector<Value>& tuple) {
+  std::string key;
+  for (size_t i = 0; i < tuple.size(); ++i) {
+    if (tuple[i].is_null()) {
+      key += "n;";
+    } else {
+      const std::string bytes = SerializeSingleValue(types[i], tuple[i]);
+      key += "v" + std::to_string(bytes.size()) + ":" + bytes;
+    }
+  }
+  return key;
+}
+
 }  // namespace datashard

@@ -337,6 +337,11 @@ GcReport Table::CollectGarbage(const GcOptions& options) {
   return datashard::CollectGarbage(io(), location(), m, DefaultClock()->NowMillis(), options);
 }
 
+CompactReport Table::Compact(const CompactOptions& options) {
+  Transaction tx = NewTransaction();
+  return tx.impl_->Compact(options);
+}
+
 TableStats Table::Stats() {
   const auto [m, version] = impl_->state->LoadLatest();
   TableStats stats = impl_->state->Counters();

@@ -16,6 +16,7 @@
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
+#include "types/type_promotion.h"
 #include "util/backoff.h"
 #include "util/clock.h"
 #include "util/uuid.h"
@@ -25,18 +26,11 @@ namespace {
 
 namespace tp = table_properties;
 
-// A key identifying a partition tuple exactly, for changed-partition-count.
-std::string PartitionKey(const std::vector<DataType>& types, const std::vector<Value>& tuple) {
-  std::string key;
-  for (size_t i = 0; i < tuple.size(); ++i) {
-    if (tuple[i].is_null()) {
-      key += "n;";
-    } else {
-      const std::string bytes = SerializeSingleValue(types[i], tuple[i]);
-      key += "v" + std::to_string(bytes.size()) + ":" + bytes;
-    }
-  }
-  return key;
+// A key identifying a partition tuple of spec `spec_id` exactly, for
+// changed-partition-count.
+std::string PartitionKey(int spec_id, const std::vector<DataType>& types,
+                         const std::vector<Value>& tuple) {
+  return std::to_string(spec_id) + ":" + PartitionTupleKey(types, tuple);
 }
 
 std::string SnapshotText(std::optional<int64_t> id) {
@@ -85,6 +79,7 @@ Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t 
 void Transaction::Impl::Append(AppendInput& input) {
   if (done)
     throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  appended_records += input.num_rows();
   std::vector<PartitionGroup> groups = input.TakeGroups();
   if (log_mode) {
     for (PartitionGroup& g : groups) {
@@ -113,7 +108,7 @@ void Transaction::Impl::WriteGroups(std::vector<PartitionGroup> groups) {
     throw;
   }
   for (DataFile& f : new_files) {
-    partitions.insert(PartitionKey(types, f.partition));
+    partitions.insert(PartitionKey(base.default_spec_id, types, f.partition));
     records += f.record_count;
     own_files.push_back(f.file_path);
     files.push_back(std::move(f));
@@ -129,6 +124,133 @@ void Transaction::Impl::Abort() noexcept {
 
 std::optional<int64_t> Transaction::Impl::CurrentId(const TableMetadata& m) {
   return m.current_snapshot_id;
+}
+
+int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
+                                      const std::map<std::string, Value>& assignments) {
+  const char* what = update ? "update" : "delete";
+  if (done)
+    throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  if (changed_rows)
+    throw InvalidArgument(std::string(what) + " on " + state->path() +
+                          ": this transaction already made a row-level change (one per "
+                          "transaction; commit it and start another)");
+  if (appended_records > 0)
+    throw InvalidArgument(std::string(what) + " on " + state->path() +
+                          " after appends in the same transaction: the change applies to the "
+                          "base snapshot only; make it first, or in its own transaction");
+  const Expression filter = where.bound() ? where : where.Bind(base.CurrentSchema());
+  RowChangeRequest request;
+  request.filter = filter;
+  request.update = update;
+  request.mode = RowChangeModeOf(base, update ? "write.update.mode" : "write.delete.mode");
+  const IsolationLevel isolation = IsolationLevelOf(base, what);
+  const Schema& schema = base.CurrentSchema();
+  for (const auto& [name, value] : assignments) {
+    const int index = schema.IndexOf(name);
+    if (index < 0)
+      throw InvalidArgument("update of " + state->path() + " sets column '" + name +
+                            "', which the table does not have");
+    const Field& field = schema.fields()[static_cast<size_t>(index)];
+    if (value.is_null() && field.required)
+      throw InvalidArgument("update of " + state->path() + " sets required column '" + name +
+                            "' to null");
+    Value promoted = PromoteValue(value, field.type);
+    if (!promoted.Fits(field.type))
+      throw InvalidArgument("update of " + state->path() + " sets column '" + name + "' of type " +
+                            field.type.ToString() + " to a value of another type");
+    request.assignments.emplace_back(static_cast<size_t>(index), std::move(promoted));
+  }
+  if (log_mode) {
+    // The change orders after every acknowledged append: fold them first
+    // (DESIGN.md §6a), then work on the snapshot that holds them. Appends
+    // of this transaction then join its snapshot instead of the log.
+    Checkpoint(state, true);
+    std::tie(base, base_version) = state->LoadLatest();
+    log_mode = false;
+    fold_log_at_commit = true;
+  }
+  changed_rows = true;
+  const Snapshot* snapshot = base.CurrentSnapshot();
+  if (snapshot == nullptr) return 0;
+  RowChangeResult result;
+  try {
+    result = ApplyRowChanges(
+        state->io(), base, *snapshot, request,
+        [&](std::vector<PartitionGroup> groups) { WriteGroups(std::move(groups)); }, &own_files);
+  } catch (...) {
+    Abort();
+    throw;
+  }
+  for (const PlannedFile& f : result.removed) {
+    const PartitionSpec* spec = base.SpecById(f.spec_id);
+    if (spec != nullptr)
+      partitions.insert(
+          PartitionKey(f.spec_id, spec->ResultTypes(schema), f.entry.data_file.partition));
+    removed.push_back(f.entry.data_file);
+  }
+  for (PlannedFile& f : result.delete_files) {
+    const PartitionSpec* spec = base.SpecById(f.spec_id);
+    if (spec != nullptr)
+      partitions.insert(
+          PartitionKey(f.spec_id, spec->ResultTypes(schema), f.entry.data_file.partition));
+    required.push_back(*f.entry.data_file.referenced_data_file);
+    delete_files.push_back(std::move(f));
+  }
+  position_deletes += result.position_deletes;
+  ConflictScope conflict_scope;
+  conflict_scope.base_snapshot_id = base.current_snapshot_id;
+  conflict_scope.base_sequence_number = base.last_sequence_number;
+  conflict_scope.touched = std::move(result.touched);
+  if (isolation == IsolationLevel::kSerializable) conflict_scope.filter = filter;
+  scope = std::move(conflict_scope);
+  return result.matched_rows;
+}
+
+std::string Transaction::Impl::Operation() const {
+  if (compaction) return "replace";
+  if (removed.empty() && delete_files.empty()) return "append";
+  return files.empty() ? "delete" : "overwrite";
+}
+
+std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_id,
+                                                               const std::string& commit_uuid) {
+  FileIO& io = state->io();
+  const std::string prefix = state->catalog().metadata_dir() + "/" + commit_uuid;
+  std::vector<ManifestFile> out;
+  if (!files.empty()) {
+    std::vector<ManifestEntry> entries;
+    entries.reserve(files.size());
+    for (const DataFile& f : files) {
+      ManifestEntry e;
+      e.status = EntryStatus::kAdded;
+      e.snapshot_id = snapshot_id;
+      e.data_file = f;
+      entries.push_back(std::move(e));
+    }
+    const std::string path = prefix + "-m0.avro";
+    own_files.push_back(path);
+    out.push_back(WriteManifest(io, path, DataManifestContext(base), snapshot_id, entries));
+  }
+  // One delete manifest per partition spec of the data files they apply to.
+  std::map<int, std::vector<ManifestEntry>> deletes_by_spec;
+  for (const PlannedFile& f : delete_files) {
+    ManifestEntry e = f.entry;
+    e.snapshot_id = snapshot_id;
+    deletes_by_spec[f.spec_id].push_back(std::move(e));
+  }
+  for (const auto& [spec_id, entries] : deletes_by_spec) {
+    const PartitionSpec* spec = base.SpecById(spec_id);
+    if (spec == nullptr)
+      throw Corruption("partition spec " + std::to_string(spec_id) + " of " + state->path() +
+                       " is not in its metadata");
+    const std::string path = prefix + "-d" + std::to_string(spec_id) + ".avro";
+    own_files.push_back(path);
+    out.push_back(WriteManifest(io, path,
+                                NewManifestContext(base, *spec, FileContent::kPositionDeletes),
+                                snapshot_id, entries));
+  }
+  return out;
 }
 
 bool Transaction::Impl::Commit() {
@@ -158,13 +280,23 @@ bool Transaction::Impl::Commit() {
     }
   };
 
-  if (files.empty()) {
+  if (files.empty() && removed.empty() && delete_files.empty()) {
     check_expected(state->LoadLatest().first);
     done = true;
     return true;
   }
+  // Appends acknowledged since the change was made are folded now, and new
+  // ones wait until it is published (DESIGN.md §6a); the fold is a
+  // concurrent commit like any other to the checks below.
+  std::unique_ptr<FileLock> appends_held;
   try {
     state->CheckCanCommit();
+    if (fold_log_at_commit) {
+      if (std::shared_ptr<IngestLog> log = state->Log()) {
+        appends_held = log->HoldAppends();
+        Checkpoint(state, true);
+      }
+    }
   } catch (...) {
     Abort();
     throw;
@@ -175,13 +307,20 @@ bool Transaction::Impl::Commit() {
   const int64_t snapshot_id = RandomPositiveId();
   std::shared_ptr<Clock> clock = DefaultClock();
 
-  AppendSnapshotInput input;
+  SnapshotInput input;
   input.snapshot_id = snapshot_id;
   input.commit_id = commit_id;
   input.commit_uuid = commit_uuid;
+  input.operation = Operation();
+  input.removed_data = removed;
+  input.required_data = required;
   input.added_files = static_cast<int64_t>(files.size());
   input.added_records = records;
   for (const DataFile& f : files) input.added_size += f.file_size_in_bytes;
+  input.added_delete_files = static_cast<int64_t>(delete_files.size());
+  input.added_position_deletes = position_deletes;
+  for (const PlannedFile& f : delete_files)
+    input.added_delete_size += f.entry.data_file.file_size_in_bytes;
   input.changed_partitions = static_cast<int64_t>(partitions.size());
   input.extra_summary = options.snapshot_properties;
   if (fold) {
@@ -189,20 +328,12 @@ bool Transaction::Impl::Commit() {
     input.extra_summary[kLogFoldedLsnSummaryKey] = std::to_string(fold->to.lsn);
   }
   try {
-    std::vector<ManifestEntry> entries;
-    entries.reserve(files.size());
-    for (const DataFile& f : files) {
-      ManifestEntry e;
-      e.status = EntryStatus::kAdded;
-      e.snapshot_id = snapshot_id;
-      e.data_file = f;
-      entries.push_back(std::move(e));
-    }
-    const std::string manifest_path = catalog.metadata_dir() + "/" + commit_uuid + "-m0.avro";
-    own_files.push_back(manifest_path);
-    input.new_manifest =
-        WriteManifest(io, manifest_path, DataManifestContext(base), snapshot_id, entries);
-    CheckClock(io, manifest_path, clock->NowMillis(), base, state->path());
+    input.new_manifests = WriteNewManifests(snapshot_id, commit_uuid);
+    // A change that only drops whole files wrote nothing yet: its first
+    // manifest list is checked below.
+    if (!input.new_manifests.empty())
+      CheckClock(io, input.new_manifests.front().manifest_path, clock->NowMillis(), base,
+                 state->path());
   } catch (...) {
     Abort();
     throw;
@@ -253,6 +384,7 @@ bool Transaction::Impl::Commit() {
                              base_id, CurrentId(current), CurrentId(current), retries);
       }
       check_expected(current);
+      if (scope) CheckConcurrentChanges(io, current, *scope, state->path(), retries);
       if (fold && FoldedPosition(current.CurrentSnapshot()) != fold->from) {
         Abort();
         throw CommitConflict(
@@ -280,10 +412,24 @@ bool Transaction::Impl::Commit() {
       input.retries = retries;
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
-      produced = ProduceAppend(io, catalog, current, version, input);
+      produced = ProduceSnapshot(io, catalog, current, version, input);
+      if (attempt == 0 && input.new_manifests.empty()) {
+        try {
+          CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
+        } catch (...) {
+          DeleteQuietly(io, produced.attempt_files);
+          Abort();
+          throw;
+        }
+      }
       text = TableMetadataToJson(produced.next);
-    } catch (const CommitConflict&) {
-      throw;
+    } catch (const CommitConflict& e) {
+      if (done) throw;  // already aborted and counted where it was found
+      Abort();
+      state->CountConflict(retries, elapsed());
+      if (e.current_snapshot_id()) throw;
+      throw CommitConflict(std::string(e.what()) + " (table " + state->path() + ")", base_id,
+                           CurrentId(current), CurrentId(current), retries);
     } catch (const InvalidArgument&) {
       throw;
     } catch (const NotFound&) {
@@ -399,6 +545,27 @@ void Transaction::AppendColumns(const std::vector<ColumnVector>& columns, const 
   impl_->Append(input);
 }
 
+int64_t Transaction::Delete(const std::string& where) {
+  return impl_->ChangeRows(Expression::Parse(where), false, {});
+}
+int64_t Transaction::Delete(const Expression& where) { return impl_->ChangeRows(where, false, {}); }
+int64_t Transaction::Update(const std::map<std::string, Value>& set, const std::string& where) {
+  return Update(set, Expression::Parse(where));
+}
+int64_t Transaction::Update(const std::map<std::string, Value>& set, const Expression& where) {
+  if (set.empty()) throw InvalidArgument("update sets no column");
+  return impl_->ChangeRows(where, true, set);
+}
+int64_t Transaction::Overwrite(const std::string& where, const std::vector<Record>& records,
+                               const Schema& schema, const PartitionValues& partition_values) {
+  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+                    partition_values);
+  input.AddRows(records);  // checked before the change writes anything
+  const int64_t matched = impl_->ChangeRows(Expression::Parse(where), false, {});
+  impl_->Append(input);
+  return matched;
+}
+
 bool Transaction::Commit() { return impl_->Commit(); }
 void Transaction::Abort() { impl_->Abort(); }
 std::optional<int64_t> Transaction::base_snapshot_id() const {
@@ -408,6 +575,6 @@ std::optional<Snapshot> Transaction::committed_snapshot() const { return impl_->
 std::optional<int64_t> Transaction::committed_log_lsn() const { return impl_->log_lsn; }
 int Transaction::retries() const { return impl_->retries; }
 const std::string& Transaction::commit_id() const { return impl_->commit_id; }
-int64_t Transaction::pending_records() const { return impl_->records; }
+int64_t Transaction::pending_records() const { return impl_->appended_records; }
 
 }  // namespace datashard

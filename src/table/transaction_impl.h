@@ -9,6 +9,8 @@
 #include <vector>
 
 #include "commit/append_input.h"
+#include "commit/conflict_check.h"
+#include "commit/row_changes.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
 #include "datashard/transaction.h"
@@ -28,6 +30,11 @@ class Transaction::Impl {
   void Append(AppendInput& input);
   /// Writes `groups` as data files of this transaction.
   void WriteGroups(std::vector<PartitionGroup> groups);
+  /// A row-level change (Transaction::Delete, Update, Overwrite).
+  int64_t ChangeRows(const Expression& where, bool update,
+                     const std::map<std::string, Value>& assignments);
+  /// Table::Compact(): rewrites the files PlanCompaction picks and commits.
+  CompactReport Compact(const CompactOptions& options);
   bool Commit();
   /// Removes the files this transaction wrote; idempotent, never throws.
   void Abort() noexcept;
@@ -39,7 +46,21 @@ class Transaction::Impl {
   std::string commit_id;
   std::vector<DataFile> files;
   std::set<std::string> partitions;
-  int64_t records = 0;
+  int64_t records = 0;           // rows of `files` (and of log_groups)
+  int64_t appended_records = 0;  // rows the caller appended
+  // A row-level change: data files of the base it removes, position delete
+  // files it wrote, and what concurrent commits must not have done.
+  bool changed_rows = false;
+  // The change was made on a table with an ingest log: Commit() folds the
+  // log again and publishes while appends wait, so that the change orders
+  // after every acknowledged append.
+  bool fold_log_at_commit = false;
+  bool compaction = false;  // the operation is replace
+  std::vector<DataFile> removed;
+  std::vector<PlannedFile> delete_files;
+  std::vector<std::string> required;  // data files the delete files apply to
+  int64_t position_deletes = 0;
+  std::optional<ConflictScope> scope;
   std::vector<std::string> own_files;  // data files and the commit's manifest
   bool done = false;
   std::optional<Snapshot> committed;
@@ -72,6 +93,10 @@ class Transaction::Impl {
 
  private:
   static std::optional<int64_t> CurrentId(const TableMetadata& m);
+  // Iceberg's operation name for what this transaction changes.
+  std::string Operation() const;
+  // The data and delete manifests of this transaction's new files.
+  std::vector<ManifestFile> WriteNewManifests(int64_t snapshot_id, const std::string& commit_uuid);
   // Counts an unknown outcome and rethrows it naming the commit id.
   [[noreturn]] void ReportUnknown(const CommitStateUnknown& e, double seconds);
 };

@@ -1,6 +1,6 @@
 // Table commands of DESIGN.md §11 on the file catalog: create, append,
-// checkpoint, verify, gc, scan, count, history, stats. Parsing and printing only; the table API
-// does the work.
+// delete, update, checkpoint, compact, verify, gc, scan, count, history, stats. Parsing and
+// printing only; the table API does the work.
 #include <unistd.h>
 
 #include <algorithm>
@@ -8,7 +8,9 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -48,6 +50,9 @@ struct TableArgs {
   int64_t limit = -1;    // negative: no limit
   bool json = false;
   bool ingest_log = false;
+  std::string set;                // update --set COL=VALUE[,...]
+  std::string expected_snapshot;  // GUARD --expected-snapshot ID; empty: none
+  int64_t target_file_size = 0;   // compact; 0: the table's property
 };
 
 // The text of SCHEMA: inline JSON or @file.
@@ -289,6 +294,98 @@ void RunCount(const TableArgs& a) {
   std::cout << builder.Count() << "\n";
 }
 
+// The transaction options of GUARD: --expected-snapshot ID.
+TransactionOptions GuardOptions(const TableArgs& a) {
+  TransactionOptions options;
+  if (!a.expected_snapshot.empty())
+    options.expected_snapshot_id = ParseLong(a.expected_snapshot, "--expected-snapshot");
+  return options;
+}
+
+// Splits `text` at commas outside single-quoted literals ('' is a quote).
+std::vector<std::string> SplitAssignments(const std::string& text) {
+  std::vector<std::string> parts(1);
+  bool quoted = false;
+  for (char c : text) {
+    if (c == '\'') quoted = !quoted;
+    if (c == ',' && !quoted) {
+      parts.emplace_back();
+    } else {
+      parts.back() += c;
+    }
+  }
+  return parts;
+}
+
+std::string Trim(const std::string& s) {
+  const size_t first = s.find_first_not_of(" \t");
+  if (first == std::string::npos) return "";
+  return s.substr(first, s.find_last_not_of(" \t") - first + 1);
+}
+
+// --set COL=VALUE[,...] with VALUE an EXPR literal of the column's type.
+std::map<std::string, Value> ParseAssignments(const std::string& text, const Schema& schema) {
+  std::map<std::string, Value> set;
+  for (const std::string& part : SplitAssignments(text)) {
+    const size_t eq = part.find('=');
+    if (eq == std::string::npos) throw InvalidArgument("--set '" + part + "' is not COL=VALUE");
+    const std::string column = Trim(part.substr(0, eq));
+    const int index = schema.IndexOf(column);
+    if (index < 0)
+      throw InvalidArgument("--set names column '" + column + "', which the table does not have");
+    if (set.count(column)) throw InvalidArgument("--set names column '" + column + "' twice");
+    try {
+      set[column] = Expression::ParseLiteral(Trim(part.substr(eq + 1)),
+                                             schema.fields()[static_cast<size_t>(index)]);
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("--set " + Trim(part) + ": " + e.what());
+    }
+  }
+  return set;
+}
+
+// Commits a delete or update and prints the table's snapshot after it: the
+// new one, or the unchanged one when no row matched.
+void PrintChange(const TableArgs& a, Table& table, Transaction& tx, int64_t rows) {
+  tx.Commit();
+  std::optional<int64_t> snapshot;
+  if (const auto committed = tx.committed_snapshot()) {
+    snapshot = committed->snapshot_id;
+  } else if (const auto current = table.CurrentSnapshot()) {
+    snapshot = current->snapshot_id;
+  }
+  if (a.json) {
+    nlohmann::json out = {{"rows", rows}, {"committed", tx.committed_snapshot().has_value()}};
+    out["snapshot_id"] = snapshot ? nlohmann::json(*snapshot) : nlohmann::json(nullptr);
+    std::cout << out.dump() << "\n";
+  } else if (snapshot) {
+    std::cout << *snapshot << "\n";
+  }
+}
+
+void RunDelete(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  Transaction tx = table.NewTransaction(GuardOptions(a));
+  const int64_t rows = tx.Delete(a.where);
+  PrintChange(a, table, tx, rows);
+}
+
+void RunUpdate(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  const std::map<std::string, Value> set = ParseAssignments(a.set, table.schema());
+  Transaction tx = table.NewTransaction(GuardOptions(a));
+  const int64_t rows = tx.Update(set, a.where);
+  PrintChange(a, table, tx, rows);
+}
+
+void AddGuardOptions(CLI::App* command, TableArgs& a) {
+  command
+      ->add_option("--expected-snapshot", a.expected_snapshot,
+                   "Commit only if the table's current snapshot is still ID (-1: the table is "
+                   "still empty); otherwise exit 3 naming what changed, without retrying")
+      ->type_name("ID");
+}
+
 void RunAppend(const TableArgs& a) {
   Table table = OpenTable(a.table);
   const Schema schema = table.schema();
@@ -303,13 +400,37 @@ void RunAppend(const TableArgs& a) {
   if (!reader.ReadBatch(SIZE_MAX, &columns)) {
     throw InvalidArgument("no rows to append: the input has no JSON Lines");
   }
-  Transaction tx = table.NewTransaction();
+  Transaction tx = table.NewTransaction(GuardOptions(a));
   tx.AppendColumns(columns, schema);
   tx.Commit();
   if (const auto lsn = tx.committed_log_lsn()) {
     std::cout << *lsn << "\n";
   } else {
     std::cout << tx.committed_snapshot()->snapshot_id << "\n";
+  }
+}
+
+void RunCompact(const TableArgs& a) {
+  Table table = OpenTable(a.table);
+  CompactOptions options;
+  options.target_file_size_bytes = a.target_file_size;
+  const CompactReport r = table.Compact(options);
+  std::optional<int64_t> snapshot = r.snapshot_id;
+  if (!snapshot) {
+    if (const auto current = table.CurrentSnapshot()) snapshot = current->snapshot_id;
+  }
+  if (a.json) {
+    nlohmann::json out = {{"compacted", r.snapshot_id.has_value()},
+                          {"files_rewritten", r.files_rewritten},
+                          {"files_written", r.files_written},
+                          {"rows", r.rows},
+                          {"deleted_rows", r.deleted_rows},
+                          {"bytes_before", r.bytes_before},
+                          {"bytes_after", r.bytes_after}};
+    out["snapshot_id"] = snapshot ? nlohmann::json(*snapshot) : nlohmann::json(nullptr);
+    std::cout << out.dump() << "\n";
+  } else if (snapshot) {
+    std::cout << *snapshot << "\n";
   }
 }
 
@@ -525,7 +646,35 @@ void AddTableCommands(CLI::App& app) {
       "the log sequence number of the record)");
   append->add_option("TABLE", a->table, "Table folder")->required();
   append->add_option("FILE", a->input, "JSON Lines file, or - for stdin (default)");
+  AddGuardOptions(append, *a);
   append->callback([a] { RunAppend(*a); });
+
+  CLI::App* del = app.add_subcommand(
+      "delete",
+      "Delete the rows a filter matches in one commit (table property write.delete.mode: "
+      "copy-on-write or merge-on-read); prints the table's snapshot id afterwards");
+  del->add_option("TABLE", a->table, "Table folder")->required();
+  del->add_option("--where", a->where, "Delete the rows this filter is true for")
+      ->type_name("EXPR")
+      ->required();
+  AddGuardOptions(del, *a);
+  del->add_flag("--json", a->json, "One JSON object: snapshot_id, rows (matched), committed");
+  del->callback([a] { RunDelete(*a); });
+
+  CLI::App* update =
+      app.add_subcommand("update",
+                         "Set columns of the rows a filter matches in one commit (table property "
+                         "write.update.mode); prints the table's snapshot id afterwards");
+  update->add_option("TABLE", a->table, "Table folder")->required();
+  update->add_option("--set", a->set, "Columns and their new values, e.g. v='z',n=5")
+      ->type_name("COL=VALUE[,...]")
+      ->required();
+  update->add_option("--where", a->where, "Update the rows this filter is true for")
+      ->type_name("EXPR")
+      ->required();
+  AddGuardOptions(update, *a);
+  update->add_flag("--json", a->json, "One JSON object: snapshot_id, rows (matched), committed");
+  update->callback([a] { RunUpdate(*a); });
 
   CLI::App* checkpoint = app.add_subcommand(
       "checkpoint", "Fold the ingest log into one Iceberg snapshot; prints its id");
@@ -534,6 +683,22 @@ void AddTableCommands(CLI::App& app) {
                        "One JSON object: snapshot_id (null: nothing to fold), records, rows, "
                        "data_files");
   checkpoint->callback([a] { RunCheckpoint(*a); });
+
+  CLI::App* compact = app.add_subcommand(
+      "compact",
+      "Rewrite small data files and files with deletes into files of the target size, per "
+      "partition, in one commit (operation replace); prints the table's snapshot id afterwards");
+  compact->add_option("TABLE", a->table, "Table folder")->required();
+  compact
+      ->add_option("--target-file-size", a->target_file_size,
+                   "Size the new files aim at (default: table property "
+                   "write.target-file-size-bytes, 512 MiB)")
+      ->type_name("BYTES")
+      ->check(CLI::PositiveNumber);
+  compact->add_flag("--json", a->json,
+                    "One JSON object: snapshot_id, compacted, files_rewritten, files_written, "
+                    "rows, deleted_rows, bytes_before, bytes_after");
+  compact->callback([a] { RunCompact(*a); });
 
   CLI::App* verify = app.add_subcommand(
       "verify",

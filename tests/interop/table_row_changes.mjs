@@ -1,0 +1,113 @@
+// Interop oracle for row-level changes (DESIGN.md §5): tables changed by
+// `datashard delete` and `update` in copy-on-write and merge-on-read mode
+// are read by icebird (whole table, applying position delete files) and by
+// DuckDB (the live data files, minus the rows the live position delete files
+// name) with exactly the rows datashard reads, after every change.
+// Usage: node table_row_changes.mjs <datashard-cli>
+import { execFileSync } from 'node:child_process'
+import fs from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import avro from 'avsc'
+import { icebergRead } from 'icebird'
+import { scriptArgs } from './args.mjs'
+import { typeOf } from './avro_common.mjs'
+import { serveLocalFiles } from './local_fetch.mjs'
+import { openDuckDB } from './parquet_common.mjs'
+import { parseJsonl, sameRows } from './table_rows.mjs'
+
+const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
+serveLocalFiles()
+
+let failures = 0
+function check(ok, what) {
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
+  if (!ok) failures++
+}
+const ds = (...args) => execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
+
+const schema = JSON.stringify([
+  { id: 1, name: 'id', type: 'long', required: true },
+  { id: 2, name: 'name', type: 'string', required: false },
+  { id: 3, name: 'n', type: 'int', required: false },
+])
+const rowText = r => JSON.stringify([String(r.id), r.name ?? null, r.n === null || r.n === undefined ? null : Number(r.n)])
+const rowsOf = rows => rows.map(rowText).sort()
+
+function decode(file) {
+  return new Promise((resolve, reject) => {
+    const records = []
+    avro.createFileDecoder(file, { parseHook: typeOf })
+      .on('data', r => records.push(r))
+      .on('end', () => resolve(records))
+      .on('error', reject)
+  })
+}
+
+// Live data and position delete files of the table's current snapshot.
+async function liveFiles(table) {
+  const dir = path.join(table, 'metadata')
+  const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, `v${version}.metadata.json`), 'utf8')
+    .replace(/:(-?\d{16,})/g, ':"$1"'))
+  const snap = meta.snapshots.find(s => s['snapshot-id'] === meta['current-snapshot-id'])
+  const data = []
+  const deletes = []
+  for (const m of await decode(snap['manifest-list'])) {
+    for (const e of await decode(m.manifest_path)) {
+      if (e.status === 2) continue
+      ;(Number(m.content) === 0 ? data : deletes).push(e.data_file.file_path)
+    }
+  }
+  return { data, deletes, operation: snap.summary.operation }
+}
+
+const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-row-changes-'))
+const conn = await openDuckDB()
+try {
+  for (const mode of ['copy-on-write', 'merge-on-read']) {
+    const table = path.join(root, mode)
+    ds('create', table, '--schema', schema, '--partition-by', 'bucket(2,id)',
+      '--property', `write.delete.mode=${mode}`, '--property', `write.update.mode=${mode}`)
+    for (let k = 0; k < 3; k++) {
+      const input = path.join(root, `${mode}-${k}.jsonl`)
+      const lines = []
+      for (let i = k * 40; i < (k + 1) * 40; i++) {
+        lines.push(JSON.stringify({ id: i, name: i % 9 === 0 ? null : `name-${i}`, n: i % 4 }))
+      }
+      fs.writeFileSync(input, lines.join('\n') + '\n')
+      ds('append', table, input)
+    }
+    const changes = [
+      ['delete', '--where', 'n = 1 and id < 60'],
+      ['update', '--set', "name='changed',n=7", '--where', 'id >= 100 and id < 110'],
+      ['delete', '--where', 'id >= 110'],
+      ['update', '--set', 'n=null', '--where', "name = 'changed'"],
+    ]
+    for (const change of changes) {
+      const [command, ...args] = change
+      ds(command, table, ...args)
+      const what = `${mode}: after ${change.join(' ')}`
+      const want = rowsOf(parseJsonl(ds('scan', table)))
+      const files = await liveFiles(table)
+      check(mode === 'copy-on-write' ? files.deletes.length === 0 : files.deletes.length > 0,
+        `${what}: ${files.data.length} data files, ${files.deletes.length} delete files (${files.operation})`)
+      const ice = rowsOf(await icebergRead({ tableUrl: table }))
+      const iceDiff = sameRows(ice, want)
+      check(iceDiff === null, `${what}: icebird reads the ${want.length} rows datashard reads${iceDiff ? ': ' + iceDiff : ''}`)
+      const list = paths => paths.map(p => `'${p}'`).join(', ')
+      const deleted = files.deletes.length === 0 ? '' :
+        ` WHERE (filename, file_row_number) NOT IN (SELECT (file_path, pos) FROM read_parquet([${list(files.deletes)}]))`
+      const reader = await conn.runAndReadAll(
+        `SELECT id::VARCHAR AS id, name, n FROM read_parquet([${list(files.data)}], filename = true, file_row_number = true)${deleted}`)
+      const duck = rowsOf(reader.getRowObjects())
+      const duckDiff = sameRows(duck, want)
+      check(duckDiff === null, `${what}: DuckDB reads the ${want.length} rows from the live files${duckDiff ? ': ' + duckDiff : ''}`)
+    }
+    check(execFileSync(cli, ['verify', table], { encoding: 'utf8' }).startsWith('ok'), `${mode}: verify passes`)
+  }
+} finally {
+  fs.rmSync(root, { recursive: true, force: true })
+}
+console.log(failures === 0 ? 'all row-change interop checks passed' : `${failures} row-change interop checks failed`)
+process.exit(failures === 0 ? 0 : 1)
