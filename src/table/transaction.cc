@@ -93,6 +93,7 @@ void Transaction::Impl::Append(AppendInput& input) {
 }
 
 void Transaction::Impl::WriteGroups(std::vector<PartitionGroup> groups) {
+  if (!first_write_ms) first_write_ms = DefaultClock()->NowMillis();
   const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
   std::vector<std::string> written;
   std::vector<DataFile> new_files;
@@ -173,6 +174,7 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
   changed_rows = true;
   const Snapshot* snapshot = base.CurrentSnapshot();
   if (snapshot == nullptr) return 0;
+  if (!first_write_ms) first_write_ms = DefaultClock()->NowMillis();
   RowChangeResult result;
   try {
     result = ApplyRowChanges(
@@ -303,9 +305,28 @@ bool Transaction::Impl::Commit() {
   }
   FileIO& io = state->io();
   const FileCatalog& catalog = state->catalog();
+  std::shared_ptr<Clock> clock = DefaultClock();
+  if (first_write_ms) {
+    // gc deletes unreferenced files older than its grace period; files this
+    // transaction wrote must still be young enough when it publishes them,
+    // at the latest one commit timeout from now.
+    const int64_t grace = base.PropertyLong(tp::kGcGraceMs, tp::kGcGraceMsDefault);
+    const int64_t timeout =
+        base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault);
+    const int64_t age = clock->NowMillis() - *first_write_ms;
+    if (age > grace - timeout) {
+      Abort();
+      state->CountConflict(retries, elapsed());
+      throw CommitConflict("transaction on " + state->path() + " wrote its first file " +
+                               std::to_string(age) + " ms ago, too long for " + tp::kGcGraceMs +
+                               " (" + std::to_string(grace) + " ms) less " +
+                               tp::kCommitTotalTimeoutMs + " (" + std::to_string(timeout) +
+                               " ms): gc may have deleted its files; redo it in a new transaction",
+                           base_id, std::nullopt, std::nullopt, retries);
+    }
+  }
   const std::string commit_uuid = Uuid::Random().ToString();
   const int64_t snapshot_id = RandomPositiveId();
-  std::shared_ptr<Clock> clock = DefaultClock();
 
   SnapshotInput input;
   input.snapshot_id = snapshot_id;

@@ -62,6 +62,9 @@ class Transaction::Impl {
   int64_t position_deletes = 0;
   std::optional<ConflictScope> scope;
   std::vector<std::string> own_files;  // data files and the commit's manifest
+  // When this transaction began writing files: gc may take them once they
+  // are older than its grace period, so an older transaction cannot commit.
+  std::optional<int64_t> first_write_ms;
   bool done = false;
   std::optional<Snapshot> committed;
   int retries = 0;

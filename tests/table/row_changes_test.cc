@@ -4,7 +4,9 @@
 // anything is written, and the conflict rules of DESIGN.md §5 between
 // transactions that share a base.
 #include <algorithm>
+#include <chrono>
 #include <set>
+#include <thread>
 
 #include <gtest/gtest.h>
 
@@ -318,6 +320,33 @@ TEST(RowChangesIngestLog, AChangeFoldsTheLogFirstAndAppliesToItsRows) {
   EXPECT_EQ(SortedIds(t), Concat(Range(0, 45), {100}));
   t.AppendRecords(IdValueRows(200, 1), IdValueSchema());  // the log goes on
   EXPECT_EQ(SortedIds(t), Concat(Concat(Range(0, 45), {100}), {200}));
+}
+
+// gc takes unreferenced files older than its grace period: a transaction
+// whose files got that old may have lost them and must not publish.
+TEST(RowChangesGc, ATransactionOlderThanTheGcGracePeriodDoesNotCommit) {
+  TempDir dir;
+  Table t = CreateTable(
+      dir.Join("t"), IdValueSchema(), PartitionSpec(),
+      {{table_properties::kGcGraceMs, "1500"}, {table_properties::kCommitTotalTimeoutMs, "1000"}});
+  t.AppendRecords(IdValueRows(0, 10), IdValueSchema());
+  for (const bool change : {false, true}) {
+    Transaction tx = t.NewTransaction();
+    if (change) {
+      EXPECT_EQ(tx.Delete("record_id < 5"), 5);
+    } else {
+      tx.AppendData(IdValueRows(100, 1), IdValueSchema());
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(600));  // past 1500 - 1000 ms
+    try {
+      tx.Commit();
+      FAIL() << "committed files gc may have taken";
+    } catch (const CommitConflict& e) {
+      EXPECT_NE(std::string(e.what()).find(table_properties::kGcGraceMs), std::string::npos)
+          << e.what();
+    }
+  }
+  EXPECT_EQ(SortedIds(t), Range(0, 10));
 }
 
 TEST(RowChangesIngestLog, AnAppendAcknowledgedBeforeTheCommitIsOrderedBeforeTheChange) {
