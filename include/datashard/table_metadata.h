@@ -166,6 +166,11 @@ inline constexpr int64_t kIngestLogRecycleGraceMsDefault = 60000;
 /// progress. Must not be below commit.retry.total-timeout-ms.
 inline constexpr const char* kGcGraceMs = "datashard.gc.grace-ms";
 inline constexpr int64_t kGcGraceMsDefault = 3 * 24 * 3600 * 1000LL;
+/// Reads of files outside the table folder that the metadata or manifests
+/// name (e.g. files a migration added in place). Off: such a reference is
+/// Corruption. Writes, deletes and gc never leave the folder either way.
+inline constexpr const char* kReadAllowOutsidePaths = "datashard.read.allow-outside-paths";
+inline constexpr bool kReadAllowOutsidePathsDefault = false;
 }  // namespace table_properties
 
 struct TableMetadata {
