@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
+#include "format/avro/avro_encoding.h"
 
 namespace datashard {
 namespace {
@@ -118,6 +119,36 @@ TEST(LogRecordTest, GroupsWithoutRowsDecode) {
   EXPECT_EQ(b.groups[0].partition, group.partition);
   EXPECT_EQ(b.groups[0].columns.size(), schema.fields().size());
   EXPECT_EQ(b.num_rows(), 0);
+}
+
+// Issue 17 item 5: a record claiming 2^62 partition groups or 2^40 rows is
+// Corruption naming the source before anything is allocated for them.
+TEST(LogRecordTest, HugeGroupAndRowCountsAreCorruption) {
+  const Schema schema(7, {Field{1, "s", DataType::String(), false, ""}});
+  LogAppend a;
+  a.commit_id = "c";
+  a.schema_id = 7;
+  const std::string empty = EncodeLogAppend(a, {});  // ends with the group count 0
+  const auto zigzag = [](int64_t v) {
+    std::string out;
+    AvroEncoder(&out).WriteLong(v);
+    return out;
+  };
+  const auto error = [&](const std::string& payload) -> std::string {
+    try {
+      DecodeLogAppend(payload, schema, {}, "log LSN 5");
+    } catch (const Corruption& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string head = empty.substr(0, empty.size() - 1);
+  EXPECT_NE(
+      error(head + zigzag(int64_t{1} << 62)).find("bad partition group count 4611686018427387904"),
+      std::string::npos);
+  const std::string rows = head + zigzag(1) + zigzag(1) + zigzag(int64_t{1} << 40) + "xy";
+  EXPECT_NE(error(rows).find("bad row count 1099511627776"), std::string::npos) << error(rows);
+  EXPECT_NE(error(rows).find("log LSN 5"), std::string::npos);
 }
 
 }  // namespace
