@@ -1,5 +1,11 @@
 #include "log/log_record.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <new>
+
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
@@ -149,6 +155,43 @@ TEST(LogRecordTest, HugeGroupAndRowCountsAreCorruption) {
   const std::string rows = head + zigzag(1) + zigzag(1) + zigzag(int64_t{1} << 40) + "xy";
   EXPECT_NE(error(rows).find("bad row count 1099511627776"), std::string::npos) << error(rows);
   EXPECT_NE(error(rows).find("log LSN 5"), std::string::npos);
+}
+
+// Issue 17 item 5, a real bug: a string column's row count (bounded by the
+// bytes left) reserved that many std::string up front, 32 times the record's
+// size: std::bad_alloc under a memory limit instead of Corruption.
+TEST(LogRecordTest, AStringColumnReservesNoMoreThanItsBytesCanHold) {
+  const Schema schema(7, {Field{1, "s", DataType::String(), false, ""}});
+  LogAppend a;
+  a.commit_id = "c";
+  a.schema_id = 7;
+  const std::string empty = EncodeLogAppend(a, {});
+  std::string out;
+  AvroEncoder e(&out);
+  const int64_t n = int64_t{48} << 20;
+  e.WriteLong(1);  // one group
+  e.WriteLong(1);  // one column
+  e.WriteLong(n);  // rows
+  std::string payload = empty.substr(0, empty.size() - 1) + out;
+  payload.append(static_cast<size_t>(n), '\1');    // validity
+  payload.append(static_cast<size_t>(n), '\x01');  // string lengths of -1
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const rlimit limit{size_t{1} << 30, size_t{1} << 30};
+    setrlimit(RLIMIT_AS, &limit);
+    try {
+      DecodeLogAppend(payload, schema, {}, "log LSN 6");
+    } catch (const Corruption&) {
+      _exit(0);
+    } catch (const std::bad_alloc&) {
+      _exit(1);
+    }
+    _exit(2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: std::bad_alloc, 2: no error";
 }
 
 }  // namespace
