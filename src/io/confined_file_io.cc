@@ -40,6 +40,10 @@ std::optional<std::string> ConfinedFileIO::InFolder(const std::string& path) con
   return std::nullopt;
 }
 
+bool ConfinedFileIO::MayRead(const std::string& path) const {
+  return allow_outside_reads_ || InFolder(path).has_value();
+}
+
 std::string ConfinedFileIO::Inside(const std::string& path, const char* op) const {
   if (auto in = InFolder(path)) return *in;
   throw Corruption("table " + folder_ + ": refusing to " + op + " " + path +

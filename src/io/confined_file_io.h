@@ -34,6 +34,10 @@ class ConfinedFileIO final : public FileIO {
 
   const std::string& folder() const { return folder_; }
 
+  /// Whether a read of `path` would be served (inside, mapped, or allowed
+  /// outside); touches no file, so links are not looked at.
+  bool MayRead(const std::string& path) const;
+
   std::unique_ptr<RandomAccessFile> OpenRead(const std::string& path) override;
   std::unique_ptr<WritableFile> Create(const std::string& path) override;
   bool LinkIfAbsent(const std::string& source, const std::string& target) override;

@@ -61,6 +61,8 @@ TEST_F(ConfinedFileIOTest, PathsOutsideAreCorruptionNamingTableAndPath) {
     EXPECT_THROW(io_->LinkIfAbsent(folder_ + "/data/f", p), Corruption) << p;
     EXPECT_THROW(io_->Rename(folder_ + "/data/f", p), Corruption) << p;
   }
+  EXPECT_FALSE(io_->MayRead(dotdot));
+  EXPECT_TRUE(io_->MayRead(folder_ + "/data/../x"));
   EXPECT_EQ(plain_->ReadFile(dir_.Join("outside/secret")), "outside");
   EXPECT_EQ(plain_->ReadFile(folder_ + "/data/f"), "inside");
 }
@@ -87,6 +89,7 @@ TEST_F(ConfinedFileIOTest, TheRecordedLocationMapsIntoTheFolder) {
 TEST_F(ConfinedFileIOTest, AllowedReadsOutsideNeverWriteOrDeleteThere) {
   io_->Configure(folder_, /*allow_outside_reads=*/true);
   const std::string secret = dir_.Join("outside/secret");
+  EXPECT_TRUE(io_->MayRead(secret));
   EXPECT_EQ(io_->ReadFile(secret), "outside");
   EXPECT_TRUE(io_->Exists(secret));
   EXPECT_EQ(io_->List(dir_.Join("outside")).size(), 1u);

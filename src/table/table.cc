@@ -54,10 +54,11 @@ std::shared_ptr<ConfinedFileIO> TableIO(const TableOptions& options, const std::
   return std::make_shared<ConfinedFileIO>(std::move(rooted), DefaultFileIO(), folder);
 }
 
-// Maps the location `m` records into the folder (a copied table) when it is
-// a local absolute path other than "/", and applies its opt-in to reads
-// outside the folder.
-void ConfineTo(ConfinedFileIO& io, const TableMetadata& m) {
+// Maps the location `m` (read from `file`) records into the folder (a copied
+// table) when it is a local absolute path other than "/", and applies its
+// opt-in to reads outside the folder. Corruption naming the file when a
+// snapshot's manifest list lies outside, before anything reads it.
+void ConfineTo(ConfinedFileIO& io, const TableMetadata& m, const std::string& file) {
   std::string recorded = io.folder();
   try {
     const std::string local = LocalFilePath(m.location, "table");
@@ -67,6 +68,21 @@ void ConfineTo(ConfinedFileIO& io, const TableMetadata& m) {
   }
   io.Configure(recorded,
                m.PropertyBool(tp::kReadAllowOutsidePaths, tp::kReadAllowOutsidePathsDefault));
+  for (const Snapshot& s : m.snapshots) {
+    std::string list;
+    try {
+      list = LocalFilePath(s.manifest_list, "manifest list");
+    } catch (const NotSupported&) {
+      continue;  // refused when read
+    }
+    if (!io.MayRead(list)) {
+      throw Corruption("table " + io.folder() + ": metadata file " + file + " names " +
+                       s.manifest_list + " (manifest list of snapshot " +
+                       std::to_string(s.snapshot_id) +
+                       "), which lies outside the table folder (the table property " +
+                       tp::kReadAllowOutsidePaths + "=true allows reads there)");
+    }
+  }
 }
 
 // Checks table properties datashard interprets, before anything is written.
@@ -139,7 +155,7 @@ std::shared_ptr<TableState> OpenPinned(const TableOptions& options, const std::s
   if (FileNameOf(folder) == "metadata") folder = folder.substr(0, folder.rfind('/'));
   auto io = TableIO(options, folder.empty() ? "/" : folder);
   TableMetadata m = TableMetadataFromJson(ReadMetadataFile(*io, file), file);
-  ConfineTo(*io, m);
+  ConfineTo(*io, m, file);
   auto state = std::make_shared<TableState>(io, file);
   state->Pin(std::move(m), MetadataFileVersion(FileNameOf(file)).value_or(0));
   state->RefuseCommits(
@@ -268,7 +284,8 @@ Table OpenTable(const std::string& path, TableOptions options) {
     }
   }
   state->LoadLatest();
-  ConfineTo(*confined, state->Cached().first);
+  ConfineTo(*confined, state->Cached().first,
+            state->catalog().MetadataPath(state->Cached().second));
   try {
     state->catalog().ProbeAtomicLink();
   } catch (const NotSupported&) {

@@ -25,27 +25,27 @@ using testing::SortedIds;
 
 class HostilePathsTest : public ::testing::Test {
  protected:
-  std::string MetadataFile(Table& t) {
-    return root_ + "/metadata/v" + std::to_string(t.metadata_version()) + ".metadata.json";
-  }
-
-  // Rewrites the current metadata file with `edit` applied to its JSON.
+  // Publishes the next metadata version: the current one with `edit`
+  // applied to its JSON. Returns its path.
   template <typename F>
-  void EditMetadata(Table& t, F&& edit) {
-    const std::string file = MetadataFile(t);
-    nlohmann::json j = nlohmann::json::parse(io_->ReadFile(file));
+  std::string EditMetadata(Table& t, F&& edit) {
+    const std::string metadata = root_ + "/metadata/v";
+    nlohmann::json j = nlohmann::json::parse(
+        io_->ReadFile(metadata + std::to_string(t.metadata_version()) + ".metadata.json"));
     edit(j);
-    io_->Delete(file);
+    const std::string file = metadata + std::to_string(t.metadata_version() + 1) + ".metadata.json";
     io_->WriteFile(file, j.dump());
+    return file;
   }
 
-  // Copies the current snapshot's manifest list outside the folder and
-  // makes the metadata name the copy as `spelling` spells it.
-  void PointManifestListOutside(Table& t, const std::string& spelling) {
+  // Copies the current snapshot's manifest list outside the folder (once)
+  // and publishes metadata naming the copy as `spelling` spells it.
+  std::string PointManifestListOutside(Table& t, const std::string& spelling) {
     io_->CreateDirs(outside_);
-    fs::copy_file(t.metadata().CurrentSnapshot()->manifest_list, outside_ + "/list.avro",
-                  fs::copy_options::overwrite_existing);
-    EditMetadata(t, [&](nlohmann::json& j) {
+    if (!io_->Exists(outside_ + "/list.avro")) {
+      fs::copy_file(t.metadata().CurrentSnapshot()->manifest_list, outside_ + "/list.avro");
+    }
+    return EditMetadata(t, [&](nlohmann::json& j) {
       for (auto& s : j["snapshots"]) s["manifest-list"] = spelling;
     });
   }
@@ -64,16 +64,30 @@ TEST_F(HostilePathsTest, AManifestListOutsideTheFolderIsCorruptionInEverySpellin
         outside_ + "/list.avro", "file:" + outside_ + "/list.avro",
         "file://" + outside_ + "/list.avro", "file://localhost" + outside_ + "/list.avro"}) {
     SCOPED_TRACE(spelling);
-    PointManifestListOutside(t, spelling);
-    Table opened = OpenTable(root_);
+    // Opening names the metadata file that names the path.
+    const std::string file = PointManifestListOutside(t, spelling);
     try {
-      opened.ScanAll();
+      OpenTable(root_);
+      ADD_FAILURE() << "opened";
+    } catch (const Corruption& e) {
+      EXPECT_EQ(std::string(e.what()),
+                "table " + root_ + ": metadata file " + file + " names " + spelling +
+                    " (manifest list of snapshot " +
+                    std::to_string(*t.metadata().current_snapshot_id) +
+                    "), which lies outside the table folder (the table property "
+                    "datashard.read.allow-outside-paths=true allows reads there)");
+    }
+    // A table already open that refreshes onto it refuses the read itself.
+    t.Refresh();
+    try {
+      t.ScanAll();
       ADD_FAILURE() << "read outside the table folder";
     } catch (const Corruption& e) {
       const std::string what = e.what();
-      EXPECT_NE(what.find("table " + root_ + ":"), std::string::npos) << what;
-      EXPECT_NE(what.find("outside/list.avro"), std::string::npos) << what;
-      EXPECT_NE(what.find("outside the table folder"), std::string::npos) << what;
+      EXPECT_EQ(what.rfind("table " + root_ + ": refusing to read ", 0), 0u) << what;
+      EXPECT_NE(what.find("outside/list.avro, which lies outside the table folder"),
+                std::string::npos)
+          << what;
     }
   }
 }
@@ -110,8 +124,9 @@ TEST_F(HostilePathsTest, RetentionNeverDeletesOutsideTheFolder) {
                          {tp::kExpireDeleteGraceMs, "0"}});
   t.AppendRecords(IdValueRows(0, 3), IdValueSchema());
   PointManifestListOutside(t, outside_ + "/list.avro");
-  Table opened = OpenTable(root_);
-  EXPECT_THROW(opened.AppendRecords(IdValueRows(3, 3), IdValueSchema()), Corruption);
+  EXPECT_THROW(OpenTable(root_), Corruption);
+  t.Refresh();
+  EXPECT_THROW(t.AppendRecords(IdValueRows(3, 3), IdValueSchema()), Corruption);
   EXPECT_TRUE(io_->Exists(outside_ + "/list.avro"));
 }
 
