@@ -147,6 +147,24 @@ TEST_F(HostilePathsTest, RetentionNeverDeletesOutsideEvenWhenReadsThereAreAllowe
   EXPECT_EQ(SortedIds(opened), (std::vector<int64_t>{0, 1, 2, 3, 4, 5}));
 }
 
+// A deferred-delete list planted in metadata/ names files outside: the sweep
+// (every 16th commit) deletes nothing there. Before tables were confined to
+// their folder it deleted whatever the list named.
+TEST_F(HostilePathsTest, DeferredDeleteListsNeverDeleteOutsideTheFolder) {
+  Table t = CreateTable(root_, IdValueSchema());
+  io_->CreateDirs(outside_);
+  io_->WriteFile(outside_ + "/victim", "keep");
+  io_->CreateDirs(root_ + "/metadata/deferred-deletes");
+  io_->WriteFile(
+      root_ + "/metadata/deferred-deletes/0-00000000-0000-0000-0000-000000000000.txt",
+      outside_ + "/victim\n" + root_ + "/../outside/victim\nfile:" + outside_ + "/victim\n");
+  for (int i = 0; i < 16; ++i) t.AppendRecords(IdValueRows(i, 1), IdValueSchema());
+  EXPECT_EQ(t.metadata().CurrentSnapshot()->sequence_number, 16);
+  EXPECT_FALSE(io_->Exists(root_ + "/metadata/deferred-deletes/"
+                                   "0-00000000-0000-0000-0000-000000000000.txt"));  // swept
+  EXPECT_EQ(io_->ReadFile(outside_ + "/victim"), "keep");
+}
+
 TEST_F(HostilePathsTest, AFolderThatIsASymlinkIsResolvedOnceAtOpen) {
   const std::string first = dir_.Join("first"), second = dir_.Join("second");
   io_->CreateDirs(first);
