@@ -147,8 +147,8 @@ std::string FileNameOf(const std::string& path) { return path.substr(path.rfind(
 // A table pinned to the metadata file `file` (absolute): reads see that file's
 // snapshots, Refresh reads nothing, and every commit is refused, since no
 // catalog is there to publish a new version through. `how` says how the
-// file was chosen, for the refusal.
-// The table folder is the one holding its metadata/ folder, else the file's.
+// file was chosen, for the refusal. The table folder, to which its I/O is
+// confined, is the one holding the file's metadata/ folder, else the file's.
 std::shared_ptr<TableState> OpenPinned(const TableOptions& options, const std::string& file,
                                        const std::string& how) {
   std::string folder = file.substr(0, file.rfind('/'));
