@@ -114,6 +114,7 @@ class Table {
   /// Counters and table facts; refreshes first.
   TableStats Stats();
 
+  /// The table's FileIO: confined to the table folder (docs/reading.md).
   FileIO& io() const;
 
   /// Folds every durable record of the table's ingest log (DESIGN.md §6a)

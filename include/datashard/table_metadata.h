@@ -169,6 +169,11 @@ inline constexpr int64_t kGcGraceMsDefault = 3 * 24 * 3600 * 1000LL;
 /// Size `compact` aims its files at (Iceberg's name and default).
 inline constexpr const char* kTargetFileSizeBytes = "write.target-file-size-bytes";
 inline constexpr int64_t kTargetFileSizeBytesDefault = 512ll << 20;
+/// Reads of files outside the table folder that the metadata or manifests
+/// name (e.g. files a migration added in place). Off: such a reference is
+/// Corruption. Writes, deletes and gc never leave the folder either way.
+inline constexpr const char* kReadAllowOutsidePaths = "datashard.read.allow-outside-paths";
+inline constexpr bool kReadAllowOutsidePathsDefault = false;
 }  // namespace table_properties
 
 struct TableMetadata {

@@ -1,5 +1,7 @@
 #include "log/log_record.h"
 
+#include <algorithm>
+
 #include <cstring>
 #include <type_traits>
 
@@ -65,7 +67,8 @@ ColumnVector DecodeColumn(const DataType& type, AvroDecoder& in) {
   WithFixedStorage(c, [&](auto& values) {
     using T = typename std::decay_t<decltype(values)>::value_type;
     if constexpr (std::is_same_v<T, std::string>) {
-      values.reserve(static_cast<size_t>(n));
+      // n is bounded by the bytes left, not by sizeof(std::string) times them.
+      values.reserve(std::min<size_t>(static_cast<size_t>(n), 1024));
       for (int64_t i = 0; i < n; ++i) values.push_back(in.ReadBytes());
       if (c.validity().size() != values.size()) in.Fail("column lengths differ");
     } else {

@@ -1,8 +1,15 @@
 #include "log/log_record.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <new>
+
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
+#include "format/avro/avro_encoding.h"
 
 namespace datashard {
 namespace {
@@ -118,6 +125,73 @@ TEST(LogRecordTest, GroupsWithoutRowsDecode) {
   EXPECT_EQ(b.groups[0].partition, group.partition);
   EXPECT_EQ(b.groups[0].columns.size(), schema.fields().size());
   EXPECT_EQ(b.num_rows(), 0);
+}
+
+// Issue 17 item 5: a record claiming 2^62 partition groups or 2^40 rows is
+// Corruption naming the source before anything is allocated for them.
+TEST(LogRecordTest, HugeGroupAndRowCountsAreCorruption) {
+  const Schema schema(7, {Field{1, "s", DataType::String(), false, ""}});
+  LogAppend a;
+  a.commit_id = "c";
+  a.schema_id = 7;
+  const std::string empty = EncodeLogAppend(a, {});  // ends with the group count 0
+  const auto zigzag = [](int64_t v) {
+    std::string out;
+    AvroEncoder(&out).WriteLong(v);
+    return out;
+  };
+  const auto error = [&](const std::string& payload) -> std::string {
+    try {
+      DecodeLogAppend(payload, schema, {}, "log LSN 5");
+    } catch (const Corruption& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string head = empty.substr(0, empty.size() - 1);
+  EXPECT_NE(
+      error(head + zigzag(int64_t{1} << 62)).find("bad partition group count 4611686018427387904"),
+      std::string::npos);
+  const std::string rows = head + zigzag(1) + zigzag(1) + zigzag(int64_t{1} << 40) + "xy";
+  EXPECT_NE(error(rows).find("bad row count 1099511627776"), std::string::npos) << error(rows);
+  EXPECT_NE(error(rows).find("log LSN 5"), std::string::npos);
+}
+
+// Issue 17 item 5, a real bug: a string column's row count (bounded by the
+// bytes left) reserved that many std::string up front, 32 times the record's
+// size: std::bad_alloc under a memory limit instead of Corruption.
+TEST(LogRecordTest, AStringColumnReservesNoMoreThanItsBytesCanHold) {
+  const Schema schema(7, {Field{1, "s", DataType::String(), false, ""}});
+  LogAppend a;
+  a.commit_id = "c";
+  a.schema_id = 7;
+  const std::string empty = EncodeLogAppend(a, {});
+  std::string out;
+  AvroEncoder e(&out);
+  const int64_t n = int64_t{48} << 20;
+  e.WriteLong(1);  // one group
+  e.WriteLong(1);  // one column
+  e.WriteLong(n);  // rows
+  std::string payload = empty.substr(0, empty.size() - 1) + out;
+  payload.append(static_cast<size_t>(n), '\1');    // validity
+  payload.append(static_cast<size_t>(n), '\x01');  // string lengths of -1
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const rlimit limit{size_t{1} << 30, size_t{1} << 30};
+    setrlimit(RLIMIT_AS, &limit);
+    try {
+      DecodeLogAppend(payload, schema, {}, "log LSN 6");
+    } catch (const Corruption&) {
+      _exit(0);
+    } catch (const std::bad_alloc&) {
+      _exit(1);
+    }
+    _exit(2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: std::bad_alloc, 2: no error";
 }
 
 }  // namespace

@@ -95,9 +95,14 @@ GcReport CollectGarbage(FileIO& io, const std::string& root, const TableMetadata
 
   // Listed before the references are read: a file written after this
   // listing is not a candidate, one published meanwhile is referenced.
+  // A data/ or metadata/ folder that is a symbolic link is not entered: what
+  // it points to may lie outside the table.
   std::vector<std::pair<std::string, FileInfo>> files;
-  Walk(io, table + "/data", &files);
-  Walk(io, table + "/metadata", &files);
+  for (const FileInfo& e : io.List(table)) {
+    if ((e.name == "data" || e.name == "metadata") && e.is_directory && !e.is_symlink) {
+      Walk(io, table + "/" + e.name, &files);
+    }
+  }
 
   std::set<std::string> referenced;
   AddReferences(io, current, /*current=*/true, &referenced);

@@ -185,5 +185,25 @@ TEST(TableMetadataJsonTest, DeeplyNestedTypesAreRefused) {
   EXPECT_THROW(TableMetadataFromJson(text, "f"), NotSupported);  // not a primitive type
 }
 
+// Issue 17 item 5: a huge array costs what its bytes cost, once, and wrong
+// entries in it are Corruption naming the file (nothing is sized by a count
+// the file claims).
+TEST(TableMetadataJsonTest, AHugeArrayOfWrongEntriesIsCorruptionNamingTheFile) {
+  nlohmann::json j = nlohmann::json::parse(TableMetadataToJson(SampleMetadata()));
+  j["snapshots"] = "huge";
+  std::string text = j.dump();
+  std::string huge = "[";
+  for (int i = 0; i < 1000000; ++i) huge += i == 0 ? "0" : ",0";
+  huge += "]";
+  text.replace(text.find("\"huge\""), 6, huge);
+  try {
+    TableMetadataFromJson(text, "/t/metadata/v9.metadata.json");
+    FAIL();
+  } catch (const Corruption& e) {
+    EXPECT_NE(std::string(e.what()).find("/t/metadata/v9.metadata.json"), std::string::npos)
+        << e.what();
+  }
+}
+
 }  // namespace
 }  // namespace datashard

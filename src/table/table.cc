@@ -7,14 +7,17 @@
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "format/parquet/parquet_writer.h"
+#include "io/confined_file_io.h"
 #include "log/ingest_log.h"
 #include "log/log_fold.h"
 #include "maintenance/gc.h"
 #include "maintenance/verify.h"
+#include "metadata/file_location.h"
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
 #include "util/clock.h"
+#include "util/lexical_path.h"
 #include "util/uuid.h"
 
 namespace datashard {
@@ -34,22 +37,52 @@ namespace tp = table_properties;
 // asked of the FileIO; no file is touched.
 std::string AbsoluteTablePath(FileIO& io, const std::string& path) {
   if (path.empty()) throw InvalidArgument("table path is empty");
-  const std::string full = io.AbsolutePath(path);
-  std::vector<std::string> parts;
-  size_t i = 0;
-  while (i <= full.size()) {
-    const size_t j = std::min(full.find('/', i), full.size());
-    const std::string part = full.substr(i, j - i);
-    if (part == "..") {
-      if (!parts.empty()) parts.pop_back();
-    } else if (!part.empty() && part != ".") {
-      parts.push_back(part);
-    }
-    i = j + 1;
+  return LexicallyNormal(io.AbsolutePath(path));
+}
+
+// The FileIO of the table in `folder`: confined to it (ConfinedFileIO). The
+// default POSIX FileIO is rooted there as well, which resolves the folder's
+// own symbolic link once, now, and refuses links inside that lead out.
+std::shared_ptr<ConfinedFileIO> TableIO(const TableOptions& options, const std::string& folder) {
+  if (options.io) return std::make_shared<ConfinedFileIO>(options.io, options.io, folder);
+  std::shared_ptr<FileIO> rooted;
+  try {
+    rooted = NewPosixFileIO(folder);
+  } catch (const NotFound&) {
+    throw NotFound("no Iceberg table at " + folder + " (no such folder)");
   }
-  std::string out;
-  for (const std::string& p : parts) out += "/" + p;
-  return out.empty() ? "/" : out;
+  return std::make_shared<ConfinedFileIO>(std::move(rooted), DefaultFileIO(), folder);
+}
+
+// Maps the location `m` (read from `file`) records into the folder (a copied
+// table) when it is a local absolute path other than "/", and applies its
+// opt-in to reads outside the folder. Corruption naming the file when a
+// snapshot's manifest list lies outside, before anything reads it.
+void ConfineTo(ConfinedFileIO& io, const TableMetadata& m, const std::string& file) {
+  std::string recorded = io.folder();
+  try {
+    const std::string local = LocalFilePath(m.location, "table");
+    if (!local.empty() && local[0] == '/' && LexicallyNormal(local) != "/") recorded = local;
+  } catch (const NotSupported&) {
+    // An object-store location maps nothing here.
+  }
+  io.Configure(recorded,
+               m.PropertyBool(tp::kReadAllowOutsidePaths, tp::kReadAllowOutsidePathsDefault));
+  for (const Snapshot& s : m.snapshots) {
+    std::string list;
+    try {
+      list = LocalFilePath(s.manifest_list, "manifest list");
+    } catch (const NotSupported&) {
+      continue;  // refused when read
+    }
+    if (!io.MayRead(list)) {
+      throw Corruption("table " + io.folder() + ": metadata file " + file + " names " +
+                       s.manifest_list + " (manifest list of snapshot " +
+                       std::to_string(s.snapshot_id) +
+                       "), which lies outside the table folder (the table property " +
+                       tp::kReadAllowOutsidePaths + "=true allows reads there)");
+    }
+  }
 }
 
 // Checks table properties datashard interprets, before anything is written.
@@ -114,10 +147,15 @@ std::string FileNameOf(const std::string& path) { return path.substr(path.rfind(
 // A table pinned to the metadata file `file` (absolute): reads see that file's
 // snapshots, Refresh reads nothing, and every commit is refused, since no
 // catalog is there to publish a new version through. `how` says how the
-// file was chosen, for the refusal.
-std::shared_ptr<TableState> OpenPinned(std::shared_ptr<FileIO> io, const std::string& file,
+// file was chosen, for the refusal. The table folder, to which its I/O is
+// confined, is the one holding the file's metadata/ folder, else the file's.
+std::shared_ptr<TableState> OpenPinned(const TableOptions& options, const std::string& file,
                                        const std::string& how) {
+  std::string folder = file.substr(0, file.rfind('/'));
+  if (FileNameOf(folder) == "metadata") folder = folder.substr(0, folder.rfind('/'));
+  auto io = TableIO(options, folder.empty() ? "/" : folder);
   TableMetadata m = TableMetadataFromJson(ReadMetadataFile(*io, file), file);
+  ConfineTo(*io, m, file);
   auto state = std::make_shared<TableState>(io, file);
   state->Pin(std::move(m), MetadataFileVersion(FileNameOf(file)).value_or(0));
   state->RefuseCommits(
@@ -180,15 +218,20 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   }
   RefuseCatalogWrittenFolder(*io, state->catalog().metadata_dir());
   io->CreateDirs(state->catalog().metadata_dir());
-  state->catalog().ProbeAtomicLink();
   TableMetadata given;
   given.properties = properties;
+  // The table's own FileIO from here on, now that its folder exists.
+  auto confined = TableIO(options, location);
+  confined->Configure(
+      location, given.PropertyBool(tp::kReadAllowOutsidePaths, tp::kReadAllowOutsidePathsDefault));
+  state = std::make_shared<TableState>(confined, location);
+  state->catalog().ProbeAtomicLink();
   if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
     // Refused here, before v1 exists, where the log cannot work; the first
     // segment is zeroed now rather than in the first append.
     const auto segment = static_cast<uint64_t>(
         given.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
-    IngestLog(io, location + "/log", segment, [] { return LogPosition{}; }).Preallocate();
+    IngestLog(confined, location + "/log", segment, [] { return LogPosition{}; }).Preallocate();
   }
 
   TableMetadata m;
@@ -228,18 +271,21 @@ Table OpenTable(const std::string& path, TableOptions options) {
     } catch (const NotFound&) {
       throw NotFound("no metadata file " + location);
     }
-    if (is_file) return Table(std::make_shared<Table::Impl>(OpenPinned(io, location, "")));
+    if (is_file) return Table(std::make_shared<Table::Impl>(OpenPinned(options, location, "")));
   }
-  auto state = std::make_shared<TableState>(io, location);
+  auto confined = TableIO(options, location);
+  auto state = std::make_shared<TableState>(confined, location);
   if (!state->catalog().FindLatest()) {
     if (const auto guessed = GuessCatalogMetadataFile(*io, state->catalog().metadata_dir())) {
       return Table(std::make_shared<Table::Impl>(
-          OpenPinned(io, *guessed,
+          OpenPinned(options, *guessed,
                      " (guessed for the folder " + location +
                          " as the highest sequence number among its metadata files)")));
     }
   }
   state->LoadLatest();
+  ConfineTo(*confined, state->Cached().first,
+            state->catalog().MetadataPath(state->Cached().second));
   try {
     state->catalog().ProbeAtomicLink();
   } catch (const NotSupported&) {

@@ -330,6 +330,57 @@ TEST_P(LockConformanceTest, MalformedRequestsAreRefused) {
   EXPECT_TRUE(Mine(*locks_).empty());
 }
 
+// Issue 17 item 5: names are data, never SQL, Lua or key syntax. Quotes,
+// spaces, backslashes, Lua pattern and SQL comment characters, key
+// separators and multi-byte UTF-8 round-trip exactly and do not meet other
+// names.
+TEST_P(LockConformanceTest, NamesWithQuotesAndSyntaxAreOnlyData) {
+  const std::string odd = "it's \"q\" \\ %s %% -- ; DROP TABLE x; :h:{k} * ? \xc3\xa9\xe2\x82\xac";
+  const std::string resource = R(odd + "/seat 'A'");
+  const std::string owner = a_ + " " + odd;
+  Lease lease = locks_->Acquire(resource, owner, kX, kLong, kNoWait);
+  EXPECT_FALSE(locks_->TryAcquire(resource, b_, kX, kLong));
+  EXPECT_TRUE(Free(R("it's \"q\"")));
+  EXPECT_TRUE(Free(R(odd + "/seat 'B'")));
+  std::vector<Lease> seen = locks_->Inspect(resource);
+  ASSERT_EQ(seen.size(), 1u);
+  EXPECT_EQ(seen[0].resource, resource);
+  EXPECT_EQ(seen[0].owner, owner);
+  EXPECT_EQ(seen[0].fencing_token, lease.fencing_token);
+  lease = locks_->Renew(lease, kLong);
+  EXPECT_EQ(locks_->ReleaseAll(a_), 0u);  // a prefix of the owner is another owner
+  EXPECT_EQ(locks_->ReleaseAll(owner), 1u);
+  EXPECT_TRUE(Mine(*locks_).empty());
+}
+
+// Issue 17 item 5: a NUL, another control character, invalid UTF-8 or a
+// huge name is refused with InvalidArgument by every call, before the
+// backend sees it.
+TEST_P(LockConformanceTest, NamesWithNulInvalidUtf8OrHugeLengthAreRefused) {
+  const std::vector<std::string> bad = {std::string("x\0y", 3),
+                                        "x\ny",
+                                        "x\x7f",
+                                        "\xff\xfe",
+                                        "\xc3",          // a truncated two-byte sequence
+                                        "\xed\xa0\x80",  // an encoded surrogate
+                                        std::string(size_t{1} << 20, 'r')};
+  for (const std::string& name : bad) {
+    SCOPED_TRACE(testing::PrintToString(name.substr(0, 16)));
+    EXPECT_THROW(locks_->Acquire(R(name), a_, kX, kLong, kNoWait), InvalidArgument);
+    EXPECT_THROW(locks_->Acquire(R("x"), a_ + name, kX, kLong, kNoWait), InvalidArgument);
+    EXPECT_THROW(locks_->TryAcquire(R(name), a_, kS, kLong), InvalidArgument);
+    EXPECT_THROW(locks_->TryAcquire(R("x"), name, kS, kLong), InvalidArgument);
+    EXPECT_THROW(locks_->Renew(R(name), a_, kLong), InvalidArgument);
+    EXPECT_THROW(locks_->Release(R("x"), name), InvalidArgument);
+    EXPECT_THROW(locks_->ReleaseAll(name), InvalidArgument);
+    EXPECT_THROW(locks_->AcquireAll({{R("ok"), kX}, {R(name), kX}}, a_, kLong, kNoWait),
+                 InvalidArgument);
+    EXPECT_THROW(locks_->Inspect(R(name)), InvalidArgument);
+  }
+  EXPECT_TRUE(Mine(*locks_).empty());
+  EXPECT_TRUE(Free(R("ok")));
+}
+
 TEST_P(LockConformanceTest, GuardReleasesOnEveryExitPath) {
   try {
     LockGuard guard(*locks_, R("x"), a_, kX, kLong, kNoWait);

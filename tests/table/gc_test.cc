@@ -150,5 +150,19 @@ TEST_F(GcTest, AMovedTableAndAGraceBelowTheCommitTimeoutAreRefused) {
   EXPECT_EQ(Gc(4).orphans.size(), 1u);  // the refusals deleted nothing
 }
 
+// Issue 17 item 5, a real bug: gc listed data/ through a symbolic link and
+// deleted the old files where it pointed, outside the table.
+TEST_F(GcTest, ADataFolderThatIsASymlinkIsNotEntered) {
+  const std::string outside = dir_.Join("elsewhere");
+  std::filesystem::rename(root_ + "/data", outside);
+  std::filesystem::create_directory_symlink(outside, root_ + "/data");
+  io_->WriteFile(outside + "/victim.parquet", "not the table's", /*sync=*/false);
+  const GcReport r = Gc(4);
+  EXPECT_TRUE(r.orphans.empty()) << Paths(r)[0];
+  EXPECT_EQ(io_->ReadFile(outside + "/victim.parquet"), "not the table's");
+  // And the table itself refuses to read through that link.
+  EXPECT_THROW(SortedIds(*table_), Corruption);
+}
+
 }  // namespace
 }  // namespace datashard

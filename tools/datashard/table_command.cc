@@ -393,7 +393,7 @@ void RunAppend(const TableArgs& a) {
   if (a.input == "-") {
     text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
   } else {
-    text = table.io().ReadFile(a.input);
+    text = DefaultFileIO()->ReadFile(a.input);  // the caller's file, not the table's
   }
   JsonLinesReader reader(schema, JsonLinesReader::FromText(text));
   std::vector<ColumnVector> columns;

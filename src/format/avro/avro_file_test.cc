@@ -176,5 +176,34 @@ TEST(AvroFileTest, TrailingBytesInABlockAreCorruption) {
   EXPECT_THROW(reader.Next(&v), Corruption);
 }
 
+// Issue 17 item 5: a block claiming 2^62 objects, or 2^62 bytes, is refused
+// with Corruption before anything is allocated for it.
+TEST(AvroFileTest, BlocksClaimingHugeCountsOrSizesAreCorruption) {
+  const std::string header = AvroFileWriter(RowSchema(), AvroCodec::kNull, {}).Finish();
+  const std::string sync = header.substr(header.size() - 16);
+  const int64_t huge = int64_t{1} << 62;
+  const auto zigzag = [](int64_t v) {
+    std::string out;
+    AvroEncoder(&out).WriteLong(v);
+    return out;
+  };
+  const std::string body("\x02\x00", 2);
+  const auto error = [](const std::string& file) -> std::string {
+    try {
+      AvroFileReader reader(file, "h.avro");
+      ReadAll(reader);
+    } catch (const Corruption& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  const std::string objects = header + zigzag(huge) + zigzag(2) + body + sync;
+  EXPECT_EQ(error(objects), "h.avro: offset " + std::to_string(header.size()) +
+                                ": block claims 4611686018427387904 objects in 2 bytes");
+  const std::string bytes = header + zigzag(1) + zigzag(huge) + body + sync;
+  EXPECT_NE(error(bytes).find("block size 4611686018427387904 exceeds"), std::string::npos)
+      << error(bytes);
+}
+
 }  // namespace
 }  // namespace datashard

@@ -4,6 +4,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include <cstdint>
 #include <cstring>
 
 #include "datashard/errors.h"
@@ -70,6 +71,22 @@ void GzipDecompress(const uint8_t* in, size_t in_size, size_t out_size,
   }
 }
 
+// The most bytes `in_size` bytes of `codec` can decode to, from each
+// format's best ratio: a page header claiming more is refused before its
+// buffer is allocated (a 40-byte page could otherwise claim 2 GiB).
+size_t MaxDecodedSize(CompressionCodec codec, size_t in_size) {
+  switch (codec) {
+    case CompressionCodec::kSnappy:
+      return 32 * in_size + 64;  // a 64-byte copy takes 3 bytes
+    case CompressionCodec::kGzip:
+      return 1032 * in_size + 64;  // deflate's limit is 1032:1
+    case CompressionCodec::kZstd:
+      return 32768 * in_size + (128 << 10);  // an RLE block: 4 bytes make 128 KiB
+    default:
+      return SIZE_MAX;  // uncompressed: checked exactly; others: not supported
+  }
+}
+
 }  // namespace
 
 const char* CodecName(CompressionCodec codec) {
@@ -127,6 +144,11 @@ void Compress(CompressionCodec codec, int level, const char* data, size_t n, std
 
 void Decompress(CompressionCodec codec, const uint8_t* in, size_t in_size, size_t out_size,
                 std::vector<uint8_t>* out) {
+  if (out_size > MaxDecodedSize(codec, in_size)) {
+    throw Corruption(std::string(CodecName(codec)) + " page of " + std::to_string(in_size) +
+                     " bytes cannot hold the " + std::to_string(out_size) +
+                     " bytes its header claims");
+  }
   switch (codec) {
     case CompressionCodec::kUncompressed:
       if (in_size != out_size) {
@@ -157,11 +179,6 @@ void Decompress(CompressionCodec codec, const uint8_t* in, size_t in_size, size_
       if (declared != ZSTD_CONTENTSIZE_UNKNOWN && declared != out_size) {
         throw Corruption("zstd page declares " + std::to_string(declared) + " bytes, its header " +
                          std::to_string(out_size));
-      }
-      // Without a declared size, bound the output by zstd's best ratio.
-      if (declared == ZSTD_CONTENTSIZE_UNKNOWN && out_size / 1024 > in_size + 1024) {
-        throw Corruption("zstd page of " + std::to_string(in_size) + " bytes cannot hold " +
-                         std::to_string(out_size) + " bytes");
       }
       out->resize(out_size);
       const size_t len = ZSTD_decompress(out->data(), out_size, in, in_size);

@@ -49,6 +49,46 @@ TEST(CompressionTest, GzipIsRfc1952) {
   EXPECT_EQ(compressed[2], 8);  // deflate
 }
 
+// Issue 17 item 5, a real bug: a tiny page whose header and whose own
+// stream both claim 2 GiB had a 2 GiB buffer allocated and zero-filled
+// before decoding failed.
+TEST(CompressionTest, ClaimsBeyondTheCodecsBestRatioAreRefusedBeforeAllocating) {
+  const uint32_t huge = (uint32_t{1} << 31) - 1;
+  const std::string le(reinterpret_cast<const char*>(&huge), 4);  // little-endian hosts
+  // snappy: the varint length, then one 3-byte literal.
+  const std::string snappy = std::string("\xff\xff\xff\xff\x07\x08") + "abc";
+  // gzip: a real member of 40 bytes' input whose ISIZE trailer says 2^31 - 1.
+  std::string gzip;
+  Compress(CompressionCodec::kGzip, 6, "0123456789012345678901234567890123456789", 40, &gzip);
+  gzip.replace(gzip.size() - 4, 4, le);
+  // zstd: a single-segment frame header with a 4-byte content size, then
+  // one last RLE block of 16 bytes.
+  const std::string zstd =
+      std::string("\x28\xb5\x2f\xfd\xa0", 5) + le + std::string("\x83\x00\x00x", 4);
+  for (const auto& [codec, page] :
+       {std::pair{CompressionCodec::kSnappy, snappy}, std::pair{CompressionCodec::kGzip, gzip},
+        std::pair{CompressionCodec::kZstd, zstd}}) {
+    std::vector<uint8_t> out;
+    try {
+      Decompress(codec, reinterpret_cast<const uint8_t*>(page.data()), page.size(), huge, &out);
+      ADD_FAILURE() << CodecName(codec);
+    } catch (const Corruption& e) {
+      EXPECT_EQ(std::string(e.what()), std::string(CodecName(codec)) + " page of " +
+                                           std::to_string(page.size()) + " bytes cannot hold the " +
+                                           std::to_string(huge) + " bytes its header claims");
+    }
+    EXPECT_EQ(out.capacity(), 0u) << CodecName(codec);
+  }
+  // zstd's best ratio (RLE blocks) stays readable: 8 MiB of zeros.
+  const std::string zeros(8 << 20, '\0');
+  std::string page;
+  Compress(CompressionCodec::kZstd, 3, zeros.data(), zeros.size(), &page);
+  std::vector<uint8_t> out;
+  Decompress(CompressionCodec::kZstd, reinterpret_cast<const uint8_t*>(page.data()), page.size(),
+             zeros.size(), &out);
+  EXPECT_EQ(out.size(), zeros.size());
+}
+
 TEST(CompressionTest, UnsupportedCodecs) {
   std::vector<uint8_t> out;
   EXPECT_THROW(Decompress(CompressionCodec::kLz4Raw, nullptr, 0, 0, &out), NotSupported);

@@ -106,6 +106,35 @@ TEST(ParquetRobustnessEdgeTest, AnEmptyFooterIsCorruption) {
   EXPECT_EQ(ReadEverything(std::string("PAR1\0\0\0\0PAR1", 12)), Outcome::kCorruption);
 }
 
+// Issue 17 item 5: a footer claiming enormous counts or lengths is refused
+// with Corruption before anything is allocated for them.
+std::string WithFooter(const std::string& footer) {
+  const uint32_t n = static_cast<uint32_t>(footer.size());
+  return "PAR1" + footer + std::string(reinterpret_cast<const char*>(&n), 4) + "PAR1";
+}
+
+TEST(ParquetRobustnessEdgeTest, AFooterClaimingHugeCountsOrLengthsIsCorruption) {
+  const auto error = [](const std::string& bytes) -> std::string {
+    try {
+      ParquetReader::Open(std::make_unique<MemoryReadFile>("h.parquet", bytes));
+    } catch (const Corruption& e) {
+      return e.what();
+    }
+    return "no error";
+  };
+  // row_groups (field 4): a list of 2^31 structs.
+  EXPECT_NE(error(WithFooter("\x49\xfc\x80\x80\x80\x80\x08"))
+                .find("list of 2147483648 elements exceeds the 0 bytes left"),
+            std::string::npos);
+  // created_by (field 6): a string of 2^40 bytes.
+  EXPECT_NE(error(WithFooter("\x68\x80\x80\x80\x80\x80\x20"))
+                .find("binary length 1099511627776 exceeds the 0 bytes left"),
+            std::string::npos);
+  // A footer length of 2^32 - 1 in a 12-byte file.
+  EXPECT_NE(error(std::string("PAR1\xff\xff\xff\xffPAR1", 12)).find("footer length 4294967295"),
+            std::string::npos);
+}
+
 INSTANTIATE_TEST_SUITE_P(Variants, ParquetRobustnessTest,
                          ::testing::Values(std::make_pair(Codec::kNone, true),
                                            std::make_pair(Codec::kNone, false),

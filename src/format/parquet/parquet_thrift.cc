@@ -1,5 +1,7 @@
 #include "format/parquet/parquet_thrift.h"
 
+#include <algorithm>
+
 namespace datashard::parquet {
 namespace {
 
@@ -132,8 +134,11 @@ std::vector<T> ReadList(CompactReader* r, CType t, CType element, const char* fi
   uint32_t n;
   r->ReadListHeader(&et, &n);
   if (et != element) r->Fail(std::string("list ") + field + " has the wrong element type");
+  // `n` is bounded by the bytes left (one per element), not by what the
+  // elements decode to (hundreds of bytes each): the vector grows with the
+  // elements actually read instead of reserving n up front.
   std::vector<T> out;
-  out.reserve(n);
+  out.reserve(std::min<uint32_t>(n, 1024));
   for (uint32_t i = 0; i < n; ++i) out.push_back(read());
   return out;
 }

@@ -1,5 +1,11 @@
 #include "format/parquet/thrift_compact.h"
 
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <new>
+
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
@@ -180,6 +186,36 @@ TEST(ThriftCompactTest, MalformedInputIsCorruptionWithOffset) {
       Bytes({0x15, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0x01});
   CompactReader v(U8(varint), varint.size(), "x", 0);
   EXPECT_THROW(ParsePageHeader(&v), Corruption);
+}
+
+// Issue 17 item 5, a real bug: a list's claimed count (bounded only by the
+// bytes left, one per element) reserved that many decoded structs up front,
+// 120 times the footer's size for schema elements: a 64 MiB footer asked for
+// 7.5 GiB and got std::bad_alloc, not Corruption, under a memory limit.
+TEST(ThriftCompactTest, AListCountReservesNoMoreThanItsBytesCanHold) {
+  const uint32_t n = 64u << 20;
+  // FileMetaData.schema (field 2): a list header of n structs, then n stop
+  // bytes (empty structs, which lack the required name).
+  std::string footer = Bytes({0x29, 0xFC, 0x80, 0x80, 0x80, 0x20});
+  footer.append(n, '\0');
+  const pid_t pid = fork();
+  if (pid == 0) {
+    const rlimit limit{size_t{2} << 30, size_t{2} << 30};
+    setrlimit(RLIMIT_AS, &limit);
+    try {
+      CompactReader r(U8(footer), footer.size(), "x", 0);
+      ParseFileMetaData(&r);
+    } catch (const Corruption&) {
+      _exit(0);
+    } catch (const std::bad_alloc&) {
+      _exit(1);
+    }
+    _exit(2);
+  }
+  int status = 0;
+  waitpid(pid, &status, 0);
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: std::bad_alloc, 2: no error";
 }
 
 }  // namespace
