@@ -1,5 +1,6 @@
 #include "commit/data_file_writer.h"
 
+#include <memory>
 #include <set>
 
 #include "datashard/errors.h"
@@ -163,15 +164,23 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
   const std::string data_root = metadata.location + "/data";
   std::string dir = data_root;
   if (!spec.is_unpartitioned()) dir += "/" + spec.PartitionPath(schema, group.partition);
-  CreateDurableDirs(io, metadata.location, dir);
   const std::string path = dir + "/" + Uuid::Random().ToString() + ".parquet";
 
   parquet::WriterOptions options;
   options.codec = parquet::ParseCodec(metadata.Property(
       table_properties::kParquetCompression, table_properties::kParquetCompressionDefault));
+  // The folder almost always exists: making it only when the create says it
+  // is missing saves a mkdir per path component on every commit.
+  std::unique_ptr<WritableFile> out;
+  try {
+    out = io.Create(path);
+  } catch (const NotFound&) {
+    CreateDurableDirs(io, metadata.location, dir);
+    out = io.Create(path);
+  }
   parquet::WriteResult result;
   {
-    parquet::ParquetWriter writer(io.Create(path), schema, options);
+    parquet::ParquetWriter writer(std::move(out), schema, options);
     writer.Write(group.columns);
     result = writer.Finish();
   }

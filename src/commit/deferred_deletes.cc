@@ -30,10 +30,15 @@ void RetireFiles(FileIO& io, const std::string& metadata_dir, const std::vector<
     for (const std::string& p : paths) text += p + "\n";
     try {
       const std::string dir = ListDir(metadata_dir);
-      io.CreateDirs(dir);
-      io.WriteFile(
-          dir + "/" + std::to_string(now_ms + grace_ms) + "-" + Uuid::Random().ToString() + ".txt",
-          text, /*sync=*/false);
+      const std::string list =
+          dir + "/" + std::to_string(now_ms + grace_ms) + "-" + Uuid::Random().ToString() + ".txt";
+      // The folder is made once, when a write finds it missing, not per commit.
+      try {
+        io.WriteFile(list, text, /*sync=*/false);
+      } catch (const NotFound&) {
+        io.CreateDirs(dir);
+        io.WriteFile(list, text, /*sync=*/false);
+      }
       return;
     } catch (...) {
       // Cannot defer: leave the files as orphans rather than delete them under
@@ -49,10 +54,11 @@ int64_t SweepDeferredDeletes(FileIO& io, const std::string& metadata_dir, int64_
   try {
     const std::string dir = ListDir(metadata_dir);
     if (!io.Exists(dir)) return 0;
-    for (const FileInfo& f : io.List(dir)) {
-      const std::optional<int64_t> not_before = NotBefore(f.name);
+    // Names only: the folder holds a list per commit of the grace period.
+    for (const std::string& name : io.ListNames(dir)) {
+      const std::optional<int64_t> not_before = NotBefore(name);
       if (!not_before || *not_before > now_ms) continue;
-      const std::string list = dir + "/" + f.name;
+      const std::string list = dir + "/" + name;
       std::string text;
       try {
         text = io.ReadFile(list);

@@ -54,6 +54,11 @@ MergeResult MergeManifests(FileIO& io, const ManifestContext& context,
       continue;
     }
     std::vector<ManifestEntry> entries;
+    size_t count = 0;
+    for (const ManifestFile& m : bin) {
+      count += static_cast<size_t>(m.added_files_count + m.existing_files_count);
+    }
+    entries.reserve(count);  // no reallocation moving thousands of entries
     int64_t min_seq = options.sequence_number;
     for (const ManifestFile& m : bin) {
       for (ManifestEntry& e : ReadManifest(io, m)) {

@@ -422,12 +422,20 @@ std::vector<FileInfo> FaultInjectionFileIO::List(const std::string& dir) {
   return infos;
 }
 
+std::vector<std::string> FaultInjectionFileIO::ListNames(const std::string& dir) {
+  state_->Count(&FileIOCounters::lists);
+  return state_->base->ListNames(dir);
+}
+
 void FaultInjectionFileIO::ShiftModificationTimes(int64_t ms) {
   std::lock_guard<std::mutex> lock(state_->mu);
   state_->mtime_shift_ms = ms;
 }
 
-void FaultInjectionFileIO::CreateDirs(const std::string& dir) { state_->base->CreateDirs(dir); }
+void FaultInjectionFileIO::CreateDirs(const std::string& dir) {
+  state_->Count(&FileIOCounters::create_dirs);
+  state_->base->CreateDirs(dir);
+}
 
 std::unique_ptr<FileLock> FaultInjectionFileIO::Lock(const std::string& path, bool wait) {
   state_->Enter(FaultOp::kLock, path, &FileIOCounters::locks);

@@ -70,7 +70,8 @@ struct FileIOCounters {
   int64_t renames = 0;
   int64_t deletes = 0;
   int64_t reads = 0;  // ReadAt calls
-  int64_t lists = 0;
+  int64_t lists = 0;  // List and ListNames
+  int64_t create_dirs = 0;
   int64_t stats = 0;  // Stat and Exists
   int64_t locks = 0;
   int64_t writes = 0;  // UpdatableFile::WriteAt
@@ -129,6 +130,7 @@ class FaultInjectionFileIO final : public FileIO {
   bool Exists(const std::string& path) override;
   FileInfo Stat(const std::string& path) override;
   std::vector<FileInfo> List(const std::string& dir) override;
+  std::vector<std::string> ListNames(const std::string& dir) override;
   void CreateDirs(const std::string& dir) override;
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
   std::unique_ptr<FileLock> TryLockFor(const std::string& path,

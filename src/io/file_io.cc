@@ -18,6 +18,12 @@ void FileIO::WriteFile(const std::string& path, const std::string& data, bool sy
   file->Close();
 }
 
+std::vector<std::string> FileIO::ListNames(const std::string& dir) {
+  std::vector<std::string> names;
+  for (FileInfo& info : List(dir)) names.push_back(std::move(info.name));
+  return names;
+}
+
 std::unique_ptr<FileLock> FileIO::TryLockFor(const std::string& path,
                                              std::chrono::microseconds timeout) {
   return PollForLock(timeout, [&] { return Lock(path, /*wait=*/false); });

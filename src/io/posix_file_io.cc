@@ -378,32 +378,24 @@ class PosixFileIO final : public FileIO {
   }
 
   std::vector<FileInfo> List(const std::string& dir) override {
-    Location loc = Locate(dir, /*follow=*/true);
-    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-    if (fd.get() < 0) ThrowIoError("list", dir, errno);
-    DIR* d = ::fdopendir(fd.get());
-    if (d == nullptr) ThrowIoError("list", dir, errno);
-    fd.release();  // owned by `d` now
-    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
     std::vector<FileInfo> out;
-    for (;;) {
-      errno = 0;
-      struct dirent* e = ::readdir(d);
-      if (e == nullptr) {
-        if (errno != 0) ThrowIoError("list", dir, errno);
-        break;
-      }
-      const std::string name = e->d_name;
-      if (name == "." || name == "..") continue;
+    ForEachEntry(dir, [&](int dir_fd, const std::string& name) {
       struct stat st;
-      if (::fstatat(::dirfd(d), name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
-        if (errno == ENOENT) continue;  // removed since readdir returned it
+      if (::fstatat(dir_fd, name.c_str(), &st, AT_SYMLINK_NOFOLLOW) != 0) {
+        if (errno == ENOENT) return;  // removed since readdir returned it
         ThrowIoError("stat", dir + "/" + name, errno);
       }
       out.push_back(Info(name, st));
-    }
+    });
     std::sort(out.begin(), out.end(),
               [](const FileInfo& a, const FileInfo& b) { return a.name < b.name; });
+    return out;
+  }
+
+  std::vector<std::string> ListNames(const std::string& dir) override {
+    std::vector<std::string> out;
+    ForEachEntry(dir, [&](int, const std::string& name) { out.push_back(name); });
+    std::sort(out.begin(), out.end());
     return out;
   }
 
@@ -525,6 +517,28 @@ class PosixFileIO final : public FileIO {
       if (errno == EINTR) continue;
       if (!wait && (errno == EAGAIN || errno == EACCES)) return false;
       ThrowIoError("lock", path, errno);
+    }
+  }
+
+  // Calls f(directory fd, name) for each entry of `dir` but "." and "..".
+  template <typename F>
+  void ForEachEntry(const std::string& dir, F f) {
+    Location loc = Locate(dir, /*follow=*/true);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+    if (fd.get() < 0) ThrowIoError("list", dir, errno);
+    DIR* d = ::fdopendir(fd.get());
+    if (d == nullptr) ThrowIoError("list", dir, errno);
+    fd.release();  // owned by `d` now
+    std::unique_ptr<DIR, int (*)(DIR*)> closer(d, &::closedir);
+    for (;;) {
+      errno = 0;
+      struct dirent* e = ::readdir(d);
+      if (e == nullptr) {
+        if (errno != 0) ThrowIoError("list", dir, errno);
+        return;
+      }
+      const std::string name = e->d_name;
+      if (name != "." && name != "..") f(::dirfd(d), name);
     }
   }
 

@@ -5,6 +5,7 @@
 
 #include <string>
 #include <thread>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -89,6 +90,7 @@ TEST_F(PosixFileIOTest, MissingPathsAreNotFound) {
   EXPECT_THROW(io_->OpenRead(dir_.Join("nope")), NotFound);
   EXPECT_THROW(io_->Stat(dir_.Join("nope")), NotFound);
   EXPECT_THROW(io_->List(dir_.Join("nope")), NotFound);
+  EXPECT_THROW(io_->ListNames(dir_.Join("nope")), NotFound);
   EXPECT_THROW(io_->Delete(dir_.Join("nope")), NotFound);
   EXPECT_THROW(io_->Create(dir_.Join("nodir/f")), NotFound);
   EXPECT_FALSE(io_->Exists(dir_.Join("nope")));
@@ -151,6 +153,7 @@ TEST_F(PosixFileIOTest, StatAndListDescribeEntriesSortedByName) {
   EXPECT_EQ(entries[2].name, "c");
   EXPECT_TRUE(entries[2].is_directory);
   EXPECT_TRUE(io_->Stat(dir_.path() + "/c/").is_directory);
+  EXPECT_EQ(io_->ListNames(dir_.path()), (std::vector<std::string>{"a", "b", "c"}));
 }
 
 TEST_F(PosixFileIOTest, CreateDirsMakesParentsAndIsIdempotent) {

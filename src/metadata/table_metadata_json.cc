@@ -1,7 +1,11 @@
 #include "metadata/table_metadata_json.h"
 
+#include <map>
+#include <string_view>
+
 #include "datashard/errors.h"
 #include "format/json/value_json.h"
+#include "util/utf8.h"
 
 namespace datashard {
 namespace {
@@ -42,16 +46,78 @@ std::optional<int64_t> OptLong(const json& j, const char* key, const std::string
   return it->get<int64_t>();
 }
 
-json SnapshotToJson(const Snapshot& s) {
-  json j = json::object();
-  j["snapshot-id"] = s.snapshot_id;
-  if (s.parent_snapshot_id) j["parent-snapshot-id"] = *s.parent_snapshot_id;
-  j["sequence-number"] = s.sequence_number;
-  j["timestamp-ms"] = s.timestamp_ms;
-  j["manifest-list"] = s.manifest_list;
-  j["summary"] = s.summary;
-  if (s.schema_id) j["schema-id"] = *s.schema_id;
-  return j;
+// Appends `s` as a JSON string, escaped as nlohmann::json::dump() does.
+// InvalidArgument naming `what` when `s` is not UTF-8 (JSON text must be).
+void AppendJsonString(std::string* out, const std::string& s, std::string_view what) {
+  if (!IsValidUtf8(s)) {
+    throw InvalidArgument("table metadata: " + std::string(what) + " '" + s +
+                          "' is not valid UTF-8, which JSON text must be");
+  }
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  size_t plain = 0;  // start of the run of characters copied as they are
+  for (size_t i = 0; i < s.size(); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c >= 0x20 && c != '"' && c != '\\') continue;
+    out->append(s, plain, i - plain);
+    plain = i + 1;
+    switch (c) {
+      case '"':
+        *out += "\\\"";
+        break;
+      case '\\':
+        *out += "\\\\";
+        break;
+      case '\b':
+        *out += "\\b";
+        break;
+      case '\f':
+        *out += "\\f";
+        break;
+      case '\n':
+        *out += "\\n";
+        break;
+      case '\r':
+        *out += "\\r";
+        break;
+      case '\t':
+        *out += "\\t";
+        break;
+      default:
+        *out += "\\u00";
+        out->push_back(kHex[c >> 4]);
+        out->push_back(kHex[c & 0xf]);
+    }
+  }
+  out->append(s, plain, std::string::npos);
+  out->push_back('"');
+}
+
+void AppendStringMap(std::string* out, const std::map<std::string, std::string>& m) {
+  out->push_back('{');
+  bool first = true;
+  for (const auto& [key, value] : m) {
+    if (!first) out->push_back(',');
+    first = false;
+    AppendJsonString(out, key, "key");
+    out->push_back(':');
+    AppendJsonString(out, value, key);
+  }
+  out->push_back('}');
+}
+
+// Keys in sorted order, as nlohmann::json writes an object.
+void AppendSnapshot(std::string* out, const Snapshot& s) {
+  *out += "{\"manifest-list\":";
+  AppendJsonString(out, s.manifest_list, "manifest-list");
+  if (s.parent_snapshot_id)
+    *out += ",\"parent-snapshot-id\":" + std::to_string(*s.parent_snapshot_id);
+  if (s.schema_id) *out += ",\"schema-id\":" + std::to_string(*s.schema_id);
+  *out += ",\"sequence-number\":" + std::to_string(s.sequence_number);
+  *out += ",\"snapshot-id\":" + std::to_string(s.snapshot_id);
+  *out += ",\"summary\":";
+  AppendStringMap(out, s.summary);
+  *out += ",\"timestamp-ms\":" + std::to_string(s.timestamp_ms) + "}";
 }
 
 Snapshot SnapshotFromJson(const json& j, const std::string& where) {
@@ -261,29 +327,33 @@ void ValidateTableMetadata(const TableMetadata& m) {
 
 std::string TableMetadataToJson(const TableMetadata& m) {
   ValidateTableMetadata(m);
-  json j = json::object();
-  j["format-version"] = m.format_version;
-  j["table-uuid"] = m.table_uuid;
-  j["location"] = m.location;
-  j["last-sequence-number"] = m.last_sequence_number;
-  j["last-updated-ms"] = m.last_updated_ms;
-  j["last-column-id"] = m.last_column_id;
-  j["current-schema-id"] = m.current_schema_id;
+  // Snapshots, logs and properties are most of the text and written on every
+  // commit: they are appended directly, the small rest goes through
+  // nlohmann::json. Keys come sorted, as nlohmann::json's own objects do.
+  std::map<std::string, std::string> fields;
+  const auto put = [&](const char* key, const json& value) { fields[key] = value.dump(); };
+  put("format-version", m.format_version);
+  put("table-uuid", m.table_uuid);
+  put("location", m.location);
+  put("last-sequence-number", m.last_sequence_number);
+  put("last-updated-ms", m.last_updated_ms);
+  put("last-column-id", m.last_column_id);
+  put("current-schema-id", m.current_schema_id);
   json schemas = json::array();
   for (const Schema& s : m.schemas) schemas.push_back(SchemaToJson(s));
-  j["schemas"] = std::move(schemas);
-  j["default-spec-id"] = m.default_spec_id;
+  put("schemas", schemas);
+  put("default-spec-id", m.default_spec_id);
   json specs = json::array();
   for (const PartitionSpec& s : m.partition_specs) specs.push_back(PartitionSpecToJson(s));
-  j["partition-specs"] = std::move(specs);
-  j["last-partition-id"] = m.last_partition_id;
-  j["default-sort-order-id"] = m.default_sort_order_id;
+  put("partition-specs", specs);
+  put("last-partition-id", m.last_partition_id);
+  put("default-sort-order-id", m.default_sort_order_id);
   json orders = json::array();
   for (const SortOrder& o : m.sort_orders) orders.push_back(SortOrderToJson(o));
-  j["sort-orders"] = std::move(orders);
-  j["properties"] = m.properties;
+  put("sort-orders", orders);
+  AppendStringMap(&fields["properties"], m.properties);
   // Java writes -1 for "no current snapshot" in v1/v2 metadata.
-  j["current-snapshot-id"] = m.current_snapshot_id.value_or(-1);
+  put("current-snapshot-id", m.current_snapshot_id.value_or(-1));
   json refs = json::object();
   for (const auto& [name, r] : m.refs) {
     json rj = {{"snapshot-id", r.snapshot_id}, {"type", r.type}};
@@ -292,27 +362,46 @@ std::string TableMetadataToJson(const TableMetadata& m) {
     if (r.max_ref_age_ms) rj["max-ref-age-ms"] = *r.max_ref_age_ms;
     refs[name] = std::move(rj);
   }
-  j["refs"] = std::move(refs);
-  json snapshots = json::array();
-  for (const Snapshot& s : m.snapshots) snapshots.push_back(SnapshotToJson(s));
-  j["snapshots"] = std::move(snapshots);
-  json slog = json::array();
+  put("refs", refs);
+  std::string& snapshots = fields["snapshots"];
+  snapshots = "[";
+  for (const Snapshot& s : m.snapshots) {
+    if (snapshots.size() > 1) snapshots += ',';
+    AppendSnapshot(&snapshots, s);
+  }
+  snapshots += ']';
+  std::string& slog = fields["snapshot-log"];
+  slog = "[";
   for (const SnapshotLogEntry& e : m.snapshot_log) {
-    slog.push_back({{"timestamp-ms", e.timestamp_ms}, {"snapshot-id", e.snapshot_id}});
+    if (slog.size() > 1) slog += ',';
+    slog += "{\"snapshot-id\":" + std::to_string(e.snapshot_id) +
+            ",\"timestamp-ms\":" + std::to_string(e.timestamp_ms) + "}";
   }
-  j["snapshot-log"] = std::move(slog);
-  json mlog = json::array();
+  slog += ']';
+  std::string& mlog = fields["metadata-log"];
+  mlog = "[";
   for (const MetadataLogEntry& e : m.metadata_log) {
-    mlog.push_back({{"timestamp-ms", e.timestamp_ms}, {"metadata-file", e.metadata_file}});
+    if (mlog.size() > 1) mlog += ',';
+    mlog += "{\"metadata-file\":";
+    AppendJsonString(&mlog, e.metadata_file, "metadata-log");
+    mlog += ",\"timestamp-ms\":" + std::to_string(e.timestamp_ms) + "}";
   }
-  j["metadata-log"] = std::move(mlog);
-  if (!m.statistics.empty()) j["statistics"] = StatisticsToJson(m.statistics);
+  mlog += ']';
+  if (!m.statistics.empty()) put("statistics", StatisticsToJson(m.statistics));
   if (!m.partition_statistics.empty())
-    j["partition-statistics"] = StatisticsToJson(m.partition_statistics);
+    put("partition-statistics", StatisticsToJson(m.partition_statistics));
   for (const auto& [key, text] : m.extra_fields) {
-    if (!IsKnownField(key)) j[key] = json::parse(text);
+    if (!IsKnownField(key)) fields[key] = json::parse(text).dump();
   }
-  return j.dump();
+  std::string out = "{";
+  for (const auto& [key, value] : fields) {
+    if (out.size() > 1) out += ',';
+    AppendJsonString(&out, key, "a top-level key");
+    out += ':';
+    out += value;
+  }
+  out += '}';
+  return out;
 }
 
 TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where) {

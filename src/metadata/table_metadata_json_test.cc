@@ -63,6 +63,31 @@ TEST(TableMetadataJsonTest, RoundTripsEveryField) {
   EXPECT_FALSE(j.contains("partition-spec"));
 }
 
+// Snapshots, logs and properties are written without nlohmann::json (they
+// are most of every commit's text); the text must still be exactly what
+// nlohmann::json writes, escapes included, and read back to the same metadata.
+TEST(TableMetadataJsonTest, WritesTheTextNlohmannJsonWrites) {
+  TableMetadata m = SampleMetadata();
+  m.location = "/data/t \"quoted\" \\ back";
+  m.properties["note"] = std::string("tab\tnew\nline\r\b\f \x01\x1f \x7f \xc3\xbc \xe2\x82\xac");
+  m.snapshots[1].summary["datashard.commit-id"] = "id \"with\" \\ and \x02";
+  m.metadata_log.push_back({1700000000400, "/data/t/metadata/v2 \"x\".metadata.json"});
+  m.extra_fields["zz-extra"] = R"({"a":"\u0001","b":[1,2]})";
+  m.extra_fields["aa-extra"] = "true";
+  const std::string text = TableMetadataToJson(m);
+  EXPECT_EQ(nlohmann::json::parse(text).dump(), text);
+  EXPECT_EQ(TableMetadataFromJson(text, "test"), m);
+}
+
+TEST(TableMetadataJsonTest, RefusesToWriteStringsThatAreNotUtf8) {
+  TableMetadata m = SampleMetadata();
+  m.snapshots[0].summary["bad"] = "\xff\xfe";
+  EXPECT_THROW(TableMetadataToJson(m), InvalidArgument);
+  m = SampleMetadata();
+  m.properties["\xc0\x80"] = "overlong key";
+  EXPECT_THROW(TableMetadataToJson(m), InvalidArgument);
+}
+
 TEST(TableMetadataJsonTest, EmptyTableWritesMinusOneAndNoMainRef) {
   TableMetadata m = SampleMetadata();
   m.snapshots.clear();

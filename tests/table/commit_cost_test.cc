@@ -38,6 +38,27 @@ Cost MeasureCommits(Table& t, FaultInjectionFileIO& io, int64_t* next_id, int n)
   return c;
 }
 
+// A plain commit writes its five files (data, manifest, manifest list,
+// metadata, version hint) and publishes one name: no folder is made once the
+// first commit made data/, and the six fsyncs are the files' four and the
+// two folders' (data/ for the data file's name, metadata/ after the link).
+TEST(CommitCostTest, PlainCommitCreatesFiveFilesAndNoFolders) {
+  TempDir dir;
+  auto io = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+  Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {io});
+  t.AppendRecords(IdValueRows(0, 1), IdValueSchema());
+  io->ResetCounters();
+  t.AppendRecords(IdValueRows(1, 1), IdValueSchema());
+  const FileIOCounters k = io->counters();
+  EXPECT_EQ(k.creates, 5);
+  EXPECT_EQ(k.create_dirs, 0);
+  EXPECT_EQ(k.links, 1);
+  EXPECT_EQ(k.renames, 1);
+  EXPECT_EQ(k.syncs, 4);
+  EXPECT_EQ(k.sync_dirs, 2);
+  EXPECT_EQ(k.lists, 0);
+}
+
 TEST(CommitCostTest, CostAfter2000CommitsStaysNearCostAfter100) {
   // The cost is counted in I/O, not time: tmpfs keeps the 2,200 commits quick.
   if (DefaultFileIO()->Exists("/dev/shm")) setenv("TMPDIR", "/dev/shm", 1);
