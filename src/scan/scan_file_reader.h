@@ -90,8 +90,8 @@ class ScanFileReader {
   std::vector<uint8_t> selection_;
 };
 
-/// Keeps the entries of `column` whose `selection` byte is 1 (`kept` of them).
-ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t>& selection,
-                           size_t kept);
+/// Keeps the entries of `column` whose `selection` byte is 1 (`kept` of
+/// them), in order, in place.
+void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVector* column);
 
 }  // namespace datashard
