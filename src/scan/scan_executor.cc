@@ -1,5 +1,6 @@
 #include "scan/scan_executor.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -43,7 +44,7 @@ class ScanExecutor final : public ScanReader {
     m.bytes_read = counters_.bytes_read.load();
     m.delete_files = e_.plan.delete_files;
     m.rows_deleted = counters_.rows_deleted.load();
-    m.rows_returned = rows_returned_;
+    m.rows_returned = rows_returned_ + rows_counted_.load();
     return m;
   }
 
@@ -132,6 +133,11 @@ class ScanExecutor final : public ScanReader {
     ScanFileReader reader(*e_.io, task.file, e_.metadata.SpecById(task.file.spec_id),
                           e_.read_schema, std::move(filter), e_.batch_size, &counters_,
                           task.deletes, e_.deletes.get(), e_.name_mapping.get());
+    if (e_.count_only) {
+      rows_counted_ += reader.CountRows();
+      MarkDone(index);
+      return;
+    }
     const size_t outputs = e_.output_schema.fields().size();
     RecordBatch read;
     while (reader.Next(&read)) {
@@ -148,6 +154,10 @@ class ScanExecutor final : public ScanReader {
       lock.unlock();
       consumer_cv_.notify_all();
     }
+    MarkDone(index);
+  }
+
+  void MarkDone(size_t index) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       channels_[index].done = true;
@@ -157,8 +167,9 @@ class ScanExecutor final : public ScanReader {
 
   ScanExecution e_;
   ScanCounters counters_;
-  int64_t rows_returned_ = 0;  // consumer thread only
-  bool started_ = false;       // consumer thread only
+  int64_t rows_returned_ = 0;             // consumer thread only
+  std::atomic<int64_t> rows_counted_{0};  // by the workers of a count_only scan
+  bool started_ = false;                  // consumer thread only
   std::vector<std::thread> workers_;
 
   std::mutex mu_;

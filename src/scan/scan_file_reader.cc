@@ -171,11 +171,10 @@ void ScanFileReader::Open() {
 
 bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   if (!opened_) Open();
-  std::vector<ColumnVector> read;
   size_t n = 0;
   if (reads_columns_) {
-    if (!reader_->Next(&read)) return false;
-    n = read.empty() ? 0 : read[0].size();
+    if (!reader_->Next(&read_)) return false;
+    n = read_.empty() ? 0 : read_[0].size();
   } else {
     // No file column is read; the rows come from the row group sizes.
     n = static_cast<size_t>(std::min(remaining_rows_, batch_size_));
@@ -184,25 +183,27 @@ bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   }
   if (row_deletes_) TakePositions(n);
   batch->schema = read_schema_;
-  batch->columns.clear();
+  batch->columns.resize(read_schema_.fields().size());
   for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
     const DataType& type = read_schema_.fields()[c].type;
     const Source& src = sources_[c];
+    ColumnVector& out = batch->columns[c];
     if (src.read_index >= 0) {
-      ColumnVector& col = read[static_cast<size_t>(src.read_index)];
+      ColumnVector& col = read_[static_cast<size_t>(src.read_index)];
       if (col.type() == type) {
-        batch->columns.push_back(std::move(col));
+        // The batch's old storage goes back to the Parquet reader to refill.
+        std::swap(out, col);
       } else {
         ColumnVector widened(type);
         widened.Reserve(col.size());
         for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
-        batch->columns.push_back(std::move(widened));
+        out = std::move(widened);
       }
     } else {
       ColumnVector constant(type);
       constant.Reserve(n);
       for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
-      batch->columns.push_back(std::move(constant));
+      out = std::move(constant);
     }
   }
   return true;
@@ -219,25 +220,38 @@ void ScanFileReader::TakePositions(size_t n) {
   }
 }
 
+size_t ScanFileReader::SelectRows(const RecordBatch& batch) {
+  if (filter_) {
+    filter_->Select(batch, &selection_);
+  } else {
+    selection_.assign(batch.num_rows(), 1);
+  }
+  if (row_deletes_)
+    counters_->rows_deleted += row_deletes_->Apply(batch, row_positions_, &selection_);
+  size_t kept = 0;
+  for (uint8_t s : selection_) kept += s;
+  return kept;
+}
+
 bool ScanFileReader::Next(RecordBatch* batch) {
   while (NextUnfiltered(batch)) {
     if (!filter_ && !row_deletes_) return true;
-    const size_t n = batch->num_rows();
-    if (filter_) {
-      filter_->Select(*batch, &selection_);
-    } else {
-      selection_.assign(n, 1);
-    }
-    if (row_deletes_)
-      counters_->rows_deleted += row_deletes_->Apply(*batch, row_positions_, &selection_);
-    size_t kept = 0;
-    for (uint8_t s : selection_) kept += s;
+    const size_t kept = SelectRows(*batch);
     if (kept == 0) continue;
-    if (kept == n) return true;
+    if (kept == batch->num_rows()) return true;
     for (ColumnVector& col : batch->columns) CompactColumn(selection_, kept, &col);
     return true;
   }
   return false;
+}
+
+int64_t ScanFileReader::CountRows() {
+  int64_t rows = 0;
+  RecordBatch batch;
+  while (NextUnfiltered(&batch)) {
+    rows += static_cast<int64_t>(filter_ || row_deletes_ ? SelectRows(batch) : batch.num_rows());
+  }
+  return rows;
 }
 
 }  // namespace datashard

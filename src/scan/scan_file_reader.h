@@ -47,6 +47,9 @@ class ScanFileReader {
   /// Fills `batch` (schema `read_schema`) with the next kept rows, at most
   /// batch_size of them; false at the end of the file.
   bool Next(RecordBatch* batch);
+  /// The number of rows Next() would yield from here on, without gathering
+  /// them into batches.
+  int64_t CountRows();
 
  private:
   // Where output column c comes from: a selected file column or a constant.
@@ -64,6 +67,9 @@ class ScanFileReader {
 
   void Open();
   bool NextUnfiltered(RecordBatch* batch);
+  // Marks the rows of `batch` to keep in selection_ (filter and deletes);
+  // returns how many.
+  size_t SelectRows(const RecordBatch& batch);
   // File positions of the next `n` rows read, into row_positions_.
   void TakePositions(size_t n);
 
@@ -83,6 +89,7 @@ class ScanFileReader {
   int64_t range_offset_ = 0;      // ... its row range_offset_
   std::vector<int64_t> row_positions_;
   std::unique_ptr<parquet::ParquetReader> reader_;
+  std::vector<ColumnVector> read_;  // the file columns of the last batch read
   std::vector<Source> sources_;
   bool opened_ = false;
   bool reads_columns_ = false;

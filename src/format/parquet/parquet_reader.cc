@@ -325,7 +325,12 @@ class ParquetReader::Impl {
     out->resize(selected_.size());
     for (size_t i = 0; i < selected_.size(); ++i) {
       ColumnVector& v = (*out)[i];
-      v = ColumnVector(columns_[static_cast<size_t>(selected_[i])].type);
+      const DataType& type = columns_[static_cast<size_t>(selected_[i])].type;
+      if (v.type() == type) {
+        v.Clear();
+      } else {
+        v = ColumnVector(type);
+      }
       v.Reserve(n);
       readers_[i]->Read(n, &v);
     }

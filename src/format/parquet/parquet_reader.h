@@ -67,7 +67,8 @@ class ParquetReader {
   /// Starts a read; the batch cursor is reset.
   void Start(const ReadOptions& options);
   /// Fills `out` (one ColumnVector per selected column) with up to
-  /// batch_size rows; returns false when no rows are left.
+  /// batch_size rows, reusing the storage of the columns it holds; returns
+  /// false when no rows are left.
   bool Next(std::vector<ColumnVector>* out);
 
  private:
