@@ -164,9 +164,26 @@ void ScanFileReader::Open() {
   reads_columns_ = !options.columns.empty() && !selected.empty();
   if (reads_columns_) {
     reader_->Start(options);
+    read_.resize(options.columns.size());
   } else {
     reader_.reset();
   }
+  if (!filter_ || row_deletes_ || !reads_columns_) return;
+  // Batches are filtered before the columns the filter does not name are
+  // decoded, when it names only file columns and leaves some to skip.
+  const auto referenced = filter_->ReferencedFieldIds();
+  std::vector<size_t> columns;
+  std::vector<Field> probe_fields;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    if (std::find(referenced.begin(), referenced.end(), field.id) == referenced.end()) continue;
+    if (sources_[c].read_index < 0) return;
+    columns.push_back(c);
+    probe_fields.push_back(field);
+  }
+  if (columns.size() == options.columns.size()) return;
+  filter_columns_ = std::move(columns);
+  probe_.schema = Schema(read_schema_.schema_id(), std::move(probe_fields));
 }
 
 bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
@@ -184,29 +201,64 @@ bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   if (row_deletes_) TakePositions(n);
   batch->schema = read_schema_;
   batch->columns.resize(read_schema_.fields().size());
-  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
-    const DataType& type = read_schema_.fields()[c].type;
-    const Source& src = sources_[c];
-    ColumnVector& out = batch->columns[c];
-    if (src.read_index >= 0) {
-      ColumnVector& col = read_[static_cast<size_t>(src.read_index)];
-      if (col.type() == type) {
-        // The batch's old storage goes back to the Parquet reader to refill.
-        std::swap(out, col);
-      } else {
-        ColumnVector widened(type);
-        widened.Reserve(col.size());
-        for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
-        out = std::move(widened);
-      }
-    } else {
-      ColumnVector constant(type);
-      constant.Reserve(n);
-      for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
-      out = std::move(constant);
-    }
-  }
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) TakeColumn(c, n, &batch->columns[c]);
   return true;
+}
+
+void ScanFileReader::TakeColumn(size_t c, size_t n, ColumnVector* out) {
+  const DataType& type = read_schema_.fields()[c].type;
+  const Source& src = sources_[c];
+  if (src.read_index >= 0) {
+    ColumnVector& col = read_[static_cast<size_t>(src.read_index)];
+    if (col.type() == type) {
+      // The old storage of `out` goes back to the Parquet reader to refill.
+      std::swap(*out, col);
+    } else {
+      ColumnVector widened(type);
+      widened.Reserve(col.size());
+      for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
+      *out = std::move(widened);
+    }
+  } else {
+    ColumnVector constant(type);
+    constant.Reserve(n);
+    for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
+    *out = std::move(constant);
+  }
+}
+
+bool ScanFileReader::NextFilterFirst(RecordBatch* batch) {
+  for (;;) {
+    const size_t n = reader_->NextBatch();
+    if (n == 0) return false;
+    probe_.columns.resize(filter_columns_.size());
+    for (size_t k = 0; k < filter_columns_.size(); ++k) {
+      const size_t c = filter_columns_[k];
+      const size_t r = static_cast<size_t>(sources_[c].read_index);
+      reader_->ReadColumn(r, &read_[r]);
+      TakeColumn(c, n, &probe_.columns[k]);
+    }
+    filter_->Select(probe_, &selection_);
+    size_t kept = 0;
+    for (uint8_t s : selection_) kept += s;
+    if (kept == 0) continue;  // NextBatch() skips the other columns
+    batch->schema = read_schema_;
+    batch->columns.resize(read_schema_.fields().size());
+    size_t k = 0;
+    for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+      if (k < filter_columns_.size() && filter_columns_[k] == c) {
+        std::swap(batch->columns[c], probe_.columns[k++]);
+        continue;
+      }
+      const int r = sources_[c].read_index;
+      if (r >= 0) reader_->ReadColumn(static_cast<size_t>(r), &read_[static_cast<size_t>(r)]);
+      TakeColumn(c, n, &batch->columns[c]);
+    }
+    if (kept != n) {
+      for (ColumnVector& col : batch->columns) CompactColumn(selection_, kept, &col);
+    }
+    return true;
+  }
 }
 
 void ScanFileReader::TakePositions(size_t n) {
@@ -234,6 +286,8 @@ size_t ScanFileReader::SelectRows(const RecordBatch& batch) {
 }
 
 bool ScanFileReader::Next(RecordBatch* batch) {
+  if (!opened_) Open();
+  if (!filter_columns_.empty()) return NextFilterFirst(batch);
   while (NextUnfiltered(batch)) {
     if (!filter_ && !row_deletes_) return true;
     const size_t kept = SelectRows(*batch);

@@ -67,6 +67,12 @@ class ScanFileReader {
 
   void Open();
   bool NextUnfiltered(RecordBatch* batch);
+  // Moves (widened, or made of the constant) column c of read_schema_ for a
+  // batch of n rows into `out`.
+  void TakeColumn(size_t c, size_t n, ColumnVector* out);
+  // Next() when filter_columns_ is set: decodes those first and skips the
+  // rest of a batch none of whose rows match.
+  bool NextFilterFirst(RecordBatch* batch);
   // Marks the rows of `batch` to keep in selection_ (filter and deletes);
   // returns how many.
   size_t SelectRows(const RecordBatch& batch);
@@ -90,6 +96,10 @@ class ScanFileReader {
   std::vector<int64_t> row_positions_;
   std::unique_ptr<parquet::ParquetReader> reader_;
   std::vector<ColumnVector> read_;  // the file columns of the last batch read
+  // Columns of read_schema_ the filter names, in order, when they are read
+  // ahead of the others (empty: every column is read); probe_ holds them.
+  std::vector<size_t> filter_columns_;
+  RecordBatch probe_;
   std::vector<Source> sources_;
   bool opened_ = false;
   bool reads_columns_ = false;

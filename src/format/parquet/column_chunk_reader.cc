@@ -48,7 +48,12 @@ int64_t MillisToMicros(int64_t v) {
 ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                                      const ColumnMetaData& meta, int64_t begin, int64_t size,
                                      int64_t num_rows)
-    : file_(file), leaf_(leaf), meta_(meta), begin_(begin), rows_left_(num_rows) {
+    : file_(file),
+      leaf_(leaf),
+      meta_(meta),
+      begin_(begin),
+      rows_left_(num_rows),
+      discard_(leaf.mapping.type) {
   physical_.type = *leaf.element.type;
   physical_.type_length = leaf.element.type_length.value_or(0);
   chunk_.resize(static_cast<size_t>(size));
@@ -60,18 +65,29 @@ void ColumnChunkReader::Fail(const std::string& why) const {
                    std::to_string(begin_ + static_cast<int64_t>(page_offset_)) + ": " + why);
 }
 
-void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
+void ColumnChunkReader::Read(size_t n, ColumnVector* out) { Advance(n, out); }
+
+void ColumnChunkReader::Skip(size_t n) { Advance(n, nullptr); }
+
+void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
   if (static_cast<int64_t>(n) > rows_left_) {
     throw InvalidArgument(file_.path() + ": read past the end of a row group");
   }
   try {
     while (n > 0) {
       if (page_left_ == 0) {
-        NextPage();
+        const size_t skipped = NextPage(out == nullptr ? n : 0);
+        n -= skipped;
+        rows_left_ -= static_cast<int64_t>(skipped);
         continue;
       }
       const size_t k = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), page_left_));
-      DecodeRows(k, out);
+      if (out != nullptr) {
+        DecodeRows(k, out);
+      } else {
+        discard_.Clear();
+        DecodeRows(k, &discard_);
+      }
       n -= k;
       page_left_ -= static_cast<int64_t>(k);
       rows_left_ -= static_cast<int64_t>(k);
@@ -84,7 +100,7 @@ void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
   }
 }
 
-void ColumnChunkReader::NextPage() {
+size_t ColumnChunkReader::NextPage(size_t skippable) {
   if (pos_ >= chunk_.size()) Fail("the column chunk ends before all rows of the row group");
   page_offset_ = pos_;
   CompactReader r(chunk_.data() + pos_, chunk_.size() - pos_,
@@ -111,14 +127,23 @@ void ColumnChunkReader::NextPage() {
                  &page_);
       dictionary_ = std::make_unique<PhysicalValues>(DecodeDictionary(
           physical_, page_.data(), page_.size(), h.dictionary_page_header->num_values));
-      return;
+      return 0;
     }
     case PageType::kDataPage:
-    case PageType::kDataPageV2:
+    case PageType::kDataPageV2: {
+      // A flat column's page holds one value (or null) per row.
+      int64_t rows = 0;
+      if (h.type == PageType::kDataPage && h.data_page_header) {
+        rows = h.data_page_header->num_values;
+      } else if (h.type == PageType::kDataPageV2 && h.data_page_header_v2) {
+        rows = h.data_page_header_v2->num_rows;
+      }
+      if (rows > 0 && static_cast<uint64_t>(rows) <= skippable) return static_cast<size_t>(rows);
       LoadPage(h, body, body_size);
-      return;
+      return 0;
+    }
     default:
-      return;  // index pages and unknown page types carry no values
+      return 0;  // index pages and unknown page types carry no values
   }
 }
 
