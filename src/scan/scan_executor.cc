@@ -81,7 +81,12 @@ class ScanExecutor final : public ScanReader {
     for (auto it = channels_.begin(); it != channels_.end();) {
       Channel& c = it->second;
       if (!c.batches.empty()) {
-        *batch = std::move(c.batches.front());
+        // The caller's previous batch goes to the workers to refill, so that
+        // a long scan reuses its column storage instead of faulting in new.
+        std::swap(*batch, c.batches.front());
+        if (!c.batches.front().columns.empty() && spare_.size() < static_cast<size_t>(e_.threads)) {
+          spare_.push_back(std::move(c.batches.front().columns));
+        }
         c.batches.pop_front();
         return true;
       }
@@ -140,11 +145,20 @@ class ScanExecutor final : public ScanReader {
     }
     const size_t outputs = e_.output_schema.fields().size();
     RecordBatch read;
-    while (reader.Next(&read)) {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (read.columns.empty() && !spare_.empty()) {
+          read.columns = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      if (!reader.Next(&read)) break;
       RecordBatch out;
       out.schema = e_.output_schema;
       read.columns.resize(outputs);
       out.columns = std::move(read.columns);
+      read.columns.clear();
       std::unique_lock<std::mutex> lock(mu_);
       producer_cv_.wait(lock, [&] {
         return cancel_ || error_ || channels_[index].batches.size() < kQueuedBatchesPerFile;
@@ -176,10 +190,12 @@ class ScanExecutor final : public ScanReader {
   std::condition_variable consumer_cv_;  // a batch was queued, a file finished, or an error
   std::condition_variable producer_cv_;  // a batch was taken, a file dropped, or cancel
   std::map<size_t, Channel> channels_;   // GUARDED_BY(mu_), by task index
-  size_t next_task_ = 0;                 // GUARDED_BY(mu_)
-  size_t finished_files_ = 0;            // GUARDED_BY(mu_)
-  bool cancel_ = false;                  // GUARDED_BY(mu_)
-  std::exception_ptr error_;             // GUARDED_BY(mu_)
+  // Columns of batches the consumer is done with, at most `threads` of them.
+  std::vector<std::vector<ColumnVector>> spare_;  // GUARDED_BY(mu_)
+  size_t next_task_ = 0;                          // GUARDED_BY(mu_)
+  size_t finished_files_ = 0;                     // GUARDED_BY(mu_)
+  bool cancel_ = false;                           // GUARDED_BY(mu_)
+  std::exception_ptr error_;                      // GUARDED_BY(mu_)
 };
 
 }  // namespace
