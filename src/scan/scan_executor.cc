@@ -1,5 +1,6 @@
 #include "scan/scan_executor.h"
 
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <exception>
@@ -43,7 +44,7 @@ class ScanExecutor final : public ScanReader {
     m.bytes_read = counters_.bytes_read.load();
     m.delete_files = e_.plan.delete_files;
     m.rows_deleted = counters_.rows_deleted.load();
-    m.rows_returned = rows_returned_;
+    m.rows_returned = rows_returned_ + rows_counted_.load();
     return m;
   }
 
@@ -80,7 +81,12 @@ class ScanExecutor final : public ScanReader {
     for (auto it = channels_.begin(); it != channels_.end();) {
       Channel& c = it->second;
       if (!c.batches.empty()) {
-        *batch = std::move(c.batches.front());
+        // The caller's previous batch goes to the workers to refill, so that
+        // a long scan reuses its column storage instead of faulting in new.
+        std::swap(*batch, c.batches.front());
+        if (!c.batches.front().columns.empty() && spare_.size() < static_cast<size_t>(e_.threads)) {
+          spare_.push_back(std::move(c.batches.front().columns));
+        }
         c.batches.pop_front();
         return true;
       }
@@ -132,13 +138,27 @@ class ScanExecutor final : public ScanReader {
     ScanFileReader reader(*e_.io, task.file, e_.metadata.SpecById(task.file.spec_id),
                           e_.read_schema, std::move(filter), e_.batch_size, &counters_,
                           task.deletes, e_.deletes.get(), e_.name_mapping.get());
+    if (e_.count_only) {
+      rows_counted_ += reader.CountRows();
+      MarkDone(index);
+      return;
+    }
     const size_t outputs = e_.output_schema.fields().size();
     RecordBatch read;
-    while (reader.Next(&read)) {
+    for (;;) {
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (read.columns.empty() && !spare_.empty()) {
+          read.columns = std::move(spare_.back());
+          spare_.pop_back();
+        }
+      }
+      if (!reader.Next(&read)) break;
       RecordBatch out;
       out.schema = e_.output_schema;
       read.columns.resize(outputs);
       out.columns = std::move(read.columns);
+      read.columns.clear();
       std::unique_lock<std::mutex> lock(mu_);
       producer_cv_.wait(lock, [&] {
         return cancel_ || error_ || channels_[index].batches.size() < kQueuedBatchesPerFile;
@@ -148,6 +168,10 @@ class ScanExecutor final : public ScanReader {
       lock.unlock();
       consumer_cv_.notify_all();
     }
+    MarkDone(index);
+  }
+
+  void MarkDone(size_t index) {
     {
       std::lock_guard<std::mutex> lock(mu_);
       channels_[index].done = true;
@@ -157,18 +181,21 @@ class ScanExecutor final : public ScanReader {
 
   ScanExecution e_;
   ScanCounters counters_;
-  int64_t rows_returned_ = 0;  // consumer thread only
-  bool started_ = false;       // consumer thread only
+  int64_t rows_returned_ = 0;             // consumer thread only
+  std::atomic<int64_t> rows_counted_{0};  // by the workers of a count_only scan
+  bool started_ = false;                  // consumer thread only
   std::vector<std::thread> workers_;
 
   std::mutex mu_;
   std::condition_variable consumer_cv_;  // a batch was queued, a file finished, or an error
   std::condition_variable producer_cv_;  // a batch was taken, a file dropped, or cancel
   std::map<size_t, Channel> channels_;   // GUARDED_BY(mu_), by task index
-  size_t next_task_ = 0;                 // GUARDED_BY(mu_)
-  size_t finished_files_ = 0;            // GUARDED_BY(mu_)
-  bool cancel_ = false;                  // GUARDED_BY(mu_)
-  std::exception_ptr error_;             // GUARDED_BY(mu_)
+  // Columns of batches the consumer is done with, at most `threads` of them.
+  std::vector<std::vector<ColumnVector>> spare_;  // GUARDED_BY(mu_)
+  size_t next_task_ = 0;                          // GUARDED_BY(mu_)
+  size_t finished_files_ = 0;                     // GUARDED_BY(mu_)
+  bool cancel_ = false;                           // GUARDED_BY(mu_)
+  std::exception_ptr error_;                      // GUARDED_BY(mu_)
 };
 
 }  // namespace

@@ -32,6 +32,9 @@ struct ScanExecution {
   int64_t batch_size = 64 * 1024;
   int threads = 1;
   bool ordered = false;
+  /// Only count the rows: the reader yields no batches and its metrics'
+  /// rows_returned is the count.
+  bool count_only = false;
 };
 
 std::unique_ptr<ScanReader> NewScanExecutor(ScanExecution execution);

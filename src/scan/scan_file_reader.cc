@@ -12,30 +12,32 @@ namespace datashard {
 
 namespace {
 
+// In place, so that a filtered batch costs no new allocation (nor the page
+// faults of one); the kept values move forward.
 template <typename T>
-void CompactVector(const std::vector<T>& in, const std::vector<uint8_t>& selection, size_t kept,
-                   std::vector<T>* out) {
-  if (in.size() != selection.size()) return;
-  out->reserve(kept);
-  for (size_t i = 0; i < in.size(); ++i) {
-    if (selection[i]) out->push_back(in[i]);
+void CompactVector(const std::vector<uint8_t>& selection, size_t kept, std::vector<T>* v) {
+  if (v->size() != selection.size()) return;
+  size_t out = 0;
+  for (size_t i = 0; i < v->size(); ++i) {
+    if (selection[i]) {
+      if (out != i) (*v)[out] = std::move((*v)[i]);
+      ++out;
+    }
   }
+  v->resize(kept);
 }
 
 }  // namespace
 
-ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t>& selection,
-                           size_t kept) {
-  ColumnVector out(column.type());
-  CompactVector(column.validity(), selection, kept, &out.validity());
-  CompactVector(column.bools, selection, kept, &out.bools);
-  CompactVector(column.ints, selection, kept, &out.ints);
-  CompactVector(column.longs, selection, kept, &out.longs);
-  CompactVector(column.floats, selection, kept, &out.floats);
-  CompactVector(column.doubles, selection, kept, &out.doubles);
-  CompactVector(column.decimals, selection, kept, &out.decimals);
-  CompactVector(column.bytes, selection, kept, &out.bytes);
-  return out;
+void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVector* column) {
+  CompactVector(selection, kept, &column->validity());
+  CompactVector(selection, kept, &column->bools);
+  CompactVector(selection, kept, &column->ints);
+  CompactVector(selection, kept, &column->longs);
+  CompactVector(selection, kept, &column->floats);
+  CompactVector(selection, kept, &column->doubles);
+  CompactVector(selection, kept, &column->decimals);
+  CompactVector(selection, kept, &column->bytes);
 }
 
 ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
@@ -162,18 +164,34 @@ void ScanFileReader::Open() {
   reads_columns_ = !options.columns.empty() && !selected.empty();
   if (reads_columns_) {
     reader_->Start(options);
+    read_.resize(options.columns.size());
   } else {
     reader_.reset();
   }
+  if (!filter_ || row_deletes_ || !reads_columns_) return;
+  // Batches are filtered before the columns the filter does not name are
+  // decoded, when it names only file columns and leaves some to skip.
+  const auto referenced = filter_->ReferencedFieldIds();
+  std::vector<size_t> columns;
+  std::vector<Field> probe_fields;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    if (std::find(referenced.begin(), referenced.end(), field.id) == referenced.end()) continue;
+    if (sources_[c].read_index < 0) return;
+    columns.push_back(c);
+    probe_fields.push_back(field);
+  }
+  if (columns.size() == options.columns.size()) return;
+  filter_columns_ = std::move(columns);
+  probe_.schema = Schema(read_schema_.schema_id(), std::move(probe_fields));
 }
 
 bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   if (!opened_) Open();
-  std::vector<ColumnVector> read;
   size_t n = 0;
   if (reads_columns_) {
-    if (!reader_->Next(&read)) return false;
-    n = read.empty() ? 0 : read[0].size();
+    if (!reader_->Next(&read_)) return false;
+    n = read_.empty() ? 0 : read_[0].size();
   } else {
     // No file column is read; the rows come from the row group sizes.
     n = static_cast<size_t>(std::min(remaining_rows_, batch_size_));
@@ -182,28 +200,65 @@ bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   }
   if (row_deletes_) TakePositions(n);
   batch->schema = read_schema_;
-  batch->columns.clear();
-  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
-    const DataType& type = read_schema_.fields()[c].type;
-    const Source& src = sources_[c];
-    if (src.read_index >= 0) {
-      ColumnVector& col = read[static_cast<size_t>(src.read_index)];
-      if (col.type() == type) {
-        batch->columns.push_back(std::move(col));
-      } else {
-        ColumnVector widened(type);
-        widened.Reserve(col.size());
-        for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
-        batch->columns.push_back(std::move(widened));
-      }
-    } else {
-      ColumnVector constant(type);
-      constant.Reserve(n);
-      for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
-      batch->columns.push_back(std::move(constant));
-    }
-  }
+  batch->columns.resize(read_schema_.fields().size());
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) TakeColumn(c, n, &batch->columns[c]);
   return true;
+}
+
+void ScanFileReader::TakeColumn(size_t c, size_t n, ColumnVector* out) {
+  const DataType& type = read_schema_.fields()[c].type;
+  const Source& src = sources_[c];
+  if (src.read_index >= 0) {
+    ColumnVector& col = read_[static_cast<size_t>(src.read_index)];
+    if (col.type() == type) {
+      // The old storage of `out` goes back to the Parquet reader to refill.
+      std::swap(*out, col);
+    } else {
+      ColumnVector widened(type);
+      widened.Reserve(col.size());
+      for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
+      *out = std::move(widened);
+    }
+  } else {
+    ColumnVector constant(type);
+    constant.Reserve(n);
+    for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
+    *out = std::move(constant);
+  }
+}
+
+bool ScanFileReader::NextFilterFirst(RecordBatch* batch) {
+  for (;;) {
+    const size_t n = reader_->NextBatch();
+    if (n == 0) return false;
+    probe_.columns.resize(filter_columns_.size());
+    for (size_t k = 0; k < filter_columns_.size(); ++k) {
+      const size_t c = filter_columns_[k];
+      const size_t r = static_cast<size_t>(sources_[c].read_index);
+      reader_->ReadColumn(r, &read_[r]);
+      TakeColumn(c, n, &probe_.columns[k]);
+    }
+    filter_->Select(probe_, &selection_);
+    size_t kept = 0;
+    for (uint8_t s : selection_) kept += s;
+    if (kept == 0) continue;  // NextBatch() skips the other columns
+    batch->schema = read_schema_;
+    batch->columns.resize(read_schema_.fields().size());
+    size_t k = 0;
+    for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+      if (k < filter_columns_.size() && filter_columns_[k] == c) {
+        std::swap(batch->columns[c], probe_.columns[k++]);
+        continue;
+      }
+      const int r = sources_[c].read_index;
+      if (r >= 0) reader_->ReadColumn(static_cast<size_t>(r), &read_[static_cast<size_t>(r)]);
+      TakeColumn(c, n, &batch->columns[c]);
+    }
+    if (kept != n) {
+      for (ColumnVector& col : batch->columns) CompactColumn(selection_, kept, &col);
+    }
+    return true;
+  }
 }
 
 void ScanFileReader::TakePositions(size_t n) {
@@ -217,25 +272,40 @@ void ScanFileReader::TakePositions(size_t n) {
   }
 }
 
+size_t ScanFileReader::SelectRows(const RecordBatch& batch) {
+  if (filter_) {
+    filter_->Select(batch, &selection_);
+  } else {
+    selection_.assign(batch.num_rows(), 1);
+  }
+  if (row_deletes_)
+    counters_->rows_deleted += row_deletes_->Apply(batch, row_positions_, &selection_);
+  size_t kept = 0;
+  for (uint8_t s : selection_) kept += s;
+  return kept;
+}
+
 bool ScanFileReader::Next(RecordBatch* batch) {
+  if (!opened_) Open();
+  if (!filter_columns_.empty()) return NextFilterFirst(batch);
   while (NextUnfiltered(batch)) {
     if (!filter_ && !row_deletes_) return true;
-    const size_t n = batch->num_rows();
-    if (filter_) {
-      filter_->Select(*batch, &selection_);
-    } else {
-      selection_.assign(n, 1);
-    }
-    if (row_deletes_)
-      counters_->rows_deleted += row_deletes_->Apply(*batch, row_positions_, &selection_);
-    size_t kept = 0;
-    for (uint8_t s : selection_) kept += s;
+    const size_t kept = SelectRows(*batch);
     if (kept == 0) continue;
-    if (kept == n) return true;
-    for (ColumnVector& col : batch->columns) col = CompactColumn(col, selection_, kept);
+    if (kept == batch->num_rows()) return true;
+    for (ColumnVector& col : batch->columns) CompactColumn(selection_, kept, &col);
     return true;
   }
   return false;
+}
+
+int64_t ScanFileReader::CountRows() {
+  int64_t rows = 0;
+  RecordBatch batch;
+  while (NextUnfiltered(&batch)) {
+    rows += static_cast<int64_t>(filter_ || row_deletes_ ? SelectRows(batch) : batch.num_rows());
+  }
+  return rows;
 }
 
 }  // namespace datashard

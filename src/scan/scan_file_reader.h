@@ -47,6 +47,9 @@ class ScanFileReader {
   /// Fills `batch` (schema `read_schema`) with the next kept rows, at most
   /// batch_size of them; false at the end of the file.
   bool Next(RecordBatch* batch);
+  /// The number of rows Next() would yield from here on, without gathering
+  /// them into batches.
+  int64_t CountRows();
 
  private:
   // Where output column c comes from: a selected file column or a constant.
@@ -64,6 +67,15 @@ class ScanFileReader {
 
   void Open();
   bool NextUnfiltered(RecordBatch* batch);
+  // Moves (widened, or made of the constant) column c of read_schema_ for a
+  // batch of n rows into `out`.
+  void TakeColumn(size_t c, size_t n, ColumnVector* out);
+  // Next() when filter_columns_ is set: decodes those first and skips the
+  // rest of a batch none of whose rows match.
+  bool NextFilterFirst(RecordBatch* batch);
+  // Marks the rows of `batch` to keep in selection_ (filter and deletes);
+  // returns how many.
+  size_t SelectRows(const RecordBatch& batch);
   // File positions of the next `n` rows read, into row_positions_.
   void TakePositions(size_t n);
 
@@ -83,6 +95,11 @@ class ScanFileReader {
   int64_t range_offset_ = 0;      // ... its row range_offset_
   std::vector<int64_t> row_positions_;
   std::unique_ptr<parquet::ParquetReader> reader_;
+  std::vector<ColumnVector> read_;  // the file columns of the last batch read
+  // Columns of read_schema_ the filter names, in order, when they are read
+  // ahead of the others (empty: every column is read); probe_ holds them.
+  std::vector<size_t> filter_columns_;
+  RecordBatch probe_;
   std::vector<Source> sources_;
   bool opened_ = false;
   bool reads_columns_ = false;
@@ -90,8 +107,8 @@ class ScanFileReader {
   std::vector<uint8_t> selection_;
 };
 
-/// Keeps the entries of `column` whose `selection` byte is 1 (`kept` of them).
-ColumnVector CompactColumn(const ColumnVector& column, const std::vector<uint8_t>& selection,
-                           size_t kept);
+/// Keeps the entries of `column` whose `selection` byte is 1 (`kept` of
+/// them), in order, in place.
+void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVector* column);
 
 }  // namespace datashard

@@ -278,6 +278,7 @@ int64_t TableScan::Count(ScanMetrics* metrics) {
     ++files_from_metadata;
   }
   e.plan.tasks = std::move(to_read);
+  e.count_only = true;
   std::unique_ptr<ScanReader> reader = NewScanExecutor(std::move(e));
   RecordBatch batch;
   while (reader->Next(&batch)) {

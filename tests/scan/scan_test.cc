@@ -224,6 +224,21 @@ TEST_F(ScanTest, OrderedScansAreDeterministicAcrossThreadCounts) {
   EXPECT_EQ(reference, table_order);
 }
 
+TEST_F(ScanTest, FilteredColumnsFirstKeepExactRowsAcrossSkippedBatches) {
+  // Most batches hold no match: their other columns are skipped, not read.
+  Table t = CreateTable(dir_.Join("t"), KSchema());
+  ASSERT_TRUE(t.AppendRecords(KRows(0, 30000, 1), KSchema()));
+  ASSERT_TRUE(t.AppendRecords(KRows(30000, 30000, 2), KSchema()));
+  Result r = RunScan(NewScan(t).Filter("id >= 29990 and id < 30010").BatchSize(1000).Threads(2));
+  std::sort(r.rows.begin(), r.rows.end(),
+            [](const Record& a, const Record& b) { return a[0].as_long() < b[0].as_long(); });
+  std::vector<Record> want = KRows(29990, 10, 1);
+  for (Record& row : KRows(30000, 10, 2)) want.push_back(std::move(row));
+  EXPECT_EQ(r.rows, want);
+  EXPECT_EQ(RunScan(NewScan(t).Filter("v = 'v45678'").BatchSize(777)).rows, KRows(45678, 1, 2));
+  EXPECT_EQ(NewScan(t).Filter("id >= 29990 and id < 30010").BatchSize(1000).Count(), 20);
+}
+
 TEST_F(ScanTest, BadFiltersAndSettingsAreRefused) {
   Table t = CreateTable(dir_.Join("t"), KSchema());
   ASSERT_TRUE(t.AppendRecords(KRows(0, 5, 1), KSchema()));
@@ -253,7 +268,8 @@ TEST_F(ScanTest, WorkerErrorsReachTheCaller) {
 }
 
 TEST_F(ScanTest, ForeignShapedTablesReadByFieldId) {
-  const Schema v1(0, {Field{1, "id", DataType::Long(), true}, Field{2, "name", DataType::String(), false}});
+  const Schema v1(
+      0, {Field{1, "id", DataType::Long(), true}, Field{2, "name", DataType::String(), false}});
   testing::HandTable hand(dir_.Join("t"), v1);
   ColumnVector ids(DataType::Long());
   ColumnVector names(DataType::String());
@@ -266,13 +282,15 @@ TEST_F(ScanTest, ForeignShapedTablesReadByFieldId) {
   uri.file_path = "file://" + uri.file_path;  // file: URIs name local files too
   hand.Commit({plain, uri});
   // Renamed, reordered, and a column added after the files were written.
-  const Schema v2(1, {Field{2, "label", DataType::String(), false}, Field{1, "id", DataType::Long(), true},
-                      Field{3, "extra", DataType::Int(), false}});
+  const Schema v2(
+      1, {Field{2, "label", DataType::String(), false}, Field{1, "id", DataType::Long(), true},
+          Field{3, "extra", DataType::Int(), false}});
   hand.EvolveSchema(v2);
   Table t = OpenTable(dir_.Join("t"));
   const Result r = RunScan(NewScan(t).Filter("label = 'n3' and extra is null").Ordered());
   ASSERT_EQ(r.rows.size(), 2u);
-  for (const Record& row : r.rows) EXPECT_EQ(row, (Record{Value("n3"), Value(int64_t{3}), Value()}));
+  for (const Record& row : r.rows)
+    EXPECT_EQ(row, (Record{Value("n3"), Value(int64_t{3}), Value()}));
   EXPECT_EQ(NewScan(t).Filter("extra = 1").Count(), 0);
   EXPECT_EQ(NewScan(t).Filter("id >= 1").Count(), 8);
 }

@@ -3,10 +3,12 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <utility>
 
 #include "datashard/errors.h"
 
@@ -112,6 +114,36 @@ inline void UnpackBits(const uint8_t* src, int bits, size_t count, uint64_t* out
     }
     out[i] = v & mask;
   }
+}
+
+/// Unpacks `groups` groups of 8 values of kBits (1 to 32) bits each,
+/// LSB-first, from `src` (groups * kBits bytes) into `out`. With the width a
+/// constant, each group is a few loads and constant shifts.
+template <int kBits>
+void UnpackGroups32(const uint8_t* src, size_t groups, uint32_t* out) {
+  static_assert(kBits >= 1 && kBits <= 32);
+  constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
+  for (size_t g = 0; g < groups; ++g, src += kBits, out += 8) {
+    uint64_t words[5] = {};  // a group spans at most 32 bytes
+    std::memcpy(words, src, kBits);
+    for (int i = 0; i < 8; ++i) {
+      const int bit = i * kBits;
+      uint64_t v = words[bit / 64] >> (bit % 64);
+      if (bit % 64 + kBits > 64) v |= words[bit / 64 + 1] << (64 - bit % 64);
+      out[i] = static_cast<uint32_t>(v & kMask);
+    }
+  }
+}
+
+using UnpackGroups32Fn = void (*)(const uint8_t*, size_t, uint32_t*);
+
+/// UnpackGroups32 for a width in [1, 32] chosen at run time.
+inline UnpackGroups32Fn UnpackGroups32For(int bits) {
+  static constexpr auto kTable = []<size_t... W>(std::index_sequence<W...>) {
+    return std::array<UnpackGroups32Fn, 32>{&UnpackGroups32<static_cast<int>(W) + 1>...};
+  }
+  (std::make_index_sequence<32>{});
+  return kTable[static_cast<size_t>(bits - 1)];
 }
 
 }  // namespace datashard::parquet

@@ -9,22 +9,30 @@
 namespace datashard::parquet {
 namespace {
 
-// Pushes n rows: the next source value where present, a default where null.
+// Appends n rows: the next source value where present, a default where null
+// (`defs` null: every row is present).
 template <typename Src, typename Dst, typename Conv>
-void Scatter(size_t n, const std::vector<uint32_t>* defs, Src* src, std::vector<Dst>* dst,
-             Conv&& conv) {
+void Scatter(size_t n, const uint32_t* defs, Src* src, std::vector<Dst>* dst, Conv&& conv) {
+  const size_t at = dst->size();
+  dst->resize(at + n);
+  Dst* out = dst->data() + at;
   if (defs == nullptr) {
-    for (size_t i = 0; i < n; ++i) dst->push_back(conv(src[i]));
+    for (size_t i = 0; i < n; ++i) out[i] = conv(src[i]);
     return;
   }
   size_t j = 0;
   for (size_t i = 0; i < n; ++i) {
-    if ((*defs)[i] != 0) {
-      dst->push_back(conv(src[j++]));
-    } else {
-      dst->push_back(Dst{});
-    }
+    if (defs[i] != 0) out[i] = conv(src[j++]);
   }
+}
+
+// Decodes n values of a column without nulls or conversion straight into the
+// end of `dst`, without a scratch copy.
+template <typename T, typename Decode>
+void DecodeInto(size_t n, std::vector<T>* dst, Decode&& decode) {
+  const size_t at = dst->size();
+  dst->resize(at + n);
+  decode(dst->data() + at, n);
 }
 
 int64_t MillisToMicros(int64_t v) {
@@ -40,7 +48,12 @@ int64_t MillisToMicros(int64_t v) {
 ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                                      const ColumnMetaData& meta, int64_t begin, int64_t size,
                                      int64_t num_rows)
-    : file_(file), leaf_(leaf), meta_(meta), begin_(begin), rows_left_(num_rows) {
+    : file_(file),
+      leaf_(leaf),
+      meta_(meta),
+      begin_(begin),
+      rows_left_(num_rows),
+      discard_(leaf.mapping.type) {
   physical_.type = *leaf.element.type;
   physical_.type_length = leaf.element.type_length.value_or(0);
   chunk_.resize(static_cast<size_t>(size));
@@ -52,18 +65,29 @@ void ColumnChunkReader::Fail(const std::string& why) const {
                    std::to_string(begin_ + static_cast<int64_t>(page_offset_)) + ": " + why);
 }
 
-void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
+void ColumnChunkReader::Read(size_t n, ColumnVector* out) { Advance(n, out); }
+
+void ColumnChunkReader::Skip(size_t n) { Advance(n, nullptr); }
+
+void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
   if (static_cast<int64_t>(n) > rows_left_) {
     throw InvalidArgument(file_.path() + ": read past the end of a row group");
   }
   try {
     while (n > 0) {
       if (page_left_ == 0) {
-        NextPage();
+        const size_t skipped = NextPage(out == nullptr ? n : 0);
+        n -= skipped;
+        rows_left_ -= static_cast<int64_t>(skipped);
         continue;
       }
       const size_t k = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), page_left_));
-      DecodeRows(k, out);
+      if (out != nullptr) {
+        DecodeRows(k, out);
+      } else {
+        discard_.Clear();
+        DecodeRows(k, &discard_);
+      }
       n -= k;
       page_left_ -= static_cast<int64_t>(k);
       rows_left_ -= static_cast<int64_t>(k);
@@ -76,7 +100,7 @@ void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
   }
 }
 
-void ColumnChunkReader::NextPage() {
+size_t ColumnChunkReader::NextPage(size_t skippable) {
   if (pos_ >= chunk_.size()) Fail("the column chunk ends before all rows of the row group");
   page_offset_ = pos_;
   CompactReader r(chunk_.data() + pos_, chunk_.size() - pos_,
@@ -103,14 +127,23 @@ void ColumnChunkReader::NextPage() {
                  &page_);
       dictionary_ = std::make_unique<PhysicalValues>(DecodeDictionary(
           physical_, page_.data(), page_.size(), h.dictionary_page_header->num_values));
-      return;
+      return 0;
     }
     case PageType::kDataPage:
-    case PageType::kDataPageV2:
+    case PageType::kDataPageV2: {
+      // A flat column's page holds one value (or null) per row.
+      int64_t rows = 0;
+      if (h.type == PageType::kDataPage && h.data_page_header) {
+        rows = h.data_page_header->num_values;
+      } else if (h.type == PageType::kDataPageV2 && h.data_page_header_v2) {
+        rows = h.data_page_header_v2->num_rows;
+      }
+      if (rows > 0 && static_cast<uint64_t>(rows) <= skippable) return static_cast<size_t>(rows);
       LoadPage(h, body, body_size);
-      return;
+      return 0;
+    }
     default:
-      return;  // index pages and unknown page types carry no values
+      return 0;  // index pages and unknown page types carry no values
   }
 }
 
@@ -169,31 +202,41 @@ void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_
 }
 
 void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out) {
-  const std::vector<uint32_t>* defs = nullptr;
+  const uint32_t* defs = nullptr;
   size_t present = n;
+  auto& valid = out->validity();
+  const size_t at = valid.size();
+  valid.resize(at + n, 1);
   if (leaf_.max_definition_level > 0) {
     defs_.resize(n);
     def_levels_.Decode(defs_.data(), n);
-    present = static_cast<size_t>(std::count(defs_.begin(), defs_.end(), 1u));
-    defs = &defs_;
-  }
-  auto& valid = out->validity();
-  if (defs == nullptr) {
-    valid.insert(valid.end(), n, 1);
-  } else {
-    for (size_t i = 0; i < n; ++i) valid.push_back(defs_[i] != 0 ? 1 : 0);
+    present = 0;
+    for (size_t i = 0; i < n; ++i) {
+      valid[at + i] = defs_[i] != 0 ? 1 : 0;
+      present += valid[at + i];
+    }
+    if (present != n) defs = defs_.data();
   }
   const LeafConversion conv = leaf_.mapping.conversion;
   const auto same = [](auto v) { return v; };
+  ValueDecoder& values = *values_;
   switch (physical_.type) {
     case PhysicalType::kBoolean:
+      if (defs == nullptr) {
+        DecodeInto(n, &out->bools, [&](uint8_t* d, size_t k) { values.DecodeBool(d, k); });
+        return;
+      }
       scratch_.bools.resize(present);
-      values_->DecodeBool(scratch_.bools.data(), present);
+      values.DecodeBool(scratch_.bools.data(), present);
       Scatter(n, defs, scratch_.bools.data(), &out->bools, same);
       return;
     case PhysicalType::kInt32:
+      if (defs == nullptr && conv == LeafConversion::kNone) {
+        DecodeInto(n, &out->ints, [&](int32_t* d, size_t k) { values.DecodeInt32(d, k); });
+        return;
+      }
       scratch_.i32.resize(present);
-      values_->DecodeInt32(scratch_.i32.data(), present);
+      values.DecodeInt32(scratch_.i32.data(), present);
       switch (conv) {
         case LeafConversion::kMillisToMicros:
           Scatter(n, defs, scratch_.i32.data(), &out->longs,
@@ -212,8 +255,12 @@ void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out) {
           return;
       }
     case PhysicalType::kInt64:
+      if (defs == nullptr && conv == LeafConversion::kNone) {
+        DecodeInto(n, &out->longs, [&](int64_t* d, size_t k) { values.DecodeInt64(d, k); });
+        return;
+      }
       scratch_.i64.resize(present);
-      values_->DecodeInt64(scratch_.i64.data(), present);
+      values.DecodeInt64(scratch_.i64.data(), present);
       switch (conv) {
         case LeafConversion::kMillisToMicros:
           Scatter(n, defs, scratch_.i64.data(), &out->longs, MillisToMicros);
@@ -227,19 +274,31 @@ void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out) {
           return;
       }
     case PhysicalType::kFloat:
+      if (defs == nullptr) {
+        DecodeInto(n, &out->floats, [&](float* d, size_t k) { values.DecodeFloat(d, k); });
+        return;
+      }
       scratch_.f32.resize(present);
-      values_->DecodeFloat(scratch_.f32.data(), present);
+      values.DecodeFloat(scratch_.f32.data(), present);
       Scatter(n, defs, scratch_.f32.data(), &out->floats, same);
       return;
     case PhysicalType::kDouble:
+      if (defs == nullptr) {
+        DecodeInto(n, &out->doubles, [&](double* d, size_t k) { values.DecodeDouble(d, k); });
+        return;
+      }
       scratch_.f64.resize(present);
-      values_->DecodeDouble(scratch_.f64.data(), present);
+      values.DecodeDouble(scratch_.f64.data(), present);
       Scatter(n, defs, scratch_.f64.data(), &out->doubles, same);
       return;
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray:
+      if (defs == nullptr && conv != LeafConversion::kDecimalBytes) {
+        DecodeInto(n, &out->bytes, [&](std::string* d, size_t k) { values.DecodeBytes(d, k); });
+        return;
+      }
       scratch_.bytes.resize(present);
-      values_->DecodeBytes(scratch_.bytes.data(), present);
+      values.DecodeBytes(scratch_.bytes.data(), present);
       if (conv == LeafConversion::kDecimalBytes) {
         Scatter(n, defs, scratch_.bytes.data(), &out->decimals, [](const std::string& b) {
           return DecimalFromBytes(reinterpret_cast<const uint8_t*>(b.data()), b.size());

@@ -35,9 +35,16 @@ class ColumnChunkReader {
   /// Appends the next n rows to `out` (typed as leaf.mapping.type).
   /// Corruption naming the file, column and page offset on bad data.
   void Read(size_t n, ColumnVector* out);
+  /// Moves past the next n rows; data pages that lie wholly inside them are
+  /// neither decompressed nor decoded.
+  void Skip(size_t n);
 
  private:
-  void NextPage();
+  // Reads (out != nullptr) or skips the next n rows.
+  void Advance(size_t n, ColumnVector* out);
+  // Moves to the next page; a data page of at most `skippable` rows is
+  // passed over unread. Returns the rows passed over.
+  size_t NextPage(size_t skippable);
   void LoadPage(const PageHeader& header, const uint8_t* body, size_t body_size);
   void DecodeRows(size_t n, ColumnVector* out);
   [[noreturn]] void Fail(const std::string& why) const;
@@ -62,6 +69,7 @@ class ColumnChunkReader {
   // Scratch, reused between calls.
   std::vector<uint32_t> defs_;
   PhysicalValues scratch_;
+  ColumnVector discard_;  // rows decoded only to be skipped
 };
 
 }  // namespace datashard::parquet

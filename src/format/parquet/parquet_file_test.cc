@@ -328,6 +328,52 @@ TEST_P(ParquetFileTest, EveryTypeRoundTripsWithStatistics) {
   }
 }
 
+TEST_P(ParquetFileTest, ColumnsReadOrSkippedByBatchMatchAWholeRead) {
+  const Schema s = AllTypesSchema();
+  const std::vector<Record> rows = RandomRows(s, 3000, 9, 40);
+  WriterOptions o;
+  o.codec = GetParam().codec;
+  o.dictionary = GetParam().dictionary;
+  o.row_group_size_bytes = 64 << 10;
+  o.page_size_bytes = 1 << 10;  // many pages, so skips pass over whole ones
+  const WrittenFile f = WriteFile(s, rows, o, 700);
+  auto r = OpenBytes(f.bytes);
+  const std::vector<Record> want = ReadAll(r.get());
+  ASSERT_EQ(want.size(), rows.size());
+  std::mt19937_64 rng(3);
+  for (const int64_t batch_size : {1, 7, 250, 4096}) {
+    ReadOptions ro;
+    ro.batch_size = batch_size;
+    r->Start(ro);
+    size_t first = 0;
+    ColumnVector col;
+    while (const size_t n = r->NextBatch()) {
+      // Each column is read, skipped, or left for NextBatch() to skip.
+      for (size_t c = 0; c < s.fields().size(); ++c) {
+        switch (rng() % 3) {
+          case 0:
+            r->ReadColumn(c, &col);
+            ASSERT_EQ(col.size(), n);
+            for (size_t i = 0; i < n; ++i) {
+              ASSERT_TRUE(SameValue(col.Get(i), want[first + i][c]))
+                  << "batch size " << batch_size << ", row " << first + i << ", column " << c;
+            }
+            EXPECT_THROW(r->SkipColumn(c), InvalidArgument);
+            break;
+          case 1:
+            r->SkipColumn(c);
+            EXPECT_THROW(r->ReadColumn(c, &col), InvalidArgument);
+            break;
+          default:
+            break;
+        }
+      }
+      first += n;
+    }
+    EXPECT_EQ(first, rows.size()) << "batch size " << batch_size;
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Variants, ParquetFileTest,
     ::testing::Values(Variant{Codec::kNone, true}, Variant{Codec::kNone, false},

@@ -151,6 +151,8 @@ class ParquetReader::Impl {
   size_t group_index_ = 0;
   int64_t group_rows_left_ = 0;
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
+  size_t batch_rows_ = 0;         // rows of the current batch
+  std::vector<uint8_t> pending_;  // per selected column: not yet read or skipped
 
   [[noreturn]] void Fail(uint64_t offset, const std::string& why) const {
     throw Corruption(file_->path() + ": offset " + std::to_string(offset) + ": " + why);
@@ -305,12 +307,16 @@ class ParquetReader::Impl {
     group_index_ = 0;
     group_rows_left_ = 0;
     readers_.clear();
+    pending_.clear();
   }
 
-  bool Next(std::vector<ColumnVector>* out) {
+  size_t NextBatch() {
+    for (size_t i = 0; i < pending_.size(); ++i) {
+      if (pending_[i]) SkipColumn(i);
+    }
     while (group_rows_left_ == 0) {
       readers_.clear();
-      if (group_index_ >= groups_.size()) return false;
+      if (group_index_ >= groups_.size()) return 0;
       const int g = groups_[group_index_++];
       group_rows_left_ = row_groups_[static_cast<size_t>(g)].num_rows;
       for (int c : selected_) {
@@ -321,16 +327,44 @@ class ParquetReader::Impl {
             *file_, leaves_[static_cast<size_t>(c)], md, r.begin, r.size, group_rows_left_));
       }
     }
-    const size_t n = static_cast<size_t>(std::min(options_.batch_size, group_rows_left_));
-    out->resize(selected_.size());
-    for (size_t i = 0; i < selected_.size(); ++i) {
-      ColumnVector& v = (*out)[i];
-      v = ColumnVector(columns_[static_cast<size_t>(selected_[i])].type);
-      v.Reserve(n);
-      readers_[i]->Read(n, &v);
+    batch_rows_ = static_cast<size_t>(std::min(options_.batch_size, group_rows_left_));
+    group_rows_left_ -= static_cast<int64_t>(batch_rows_);
+    pending_.assign(selected_.size(), 1);
+    return batch_rows_;
+  }
+
+  void ReadColumn(size_t i, ColumnVector* out) {
+    Take(i);
+    const DataType& type = columns_[static_cast<size_t>(selected_[i])].type;
+    if (out->type() == type) {
+      out->Clear();
+    } else {
+      *out = ColumnVector(type);
     }
-    group_rows_left_ -= static_cast<int64_t>(n);
+    out->Reserve(batch_rows_);
+    readers_[i]->Read(batch_rows_, out);
+  }
+
+  void SkipColumn(size_t i) {
+    Take(i);
+    readers_[i]->Skip(batch_rows_);
+  }
+
+  bool Next(std::vector<ColumnVector>* out) {
+    if (NextBatch() == 0) return false;
+    out->resize(selected_.size());
+    for (size_t i = 0; i < selected_.size(); ++i) ReadColumn(i, &(*out)[i]);
     return true;
+  }
+
+ private:
+  // Marks column i of the current batch as read or skipped.
+  void Take(size_t i) {
+    if (i >= pending_.size() || !pending_[i]) {
+      throw InvalidArgument(file_->path() + ": column " + std::to_string(i) +
+                            " of the batch is not pending");
+    }
+    pending_[i] = 0;
   }
 };
 
@@ -349,5 +383,8 @@ const std::vector<RowGroupInfo>& ParquetReader::row_groups() const { return impl
 const std::string& ParquetReader::created_by() const { return impl_->created_by_; }
 void ParquetReader::Start(const ReadOptions& options) { impl_->Start(options); }
 bool ParquetReader::Next(std::vector<ColumnVector>* out) { return impl_->Next(out); }
+size_t ParquetReader::NextBatch() { return impl_->NextBatch(); }
+void ParquetReader::ReadColumn(size_t i, ColumnVector* out) { impl_->ReadColumn(i, out); }
+void ParquetReader::SkipColumn(size_t i) { impl_->SkipColumn(i); }
 
 }  // namespace datashard::parquet

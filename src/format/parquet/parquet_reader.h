@@ -67,8 +67,19 @@ class ParquetReader {
   /// Starts a read; the batch cursor is reset.
   void Start(const ReadOptions& options);
   /// Fills `out` (one ColumnVector per selected column) with up to
-  /// batch_size rows; returns false when no rows are left.
+  /// batch_size rows, reusing the storage of the columns it holds; returns
+  /// false when no rows are left.
   bool Next(std::vector<ColumnVector>* out);
+
+  /// The same a column at a time, so that a caller can decode the columns
+  /// its filter needs first and skip the rest of a batch it rejects (whole
+  /// pages are skipped undecompressed). NextBatch() starts the next batch
+  /// and returns its row count, 0 when no rows are left; then each selected
+  /// column i is read (into `out`, reusing its storage) or skipped, once.
+  /// Columns neither read nor skipped are skipped by the next NextBatch().
+  size_t NextBatch();
+  void ReadColumn(size_t i, ColumnVector* out);
+  void SkipColumn(size_t i);
 
  private:
   ParquetReader();

@@ -140,6 +140,17 @@ void RleDecoder::Decode(uint32_t* out, size_t n) {
       rle_left_ -= k;
       continue;
     }
+    if (packed_index_ % 8 == 0 && n >= 8 && packed_left_ >= 8 && bit_width_ > 0) {
+      // Whole groups go straight to `out`.
+      const size_t groups = static_cast<size_t>(std::min<uint64_t>(packed_left_, n) / 8);
+      UnpackGroups32For(bit_width_)(packed_ + packed_index_ / 8 * static_cast<uint64_t>(bit_width_),
+                                    groups, out);
+      out += groups * 8;
+      n -= groups * 8;
+      packed_index_ += groups * 8;
+      packed_left_ -= groups * 8;
+      continue;
+    }
     // Unpack from the start of the group holding packed_index_.
     const uint64_t group_start = packed_index_ / 8 * 8;
     const size_t skip = static_cast<size_t>(packed_index_ - group_start);

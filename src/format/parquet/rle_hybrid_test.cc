@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
+#include "format/parquet/bit_util.h"
 
 namespace datashard::parquet {
 namespace {
@@ -78,6 +79,48 @@ TEST(RleHybridTest, RandomDataRoundTripsForEveryWidth) {
       done += k;
     }
     EXPECT_EQ(out, v) << "width " << width;
+  }
+}
+
+TEST(RleHybridTest, GroupUnpackMatchesTheScalarUnpackForEveryWidth) {
+  std::mt19937_64 rng(7);
+  for (int width = 1; width <= 32; ++width) {
+    constexpr size_t kGroups = 37;
+    std::vector<uint8_t> src(kGroups * static_cast<size_t>(width));
+    for (uint8_t& b : src) b = static_cast<uint8_t>(rng());
+    std::vector<uint64_t> want(kGroups * 8);
+    UnpackBits(src.data(), width, want.size(), want.data());
+    std::vector<uint32_t> got(kGroups * 8);
+    UnpackGroups32For(width)(src.data(), kGroups, got.data());
+    EXPECT_EQ(std::vector<uint64_t>(got.begin(), got.end()), want) << "width " << width;
+  }
+}
+
+TEST(RleHybridTest, BitPackedRunsDecodeWholeOrCutShortInAnyPieces) {
+  std::mt19937_64 rng(11);
+  for (int width = 1; width <= 32; ++width) {
+    const uint64_t mask = width == 32 ? 0xFFFFFFFFull : (1ull << width) - 1;
+    // No value repeats its predecessor, so every run is bit-packed; the last
+    // group holds one value and padding.
+    std::vector<uint32_t> v(4001);
+    for (size_t i = 0; i < v.size(); ++i) {
+      v[i] = static_cast<uint32_t>(rng() & mask);
+      if (i > 0 && v[i] == v[i - 1]) v[i] ^= 1;
+    }
+    const std::string enc = Encode(width, v);
+    EXPECT_EQ(Decode(width, enc, v.size()), v) << "width " << width;
+    // Without its last group the run still yields the values before it.
+    const std::string cut = enc.substr(0, enc.size() - static_cast<size_t>(width));
+    RleDecoder d(reinterpret_cast<const uint8_t*>(cut.data()), cut.size(), width);
+    std::vector<uint32_t> out(v.size() - 1);
+    size_t done = 0;
+    while (done < out.size()) {
+      const size_t k = std::min<size_t>(out.size() - done, 1 + rng() % 300);
+      d.Decode(out.data() + done, k);
+      done += k;
+    }
+    EXPECT_EQ(out, std::vector<uint32_t>(v.begin(), v.end() - 1)) << "width " << width;
+    EXPECT_THROW(Decode(width, cut, v.size()), Corruption) << "width " << width;
   }
 }
 
