@@ -19,7 +19,10 @@ std::vector<ColumnVector> Select(const RecordBatch& batch, const std::vector<uin
                                  size_t kept) {
   std::vector<ColumnVector> out;
   out.reserve(batch.columns.size());
-  for (const ColumnVector& c : batch.columns) out.push_back(CompactColumn(c, selection, kept));
+  for (const ColumnVector& c : batch.columns) {
+    out.push_back(c);
+    CompactColumn(selection, kept, &out.back());
+  }
   return out;
 }
 
