@@ -276,28 +276,16 @@ class PyTransaction {
     const Schema input = SchemaArg(schema, table_);
     const std::vector<Record> rows = ToRecords(records, input);
     const PartitionValues values = ToPartitionValues(partition_values, input);
-    py::gil_scoped_release unlocked;
-    std::lock_guard<std::mutex> hold(mu_);
-    Open("append_data to");
-    PublishOnExit publish(this);
-    tx_.AppendData(rows, input, values);
+    Call("append_data to", [&] { tx_.AppendData(rows, input, values); });
   }
 
   int64_t Delete(const std::string& where) {
-    py::gil_scoped_release unlocked;
-    std::lock_guard<std::mutex> hold(mu_);
-    Open("delete on");
-    PublishOnExit publish(this);
-    return tx_.Delete(where);
+    return Call("delete on", [&] { return tx_.Delete(where); });
   }
 
   int64_t Update(py::handle set, const std::string& where) {
     const std::map<std::string, Value> values = AssignmentsArg(set, table_.schema(), path_);
-    py::gil_scoped_release unlocked;
-    std::lock_guard<std::mutex> hold(mu_);
-    Open("update on");
-    PublishOnExit publish(this);
-    return tx_.Update(values, where);
+    return Call("update on", [&] { return tx_.Update(values, where); });
   }
 
   int64_t Overwrite(const std::string& where, py::handle records, py::handle schema,
@@ -305,11 +293,7 @@ class PyTransaction {
     const Schema input = SchemaArg(schema, table_);
     const std::vector<Record> rows = ToRecords(records, input);
     const PartitionValues values = ToPartitionValues(partition_values, input);
-    py::gil_scoped_release unlocked;
-    std::lock_guard<std::mutex> hold(mu_);
-    Open("overwrite on");
-    PublishOnExit publish(this);
-    return tx_.Overwrite(where, rows, input, values);
+    return Call("overwrite on", [&] { return tx_.Overwrite(where, rows, input, values); });
   }
 
   bool Commit() {
@@ -360,6 +344,17 @@ class PyTransaction {
     PublishOnExit& operator=(const PublishOnExit&) = delete;
     PyTransaction* tx;
   };
+
+  // Runs `work` on the open transaction without the GIL, one call at a
+  // time, and publishes the state for the properties when it ends.
+  template <typename Work>
+  auto Call(const char* what, Work work) -> decltype(work()) {
+    py::gil_scoped_release unlocked;
+    std::lock_guard<std::mutex> hold(mu_);
+    Open(what);
+    PublishOnExit publish(this);
+    return work();
+  }
 
   // Requires mu_ (or construction). Copies the state for the properties.
   void Publish() noexcept {

@@ -40,6 +40,11 @@ struct Case {
   const char* partition_by;  // empty: unpartitioned
 };
 
+// Names the case in test output (instead of its bytes).
+void PrintTo(const Case& c, std::ostream* os) {
+  *os << c.mode << (std::string(c.partition_by).empty() ? "" : " partitioned");
+}
+
 class RowChangesPropertyTest : public ::testing::TestWithParam<Case> {};
 
 TEST_P(RowChangesPropertyTest, EverySnapshotScansToTheModel) {
