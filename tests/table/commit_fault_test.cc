@@ -18,13 +18,8 @@ namespace {
 using testing::ExpectNothingDangling;
 using testing::IdValueRows;
 using testing::IdValueSchema;
+using testing::Range;
 using testing::SortedIds;
-
-std::vector<int64_t> Range(int64_t from, int64_t to) {
-  std::vector<int64_t> v;
-  for (int64_t i = from; i < to; ++i) v.push_back(i);
-  return v;
-}
 
 enum class Outcome { kCommitted, kFailed, kUnknown };
 
@@ -44,9 +39,15 @@ void ExpectAllOrNothing(Outcome outcome, const std::vector<int64_t>& ids, int64_
   const std::vector<int64_t> without = Range(0, committed_before);
   const std::vector<int64_t> with = Range(0, attempted_to);
   switch (outcome) {
-    case Outcome::kCommitted: EXPECT_EQ(ids, with); break;
-    case Outcome::kFailed: EXPECT_EQ(ids, without); break;
-    case Outcome::kUnknown: EXPECT_TRUE(ids == with || ids == without); break;
+    case Outcome::kCommitted:
+      EXPECT_EQ(ids, with);
+      break;
+    case Outcome::kFailed:
+      EXPECT_EQ(ids, without);
+      break;
+    case Outcome::kUnknown:
+      EXPECT_TRUE(ids == with || ids == without);
+      break;
   }
 }
 
@@ -61,7 +62,8 @@ TEST(CommitFaultTest, EveryFailingOperationLeavesAllOrNothing) {
   for (int n = 1;; ++n) {
     TempDir dir;
     auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
-    Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), kBusyProperties, {fault});
+    Table t =
+        CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), kBusyProperties, {fault});
     t.AppendRecords(IdValueRows(0, 3), IdValueSchema());
     t.AppendRecords(IdValueRows(3, 3), IdValueSchema());
     fault->FailNth(kAllFaultOps, n, n % 2 ? EIO : ENOSPC);
@@ -87,7 +89,8 @@ TEST(CommitFaultTest, AcknowledgedCommitsSurvivePowerLossAtEveryPoint) {
   for (int n = 1;; ++n) {
     TempDir dir;
     auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
-    Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), kBusyProperties, {fault});
+    Table t =
+        CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), kBusyProperties, {fault});
     t.AppendRecords(IdValueRows(0, 3), IdValueSchema());
     t.AppendRecords(IdValueRows(3, 3), IdValueSchema());
     // The machine dies at operation n of the third commit: every later

@@ -20,13 +20,8 @@ namespace {
 using testing::ExpectNothingDangling;
 using testing::IdValueRows;
 using testing::IdValueSchema;
+using testing::Range;
 using testing::SortedIds;
-
-std::vector<int64_t> Range(int64_t from, int64_t to) {
-  std::vector<int64_t> v;
-  for (int64_t i = from; i < to; ++i) v.push_back(i);
-  return v;
-}
 
 bool IsVersionFile(const std::string& path) {
   return path.find("/metadata/v") != std::string::npos &&

@@ -12,7 +12,7 @@
 namespace datashard {
 namespace {
 
-using testing::ExpectNothingDangling;
+using testing::ExpectVerifies;
 using testing::IdValueRows;
 using testing::IdValueSchema;
 using testing::SortedIds;
@@ -31,11 +31,6 @@ class CompactTest : public ::testing::Test {
   Table Create(const PartitionSpec& spec = PartitionSpec(),
                std::map<std::string, std::string> properties = {}) {
     return CreateTable(dir_.Join("t"), IdValueSchema(), spec, properties);
-  }
-  void ExpectVerifies(Table& t) {
-    const VerifyReport report = t.Verify();
-    EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems.front());
-    ExpectNothingDangling(t.io(), t.metadata());
   }
   TempDir dir_;
 };

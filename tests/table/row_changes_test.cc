@@ -19,16 +19,11 @@
 namespace datashard {
 namespace {
 
-using testing::ExpectNothingDangling;
+using testing::ExpectVerifies;
 using testing::IdValueRows;
 using testing::IdValueSchema;
+using testing::Range;
 using testing::SortedIds;
-
-std::vector<int64_t> Range(int64_t first, int64_t end) {
-  std::vector<int64_t> ids;
-  for (int64_t i = first; i < end; ++i) ids.push_back(i);
-  return ids;
-}
 
 std::vector<int64_t> Concat(std::vector<int64_t> a, const std::vector<int64_t>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -61,11 +56,6 @@ class RowChangesTest : public ::testing::TestWithParam<const char*> {
     return t;
   }
   bool merge_on_read() const { return std::string(GetParam()) == "merge-on-read"; }
-  void ExpectVerifies(Table& t) {
-    const VerifyReport report = t.Verify();
-    EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems.front());
-    ExpectNothingDangling(t.io(), t.metadata());
-  }
   TempDir dir_;
 };
 

@@ -25,6 +25,13 @@ inline std::vector<Record> IdValueRows(int64_t first, int n) {
   return rows;
 }
 
+/// The ids from, from + 1, ..., to - 1.
+inline std::vector<int64_t> Range(int64_t from, int64_t to) {
+  std::vector<int64_t> v;
+  for (int64_t i = from; i < to; ++i) v.push_back(i);
+  return v;
+}
+
 /// Ids (first column, long) of all rows of a snapshot, sorted.
 inline std::vector<int64_t> SortedIds(Table& table,
                                       std::optional<int64_t> snapshot = std::nullopt) {
@@ -59,6 +66,13 @@ inline int64_t ExpectNothingDangling(FileIO& io, const TableMetadata& m) {
     }
   }
   return checked;
+}
+
+/// Table::Verify passes and no referenced file is missing or resized.
+inline void ExpectVerifies(Table& t) {
+  const VerifyReport report = t.Verify();
+  EXPECT_TRUE(report.ok()) << (report.problems.empty() ? "" : report.problems.front());
+  ExpectNothingDangling(t.io(), t.metadata());
 }
 
 }  // namespace datashard::testing
