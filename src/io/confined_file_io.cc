@@ -107,6 +107,10 @@ std::vector<FileInfo> ConfinedFileIO::List(const std::string& dir) {
   return Read(dir, "list", [](FileIO& io, const std::string& p) { return io.List(p); });
 }
 
+std::vector<std::string> ConfinedFileIO::ListNames(const std::string& dir) {
+  return Read(dir, "list", [](FileIO& io, const std::string& p) { return io.ListNames(p); });
+}
+
 void ConfinedFileIO::CreateDirs(const std::string& dir) {
   const std::string p = Inside(dir, "create");
   Guarded(folder_, [&] { inside_->CreateDirs(p); });

@@ -47,6 +47,7 @@ class ConfinedFileIO final : public FileIO {
   bool Exists(const std::string& path) override;
   FileInfo Stat(const std::string& path) override;
   std::vector<FileInfo> List(const std::string& dir) override;
+  std::vector<std::string> ListNames(const std::string& dir) override;
   void CreateDirs(const std::string& dir) override;
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
   std::unique_ptr<FileLock> TryLockFor(const std::string& path,

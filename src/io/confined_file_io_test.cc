@@ -54,6 +54,7 @@ TEST_F(ConfinedFileIOTest, PathsOutsideAreCorruptionNamingTableAndPath) {
     EXPECT_THROW(io_->Exists(p), Corruption) << p;
     EXPECT_THROW(io_->Stat(p), Corruption) << p;
     EXPECT_THROW(io_->List(p), Corruption) << p;
+    EXPECT_THROW(io_->ListNames(p), Corruption) << p;
     EXPECT_THROW(io_->Delete(p), Corruption) << p;
     EXPECT_THROW(io_->Create(p), Corruption) << p;
     EXPECT_THROW(io_->CreateDirs(p), Corruption) << p;
@@ -93,6 +94,7 @@ TEST_F(ConfinedFileIOTest, AllowedReadsOutsideNeverWriteOrDeleteThere) {
   EXPECT_EQ(io_->ReadFile(secret), "outside");
   EXPECT_TRUE(io_->Exists(secret));
   EXPECT_EQ(io_->List(dir_.Join("outside")).size(), 1u);
+  EXPECT_EQ(io_->ListNames(dir_.Join("outside")), std::vector<std::string>{"secret"});
   EXPECT_EQ(Refusal([&] { io_->Delete(secret); }), "table " + folder_ + ": refusing to delete " +
                                                        secret +
                                                        ", which lies outside the table folder");
