@@ -1,15 +1,10 @@
 #include "log/log_record.h"
 
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <new>
-
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
 #include "format/avro/avro_encoding.h"
+#include "util/address_limit_test_util.h"
 #include "util/sanitizers.h"
 
 namespace datashard {
@@ -177,23 +172,10 @@ TEST(LogRecordTest, AStringColumnReservesNoMoreThanItsBytesCanHold) {
   std::string payload = empty.substr(0, empty.size() - 1) + out;
   payload.append(static_cast<size_t>(n), '\1');    // validity
   payload.append(static_cast<size_t>(n), '\x01');  // string lengths of -1
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const rlimit limit{size_t{1} << 30, size_t{1} << 30};
-    setrlimit(RLIMIT_AS, &limit);
-    try {
-      DecodeLogAppend(payload, schema, {}, "log LSN 6");
-    } catch (const Corruption&) {
-      _exit(0);
-    } catch (const std::bad_alloc&) {
-      _exit(1);
-    }
-    _exit(2);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: std::bad_alloc, 2: no error";
+  EXPECT_EQ(DecodeUnderAddressLimit(size_t{1} << 30,
+                                    [&] { DecodeLogAppend(payload, schema, {}, "log LSN 6"); }),
+            0)
+      << "1: std::bad_alloc, 2: no error";
 }
 
 }  // namespace

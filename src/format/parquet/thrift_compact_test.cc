@@ -1,15 +1,10 @@
 #include "format/parquet/thrift_compact.h"
 
-#include <sys/resource.h>
-#include <sys/wait.h>
-#include <unistd.h>
-
-#include <new>
-
 #include <gtest/gtest.h>
 
 #include "datashard/errors.h"
 #include "format/parquet/parquet_thrift.h"
+#include "util/address_limit_test_util.h"
 #include "util/sanitizers.h"
 
 namespace datashard::parquet {
@@ -200,24 +195,13 @@ TEST(ThriftCompactTest, AListCountReservesNoMoreThanItsBytesCanHold) {
   // bytes (empty structs, which lack the required name).
   std::string footer = Bytes({0x29, 0xFC, 0x80, 0x80, 0x80, 0x20});
   footer.append(n, '\0');
-  const pid_t pid = fork();
-  if (pid == 0) {
-    const rlimit limit{size_t{2} << 30, size_t{2} << 30};
-    setrlimit(RLIMIT_AS, &limit);
-    try {
-      CompactReader r(U8(footer), footer.size(), "x", 0);
-      ParseFileMetaData(&r);
-    } catch (const Corruption&) {
-      _exit(0);
-    } catch (const std::bad_alloc&) {
-      _exit(1);
-    }
-    _exit(2);
-  }
-  int status = 0;
-  waitpid(pid, &status, 0);
-  ASSERT_TRUE(WIFEXITED(status));
-  EXPECT_EQ(WEXITSTATUS(status), 0) << "1: std::bad_alloc, 2: no error";
+  EXPECT_EQ(DecodeUnderAddressLimit(size_t{2} << 30,
+                                    [&] {
+                                      CompactReader r(U8(footer), footer.size(), "x", 0);
+                                      ParseFileMetaData(&r);
+                                    }),
+            0)
+      << "1: std::bad_alloc, 2: no error";
 }
 
 }  // namespace
