@@ -10,7 +10,7 @@ PACKAGES=(
   libzstd-dev libsnappy-dev zlib1g-dev nlohmann-json3-dev libsimdjson-dev libcli11-dev
   libsqlite3-dev sqlite3 libpq-dev postgresql redis-server redis-tools libhiredis-dev
   libgtest-dev libbenchmark-dev librapidcheck-dev
-  pybind11-dev python3-dev python3-pytest python3-numpy python3-pandas
+  pybind11-dev python3-dev python3-pytest python3-numpy python3-pandas python3-flask chromium
   python3-pip python3-venv python3-build dpkg-dev file
   libgmock-dev
 )
@@ -29,7 +29,8 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
 
-# npm oracles (DuckDB, hyparquet, icebird, avsc), pinned by package-lock.json.
+# npm oracles (DuckDB, hyparquet, icebird, avsc) and puppeteer-core (drives Debian's
+# chromium in the flighthub browser test), pinned by package-lock.json.
 if [ -f tests/interop/package-lock.json ]; then
   lock_sum=$(sha256sum tests/interop/package-lock.json | cut -d' ' -f1)
   stamp=tests/interop/node_modules/.datashard-lock-sum
