@@ -1,0 +1,192 @@
+"""Each offline concurrency pattern of flighthub through its HTTP API (DESIGN.md §12)."""
+
+import threading
+import time
+
+
+def version_of(response):
+    etag = response.headers["ETag"]
+    assert etag == f'"{response.get_json()["version"]}"'
+    return etag
+
+
+def seat(client, flight, name):
+    return next(s for s in client.get(f"/flights/{flight}").get_json()["seats"] if s["seat"] == name)
+
+
+def test_flight_is_added_shown_and_found(client, flight):
+    shown = client.get(f"/flights/{flight}")
+    assert shown.status_code == 200
+    body = shown.get_json()
+    assert [(s["seat"], s["status"], s["passenger"]) for s in body["seats"]] == [
+        ("1A", "free", None), ("1B", "free", None), ("2A", "free", None), ("2B", "free", None)]
+    version_of(shown)
+    assert client.get("/flights?number=LO123").get_json()["flights"][0]["flight"] == "LO123"
+    assert client.get("/flights?number=XX1").get_json() == {"flights": []}
+    again = client.post("/flights", json={"flight": "LO123", "seats": ["1A"]})
+    assert again.status_code == 409 and "exists already" in again.get_json()["error"]
+    missing = client.get("/flights/XX1")
+    assert missing.status_code == 404 and missing.get_json() == {"error": "no flight XX1"}
+    assert client.get("/health").status_code == 200
+
+
+def test_booking_modes_and_their_refusals(client, flight):
+    stale = version_of(client.get(f"/flights/{flight}"))
+    booked = client.post(f"/flights/{flight}/bookings", json={"seat": "1A", "passenger": "Ann", "mode": "pessimistic"})
+    assert booked.status_code == 201
+    assert booked.get_json()["seat"] == "1A" and len(booked.get_json()["booking_id"]) == 32
+    # Optimistic with the version read before that booking: 412.
+    late = client.post(f"/flights/{flight}/bookings", json={"seat": "1B", "passenger": "Bob", "mode": "optimistic"},
+                       headers={"If-Match": stale})
+    assert late.status_code == 412 and "changed since version" in late.get_json()["error"]
+    fresh = version_of(client.get(f"/flights/{flight}"))
+    ok = client.post(f"/flights/{flight}/bookings", json={"seat": "1B", "passenger": "Bob", "mode": "optimistic"},
+                     headers={"If-Match": fresh})
+    assert ok.status_code == 201
+    for mode in ("optimistic", "pessimistic", "none"):
+        taken = client.post(f"/flights/{flight}/bookings", json={"seat": "1A", "passenger": "Cy", "mode": mode})
+        assert taken.status_code == 409 and taken.get_json() == {"error": "seat 1A of flight LO123 is taken"}
+    bad = client.post(f"/flights/{flight}/bookings", json={"seat": "2A", "passenger": "Cy", "mode": "careful"})
+    assert bad.status_code == 400
+    assert seat(client, flight, "1A")["passenger"] == "Ann" and seat(client, flight, "1B")["passenger"] == "Bob"
+
+
+def test_two_agents_edit_one_flight_optimistic_second_save_412(client, flight):
+    martin = version_of(client.get(f"/flights/{flight}"))
+    david = version_of(client.get(f"/flights/{flight}"))
+    saved = client.put(f"/flights/{flight}", json={"blocked": ["2A"]}, headers={"If-Match": david})
+    assert saved.status_code == 200
+    assert saved.headers["ETag"] != david
+    lost = client.put(f"/flights/{flight}", json={"blocked": ["2B"]}, headers={"If-Match": martin})
+    assert lost.status_code == 412
+    assert "load it again" in lost.get_json()["error"]
+    assert seat(client, flight, "2A")["status"] == "blocked" and seat(client, flight, "2B")["status"] == "free"
+    # Martin loads again and saves on top of David's change.
+    again = version_of(client.get(f"/flights/{flight}"))
+    assert client.put(f"/flights/{flight}", json={"blocked": ["2A", "2B"]}, headers={"If-Match": again}).status_code == 200
+    blocked = client.post(f"/flights/{flight}/bookings", json={"seat": "2B", "passenger": "Eve", "mode": "none"})
+    assert blocked.status_code == 409 and "blocked" in blocked.get_json()["error"]
+    assert client.put(f"/flights/{flight}", json={"blocked": []}).status_code == 428
+
+
+def test_two_agents_edit_one_flight_pessimistic_second_session_423(client, flight):
+    opened = client.post(f"/flights/{flight}/edit-session", json={"agent": "martin"})
+    assert opened.status_code == 201
+    token = opened.get_json()["lock_token"]
+    assert opened.get_json()["expires_ms"] > time.time() * 1000
+    second = client.post(f"/flights/{flight}/edit-session", json={"agent": "david"})
+    assert second.status_code == 423 and "edit:martin" in second.get_json()["error"]
+    # Neither an optimistic save nor a wrong token gets past the session.
+    current = version_of(client.get(f"/flights/{flight}"))
+    assert client.put(f"/flights/{flight}", json={"blocked": ["1A"]}, headers={"If-Match": current}).status_code == 423
+    assert client.put(f"/flights/{flight}", json={"blocked": ["1A"]}, headers={"Lock-Token": "999999"}).status_code == 423
+    # The session locks the flight and so each of its seats: a pessimistic booking waits, then 423.
+    waited = client.post(f"/flights/{flight}/bookings", json={"seat": "1B", "passenger": "Bob", "mode": "pessimistic"})
+    assert waited.status_code == 423
+    saved = client.put(f"/flights/{flight}", json={"blocked": ["1A"]}, headers={"Lock-Token": token})
+    assert saved.status_code == 200 and seat(client, flight, "1A")["status"] == "blocked"
+    assert client.delete(f"/flights/{flight}/edit-session", headers={"Lock-Token": token}).status_code == 204
+    assert client.post(f"/flights/{flight}/edit-session", json={"agent": "david"}).status_code == 201
+
+
+def test_lease_expires_during_a_pause_and_the_stale_write_is_refused(client, flight):
+    martin = client.post(f"/flights/{flight}/edit-session", json={"agent": "martin", "ttl_ms": 400}).get_json()
+    time.sleep(1.0)  # Martin pauses past his lease
+    refused = client.put(f"/flights/{flight}", json={"blocked": ["1A"]}, headers={"Lock-Token": martin["lock_token"]})
+    assert refused.status_code == 423
+    assert seat(client, flight, "1A")["status"] == "free"
+    # David takes the flight over and writes; Martin's stale token stays refused.
+    david = client.post(f"/flights/{flight}/edit-session", json={"agent": "david"})
+    assert david.status_code == 201
+    assert int(david.get_json()["lock_token"]) > int(martin["lock_token"])
+    headers = {"Lock-Token": david.get_json()["lock_token"]}
+    assert client.put(f"/flights/{flight}", json={"blocked": ["2B"]}, headers=headers).status_code == 200
+    stale = client.put(f"/flights/{flight}", json={"blocked": ["1A"]}, headers={"Lock-Token": martin["lock_token"]})
+    assert stale.status_code == 423
+    assert seat(client, flight, "1A")["status"] == "free" and seat(client, flight, "2B")["status"] == "blocked"
+
+
+def test_cancel_twice_refunds_once_and_frees_the_seat(app, client, flight):
+    booking = client.post(f"/flights/{flight}/bookings",
+                          json={"seat": "2A", "passenger": "Ann", "mode": "optimistic"}).get_json()["booking_id"]
+    statuses = []
+    start = threading.Barrier(2)
+
+    def cancel():
+        own = app.test_client()
+        start.wait()
+        response = own.delete(f"/bookings/{booking}")
+        statuses.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=cancel) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(code for code, _ in statuses) == [204, 409]
+    assert [body for code, body in statuses if code == 409] == [{"error": f"booking {booking} is cancelled already"}]
+    refunds = client.get(f"/flights/{flight}/refunds").get_json()["refunds"]
+    assert [(r["booking_id"], r["amount_cents"]) for r in refunds] == [(booking, 10000)]
+    assert seat(client, flight, "2A")["status"] == "free"
+    assert client.delete(f"/bookings/{booking}").status_code == 409
+    assert client.delete("/bookings/" + "0" * 32).status_code == 404
+    audit = client.get(f"/flights/{flight}/audit").get_json()["audit"]
+    assert [(a["action"], a["booking_id"]) for a in audit] == [("booked", booking), ("cancelled", booking)]
+    assert audit[0]["seq"] < audit[1]["seq"]
+    rebooked = client.post(f"/flights/{flight}/bookings", json={"seat": "2A", "passenger": "Bob", "mode": "none"})
+    assert rebooked.status_code == 201
+
+
+def test_confirm_holds_the_booking_against_other_agents(app, client, flight):
+    booking = client.post(f"/flights/{flight}/bookings",
+                          json={"seat": "1A", "passenger": "Ann", "mode": "none"}).get_json()["booking_id"]
+    first = {}
+
+    def pay():
+        first["response"] = app.test_client().post(f"/bookings/{booking}/confirm", json={"payment_ms": 1500})
+
+    payer = threading.Thread(target=pay)
+    payer.start()
+    deadline = time.monotonic() + 10
+    while not app.config["store"].locks.inspect(f"flighthub/bookings/{booking}") and time.monotonic() < deadline:
+        time.sleep(0.02)
+    second = client.post(f"/bookings/{booking}/confirm", json={})
+    payer.join()
+    assert second.status_code == 423 and "locked" in second.get_json()["error"]
+    assert first["response"].status_code == 200 and first["response"].get_json()["status"] == "confirmed"
+    confirmed = client.get(f"/flights/{flight}/reservations?status=confirmed").get_json()["reservations"]
+    assert [(r["booking_id"], r["seat"], r["status"]) for r in confirmed] == [(booking, "1A", "confirmed")]
+    assert client.get(f"/flights/{flight}/reservations?status=reserved").get_json() == {"reservations": []}
+    assert client.get(f"/flights/{flight}/reservations?status=lost").status_code == 400
+    assert [a["action"] for a in client.get(f"/flights/{flight}/audit").get_json()["audit"]] == ["booked", "confirmed"]
+
+
+def test_new_address_makes_a_stale_email_change_fail(client):
+    created = client.post("/customers", json={"name": "Ann", "email": "ann@example.org"})
+    assert created.status_code == 201
+    customer = created.get_json()["customer_id"]
+    read = client.get(f"/customers/{customer}")
+    stale = version_of(read)
+    assert read.get_json()["addresses"] == []
+    added = client.post(f"/customers/{customer}/addresses", json={"address": "1 Long Street"})
+    assert added.status_code == 201
+    refused = client.put(f"/customers/{customer}/email", json={"email": "ann@new.example"}, headers={"If-Match": stale})
+    assert refused.status_code == 412
+    assert client.get(f"/customers/{customer}").get_json()["email"] == "ann@example.org"
+    assert client.put(f"/customers/{customer}/email", json={"email": "x@y.z"}).status_code == 428
+    fresh = client.get(f"/customers/{customer}")
+    changed = client.put(f"/customers/{customer}/email", json={"email": "ann@new.example"},
+                         headers={"If-Match": version_of(fresh)})
+    assert changed.status_code == 200
+    body = changed.get_json()
+    assert body["email"] == "ann@new.example"
+    assert [a["address"] for a in body["addresses"]] == ["1 Long Street"]
+    # An address sent with a stale If-Match is refused the same way.
+    late = client.post(f"/customers/{customer}/addresses", json={"address": "2 Short Road"}, headers={"If-Match": stale})
+    assert late.status_code == 412
+
+
+def test_page_is_served(client):
+    page = client.get("/")
+    assert page.status_code == 200 and b'<table id="seats">' in page.data
+    assert client.get("/app.js").status_code == 200
