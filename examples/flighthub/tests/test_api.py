@@ -190,3 +190,26 @@ def test_page_is_served(client):
     page = client.get("/")
     assert page.status_code == 200 and b'<table id="seats">' in page.data
     assert client.get("/app.js").status_code == 200
+
+
+def test_cancel_that_fails_midway_unlocks_and_its_retry_does_not_pay_twice(app, client, flight, monkeypatch):
+    from datashard import DatashardIOError
+
+    store = app.config["store"]
+    booking = client.post(f"/flights/{flight}/bookings",
+                          json={"seat": "1A", "passenger": "Ann", "mode": "none"}).get_json()["booking_id"]
+    real = store._set_status
+
+    def disk_full(*args):
+        raise DatashardIOError("no space left on device (injected between refund and seat)")
+
+    monkeypatch.setattr(store, "_set_status", disk_full)
+    failed = client.delete(f"/bookings/{booking}")
+    assert failed.status_code == 500 and "no space left" in failed.get_json()["error"]
+    assert store.locks.inspect(f"flighthub/bookings/{booking}") == []  # unlocked on the error
+    assert seat(client, flight, "1A")["status"] == "reserved"
+    monkeypatch.setattr(store, "_set_status", real)
+    assert client.delete(f"/bookings/{booking}").status_code == 204
+    refunds = client.get(f"/flights/{flight}/refunds").get_json()["refunds"]
+    assert [r["booking_id"] for r in refunds] == [booking]
+    assert seat(client, flight, "1A")["status"] == "free"
