@@ -140,7 +140,7 @@ def run_mode(url, mode, agents, attempts, flights, seats, cancel_rate, tag):
         "seconds": round(elapsed, 2),
         "requests": sum(out["requests"] for out in outs),
         "attempts_per_s": round(agents * attempts / elapsed, 1),
-        "commits_per_s": round(commits / elapsed, 1),
+        "changes_per_s": round(commits / elapsed, 1),
         "booked": len(acked),
         "cancelled": len(cancelled),
         "taken_409": counts.get("taken_409", 0),
@@ -174,7 +174,7 @@ def summary_line(r):
     verdict = "clean" if f["clean"] else "UNSAFE: " + ", ".join(
         f"{len(f[k])} {k.replace('_', ' ')}" for k in f if k != "clean" and f[k])
     return (f"{r['mode']:<12} {r['attempts']:>6} attempts in {r['seconds']:>7.2f} s  "
-            f"{r['attempts_per_s']:>6.1f} att/s {r['commits_per_s']:>5.1f} commits/s  "
+            f"{r['attempts_per_s']:>6.1f} att/s {r['changes_per_s']:>5.1f} bookings+cancels/s  "
             f"booked {r['booked']:>4} cancelled {r['cancelled']:>4}  409 {r['taken_409']:>4}  "
             f"412 {r['conflicts_412']:>4}  423 {r['locked_423']:>3}  waits {r['lock_waits']:>4} "
             f"({r['lock_wait_ms_total']} ms)  -> {verdict}")
