@@ -24,6 +24,33 @@ std::vector<int64_t> Range(int64_t first, int64_t n) {
   return out;
 }
 
+// A log table for fault walks: checkpoints run only when asked and are not
+// retried.
+Table CreateFaultLogTable(const std::string& path, const TableOptions& options,
+                          std::map<std::string, std::string> properties = {}) {
+  properties[table_properties::kIngestLogEnabled] = "true";
+  properties[table_properties::kCheckpointRecords] = "1000000";
+  properties[table_properties::kCheckpointIntervalMs] = "1000000000";
+  properties[table_properties::kCommitNumRetries] = "0";
+  return CreateTable(path, IdValueSchema(), PartitionSpec(), properties, options);
+}
+
+void CheckpointIgnoringErrors(Table& table) {
+  try {
+    table.Checkpoint();
+  } catch (const Error&) {
+    // The walk checks what the failure left, after the power loss.
+  }
+}
+
+// Ends the walk's faults and drops what was not synced; whether a fault fired.
+bool PowerLoss(FaultInjectionFileIO& fault) {
+  const bool fired = fault.faults_injected() > 0;
+  fault.ClearFaults();
+  fault.DropUnsyncedData();
+  return fired;
+}
+
 class IngestLogTableTest : public ::testing::Test {
  protected:
   Table Create(std::map<std::string, std::string> properties = {},
@@ -202,22 +229,12 @@ TEST_F(IngestLogTableTest, ACheckpointFailingAtAnyStepThenPowerLossNeitherLosesN
     TableOptions options;
     options.io = fault;
     {
-      Table table = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(),
-                                {{table_properties::kIngestLogEnabled, "true"},
-                                 {table_properties::kCheckpointRecords, "1000000"},
-                                 {table_properties::kCheckpointIntervalMs, "1000000000"},
-                                 {table_properties::kCommitNumRetries, "0"}},
-                                options);
+      Table table = CreateFaultLogTable(dir.Join("t"), options);
       for (int i = 0; i < 6; ++i) table.AppendRecords(IdValueRows(i * 2, 2), IdValueSchema());
       fault->FailNth(kAllFaultOps, n, EIO);
-      try {
-        table.Checkpoint();
-      } catch (const Error&) {
-      }
+      CheckpointIgnoringErrors(table);
     }
-    const bool fired = fault->faults_injected() > 0;
-    fault->ClearFaults();
-    fault->DropUnsyncedData();
+    const bool fired = PowerLoss(*fault);
     Table table = OpenTable(dir.Join("t"), options);
     EXPECT_EQ(SortedIds(table), Range(0, 12));
     table.Checkpoint();
@@ -248,14 +265,9 @@ TEST_F(IngestLogTableTest, RecyclingSegmentsFailingAtAnyStepThenPowerLossLosesNo
     const std::string log_dir = dir.Join("t") + "/log";
     std::vector<std::string> before;
     {
-      Table table = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(),
-                                {{table_properties::kIngestLogEnabled, "true"},
-                                 {table_properties::kIngestLogSegmentBytes, "4096"},
-                                 {table_properties::kIngestLogRecycleGraceMs, "0"},
-                                 {table_properties::kCheckpointRecords, "1000000"},
-                                 {table_properties::kCheckpointIntervalMs, "1000000000"},
-                                 {table_properties::kCommitNumRetries, "0"}},
-                                options);
+      Table table = CreateFaultLogTable(dir.Join("t"), options,
+                                        {{table_properties::kIngestLogSegmentBytes, "4096"},
+                                         {table_properties::kIngestLogRecycleGraceMs, "0"}});
       for (int i = 0; i < 40; ++i) table.AppendRecords(IdValueRows(i, 1), IdValueSchema());
       table.Checkpoint();
       // Enough records to fill the segment the checkpoint ended in, so the
@@ -263,14 +275,9 @@ TEST_F(IngestLogTableTest, RecyclingSegmentsFailingAtAnyStepThenPowerLossLosesNo
       for (int i = 40; i < 100; ++i) table.AppendRecords(IdValueRows(i, 1), IdValueSchema());
       before = segments(*fault, log_dir);
       fault->FailNth(kAllFaultOps, n, EIO, /*sticky=*/true);
-      try {
-        table.Checkpoint();
-      } catch (const Error&) {
-      }
+      CheckpointIgnoringErrors(table);
     }
-    const bool fired = fault->faults_injected() > 0;
-    fault->ClearFaults();
-    fault->DropUnsyncedData();
+    const bool fired = PowerLoss(*fault);
     if (!fired) {
       // The checkpoint ran to its end: it recycled the oldest segment.
       const std::vector<std::string> after = segments(*fault, log_dir);
