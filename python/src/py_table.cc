@@ -31,6 +31,37 @@ struct PyTable {
   std::string path;
 };
 
+// Table.update_schema(): the changes gathered, committed by commit() or at
+// the end of a `with` block that raised nothing.
+struct PySchemaUpdate {
+  Table table;
+  SchemaUpdate update;
+  bool done = false;
+
+  void CheckOpen() const {
+    if (done) throw InvalidArgument("schema update of " + table.location() + " already committed");
+  }
+  Schema Commit() {
+    CheckOpen();
+    done = true;
+    py::gil_scoped_release unlocked;
+    return table.UpdateSchema(update);
+  }
+};
+
+// `older_than` of expire_snapshots: a timedelta or milliseconds.
+std::optional<int64_t> DurationMillis(py::handle d) {
+  if (d.is_none()) return std::nullopt;
+  if (py::isinstance(d, py::module_::import("datetime").attr("timedelta"))) {
+    const double ms = d.attr("total_seconds")().cast<double>() * 1000.0;
+    if (ms < 0) throw InvalidArgument("older_than must not be negative");
+    return static_cast<int64_t>(ms);
+  }
+  if (!PyBool_Check(d.ptr()) && PyLong_Check(d.ptr())) return IntArg(d, "older_than", 0);
+  throw InvalidArgument("older_than must be a datetime.timedelta or milliseconds, got " +
+                        py::repr(d).cast<std::string>());
+}
+
 std::string AbsolutePath(py::handle path) {
   py::module_ os = py::module_::import("os");
   return os.attr("path").attr("abspath")(os.attr("fspath")(path)).cast<std::string>();
@@ -594,6 +625,60 @@ void BindTable(py::module_& m) {
           "rows_returned, files_counted_from_metadata. Complete once\n"
           "the iterator is exhausted.");
 
+  py::class_<PySchemaUpdate>(
+      m, "SchemaUpdate",
+      "Schema changes gathered by Table.update_schema(), committed together by commit()\n"
+      "or at the end of a `with` block. Each method returns the update, for chaining.")
+      .def(
+          "add_column",
+          [](PySchemaUpdate& u, py::handle name, py::handle type,
+             py::handle doc) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.AddColumn(StrArg(name, "name"), DataType::Parse(StrArg(type, "type")),
+                               doc.is_none() ? "" : StrArg(doc, "doc"));
+            return u;
+          },
+          py::arg("name"), py::arg("type"), py::arg("doc") = py::none(),
+          py::return_value_policy::reference_internal,
+          "Adds an optional column (type: an Iceberg type string such as \"long\" or\n"
+          "\"decimal(18, 2)\") at the end; old rows read it as None.")
+      .def(
+          "rename_column",
+          [](PySchemaUpdate& u, py::handle name, py::handle new_name) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.RenameColumn(StrArg(name, "name"), StrArg(new_name, "new_name"));
+            return u;
+          },
+          py::arg("name"), py::arg("new_name"), py::return_value_policy::reference_internal,
+          "Renames a column; its field id, and so its data, stays.")
+      .def(
+          "drop_column",
+          [](PySchemaUpdate& u, py::handle name) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.DropColumn(StrArg(name, "name"));
+            return u;
+          },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Drops a column; its field id is never reused.")
+      .def(
+          "widen_column",
+          [](PySchemaUpdate& u, py::handle name, py::handle type) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.WidenColumn(StrArg(name, "name"), DataType::Parse(StrArg(type, "type")));
+            return u;
+          },
+          py::arg("name"), py::arg("type"), py::return_value_policy::reference_internal,
+          "Promotes a column: int to long, float to double, decimal(P,S) to decimal(P',S).")
+      .def("commit", &PySchemaUpdate::Commit,
+           "Commits the changes as the table's new schema and returns it. InvalidArgument\n"
+           "naming the column and the rule for an unsafe change (nothing is written);\n"
+           "ConcurrentModificationException when the schema changed meanwhile.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PySchemaUpdate& u, py::handle type, py::handle, py::handle) {
+        if (type.is_none() && !u.done) u.Commit();
+        return false;
+      });
+
   py::class_<PyTable>(m, "Table",
                       "An Iceberg v2 table in a folder, shared by many processes. Safe to\n"
                       "share between threads; pickles as its path (reopened on unpickling).")
@@ -833,6 +918,59 @@ void BindTable(py::module_& m) {
           "tail intact; deep=True also decodes every page. Returns {ok, snapshots, manifests,\n"
           "data_files, delete_files, bytes, rows_decoded, log_records, problem_count, problems}\n"
           "(problems: one text per problem, naming the file). Read-only; never raises for damage.")
+      .def(
+          "update_schema",
+          [](const PyTable& t) {
+            return PySchemaUpdate{t.table, {}, false};
+          },
+          "Starts a schema change (Iceberg's evolution by field id): chain add_column,\n"
+          "rename_column, drop_column and widen_column, then commit(); or use it in a\n"
+          "`with` block, which commits at its end.")
+      .def(
+          "set_properties",
+          [](PyTable& t, py::handle properties, py::handle remove) {
+            std::vector<std::string> keys;
+            if (!remove.is_none()) {
+              for (py::handle k : remove) keys.push_back(StrArg(k, "remove"));
+            }
+            const std::map<std::string, std::string> set = PropertiesOf(properties);
+            py::gil_scoped_release unlocked;
+            t.table.SetProperties(set, keys);
+          },
+          py::arg("properties") = py::none(), py::kw_only(), py::arg("remove") = py::none(),
+          "Sets table properties (a dict) and removes those named in `remove`, in one\n"
+          "commit. InvalidArgument for a value datashard cannot read.")
+      .def(
+          "expire_snapshots",
+          [](PyTable& t, py::handle older_than, py::handle retain_last) {
+            ExpireOptions options;
+            options.older_than_ms = DurationMillis(older_than);
+            if (!retain_last.is_none()) options.retain_last = IntArg(retain_last, "retain_last", 1);
+            ExpireReport r;
+            {
+              py::gil_scoped_release unlocked;
+              r = t.table.ExpireSnapshots(options);
+            }
+            py::dict out;
+            out["expired_snapshot_ids"] = r.expired_snapshot_ids;
+            out["kept_snapshots"] = r.kept_snapshots;
+            out["manifest_lists"] = r.manifest_lists;
+            out["manifests"] = r.manifests;
+            out["data_files"] = r.data_files;
+            out["delete_files"] = r.delete_files;
+            out["statistics_files"] = r.statistics_files;
+            out["bytes"] = r.bytes;
+            out["delete_after_ms"] = r.delete_after_ms;
+            return out;
+          },
+          py::kw_only(), py::arg("older_than") = py::none(), py::arg("retain_last") = py::none(),
+          "Expires snapshots older than `older_than` (a timedelta or milliseconds; default:\n"
+          "property history.expire.max-snapshot-age-ms) except the newest `retain_last`\n"
+          "(default: history.expire.min-snapshots-to-keep; never the current one), in one\n"
+          "commit, and deletes the files only they referenced after the table's grace\n"
+          "period (`datashard expire`). Returns {expired_snapshot_ids, kept_snapshots,\n"
+          "manifest_lists, manifests, data_files, delete_files, statistics_files, bytes,\n"
+          "delete_after_ms}.")
       .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
       .def("__reduce__", [](const PyTable& t) {
         return py::make_tuple(py::module_::import("datashard").attr("open_table"),

@@ -201,7 +201,6 @@ void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata&
   snap.schema_id = base.current_schema_id;
   next.snapshots.push_back(snap);
   next.last_sequence_number = seq;
-  next.last_updated_ms = now;
   next.current_snapshot_id = snap.snapshot_id;
   next.refs["main"] = SnapshotRef{snap.snapshot_id};
   next.snapshot_log.push_back({now, snap.snapshot_id});
@@ -210,19 +209,7 @@ void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata&
   out.obsolete_files = std::move(retention.deletable_files);
   out.obsolete_files.insert(out.obsolete_files.end(), merged_own.begin(), merged_own.end());
 
-  next.metadata_log.push_back({base.last_updated_ms, catalog.MetadataPath(base_version)});
-  const int64_t max_log = std::max<int64_t>(
-      1,
-      base.PropertyLong(tp::kMetadataPreviousVersionsMax, tp::kMetadataPreviousVersionsMaxDefault));
-  const bool delete_old =
-      base.PropertyBool(tp::kMetadataDeleteAfterCommit, tp::kMetadataDeleteAfterCommitDefault);
-  while (static_cast<int64_t>(next.metadata_log.size()) > max_log) {
-    const std::string& file = next.metadata_log.front().metadata_file;
-    const auto version = FileCatalog::ParseVersionFileName(file.substr(file.rfind('/') + 1));
-    // v1 stays: it makes every later create of this table find it exists.
-    if (delete_old && version && *version > 1) out.obsolete_versions.push_back(*version);
-    next.metadata_log.erase(next.metadata_log.begin());
-  }
+  FinishMetadata(catalog, base, base_version, now, &out);
 }
 
 }  // namespace

@@ -282,7 +282,7 @@ bool Transaction::Impl::Commit() {
     }
   };
 
-  if (files.empty() && removed.empty() && delete_files.empty()) {
+  if (files.empty() && removed.empty() && delete_files.empty() && !metadata_change) {
     check_expected(state->LoadLatest().first);
     done = true;
     return true;
@@ -395,15 +395,7 @@ bool Transaction::Impl::Commit() {
             std::max<std::chrono::steady_clock::duration>(left, {})));
       }
       std::tie(current, version) = state->LoadLatest();
-      if (!current.CurrentSchema().SameFields(base.CurrentSchema()) ||
-          !current.DefaultSpec().SameFields(base.DefaultSpec()) ||
-          current.default_spec_id != base.default_spec_id) {
-        Abort();
-        state->CountConflict(retries, elapsed());
-        throw CommitConflict("the schema or partition spec of " + state->path() +
-                                 " changed since the transaction started",
-                             base_id, CurrentId(current), CurrentId(current), retries);
-      }
+      if (!metadata_change) CheckSchemaAndSpec(current);
       check_expected(current);
       if (scope) CheckConcurrentChanges(io, current, *scope, state->path(), retries);
       if (fold && FoldedPosition(current.CurrentSnapshot()) != fold->from) {
@@ -433,8 +425,10 @@ bool Transaction::Impl::Commit() {
       input.retries = retries;
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
-      produced = ProduceSnapshot(io, catalog, current, version, input);
-      if (attempt == 0 && input.new_manifests.empty()) {
+      produced = metadata_change ? ProduceMetadataChange(io, catalog, current, version,
+                                                         metadata_change, input.now_ms)
+                                 : ProduceSnapshot(io, catalog, current, version, input);
+      if (attempt == 0 && input.new_manifests.empty() && !produced.attempt_files.empty()) {
         try {
           CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
         } catch (...) {
@@ -484,7 +478,9 @@ bool Transaction::Impl::Commit() {
     lock.reset();
     if (result == FileCatalog::PublishResult::kPublished) {
       done = true;
-      const Snapshot published = *produced.next.CurrentSnapshot();
+      const std::optional<Snapshot> published =
+          metadata_change ? std::nullopt
+                          : std::optional<Snapshot>(*produced.next.CurrentSnapshot());
       const int64_t grace =
           produced.next.PropertyLong(tp::kExpireDeleteGraceMs, tp::kExpireDeleteGraceMsDefault);
       state->Install(std::move(produced.next), version + 1);
@@ -492,8 +488,9 @@ bool Transaction::Impl::Commit() {
         produced.obsolete_files.push_back(catalog.MetadataPath(v));
       const int64_t now_ms = clock->NowMillis();
       RetireFiles(io, catalog.metadata_dir(), produced.obsolete_files, now_ms, grace);
-      // Every 16th commit sweeps, so that the listing is paid rarely.
-      if (published.sequence_number % 16 == 0)
+      // Every 16th commit, and every metadata-only one (expire), sweeps, so
+      // that the listing is paid rarely.
+      if (!published || published->sequence_number % 16 == 0)
         SweepDeferredDeletes(io, catalog.metadata_dir(), now_ms);
       committed = published;
       state->ReportedConflicts(input.conflicts);

@@ -10,6 +10,7 @@
 
 #include "commit/append_input.h"
 #include "commit/conflict_check.h"
+#include "commit/metadata_commit.h"
 #include "commit/row_changes.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
@@ -36,6 +37,13 @@ class Transaction::Impl {
   /// Table::Compact(): rewrites the files PlanCompaction picks and commits.
   CompactReport Compact(const CompactOptions& options);
   bool Commit();
+  /// CommitConflict unless what this transaction wrote with the base's
+  /// schema and spec still fits `current` (table_evolution.cc).
+  void CheckSchemaAndSpec(const TableMetadata& current) const;
+  /// Commits `change` as a metadata-only commit. On a table with an ingest
+  /// log, the log is folded first while appends wait (DESIGN.md §6a), so
+  /// that the change orders after every acknowledged append.
+  void CommitMetadataOnly(MetadataChange change);
   /// Removes the files this transaction wrote; idempotent, never throws.
   void Abort() noexcept;
 
@@ -56,6 +64,9 @@ class Transaction::Impl {
   // after every acknowledged append.
   bool fold_log_at_commit = false;
   bool compaction = false;  // the operation is replace
+  // A metadata-only commit (schema, properties, expiry): applied to the
+  // latest metadata on each attempt instead of producing a snapshot.
+  MetadataChange metadata_change;
   std::vector<DataFile> removed;
   std::vector<PlannedFile> delete_files;
   std::vector<std::string> required;  // data files the delete files apply to

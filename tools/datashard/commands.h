@@ -19,6 +19,8 @@ void AddLockCommands(CLI::App& app);
 void AddParquetCommands(CLI::App& app);
 /// create, append, scan, count, history, stats (table_command.cc).
 void AddTableCommands(CLI::App& app);
+/// `datashard alter` and `datashard expire` (alter_command.cc).
+void AddAlterCommands(CLI::App& app);
 /// `datashard stress` (stress_command.cc).
 void AddStressCommand(CLI::App& app);
 
