@@ -99,8 +99,10 @@ struct ExpireReport {
   int64_t delete_files = 0;
   int64_t statistics_files = 0;
   int64_t bytes = 0;  // of the retired files whose size is known
-  /// When the retired files are deleted (ms since the epoch); equal to the
-  /// commit time when the grace period is 0 and they are gone already.
+  /// The table's datashard.expire.delete-grace-ms: 0 when the files are
+  /// gone already, else they are deleted from delete_after_ms (ms since the
+  /// epoch) on, by a later commit or expire.
+  int64_t grace_ms = 0;
   int64_t delete_after_ms = 0;
 };
 

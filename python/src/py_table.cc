@@ -960,6 +960,7 @@ void BindTable(py::module_& m) {
             out["delete_files"] = r.delete_files;
             out["statistics_files"] = r.statistics_files;
             out["bytes"] = r.bytes;
+            out["grace_ms"] = r.grace_ms;
             out["delete_after_ms"] = r.delete_after_ms;
             return out;
           },
@@ -970,7 +971,7 @@ void BindTable(py::module_& m) {
           "commit, and deletes the files only they referenced after the table's grace\n"
           "period (`datashard expire`). Returns {expired_snapshot_ids, kept_snapshots,\n"
           "manifest_lists, manifests, data_files, delete_files, statistics_files, bytes,\n"
-          "delete_after_ms}.")
+          "grace_ms, delete_after_ms}.")
       .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
       .def("__reduce__", [](const PyTable& t) {
         return py::make_tuple(py::module_::import("datashard").attr("open_table"),

@@ -138,9 +138,9 @@ ExpireReport Table::ExpireSnapshots(const ExpireOptions& options) {
     report.delete_files = r.delete_files;
     report.statistics_files = r.statistics_files;
     report.bytes = r.bytes;
-    report.delete_after_ms =
-        now + std::max<int64_t>(
-                  0, next.PropertyLong(tp::kExpireDeleteGraceMs, tp::kExpireDeleteGraceMsDefault));
+    report.grace_ms = std::max<int64_t>(
+        0, next.PropertyLong(tp::kExpireDeleteGraceMs, tp::kExpireDeleteGraceMsDefault));
+    report.delete_after_ms = now + report.grace_ms;
   });
   return report;
 }

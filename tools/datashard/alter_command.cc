@@ -49,7 +49,7 @@ void RunSchemaChange(const AlterArgs& a, const SchemaUpdate& update) {
 struct ExpireArgs {
   std::string table;
   std::string older_than;
-  int64_t retain_last = 0;  // 0: not given
+  int64_t retain_last = -1;  // negative: not given
   bool json = false;
 };
 
@@ -57,7 +57,7 @@ void RunExpire(const ExpireArgs& a) {
   Table table = OpenTable(a.table);
   ExpireOptions options;
   if (!a.older_than.empty()) options.older_than_ms = ParseLockDuration(a.older_than).count();
-  if (a.retain_last > 0) options.retain_last = a.retain_last;
+  if (a.retain_last >= 0) options.retain_last = a.retain_last;
   const ExpireReport r = table.ExpireSnapshots(options);
   if (a.json) {
     std::cout << nlohmann::json{{"expired_snapshot_ids", r.expired_snapshot_ids},
@@ -68,6 +68,7 @@ void RunExpire(const ExpireArgs& a) {
                                 {"delete_files", r.delete_files},
                                 {"statistics_files", r.statistics_files},
                                 {"bytes", r.bytes},
+                                {"grace_ms", r.grace_ms},
                                 {"delete_after_ms", r.delete_after_ms}}
                      .dump()
               << "\n";
@@ -80,8 +81,12 @@ void RunExpire(const ExpireArgs& a) {
             << " delete files, " << r.statistics_files << " statistics files (" << r.bytes
             << " bytes)";
   if (!r.expired_snapshot_ids.empty()) {
-    std::cerr << ", deleted from " << r.delete_after_ms << " ms since the epoch on "
-              << "(table property datashard.expire.delete-grace-ms)";
+    if (r.grace_ms == 0) {
+      std::cerr << ", deleted";
+    } else {
+      std::cerr << ", to be deleted in " << r.grace_ms
+                << " ms (table property datashard.expire.delete-grace-ms)";
+    }
   }
   std::cerr << "\n";
 }
@@ -153,11 +158,10 @@ void AddAlterCommands(CLI::App& app) {
       ->add_option("--retain-last", e->retain_last,
                    "Keep the newest N snapshots of the current branch (default: table property "
                    "history.expire.min-snapshots-to-keep)")
-      ->type_name("N")
-      ->check(CLI::PositiveNumber);
+      ->type_name("N");
   expire->add_flag("--json", e->json,
                    "One JSON object: expired_snapshot_ids, kept_snapshots, manifest_lists, "
-                   "manifests, data_files, delete_files, statistics_files, bytes, "
+                   "manifests, data_files, delete_files, statistics_files, bytes, grace_ms, "
                    "delete_after_ms");
   expire->callback([e] { RunExpire(*e); });
 }
