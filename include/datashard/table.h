@@ -162,7 +162,8 @@ class Table {
   Schema UpdateSchema(const SchemaUpdate& update);
   /// Sets (and, for `remove`, unsets) table properties in one metadata
   /// commit. InvalidArgument for a value datashard cannot read, or for
-  /// datashard.ingest-log.* (fixed at create), before anything is written.
+  /// datashard.ingest-log.enabled and .segment-bytes (fixed at create),
+  /// before anything is written.
   void SetProperties(const std::map<std::string, std::string>& set,
                      const std::vector<std::string>& remove = {});
   /// Expires snapshots of the current branch older than the cutoff except

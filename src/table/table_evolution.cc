@@ -79,7 +79,7 @@ void Table::SetProperties(const std::map<std::string, std::string>& set,
        }()) {
     // The log's folder and segments are made at create; the commit ids
     // are datashard's own bookkeeping.
-    if (key.rfind("datashard.ingest-log.enabled", 0) == 0 || key == tp::kIngestLogSegmentBytes ||
+    if (key == tp::kIngestLogEnabled || key == tp::kIngestLogSegmentBytes ||
         key == tp::kExpiredCommitIds) {
       throw InvalidArgument("property change of " + path + ": '" + key +
                             "' cannot be changed after the table is created");

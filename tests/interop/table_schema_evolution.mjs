@@ -12,11 +12,10 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import avro from 'avsc'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
-import { typeOf } from './avro_common.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
+import { liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
 import { parseJsonl, sameRows } from './table_rows.mjs'
 
@@ -34,31 +33,6 @@ const rowText = (r, skip) => JSON.stringify(Object.keys(r).filter(k => !skip.inc
   .map(k => [k, r[k] === null || r[k] === undefined ? null : String(r[k])]))
 const rowsOf = (rows, skip = []) => rows.map(r => rowText(r, skip)).sort()
 const renamed = []  // columns icebird cannot follow through a rename
-
-function decode(file) {
-  return new Promise((resolve, reject) => {
-    const records = []
-    avro.createFileDecoder(file, { parseHook: typeOf })
-      .on('data', r => records.push(r))
-      .on('end', () => resolve(records))
-      .on('error', reject)
-  })
-}
-
-async function liveDataFiles(table) {
-  const dir = path.join(table, 'metadata')
-  const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, `v${version}.metadata.json`), 'utf8')
-    .replace(/:(-?\d{16,})/g, ':"$1"'))
-  const snap = meta.snapshots.find(s => s['snapshot-id'] === meta['current-snapshot-id'])
-  const data = []
-  for (const m of await decode(snap['manifest-list'])) {
-    for (const e of await decode(m.manifest_path)) {
-      if (e.status !== 2 && Number(m.content) === 0) data.push(e.data_file.file_path)
-    }
-  }
-  return data
-}
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-schema-evolution-'))
 const conn = await openDuckDB()
@@ -85,7 +59,7 @@ try {
     const diff = sameRows(ice, want)
     const note = renamed.length ? ` (without ${renamed.join(', ')})` : ''
     check(diff === null, `${what}: icebird reads the ${want.length} rows datashard reads${note}${diff ? ': ' + diff : ''}`)
-    const files = await liveDataFiles(table)
+    const files = (await liveFiles(table)).data
     const reader = await conn.runAndReadAll(
       `SELECT count(*)::INTEGER AS c FROM read_parquet([${files.map(p => `'${p}'`).join(', ')}])`)
     const count = reader.getRowObjects()[0].c
