@@ -73,6 +73,9 @@ struct CompactReport {
   int64_t files_written = 0;
   int64_t rows = 0;          // live rows moved to the new files
   int64_t deleted_rows = 0;  // rows delete files removed, now gone for good
+  /// Delete files that applied only to the files rewritten, removed from
+  /// the table with them.
+  int64_t delete_files_removed = 0;
   int64_t bytes_before = 0;  // of the files replaced
   int64_t bytes_after = 0;   // of the files written
 };

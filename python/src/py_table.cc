@@ -780,6 +780,7 @@ void BindTable(py::module_& m) {
             out["files_written"] = r.files_written;
             out["rows"] = r.rows;
             out["deleted_rows"] = r.deleted_rows;
+            out["delete_files_removed"] = r.delete_files_removed;
             out["bytes_before"] = r.bytes_before;
             out["bytes_after"] = r.bytes_after;
             return out;
@@ -788,8 +789,8 @@ void BindTable(py::module_& m) {
           "Rewrites small data files and files with deletes into files of the target\n"
           "size (default: table property write.target-file-size-bytes), per partition, as\n"
           "one replace snapshot (`datashard compact`); returns {snapshot_id (None: nothing\n"
-          "to compact), files_rewritten, files_written, rows, deleted_rows, bytes_before,\n"
-          "bytes_after}.")
+          "to compact), files_rewritten, files_written, rows, deleted_rows,\n"
+          "delete_files_removed, bytes_before, bytes_after}.")
       .def(
           "scan",
           [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,

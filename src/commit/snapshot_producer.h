@@ -36,6 +36,9 @@ struct SnapshotInput {
   /// Live data files of the base that this commit removes (copy-on-write
   /// rewrites, whole-file deletes), as the base's manifests hold them.
   std::vector<DataFile> removed_data;
+  /// Live delete files of the base that this commit removes (compaction
+  /// applied them to every data file they apply to).
+  std::vector<DataFile> removed_deletes;
   /// Live data files of the base that this commit's position deletes
   /// apply to: they must still be live.
   std::vector<std::string> required_data;
@@ -50,9 +53,9 @@ struct SnapshotInput {
   int64_t now_ms = 0;
 };
 
-/// CommitConflict naming the file when a data file of `input.removed_data`
-/// or `input.required_data` is no longer live in `base` (a concurrent
-/// commit removed it).
+/// CommitConflict naming the file when a file of `input.removed_data`,
+/// `input.removed_deletes` or `input.required_data` is no longer live in
+/// `base` (a concurrent commit removed it).
 ProducedCommit ProduceSnapshot(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
                                int64_t base_version, const SnapshotInput& input);
 

@@ -334,6 +334,7 @@ bool Transaction::Impl::Commit() {
   input.commit_uuid = commit_uuid;
   input.operation = Operation();
   input.removed_data = removed;
+  input.removed_deletes = removed_deletes;
   input.required_data = required;
   input.added_files = static_cast<int64_t>(files.size());
   input.added_records = records;

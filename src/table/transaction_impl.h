@@ -68,6 +68,7 @@ class Transaction::Impl {
   // latest metadata on each attempt instead of producing a snapshot.
   MetadataChange metadata_change;
   std::vector<DataFile> removed;
+  std::vector<DataFile> removed_deletes;  // delete files a compaction applied for good
   std::vector<PlannedFile> delete_files;
   std::vector<std::string> required;  // data files the delete files apply to
   int64_t position_deletes = 0;

@@ -219,5 +219,32 @@ TEST(RetentionTest, CompactedFilesGoWhenTheLastSnapshotListingThemExpires) {
   ExpectVerifies(t);
 }
 
+TEST(RetentionTest, DeleteFilesACompactionAppliedGoWithTheSnapshotsThatHadThem) {
+  TempDir dir;
+  Table t = CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(),
+                        {{"datashard.expire.delete-grace-ms", "0"},
+                         {"history.expire.min-snapshots-to-keep", "1000"},
+                         {"write.delete.mode", "merge-on-read"}});
+  for (int i = 0; i < 2; ++i) t.AppendRecords(IdValueRows(i * 10, 10), IdValueSchema());
+  Transaction tx = t.NewTransaction();
+  EXPECT_EQ(tx.Delete("record_id = 3 or record_id = 13"), 2);
+  ASSERT_TRUE(tx.Commit());
+  const std::set<std::string> before = LiveFiles(t, tx.committed_snapshot()->snapshot_id);
+  ASSERT_EQ(before.size(), 4u);  // two data files, a position delete file for each
+  ASSERT_EQ(t.Compact().delete_files_removed, 2);
+  ExpireOptions keep1;
+  keep1.older_than_ms = 0;
+  keep1.retain_last = 1;
+  const ExpireReport r = t.ExpireSnapshots(keep1);
+  EXPECT_EQ(r.data_files, 2);
+  EXPECT_EQ(r.delete_files, 2);
+  for (const std::string& f : before) EXPECT_FALSE(t.io().Exists(f)) << f;
+  std::vector<int64_t> want = Range(0, 20);
+  want.erase(want.begin() + 13);
+  want.erase(want.begin() + 3);
+  EXPECT_EQ(SortedIds(t), want);
+  ExpectVerifies(t);
+}
+
 }  // namespace
 }  // namespace datashard
