@@ -37,6 +37,14 @@ std::set<std::string> LiveFiles(Table& t, int64_t snapshot_id) {
   return paths;
 }
 
+// Expire everything but the newest `n` snapshots, whatever their age.
+ExpireOptions KeepNewest(int64_t n) {
+  ExpireOptions options;
+  options.older_than_ms = 0;
+  options.retain_last = n;
+  return options;
+}
+
 std::vector<int64_t> SnapshotIds(Table& t) {
   t.Refresh();
   std::vector<int64_t> ids;
@@ -89,10 +97,7 @@ TEST_F(ExpireTest, RetainLastKeepsTheNewestAndDeletesWhatOnlyExpiredSnapshotsRef
   const std::string a = Only(live_[0], live_[4]);   // replaced by the first delete
   const std::string b = Only(live_[1], live_[0]);   // B
   const std::string a2 = Only(live_[3], live_[2]);  // A', the rewrite
-  ExpireOptions keep3;
-  keep3.older_than_ms = 0;
-  keep3.retain_last = 3;
-  ExpireReport r = t.ExpireSnapshots(keep3);
+  ExpireReport r = t.ExpireSnapshots(KeepNewest(3));
   EXPECT_EQ(SnapshotIds(t), (std::vector<int64_t>{ids_[2], ids_[3], ids_[4]}));
   std::vector<int64_t> want = {ids_[0], ids_[1]};
   std::sort(want.begin(), want.end());
@@ -109,10 +114,7 @@ TEST_F(ExpireTest, RetainLastKeepsTheNewestAndDeletesWhatOnlyExpiredSnapshotsRef
   ExpectVerifies(t);
   EXPECT_EQ(SortedIds(t, ids_[2]), Range(0, 30));
 
-  ExpireOptions keep1;
-  keep1.older_than_ms = 0;
-  keep1.retain_last = 1;
-  r = t.ExpireSnapshots(keep1);
+  r = t.ExpireSnapshots(KeepNewest(1));
   EXPECT_EQ(SnapshotIds(t), (std::vector<int64_t>{ids_[4]}));
   EXPECT_EQ(r.manifest_lists, 2);
   EXPECT_EQ(r.manifests, 3);   // A's, B's, and the rewrite that marked A deleted
@@ -155,11 +157,8 @@ TEST_F(ExpireTest, OlderThanSparesYoungSnapshotsAndNothingToExpireCommitsNothing
 TEST_F(ExpireTest, FilesWaitForTheGracePeriod) {
   Table t = FiveSnapshots("600000");
   const std::string a = Only(live_[0], live_[4]);
-  ExpireOptions keep1;
-  keep1.older_than_ms = 0;
-  keep1.retain_last = 1;
   const int64_t before = DefaultClock()->NowMillis();
-  const ExpireReport r = t.ExpireSnapshots(keep1);
+  const ExpireReport r = t.ExpireSnapshots(KeepNewest(1));
   EXPECT_EQ(r.data_files, 2);
   EXPECT_GE(r.delete_after_ms, before + 600000);
   // Still there for readers that resolved an expired snapshot a moment ago.
@@ -208,10 +207,7 @@ TEST(RetentionTest, CompactedFilesGoWhenTheLastSnapshotListingThemExpires) {
   small = LiveFiles(t, t.CurrentSnapshot()->snapshot_id);
   ASSERT_EQ(small.size(), 4u);
   ASSERT_TRUE(t.Compact().snapshot_id.has_value());
-  ExpireOptions keep1;
-  keep1.older_than_ms = 0;
-  keep1.retain_last = 1;
-  const ExpireReport r = t.ExpireSnapshots(keep1);
+  const ExpireReport r = t.ExpireSnapshots(KeepNewest(1));
   EXPECT_EQ(r.expired_snapshot_ids.size(), 4u);
   EXPECT_EQ(r.data_files, 4);
   for (const std::string& f : small) EXPECT_FALSE(t.io().Exists(f)) << f;
@@ -232,10 +228,7 @@ TEST(RetentionTest, DeleteFilesACompactionAppliedGoWithTheSnapshotsThatHadThem) 
   const std::set<std::string> before = LiveFiles(t, tx.committed_snapshot()->snapshot_id);
   ASSERT_EQ(before.size(), 4u);  // two data files, a position delete file for each
   ASSERT_EQ(t.Compact().delete_files_removed, 2);
-  ExpireOptions keep1;
-  keep1.older_than_ms = 0;
-  keep1.retain_last = 1;
-  const ExpireReport r = t.ExpireSnapshots(keep1);
+  const ExpireReport r = t.ExpireSnapshots(KeepNewest(1));
   EXPECT_EQ(r.data_files, 2);
   EXPECT_EQ(r.delete_files, 2);
   for (const std::string& f : before) EXPECT_FALSE(t.io().Exists(f)) << f;
