@@ -228,8 +228,9 @@ def test_a_lease_expiring_during_a_pause_cannot_land_a_write(table, manager, tmp
              "t = open_table(sys.argv[1]); m = LockManager(sys.argv[2])\n"
              "with t.new_transaction(lock=m.lock_spec('seats/LO1', owner='next', wait=30)) as tx:\n"
              "    tx.update({'status': 'sold'}, \"flight = 'LO1'\")\n"
+             "    token = tx.leases[0].fencing_token\n"
              "    tx.commit()\n"
-             "    print(tx.leases[0].fencing_token)\n",
+             "print(token)\n",
              table.table_path, url],
             capture_output=True, text=True, check=True)
         successor_token = int(successor.stdout)

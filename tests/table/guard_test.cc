@@ -160,6 +160,25 @@ TEST_P(GuardTest, RowScopeTellsRowsOfOneFileApart) {
                                                "LO2/1A/free/100", "LO2/1B/free/100"}));
 }
 
+TEST_P(GuardTest, AChangeIsAppliedAgainOverACommitToItsFileOutsideTheScope) {
+  Table t = Flights(false);
+  const int64_t seen = Current(t);
+  Transaction rows = t.NewTransaction(Guard(seen, "flight = 'LO1' and seat = '1A'"));
+  EXPECT_EQ(rows.Update({{"status", Value("blocked")}}, "flight = 'LO1' and seat = '1A'"), 1);
+  rows.AppendData({Seat("LO1", "2A", "free", 100)}, SeatSchema());
+  Transaction columns = t.NewTransaction(Guard(seen, "", true));
+  EXPECT_EQ(columns.Update({{"price", Value(int64_t{70})}}, "flight = 'LO2' and seat = '1B'"), 1);
+  // Between the changes and their commits: the same data files change
+  // (rows 1B and 1A of LO2), outside both scopes.
+  Update(t, {{"status", Value("sold")}}, "seat = '1B'");
+  Update(t, {{"status", Value("sold")}}, "flight = 'LO2' and seat = '1A'");
+  EXPECT_TRUE(rows.Commit());
+  EXPECT_TRUE(columns.Commit());
+  EXPECT_EQ(Rows(t), (std::vector<std::string>{"LO1/1A/blocked/100", "LO1/1B/sold/100",
+                                               "LO1/2A/free/100", "LO2/1A/sold/100",
+                                               "LO2/1B/sold/70"}));
+}
+
 TEST_P(GuardTest, ChangedColumnsConflictOnlyOnTheColumnsAndRowsChanged) {
   Table t = Flights(false);
   const int64_t seen = Current(t);
