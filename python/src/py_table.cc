@@ -425,9 +425,9 @@ class PyTransaction {
   bool committed_ = false;
   std::shared_ptr<LockManager> locks_;  // the implicit lock's manager, if any
   std::vector<Lease> leases_;           // held until the transaction ends
-  mutable std::mutex shown_mu_;  // held only to copy shown_, never while waiting
-  Shown shown_;                  // GUARDED_BY(shown_mu_)
-  std::vector<Lease> shown_leases_;  // GUARDED_BY(shown_mu_)
+  mutable std::mutex shown_mu_;         // held only to copy shown_, never while waiting
+  Shown shown_;                         // GUARDED_BY(shown_mu_)
+  std::vector<Lease> shown_leases_;     // GUARDED_BY(shown_mu_)
 };
 
 // The keyword arguments of Table.new_transaction.
@@ -450,8 +450,8 @@ std::map<std::string, uint64_t> FencingTokensArg(py::handle tokens) {
                           py::repr(tokens).cast<std::string>());
   for (const auto& [key, value] : tokens.cast<py::dict>()) {
     const std::string resource = StrArg(key, "fencing_tokens key");
-    out[resource] = static_cast<uint64_t>(
-        IntArg(value, ("fencing token of '" + resource + "'").c_str(), 0));
+    out[resource] =
+        static_cast<uint64_t>(IntArg(value, ("fencing token of '" + resource + "'").c_str(), 0));
   }
   return out;
 }
@@ -475,10 +475,11 @@ std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, const TransactionArgs&
   std::vector<Lease> leases;
   // The locks first, so that the transaction reads its base under them.
   if (spec) {
-    leases =
-        spec->manager->AcquireAll(spec->requests, spec->owner, spec->ttl, spec->wait, &SignalPending);
+    leases = spec->manager->AcquireAll(spec->requests, spec->owner, spec->ttl, spec->wait,
+                                       &SignalPending);
     for (const Lease& lease : leases) {
-      if (lease.mode == LockMode::kExclusive) options.fencing_tokens[lease.resource] = lease.fencing_token;
+      if (lease.mode == LockMode::kExclusive)
+        options.fencing_tokens[lease.resource] = lease.fencing_token;
     }
   }
   try {

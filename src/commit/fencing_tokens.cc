@@ -34,8 +34,8 @@ void ValidateFencingTokens(const std::map<std::string, uint64_t>& tokens,
                            const std::string& table) {
   for (const auto& [resource, token] : tokens) {
     if (resource.empty())
-      throw InvalidArgument("fencing token " + std::to_string(token) + " for a commit to " +
-                            table + " names no lock resource");
+      throw InvalidArgument("fencing token " + std::to_string(token) + " for a commit to " + table +
+                            " names no lock resource");
   }
 }
 

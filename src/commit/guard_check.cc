@@ -52,8 +52,8 @@ std::string Describe(const Snapshot& s) {
 // judged by partition values and column statistics only; nullopt when
 // nothing. Delete files carry no statistics of data columns: their
 // partition decides.
-std::optional<std::string> FirstChangeInScope(FileIO& io, const TableMetadata& m,
-                                              const Snapshot& s, const Expression& filter) {
+std::optional<std::string> FirstChangeInScope(FileIO& io, const TableMetadata& m, const Snapshot& s,
+                                              const Expression& filter) {
   const Schema& schema = m.CurrentSchema();
   for (const ManifestFile& manifest : ReadManifestList(io, s.manifest_list)) {
     if (manifest.added_snapshot_id != s.snapshot_id) continue;
@@ -138,8 +138,7 @@ void GuardCheck::Check(FileIO& io, const TableMetadata& current, std::optional<i
       SnapshotsSince(current, checked_through_);
   if (!since) {
     conflict("it is no longer in the history of current snapshot " +
-                 SnapshotName(now.value_or(kEmptyTable)) +
-                 " (rolled back, or its history expired)",
+                 SnapshotName(now.value_or(kEmptyTable)) + " (rolled back, or its history expired)",
              now);
   }
   if (since->empty()) return;
@@ -165,8 +164,7 @@ void GuardCheck::Check(FileIO& io, const TableMetadata& current, std::optional<i
       if (before_snapshot == nullptr)
         conflict("the snapshot expired, so its rows cannot be compared", first->snapshot_id);
     }
-    const std::map<std::string, int64_t> before =
-        ScopeRows(io, current, before_snapshot, guard_);
+    const std::map<std::string, int64_t> before = ScopeRows(io, current, before_snapshot, guard_);
     const std::map<std::string, int64_t> after =
         ScopeRows(io, current, current.CurrentSnapshot(), guard_);
     if (before != after) {

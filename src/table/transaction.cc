@@ -284,7 +284,7 @@ GuardCheck Transaction::Impl::MakeGuard() const {
       }
     }
     g.description = (names.empty() ? std::string("the rows matching ")
-                                    : "columns " + names + " of the rows matching ") +
+                                   : "columns " + names + " of the rows matching ") +
                     change_request.filter.ToString();
   }
   return GuardCheck(std::move(g), state->path());

@@ -21,10 +21,9 @@ namespace datashard {
 namespace {
 
 Schema SeatSchema() {
-  return Schema(1, {Field{1, "flight", DataType::String(), true},
-                    Field{2, "seat", DataType::String(), true},
-                    Field{3, "status", DataType::String(), true},
-                    Field{4, "price", DataType::Long(), true}});
+  return Schema(
+      1, {Field{1, "flight", DataType::String(), true}, Field{2, "seat", DataType::String(), true},
+          Field{3, "status", DataType::String(), true}, Field{4, "price", DataType::Long(), true}});
 }
 
 Record Seat(const std::string& flight, const std::string& seat, const std::string& status,
@@ -80,13 +79,13 @@ class GuardTest : public ::testing::TestWithParam<const char*> {
   Table Flights(bool partitioned, std::map<std::string, std::string> properties = {}) {
     properties["write.delete.mode"] = GetParam();
     properties["write.update.mode"] = GetParam();
-    const PartitionSpec spec = partitioned ? PartitionSpec::Parse("flight", SeatSchema())
-                                           : PartitionSpec();
+    const PartitionSpec spec =
+        partitioned ? PartitionSpec::Parse("flight", SeatSchema()) : PartitionSpec();
     Table t = CreateTable(dir_.Join("t"), SeatSchema(), spec, properties);
     for (const char* flight : {"LO1", "LO2"}) {
       t.AppendRecords({Seat(flight, "1A", "free", 100), Seat(flight, "1B", "free", 100)},
-                      SeatSchema(), partitioned ? PartitionValues{{"flight", Value(flight)}}
-                                                : PartitionValues{});
+                      SeatSchema(),
+                      partitioned ? PartitionValues{{"flight", Value(flight)}} : PartitionValues{});
     }
     return t;
   }
@@ -174,9 +173,9 @@ TEST_P(GuardTest, AChangeIsAppliedAgainOverACommitToItsFileOutsideTheScope) {
   Update(t, {{"status", Value("sold")}}, "flight = 'LO2' and seat = '1A'");
   EXPECT_TRUE(rows.Commit());
   EXPECT_TRUE(columns.Commit());
-  EXPECT_EQ(Rows(t), (std::vector<std::string>{"LO1/1A/blocked/100", "LO1/1B/sold/100",
-                                               "LO1/2A/free/100", "LO2/1A/sold/100",
-                                               "LO2/1B/sold/70"}));
+  EXPECT_EQ(Rows(t),
+            (std::vector<std::string>{"LO1/1A/blocked/100", "LO1/1B/sold/100", "LO1/2A/free/100",
+                                      "LO2/1A/sold/100", "LO2/1B/sold/70"}));
 }
 
 TEST_P(GuardTest, ChangedColumnsConflictOnlyOnTheColumnsAndRowsChanged) {
@@ -233,10 +232,11 @@ TEST_P(GuardTest, GuardOptionsAreCheckedBeforeAnythingIsWritten) {
 class LogGuardTest : public ::testing::Test {
  protected:
   Table LogFlights() {
-    Table t = CreateTable(dir_.Join("t"), SeatSchema(), PartitionSpec::Parse("flight", SeatSchema()),
-                          {{table_properties::kIngestLogEnabled, "true"},
-                           {table_properties::kCheckpointRecords, "1000000000"},
-                           {table_properties::kCheckpointIntervalMs, "1000000000"}});
+    Table t =
+        CreateTable(dir_.Join("t"), SeatSchema(), PartitionSpec::Parse("flight", SeatSchema()),
+                    {{table_properties::kIngestLogEnabled, "true"},
+                     {table_properties::kCheckpointRecords, "1000000000"},
+                     {table_properties::kCheckpointIntervalMs, "1000000000"}});
     t.AppendRecords({Seat("LO1", "1A", "free", 100)}, SeatSchema(), {{"flight", Value("LO1")}});
     t.Checkpoint();
     return t;

@@ -99,12 +99,9 @@ void AddBackendOption(CLI::App* cmd, LockArgs& args) {
 }
 
 nlohmann::json LeaseJson(const Lease& l) {
-  return {{"resource", l.resource},
-          {"owner", l.owner},
-          {"mode", LockModeName(l.mode)},
-          {"fencing_token", l.fencing_token},
-          {"expiry_ms", EpochMs(l.expiry)},
-          {"expires", IsoTime(l.expiry)}};
+  return {{"resource", l.resource},         {"owner", l.owner},
+          {"mode", LockModeName(l.mode)},   {"fencing_token", l.fencing_token},
+          {"expiry_ms", EpochMs(l.expiry)}, {"expires", IsoTime(l.expiry)}};
 }
 
 // Names are validated UTF-8; a database written by an older version may
@@ -153,7 +150,8 @@ void AddLockCommands(CLI::App& app) {
   release->add_option("RESOURCE", args->resource, "Locked resource")->required();
   release->add_option("--owner", args->owner, "Owner id")->required();
   AddBackendOption(release, *args);
-  release->callback([args] { OpenLockBackend(args->backend)->Release(args->resource, args->owner); });
+  release->callback(
+      [args] { OpenLockBackend(args->backend)->Release(args->resource, args->owner); });
 
   CLI::App* release_all =
       lock->add_subcommand("release-all", "Release every lock of an owner; prints how many");

@@ -50,14 +50,14 @@ struct TableArgs {
   int64_t limit = -1;    // negative: no limit
   bool json = false;
   bool ingest_log = false;
-  std::string set;                // update --set COL=VALUE[,...]
-  std::string expected_snapshot;  // GUARD --expected-snapshot ID; empty: none
-  std::string guard_where;        // GUARD --guard-where EXPR
-  std::string lock;               // GUARD --lock RESOURCE
-  std::string owner;              // GUARD --owner O
-  std::string backend;            // GUARD --backend URL; empty: the default
+  std::string set;                          // update --set COL=VALUE[,...]
+  std::string expected_snapshot;            // GUARD --expected-snapshot ID; empty: none
+  std::string guard_where;                  // GUARD --guard-where EXPR
+  std::string lock;                         // GUARD --lock RESOURCE
+  std::string owner;                        // GUARD --owner O
+  std::string backend;                      // GUARD --backend URL; empty: the default
   std::vector<std::string> fencing_tokens;  // GUARD --fencing-token RESOURCE=N
-  int64_t target_file_size = 0;   // compact; 0: the table's property
+  int64_t target_file_size = 0;             // compact; 0: the table's property
 };
 
 // The text of SCHEMA: inline JSON or @file.
