@@ -1,12 +1,17 @@
 // The POSIX FileIO. With a root, every operation works on a directory file
-// descriptor of the realpath()-resolved parent (checked to lie under the
-// root) and the final name, so neither `..` nor a symlink can reach outside
-// the root. A race that swaps a parent component for a symlink between the
-// check and the open is not defended against.
+// descriptor of the parent and the final name, so neither `..` nor a symlink
+// can reach outside the root. The parent is opened from a descriptor of the
+// root held for the FileIO's life with openat2(RESOLVE_BENEATH), one system
+// call in which the kernel refuses any escape; only where that fails (an
+// absolute symlink, a kernel without openat2) is it resolved with realpath()
+// and checked to lie under the root, where a race that swaps a parent
+// component for a symlink between the check and the open is not defended
+// against.
 #include <dirent.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <linux/futex.h>
+#include <linux/openat2.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -305,11 +310,12 @@ class PosixFileIO final : public FileIO {
     root_ = RealPath(root, root);
     root_parts_ = Normalize(root_);
     given_root_parts_ = Normalize(Absolute(root));
+    root_fd_ = Fd(::open(root_.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+    if (root_fd_.get() < 0) ThrowIoError("open directory", root, errno);
   }
 
   std::unique_ptr<RandomAccessFile> OpenRead(const std::string& path) override {
-    Location loc = Locate(path, /*follow=*/true);
-    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_CLOEXEC | nofollow()));
+    Fd fd = OpenFollowing(path, O_RDONLY | O_CLOEXEC);
     if (fd.get() < 0) ThrowIoError("open", path, errno);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
@@ -356,24 +362,19 @@ class PosixFileIO final : public FileIO {
   }
 
   bool Exists(const std::string& path) override {
-    Location loc;
+    struct stat st;
     try {
-      loc = Locate(path, /*follow=*/true);
+      if (StatFollowing(path, &st) == 0) return true;
     } catch (const NotFound&) {
       return false;
     }
-    struct stat st;
-    if (::fstatat(loc.dir, loc.name.c_str(), &st, stat_flags()) == 0) return true;
     if (errno == ENOENT || errno == ENOTDIR) return false;
     ThrowIoError("stat", path, errno);
   }
 
   FileInfo Stat(const std::string& path) override {
-    Location loc = Locate(path, /*follow=*/true);
     struct stat st;
-    if (::fstatat(loc.dir, loc.name.c_str(), &st, stat_flags()) != 0) {
-      ThrowIoError("stat", path, errno);
-    }
+    if (StatFollowing(path, &st) != 0) ThrowIoError("stat", path, errno);
     return Info(BaseName(path), st);
   }
 
@@ -436,8 +437,7 @@ class PosixFileIO final : public FileIO {
   }
 
   std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override {
-    Location loc = Locate(path, /*follow=*/true);
-    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CLOEXEC | nofollow()));
+    Fd fd = OpenFollowing(path, O_RDWR | O_CLOEXEC);
     if (fd.get() < 0) ThrowIoError("open for update", path, errno);
     struct stat st;
     if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", path, errno);
@@ -500,10 +500,31 @@ class PosixFileIO final : public FileIO {
   int stat_flags() const { return root_.empty() ? 0 : AT_SYMLINK_NOFOLLOW; }
 
   Fd OpenLockFile(const std::string& path) {
-    Location loc = Locate(path, /*follow=*/true);
-    Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDWR | O_CREAT | O_CLOEXEC | nofollow(), 0644));
+    Fd fd = OpenFollowing(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     if (fd.get() < 0) ThrowIoError("open lock file", path, errno);
     return fd;
+  }
+
+  // openat() of `path` with `flags`, a final symbolic link followed as far
+  // as it stays under the root. The common case, no link, costs the one
+  // call: with a root O_NOFOLLOW makes a link fail with ELOOP, and only then
+  // is it resolved. An invalid Fd with errno set on failure.
+  Fd OpenFollowing(const std::string& path, int flags, mode_t mode = 0) const {
+    Location loc = Locate(path, /*follow=*/false);
+    Fd fd(::openat(loc.dir, loc.name.c_str(), flags | nofollow(), mode));
+    if (fd.get() >= 0 || errno != ELOOP || root_.empty()) return fd;
+    loc = Locate(path, /*follow=*/true);
+    return Fd(::openat(loc.dir, loc.name.c_str(), flags | nofollow(), mode));
+  }
+
+  // fstatat() of `path` into `st`, a final symbolic link followed as
+  // OpenFollowing does; 0 or -1 with errno set.
+  int StatFollowing(const std::string& path, struct stat* st) const {
+    Location loc = Locate(path, /*follow=*/false);
+    const int rc = ::fstatat(loc.dir, loc.name.c_str(), st, stat_flags());
+    if (rc != 0 || root_.empty() || !S_ISLNK(st->st_mode)) return rc;
+    loc = Locate(path, /*follow=*/true);
+    return ::fstatat(loc.dir, loc.name.c_str(), st, stat_flags());
   }
 
   // Takes the OFD write lock on `fd`; false when held elsewhere and !wait.
@@ -577,6 +598,19 @@ class PosixFileIO final : public FileIO {
     throw InvalidArgument("path '" + path + "' is outside the root '" + root_ + "'");
   }
 
+  // The directory `parts` names below the root, opened so that nothing in
+  // the walk leaves the root; an invalid Fd where the kernel would not do it
+  // alone (see the top of the file).
+  Fd OpenBeneath(const std::vector<std::string>& parts) const {
+    struct open_how how;
+    std::memset(&how, 0, sizeof how);
+    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
+    const std::string relative = Join(parts, parts.size()).substr(1);
+    return Fd(static_cast<int>(::syscall(SYS_openat2, root_fd_.get(), relative.c_str(), &how,
+                                         sizeof how)));
+  }
+
   Location Locate(const std::string& path, bool follow) const {
     Location loc;
     if (root_.empty()) {
@@ -585,16 +619,23 @@ class PosixFileIO final : public FileIO {
     }
     const std::vector<std::string> parts = BelowRoot(path);
     std::string parent = root_;
+    loc.dir = root_fd_.get();
     if (parts.size() > 1) {
-      parent = RealPath(root_ + Join(parts, parts.size() - 1), path);
-      if (!UnderRoot(parent)) {
-        throw InvalidArgument("path '" + path + "' leads out of the root '" + root_ +
-                              "' through a symlink");
+      const std::vector<std::string> dirs(parts.begin(), parts.end() - 1);
+      loc.owned_dir = OpenBeneath(dirs);
+      if (loc.owned_dir.get() < 0) {
+        parent = RealPath(root_ + Join(parts, parts.size() - 1), path);
+        if (!UnderRoot(parent)) {
+          throw InvalidArgument("path '" + path + "' leads out of the root '" + root_ +
+                                "' through a symlink");
+        }
+        loc.owned_dir = Fd(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
+        if (loc.owned_dir.get() < 0) ThrowIoError("open directory", parent, errno);
+      } else {
+        parent = root_ + Join(dirs, dirs.size());
       }
+      loc.dir = loc.owned_dir.get();
     }
-    loc.owned_dir = Fd(::open(parent.c_str(), O_PATH | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC));
-    if (loc.owned_dir.get() < 0) ThrowIoError("open directory", parent, errno);
-    loc.dir = loc.owned_dir.get();
     loc.name = parts.empty() ? "." : parts.back();
     if (!follow || parts.empty()) return loc;
     struct stat st;
@@ -611,6 +652,7 @@ class PosixFileIO final : public FileIO {
   }
 
   std::string root_;  // realpath of the root, empty without one
+  Fd root_fd_;        // the root, open for the FileIO's life
   std::vector<std::string> root_parts_;
   std::vector<std::string> given_root_parts_;
 };
