@@ -492,6 +492,38 @@ std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, const TransactionArgs&
   }
 }
 
+// new_transaction's keywords given to a one-transaction method (append_records,
+// delete, update); nullopt when none was.
+std::optional<TransactionArgs> TransactionKwargs(const py::kwargs& kwargs, const char* method) {
+  if (kwargs.empty()) return std::nullopt;
+  TransactionArgs a{py::none(), py::none(), false, py::none(), py::none(), py::none(), py::none()};
+  for (const auto& [key, value] : kwargs) {
+    const std::string name = py::str(key);
+    if (name == "expected_snapshot_id") {
+      a.expected_snapshot_id = value;
+    } else if (name == "guard_where") {
+      a.guard_where = value;
+    } else if (name == "guard_changed_columns") {
+      if (!PyBool_Check(value.ptr()))
+        throw InvalidArgument("guard_changed_columns must be True or False, got " +
+                              py::repr(value).cast<std::string>());
+      a.guard_changed_columns = value.cast<bool>();
+    } else if (name == "fencing_tokens") {
+      a.fencing_tokens = value;
+    } else if (name == "lock") {
+      a.lock = value;
+    } else if (name == "commit_id") {
+      a.commit_id = value;
+    } else if (name == "snapshot_properties") {
+      a.snapshot_properties = value;
+    } else {
+      throw InvalidArgument(std::string(method) + "() got an unexpected keyword argument '" + name +
+                            "' (it takes those of new_transaction)");
+    }
+  }
+  return a;
+}
+
 std::string SnapshotRepr(const Snapshot& s) {
   return "Snapshot(snapshot_id=" + std::to_string(s.snapshot_id) + ", parent_snapshot_id=" +
          (s.parent_snapshot_id ? std::to_string(*s.parent_snapshot_id) : "None") +
@@ -647,8 +679,10 @@ void BindTable(py::module_& m) {
       .def("commit", &PyTransaction::Commit,
            "Publishes the appends as one snapshot and returns True. Concurrent appends\n"
            "are rebased and retried automatically; ConcurrentModificationException when\n"
-           "the retry budget is spent or expected_snapshot_id no longer holds;\n"
-           "CommitStateUnknown when the outcome could not be settled.")
+           "the retry budget is spent or the scope expected_snapshot_id guards changed;\n"
+           "StaleFencingToken when the table accepted a newer fencing token;\n"
+           "CommitStateUnknown when the outcome could not be settled. Releases the\n"
+           "implicit lock's leases, whatever the outcome.")
       .def("abort", &PyTransaction::Abort, "Drops the appends and removes their data files.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__",
@@ -750,7 +784,13 @@ void BindTable(py::module_& m) {
           "the commit with their tokens and releases them when the transaction ends.")
       .def(
           "append_records",
-          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values) {
+          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values,
+             const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "append_records")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              tx->AppendData(records, schema, partition_values);
+              return tx->Commit();
+            }
             const Schema input = SchemaArg(schema, t.table);
             const std::vector<Record> rows = ToRecords(records, input);
             const PartitionValues values = ToPartitionValues(partition_values, input);
@@ -760,10 +800,18 @@ void BindTable(py::module_& m) {
           py::arg("records"), py::arg("schema") = py::none(),
           py::arg("partition_values") = py::none(),
           "Appends records in one transaction and commits it; returns True. Same checks\n"
-          "and errors as Transaction.append_data and commit.")
+          "and errors as Transaction.append_data and commit. Keywords of\n"
+          "new_transaction (expected_snapshot_id, guard_where, fencing_tokens, lock, ...)\n"
+          "apply to that transaction.")
       .def(
           "delete",
-          [](PyTable& t, const std::string& where) {
+          [](PyTable& t, const std::string& where, const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "delete")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              const int64_t rows = tx->Delete(where);
+              tx->Commit();
+              return rows;
+            }
             py::gil_scoped_release unlocked;
             Transaction tx = t.table.NewTransaction();
             const int64_t rows = tx.Delete(where);
@@ -772,10 +820,17 @@ void BindTable(py::module_& m) {
           },
           py::arg("where"),
           "Deletes the rows `where` matches in one transaction (Transaction.delete) and\n"
-          "commits it; returns how many rows it deleted.")
+          "commits it; returns how many rows it deleted. Keywords of new_transaction\n"
+          "apply to that transaction.")
       .def(
           "update",
-          [](PyTable& t, py::handle set, const std::string& where) {
+          [](PyTable& t, py::handle set, const std::string& where, const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "update")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              const int64_t rows = tx->Update(set, where);
+              tx->Commit();
+              return rows;
+            }
             const std::map<std::string, Value> values =
                 AssignmentsArg(set, t.table.schema(), t.path);
             py::gil_scoped_release unlocked;
@@ -786,7 +841,8 @@ void BindTable(py::module_& m) {
           },
           py::arg("set"), py::arg("where"),
           "Sets the columns of dict `set` in the rows `where` matches in one transaction\n"
-          "(Transaction.update) and commits it; returns how many rows it changed.")
+          "(Transaction.update) and commits it; returns how many rows it changed.\n"
+          "Keywords of new_transaction apply to that transaction.")
       .def(
           "compact",
           [](PyTable& t, py::handle target) {

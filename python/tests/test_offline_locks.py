@@ -241,3 +241,21 @@ def test_a_lease_expiring_during_a_pause_cannot_land_a_write(table, manager, tmp
     assert out.startswith("StaleFencingToken:"), out
     assert f"fencing token {stale_token} is older than token {successor_token}" in out
     assert seats(table) == [("LO1", "1A", "sold"), ("LO1", "1B", "sold"), ("LO2", "1A", "free")]
+
+
+def test_one_transaction_methods_take_the_transaction_keywords(table, manager):
+    seen = table.current_snapshot().snapshot_id
+    assert table.update({"status": "sold"}, "flight = 'LO2'", expected_snapshot_id=seen,
+                        guard_where="flight = 'LO2'") == 1
+    with pytest.raises(ConcurrentModificationException):
+        table.delete("flight = 'LO2'", expected_snapshot_id=seen)
+    spec = manager.lock_spec("seats/LO1", owner="agent-1")
+    assert table.append_records([{"flight": "LO1", "seat": "2A", "status": "free"}], lock=spec)
+    assert manager.list() == []
+    token = int(table.properties["datashard.fencing.seats/LO1"])
+    with pytest.raises(StaleFencingToken):
+        table.delete("flight = 'LO1'", fencing_tokens={"seats/LO1": token - 1})
+    with pytest.raises(InvalidArgument, match="unexpected keyword argument 'expected'"):
+        table.delete("flight = 'LO1'", expected=seen)
+    assert seats(table) == [("LO1", "1A", "free"), ("LO1", "1B", "free"), ("LO1", "2A", "free"),
+                            ("LO2", "1A", "sold")]
