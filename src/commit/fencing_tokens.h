@@ -22,8 +22,10 @@ std::string FencingPropertyKey(const std::string& resource);
 void ValidateFencingTokens(const std::map<std::string, uint64_t>& tokens, const std::string& table);
 
 /// StaleFencingToken naming the table, resource and both tokens when
-/// `current` holds a higher token for one of `tokens`' resources.
-/// Corruption when a stored token is not a number.
+/// `current` holds a higher token for one of `tokens`' resources, or for an
+/// ancestor or descendant of one (a lock covers what lies below it) for
+/// which `tokens` holds no token at least as high. Corruption when a stored
+/// token is not a number.
 void CheckFencingTokens(const TableMetadata& current, const std::map<std::string, uint64_t>& tokens,
                         const std::string& table);
 

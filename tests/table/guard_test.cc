@@ -281,27 +281,35 @@ class FencingTest : public ::testing::TestWithParam<bool> {
     t.AppendRecords({Seat("LO1", "1A", "free", 100)}, SeatSchema());
     return t;
   }
+  // An exclusive lease of 5 s on the lock manager's clock (now_).
+  Lease Take(const std::string& resource, const std::string& owner) {
+    if (!locks_) {
+      LockOptions options;
+      options.clock = [this] { return now_; };
+      locks_ = OpenLockManager("sqlite:" + dir_.Join("locks.db"), options);
+    }
+    return locks_->Acquire(resource, owner, LockMode::kExclusive, std::chrono::seconds(5),
+                           std::chrono::milliseconds(0));
+  }
+  // Lets every lease taken so far expire.
+  void Pause() { now_ += std::chrono::seconds(6); }
+
   TempDir dir_{"fencing"};
+  std::chrono::system_clock::time_point now_ = std::chrono::system_clock::now();
+  std::unique_ptr<LockManager> locks_;
 };
 
 INSTANTIATE_TEST_SUITE_P(LogOrNot, FencingTest, ::testing::Bool());
 
 TEST_P(FencingTest, AStaleHolderIsRefusedAfterItsSuccessorCommitted) {
   Table t = Create();
-  auto now = std::chrono::system_clock::now();
-  LockOptions lock_options;
-  lock_options.clock = [&now] { return now; };
-  std::unique_ptr<LockManager> locks =
-      OpenLockManager("sqlite:" + dir_.Join("locks.db"), lock_options);
-  const Lease stale = locks->Acquire("flights/LO1", "agent-1", LockMode::kExclusive,
-                                     std::chrono::seconds(5), std::chrono::milliseconds(0));
+  const Lease stale = Take("flights/LO1", "agent-1");
   TransactionOptions stale_options;
   stale_options.fencing_tokens["flights/LO1"] = stale.fencing_token;
   Transaction late = t.NewTransaction(stale_options);
   late.AppendData({Seat("LO1", "9Z", "stale", 1)}, SeatSchema());
-  now += std::chrono::seconds(6);  // agent-1 paused past its lease
-  const Lease successor = locks->Acquire("flights/LO1", "agent-2", LockMode::kExclusive,
-                                         std::chrono::seconds(5), std::chrono::milliseconds(0));
+  Pause();  // agent-1 paused past its lease
+  const Lease successor = Take("flights/LO1", "agent-2");
   ASSERT_GT(successor.fencing_token, stale.fencing_token);
   TransactionOptions options;
   options.fencing_tokens["flights/LO1"] = successor.fencing_token;
@@ -332,6 +340,40 @@ TEST_P(FencingTest, AStaleHolderIsRefusedAfterItsSuccessorCommitted) {
   again.AppendData({Seat("LO1", "1B", "free", 100)}, SeatSchema());
   EXPECT_TRUE(again.Commit());
   EXPECT_EQ(Rows(t).size(), 2u);
+}
+
+// The coarse-grained lock: the successor locked the whole table after the
+// stale holder's lease on one flight ended; the table's token fences the
+// flight's holder.
+TEST_P(FencingTest, ATokenOfAnAncestorResourceFencesTheResourcesBelowIt) {
+  Table t = Create();
+  const Lease stale = Take("seats/LO1", "agent-1");
+  Pause();
+  const Lease table_lock = Take("seats", "agent-2");
+  TransactionOptions options;
+  options.fencing_tokens["seats"] = table_lock.fencing_token;
+  Transaction tx = t.NewTransaction(options);
+  tx.AppendData({Seat("LO1", "1B", "free", 100)}, SeatSchema());
+  EXPECT_TRUE(tx.Commit());
+  TransactionOptions stale_options;
+  stale_options.fencing_tokens["seats/LO1"] = stale.fencing_token;
+  Transaction late = t.NewTransaction(stale_options);
+  late.AppendData({Seat("LO1", "9Z", "stale", 1)}, SeatSchema());
+  try {
+    late.Commit();
+    ADD_FAILURE() << "the stale commit landed";
+  } catch (const StaleFencingToken& e) {
+    EXPECT_NE(std::string(e.what()).find("(for 'seats', which 'seats/LO1' lies below)"),
+              std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(Rows(t), (std::vector<std::string>{"LO1/1A/free/100", "LO1/1B/free/100"}));
+  // A holder of both fences with both.
+  const Lease flight = Take("seats/LO1", "agent-2");
+  options.fencing_tokens["seats/LO1"] = flight.fencing_token;
+  Transaction both = t.NewTransaction(options);
+  both.AppendData({Seat("LO1", "1C", "free", 100)}, SeatSchema());
+  EXPECT_TRUE(both.Commit());
 }
 
 }  // namespace
