@@ -296,12 +296,36 @@ std::map<std::string, Value> AssignmentsArg(py::handle set, const Schema& schema
   return values;
 }
 
+// Releases the leases of an implicit lock; an expired one is free already,
+// and a commit fenced by it was checked where it landed.
+void ReleaseQuietly(LockManager& manager, const std::vector<Lease>& leases) noexcept {
+  for (const Lease& lease : leases) {
+    try {
+      manager.Release(lease);
+    } catch (const std::exception&) {
+      // Expired or unreachable: the lease ends with its TTL.
+    }
+  }
+}
+
 class PyTransaction {
  public:
-  PyTransaction(Transaction tx, Table table, std::string path)
-      : tx_(std::move(tx)), table_(std::move(table)), path_(std::move(path)) {
+  PyTransaction(Transaction tx, Table table, std::string path,
+                std::shared_ptr<LockManager> locks = nullptr, std::vector<Lease> leases = {})
+      : tx_(std::move(tx)),
+        table_(std::move(table)),
+        path_(std::move(path)),
+        locks_(std::move(locks)),
+        leases_(std::move(leases)) {
     Publish();
   }
+  ~PyTransaction() {
+    if (leases_.empty()) return;
+    py::gil_scoped_release unlocked;  // Python frees it with the GIL held
+    ReleaseLocks();
+  }
+  PyTransaction(const PyTransaction&) = delete;
+  PyTransaction& operator=(const PyTransaction&) = delete;
 
   void AppendData(py::handle records, py::handle schema, py::handle partition_values) {
     const Schema input = SchemaArg(schema, table_);
@@ -333,6 +357,10 @@ class PyTransaction {
     Open("commit");
     finished_ = true;
     PublishOnExit publish(this);
+    struct Unlock {
+      PyTransaction* tx;
+      ~Unlock() { tx->ReleaseLocks(); }
+    } unlock{this};
     committed_ = tx_.Commit();
     return committed_;
   }
@@ -343,6 +371,12 @@ class PyTransaction {
     finished_ = true;
     PublishOnExit publish(this);
     if (!committed_) tx_.Abort();
+    ReleaseLocks();
+  }
+
+  std::vector<Lease> leases() const {
+    std::lock_guard<std::mutex> hold(shown_mu_);
+    return shown_leases_;
   }
 
   // Leaving the with-block: anything not committed is discarded (Abort never
@@ -387,6 +421,13 @@ class PyTransaction {
     return work();
   }
 
+  // Requires mu_ (or destruction). Idempotent.
+  void ReleaseLocks() noexcept {
+    if (!locks_ || leases_.empty()) return;
+    ReleaseQuietly(*locks_, leases_);
+    leases_.clear();
+  }
+
   // Requires mu_ (or construction). Copies the state for the properties.
   void Publish() noexcept {
     Shown now;
@@ -397,6 +438,7 @@ class PyTransaction {
     now.pending_records = tx_.pending_records();
     std::lock_guard<std::mutex> hold(shown_mu_);
     shown_ = std::move(now);
+    shown_leases_ = leases_;
   }
 
   void Open(const char* what) const {
@@ -412,20 +454,105 @@ class PyTransaction {
   std::string path_;
   bool finished_ = false;
   bool committed_ = false;
-  mutable std::mutex shown_mu_;  // held only to copy shown_, never while waiting
-  Shown shown_;                  // GUARDED_BY(shown_mu_)
+  std::shared_ptr<LockManager> locks_;  // the implicit lock's manager, if any
+  std::vector<Lease> leases_;           // held until the transaction ends
+  mutable std::mutex shown_mu_;         // held only to copy shown_, never while waiting
+  Shown shown_;                         // GUARDED_BY(shown_mu_)
+  std::vector<Lease> shown_leases_;     // GUARDED_BY(shown_mu_)
 };
 
-std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, py::handle expected_snapshot_id,
-                                              py::handle commit_id,
-                                              py::handle snapshot_properties) {
+// The keyword arguments of Table.new_transaction.
+struct TransactionArgs {
+  py::handle expected_snapshot_id;
+  py::handle guard_where;
+  bool guard_changed_columns = false;
+  py::handle fencing_tokens;
+  py::handle lock;
+  py::handle commit_id;
+  py::handle snapshot_properties;
+};
+
+// fencing_tokens={resource: token}.
+std::map<std::string, uint64_t> FencingTokensArg(py::handle tokens) {
+  std::map<std::string, uint64_t> out;
+  if (tokens.is_none()) return out;
+  if (!py::isinstance<py::dict>(tokens))
+    throw InvalidArgument("fencing_tokens must be a dict of lock resource to fencing token, got " +
+                          py::repr(tokens).cast<std::string>());
+  for (const auto& [key, value] : tokens.cast<py::dict>()) {
+    const std::string resource = StrArg(key, "fencing_tokens key");
+    out[resource] =
+        static_cast<uint64_t>(IntArg(value, ("fencing token of '" + resource + "'").c_str(), 0));
+  }
+  return out;
+}
+
+std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, const TransactionArgs& a) {
   TransactionOptions options;
-  options.expected_snapshot_id = OptionalIntArg(expected_snapshot_id, "expected_snapshot_id");
-  if (!commit_id.is_none()) options.commit_id = StrArg(commit_id, "commit_id");
-  options.snapshot_properties = PropertiesOf(snapshot_properties);
+  options.expected_snapshot_id = OptionalIntArg(a.expected_snapshot_id, "expected_snapshot_id");
+  if (!a.guard_where.is_none()) options.guard_where = StrArg(a.guard_where, "guard_where");
+  options.guard_changed_columns = a.guard_changed_columns;
+  options.fencing_tokens = FencingTokensArg(a.fencing_tokens);
+  if (!a.commit_id.is_none()) options.commit_id = StrArg(a.commit_id, "commit_id");
+  options.snapshot_properties = PropertiesOf(a.snapshot_properties);
+  std::optional<LockSpec> spec;
+  if (!a.lock.is_none()) {
+    if (!py::isinstance<LockSpec>(a.lock))
+      throw InvalidArgument("lock must be a LockSpec (LockManager.lock_spec(...)), got " +
+                            py::repr(a.lock).cast<std::string>());
+    spec = a.lock.cast<LockSpec>();
+  }
   py::gil_scoped_release unlocked;
-  Transaction tx = t.table.NewTransaction(std::move(options));
-  return std::make_unique<PyTransaction>(std::move(tx), t.table, t.path);
+  std::vector<Lease> leases;
+  // The locks first, so that the transaction reads its base under them.
+  if (spec) {
+    leases = spec->manager->AcquireAll(spec->requests, spec->owner, spec->ttl, spec->wait,
+                                       &SignalPending);
+    for (const Lease& lease : leases) {
+      if (lease.mode == LockMode::kExclusive)
+        options.fencing_tokens[lease.resource] = lease.fencing_token;
+    }
+  }
+  try {
+    Transaction tx = t.table.NewTransaction(std::move(options));
+    return std::make_unique<PyTransaction>(std::move(tx), t.table, t.path,
+                                           spec ? spec->manager : nullptr, std::move(leases));
+  } catch (...) {
+    if (spec) ReleaseQuietly(*spec->manager, leases);
+    throw;
+  }
+}
+
+// new_transaction's keywords given to a one-transaction method (append_records,
+// delete, update); nullopt when none was.
+std::optional<TransactionArgs> TransactionKwargs(const py::kwargs& kwargs, const char* method) {
+  if (kwargs.empty()) return std::nullopt;
+  TransactionArgs a{py::none(), py::none(), false, py::none(), py::none(), py::none(), py::none()};
+  for (const auto& [key, value] : kwargs) {
+    const std::string name = py::str(key);
+    if (name == "expected_snapshot_id") {
+      a.expected_snapshot_id = value;
+    } else if (name == "guard_where") {
+      a.guard_where = value;
+    } else if (name == "guard_changed_columns") {
+      if (!PyBool_Check(value.ptr()))
+        throw InvalidArgument("guard_changed_columns must be True or False, got " +
+                              py::repr(value).cast<std::string>());
+      a.guard_changed_columns = value.cast<bool>();
+    } else if (name == "fencing_tokens") {
+      a.fencing_tokens = value;
+    } else if (name == "lock") {
+      a.lock = value;
+    } else if (name == "commit_id") {
+      a.commit_id = value;
+    } else if (name == "snapshot_properties") {
+      a.snapshot_properties = value;
+    } else {
+      throw InvalidArgument(std::string(method) + "() got an unexpected keyword argument '" + name +
+                            "' (it takes those of new_transaction)");
+    }
+  }
+  return a;
 }
 
 std::string SnapshotRepr(const Snapshot& s) {
@@ -583,8 +710,10 @@ void BindTable(py::module_& m) {
       .def("commit", &PyTransaction::Commit,
            "Publishes the appends as one snapshot and returns True. Concurrent appends\n"
            "are rebased and retried automatically; ConcurrentModificationException when\n"
-           "the retry budget is spent or expected_snapshot_id no longer holds;\n"
-           "CommitStateUnknown when the outcome could not be settled.")
+           "the retry budget is spent or the scope expected_snapshot_id guards changed;\n"
+           "StaleFencingToken when the table accepted a newer fencing token;\n"
+           "CommitStateUnknown when the outcome could not be settled. Releases the\n"
+           "implicit lock's leases, whatever the outcome.")
       .def("abort", &PyTransaction::Abort, "Drops the appends and removes their data files.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__",
@@ -605,7 +734,11 @@ void BindTable(py::module_& m) {
           "The id recorded in the snapshot summary (datashard.commit-id).")
       .def_property_readonly(
           "pending_records", [](const PyTransaction& tx) { return tx.shown().pending_records; },
-          "Rows appended so far.");
+          "Rows appended so far.")
+      .def_property_readonly(
+          "leases", [](const PyTransaction& tx) { return tx.leases(); },
+          "The leases of the implicit lock (new_transaction(lock=...)) still held; empty\n"
+          "once the transaction ended.");
 
   py::class_<ScanIterator>(m, "ScanIterator", "Batches of a scan: dicts of column lists.")
       .def("__iter__", [](py::object self) { return self; })
@@ -715,18 +848,34 @@ void BindTable(py::module_& m) {
           "Snapshots kept in the metadata as last loaded, oldest first.")
       .def(
           "new_transaction",
-          [](PyTable& t, py::handle expected, py::handle commit_id, py::handle props) {
-            return NewTransaction(t, expected, commit_id, props);
+          [](PyTable& t, py::handle expected, py::handle guard_where, bool guard_changed_columns,
+             py::handle fencing_tokens, py::handle lock, py::handle commit_id, py::handle props) {
+            return NewTransaction(t, TransactionArgs{expected, guard_where, guard_changed_columns,
+                                                     fencing_tokens, lock, commit_id, props});
           },
           py::kw_only(), py::arg("expected_snapshot_id") = py::none(),
+          py::arg("guard_where") = py::none(), py::arg("guard_changed_columns") = false,
+          py::arg("fencing_tokens") = py::none(), py::arg("lock") = py::none(),
           py::arg("commit_id") = py::none(), py::arg("snapshot_properties") = py::none(),
-          "Starts a transaction on the current snapshot. expected_snapshot_id makes it an\n"
-          "optimistic offline lock: commit() raises ConcurrentModificationException,\n"
-          "without retrying, unless the current snapshot is still that one (NO_SNAPSHOT:\n"
-          "the table is still empty).")
+          "Starts a transaction on the current snapshot (docs/python.md, docs/locking.md).\n"
+          "expected_snapshot_id makes it an optimistic offline lock: commit() raises\n"
+          "ConcurrentModificationException naming what changed, without retrying, if the\n"
+          "guarded scope changed since that snapshot (NO_SNAPSHOT: the empty table). The\n"
+          "scope is the table, or with guard_where (a filter string) the rows it matches,\n"
+          "or with guard_changed_columns=True the columns this transaction's update sets\n"
+          "in the rows its filter matches. fencing_tokens={resource: token} fences the\n"
+          "commit (StaleFencingToken when the table saw a newer token). lock=\n"
+          "manager.lock_spec(...) takes those locks first (waiting as the spec says), fences\n"
+          "the commit with their tokens and releases them when the transaction ends.")
       .def(
           "append_records",
-          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values) {
+          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values,
+             const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "append_records")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              tx->AppendData(records, schema, partition_values);
+              return tx->Commit();
+            }
             const Schema input = SchemaArg(schema, t.table);
             const std::vector<Record> rows = ToRecords(records, input);
             const PartitionValues values = ToPartitionValues(partition_values, input);
@@ -736,10 +885,18 @@ void BindTable(py::module_& m) {
           py::arg("records"), py::arg("schema") = py::none(),
           py::arg("partition_values") = py::none(),
           "Appends records in one transaction and commits it; returns True. Same checks\n"
-          "and errors as Transaction.append_data and commit.")
+          "and errors as Transaction.append_data and commit. Keywords of\n"
+          "new_transaction (expected_snapshot_id, guard_where, fencing_tokens, lock, ...)\n"
+          "apply to that transaction.")
       .def(
           "delete",
-          [](PyTable& t, const std::string& where) {
+          [](PyTable& t, const std::string& where, const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "delete")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              const int64_t rows = tx->Delete(where);
+              tx->Commit();
+              return rows;
+            }
             py::gil_scoped_release unlocked;
             Transaction tx = t.table.NewTransaction();
             const int64_t rows = tx.Delete(where);
@@ -748,10 +905,17 @@ void BindTable(py::module_& m) {
           },
           py::arg("where"),
           "Deletes the rows `where` matches in one transaction (Transaction.delete) and\n"
-          "commits it; returns how many rows it deleted.")
+          "commits it; returns how many rows it deleted. Keywords of new_transaction\n"
+          "apply to that transaction.")
       .def(
           "update",
-          [](PyTable& t, py::handle set, const std::string& where) {
+          [](PyTable& t, py::handle set, const std::string& where, const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "update")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              const int64_t rows = tx->Update(set, where);
+              tx->Commit();
+              return rows;
+            }
             const std::map<std::string, Value> values =
                 AssignmentsArg(set, t.table.schema(), t.path);
             py::gil_scoped_release unlocked;
@@ -762,7 +926,8 @@ void BindTable(py::module_& m) {
           },
           py::arg("set"), py::arg("where"),
           "Sets the columns of dict `set` in the rows `where` matches in one transaction\n"
-          "(Transaction.update) and commits it; returns how many rows it changed.")
+          "(Transaction.update) and commits it; returns how many rows it changed.\n"
+          "Keywords of new_transaction apply to that transaction.")
       .def(
           "compact",
           [](PyTable& t, py::handle target) {

@@ -10,6 +10,7 @@
 
 #include "commit/append_input.h"
 #include "commit/conflict_check.h"
+#include "commit/guard_check.h"
 #include "commit/metadata_commit.h"
 #include "commit/row_changes.h"
 #include "datashard/errors.h"
@@ -73,6 +74,13 @@ class Transaction::Impl {
   std::vector<std::string> required;  // data files the delete files apply to
   int64_t position_deletes = 0;
   std::optional<ConflictScope> scope;
+  // The row-level change as requested, to apply it again on a newer
+  // snapshot (RebaseChange), and the files it wrote.
+  RowChangeRequest change_request;
+  IsolationLevel change_isolation = IsolationLevel::kSerializable;
+  std::set<std::string> change_outputs;
+  // TransactionOptions::guard_where, bound to the base schema.
+  std::optional<Expression> guard_filter;
   std::vector<std::string> own_files;  // data files and the commit's manifest
   // When this transaction began writing files: gc may take them once they
   // are older than its grace period, so an older transaction cannot commit.
@@ -96,6 +104,16 @@ class Transaction::Impl {
 
  private:
   bool CommitToLog(IngestLog& log);
+  // Applies change_request to the base snapshot (ChangeRows after its checks).
+  int64_t ApplyChange();
+  // Drops what the row-level change wrote and applies it again on `current`,
+  // which a guard check found unchanged in the guarded scope.
+  void RebaseChange(TableMetadata current, int64_t version);
+  // The optimistic offline lock of options.expected_snapshot_id.
+  GuardCheck MakeGuard() const;
+  // Whether the guard is narrower than the table (then commits since the
+  // base may be rebased over, a row-level change applied again).
+  bool GuardNarrowed() const;
   // After an append to the log: starts a checkpoint when the log holds
   // enough unfolded records or the newest snapshot is old enough, unless
   // another process is checkpointing. Never throws: the append committed.
