@@ -2,13 +2,12 @@
 // can expire while its holder is paused; the holder's late write must then be
 // refused by the resource itself. A guarded resource remembers the highest
 // token it has accepted and refuses older ones with StaleFencingToken.
-//
-// Thread-safety: FencingGuard may be used from many threads at once.
+// A table commit checks the tokens it is given in the table's own metadata
+// (TransactionOptions::fencing_tokens); only a check stored with the data,
+// inside the write that lands, is fencing.
 #pragma once
 
 #include <cstdint>
-#include <map>
-#include <mutex>
 #include <string>
 
 namespace datashard {
@@ -18,18 +17,5 @@ namespace datashard {
 /// the resource and both tokens. For resources that persist their own highest
 /// token (a file header, a database row) next to the data they protect.
 void CheckFencingToken(const std::string& resource, uint64_t token, uint64_t highest_seen);
-
-/// Remembers the highest token accepted per resource, in memory.
-class FencingGuard {
- public:
-  /// Checks `token` as CheckFencingToken does and records it when accepted.
-  void Admit(const std::string& resource, uint64_t token);
-  /// The highest token accepted for `resource`; 0 if none.
-  uint64_t highest(const std::string& resource) const;
-
- private:
-  mutable std::mutex mu_;
-  std::map<std::string, uint64_t> highest_;
-};
 
 }  // namespace datashard

@@ -1,6 +1,7 @@
 // Maintenance of a table's files: checking that everything its metadata
 // references is there and reads back (`datashard verify`), deleting orphan
-// files (`gc`), and rewriting small files into large ones (`compact`).
+// files (`gc`), rewriting small files into large ones (`compact`), and
+// expiring old snapshots with the files only they reference (`expire`).
 #pragma once
 
 #include <cstdint>
@@ -72,8 +73,40 @@ struct CompactReport {
   int64_t files_written = 0;
   int64_t rows = 0;          // live rows moved to the new files
   int64_t deleted_rows = 0;  // rows delete files removed, now gone for good
+  /// Delete files that applied only to the files rewritten, removed from
+  /// the table with them.
+  int64_t delete_files_removed = 0;
   int64_t bytes_before = 0;  // of the files replaced
   int64_t bytes_after = 0;   // of the files written
+};
+
+struct ExpireOptions {
+  /// Expire snapshots older than this many milliseconds before now; nullopt:
+  /// the table's history.expire.max-snapshot-age-ms.
+  std::optional<int64_t> older_than_ms;
+  /// Keep at least the newest N snapshots of the current branch (at least
+  /// 1: the current snapshot never expires); nullopt: the table's
+  /// history.expire.min-snapshots-to-keep.
+  std::optional<int64_t> retain_last;
+};
+
+/// What Table::ExpireSnapshots removed. Files are deleted once the commit
+/// that expired their snapshots is published, after the table's
+/// datashard.expire.delete-grace-ms (at once when it is 0).
+struct ExpireReport {
+  std::vector<int64_t> expired_snapshot_ids;  // ascending
+  int64_t kept_snapshots = 0;                 // snapshots left in the metadata
+  int64_t manifest_lists = 0;                 // files retired, by kind
+  int64_t manifests = 0;
+  int64_t data_files = 0;
+  int64_t delete_files = 0;
+  int64_t statistics_files = 0;
+  int64_t bytes = 0;  // of the retired files whose size is known
+  /// The table's datashard.expire.delete-grace-ms: 0 when the files are
+  /// gone already, else they are deleted from delete_after_ms (ms since the
+  /// epoch) on, by a later commit or expire.
+  int64_t grace_ms = 0;
+  int64_t delete_after_ms = 0;
 };
 
 }  // namespace datashard

@@ -23,12 +23,15 @@ struct Field {
 class Schema {
  public:
   Schema() = default;
-  /// Checks ids are positive and unique and names unique and non-empty;
-  /// throws InvalidArgument naming the offending field otherwise.
-  Schema(int schema_id, std::vector<Field> fields);
+  /// Checks ids are positive and unique and names unique and non-empty, and
+  /// that each identifier field id names a field; throws InvalidArgument
+  /// naming the offending field otherwise.
+  Schema(int schema_id, std::vector<Field> fields, std::vector<int> identifier_field_ids = {});
 
   int schema_id() const { return schema_id_; }
   const std::vector<Field>& fields() const { return fields_; }
+  /// Iceberg's identifier-field-ids: the fields that identify a row.
+  const std::vector<int>& identifier_field_ids() const { return identifier_field_ids_; }
   /// Index of the field with this name or id, or -1.
   int IndexOf(const std::string& name) const;
   int IndexOfId(int id) const;
@@ -43,6 +46,7 @@ class Schema {
  private:
   int schema_id_ = 0;
   std::vector<Field> fields_;
+  std::vector<int> identifier_field_ids_;
 };
 
 }  // namespace datashard

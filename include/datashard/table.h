@@ -16,6 +16,7 @@
 #include "datashard/partition_spec.h"
 #include "datashard/record_batch.h"
 #include "datashard/schema.h"
+#include "datashard/schema_update.h"
 #include "datashard/snapshot.h"
 #include "datashard/table_metadata.h"
 #include "datashard/transaction.h"
@@ -148,6 +149,33 @@ class Table {
   /// partition is rewritten when it has two such files, or one with
   /// deletes. Readers see the same rows before and after.
   CompactReport Compact(const CompactOptions& options = {});
+
+  /// Commits the changes of `update` as a new current schema (Iceberg v2
+  /// schema evolution by field id, see schema_update.h) in one metadata
+  /// commit through the optimistic commit loop; returns the new current
+  /// schema. Files written before read under it by field id: added columns
+  /// read as null, widened ones converted, renamed ones by their id. On a
+  /// table with an ingest log the log is folded first, appends waiting.
+  /// InvalidArgument naming the column and the rule for an unsafe change,
+  /// before anything is written; CommitConflict when the schema changed
+  /// concurrently since the changes were checked.
+  Schema UpdateSchema(const SchemaUpdate& update);
+  /// Sets (and, for `remove`, unsets) table properties in one metadata
+  /// commit. InvalidArgument for a value datashard cannot read, or for
+  /// datashard.ingest-log.enabled and .segment-bytes (fixed at create),
+  /// before anything is written.
+  void SetProperties(const std::map<std::string, std::string>& set,
+                     const std::vector<std::string>& remove = {});
+  /// Expires snapshots of the current branch older than the cutoff except
+  /// the newest `retain_last` (never the current one, never one a ref
+  /// names) in one metadata commit, then retires the files only they
+  /// referenced: manifest lists, manifests, and the data and delete files
+  /// that row-level changes and compaction removed, once no kept snapshot
+  /// references them. Files are deleted only after the commit published,
+  /// after datashard.expire.delete-grace-ms (readers that resolved an
+  /// expired snapshot just before may still read them). Time travel to an
+  /// expired snapshot then throws NotFound.
+  ExpireReport ExpireSnapshots(const ExpireOptions& options = {});
 
  private:
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,

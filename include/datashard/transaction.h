@@ -27,10 +27,37 @@ class Table;
 inline constexpr int64_t kNoSnapshot = -1;
 
 struct TransactionOptions {
-  /// Optimistic offline lock: Commit() throws CommitConflict, without
-  /// retrying, unless the table's current snapshot is still this one
-  /// (kNoSnapshot: the table is still empty).
+  /// Optimistic offline lock (DESIGN.md §5, docs/locking.md): Commit()
+  /// throws CommitConflict, without retrying, naming the snapshot that
+  /// changed the guarded scope since this one (kNoSnapshot: the table was
+  /// empty). Without a narrower scope below, the scope is the whole table:
+  /// any newer snapshot conflicts. On a table with an ingest log, records
+  /// appended to the log after this snapshot are changes too (the commit
+  /// folds the log while appends wait, then checks).
   std::optional<int64_t> expected_snapshot_id;
+  /// Row scope (needs expected_snapshot_id): a filter in the expression
+  /// language of `datashard scan --where`. Commit() conflicts only when the
+  /// rows the filter matches differ between the expected snapshot and the
+  /// current table (a row of them added, removed or changed in any column);
+  /// other commits since are rebased over, a row-level change of this
+  /// transaction being applied again to the current snapshot. A filter on
+  /// partition source columns is the partition scope: commits whose files
+  /// lie in other partitions are told apart from manifests alone.
+  std::string guard_where;
+  /// Versionless scope (needs expected_snapshot_id; not with guard_where),
+  /// Hibernate's dirty checking: Commit() conflicts only when the values of
+  /// the columns this transaction's row-level change sets (an update's
+  /// assigned columns; every column for a delete or overwrite), in the rows
+  /// its filter matches, differ between the expected snapshot and the
+  /// current table. A transaction that only appends changes no existing
+  /// row and conflicts with nothing.
+  bool guard_changed_columns = false;
+  /// Fencing (DESIGN.md §7): lock resource -> the fencing token of the lease
+  /// held on it. Commit() refuses with StaleFencingToken, before anything is
+  /// visible, when the table's metadata holds a higher token for a resource
+  /// (table property datashard.fencing.<resource>), and records each token
+  /// in the metadata it publishes, checked again on every retry.
+  std::map<std::string, uint64_t> fencing_tokens;
   /// Unique id recorded in the snapshot summary (datashard.commit-id); a
   /// random UUID when empty. Reusing an id makes Commit() refuse with
   /// InvalidArgument while the id is within the table's newest

@@ -48,13 +48,6 @@ LockMode ModeOf(bool shared) { return shared ? LockMode::kShared : LockMode::kEx
 // The cancel hook of a wait: runs pending signal handlers (Ctrl-C raises
 // KeyboardInterrupt there) and carries their exception through the C++ wait,
 // which withdraws the wait and releases a grant that came with the signal.
-// Signal handlers only run on the main thread; elsewhere this never cancels.
-bool SignalPending() {
-  py::gil_scoped_acquire gil;
-  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
-  return false;
-}
-
 int64_t SteadyNs(std::chrono::steady_clock::time_point t) {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(t.time_since_epoch()).count();
 }
@@ -206,7 +199,45 @@ std::shared_ptr<LockManager> Open(const std::string& url) {
   return std::shared_ptr<LockManager>(OpenLockManager(url));
 }
 
+// The resources of acquire_all and lock_spec: a str (exclusive) or a
+// (resource, 'shared'|'exclusive') pair each.
+std::vector<LockRequest> RequestsArg(py::handle resources, const char* call) {
+  if (PyUnicode_Check(resources.ptr()) || PyBytes_Check(resources.ptr()) ||
+      !py::isinstance<py::iterable>(resources)) {
+    throw InvalidArgument(std::string(call) +
+                          ": resources must be a list of resources (str or (resource, "
+                          "'shared'|'exclusive') pairs), got " +
+                          py::repr(resources).cast<std::string>());
+  }
+  std::vector<LockRequest> requests;
+  for (py::handle r : resources) {
+    if (PyUnicode_Check(r.ptr())) {
+      requests.push_back({r.cast<std::string>(), LockMode::kExclusive});
+    } else {
+      auto pair = r.cast<std::pair<std::string, std::string>>();
+      requests.push_back({pair.first, ParseMode(pair.second)});
+    }
+  }
+  return requests;
+}
+
+std::string LockSpecRepr(const LockSpec& spec) {
+  std::string text = "LockSpec([";
+  for (size_t i = 0; i < spec.requests.size(); ++i) {
+    text += (i ? ", ('" : "('") + spec.requests[i].resource + "', '" +
+            LockModeName(spec.requests[i].mode) + "')";
+  }
+  return text + "], owner='" + spec.owner + "')";
+}
+
 }  // namespace
+
+// Signal handlers only run on the main thread; elsewhere this never cancels.
+bool SignalPending() {
+  py::gil_scoped_acquire gil;
+  if (PyErr_CheckSignals() != 0) throw py::error_already_set();
+  return false;
+}
 
 void BindLock(py::module_& m) {
   py::class_<Lease>(m, "Lease", "A granted lock: valid until `expiry` unless renewed.")
@@ -217,6 +248,18 @@ void BindLock(py::module_& m) {
       .def_readonly("fencing_token", &Lease::fencing_token)
       .def("__repr__", &LeaseRepr)
       .def(py::pickle(&LeaseState, &LeaseFromState));
+
+  py::class_<LockSpec>(m, "LockSpec",
+                       "Locks new_transaction(lock=...) takes: LockManager.lock_spec(...).")
+      .def_property_readonly("resources",
+                             [](const LockSpec& s) {
+                               std::vector<std::pair<std::string, std::string>> out;
+                               for (const LockRequest& r : s.requests)
+                                 out.emplace_back(r.resource, LockModeName(r.mode));
+                               return out;
+                             })
+      .def_readonly("owner", &LockSpec::owner)
+      .def("__repr__", &LockSpecRepr);
 
   py::class_<HeldLock>(m, "HeldLock",
                        "A lock held for a with-block (LockManager.lock). Releases on exit;\n"
@@ -322,22 +365,7 @@ void BindLock(py::module_& m) {
           "acquire_all",
           [](LockManager& self, py::handle resources, const std::string& owner, py::handle ttl,
              py::handle wait) {
-            if (PyUnicode_Check(resources.ptr()) || PyBytes_Check(resources.ptr()) ||
-                !py::isinstance<py::iterable>(resources)) {
-              throw InvalidArgument(
-                  "acquire_all: resources must be a list of resources (str or (resource, "
-                  "'shared'|'exclusive') pairs), got " +
-                  py::repr(resources).cast<std::string>() + "; for one resource use acquire()");
-            }
-            std::vector<LockRequest> requests;
-            for (py::handle r : resources) {
-              if (PyUnicode_Check(r.ptr())) {
-                requests.push_back({r.cast<std::string>(), LockMode::kExclusive});
-              } else {
-                auto pair = r.cast<std::pair<std::string, std::string>>();
-                requests.push_back({pair.first, ParseMode(pair.second)});
-              }
-            }
+            std::vector<LockRequest> requests = RequestsArg(resources, "acquire_all");
             const auto t = ToDuration(ttl, "ttl");
             const auto w = ToDuration(wait, "wait");
             py::gil_scoped_release unlocked;
@@ -348,6 +376,30 @@ void BindLock(py::module_& m) {
           "Takes every resource (a str, exclusive, or a (resource, 'shared'|'exclusive')\n"
           "pair) in one canonical order, so callers using it never deadlock each other.\n"
           "On failure releases what it took.")
+      .def(
+          "lock_spec",
+          [](const Manager& self, py::handle resources, const std::string& owner, bool shared,
+             py::handle ttl, py::handle wait) {
+            LockSpec spec;
+            spec.manager = self;
+            if (PyUnicode_Check(resources.ptr())) {
+              spec.requests.push_back({resources.cast<std::string>(), ModeOf(shared)});
+            } else {
+              spec.requests = RequestsArg(resources, "lock_spec");
+            }
+            if (spec.requests.empty()) throw InvalidArgument("lock_spec: no resource given");
+            spec.owner = owner;
+            spec.ttl = ToDuration(ttl, "ttl");
+            spec.wait = ToDuration(wait, "wait");
+            return spec;
+          },
+          py::arg("resources"), py::kw_only(), py::arg("owner"), py::arg("shared") = false,
+          py::arg("ttl") = 30, py::arg("wait") = 0,
+          "The locks for an implicit lock: `table.new_transaction(lock=manager.lock_spec(\n"
+          "'flights/LO123', owner='agent-1', ttl=30, wait=5))` takes them (all at once, in\n"
+          "canonical order, waiting up to `wait`) before the transaction reads, fences its\n"
+          "commit with the tokens of the exclusive ones and releases them when it ends.\n"
+          "`resources`: one resource (mode by `shared`) or a list as for acquire_all.")
       .def(
           "list",
           [](LockManager& self) {

@@ -31,6 +31,37 @@ struct PyTable {
   std::string path;
 };
 
+// Table.update_schema(): the changes gathered, committed by commit() or at
+// the end of a `with` block that raised nothing.
+struct PySchemaUpdate {
+  Table table;
+  SchemaUpdate update;
+  bool done = false;
+
+  void CheckOpen() const {
+    if (done) throw InvalidArgument("schema update of " + table.location() + " already committed");
+  }
+  Schema Commit() {
+    CheckOpen();
+    done = true;
+    py::gil_scoped_release unlocked;
+    return table.UpdateSchema(update);
+  }
+};
+
+// `older_than` of expire_snapshots: a timedelta or milliseconds.
+std::optional<int64_t> DurationMillis(py::handle d) {
+  if (d.is_none()) return std::nullopt;
+  if (py::isinstance(d, py::module_::import("datetime").attr("timedelta"))) {
+    const double ms = d.attr("total_seconds")().cast<double>() * 1000.0;
+    if (ms < 0) throw InvalidArgument("older_than must not be negative");
+    return static_cast<int64_t>(ms);
+  }
+  if (!PyBool_Check(d.ptr()) && PyLong_Check(d.ptr())) return IntArg(d, "older_than", 0);
+  throw InvalidArgument("older_than must be a datetime.timedelta or milliseconds, got " +
+                        py::repr(d).cast<std::string>());
+}
+
 std::string AbsolutePath(py::handle path) {
   py::module_ os = py::module_::import("os");
   return os.attr("path").attr("abspath")(os.attr("fspath")(path)).cast<std::string>();
@@ -265,12 +296,36 @@ std::map<std::string, Value> AssignmentsArg(py::handle set, const Schema& schema
   return values;
 }
 
+// Releases the leases of an implicit lock; an expired one is free already,
+// and a commit fenced by it was checked where it landed.
+void ReleaseQuietly(LockManager& manager, const std::vector<Lease>& leases) noexcept {
+  for (const Lease& lease : leases) {
+    try {
+      manager.Release(lease);
+    } catch (const std::exception&) {
+      // Expired or unreachable: the lease ends with its TTL.
+    }
+  }
+}
+
 class PyTransaction {
  public:
-  PyTransaction(Transaction tx, Table table, std::string path)
-      : tx_(std::move(tx)), table_(std::move(table)), path_(std::move(path)) {
+  PyTransaction(Transaction tx, Table table, std::string path,
+                std::shared_ptr<LockManager> locks = nullptr, std::vector<Lease> leases = {})
+      : tx_(std::move(tx)),
+        table_(std::move(table)),
+        path_(std::move(path)),
+        locks_(std::move(locks)),
+        leases_(std::move(leases)) {
     Publish();
   }
+  ~PyTransaction() {
+    if (leases_.empty()) return;
+    py::gil_scoped_release unlocked;  // Python frees it with the GIL held
+    ReleaseLocks();
+  }
+  PyTransaction(const PyTransaction&) = delete;
+  PyTransaction& operator=(const PyTransaction&) = delete;
 
   void AppendData(py::handle records, py::handle schema, py::handle partition_values) {
     const Schema input = SchemaArg(schema, table_);
@@ -302,6 +357,10 @@ class PyTransaction {
     Open("commit");
     finished_ = true;
     PublishOnExit publish(this);
+    struct Unlock {
+      PyTransaction* tx;
+      ~Unlock() { tx->ReleaseLocks(); }
+    } unlock{this};
     committed_ = tx_.Commit();
     return committed_;
   }
@@ -312,6 +371,12 @@ class PyTransaction {
     finished_ = true;
     PublishOnExit publish(this);
     if (!committed_) tx_.Abort();
+    ReleaseLocks();
+  }
+
+  std::vector<Lease> leases() const {
+    std::lock_guard<std::mutex> hold(shown_mu_);
+    return shown_leases_;
   }
 
   // Leaving the with-block: anything not committed is discarded (Abort never
@@ -356,6 +421,13 @@ class PyTransaction {
     return work();
   }
 
+  // Requires mu_ (or destruction). Idempotent.
+  void ReleaseLocks() noexcept {
+    if (!locks_ || leases_.empty()) return;
+    ReleaseQuietly(*locks_, leases_);
+    leases_.clear();
+  }
+
   // Requires mu_ (or construction). Copies the state for the properties.
   void Publish() noexcept {
     Shown now;
@@ -366,6 +438,7 @@ class PyTransaction {
     now.pending_records = tx_.pending_records();
     std::lock_guard<std::mutex> hold(shown_mu_);
     shown_ = std::move(now);
+    shown_leases_ = leases_;
   }
 
   void Open(const char* what) const {
@@ -381,20 +454,105 @@ class PyTransaction {
   std::string path_;
   bool finished_ = false;
   bool committed_ = false;
-  mutable std::mutex shown_mu_;  // held only to copy shown_, never while waiting
-  Shown shown_;                  // GUARDED_BY(shown_mu_)
+  std::shared_ptr<LockManager> locks_;  // the implicit lock's manager, if any
+  std::vector<Lease> leases_;           // held until the transaction ends
+  mutable std::mutex shown_mu_;         // held only to copy shown_, never while waiting
+  Shown shown_;                         // GUARDED_BY(shown_mu_)
+  std::vector<Lease> shown_leases_;     // GUARDED_BY(shown_mu_)
 };
 
-std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, py::handle expected_snapshot_id,
-                                              py::handle commit_id,
-                                              py::handle snapshot_properties) {
+// The keyword arguments of Table.new_transaction.
+struct TransactionArgs {
+  py::handle expected_snapshot_id;
+  py::handle guard_where;
+  bool guard_changed_columns = false;
+  py::handle fencing_tokens;
+  py::handle lock;
+  py::handle commit_id;
+  py::handle snapshot_properties;
+};
+
+// fencing_tokens={resource: token}.
+std::map<std::string, uint64_t> FencingTokensArg(py::handle tokens) {
+  std::map<std::string, uint64_t> out;
+  if (tokens.is_none()) return out;
+  if (!py::isinstance<py::dict>(tokens))
+    throw InvalidArgument("fencing_tokens must be a dict of lock resource to fencing token, got " +
+                          py::repr(tokens).cast<std::string>());
+  for (const auto& [key, value] : tokens.cast<py::dict>()) {
+    const std::string resource = StrArg(key, "fencing_tokens key");
+    out[resource] =
+        static_cast<uint64_t>(IntArg(value, ("fencing token of '" + resource + "'").c_str(), 0));
+  }
+  return out;
+}
+
+std::unique_ptr<PyTransaction> NewTransaction(PyTable& t, const TransactionArgs& a) {
   TransactionOptions options;
-  options.expected_snapshot_id = OptionalIntArg(expected_snapshot_id, "expected_snapshot_id");
-  if (!commit_id.is_none()) options.commit_id = StrArg(commit_id, "commit_id");
-  options.snapshot_properties = PropertiesOf(snapshot_properties);
+  options.expected_snapshot_id = OptionalIntArg(a.expected_snapshot_id, "expected_snapshot_id");
+  if (!a.guard_where.is_none()) options.guard_where = StrArg(a.guard_where, "guard_where");
+  options.guard_changed_columns = a.guard_changed_columns;
+  options.fencing_tokens = FencingTokensArg(a.fencing_tokens);
+  if (!a.commit_id.is_none()) options.commit_id = StrArg(a.commit_id, "commit_id");
+  options.snapshot_properties = PropertiesOf(a.snapshot_properties);
+  std::optional<LockSpec> spec;
+  if (!a.lock.is_none()) {
+    if (!py::isinstance<LockSpec>(a.lock))
+      throw InvalidArgument("lock must be a LockSpec (LockManager.lock_spec(...)), got " +
+                            py::repr(a.lock).cast<std::string>());
+    spec = a.lock.cast<LockSpec>();
+  }
   py::gil_scoped_release unlocked;
-  Transaction tx = t.table.NewTransaction(std::move(options));
-  return std::make_unique<PyTransaction>(std::move(tx), t.table, t.path);
+  std::vector<Lease> leases;
+  // The locks first, so that the transaction reads its base under them.
+  if (spec) {
+    leases = spec->manager->AcquireAll(spec->requests, spec->owner, spec->ttl, spec->wait,
+                                       &SignalPending);
+    for (const Lease& lease : leases) {
+      if (lease.mode == LockMode::kExclusive)
+        options.fencing_tokens[lease.resource] = lease.fencing_token;
+    }
+  }
+  try {
+    Transaction tx = t.table.NewTransaction(std::move(options));
+    return std::make_unique<PyTransaction>(std::move(tx), t.table, t.path,
+                                           spec ? spec->manager : nullptr, std::move(leases));
+  } catch (...) {
+    if (spec) ReleaseQuietly(*spec->manager, leases);
+    throw;
+  }
+}
+
+// new_transaction's keywords given to a one-transaction method (append_records,
+// delete, update); nullopt when none was.
+std::optional<TransactionArgs> TransactionKwargs(const py::kwargs& kwargs, const char* method) {
+  if (kwargs.empty()) return std::nullopt;
+  TransactionArgs a{py::none(), py::none(), false, py::none(), py::none(), py::none(), py::none()};
+  for (const auto& [key, value] : kwargs) {
+    const std::string name = py::str(key);
+    if (name == "expected_snapshot_id") {
+      a.expected_snapshot_id = value;
+    } else if (name == "guard_where") {
+      a.guard_where = value;
+    } else if (name == "guard_changed_columns") {
+      if (!PyBool_Check(value.ptr()))
+        throw InvalidArgument("guard_changed_columns must be True or False, got " +
+                              py::repr(value).cast<std::string>());
+      a.guard_changed_columns = value.cast<bool>();
+    } else if (name == "fencing_tokens") {
+      a.fencing_tokens = value;
+    } else if (name == "lock") {
+      a.lock = value;
+    } else if (name == "commit_id") {
+      a.commit_id = value;
+    } else if (name == "snapshot_properties") {
+      a.snapshot_properties = value;
+    } else {
+      throw InvalidArgument(std::string(method) + "() got an unexpected keyword argument '" + name +
+                            "' (it takes those of new_transaction)");
+    }
+  }
+  return a;
 }
 
 std::string SnapshotRepr(const Snapshot& s) {
@@ -552,8 +710,10 @@ void BindTable(py::module_& m) {
       .def("commit", &PyTransaction::Commit,
            "Publishes the appends as one snapshot and returns True. Concurrent appends\n"
            "are rebased and retried automatically; ConcurrentModificationException when\n"
-           "the retry budget is spent or expected_snapshot_id no longer holds;\n"
-           "CommitStateUnknown when the outcome could not be settled.")
+           "the retry budget is spent or the scope expected_snapshot_id guards changed;\n"
+           "StaleFencingToken when the table accepted a newer fencing token;\n"
+           "CommitStateUnknown when the outcome could not be settled. Releases the\n"
+           "implicit lock's leases, whatever the outcome.")
       .def("abort", &PyTransaction::Abort, "Drops the appends and removes their data files.")
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__",
@@ -574,7 +734,11 @@ void BindTable(py::module_& m) {
           "The id recorded in the snapshot summary (datashard.commit-id).")
       .def_property_readonly(
           "pending_records", [](const PyTransaction& tx) { return tx.shown().pending_records; },
-          "Rows appended so far.");
+          "Rows appended so far.")
+      .def_property_readonly(
+          "leases", [](const PyTransaction& tx) { return tx.leases(); },
+          "The leases of the implicit lock (new_transaction(lock=...)) still held; empty\n"
+          "once the transaction ended.");
 
   py::class_<ScanIterator>(m, "ScanIterator", "Batches of a scan: dicts of column lists.")
       .def("__iter__", [](py::object self) { return self; })
@@ -593,6 +757,60 @@ void BindTable(py::module_& m) {
           "column chunks read), delete_files, rows_deleted (rows delete files removed),\n"
           "rows_returned, files_counted_from_metadata. Complete once\n"
           "the iterator is exhausted.");
+
+  py::class_<PySchemaUpdate>(
+      m, "SchemaUpdate",
+      "Schema changes gathered by Table.update_schema(), committed together by commit()\n"
+      "or at the end of a `with` block. Each method returns the update, for chaining.")
+      .def(
+          "add_column",
+          [](PySchemaUpdate& u, py::handle name, py::handle type,
+             py::handle doc) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.AddColumn(StrArg(name, "name"), DataType::Parse(StrArg(type, "type")),
+                               doc.is_none() ? "" : StrArg(doc, "doc"));
+            return u;
+          },
+          py::arg("name"), py::arg("type"), py::arg("doc") = py::none(),
+          py::return_value_policy::reference_internal,
+          "Adds an optional column (type: an Iceberg type string such as \"long\" or\n"
+          "\"decimal(18, 2)\") at the end; old rows read it as None.")
+      .def(
+          "rename_column",
+          [](PySchemaUpdate& u, py::handle name, py::handle new_name) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.RenameColumn(StrArg(name, "name"), StrArg(new_name, "new_name"));
+            return u;
+          },
+          py::arg("name"), py::arg("new_name"), py::return_value_policy::reference_internal,
+          "Renames a column; its field id, and so its data, stays.")
+      .def(
+          "drop_column",
+          [](PySchemaUpdate& u, py::handle name) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.DropColumn(StrArg(name, "name"));
+            return u;
+          },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Drops a column; its field id is never reused.")
+      .def(
+          "widen_column",
+          [](PySchemaUpdate& u, py::handle name, py::handle type) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.WidenColumn(StrArg(name, "name"), DataType::Parse(StrArg(type, "type")));
+            return u;
+          },
+          py::arg("name"), py::arg("type"), py::return_value_policy::reference_internal,
+          "Promotes a column: int to long, float to double, decimal(P,S) to decimal(P',S).")
+      .def("commit", &PySchemaUpdate::Commit,
+           "Commits the changes as the table's new schema and returns it. InvalidArgument\n"
+           "naming the column and the rule for an unsafe change (nothing is written);\n"
+           "ConcurrentModificationException when the schema changed meanwhile.")
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](PySchemaUpdate& u, py::handle type, py::handle, py::handle) {
+        if (type.is_none() && !u.done) u.Commit();
+        return false;
+      });
 
   py::class_<PyTable>(m, "Table",
                       "An Iceberg v2 table in a folder, shared by many processes. Safe to\n"
@@ -630,18 +848,34 @@ void BindTable(py::module_& m) {
           "Snapshots kept in the metadata as last loaded, oldest first.")
       .def(
           "new_transaction",
-          [](PyTable& t, py::handle expected, py::handle commit_id, py::handle props) {
-            return NewTransaction(t, expected, commit_id, props);
+          [](PyTable& t, py::handle expected, py::handle guard_where, bool guard_changed_columns,
+             py::handle fencing_tokens, py::handle lock, py::handle commit_id, py::handle props) {
+            return NewTransaction(t, TransactionArgs{expected, guard_where, guard_changed_columns,
+                                                     fencing_tokens, lock, commit_id, props});
           },
           py::kw_only(), py::arg("expected_snapshot_id") = py::none(),
+          py::arg("guard_where") = py::none(), py::arg("guard_changed_columns") = false,
+          py::arg("fencing_tokens") = py::none(), py::arg("lock") = py::none(),
           py::arg("commit_id") = py::none(), py::arg("snapshot_properties") = py::none(),
-          "Starts a transaction on the current snapshot. expected_snapshot_id makes it an\n"
-          "optimistic offline lock: commit() raises ConcurrentModificationException,\n"
-          "without retrying, unless the current snapshot is still that one (NO_SNAPSHOT:\n"
-          "the table is still empty).")
+          "Starts a transaction on the current snapshot (docs/python.md, docs/locking.md).\n"
+          "expected_snapshot_id makes it an optimistic offline lock: commit() raises\n"
+          "ConcurrentModificationException naming what changed, without retrying, if the\n"
+          "guarded scope changed since that snapshot (NO_SNAPSHOT: the empty table). The\n"
+          "scope is the table, or with guard_where (a filter string) the rows it matches,\n"
+          "or with guard_changed_columns=True the columns this transaction's update sets\n"
+          "in the rows its filter matches. fencing_tokens={resource: token} fences the\n"
+          "commit (StaleFencingToken when the table saw a newer token). lock=\n"
+          "manager.lock_spec(...) takes those locks first (waiting as the spec says), fences\n"
+          "the commit with their tokens and releases them when the transaction ends.")
       .def(
           "append_records",
-          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values) {
+          [](PyTable& t, py::handle records, py::handle schema, py::handle partition_values,
+             const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "append_records")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              tx->AppendData(records, schema, partition_values);
+              return tx->Commit();
+            }
             const Schema input = SchemaArg(schema, t.table);
             const std::vector<Record> rows = ToRecords(records, input);
             const PartitionValues values = ToPartitionValues(partition_values, input);
@@ -651,10 +885,18 @@ void BindTable(py::module_& m) {
           py::arg("records"), py::arg("schema") = py::none(),
           py::arg("partition_values") = py::none(),
           "Appends records in one transaction and commits it; returns True. Same checks\n"
-          "and errors as Transaction.append_data and commit.")
+          "and errors as Transaction.append_data and commit. Keywords of\n"
+          "new_transaction (expected_snapshot_id, guard_where, fencing_tokens, lock, ...)\n"
+          "apply to that transaction.")
       .def(
           "delete",
-          [](PyTable& t, const std::string& where) {
+          [](PyTable& t, const std::string& where, const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "delete")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              const int64_t rows = tx->Delete(where);
+              tx->Commit();
+              return rows;
+            }
             py::gil_scoped_release unlocked;
             Transaction tx = t.table.NewTransaction();
             const int64_t rows = tx.Delete(where);
@@ -663,10 +905,17 @@ void BindTable(py::module_& m) {
           },
           py::arg("where"),
           "Deletes the rows `where` matches in one transaction (Transaction.delete) and\n"
-          "commits it; returns how many rows it deleted.")
+          "commits it; returns how many rows it deleted. Keywords of new_transaction\n"
+          "apply to that transaction.")
       .def(
           "update",
-          [](PyTable& t, py::handle set, const std::string& where) {
+          [](PyTable& t, py::handle set, const std::string& where, const py::kwargs& options) {
+            if (std::optional<TransactionArgs> a = TransactionKwargs(options, "update")) {
+              std::unique_ptr<PyTransaction> tx = NewTransaction(t, *a);
+              const int64_t rows = tx->Update(set, where);
+              tx->Commit();
+              return rows;
+            }
             const std::map<std::string, Value> values =
                 AssignmentsArg(set, t.table.schema(), t.path);
             py::gil_scoped_release unlocked;
@@ -677,7 +926,8 @@ void BindTable(py::module_& m) {
           },
           py::arg("set"), py::arg("where"),
           "Sets the columns of dict `set` in the rows `where` matches in one transaction\n"
-          "(Transaction.update) and commits it; returns how many rows it changed.")
+          "(Transaction.update) and commits it; returns how many rows it changed.\n"
+          "Keywords of new_transaction apply to that transaction.")
       .def(
           "compact",
           [](PyTable& t, py::handle target) {
@@ -695,6 +945,7 @@ void BindTable(py::module_& m) {
             out["files_written"] = r.files_written;
             out["rows"] = r.rows;
             out["deleted_rows"] = r.deleted_rows;
+            out["delete_files_removed"] = r.delete_files_removed;
             out["bytes_before"] = r.bytes_before;
             out["bytes_after"] = r.bytes_after;
             return out;
@@ -703,8 +954,8 @@ void BindTable(py::module_& m) {
           "Rewrites small data files and files with deletes into files of the target\n"
           "size (default: table property write.target-file-size-bytes), per partition, as\n"
           "one replace snapshot (`datashard compact`); returns {snapshot_id (None: nothing\n"
-          "to compact), files_rewritten, files_written, rows, deleted_rows, bytes_before,\n"
-          "bytes_after}.")
+          "to compact), files_rewritten, files_written, rows, deleted_rows,\n"
+          "delete_files_removed, bytes_before, bytes_after}.")
       .def(
           "scan",
           [](PyTable& t, py::handle columns, py::handle snapshot_id, py::handle as_of,
@@ -833,6 +1084,60 @@ void BindTable(py::module_& m) {
           "tail intact; deep=True also decodes every page. Returns {ok, snapshots, manifests,\n"
           "data_files, delete_files, bytes, rows_decoded, log_records, problem_count, problems}\n"
           "(problems: one text per problem, naming the file). Read-only; never raises for damage.")
+      .def(
+          "update_schema",
+          [](const PyTable& t) {
+            return PySchemaUpdate{t.table, {}, false};
+          },
+          "Starts a schema change (Iceberg's evolution by field id): chain add_column,\n"
+          "rename_column, drop_column and widen_column, then commit(); or use it in a\n"
+          "`with` block, which commits at its end.")
+      .def(
+          "set_properties",
+          [](PyTable& t, py::handle properties, py::handle remove) {
+            std::vector<std::string> keys;
+            if (!remove.is_none()) {
+              for (py::handle k : remove) keys.push_back(StrArg(k, "remove"));
+            }
+            const std::map<std::string, std::string> set = PropertiesOf(properties);
+            py::gil_scoped_release unlocked;
+            t.table.SetProperties(set, keys);
+          },
+          py::arg("properties") = py::none(), py::kw_only(), py::arg("remove") = py::none(),
+          "Sets table properties (a dict) and removes those named in `remove`, in one\n"
+          "commit. InvalidArgument for a value datashard cannot read.")
+      .def(
+          "expire_snapshots",
+          [](PyTable& t, py::handle older_than, py::handle retain_last) {
+            ExpireOptions options;
+            options.older_than_ms = DurationMillis(older_than);
+            if (!retain_last.is_none()) options.retain_last = IntArg(retain_last, "retain_last", 1);
+            ExpireReport r;
+            {
+              py::gil_scoped_release unlocked;
+              r = t.table.ExpireSnapshots(options);
+            }
+            py::dict out;
+            out["expired_snapshot_ids"] = r.expired_snapshot_ids;
+            out["kept_snapshots"] = r.kept_snapshots;
+            out["manifest_lists"] = r.manifest_lists;
+            out["manifests"] = r.manifests;
+            out["data_files"] = r.data_files;
+            out["delete_files"] = r.delete_files;
+            out["statistics_files"] = r.statistics_files;
+            out["bytes"] = r.bytes;
+            out["grace_ms"] = r.grace_ms;
+            out["delete_after_ms"] = r.delete_after_ms;
+            return out;
+          },
+          py::kw_only(), py::arg("older_than") = py::none(), py::arg("retain_last") = py::none(),
+          "Expires snapshots older than `older_than` (a timedelta or milliseconds; default:\n"
+          "property history.expire.max-snapshot-age-ms) except the newest `retain_last`\n"
+          "(default: history.expire.min-snapshots-to-keep; never the current one), in one\n"
+          "commit, and deletes the files only they referenced after the table's grace\n"
+          "period (`datashard expire`). Returns {expired_snapshot_ids, kept_snapshots,\n"
+          "manifest_lists, manifests, data_files, delete_files, statistics_files, bytes,\n"
+          "grace_ms, delete_after_ms}.")
       .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
       .def("__reduce__", [](const PyTable& t) {
         return py::make_tuple(py::module_::import("datashard").attr("open_table"),

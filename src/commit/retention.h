@@ -1,14 +1,16 @@
-// Snapshot retention applied at commit time (DESIGN.md §6), with Iceberg's
+// Snapshot expiry, for `expire` (Table::ExpireSnapshots) and for the
+// retention applied at commit time (DESIGN.md §6) with Iceberg's
 // history.expire.* semantics: a snapshot of the current branch expires when
-// it is older than max-snapshot-age-ms and not among the newest
-// min-snapshots-to-keep; snapshots off the current branch are kept. Only
-// manifest lists and manifests that no kept snapshot references, and
-// statistics files only expired snapshots had, become deletable; data files
-// never do (every appended file stays live).
-// Thread-compatible.
+// it is older than a cutoff and not among the newest N; snapshots off the
+// current branch and those a ref names are kept. What only expired
+// snapshots referenced becomes deletable: their manifest lists, manifests no
+// kept snapshot lists, statistics files, and the data and delete files that
+// a commit removed (row-level changes, compaction) once no kept snapshot
+// has them live. Thread-compatible.
 #pragma once
 
 #include <cstdint>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -19,16 +21,35 @@
 namespace datashard {
 
 struct RetentionResult {
-  std::vector<int64_t> expired_snapshot_ids;
-  /// Manifest lists of expired snapshots and manifests only they referenced;
-  /// to delete after the commit published.
+  std::vector<int64_t> expired_snapshot_ids;  // ascending
+  /// Every file below, to delete once the commit published.
   std::vector<std::string> deletable_files;
+  int64_t manifest_lists = 0;
+  int64_t manifests = 0;
+  int64_t data_files = 0;
+  int64_t delete_files = 0;
+  int64_t statistics_files = 0;
+  int64_t bytes = 0;  // of the files whose size the metadata records
 };
 
-/// Removes expired snapshots (and their snapshot-log and statistics entries) from
-/// `metadata`, whose current snapshot is the one being committed with
-/// `current_manifests`. Manifest lists that cannot be read only reduce what
-/// is deleted, never what is kept.
+/// The snapshots of the current branch older than `cutoff_ms` and not among
+/// its newest `retain_last` (at least 1: the current one), as the oldest
+/// part of the branch: the first snapshot that must stay ends the run.
+std::set<int64_t> SelectExpiredSnapshots(const TableMetadata& metadata, int64_t cutoff_ms,
+                                         int64_t retain_last);
+
+/// Removes the `expired` snapshots (with their snapshot-log and statistics
+/// entries) from `metadata`, whose current snapshot lists
+/// `current_manifests`, and finds the files only they referenced. A
+/// manifest list or manifest that cannot be read only reduces what is
+/// deleted, never what is kept; data and delete files are deletable only
+/// while every kept snapshot is on the current branch.
+RetentionResult RemoveSnapshots(FileIO& io, TableMetadata* metadata,
+                                const std::set<int64_t>& expired,
+                                const std::vector<ManifestFile>& current_manifests);
+
+/// Commit-time retention: RemoveSnapshots of what the table's
+/// history.expire.* properties expire at `now_ms`.
 RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_ms,
                                const std::vector<ManifestFile>& current_manifests);
 

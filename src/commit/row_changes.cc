@@ -1,6 +1,8 @@
 #include "commit/row_changes.h"
 
+#include <map>
 #include <memory>
+#include <set>
 
 #include "commit/position_delete_writer.h"
 #include "datashard/errors.h"
@@ -121,6 +123,23 @@ RowChangeResult ApplyRowChanges(FileIO& io, const TableMetadata& base, const Sna
       result.delete_files.push_back(std::move(planned));
     }
     if (request.update) write_rows(updated.TakeGroups());
+  }
+  if (request.find_obsolete_deletes) {
+    std::set<std::string> removed;
+    for (const PlannedFile& f : result.removed) removed.insert(f.entry.data_file.file_path);
+    // Each delete file, and whether a data file that stays still needs it.
+    std::map<std::string, std::pair<const PlannedFile*, bool>> applied;
+    for (const ScanTask& task : plan.tasks) {
+      const bool stays = !removed.count(task.file.entry.data_file.file_path);
+      for (const auto& d : task.deletes) {
+        auto& [file, needed] = applied[d->entry.data_file.file_path];
+        file = d.get();
+        needed = needed || stays;
+      }
+    }
+    for (const auto& [path, use] : applied) {
+      if (!use.second) result.obsolete_deletes.push_back(*use.first);
+    }
   }
   return result;
 }

@@ -42,13 +42,21 @@ struct RowChangeRequest {
   std::vector<std::pair<size_t, Value>> assignments;
   /// The data files to consider (all when empty); others stay untouched.
   std::function<bool(const PlannedFile&)> select_file;
+  /// Also find the delete files that only removed data files needed
+  /// (RowChangeResult::obsolete_deletes). Needs a filter every data file
+  /// passes (compaction), so that every data file a delete applies to is
+  /// planned.
+  bool find_obsolete_deletes = false;
 };
 
 struct RowChangeResult {
   std::vector<PlannedFile> removed;       // data files the change drops from the table
   std::vector<PlannedFile> touched;       // removed ones and those given position deletes
   std::vector<PlannedFile> delete_files;  // position delete files written, ADDED
-  int64_t matched_rows = 0;               // live rows the filter matched
+  /// Live delete files of the snapshot that apply to removed data files
+  /// only: the change applied them, and no data file left needs them.
+  std::vector<PlannedFile> obsolete_deletes;
+  int64_t matched_rows = 0;  // live rows the filter matched
   int64_t position_deletes = 0;
 };
 

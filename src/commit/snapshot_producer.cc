@@ -35,7 +35,22 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const Snapsho
   count("added-records", in.added_records);
   count("added-files-size", in.added_size);
   count("changed-partition-count", in.changed_partitions);
+  int64_t removed_position_deletes = 0;
+  int64_t removed_equality_deletes = 0;
+  int64_t removed_position_files = 0;
+  for (const DataFile& f : in.removed_deletes) {
+    removed_size += f.file_size_in_bytes;
+    const bool position = f.content == FileContent::kPositionDeletes;
+    (position ? removed_position_deletes : removed_equality_deletes) += f.record_count;
+    removed_position_files += position ? 1 : 0;
+  }
+  const auto removed_delete_files = static_cast<int64_t>(in.removed_deletes.size());
   if (!append) {
+    count("removed-delete-files", removed_delete_files);
+    count("removed-position-delete-files", removed_position_files);
+    count("removed-equality-delete-files", removed_delete_files - removed_position_files);
+    count("removed-position-deletes", removed_position_deletes);
+    count("removed-equality-deletes", removed_equality_deletes);
     count("deleted-data-files", removed_files);
     count("deleted-records", removed_records);
     count("removed-files-size", removed_size);
@@ -56,9 +71,9 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const Snapsho
   total("total-data-files", in.added_files - removed_files);
   total("total-records", in.added_records - removed_records);
   total("total-files-size", in.added_size + in.added_delete_size - removed_size);
-  total("total-delete-files", in.added_delete_files);
-  total("total-position-deletes", in.added_position_deletes);
-  total("total-equality-deletes", 0);
+  total("total-delete-files", in.added_delete_files - removed_delete_files);
+  total("total-position-deletes", in.added_position_deletes - removed_position_deletes);
+  total("total-equality-deletes", -removed_equality_deletes);
   // The ingest log position folded so far holds until a checkpoint moves it.
   for (const char* key : {kLogFoldedOffsetSummaryKey, kLogFoldedLsnSummaryKey}) {
     if (parent != nullptr && !s.count(key) && parent->summary.count(key)) {
@@ -89,13 +104,15 @@ std::vector<ManifestFile> RemoveDataFiles(FileIO& io, std::vector<ManifestFile> 
   std::vector<ManifestFile> kept;
   std::set<std::string> pending;
   for (const DataFile& f : in.removed_data) pending.insert(f.file_path);
+  for (const DataFile& f : in.removed_deletes) pending.insert(f.file_path);
   std::set<std::string> required(in.required_data.begin(), in.required_data.end());
   int index = 0;
   for (ManifestFile& m : parent) {
     const bool only_deleted =
         m.added_files_count == 0 && m.existing_files_count == 0 && m.deleted_files_count > 0;
     if (only_deleted) continue;
-    if ((pending.empty() && required.empty()) || m.content != FileContent::kData) {
+    if ((pending.empty() && required.empty()) ||
+        (m.content != FileContent::kData && in.removed_deletes.empty())) {
       kept.push_back(std::move(m));
       continue;
     }
@@ -132,7 +149,7 @@ std::vector<ManifestFile> RemoveDataFiles(FileIO& io, std::vector<ManifestFile> 
     kept.push_back(std::move(written));
   }
   if (!pending.empty() || !required.empty()) {
-    throw CommitConflict("data file " + *(pending.empty() ? required : pending).begin() +
+    throw CommitConflict("file " + *(pending.empty() ? required : pending).begin() +
                              " that this commit changes is no longer in the table: a concurrent "
                              "commit removed or rewrote it",
                          std::nullopt, std::nullopt, std::nullopt, in.retries);
@@ -201,7 +218,6 @@ void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata&
   snap.schema_id = base.current_schema_id;
   next.snapshots.push_back(snap);
   next.last_sequence_number = seq;
-  next.last_updated_ms = now;
   next.current_snapshot_id = snap.snapshot_id;
   next.refs["main"] = SnapshotRef{snap.snapshot_id};
   next.snapshot_log.push_back({now, snap.snapshot_id});
@@ -210,19 +226,7 @@ void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata&
   out.obsolete_files = std::move(retention.deletable_files);
   out.obsolete_files.insert(out.obsolete_files.end(), merged_own.begin(), merged_own.end());
 
-  next.metadata_log.push_back({base.last_updated_ms, catalog.MetadataPath(base_version)});
-  const int64_t max_log = std::max<int64_t>(
-      1,
-      base.PropertyLong(tp::kMetadataPreviousVersionsMax, tp::kMetadataPreviousVersionsMaxDefault));
-  const bool delete_old =
-      base.PropertyBool(tp::kMetadataDeleteAfterCommit, tp::kMetadataDeleteAfterCommitDefault);
-  while (static_cast<int64_t>(next.metadata_log.size()) > max_log) {
-    const std::string& file = next.metadata_log.front().metadata_file;
-    const auto version = FileCatalog::ParseVersionFileName(file.substr(file.rfind('/') + 1));
-    // v1 stays: it makes every later create of this table find it exists.
-    if (delete_old && version && *version > 1) out.obsolete_versions.push_back(*version);
-    next.metadata_log.erase(next.metadata_log.begin());
-  }
+  FinishMetadata(catalog, base, base_version, now, &out);
 }
 
 }  // namespace

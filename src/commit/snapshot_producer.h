@@ -2,8 +2,8 @@
 // (DESIGN.md §4, §6): the new snapshot with the next sequence number, its
 // manifest list (the commit's new manifests, the parent's manifests with the
 // data files the commit removes marked DELETED, merged when due), the
-// Iceberg summary with running totals and the commit id, snapshot retention
-// and the capped metadata log. Every operation (append, checkpoint, delete,
+// Iceberg summary with running totals and the commit id, and snapshot
+// retention; the metadata log is metadata_commit.h's. Every operation (append, checkpoint, delete,
 // update, overwrite) goes through here. Writes only new, uniquely named
 // files; publication is the caller's. Thread-compatible.
 #pragma once
@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "catalog/file_catalog.h"
+#include "commit/metadata_commit.h"
 #include "datashard/file_io.h"
 #include "datashard/table_metadata.h"
 #include "metadata/manifest.h"
@@ -35,6 +36,9 @@ struct SnapshotInput {
   /// Live data files of the base that this commit removes (copy-on-write
   /// rewrites, whole-file deletes), as the base's manifests hold them.
   std::vector<DataFile> removed_data;
+  /// Live delete files of the base that this commit removes (compaction
+  /// applied them to every data file they apply to).
+  std::vector<DataFile> removed_deletes;
   /// Live data files of the base that this commit's position deletes
   /// apply to: they must still be live.
   std::vector<std::string> required_data;
@@ -49,20 +53,9 @@ struct SnapshotInput {
   int64_t now_ms = 0;
 };
 
-struct ProducedCommit {
-  TableMetadata next;
-  /// Files this attempt wrote (manifest list, merged and rewritten
-  /// manifests): remove them if the attempt does not publish.
-  std::vector<std::string> attempt_files;
-  /// Files no kept snapshot references once `next` is published.
-  std::vector<std::string> obsolete_files;
-  /// Metadata versions that left the metadata log (delete-after-commit).
-  std::vector<int64_t> obsolete_versions;
-};
-
-/// CommitConflict naming the file when a data file of `input.removed_data`
-/// or `input.required_data` is no longer live in `base` (a concurrent
-/// commit removed it).
+/// CommitConflict naming the file when a file of `input.removed_data`,
+/// `input.removed_deletes` or `input.required_data` is no longer live in
+/// `base` (a concurrent commit removed it).
 ProducedCommit ProduceSnapshot(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
                                int64_t base_version, const SnapshotInput& input);
 

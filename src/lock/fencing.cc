@@ -13,17 +13,4 @@ void CheckFencingToken(const std::string& resource, uint64_t token, uint64_t hig
   }
 }
 
-void FencingGuard::Admit(const std::string& resource, uint64_t token) {
-  std::lock_guard<std::mutex> lock(mu_);
-  uint64_t& highest = highest_[resource];
-  CheckFencingToken(resource, token, highest);
-  highest = token;
-}
-
-uint64_t FencingGuard::highest(const std::string& resource) const {
-  std::lock_guard<std::mutex> lock(mu_);
-  auto it = highest_.find(resource);
-  return it == highest_.end() ? 0 : it->second;
-}
-
 }  // namespace datashard

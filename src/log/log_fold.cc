@@ -5,6 +5,7 @@
 
 #include "datashard/errors.h"
 #include "log/log_record.h"
+#include "types/type_promotion.h"
 #include "types/value_key.h"
 
 namespace datashard {
@@ -25,6 +26,43 @@ void Concatenate(ColumnVector& into, ColumnVector& from) {
   cat(into.doubles, from.doubles);
   cat(into.decimals, from.decimals);
   cat(into.bytes, from.bytes);
+}
+
+// Rewrites the columns of `group`, written with schema `written` (an
+// append from before a schema change), as the columns of `schema`, by field
+// id: added columns null, widened ones promoted, dropped ones gone.
+void ProjectColumns(const Schema& written, const Schema& schema, const std::string& source,
+                    PartitionGroup* group) {
+  const size_t rows = group->num_rows();
+  std::vector<ColumnVector> columns;
+  for (const Field& f : schema.fields()) {
+    const int index = written.IndexOfId(f.id);
+    if (index >= 0 && written.fields()[static_cast<size_t>(index)].type == f.type) {
+      columns.push_back(std::move(group->columns[static_cast<size_t>(index)]));
+      continue;
+    }
+    if (index < 0 && f.required) {
+      throw NotSupported(source + " was written with schema " +
+                         std::to_string(written.schema_id()) + ", which lacks required column '" +
+                         f.name + "' of schema " + std::to_string(schema.schema_id()));
+    }
+    if (index >= 0 && !ReadsAs(written.fields()[static_cast<size_t>(index)].type, f.type)) {
+      throw NotSupported(source + " holds column '" + f.name + "' as " +
+                         written.fields()[static_cast<size_t>(index)].type.ToString() +
+                         ", which does not read as its type " + f.type.ToString());
+    }
+    ColumnVector out(f.type);
+    out.Reserve(rows);
+    for (size_t i = 0; i < rows; ++i) {
+      if (index < 0) {
+        out.AppendNull();
+      } else {
+        out.Append(PromoteValue(group->columns[static_cast<size_t>(index)].Get(i), f.type));
+      }
+    }
+    columns.push_back(std::move(out));
+  }
+  group->columns = std::move(columns);
 }
 
 }  // namespace
@@ -48,13 +86,17 @@ FoldedRows FoldRecords(const std::vector<LogRecord>& records, const TableMetadat
     const std::string source = "ingest log " + log_dir + " record LSN " + std::to_string(r.lsn);
     int schema_id = 0, spec_id = 0;
     PeekLogAppendIds(r.payload, source, &schema_id, &spec_id);
-    if (schema_id != schema.schema_id() || spec_id != metadata.default_spec_id) {
+    const Schema* written = metadata.SchemaById(schema_id);
+    if (written == nullptr || spec_id != metadata.default_spec_id) {
       throw NotSupported(source + " was written with schema " + std::to_string(schema_id) +
                          " and spec " + std::to_string(spec_id) + ", the table now has schema " +
                          std::to_string(schema.schema_id()) + " and spec " +
                          std::to_string(metadata.default_spec_id));
     }
-    LogAppend a = DecodeLogAppend(r.payload, schema, types, source);
+    LogAppend a = DecodeLogAppend(r.payload, *written, types, source);
+    if (written->schema_id() != schema.schema_id()) {
+      for (PartitionGroup& g : a.groups) ProjectColumns(*written, schema, source, &g);
+    }
     ++out.records;
     for (PartitionGroup& g : a.groups) {
       out.rows += static_cast<int64_t>(g.num_rows());

@@ -24,9 +24,11 @@ struct FoldedRows {
   int64_t rows = 0;
 };
 
-/// Decodes `records` and merges their rows per partition tuple. Records are
-/// written against the current schema and spec (operations that change them
-/// fold the log first); NotSupported naming the LSN otherwise.
+/// Decodes `records` and merges their rows per partition tuple, in the
+/// current schema. A record written with an older schema of the table (by a
+/// process that had not seen a schema change yet) is read by field id as
+/// files are; one of another spec, or that the schema cannot read,
+/// NotSupported naming the LSN.
 FoldedRows FoldRecords(const std::vector<LogRecord>& records, const TableMetadata& metadata,
                        const std::string& log_dir);
 

@@ -16,12 +16,6 @@ namespace tp = table_properties;
 bool Transaction::Impl::CommitToLog(IngestLog& log) {
   try {
     state->CheckCanCommit();
-    if (options.expected_snapshot_id) {
-      throw NotSupported("table " + state->path() +
-                         " appends through its ingest log, where an expected snapshot cannot "
-                         "tell whether other appends landed; checkpoint and commit without "
-                         "the log, or without an expected snapshot");
-    }
   } catch (...) {
     Abort();
     throw;

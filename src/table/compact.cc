@@ -30,6 +30,9 @@ CompactReport Transaction::Impl::Compact(const CompactOptions& options) {
   request.select_file = [&](const PlannedFile& f) {
     return plan.files.count(f.entry.data_file.file_path) > 0;
   };
+  // Delete files applied to every file they apply to leave with them
+  // (Iceberg's rewrite with delete-file removal).
+  request.find_obsolete_deletes = true;
   CompactionPacker packer(plan.rows_per_file, base.DefaultSpec().ResultTypes(base.CurrentSchema()));
   RowChangeResult result;
   try {
@@ -45,6 +48,10 @@ CompactReport Transaction::Impl::Compact(const CompactOptions& options) {
   changed_rows = true;
   compaction = true;
   log_mode = false;  // a snapshot, not a log record: the log keeps its tail
+  for (const PlannedFile& f : result.obsolete_deletes) {
+    removed_deletes.push_back(f.entry.data_file);
+    ++report.delete_files_removed;
+  }
   for (const PlannedFile& f : result.removed) {
     removed.push_back(f.entry.data_file);
     report.bytes_before += f.entry.data_file.file_size_in_bytes;

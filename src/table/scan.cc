@@ -31,7 +31,7 @@ ResolvedSnapshot Resolve(Table& table, const std::optional<int64_t>& snapshot_id
     const Snapshot* s = m.SnapshotById(*snapshot_id);
     if (s == nullptr) {
       throw NotFound("table " + table.location() + " has no snapshot " +
-                     std::to_string(*snapshot_id));
+                     std::to_string(*snapshot_id) + ": it expired or never existed");
     }
     Snapshot snap = *s;
     return {std::move(m), std::move(snap)};

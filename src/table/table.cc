@@ -16,6 +16,7 @@
 #include "metadata/table_metadata_json.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
+#include "table/validate_properties.h"
 #include "util/clock.h"
 #include "util/lexical_path.h"
 #include "util/uuid.h"
@@ -83,38 +84,6 @@ void ConfineTo(ConfinedFileIO& io, const TableMetadata& m, const std::string& fi
                        tp::kReadAllowOutsidePaths + "=true allows reads there)");
     }
   }
-}
-
-// Checks table properties datashard interprets, before anything is written.
-void ValidateProperties(const std::map<std::string, std::string>& properties) {
-  TableMetadata m;
-  m.properties = properties;
-  for (const char* key :
-       {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
-        tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
-        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax,
-        tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs,
-        tp::kGcGraceMs, tp::kCommitLockWaitMs}) {
-    if (m.PropertyLong(key, 0) < 0) {
-      throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
-    }
-  }
-  for (const char* key : {tp::kCommitLockEnabled, tp::kManifestMergeEnabled,
-                          tp::kMetadataDeleteAfterCommit, tp::kIngestLogEnabled}) {
-    m.PropertyBool(key, false);
-  }
-  const int64_t segment =
-      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault);
-  if (segment < 4096 || segment % 4096 != 0 || segment > (int64_t{1} << 32)) {
-    throw InvalidArgument("table property '" + std::string(tp::kIngestLogSegmentBytes) +
-                          "' must be a multiple of 4096 between 4096 and 4294967296, not " +
-                          std::to_string(segment));
-  }
-  MetricsMode::Parse(m.Property(tp::kMetricsDefault, tp::kMetricsDefaultDefault));
-  for (const auto& [k, v] : properties) {
-    if (k.rfind("write.metadata.metrics.column.", 0) == 0) MetricsMode::Parse(v);
-  }
-  parquet::ParseCodec(m.Property(tp::kParquetCompression, tp::kParquetCompressionDefault));
 }
 
 std::string FirstSchemaDifference(const Schema& have, const Schema& want) {
@@ -201,6 +170,37 @@ Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpe
 }
 
 }  // namespace
+
+void ValidateProperties(const std::map<std::string, std::string>& properties) {
+  TableMetadata m;
+  m.properties = properties;
+  for (const char* key :
+       {tp::kCommitNumRetries, tp::kCommitMinWaitMs, tp::kCommitMaxWaitMs,
+        tp::kCommitTotalTimeoutMs, tp::kManifestMinMergeCount, tp::kManifestTargetSizeBytes,
+        tp::kMinSnapshotsToKeep, tp::kMaxSnapshotAgeMs, tp::kMetadataPreviousVersionsMax,
+        tp::kCheckpointRecords, tp::kCheckpointIntervalMs, tp::kIngestLogRecycleGraceMs,
+        tp::kGcGraceMs, tp::kCommitLockWaitMs}) {
+    if (m.PropertyLong(key, 0) < 0) {
+      throw InvalidArgument("table property '" + std::string(key) + "' must not be negative");
+    }
+  }
+  for (const char* key : {tp::kCommitLockEnabled, tp::kManifestMergeEnabled,
+                          tp::kMetadataDeleteAfterCommit, tp::kIngestLogEnabled}) {
+    m.PropertyBool(key, false);
+  }
+  const int64_t segment =
+      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault);
+  if (segment < 4096 || segment % 4096 != 0 || segment > (int64_t{1} << 32)) {
+    throw InvalidArgument("table property '" + std::string(tp::kIngestLogSegmentBytes) +
+                          "' must be a multiple of 4096 between 4096 and 4294967296, not " +
+                          std::to_string(segment));
+  }
+  MetricsMode::Parse(m.Property(tp::kMetricsDefault, tp::kMetricsDefaultDefault));
+  for (const auto& [k, v] : properties) {
+    if (k.rfind("write.metadata.metrics.column.", 0) == 0) MetricsMode::Parse(v);
+  }
+  parquet::ParseCodec(m.Property(tp::kParquetCompression, tp::kParquetCompressionDefault));
+}
 
 Table CreateTable(const std::string& path, const Schema& schema, const PartitionSpec& spec,
                   const std::map<std::string, std::string>& properties, TableOptions options) {

@@ -8,6 +8,7 @@
 #include "commit/commit_ids.h"
 #include "commit/data_file_writer.h"
 #include "commit/deferred_deletes.h"
+#include "commit/fencing_tokens.h"
 #include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
 #include "io/delete_quietly.h"
@@ -74,6 +75,22 @@ Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t 
     : state(std::move(s)), base(std::move(b)), base_version(v), options(std::move(o)) {
   commit_id = options.commit_id.empty() ? Uuid::Random().ToString() : options.commit_id;
   log_mode = base.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault);
+  const bool narrowed = !options.guard_where.empty() || options.guard_changed_columns;
+  if (narrowed && !options.expected_snapshot_id)
+    throw InvalidArgument("transaction on " + state->path() +
+                          ": guard_where and guard_changed_columns narrow the optimistic lock "
+                          "of expected_snapshot_id, which is not given");
+  if (!options.guard_where.empty() && options.guard_changed_columns)
+    throw InvalidArgument("transaction on " + state->path() +
+                          ": give guard_where or guard_changed_columns, not both");
+  if (!options.guard_where.empty()) {
+    try {
+      guard_filter = Expression::Parse(options.guard_where, base.CurrentSchema());
+    } catch (const InvalidArgument& e) {
+      throw InvalidArgument("guard_where of a transaction on " + state->path() + ": " + e.what());
+    }
+  }
+  ValidateFencingTokens(options.fencing_tokens, state->path());
 }
 
 void Transaction::Impl::Append(AppendInput& input) {
@@ -172,18 +189,28 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
     fold_log_at_commit = true;
   }
   changed_rows = true;
+  change_request = std::move(request);
+  change_isolation = isolation;
+  return ApplyChange();
+}
+
+int64_t Transaction::Impl::ApplyChange() {
   const Snapshot* snapshot = base.CurrentSnapshot();
   if (snapshot == nullptr) return 0;
   if (!first_write_ms) first_write_ms = DefaultClock()->NowMillis();
+  const Schema& schema = base.CurrentSchema();
+  const size_t owned_before = own_files.size();
   RowChangeResult result;
   try {
     result = ApplyRowChanges(
-        state->io(), base, *snapshot, request,
+        state->io(), base, *snapshot, change_request,
         [&](std::vector<PartitionGroup> groups) { WriteGroups(std::move(groups)); }, &own_files);
   } catch (...) {
     Abort();
     throw;
   }
+  change_outputs.insert(own_files.begin() + static_cast<std::ptrdiff_t>(owned_before),
+                        own_files.end());
   for (const PlannedFile& f : result.removed) {
     const PartitionSpec* spec = base.SpecById(f.spec_id);
     if (spec != nullptr)
@@ -204,9 +231,63 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
   conflict_scope.base_snapshot_id = base.current_snapshot_id;
   conflict_scope.base_sequence_number = base.last_sequence_number;
   conflict_scope.touched = std::move(result.touched);
-  if (isolation == IsolationLevel::kSerializable) conflict_scope.filter = filter;
+  if (change_isolation == IsolationLevel::kSerializable)
+    conflict_scope.filter = change_request.filter;
   scope = std::move(conflict_scope);
   return result.matched_rows;
+}
+
+void Transaction::Impl::RebaseChange(TableMetadata current, int64_t version) {
+  const std::vector<std::string> dropped(change_outputs.begin(), change_outputs.end());
+  std::erase_if(own_files, [&](const std::string& f) { return change_outputs.count(f) > 0; });
+  std::erase_if(files, [&](const DataFile& f) { return change_outputs.count(f.file_path) > 0; });
+  change_outputs.clear();
+  DeleteQuietly(state->io(), dropped);
+  removed.clear();
+  delete_files.clear();
+  required.clear();
+  position_deletes = 0;
+  scope.reset();
+  base = std::move(current);
+  base_version = version;
+  // What is left are this transaction's appends.
+  const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
+  partitions.clear();
+  records = 0;
+  for (const DataFile& f : files) {
+    partitions.insert(PartitionKey(base.default_spec_id, types, f.partition));
+    records += f.record_count;
+  }
+  ApplyChange();
+}
+
+bool Transaction::Impl::GuardNarrowed() const {
+  return guard_filter.has_value() || options.guard_changed_columns;
+}
+
+GuardCheck Transaction::Impl::MakeGuard() const {
+  CommitGuard g;
+  g.expected_snapshot_id = *options.expected_snapshot_id;
+  g.description = "the table";
+  if (guard_filter) {
+    g.filter = guard_filter;
+    g.description = "the rows matching " + guard_filter->ToString();
+  } else if (options.guard_changed_columns) {
+    g.filter = change_request.filter;
+    const Schema& schema = base.CurrentSchema();
+    std::string names;
+    if (change_request.update) {
+      for (const auto& [index, value] : change_request.assignments) {
+        const Field& f = schema.fields()[index];
+        g.columns.push_back(f.id);
+        names += (names.empty() ? "" : ", ") + f.name;
+      }
+    }
+    g.description = (names.empty() ? std::string("the rows matching ")
+                                   : "columns " + names + " of the rows matching ") +
+                    change_request.filter.ToString();
+  }
+  return GuardCheck(std::move(g), state->path());
 }
 
 std::string Transaction::Impl::Operation() const {
@@ -258,6 +339,21 @@ std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_
 bool Transaction::Impl::Commit() {
   if (done)
     throw InvalidArgument("transaction on " + state->path() + " already committed or aborted");
+  const bool fenced = !options.fencing_tokens.empty();
+  if (log_mode && (options.expected_snapshot_id || fenced)) {
+    // A log record cannot be checked against a guard or a fencing token:
+    // such appends publish a snapshot while appends wait, after folding the
+    // log, so the metadata is the one place both are checked (DESIGN.md §7).
+    log_mode = false;
+    fold_log_at_commit = true;
+    try {
+      WriteGroups(std::move(log_groups));
+    } catch (...) {
+      Abort();
+      throw;
+    }
+    log_groups.clear();
+  }
   if (log_mode) {
     std::shared_ptr<IngestLog> log = state->Log();
     if (log && CommitToLog(*log)) return true;
@@ -267,41 +363,70 @@ bool Transaction::Impl::Commit() {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
   const std::optional<int64_t> base_id = CurrentId(base);
-  const auto check_expected = [&](const TableMetadata& current) {
-    if (!options.expected_snapshot_id) return;
-    const int64_t want = *options.expected_snapshot_id;
-    const std::optional<int64_t> have = CurrentId(current);
-    if (have.value_or(kNoSnapshot) != want) {
-      Abort();
-      state->CountConflict(retries, elapsed());
-      throw CommitConflict(
-          "table " + state->path() + " changed since the expected snapshot " +
-              (want == kNoSnapshot ? std::string("(empty table)") : std::to_string(want)) +
-              ": its current snapshot is " + SnapshotText(have),
-          base_id, have, have, retries);
-    }
-  };
-
-  if (files.empty() && removed.empty() && delete_files.empty()) {
-    check_expected(state->LoadLatest().first);
-    done = true;
-    return true;
-  }
-  // Appends acknowledged since the change was made are folded now, and new
+  // Guard dirty checking of a transaction that changes no row guards nothing.
+  std::optional<GuardCheck> guard;
+  if (options.expected_snapshot_id && (changed_rows || !options.guard_changed_columns))
+    guard = MakeGuard();
+  // Appends acknowledged since the change was made (or, for a guarded or
+  // fenced commit, since the expected snapshot) are folded now, and new
   // ones wait until it is published (DESIGN.md §6a); the fold is a
   // concurrent commit like any other to the checks below.
   std::unique_ptr<FileLock> appends_held;
-  try {
-    state->CheckCanCommit();
-    if (fold_log_at_commit) {
-      if (std::shared_ptr<IngestLog> log = state->Log()) {
-        appends_held = log->HoldAppends();
-        Checkpoint(state, true);
+  const auto hold_and_fold = [&] {
+    if (!fold_log_at_commit) return;
+    if (std::shared_ptr<IngestLog> log = state->Log()) {
+      appends_held = log->HoldAppends();
+      Checkpoint(state, true);
+    }
+  };
+  // Outside the commit loop: the guard and the fencing tokens against the
+  // newest metadata.
+  const auto check_latest = [&](const TableMetadata& current) {
+    try {
+      if (guard) guard->Check(state->io(), current, base_id, retries);
+      CheckFencingTokens(current, options.fencing_tokens, state->path());
+    } catch (const CommitConflict&) {
+      Abort();
+      state->CountConflict(retries, elapsed());
+      throw;
+    } catch (...) {
+      Abort();
+      throw;
+    }
+  };
+
+  if (files.empty() && removed.empty() && delete_files.empty() && !metadata_change) {
+    if (guard || fenced) {
+      try {
+        hold_and_fold();
+      } catch (...) {
+        Abort();
+        throw;
       }
     }
+    check_latest(state->LoadLatest().first);
+    done = true;
+    return true;
+  }
+  try {
+    state->CheckCanCommit();
+    hold_and_fold();
   } catch (...) {
     Abort();
     throw;
+  }
+  // A guard narrower than the table lets commits outside its scope pass: a
+  // row-level change made on an older snapshot is applied again on the
+  // current one, which must then hold the same guarded rows.
+  if (guard && changed_rows && GuardNarrowed()) {
+    auto [current, version] = state->LoadLatest();
+    if (current.current_snapshot_id != base.current_snapshot_id) {
+      check_latest(current);
+      if (current.CurrentSchema().SameFields(base.CurrentSchema()) &&
+          current.default_spec_id == base.default_spec_id) {
+        RebaseChange(std::move(current), version);
+      }
+    }
   }
   FileIO& io = state->io();
   const FileCatalog& catalog = state->catalog();
@@ -334,6 +459,7 @@ bool Transaction::Impl::Commit() {
   input.commit_uuid = commit_uuid;
   input.operation = Operation();
   input.removed_data = removed;
+  input.removed_deletes = removed_deletes;
   input.required_data = required;
   input.added_files = static_cast<int64_t>(files.size());
   input.added_records = records;
@@ -395,16 +521,9 @@ bool Transaction::Impl::Commit() {
             std::max<std::chrono::steady_clock::duration>(left, {})));
       }
       std::tie(current, version) = state->LoadLatest();
-      if (!current.CurrentSchema().SameFields(base.CurrentSchema()) ||
-          !current.DefaultSpec().SameFields(base.DefaultSpec()) ||
-          current.default_spec_id != base.default_spec_id) {
-        Abort();
-        state->CountConflict(retries, elapsed());
-        throw CommitConflict("the schema or partition spec of " + state->path() +
-                                 " changed since the transaction started",
-                             base_id, CurrentId(current), CurrentId(current), retries);
-      }
-      check_expected(current);
+      if (!metadata_change) CheckSchemaAndSpec(current);
+      if (guard) guard->Check(io, current, base_id, retries);
+      CheckFencingTokens(current, options.fencing_tokens, state->path());
       if (scope) CheckConcurrentChanges(io, current, *scope, state->path(), retries);
       if (fold && FoldedPosition(current.CurrentSnapshot()) != fold->from) {
         Abort();
@@ -433,8 +552,10 @@ bool Transaction::Impl::Commit() {
       input.retries = retries;
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
-      produced = ProduceSnapshot(io, catalog, current, version, input);
-      if (attempt == 0 && input.new_manifests.empty()) {
+      produced = metadata_change ? ProduceMetadataChange(io, catalog, current, version,
+                                                         metadata_change, input.now_ms)
+                                 : ProduceSnapshot(io, catalog, current, version, input);
+      if (attempt == 0 && input.new_manifests.empty() && !produced.attempt_files.empty()) {
         try {
           CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
         } catch (...) {
@@ -443,6 +564,7 @@ bool Transaction::Impl::Commit() {
           throw;
         }
       }
+      RecordFencingTokens(produced.next, options.fencing_tokens);
       text = TableMetadataToJson(produced.next);
     } catch (const CommitConflict& e) {
       if (done) throw;  // already aborted and counted where it was found
@@ -484,7 +606,9 @@ bool Transaction::Impl::Commit() {
     lock.reset();
     if (result == FileCatalog::PublishResult::kPublished) {
       done = true;
-      const Snapshot published = *produced.next.CurrentSnapshot();
+      const std::optional<Snapshot> published =
+          metadata_change ? std::nullopt
+                          : std::optional<Snapshot>(*produced.next.CurrentSnapshot());
       const int64_t grace =
           produced.next.PropertyLong(tp::kExpireDeleteGraceMs, tp::kExpireDeleteGraceMsDefault);
       state->Install(std::move(produced.next), version + 1);
@@ -492,8 +616,9 @@ bool Transaction::Impl::Commit() {
         produced.obsolete_files.push_back(catalog.MetadataPath(v));
       const int64_t now_ms = clock->NowMillis();
       RetireFiles(io, catalog.metadata_dir(), produced.obsolete_files, now_ms, grace);
-      // Every 16th commit sweeps, so that the listing is paid rarely.
-      if (published.sequence_number % 16 == 0)
+      // Every 16th commit, and every metadata-only one (expire), sweeps, so
+      // that the listing is paid rarely.
+      if (!published || published->sequence_number % 16 == 0)
         SweepDeferredDeletes(io, catalog.metadata_dir(), now_ms);
       committed = published;
       state->ReportedConflicts(input.conflicts);

@@ -10,6 +10,8 @@
 
 #include "commit/append_input.h"
 #include "commit/conflict_check.h"
+#include "commit/guard_check.h"
+#include "commit/metadata_commit.h"
 #include "commit/row_changes.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
@@ -36,6 +38,13 @@ class Transaction::Impl {
   /// Table::Compact(): rewrites the files PlanCompaction picks and commits.
   CompactReport Compact(const CompactOptions& options);
   bool Commit();
+  /// CommitConflict unless what this transaction wrote with the base's
+  /// schema and spec still fits `current` (table_evolution.cc).
+  void CheckSchemaAndSpec(const TableMetadata& current) const;
+  /// Commits `change` as a metadata-only commit. On a table with an ingest
+  /// log, the log is folded first while appends wait (DESIGN.md §6a), so
+  /// that the change orders after every acknowledged append.
+  void CommitMetadataOnly(MetadataChange change);
   /// Removes the files this transaction wrote; idempotent, never throws.
   void Abort() noexcept;
 
@@ -56,11 +65,22 @@ class Transaction::Impl {
   // after every acknowledged append.
   bool fold_log_at_commit = false;
   bool compaction = false;  // the operation is replace
+  // A metadata-only commit (schema, properties, expiry): applied to the
+  // latest metadata on each attempt instead of producing a snapshot.
+  MetadataChange metadata_change;
   std::vector<DataFile> removed;
+  std::vector<DataFile> removed_deletes;  // delete files a compaction applied for good
   std::vector<PlannedFile> delete_files;
   std::vector<std::string> required;  // data files the delete files apply to
   int64_t position_deletes = 0;
   std::optional<ConflictScope> scope;
+  // The row-level change as requested, to apply it again on a newer
+  // snapshot (RebaseChange), and the files it wrote.
+  RowChangeRequest change_request;
+  IsolationLevel change_isolation = IsolationLevel::kSerializable;
+  std::set<std::string> change_outputs;
+  // TransactionOptions::guard_where, bound to the base schema.
+  std::optional<Expression> guard_filter;
   std::vector<std::string> own_files;  // data files and the commit's manifest
   // When this transaction began writing files: gc may take them once they
   // are older than its grace period, so an older transaction cannot commit.
@@ -84,6 +104,16 @@ class Transaction::Impl {
 
  private:
   bool CommitToLog(IngestLog& log);
+  // Applies change_request to the base snapshot (ChangeRows after its checks).
+  int64_t ApplyChange();
+  // Drops what the row-level change wrote and applies it again on `current`,
+  // which a guard check found unchanged in the guarded scope.
+  void RebaseChange(TableMetadata current, int64_t version);
+  // The optimistic offline lock of options.expected_snapshot_id.
+  GuardCheck MakeGuard() const;
+  // Whether the guard is narrower than the table (then commits since the
+  // base may be rebased over, a row-level change applied again).
+  bool GuardNarrowed() const;
   // After an append to the log: starts a checkpoint when the log holds
   // enough unfolded records or the newest snapshot is old enough, unless
   // another process is checkpointing. Never throws: the append committed.

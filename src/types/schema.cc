@@ -7,8 +7,10 @@
 
 namespace datashard {
 
-Schema::Schema(int schema_id, std::vector<Field> fields)
-    : schema_id_(schema_id), fields_(std::move(fields)) {
+Schema::Schema(int schema_id, std::vector<Field> fields, std::vector<int> identifier_field_ids)
+    : schema_id_(schema_id),
+      fields_(std::move(fields)),
+      identifier_field_ids_(std::move(identifier_field_ids)) {
   std::set<int> ids;
   std::set<std::string> names;
   for (const Field& f : fields_) {
@@ -24,6 +26,12 @@ Schema::Schema(int schema_id, std::vector<Field> fields)
     }
     if (!names.insert(f.name).second) {
       throw InvalidArgument("schema field name '" + f.name + "' is used twice");
+    }
+  }
+  for (int id : identifier_field_ids_) {
+    if (!ids.count(id)) {
+      throw InvalidArgument("identifier field id " + std::to_string(id) +
+                            " names no field of the schema");
     }
   }
 }

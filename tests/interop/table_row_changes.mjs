@@ -8,11 +8,10 @@ import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
-import avro from 'avsc'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
-import { typeOf } from './avro_common.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
+import { liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
 import { parseJsonl, sameRows } from './table_rows.mjs'
 
@@ -33,34 +32,6 @@ const schema = JSON.stringify([
 ])
 const rowText = r => JSON.stringify([String(r.id), r.name ?? null, r.n === null || r.n === undefined ? null : Number(r.n)])
 const rowsOf = rows => rows.map(rowText).sort()
-
-function decode(file) {
-  return new Promise((resolve, reject) => {
-    const records = []
-    avro.createFileDecoder(file, { parseHook: typeOf })
-      .on('data', r => records.push(r))
-      .on('end', () => resolve(records))
-      .on('error', reject)
-  })
-}
-
-// Live data and position delete files of the table's current snapshot.
-async function liveFiles(table) {
-  const dir = path.join(table, 'metadata')
-  const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, `v${version}.metadata.json`), 'utf8')
-    .replace(/:(-?\d{16,})/g, ':"$1"'))
-  const snap = meta.snapshots.find(s => s['snapshot-id'] === meta['current-snapshot-id'])
-  const data = []
-  const deletes = []
-  for (const m of await decode(snap['manifest-list'])) {
-    for (const e of await decode(m.manifest_path)) {
-      if (e.status === 2) continue
-      ;(Number(m.content) === 0 ? data : deletes).push(e.data_file.file_path)
-    }
-  }
-  return { data, deletes, operation: snap.summary.operation }
-}
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-row-changes-'))
 const conn = await openDuckDB()

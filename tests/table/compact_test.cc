@@ -77,6 +77,20 @@ TEST_F(CompactTest, DeletesAreAppliedAndTheTargetSizeSplitsFiles) {
   EXPECT_EQ(r.rows, 300);
   EXPECT_EQ(r.deleted_rows, 100);
   EXPECT_GT(r.files_written, 1);
+  // Both position delete files applied to rewritten files only: they leave
+  // the table with them.
+  EXPECT_EQ(r.delete_files_removed, 2);
+  const Snapshot s = *t.CurrentSnapshot();
+  EXPECT_EQ(s.summary.at("removed-delete-files"), "2");
+  EXPECT_EQ(s.summary.at("removed-position-delete-files"), "2");
+  EXPECT_EQ(s.summary.at("removed-position-deletes"), "100");
+  EXPECT_EQ(s.summary.at("total-delete-files"), "0");
+  EXPECT_EQ(s.summary.at("total-position-deletes"), "0");
+  for (const ManifestFile& m : ReadManifestList(t.io(), s.manifest_list)) {
+    if (m.content == FileContent::kData) continue;
+    for (const ManifestEntry& e : ReadManifest(t.io(), m))
+      EXPECT_EQ(e.status, EntryStatus::kDeleted) << e.data_file.file_path;
+  }
   EXPECT_EQ(SortedIds(t), before);
   ExpectVerifies(t);
 }

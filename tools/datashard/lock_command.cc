@@ -48,9 +48,9 @@ DefaultLocks DefaultBackend() {
   return {"sqlite:" + folder + "/locks.db", folder};
 }
 
-// Opens the backend given with --backend, else the default (creating the
-// default SQLite database's folder).
-std::unique_ptr<LockManager> OpenBackend(const std::string& given) {
+}  // namespace
+
+std::unique_ptr<LockManager> OpenLockBackend(const std::string& given) {
   if (!given.empty()) return OpenLockManager(given);
   const DefaultLocks locks = DefaultBackend();
   if (locks.url.empty()) {
@@ -61,6 +61,8 @@ std::unique_ptr<LockManager> OpenBackend(const std::string& given) {
   if (!locks.folder.empty()) DefaultFileIO()->CreateDirs(locks.folder);
   return OpenLockManager(locks.url);
 }
+
+namespace {
 
 struct LockArgs {
   std::string resource;
@@ -96,6 +98,18 @@ void AddBackendOption(CLI::App* cmd, LockArgs& args) {
                       std::string(kDefaultRule) + "; here: " + (now.empty() ? "none" : now) + ")");
 }
 
+nlohmann::json LeaseJson(const Lease& l) {
+  return {{"resource", l.resource},         {"owner", l.owner},
+          {"mode", LockModeName(l.mode)},   {"fencing_token", l.fencing_token},
+          {"expiry_ms", EpochMs(l.expiry)}, {"expires", IsoTime(l.expiry)}};
+}
+
+// Names are validated UTF-8; a database written by an older version may
+// hold other bytes: shown as U+FFFD rather than failing.
+std::string Dump(const nlohmann::json& j) {
+  return j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+}
+
 }  // namespace
 
 void AddLockCommands(CLI::App& app) {
@@ -112,14 +126,21 @@ void AddLockCommands(CLI::App& app) {
   acquire->add_flag("--shared", args->shared, "Shared (read) lock instead of exclusive");
   acquire->add_option("--ttl", args->ttl, "Lease DURATION: number + ms|s|m|h (default 60s)");
   acquire->add_option("--wait", args->wait, "Wait up to DURATION for the lock (default 0s)");
+  acquire->add_flag("--json", args->json,
+                    "Print the lease as JSON: {resource, owner, mode, fencing_token, expiry_ms, "
+                    "expires}");
   AddBackendOption(acquire, *args);
   acquire->callback([args] {
     const auto ttl = ParseLockDuration(args->ttl);
     const auto wait = ParseLockDuration(args->wait);
-    auto locks = OpenBackend(args->backend);
+    auto locks = OpenLockBackend(args->backend);
     const Lease lease =
         locks->Acquire(args->resource, args->owner,
                        args->shared ? LockMode::kShared : LockMode::kExclusive, ttl, wait);
+    if (args->json) {
+      std::cout << Dump(LeaseJson(lease)) << "\n";
+      return;
+    }
     std::cout << "resource=" << lease.resource << " owner=" << lease.owner
               << " mode=" << LockModeName(lease.mode) << " fencing_token=" << lease.fencing_token
               << " expires=" << IsoTime(lease.expiry) << "\n";
@@ -129,34 +150,26 @@ void AddLockCommands(CLI::App& app) {
   release->add_option("RESOURCE", args->resource, "Locked resource")->required();
   release->add_option("--owner", args->owner, "Owner id")->required();
   AddBackendOption(release, *args);
-  release->callback([args] { OpenBackend(args->backend)->Release(args->resource, args->owner); });
+  release->callback(
+      [args] { OpenLockBackend(args->backend)->Release(args->resource, args->owner); });
 
   CLI::App* release_all =
       lock->add_subcommand("release-all", "Release every lock of an owner; prints how many");
   release_all->add_option("--owner", args->owner, "Owner id")->required();
   AddBackendOption(release_all, *args);
   release_all->callback(
-      [args] { std::cout << OpenBackend(args->backend)->ReleaseAll(args->owner) << "\n"; });
+      [args] { std::cout << OpenLockBackend(args->backend)->ReleaseAll(args->owner) << "\n"; });
 
   CLI::App* list = lock->add_subcommand("list", "List live leases");
   list->add_flag("--json", args->json,
                  "JSON array of {resource, owner, mode, fencing_token, expiry_ms, expires}");
   AddBackendOption(list, *args);
   list->callback([args] {
-    const std::vector<Lease> leases = OpenBackend(args->backend)->List();
+    const std::vector<Lease> leases = OpenLockBackend(args->backend)->List();
     if (args->json) {
       nlohmann::json out = nlohmann::json::array();
-      for (const Lease& l : leases) {
-        out.push_back({{"resource", l.resource},
-                       {"owner", l.owner},
-                       {"mode", LockModeName(l.mode)},
-                       {"fencing_token", l.fencing_token},
-                       {"expiry_ms", EpochMs(l.expiry)},
-                       {"expires", IsoTime(l.expiry)}});
-      }
-      // Names are validated UTF-8; a database written by an older version
-      // may hold other bytes: shown as U+FFFD rather than failing the list.
-      std::cout << out.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << "\n";
+      for (const Lease& l : leases) out.push_back(LeaseJson(l));
+      std::cout << Dump(out) << "\n";
       return;
     }
     for (const Lease& l : leases) {

@@ -13,11 +13,15 @@ namespace {
 
 int ExitCodeFor(const Error& e) {
   switch (e.code()) {
-    case ErrorCode::kCommitConflict: return kExitCommitConflict;
-    case ErrorCode::kLockNotAcquired: return kExitLockNotAcquired;
+    case ErrorCode::kCommitConflict:
+      return kExitCommitConflict;
+    case ErrorCode::kLockNotAcquired:
+      return kExitLockNotAcquired;
     case ErrorCode::kInvalidArgument:
-    case ErrorCode::kSchemaMismatch: return kExitUsage;
-    default: return kExitFailure;
+    case ErrorCode::kSchemaMismatch:
+      return kExitUsage;
+    default:
+      return kExitFailure;
   }
 }
 
@@ -32,6 +36,7 @@ int main(int argc, char** argv) {
   AddLockCommands(app);
   AddParquetCommands(app);
   AddTableCommands(app);
+  AddAlterCommands(app);
   AddStressCommand(app);
   try {
     app.parse(argc, argv);

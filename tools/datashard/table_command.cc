@@ -50,9 +50,14 @@ struct TableArgs {
   int64_t limit = -1;    // negative: no limit
   bool json = false;
   bool ingest_log = false;
-  std::string set;                // update --set COL=VALUE[,...]
-  std::string expected_snapshot;  // GUARD --expected-snapshot ID; empty: none
-  int64_t target_file_size = 0;   // compact; 0: the table's property
+  std::string set;                          // update --set COL=VALUE[,...]
+  std::string expected_snapshot;            // GUARD --expected-snapshot ID; empty: none
+  std::string guard_where;                  // GUARD --guard-where EXPR
+  std::string lock;                         // GUARD --lock RESOURCE
+  std::string owner;                        // GUARD --owner O
+  std::string backend;                      // GUARD --backend URL; empty: the default
+  std::vector<std::string> fencing_tokens;  // GUARD --fencing-token RESOURCE=N
+  int64_t target_file_size = 0;             // compact; 0: the table's property
 };
 
 // The text of SCHEMA: inline JSON or @file.
@@ -294,11 +299,67 @@ void RunCount(const TableArgs& a) {
   std::cout << builder.Count() << "\n";
 }
 
-// The transaction options of GUARD: --expected-snapshot ID.
-TransactionOptions GuardOptions(const TableArgs& a) {
+// The lock of GUARD --lock RESOURCE --owner O: the owner's exclusive lease
+// on RESOURCE when it holds one (taken earlier with `lock acquire`), else
+// one taken now without waiting (exit 4 when held) and released when the
+// command ends. Taken before the transaction reads.
+class CommandLock {
+ public:
+  explicit CommandLock(const TableArgs& a) {
+    if (a.lock.empty()) {
+      if (!a.owner.empty() || !a.backend.empty())
+        throw InvalidArgument("--owner and --backend go with --lock RESOURCE");
+      return;
+    }
+    if (a.owner.empty()) throw InvalidArgument("--lock " + a.lock + " needs --owner");
+    locks_ = OpenLockBackend(a.backend);
+    for (const Lease& l : locks_->Inspect(a.lock)) {
+      if (l.resource == a.lock && l.owner == a.owner && l.mode == LockMode::kExclusive) {
+        lease_ = l;
+        return;
+      }
+    }
+    lease_ = locks_->Acquire(a.lock, a.owner, LockMode::kExclusive, std::chrono::seconds(60),
+                             std::chrono::milliseconds(0));
+    taken_ = true;
+  }
+  ~CommandLock() {
+    if (!taken_) return;
+    try {
+      locks_->Release(*lease_);
+    } catch (const Error&) {
+      // Expired: free already; the commit was fenced where it landed.
+    }
+  }
+  CommandLock(const CommandLock&) = delete;
+  CommandLock& operator=(const CommandLock&) = delete;
+
+  const std::optional<Lease>& lease() const { return lease_; }
+
+ private:
+  std::unique_ptr<LockManager> locks_;
+  std::optional<Lease> lease_;
+  bool taken_ = false;
+};
+
+// The transaction options of GUARD: --expected-snapshot ID, --guard-where
+// EXPR, --fencing-token RESOURCE=N and the token of --lock.
+TransactionOptions GuardOptions(const TableArgs& a, const CommandLock& lock) {
   TransactionOptions options;
   if (!a.expected_snapshot.empty())
     options.expected_snapshot_id = ParseLong(a.expected_snapshot, "--expected-snapshot");
+  if (!a.guard_where.empty() && a.expected_snapshot.empty())
+    throw InvalidArgument("--guard-where narrows --expected-snapshot, which is not given");
+  options.guard_where = a.guard_where;
+  for (const std::string& t : a.fencing_tokens) {
+    const size_t eq = t.rfind('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InvalidArgument("--fencing-token '" + t + "' is not RESOURCE=N");
+    const int64_t token = ParseLong(t.substr(eq + 1), "--fencing-token " + t);
+    if (token < 0) throw InvalidArgument("--fencing-token " + t + ": a token is not negative");
+    options.fencing_tokens[t.substr(0, eq)] = static_cast<uint64_t>(token);
+  }
+  if (lock.lease()) options.fencing_tokens[lock.lease()->resource] = lock.lease()->fencing_token;
   return options;
 }
 
@@ -364,16 +425,18 @@ void PrintChange(const TableArgs& a, Table& table, Transaction& tx, int64_t rows
 }
 
 void RunDelete(const TableArgs& a) {
+  const CommandLock lock(a);
   Table table = OpenTable(a.table);
-  Transaction tx = table.NewTransaction(GuardOptions(a));
+  Transaction tx = table.NewTransaction(GuardOptions(a, lock));
   const int64_t rows = tx.Delete(a.where);
   PrintChange(a, table, tx, rows);
 }
 
 void RunUpdate(const TableArgs& a) {
+  const CommandLock lock(a);
   Table table = OpenTable(a.table);
   const std::map<std::string, Value> set = ParseAssignments(a.set, table.schema());
-  Transaction tx = table.NewTransaction(GuardOptions(a));
+  Transaction tx = table.NewTransaction(GuardOptions(a, lock));
   const int64_t rows = tx.Update(set, a.where);
   PrintChange(a, table, tx, rows);
 }
@@ -381,12 +444,37 @@ void RunUpdate(const TableArgs& a) {
 void AddGuardOptions(CLI::App* command, TableArgs& a) {
   command
       ->add_option("--expected-snapshot", a.expected_snapshot,
-                   "Commit only if the table's current snapshot is still ID (-1: the table is "
-                   "still empty); otherwise exit 3 naming what changed, without retrying")
+                   "Commit only if nothing in the guarded scope (the table, or --guard-where) "
+                   "changed since snapshot ID (-1: the empty table); otherwise exit 3 naming "
+                   "what changed, without retrying")
       ->type_name("ID");
+  command
+      ->add_option("--guard-where", a.guard_where,
+                   "Narrow --expected-snapshot to the rows EXPR matches: commits that leave "
+                   "them as they were are rebased over")
+      ->type_name("EXPR");
+  command
+      ->add_option("--lock", a.lock,
+                   "Hold an exclusive lock on RESOURCE for the commit (the owner's lease if it "
+                   "holds one, else taken now: exit 4 when held) and fence the commit with its "
+                   "token")
+      ->type_name("RESOURCE");
+  command->add_option("--owner", a.owner, "Lock owner id for --lock")->type_name("O");
+  command
+      ->add_option("--backend", a.backend,
+                   "Lock backend URL for --lock (sqlite:PATH, postgresql://..., redis://...; "
+                   "default $DATASHARD_LOCKS or the per-user SQLite file)")
+      ->type_name("URL");
+  command
+      ->add_option("--fencing-token", a.fencing_tokens,
+                   "RESOURCE=N: refuse the commit (exit 1, StaleFencingToken) if the table "
+                   "already accepted a newer token for RESOURCE; repeatable")
+      ->allow_extra_args(false)
+      ->type_name("RESOURCE=N");
 }
 
 void RunAppend(const TableArgs& a) {
+  const CommandLock lock(a);
   Table table = OpenTable(a.table);
   const Schema schema = table.schema();
   std::string text;
@@ -400,7 +488,7 @@ void RunAppend(const TableArgs& a) {
   if (!reader.ReadBatch(SIZE_MAX, &columns)) {
     throw InvalidArgument("no rows to append: the input has no JSON Lines");
   }
-  Transaction tx = table.NewTransaction(GuardOptions(a));
+  Transaction tx = table.NewTransaction(GuardOptions(a, lock));
   tx.AppendColumns(columns, schema);
   tx.Commit();
   if (const auto lsn = tx.committed_log_lsn()) {
@@ -420,13 +508,11 @@ void RunCompact(const TableArgs& a) {
     if (const auto current = table.CurrentSnapshot()) snapshot = current->snapshot_id;
   }
   if (a.json) {
-    nlohmann::json out = {{"compacted", r.snapshot_id.has_value()},
-                          {"files_rewritten", r.files_rewritten},
-                          {"files_written", r.files_written},
-                          {"rows", r.rows},
-                          {"deleted_rows", r.deleted_rows},
-                          {"bytes_before", r.bytes_before},
-                          {"bytes_after", r.bytes_after}};
+    nlohmann::json out = {
+        {"compacted", r.snapshot_id.has_value()}, {"files_rewritten", r.files_rewritten},
+        {"files_written", r.files_written},       {"rows", r.rows},
+        {"deleted_rows", r.deleted_rows},         {"delete_files_removed", r.delete_files_removed},
+        {"bytes_before", r.bytes_before},         {"bytes_after", r.bytes_after}};
     out["snapshot_id"] = snapshot ? nlohmann::json(*snapshot) : nlohmann::json(nullptr);
     std::cout << out.dump() << "\n";
   } else if (snapshot) {
@@ -697,7 +783,7 @@ void AddTableCommands(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   compact->add_flag("--json", a->json,
                     "One JSON object: snapshot_id, compacted, files_rewritten, files_written, "
-                    "rows, deleted_rows, bytes_before, bytes_after");
+                    "rows, deleted_rows, delete_files_removed, bytes_before, bytes_after");
   compact->callback([a] { RunCompact(*a); });
 
   CLI::App* verify = app.add_subcommand(

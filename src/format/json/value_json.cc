@@ -767,7 +767,19 @@ void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
 Schema SchemaFromJson(const nlohmann::json& j) {
   const nlohmann::json* fields = &j;
   int schema_id = 0;
+  std::vector<int> identifier_field_ids;
   if (j.is_object()) {
+    if (const auto it = j.find("identifier-field-ids"); it != j.end()) {
+      if (!it->is_array()) {
+        throw InvalidArgument("identifier-field-ids must be a list of field ids, got " + Show(*it));
+      }
+      for (const nlohmann::json& id : *it) {
+        if (!id.is_number_integer()) {
+          throw InvalidArgument("identifier-field-ids holds " + Show(id) + ", not a field id");
+        }
+        identifier_field_ids.push_back(id.get<int>());
+      }
+    }
     if (j.contains("type") && j["type"] != "struct") {
       throw InvalidArgument("schema object must have \"type\":\"struct\", got " + Show(j["type"]));
     }
@@ -833,7 +845,7 @@ Schema SchemaFromJson(const nlohmann::json& j) {
     }
     out.push_back(std::move(field));
   }
-  return Schema(schema_id, std::move(out));
+  return Schema(schema_id, std::move(out), std::move(identifier_field_ids));
 }
 
 nlohmann::json SchemaFieldsToJson(const Schema& schema) {
@@ -852,6 +864,8 @@ nlohmann::json SchemaToJson(const Schema& schema) {
   out["type"] = "struct";
   out["schema-id"] = schema.schema_id();
   out["fields"] = SchemaFieldsToJson(schema);
+  if (!schema.identifier_field_ids().empty())
+    out["identifier-field-ids"] = schema.identifier_field_ids();
   return out;
 }
 

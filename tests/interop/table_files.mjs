@@ -1,0 +1,35 @@
+// The live files of a table's current snapshot, read with avsc straight from
+// its metadata, manifest list and manifests: what the table oracles hand to
+// DuckDB.
+import fs from 'node:fs'
+import path from 'node:path'
+import avro from 'avsc'
+import { typeOf } from './avro_common.mjs'
+
+function decode(file) {
+  return new Promise((resolve, reject) => {
+    const records = []
+    avro.createFileDecoder(file, { parseHook: typeOf })
+      .on('data', r => records.push(r))
+      .on('end', () => resolve(records))
+      .on('error', reject)
+  })
+}
+
+// Live data and delete files of the table's current snapshot, and its operation.
+export async function liveFiles(table) {
+  const dir = path.join(table, 'metadata')
+  const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
+  const meta = JSON.parse(fs.readFileSync(path.join(dir, `v${version}.metadata.json`), 'utf8')
+    .replace(/:(-?\d{16,})/g, ':"$1"'))
+  const snap = meta.snapshots.find(s => s['snapshot-id'] === meta['current-snapshot-id'])
+  const data = []
+  const deletes = []
+  for (const m of await decode(snap['manifest-list'])) {
+    for (const e of await decode(m.manifest_path)) {
+      if (e.status === 2) continue
+      ;(Number(m.content) === 0 ? data : deletes).push(e.data_file.file_path)
+    }
+  }
+  return { data, deletes, operation: snap.summary.operation }
+}
