@@ -156,16 +156,14 @@ def guarded_transaction(table, *, expected=None, scope=None, fencing=None):
     """Opens the transaction a business write commits in.
 
     `expected` is the version (snapshot id) read earlier: the optimistic
-    offline lock. `scope` is the filter naming the rows that version is about
-    (one flight, one customer) and `fencing` maps lock resources to the
-    fencing tokens of the leases the write is made under. The library's
-    row-scoped guard and commit-point fencing are not on this branch yet: the
-    guard is the whole table (correct, only more conservative) and callers
-    check their lease right before committing (Store._live_lease); `scope` and
-    `fencing` are what to pass as guard_where= and fencing_tokens= then.
+    offline lock, scoped to the rows `scope` matches (one flight's partition,
+    one customer), so commits elsewhere in the table are rebased over.
+    `fencing` maps lock resources to the fencing tokens of the leases the
+    write is made under: the commit raises StaleFencingToken if the table
+    already accepted a newer token for one of them.
     """
-    del scope, fencing
-    return table.new_transaction(expected_snapshot_id=expected)
+    return table.new_transaction(expected_snapshot_id=expected, guard_where=None if expected is None else scope,
+                                 fencing_tokens=fencing)
 
 
 class Store:
@@ -302,20 +300,28 @@ class Store:
         }
         waited_ms = 0
         if mode == "pessimistic":
-            # Pessimistic offline lock on the seat (below the flight, so an
-            # edit session on the flight holds bookings off): read, check and
-            # write while holding it.
+            # Implicit pessimistic lock on the seat (below the flight, so an
+            # edit session on the flight holds bookings off): the transaction
+            # takes it before it reads, fences its commit with the token and
+            # releases it when it ends.
             started = time.monotonic()
-            lease = self._acquire(seat_resource(flight, seat), f"book-{booking['booking_id']}",
-                                  self.settings.booking_lock_ttl_s, self.settings.booking_lock_wait_s)
-            waited_ms = int((time.monotonic() - started) * 1000)
+            spec = self.locks.lock_spec(seat_resource(flight, seat), owner=f"book-{booking['booking_id']}",
+                                        ttl=self.settings.booking_lock_ttl_s, wait=self.settings.booking_lock_wait_s)
             try:
+                tx = self.seats.new_transaction(lock=spec)
+            except (LockNotAcquired, DeadlockDetected) as error:
+                raise Refused(423, f"seat {seat} of flight {flight} is locked: {error}") from None
+            waited_ms = int((time.monotonic() - started) * 1000)
+            with tx:
                 _, rows = self._read(flight)
                 self._check_free(rows, flight, seat)
-                self._live_lease(lease)
-                snapshot = self._append_booking(booking, fencing={lease.resource: lease.fencing_token})
-            finally:
-                self._release(lease)
+                booking["booked_ms"] = _now_ms()
+                tx.append_data([booking], partition_values={"flight": flight})
+                try:
+                    tx.commit()
+                except StaleFencingToken:
+                    raise Refused(423, f"the lock on seat {seat} of flight {flight} was lost") from None
+                snapshot = tx.committed_snapshot
         elif mode == "optimistic":
             # Optimistic offline lock: the version the agent saw (If-Match), or
             # the one read here, must still be current when the booking commits.
@@ -351,10 +357,9 @@ class Store:
         if entry["status"] != "free":
             raise Refused(409, f"seat {seat} of flight {flight} is taken")
 
-    def _append_booking(self, booking, expected=None, fencing=None):
+    def _append_booking(self, booking, expected=None):
         booking["booked_ms"] = _now_ms()
-        with guarded_transaction(self.seats, expected=expected, scope=f"flight = '{booking['flight']}'",
-                                 fencing=fencing) as tx:
+        with guarded_transaction(self.seats, expected=expected, scope=f"flight = '{booking['flight']}'") as tx:
             tx.append_data([booking], partition_values={"flight": booking["flight"]})
             tx.commit()
             return tx.committed_snapshot

@@ -175,6 +175,9 @@ def test_new_address_makes_a_stale_email_change_fail(client):
     assert client.get(f"/customers/{customer}").get_json()["email"] == "ann@example.org"
     assert client.put(f"/customers/{customer}/email", json={"email": "x@y.z"}).status_code == 428
     fresh = client.get(f"/customers/{customer}")
+    # Another customer's aggregate is outside this version's scope.
+    other = client.post("/customers", json={"name": "Bob", "email": "bob@example.org"}).get_json()["customer_id"]
+    assert client.post(f"/customers/{other}/addresses", json={"address": "3 Side Lane"}).status_code == 201
     changed = client.put(f"/customers/{customer}/email", json={"email": "ann@new.example"},
                          headers={"If-Match": version_of(fresh)})
     assert changed.status_code == 200
@@ -213,3 +216,35 @@ def test_cancel_that_fails_midway_unlocks_and_its_retry_does_not_pay_twice(app, 
     refunds = client.get(f"/flights/{flight}/refunds").get_json()["refunds"]
     assert [r["booking_id"] for r in refunds] == [booking]
     assert seat(client, flight, "1A")["status"] == "free"
+
+
+def test_a_stale_session_write_is_refused_at_the_commit_point(app, client, flight, monkeypatch):
+    store = app.config["store"]
+    martin = client.post(f"/flights/{flight}/edit-session", json={"agent": "martin", "ttl_ms": 400}).get_json()
+    martins_lease = store._session(flight, martin["lock_token"])
+    time.sleep(1.0)
+    david = client.post(f"/flights/{flight}/edit-session", json={"agent": "david"}).get_json()
+    saved = client.put(f"/flights/{flight}", json={"blocked": ["2B"]}, headers={"Lock-Token": david["lock_token"]})
+    assert saved.status_code == 200
+    # Martin's process passed its lease check before the pause and resumes
+    # right at the commit: only the token check inside the commit is left.
+    monkeypatch.setattr(store, "_session", lambda flight, token: martins_lease)
+    monkeypatch.setattr(store, "_live_lease", lambda lease: None)
+    stale = client.put(f"/flights/{flight}", json={"blocked": ["1A"]}, headers={"Lock-Token": martin["lock_token"]})
+    assert stale.status_code == 423
+    assert stale.get_json() == {"error": "the edit session of flight LO123 was taken over"}
+    assert seat(client, flight, "1A")["status"] == "free" and seat(client, flight, "2B")["status"] == "blocked"
+
+
+def test_a_booking_on_another_flight_leaves_this_flights_version_valid(client, flight):
+    assert client.post("/flights", json={"flight": "LO999", "seats": ["1A", "1B"]}).status_code == 201
+    version = version_of(client.get(f"/flights/{flight}"))
+    other = client.post("/flights/LO999/bookings", json={"seat": "1A", "passenger": "Bob", "mode": "none"})
+    assert other.status_code == 201
+    assert client.get(f"/flights/{flight}").headers["ETag"] != version
+    # The guard is scoped to LO123's rows: the commit on LO999 is rebased over.
+    saved = client.put(f"/flights/{flight}", json={"blocked": ["2A"]}, headers={"If-Match": version})
+    assert saved.status_code == 200
+    booked = client.post(f"/flights/{flight}/bookings", json={"seat": "1A", "passenger": "Ann", "mode": "optimistic"},
+                         headers={"If-Match": version})
+    assert booked.status_code == 412  # the edit did change LO123
