@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "catalog/file_catalog.h"
 #include "catalog/metadata_file.h"
 #include "commit/data_file_writer.h"
 #include "datashard/errors.h"
@@ -126,7 +127,7 @@ std::shared_ptr<TableState> OpenPinned(const TableOptions& options, const std::s
   TableMetadata m = TableMetadataFromJson(ReadMetadataFile(*io, file), file);
   ConfineTo(*io, m, file);
   auto state = std::make_shared<TableState>(io, file);
-  state->Pin(std::move(m), MetadataFileVersion(FileNameOf(file)).value_or(0));
+  state->Pin(std::move(m), MetadataPointer{MetadataFileVersion(FileNameOf(file)).value_or(0), file});
   state->RefuseCommits(
       ErrorCode::kNotSupported,
       "cannot commit to the table opened by its metadata file " + file + how +
@@ -212,20 +213,21 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   if (IsMetadataFileName(FileNameOf(location))) {
     throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
   }
-  auto state = std::make_shared<TableState>(io, location);
-  if (state->catalog().FindLatest()) {
+  if (FileCatalog(io, location).FindLatest()) {
     return OpenExistingMatching(OpenTable(location, options), schema, spec);
   }
-  RefuseCatalogWrittenFolder(*io, state->catalog().metadata_dir());
-  io->CreateDirs(state->catalog().metadata_dir());
+  const std::string metadata_dir = location + "/metadata";
+  RefuseCatalogWrittenFolder(*io, metadata_dir);
+  io->CreateDirs(metadata_dir);
   TableMetadata given;
   given.properties = properties;
   // The table's own FileIO from here on, now that its folder exists.
   auto confined = TableIO(options, location);
   confined->Configure(
       location, given.PropertyBool(tp::kReadAllowOutsidePaths, tp::kReadAllowOutsidePathsDefault));
-  state = std::make_shared<TableState>(confined, location);
-  state->catalog().ProbeAtomicLink();
+  auto catalog = std::make_shared<FileCatalog>(confined, location);
+  auto state = std::make_shared<TableState>(confined, location, catalog);
+  catalog->ProbeAtomicLink();
   if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
     // Refused here, before v1 exists, where the log cannot work; the first
     // segment is zeroed now rather than in the first append.
@@ -247,15 +249,15 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   m.properties = properties;
   FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
   try {
-    result = state->catalog().Publish(1, TableMetadataToJson(m));
+    result = catalog->Publish(1, TableMetadataToJson(m));
   } catch (const CommitStateUnknown& e) {
     // Even a v1 seen now may not be on disk: only the caller can look again.
     throw CommitStateUnknown("creating the table at " + location + ": " + e.what() +
                              "; open the table to see whether it exists");
   }
   if (result == FileCatalog::PublishResult::kPublished) {
-    state->catalog().WriteHint(1);
-    state->Install(m, 1);
+    catalog->WriteHint(1);
+    state->Install(m, MetadataPointer{1, catalog->MetadataPath(1)});
     return Table(std::make_shared<Table::Impl>(state));
   }
   return OpenExistingMatching(OpenTable(location, options), schema, spec);
@@ -274,20 +276,20 @@ Table OpenTable(const std::string& path, TableOptions options) {
     if (is_file) return Table(std::make_shared<Table::Impl>(OpenPinned(options, location, "")));
   }
   auto confined = TableIO(options, location);
-  auto state = std::make_shared<TableState>(confined, location);
-  if (!state->catalog().FindLatest()) {
-    if (const auto guessed = GuessCatalogMetadataFile(*io, state->catalog().metadata_dir())) {
+  auto catalog = std::make_shared<FileCatalog>(confined, location);
+  auto state = std::make_shared<TableState>(confined, location, catalog);
+  if (!catalog->FindLatest()) {
+    if (const auto guessed = GuessCatalogMetadataFile(*io, catalog->metadata_dir())) {
       return Table(std::make_shared<Table::Impl>(
           OpenPinned(options, *guessed,
                      " (guessed for the folder " + location +
                          " as the highest sequence number among its metadata files)")));
     }
   }
-  state->LoadLatest();
-  ConfineTo(*confined, state->Cached().first,
-            state->catalog().MetadataPath(state->Cached().second));
+  const auto [m, pointer] = state->LoadLatest();
+  ConfineTo(*confined, m, pointer.location);
   try {
-    state->catalog().ProbeAtomicLink();
+    catalog->ProbeAtomicLink();
   } catch (const NotSupported&) {
     throw;
   } catch (const Error& e) {
@@ -302,7 +304,7 @@ const std::string& Table::location() const { return impl_->state->path(); }
 TableMetadata Table::metadata() const { return impl_->state->Cached().first; }
 Schema Table::schema() const { return metadata().CurrentSchema(); }
 PartitionSpec Table::spec() const { return metadata().DefaultSpec(); }
-int64_t Table::metadata_version() const { return impl_->state->Cached().second; }
+int64_t Table::metadata_version() const { return impl_->state->Cached().second.version; }
 void Table::Refresh() { impl_->state->LoadLatest(); }
 FileIO& Table::io() const { return impl_->state->io(); }
 const std::shared_ptr<TableState>& Table::state() const { return impl_->state; }
@@ -370,7 +372,7 @@ std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {
 }
 
 VerifyReport Table::Verify(const VerifyOptions& options) {
-  const auto [m, version] = impl_->state->LoadLatest();
+  const TableMetadata m = impl_->state->LoadLatest().first;
   std::shared_ptr<IngestLog> log = impl_->state->Log();
   return VerifyTable(io(), m, log.get(), options);
 }
@@ -379,7 +381,7 @@ GcReport Table::CollectGarbage(const GcOptions& options) {
   // A table opened read-only (by its metadata file, or where it cannot
   // write) refuses gc as it refuses commits.
   impl_->state->CheckCanCommit();
-  const auto [m, version] = impl_->state->LoadLatest();
+  const TableMetadata m = impl_->state->LoadLatest().first;
   return datashard::CollectGarbage(io(), location(), m, DefaultClock()->NowMillis(), options);
 }
 
@@ -389,9 +391,9 @@ CompactReport Table::Compact(const CompactOptions& options) {
 }
 
 TableStats Table::Stats() {
-  const auto [m, version] = impl_->state->LoadLatest();
+  const auto [m, pointer] = impl_->state->LoadLatest();
   TableStats stats = impl_->state->Counters();
-  stats.metadata_version = version;
+  stats.metadata_version = pointer.version;
   stats.snapshots = static_cast<int64_t>(m.snapshots.size());
   if (const Snapshot* s = m.CurrentSnapshot()) {
     stats.current_snapshot_id = s->snapshot_id;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "catalog/file_catalog.h"
 #include "datashard/errors.h"
 #include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
@@ -11,7 +12,11 @@
 namespace datashard {
 
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
-    : io_(std::move(io)), path_(path), catalog_(io_, std::move(path)) {}
+    : io_(std::move(io)), path_(path), catalog_(std::make_shared<FileCatalog>(io_, path)) {}
+
+TableState::TableState(std::shared_ptr<FileIO> io, std::string path,
+                       std::shared_ptr<TableCatalog> catalog)
+    : io_(std::move(io)), path_(std::move(path)), catalog_(std::move(catalog)) {}
 
 TableState::~TableState() {
   std::lock_guard<std::mutex> lock(background_mu_);
@@ -29,25 +34,23 @@ bool TableState::RunInBackground(std::function<void()> work) {
   return true;
 }
 
-std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
+std::pair<TableMetadata, MetadataPointer> TableState::LoadLatest() {
   int64_t known = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pinned_) return {metadata_, version_};
-    known = version_;
+    if (pinned_) return {metadata_, pointer_};
+    known = pointer_.version;
   }
   constexpr int kAttempts = 20;
   for (int attempt = 0;; ++attempt) {
-    const std::optional<int64_t> latest = catalog_.FindLatest(known);
-    if (!latest)
-      throw NotFound("no Iceberg table at " + path_ + " (no metadata/v<N>.metadata.json)");
+    const std::optional<MetadataPointer> latest = catalog_->FindCurrent(known);
+    if (!latest) throw NotFound(catalog_->NoTableMessage());
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (*latest == version_) return {metadata_, version_};
+      if (latest->location == pointer_.location) return {metadata_, pointer_};
     }
     try {
-      const std::string path = catalog_.MetadataPath(*latest);
-      TableMetadata m = TableMetadataFromJson(catalog_.ReadVersion(*latest), path);
+      TableMetadata m = TableMetadataFromJson(catalog_->ReadMetadata(*latest), latest->location);
       Install(m, *latest);
       return Cached();
     } catch (const NotFound&) {
@@ -57,16 +60,16 @@ std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   }
 }
 
-std::pair<TableMetadata, int64_t> TableState::Cached() const {
+std::pair<TableMetadata, MetadataPointer> TableState::Cached() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return {metadata_, version_};
+  return {metadata_, pointer_};
 }
 
-void TableState::Install(TableMetadata metadata, int64_t version) {
+void TableState::Install(TableMetadata metadata, MetadataPointer pointer) {
   std::lock_guard<std::mutex> lock(mu_);
-  if (!pinned_ && version > version_) {
+  if (!pinned_ && (pointer.version > pointer_.version || pointer_.location.empty())) {
     metadata_ = std::move(metadata);
-    version_ = version;
+    pointer_ = std::move(pointer);
   }
 }
 
@@ -74,7 +77,7 @@ std::shared_ptr<IngestLog> TableState::Log() {
   namespace tp = table_properties;
   std::lock_guard<std::mutex> lock(log_mu_);
   if (log_) return log_;
-  const auto [m, version] = Cached();
+  const TableMetadata m = Cached().first;
   {
     std::lock_guard<std::mutex> state_lock(mu_);
     if (pinned_) return nullptr;
@@ -90,10 +93,10 @@ std::shared_ptr<IngestLog> TableState::Log() {
   return log_;
 }
 
-void TableState::Pin(TableMetadata metadata, int64_t version) {
+void TableState::Pin(TableMetadata metadata, MetadataPointer pointer) {
   std::lock_guard<std::mutex> lock(mu_);
   metadata_ = std::move(metadata);
-  version_ = version;
+  pointer_ = std::move(pointer);
   pinned_ = true;
 }
 
