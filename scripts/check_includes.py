@@ -17,7 +17,7 @@ import sys
 # Layers bottom to top; a folder's layer is its index in this list.
 LAYERS = [
     ("common", ["types", "util"]),
-    ("storage", ["io"]),
+    ("storage", ["io", "sql"]),
     ("formats", ["format/json", "format/avro", "format/parquet"]),
     ("locks", ["lock"]),
     ("catalog", ["catalog"]),
