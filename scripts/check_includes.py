@@ -35,7 +35,7 @@ PUBLIC_HEADERS = {
     "expr": ["expression.h"],
     "scan": ["scan_reader.h"],
     "maintenance": ["maintenance.h"],
-    "table": ["scan.h", "table.h", "transaction.h"],
+    "table": ["catalog.h", "scan.h", "table.h", "transaction.h"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

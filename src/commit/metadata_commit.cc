@@ -2,14 +2,15 @@
 
 #include <algorithm>
 
+#include "catalog/file_catalog.h"
 #include "catalog/metadata_file.h"
 
 namespace datashard {
 
 namespace tp = table_properties;
 
-void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_pointer,
-                    int64_t now_ms, ProducedCommit* out) {
+void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_pointer, int64_t now_ms,
+                    ProducedCommit* out) {
   TableMetadata& next = out->next;
   next.last_updated_ms = std::max(now_ms, base.last_updated_ms);
   next.metadata_log.push_back({base.last_updated_ms, base_pointer.location});
@@ -20,9 +21,11 @@ void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_point
       base.PropertyBool(tp::kMetadataDeleteAfterCommit, tp::kMetadataDeleteAfterCommitDefault);
   while (static_cast<int64_t>(next.metadata_log.size()) > max_log) {
     const std::string& file = next.metadata_log.front().metadata_file;
-    const auto version = MetadataFileVersion(file.substr(file.rfind('/') + 1));
-    // v1 stays: it makes every later create of this table find it exists.
-    if (delete_old && version && *version > 1) out->obsolete_metadata.push_back(file);
+    const std::string name = file.substr(file.rfind('/') + 1);
+    // The file catalog's v1 stays: it makes every later create of this table
+    // find it exists (a SQL catalog's row does that).
+    if (delete_old && MetadataFileVersion(name) && FileCatalog::ParseVersionFileName(name) != 1)
+      out->obsolete_metadata.push_back(file);
     next.metadata_log.erase(next.metadata_log.begin());
   }
 }

@@ -33,8 +33,8 @@ struct ProducedCommit {
 /// the base's metadata file (`base_pointer`) to next's metadata log,
 /// dropping the oldest entries past the cap into `obsolete_metadata` when
 /// old versions are deleted.
-void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_pointer,
-                    int64_t now_ms, ProducedCommit* out);
+void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_pointer, int64_t now_ms,
+                    ProducedCommit* out);
 
 /// A change of metadata that adds no snapshot: applied to `next` (a copy of
 /// the latest metadata) on each attempt; it may add obsolete files to `out`

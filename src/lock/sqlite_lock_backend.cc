@@ -81,7 +81,6 @@ class SqliteLockBackend : public LockBackend {
     tx.Commit();
   }
 
-
   GrantResult TryGrant(const GrantRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     Transaction tx(db_);

@@ -117,8 +117,8 @@ void PgConnection::Prepare(const char* name, const char* sql, int params) {
 PgResult PgConnection::ExecPrepared(const char* name, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const std::string& p : params) values.push_back(p.c_str());
-  PGresult* r = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
-                               nullptr, nullptr, 0);
+  PGresult* r = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(), nullptr,
+                               nullptr, 0);
   return PgResult(Check(r, name));
 }
 

@@ -31,6 +31,7 @@ class PgResult {
   PgResult& operator=(const PgResult&) = delete;
   PgResult& operator=(PgResult&&) = delete;
   int rows() const { return PQntuples(r_); }
+  int columns() const { return PQnfields(r_); }
   std::string text(int row, int col) const { return PQgetvalue(r_, row, col); }
   int64_t integer(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
   bool null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }

@@ -56,8 +56,8 @@ sqlite3_stmt* SqliteConnection::Prepare(const std::string& sql,
   for (size_t i = 0; i < params.size(); ++i) {
     const int idx = static_cast<int>(i) + 1;
     if (params[i].text) {
-      sqlite3_bind_text(stmt, idx, params[i].text->data(),
-                        static_cast<int>(params[i].text->size()), SQLITE_TRANSIENT);
+      sqlite3_bind_text(stmt, idx, params[i].text->data(), static_cast<int>(params[i].text->size()),
+                        SQLITE_TRANSIENT);
     } else {
       sqlite3_bind_int64(stmt, idx, params[i].integer);
     }

@@ -15,6 +15,7 @@
 #include "maintenance/verify.h"
 #include "metadata/file_location.h"
 #include "metadata/table_metadata_json.h"
+#include "table/table_open.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
 #include "table/validate_properties.h"
@@ -29,8 +30,6 @@ class Table::Impl {
   explicit Impl(std::shared_ptr<TableState> s) : state(std::move(s)) {}
   std::shared_ptr<TableState> state;
 };
-
-namespace {
 
 namespace tp = table_properties;
 
@@ -87,6 +86,8 @@ void ConfineTo(ConfinedFileIO& io, const TableMetadata& m, const std::string& fi
   }
 }
 
+namespace {
+
 std::string FirstSchemaDifference(const Schema& have, const Schema& want) {
   for (const Field& w : want.fields()) {
     const int i = have.IndexOf(w.name);
@@ -127,7 +128,8 @@ std::shared_ptr<TableState> OpenPinned(const TableOptions& options, const std::s
   TableMetadata m = TableMetadataFromJson(ReadMetadataFile(*io, file), file);
   ConfineTo(*io, m, file);
   auto state = std::make_shared<TableState>(io, file);
-  state->Pin(std::move(m), MetadataPointer{MetadataFileVersion(FileNameOf(file)).value_or(0), file});
+  state->Pin(std::move(m),
+             MetadataPointer{MetadataFileVersion(FileNameOf(file)).value_or(0), file});
   state->RefuseCommits(
       ErrorCode::kNotSupported,
       "cannot commit to the table opened by its metadata file " + file + how +
@@ -156,6 +158,8 @@ void RefuseCatalogWrittenFolder(FileIO& io, const std::string& metadata_dir) {
   }
 }
 
+}  // namespace
+
 Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpec& spec) {
   const TableMetadata m = table.metadata();
   if (!m.CurrentSchema().SameFields(schema)) {
@@ -169,8 +173,6 @@ Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpe
   }
   return table;
 }
-
-}  // namespace
 
 void ValidateProperties(const std::map<std::string, std::string>& properties) {
   TableMetadata m;
@@ -203,34 +205,34 @@ void ValidateProperties(const std::map<std::string, std::string>& properties) {
   parquet::ParseCodec(m.Property(tp::kParquetCompression, tp::kParquetCompressionDefault));
 }
 
-Table CreateTable(const std::string& path, const Schema& schema, const PartitionSpec& spec,
-                  const std::map<std::string, std::string>& properties, TableOptions options) {
+Table MakeTable(std::shared_ptr<TableState> state) {
+  return Table(std::make_shared<Table::Impl>(std::move(state)));
+}
+
+void ValidateNewTable(const Schema& schema, const PartitionSpec& spec,
+                      const std::map<std::string, std::string>& properties) {
   if (schema.fields().empty()) throw InvalidArgument("a table schema needs at least one field");
   spec.Validate(schema);
   ValidateProperties(properties);
+}
+
+Table CreateInFolder(const std::string& location, const Schema& schema, const PartitionSpec& spec,
+                     const std::map<std::string, std::string>& properties,
+                     const TableOptions& options, const CatalogFactory& make_catalog,
+                     const std::function<Table()>& open_existing) {
   std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
-  const std::string location = AbsoluteTablePath(*io, path);
-  if (IsMetadataFileName(FileNameOf(location))) {
-    throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
-  }
-  if (FileCatalog(io, location).FindLatest()) {
-    return OpenExistingMatching(OpenTable(location, options), schema, spec);
-  }
-  const std::string metadata_dir = location + "/metadata";
-  RefuseCatalogWrittenFolder(*io, metadata_dir);
-  io->CreateDirs(metadata_dir);
+  io->CreateDirs(location + "/metadata");
   TableMetadata given;
   given.properties = properties;
   // The table's own FileIO from here on, now that its folder exists.
   auto confined = TableIO(options, location);
   confined->Configure(
       location, given.PropertyBool(tp::kReadAllowOutsidePaths, tp::kReadAllowOutsidePathsDefault));
-  auto catalog = std::make_shared<FileCatalog>(confined, location);
+  std::shared_ptr<TableCatalog> catalog = make_catalog(confined);
   auto state = std::make_shared<TableState>(confined, location, catalog);
-  catalog->ProbeAtomicLink();
   if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
-    // Refused here, before v1 exists, where the log cannot work; the first
-    // segment is zeroed now rather than in the first append.
+    // Refused here, before the first version exists, where the log cannot
+    // work; the first segment is zeroed now rather than in the first append.
     const auto segment = static_cast<uint64_t>(
         given.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
     IngestLog(confined, location + "/log", segment, [] { return LogPosition{}; }).Preallocate();
@@ -247,20 +249,42 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   m.default_spec_id = 0;
   m.last_partition_id = spec.last_field_id();
   m.properties = properties;
-  FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
+  std::optional<MetadataPointer> published;
   try {
-    result = catalog->Publish(1, TableMetadataToJson(m));
+    published = catalog->PublishNext(std::nullopt, TableMetadataToJson(m), {});
   } catch (const CommitStateUnknown& e) {
-    // Even a v1 seen now may not be on disk: only the caller can look again.
+    // Even a first version seen now may not be durable: only the caller can look again.
     throw CommitStateUnknown("creating the table at " + location + ": " + e.what() +
                              "; open the table to see whether it exists");
   }
-  if (result == FileCatalog::PublishResult::kPublished) {
-    catalog->WriteHint(1);
-    state->Install(m, MetadataPointer{1, catalog->MetadataPath(1)});
-    return Table(std::make_shared<Table::Impl>(state));
+  if (published) {
+    catalog->WriteHint(*published);
+    state->Install(m, *published);
+    return MakeTable(state);
   }
-  return OpenExistingMatching(OpenTable(location, options), schema, spec);
+  return OpenExistingMatching(open_existing(), schema, spec);
+}
+
+Table CreateTable(const std::string& path, const Schema& schema, const PartitionSpec& spec,
+                  const std::map<std::string, std::string>& properties, TableOptions options) {
+  ValidateNewTable(schema, spec, properties);
+  std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
+  const std::string location = AbsoluteTablePath(*io, path);
+  if (IsMetadataFileName(FileNameOf(location))) {
+    throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
+  }
+  if (FileCatalog(io, location).FindLatest()) {
+    return OpenExistingMatching(OpenTable(location, options), schema, spec);
+  }
+  RefuseCatalogWrittenFolder(*io, location + "/metadata");
+  return CreateInFolder(
+      location, schema, spec, properties, options,
+      [&](std::shared_ptr<FileIO> confined) {
+        auto catalog = std::make_shared<FileCatalog>(std::move(confined), location);
+        catalog->ProbeAtomicLink();
+        return catalog;
+      },
+      [&] { return OpenTable(location, options); });
 }
 
 Table OpenTable(const std::string& path, TableOptions options) {
@@ -273,17 +297,16 @@ Table OpenTable(const std::string& path, TableOptions options) {
     } catch (const NotFound&) {
       throw NotFound("no metadata file " + location);
     }
-    if (is_file) return Table(std::make_shared<Table::Impl>(OpenPinned(options, location, "")));
+    if (is_file) return MakeTable(OpenPinned(options, location, ""));
   }
   auto confined = TableIO(options, location);
   auto catalog = std::make_shared<FileCatalog>(confined, location);
   auto state = std::make_shared<TableState>(confined, location, catalog);
   if (!catalog->FindLatest()) {
     if (const auto guessed = GuessCatalogMetadataFile(*io, catalog->metadata_dir())) {
-      return Table(std::make_shared<Table::Impl>(
-          OpenPinned(options, *guessed,
-                     " (guessed for the folder " + location +
-                         " as the highest sequence number among its metadata files)")));
+      return MakeTable(OpenPinned(options, *guessed,
+                                  " (guessed for the folder " + location +
+                                      " as the highest sequence number among its metadata files)"));
     }
   }
   const auto [m, pointer] = state->LoadLatest();

@@ -90,7 +90,7 @@ class TableState {
   mutable std::mutex mu_;
   TableMetadata metadata_;   // guarded by mu_
   MetadataPointer pointer_;  // guarded by mu_
-  bool pinned_ = false;     // guarded by mu_
+  bool pinned_ = false;      // guarded by mu_
   // Set at open, before the state is shared; only read afterwards.
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;

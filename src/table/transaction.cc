@@ -552,9 +552,9 @@ bool Transaction::Impl::Commit() {
       input.retries = retries;
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
-      produced = metadata_change ? ProduceMetadataChange(io, current, version, metadata_change,
-                                                         input.now_ms)
-                                 : ProduceSnapshot(io, catalog, current, version, input);
+      produced = metadata_change
+                     ? ProduceMetadataChange(io, current, version, metadata_change, input.now_ms)
+                     : ProduceSnapshot(io, catalog, current, version, input);
       if (attempt == 0 && input.new_manifests.empty() && !produced.attempt_files.empty()) {
         try {
           CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
@@ -637,9 +637,10 @@ bool Transaction::Impl::Commit() {
       Abort();
       state->CountConflict(retries, elapsed());
       throw CommitConflict("commit to " + state->path() + " lost the race for version " +
-                               std::to_string(version.version + 1) + " after " + std::to_string(retries) +
-                               " retries (base snapshot " + SnapshotText(base_id) + ", current " +
-                               SnapshotText(now_current) + ")",
+                               std::to_string(version.version + 1) + " after " +
+                               std::to_string(retries) + " retries (base snapshot " +
+                               SnapshotText(base_id) + ", current " + SnapshotText(now_current) +
+                               ")",
                            base_id, now_current, now_current, retries);
     }
     ++retries;

@@ -17,7 +17,7 @@ namespace datashard::cli {
 namespace {
 
 struct AlterArgs {
-  std::string table;
+  TableArgument table;
   std::string name;   // the column; for rename-column OLD
   std::string other;  // TYPE, rename-column NEW, or set-property K=V
   std::string doc;
@@ -41,20 +41,20 @@ void PrintAlter(const Table& table, const AlterArgs& a, bool schema_changed) {
 }
 
 void RunSchemaChange(const AlterArgs& a, const SchemaUpdate& update) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   table.UpdateSchema(update);
   PrintAlter(table, a, true);
 }
 
 struct ExpireArgs {
-  std::string table;
+  TableArgument table;
   std::string older_than;
   int64_t retain_last = -1;  // negative: not given
   bool json = false;
 };
 
 void RunExpire(const ExpireArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   ExpireOptions options;
   if (!a.older_than.empty()) options.older_than_ms = ParseLockDuration(a.older_than).count();
   if (a.retain_last >= 0) options.retain_last = a.retain_last;
@@ -99,7 +99,7 @@ void AddAlterCommands(CLI::App& app) {
       "alter",
       "Change a table's schema (by field id, Iceberg's rules) or a property in one commit; "
       "prints the new schema id after a column change");
-  alter->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(alter, a->table, "Table folder");
   alter->add_flag("--json", a->json,
                   "One JSON object: schema_id, schema (the field list), properties, "
                   "metadata_version");
@@ -137,7 +137,7 @@ void AddAlterCommands(CLI::App& app) {
     const size_t eq = a->other.find('=');
     if (eq == std::string::npos || eq == 0)
       throw InvalidArgument("set-property '" + a->other + "' is not KEY=VALUE");
-    Table table = OpenTable(a->table);
+    Table table = OpenTableArgument(a->table);
     table.SetProperties({{a->other.substr(0, eq), a->other.substr(eq + 1)}});
     PrintAlter(table, *a, false);
   });
@@ -148,7 +148,7 @@ void AddAlterCommands(CLI::App& app) {
       "Expire snapshots older than a duration except the newest N, in one commit, and delete "
       "the files only they referenced (after the table's grace period); prints the expired "
       "snapshot ids");
-  expire->add_option("TABLE", e->table, "Table folder")->required();
+  AddTableArgument(expire, e->table, "Table folder");
   expire
       ->add_option("--older-than", e->older_than,
                    "Expire snapshots older than this: a number with ms, s, m or h (default: "
