@@ -16,7 +16,8 @@ function decode(file) {
   })
 }
 
-// Live data and delete files of the table's current snapshot, and its operation.
+// Live data and delete files of the table's current snapshot, its operation,
+// and the partition spec ids of the manifests listing them.
 export async function liveFiles(table) {
   const dir = path.join(table, 'metadata')
   const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
@@ -25,11 +26,13 @@ export async function liveFiles(table) {
   const snap = meta.snapshots.find(s => s['snapshot-id'] === meta['current-snapshot-id'])
   const data = []
   const deletes = []
+  const specs = new Set()
   for (const m of await decode(snap['manifest-list'])) {
     for (const e of await decode(m.manifest_path)) {
       if (e.status === 2) continue
       ;(Number(m.content) === 0 ? data : deletes).push(e.data_file.file_path)
+      specs.add(Number(m.partition_spec_id))
     }
   }
-  return { data, deletes, operation: snap.summary.operation }
+  return { data, deletes, specs: [...specs].sort(), operation: snap.summary.operation }
 }
