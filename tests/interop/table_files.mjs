@@ -36,3 +36,15 @@ export async function liveFiles(table) {
   }
   return { data, deletes, specs: [...specs].sort(), operation: snap.summary.operation }
 }
+
+// The rows DuckDB reads from live files (as liveFiles returns them): every
+// row of the data files except those the position delete files name.
+// `columns` is the SELECT list.
+export async function duckdbLiveRows(conn, files, columns) {
+  const list = paths => paths.map(p => `'${p}'`).join(', ')
+  const deleted = files.deletes.length === 0 ? '' :
+    ` WHERE (filename, file_row_number) NOT IN (SELECT (file_path, pos) FROM read_parquet([${list(files.deletes)}]))`
+  const reader = await conn.runAndReadAll(
+    `SELECT ${columns} FROM read_parquet([${list(files.data)}], filename = true, file_row_number = true)${deleted}`)
+  return reader.getRowObjects()
+}

@@ -11,7 +11,7 @@ import path from 'node:path'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
-import { liveFiles } from './table_files.mjs'
+import { duckdbLiveRows, liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
 import { parseJsonl, sameRows } from './table_rows.mjs'
 
@@ -66,12 +66,7 @@ try {
       const ice = rowsOf(await icebergRead({ tableUrl: table }))
       const iceDiff = sameRows(ice, want)
       check(iceDiff === null, `${what}: icebird reads the ${want.length} rows datashard reads${iceDiff ? ': ' + iceDiff : ''}`)
-      const list = paths => paths.map(p => `'${p}'`).join(', ')
-      const deleted = files.deletes.length === 0 ? '' :
-        ` WHERE (filename, file_row_number) NOT IN (SELECT (file_path, pos) FROM read_parquet([${list(files.deletes)}]))`
-      const reader = await conn.runAndReadAll(
-        `SELECT id::VARCHAR AS id, name, n FROM read_parquet([${list(files.data)}], filename = true, file_row_number = true)${deleted}`)
-      const duck = rowsOf(reader.getRowObjects())
+      const duck = rowsOf(await duckdbLiveRows(conn, files, 'id::VARCHAR AS id, name, n'))
       const duckDiff = sameRows(duck, want)
       check(duckDiff === null, `${what}: DuckDB reads the ${want.length} rows from the live files${duckDiff ? ': ' + duckDiff : ''}`)
     }

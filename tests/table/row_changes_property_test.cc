@@ -173,7 +173,7 @@ TEST_P(RowChangesPropertyTest, EverySnapshotScansToTheModel) {
         }
         t.AppendRecords(rows, t.schema());
         what = "append " + std::to_string(n);
-      } else if (op <= 5) {
+      } else if (op <= 5 || op >= 14) {
         Transaction tx = t.NewTransaction();
         const int64_t matched = tx.Delete(where);
         int64_t want = 0;
@@ -292,23 +292,12 @@ TEST_P(RowChangesPropertyTest, EverySnapshotScansToTheModel) {
           what += "add " + transform.ToString();
         }
         t.UpdateSpec(u);
-      } else if (op == 13) {
+      } else {
         ExpireOptions options;
         options.older_than_ms = 0;
         options.retain_last = pick(1, 4);
         const ExpireReport r = t.ExpireSnapshots(options);
         what = "expire " + std::to_string(r.expired_snapshot_ids.size());
-      } else {
-        Transaction tx = t.NewTransaction();
-        const int64_t matched = tx.Delete(where);
-        int64_t want = 0;
-        for (auto it = model.lower_bound(lo); it != model.end() && it->first < hi;) {
-          it = model.erase(it);
-          ++want;
-        }
-        ASSERT_EQ(matched, want) << "delete " << where;
-        ASSERT_TRUE(tx.Commit());
-        what = "delete " + where;
       }
       SCOPED_TRACE("step " + std::to_string(step) + ": " + what);
       if (const std::optional<Snapshot> s = t.CurrentSnapshot()) {
