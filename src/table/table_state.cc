@@ -11,7 +11,10 @@
 namespace datashard {
 
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
-    : io_(std::move(io)), path_(path), catalog_(io_, std::move(path)) {}
+    : io_(std::move(io)),
+      path_(path),
+      catalog_(io_, std::move(path)),
+      metadata_(std::make_shared<const TableMetadata>()) {}
 
 TableState::~TableState() {
   std::lock_guard<std::mutex> lock(background_mu_);
@@ -29,7 +32,7 @@ bool TableState::RunInBackground(std::function<void()> work) {
   return true;
 }
 
-std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
+std::pair<MetadataRef, int64_t> TableState::LoadLatest() {
   int64_t known = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -48,7 +51,7 @@ std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
     try {
       const std::string path = catalog_.MetadataPath(*latest);
       TableMetadata m = TableMetadataFromJson(catalog_.ReadVersion(*latest), path);
-      Install(m, *latest);
+      Install(std::move(m), *latest);
       return Cached();
     } catch (const NotFound&) {
       // Deleted by retention after we found it: a newer version exists.
@@ -57,15 +60,17 @@ std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   }
 }
 
-std::pair<TableMetadata, int64_t> TableState::Cached() const {
+std::pair<MetadataRef, int64_t> TableState::Cached() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {metadata_, version_};
 }
 
 void TableState::Install(TableMetadata metadata, int64_t version) {
+  MetadataRef next = std::make_shared<const TableMetadata>(std::move(metadata));
+  MetadataRef replaced;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
   if (!pinned_ && version > version_) {
-    metadata_ = std::move(metadata);
+    replaced = std::exchange(metadata_, std::move(next));
     version_ = version;
   }
 }
@@ -79,20 +84,20 @@ std::shared_ptr<IngestLog> TableState::Log() {
     std::lock_guard<std::mutex> state_lock(mu_);
     if (pinned_) return nullptr;
   }
-  if (!m.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
+  if (!m->PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
   const auto segment = static_cast<uint64_t>(
-      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+      m->PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
   // Asked only to rebuild the log's header after a reboot.
-  auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
+  auto folded = [this] { return FoldedPosition(LoadLatest().first->CurrentSnapshot()); };
   const std::chrono::milliseconds lock_wait =
-      BoundedMillis(m.PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
+      BoundedMillis(m->PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
   log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded, lock_wait);
   return log_;
 }
 
 void TableState::Pin(TableMetadata metadata, int64_t version) {
   std::lock_guard<std::mutex> lock(mu_);
-  metadata_ = std::move(metadata);
+  metadata_ = std::make_shared<const TableMetadata>(std::move(metadata));
   version_ = version;
   pinned_ = true;
 }

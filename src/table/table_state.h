@@ -22,6 +22,10 @@
 
 namespace datashard {
 
+/// Metadata as the state caches it: immutable and shared, so that a caller
+/// holds a version without copying its snapshots.
+using MetadataRef = std::shared_ptr<const TableMetadata>;
+
 class TableState {
  public:
   TableState(std::shared_ptr<FileIO> io, std::string path);
@@ -37,15 +41,15 @@ class TableState {
   /// caches it and returns it. NotFound when no version exists. A version
   /// deleted between finding and reading it is retried. A pinned state
   /// returns its pinned metadata and reads nothing.
-  std::pair<TableMetadata, int64_t> LoadLatest();
+  std::pair<MetadataRef, int64_t> LoadLatest();
   /// The cached metadata and its version.
-  std::pair<TableMetadata, int64_t> Cached() const;
+  std::pair<MetadataRef, int64_t> Cached() const;
   /// Calls `f` with the cached metadata under the state's mutex, without
   /// copying it (for hot paths that only look).
   template <typename F>
   auto WithCached(F f) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return f(static_cast<const TableMetadata&>(metadata_));
+    return f(static_cast<const TableMetadata&>(*metadata_));
   }
   /// Caches `metadata` as version `version` unless a newer one is cached.
   void Install(TableMetadata metadata, int64_t version);
@@ -85,9 +89,9 @@ class TableState {
   std::string path_;
   FileCatalog catalog_;
   mutable std::mutex mu_;
-  TableMetadata metadata_;  // guarded by mu_
-  int64_t version_ = 0;     // guarded by mu_
-  bool pinned_ = false;     // guarded by mu_
+  MetadataRef metadata_;  // guarded by mu_
+  int64_t version_ = 0;   // guarded by mu_
+  bool pinned_ = false;   // guarded by mu_
   // Set at open, before the state is shared; only read afterwards.
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;
