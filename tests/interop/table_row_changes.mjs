@@ -10,6 +10,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
+import { checks, datashardRunner } from './checks.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
 import { duckdbLiveRows, liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
@@ -18,12 +19,8 @@ import { parseJsonl, sameRows } from './table_rows.mjs'
 const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 serveLocalFiles()
 
-let failures = 0
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) failures++
-}
-const ds = (...args) => execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
+const { check, finish } = checks('row-change interop')
+const ds = datashardRunner(cli)
 
 const schema = JSON.stringify([
   { id: 1, name: 'id', type: 'long', required: true },
@@ -75,5 +72,4 @@ try {
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
 }
-console.log(failures === 0 ? 'all row-change interop checks passed' : `${failures} row-change interop checks failed`)
-process.exit(failures === 0 ? 0 : 1)
+finish()

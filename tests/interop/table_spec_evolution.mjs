@@ -6,12 +6,12 @@
 // live data files, minus the rows the live position delete files name) with
 // exactly the rows datashard reads, after every step.
 // Usage: node table_spec_evolution.mjs <datashard-cli>
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
+import { checks, datashardRunner } from './checks.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
 import { duckdbLiveRows, liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
@@ -20,12 +20,8 @@ import { parseJsonl, sameRows } from './table_rows.mjs'
 const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 serveLocalFiles()
 
-let failures = 0
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) failures++
-}
-const ds = (...args) => execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
+const { check, finish } = checks('spec evolution interop')
+const ds = datashardRunner(cli)
 
 const schema = JSON.stringify([
   { id: 1, name: 'id', type: 'long', required: true },
@@ -86,5 +82,4 @@ try {
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
 }
-console.log(failures === 0 ? 'all spec evolution interop checks passed' : `${failures} spec evolution interop checks failed`)
-process.exit(failures === 0 ? 0 : 1)
+finish()
