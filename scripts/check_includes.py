@@ -31,7 +31,9 @@ PUBLIC_HEADERS = {
     "types": ["column_vector.h", "errors.h", "record_batch.h", "schema.h", "types.h", "value.h"],
     "io": ["file_io.h"],
     "lock": ["fencing.h", "lock_guard.h", "lock_manager.h"],
-    "metadata": ["partition_spec.h", "schema_update.h", "snapshot.h", "table_metadata.h"],
+    "metadata": [
+        "partition_spec.h", "schema_update.h", "snapshot.h", "spec_update.h", "table_metadata.h"
+    ],
     "expr": ["expression.h"],
     "scan": ["scan_reader.h"],
     "maintenance": ["maintenance.h"],

@@ -42,23 +42,38 @@ struct PyCatalog {
   std::string url;
 };
 
-// Table.update_schema(): the changes gathered, committed by commit() or at
-// the end of a `with` block that raised nothing.
-struct PySchemaUpdate {
+// Table.update_schema() and update_spec(): the changes gathered, committed
+// by commit() or at the end of a `with` block that raised nothing.
+template <typename Update, typename Result, Result (Table::*Apply)(const Update&)>
+struct PyPendingUpdate {
   Table table;
-  SchemaUpdate update;
+  std::string what;  // "schema update", "partition spec update"
+  Update update;
   bool done = false;
 
   void CheckOpen() const {
-    if (done) throw InvalidArgument("schema update of " + table.location() + " already committed");
+    if (done) throw InvalidArgument(what + " of " + table.location() + " already committed");
   }
-  Schema Commit() {
+  Result Commit() {
     CheckOpen();
     done = true;
     py::gil_scoped_release unlocked;
-    return table.UpdateSchema(update);
+    return (table.*Apply)(update);
   }
 };
+using PySchemaUpdate = PyPendingUpdate<SchemaUpdate, Schema, &Table::UpdateSchema>;
+using PySpecUpdate = PyPendingUpdate<PartitionSpecUpdate, PartitionSpec, &Table::UpdateSpec>;
+
+// commit(), __enter__ and __exit__ of a pending update class.
+template <typename Pending>
+void DefCommit(py::class_<Pending>& c, const char* commit_doc) {
+  c.def("commit", &Pending::Commit, commit_doc)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](Pending& u, py::handle type, py::handle, py::handle) {
+        if (type.is_none() && !u.done) u.Commit();
+        return false;
+      });
+}
 
 // `older_than` of expire_snapshots: a timedelta or milliseconds.
 std::optional<int64_t> DurationMillis(py::handle d) {
@@ -827,10 +842,11 @@ void BindTable(py::module_& m) {
           "rows_returned, files_counted_from_metadata. Complete once\n"
           "the iterator is exhausted.");
 
-  py::class_<PySchemaUpdate>(
+  py::class_<PySchemaUpdate> schema_update(
       m, "SchemaUpdate",
       "Schema changes gathered by Table.update_schema(), committed together by commit()\n"
-      "or at the end of a `with` block. Each method returns the update, for chaining.")
+      "or at the end of a `with` block. Each method returns the update, for chaining.");
+  schema_update
       .def(
           "add_column",
           [](PySchemaUpdate& u, py::handle name, py::handle type,
@@ -871,15 +887,73 @@ void BindTable(py::module_& m) {
           },
           py::arg("name"), py::arg("type"), py::return_value_policy::reference_internal,
           "Promotes a column: int to long, float to double, decimal(P,S) to decimal(P',S).")
-      .def("commit", &PySchemaUpdate::Commit,
-           "Commits the changes as the table's new schema and returns it. InvalidArgument\n"
-           "naming the column and the rule for an unsafe change (nothing is written);\n"
-           "ConcurrentModificationException when the schema changed meanwhile.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PySchemaUpdate& u, py::handle type, py::handle, py::handle) {
-        if (type.is_none() && !u.done) u.Commit();
-        return false;
-      });
+      .def(
+          "move_first",
+          [](PySchemaUpdate& u, py::handle name) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.MoveFirst(StrArg(name, "name"));
+            return u;
+          },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Moves a column to the first position; only its position changes.")
+      .def(
+          "move_before",
+          [](PySchemaUpdate& u, py::handle name, py::handle other) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.MoveBefore(StrArg(name, "name"), StrArg(other, "before_name"));
+            return u;
+          },
+          py::arg("name"), py::arg("before_name"), py::return_value_policy::reference_internal,
+          "Moves a column to just before column `before_name`.")
+      .def(
+          "move_after",
+          [](PySchemaUpdate& u, py::handle name, py::handle other) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.MoveAfter(StrArg(name, "name"), StrArg(other, "after_name"));
+            return u;
+          },
+          py::arg("name"), py::arg("after_name"), py::return_value_policy::reference_internal,
+          "Moves a column to just after column `after_name`.");
+  DefCommit(schema_update,
+            "Commits the changes as the table's new schema and returns it. InvalidArgument\n"
+            "naming the column and the rule for an unsafe change (nothing is written);\n"
+            "ConcurrentModificationException when the schema changed meanwhile.");
+
+  py::class_<PySpecUpdate> spec_update(
+      m, "PartitionSpecUpdate",
+      "Partition spec changes gathered by Table.update_spec(), committed together by\n"
+      "commit() or at the end of a `with` block. Each method returns the update, for chaining.");
+  spec_update
+      .def(
+          "add_field",
+          [](PySpecUpdate& u, py::handle source, py::handle transform,
+             py::handle name) -> PySpecUpdate& {
+            u.CheckOpen();
+            u.update.AddField(StrArg(source, "source_column_name"),
+                              Transform::Parse(StrArg(transform, "transform")),
+                              name.is_none() ? "" : StrArg(name, "partition_field_name"));
+            return u;
+          },
+          py::arg("source_column_name"), py::arg("transform") = "identity",
+          py::arg("partition_field_name") = py::none(), py::return_value_policy::reference_internal,
+          "Partitions new appends also by `transform` (Iceberg's transform string:\n"
+          "\"identity\", \"bucket[16]\", \"truncate[4]\", \"year\", \"month\", \"day\",\n"
+          "\"hour\") of the column; the field is named `partition_field_name` or by default\n"
+          "as create names it (col, col_bucket, col_trunc, col_day, ...).")
+      .def(
+          "remove_field",
+          [](PySpecUpdate& u, py::handle name) -> PySpecUpdate& {
+            u.CheckOpen();
+            u.update.RemoveField(StrArg(name, "name"));
+            return u;
+          },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Stops partitioning new appends by the partition field of this name.");
+  DefCommit(spec_update,
+            "Commits the changes as the table's new default partition spec and returns it:\n"
+            "new appends use it, files written before keep theirs. InvalidArgument naming the\n"
+            "field and the rule for a bad change (nothing is written);\n"
+            "ConcurrentModificationException when the schema or spec changed meanwhile.");
 
   py::class_<PyTable>(m, "Table",
                       "An Iceberg v2 table in a folder, shared by many processes. Safe to\n"
@@ -1156,11 +1230,19 @@ void BindTable(py::module_& m) {
       .def(
           "update_schema",
           [](const PyTable& t) {
-            return PySchemaUpdate{t.table, {}, false};
+            return PySchemaUpdate{t.table, "schema update", {}, false};
           },
           "Starts a schema change (Iceberg's evolution by field id): chain add_column,\n"
-          "rename_column, drop_column and widen_column, then commit(); or use it in a\n"
-          "`with` block, which commits at its end.")
+          "rename_column, drop_column, widen_column, move_first, move_before and\n"
+          "move_after, then commit(); or use it in a `with` block, which commits at its end.")
+      .def(
+          "update_spec",
+          [](const PyTable& t) {
+            return PySpecUpdate{t.table, "partition spec update", {}, false};
+          },
+          "Starts a partition spec change (Iceberg's partition evolution): chain add_field\n"
+          "and remove_field, then commit(); or use it in a `with` block, which commits at\n"
+          "its end. New appends use the new spec; files written before keep theirs.")
       .def(
           "set_properties",
           [](PyTable& t, py::handle properties, py::handle remove) {

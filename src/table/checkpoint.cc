@@ -143,7 +143,8 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
   }
   constexpr int kAttempts = 10;
   for (int attempt = 1;; ++attempt) {
-    auto [m, pointer] = state->LoadLatest();
+    const auto [latest, pointer] = state->LoadLatest();
+    const TableMetadata& m = *latest;
     const LogPosition from = FoldedPosition(m.CurrentSnapshot());
     LogPosition to;
     std::vector<LogRecord> records;
@@ -184,7 +185,7 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
     result.snapshot_id =
         tx.committed ? std::optional<int64_t>(tx.committed->snapshot_id) : std::nullopt;
     try {
-      RecycleFolded(*log, state->Cached().first);
+      RecycleFolded(*log, *state->Cached().first);
     } catch (const Error&) {
       // As above.
     }

@@ -309,8 +309,8 @@ Table OpenTable(const std::string& path, TableOptions options) {
                                       " as the highest sequence number among its metadata files)"));
     }
   }
-  const auto [m, pointer] = state->LoadLatest();
-  ConfineTo(*confined, m, pointer.location);
+  const auto [opened, pointer] = state->LoadLatest();
+  ConfineTo(*confined, *opened, pointer.location);
   try {
     catalog->ProbeAtomicLink();
   } catch (const NotSupported&) {
@@ -324,9 +324,9 @@ Table OpenTable(const std::string& path, TableOptions options) {
 }
 
 const std::string& Table::location() const { return impl_->state->path(); }
-TableMetadata Table::metadata() const { return impl_->state->Cached().first; }
-Schema Table::schema() const { return metadata().CurrentSchema(); }
-PartitionSpec Table::spec() const { return metadata().DefaultSpec(); }
+TableMetadata Table::metadata() const { return *impl_->state->Cached().first; }
+Schema Table::schema() const { return impl_->state->Cached().first->CurrentSchema(); }
+PartitionSpec Table::spec() const { return impl_->state->Cached().first->DefaultSpec(); }
 int64_t Table::metadata_version() const { return impl_->state->Cached().second.version; }
 void Table::Refresh() { impl_->state->LoadLatest(); }
 FileIO& Table::io() const { return impl_->state->io(); }
@@ -335,19 +335,19 @@ const std::shared_ptr<TableState>& Table::state() const { return impl_->state; }
 CheckpointResult Table::Checkpoint() { return Transaction::Impl::Checkpoint(impl_->state, true); }
 
 std::optional<Snapshot> Table::CurrentSnapshot() {
-  const TableMetadata m = impl_->state->LoadLatest().first;
-  const Snapshot* s = m.CurrentSnapshot();
+  const MetadataRef m = impl_->state->LoadLatest().first;
+  const Snapshot* s = m->CurrentSnapshot();
   return s ? std::optional<Snapshot>(*s) : std::nullopt;
 }
 
 std::optional<Snapshot> Table::SnapshotById(int64_t snapshot_id) const {
-  const TableMetadata m = metadata();
-  const Snapshot* s = m.SnapshotById(snapshot_id);
+  const MetadataRef m = impl_->state->Cached().first;
+  const Snapshot* s = m->SnapshotById(snapshot_id);
   return s ? std::optional<Snapshot>(*s) : std::nullopt;
 }
 
 std::vector<Snapshot> Table::History() const {
-  std::vector<Snapshot> out = metadata().snapshots;
+  std::vector<Snapshot> out = impl_->state->Cached().first->snapshots;
   std::stable_sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
     return a.sequence_number < b.sequence_number;
   });
@@ -358,8 +358,7 @@ Transaction Table::NewTransaction(TransactionOptions options) {
   // Refused before AppendData can write a data file that could never commit.
   impl_->state->CheckCanCommit();
   auto [m, v] = impl_->state->LoadLatest();
-  return Transaction(
-      std::make_unique<Transaction::Impl>(impl_->state, std::move(m), v, std::move(options)));
+  return Transaction(std::make_unique<Transaction::Impl>(impl_->state, *m, v, std::move(options)));
 }
 
 bool Table::AppendRecords(const std::vector<Record>& records, const Schema& schema,
@@ -397,15 +396,15 @@ std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {
 VerifyReport Table::Verify(const VerifyOptions& options) {
   const TableMetadata m = impl_->state->LoadLatest().first;
   std::shared_ptr<IngestLog> log = impl_->state->Log();
-  return VerifyTable(io(), m, log.get(), options);
+  return VerifyTable(io(), *m, log.get(), options);
 }
 
 GcReport Table::CollectGarbage(const GcOptions& options) {
   // A table opened read-only (by its metadata file, or where it cannot
   // write) refuses gc as it refuses commits.
   impl_->state->CheckCanCommit();
-  const TableMetadata m = impl_->state->LoadLatest().first;
-  return datashard::CollectGarbage(io(), location(), m, DefaultClock()->NowMillis(), options);
+  const MetadataRef m = impl_->state->LoadLatest().first;
+  return datashard::CollectGarbage(io(), location(), *m, DefaultClock()->NowMillis(), options);
 }
 
 CompactReport Table::Compact(const CompactOptions& options) {
@@ -414,7 +413,8 @@ CompactReport Table::Compact(const CompactOptions& options) {
 }
 
 TableStats Table::Stats() {
-  const auto [m, pointer] = impl_->state->LoadLatest();
+  const auto [ref, pointer] = impl_->state->LoadLatest();
+  const TableMetadata& m = *ref;
   TableStats stats = impl_->state->Counters();
   stats.metadata_version = pointer.version;
   stats.snapshots = static_cast<int64_t>(m.snapshots.size());

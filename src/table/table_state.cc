@@ -12,11 +12,17 @@
 namespace datashard {
 
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
-    : io_(std::move(io)), path_(path), catalog_(std::make_shared<FileCatalog>(io_, path)) {}
+    : io_(std::move(io)),
+      path_(path),
+      catalog_(std::make_shared<FileCatalog>(io_, path)),
+      metadata_(std::make_shared<const TableMetadata>()) {}
 
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path,
                        std::shared_ptr<TableCatalog> catalog)
-    : io_(std::move(io)), path_(std::move(path)), catalog_(std::move(catalog)) {}
+    : io_(std::move(io)),
+      path_(std::move(path)),
+      catalog_(std::move(catalog)),
+      metadata_(std::make_shared<const TableMetadata>()) {}
 
 TableState::~TableState() {
   std::lock_guard<std::mutex> lock(background_mu_);
@@ -34,7 +40,7 @@ bool TableState::RunInBackground(std::function<void()> work) {
   return true;
 }
 
-std::pair<TableMetadata, MetadataPointer> TableState::LoadLatest() {
+std::pair<MetadataRef, MetadataPointer> TableState::LoadLatest() {
   int64_t known = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
@@ -51,7 +57,7 @@ std::pair<TableMetadata, MetadataPointer> TableState::LoadLatest() {
     }
     try {
       TableMetadata m = TableMetadataFromJson(catalog_->ReadMetadata(*latest), latest->location);
-      Install(m, *latest);
+      Install(std::move(m), *latest);
       return Cached();
     } catch (const NotFound&) {
       // Deleted by retention after we found it: a newer version exists.
@@ -60,15 +66,17 @@ std::pair<TableMetadata, MetadataPointer> TableState::LoadLatest() {
   }
 }
 
-std::pair<TableMetadata, MetadataPointer> TableState::Cached() const {
+std::pair<MetadataRef, MetadataPointer> TableState::Cached() const {
   std::lock_guard<std::mutex> lock(mu_);
   return {metadata_, pointer_};
 }
 
 void TableState::Install(TableMetadata metadata, MetadataPointer pointer) {
+  MetadataRef next = std::make_shared<const TableMetadata>(std::move(metadata));
+  MetadataRef replaced;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
   if (!pinned_ && (pointer.version > pointer_.version || pointer_.location.empty())) {
-    metadata_ = std::move(metadata);
+    replaced = std::exchange(metadata_, std::move(next));
     pointer_ = std::move(pointer);
   }
 }
@@ -77,25 +85,25 @@ std::shared_ptr<IngestLog> TableState::Log() {
   namespace tp = table_properties;
   std::lock_guard<std::mutex> lock(log_mu_);
   if (log_) return log_;
-  const TableMetadata m = Cached().first;
+  const MetadataRef m = Cached().first;
   {
     std::lock_guard<std::mutex> state_lock(mu_);
     if (pinned_) return nullptr;
   }
-  if (!m.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
+  if (!m->PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
   const auto segment = static_cast<uint64_t>(
-      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+      m->PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
   // Asked only to rebuild the log's header after a reboot.
-  auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
+  auto folded = [this] { return FoldedPosition(LoadLatest().first->CurrentSnapshot()); };
   const std::chrono::milliseconds lock_wait =
-      BoundedMillis(m.PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
+      BoundedMillis(m->PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
   log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded, lock_wait);
   return log_;
 }
 
 void TableState::Pin(TableMetadata metadata, MetadataPointer pointer) {
   std::lock_guard<std::mutex> lock(mu_);
-  metadata_ = std::move(metadata);
+  metadata_ = std::make_shared<const TableMetadata>(std::move(metadata));
   pointer_ = std::move(pointer);
   pinned_ = true;
 }

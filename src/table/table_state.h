@@ -22,6 +22,10 @@
 
 namespace datashard {
 
+/// Metadata as the state caches it: immutable and shared, so that a caller
+/// holds a version without copying its snapshots.
+using MetadataRef = std::shared_ptr<const TableMetadata>;
+
 class TableState {
  public:
   /// A table of the file catalog in folder `path`.
@@ -40,15 +44,15 @@ class TableState {
   /// caches it and returns it. NotFound when no version exists. A version
   /// deleted between finding and reading it is retried. A pinned state
   /// returns its pinned metadata and reads nothing.
-  std::pair<TableMetadata, MetadataPointer> LoadLatest();
+  std::pair<MetadataRef, MetadataPointer> LoadLatest();
   /// The cached metadata and where it was published.
-  std::pair<TableMetadata, MetadataPointer> Cached() const;
+  std::pair<MetadataRef, MetadataPointer> Cached() const;
   /// Calls `f` with the cached metadata under the state's mutex, without
   /// copying it (for hot paths that only look).
   template <typename F>
   auto WithCached(F f) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return f(static_cast<const TableMetadata&>(metadata_));
+    return f(static_cast<const TableMetadata&>(*metadata_));
   }
   /// Caches `metadata`, published at `pointer`, unless a newer one is cached.
   void Install(TableMetadata metadata, MetadataPointer pointer);
@@ -88,7 +92,7 @@ class TableState {
   std::string path_;
   std::shared_ptr<TableCatalog> catalog_;
   mutable std::mutex mu_;
-  TableMetadata metadata_;   // guarded by mu_
+  MetadataRef metadata_;     // guarded by mu_
   MetadataPointer pointer_;  // guarded by mu_
   bool pinned_ = false;      // guarded by mu_
   // Set at open, before the state is shared; only read afterwards.

@@ -184,7 +184,9 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
     // (DESIGN.md §6a), then work on the snapshot that holds them. Appends
     // of this transaction then join its snapshot instead of the log.
     Checkpoint(state, true);
-    std::tie(base, base_pointer) = state->LoadLatest();
+    const auto [folded, folded_pointer] = state->LoadLatest();
+    base = *folded;
+    base_pointer = folded_pointer;
     log_mode = false;
     fold_log_at_commit = true;
   }
@@ -404,7 +406,7 @@ bool Transaction::Impl::Commit() {
         throw;
       }
     }
-    check_latest(state->LoadLatest().first);
+    check_latest(*state->LoadLatest().first);
     done = true;
     return true;
   }
@@ -419,12 +421,12 @@ bool Transaction::Impl::Commit() {
   // row-level change made on an older snapshot is applied again on the
   // current one, which must then hold the same guarded rows.
   if (guard && changed_rows && GuardNarrowed()) {
-    auto [current, version] = state->LoadLatest();
-    if (current.current_snapshot_id != base.current_snapshot_id) {
-      check_latest(current);
-      if (current.CurrentSchema().SameFields(base.CurrentSchema()) &&
-          current.default_spec_id == base.default_spec_id) {
-        RebaseChange(std::move(current), version);
+    const auto [current, version] = state->LoadLatest();
+    if (current->current_snapshot_id != base.current_snapshot_id) {
+      check_latest(*current);
+      if (current->CurrentSchema().SameFields(base.CurrentSchema()) &&
+          current->default_spec_id == base.default_spec_id) {
+        RebaseChange(*current, version);
       }
     }
   }
@@ -509,7 +511,7 @@ bool Transaction::Impl::Commit() {
 
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<FileLock> lock;
-    TableMetadata current;
+    MetadataRef latest = state->Cached().first;  // the newest version once loaded below
     MetadataPointer version;
     ProducedCommit produced;
     std::string text;
@@ -520,7 +522,8 @@ bool Transaction::Impl::Commit() {
         lock = catalog.LockCommits(std::chrono::duration_cast<std::chrono::microseconds>(
             std::max<std::chrono::steady_clock::duration>(left, {})));
       }
-      std::tie(current, version) = state->LoadLatest();
+      std::tie(latest, version) = state->LoadLatest();
+      const TableMetadata& current = *latest;
       if (!metadata_change) CheckSchemaAndSpec(current);
       if (guard) guard->Check(io, current, base_id, retries);
       CheckFencingTokens(current, options.fencing_tokens, state->path());
@@ -572,7 +575,7 @@ bool Transaction::Impl::Commit() {
       state->CountConflict(retries, elapsed());
       if (e.current_snapshot_id()) throw;
       throw CommitConflict(std::string(e.what()) + " (table " + state->path() + ")", base_id,
-                           CurrentId(current), CurrentId(current), retries);
+                           CurrentId(*latest), CurrentId(*latest), retries);
     } catch (const InvalidArgument&) {
       throw;
     } catch (const NotFound&) {
@@ -630,7 +633,7 @@ bool Transaction::Impl::Commit() {
     if (!backoff.CanRetry() || elapsed() > timeout_s) {
       std::optional<int64_t> now_current;
       try {
-        now_current = CurrentId(state->LoadLatest().first);
+        now_current = CurrentId(*state->LoadLatest().first);
       } catch (const Error&) {
         now_current = std::nullopt;
       }

@@ -13,6 +13,7 @@ import path from 'node:path'
 import { icebergRead } from 'icebird'
 
 import { scriptArgs } from './args.mjs'
+import { checks, datashardRunner } from './checks.mjs'
 import { localPath, serveLocalFiles } from './local_fetch.mjs'
 import { openDuckDB, sqlString } from './parquet_common.mjs'
 import { liveFiles } from './table_files.mjs'
@@ -22,18 +23,9 @@ const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 
 serveLocalFiles()
 
-let failures = 0
-function check(ok, what, detail) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) {
-    failures++
-    if (detail) console.log(`     ${detail}`)
-  }
-}
-
-function ds(args, input) {
-  return execFileSync(cli, args, { encoding: 'utf8', input, maxBuffer: 1 << 28 })
-}
+const { check, finish } = checks('SQL catalog')
+const run = datashardRunner(cli)
+const ds = args => run(...args)
 
 function canon(rows) {
   return rows.map(r => JSON.stringify([BigInt(r.id).toString(), r.name ?? null])).sort()
@@ -51,7 +43,9 @@ try {
   for (let c = 0; c < 3; c++) {
     const rows = []
     for (let i = 0; i < 5; i++) rows.push(JSON.stringify({ id: c * 10 + i, name: `n${c}-${i}` }))
-    ds(['append', ...catalog, 'shop.orders'], rows.join('\n') + '\n')
+    const file = path.join(dir, `rows${c}.jsonl`)
+    fs.writeFileSync(file, rows.join('\n') + '\n')
+    ds(['append', ...catalog, 'shop.orders', file])
   }
   const before = canon(parseJsonl(ds(['scan', ...catalog, 'shop.orders'])))
   ds(['delete', ...catalog, 'shop.orders', '--where', 'id < 3'])
@@ -68,7 +62,7 @@ try {
   for (const [file, rows, what] of [[current, want, 'current'], [previous, before, 'previous']]) {
     const got = canon(await icebergRead({ tableUrl: table, metadataFileName: path.basename(localPath(file)) }))
     const diff = sameRows(got, rows)
-    check(diff === null, `icebird reads the ${what} version from the catalog's row`, diff)
+    check(diff === null, `icebird reads the ${what} version from the catalog's row${diff ? `: ${diff}` : ''}`)
   }
 
   const { data, deletes } = await liveFiles(table, localPath(current))
@@ -81,8 +75,4 @@ try {
 } finally {
   fs.rmSync(dir, { recursive: true, force: true })
 }
-if (failures > 0) {
-  console.log(`${failures} check(s) failed`)
-  process.exit(1)
-}
-console.log('all checks passed')
+finish()
