@@ -6,6 +6,7 @@
 
 #include "catalog/metadata_file.h"
 #include "datashard/errors.h"
+#include "sql/postgres_connection.h"
 #include "util/uuid.h"
 
 namespace datashard {
@@ -192,7 +193,7 @@ std::shared_ptr<SqlCatalog> SqlCatalog::Open(const std::string& url, const std::
   } else if (url.rfind("postgresql://", 0) == 0 || url.rfind("postgres://", 0) == 0) {
     store = OpenPostgresCatalogStore(url);
   } else {
-    throw InvalidArgument("catalog URL '" + url.substr(0, url.find('@')) +
+    throw InvalidArgument("catalog URL '" + sql::RedactPassword(url) +
                           "' must start with sqlite: or postgresql://");
   }
   store->CreateSchema();

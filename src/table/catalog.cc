@@ -51,7 +51,7 @@ Table Catalog::LoadTable(const std::string& identifier) {
   auto state = std::make_shared<TableState>(
       confined, folder, impl_->sql->ForTable(id, confined, folder, LocalMetadataPath));
   const auto [m, pointer] = state->LoadLatest();
-  ConfineTo(*confined, m, pointer.location);
+  ConfineTo(*confined, *m, pointer.location);
   return MakeTable(state);
 }
 

@@ -394,7 +394,7 @@ std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {
 }
 
 VerifyReport Table::Verify(const VerifyOptions& options) {
-  const TableMetadata m = impl_->state->LoadLatest().first;
+  const MetadataRef m = impl_->state->LoadLatest().first;
   std::shared_ptr<IngestLog> log = impl_->state->Log();
   return VerifyTable(io(), *m, log.get(), options);
 }

@@ -307,6 +307,22 @@ class LostSwapTest : public ::testing::Test {
            url_.substr(url_.find('/', url_.find('@')));
   }
   std::string Id(const std::string& name) { return ns_ + "." + name; }
+  // Commits rows 0..2 through a proxy that cuts the swap in `mode` and lets
+  // the client reconnect at once; checks that the table holds them once,
+  // and returns the commit's retries.
+  int CommitThroughCut(CuttingProxy::Mode mode) {
+    CuttingProxy proxy(host_, port_, mode);
+    Catalog::Open(url_).CreateTable(Id("t"), dir_.Join("t"), IdValueSchema());
+    Table t = Catalog::Open(Through(proxy)).LoadTable(Id("t"));
+    proxy.Release();
+    Transaction tx = t.NewTransaction();
+    tx.AppendData(IdValueRows(0, 3), IdValueSchema());
+    EXPECT_TRUE(tx.Commit());
+    Table direct = Catalog::Open(url_).LoadTable(Id("t"));
+    EXPECT_EQ(SortedIds(direct), (std::vector<int64_t>{0, 1, 2}));
+    EXPECT_EQ(direct.History().size(), 1u);
+    return tx.retries();
+  }
 
   TempDir dir_;
   std::string url_, host_;
@@ -315,31 +331,11 @@ class LostSwapTest : public ::testing::Test {
 };
 
 TEST_F(LostSwapTest, ASwapThatHappenedIsAcknowledgedOnce) {
-  CuttingProxy proxy(host_, port_, CuttingProxy::Mode::kForwardThenCut);
-  Catalog::Open(url_).CreateTable(Id("t"), dir_.Join("t"), IdValueSchema());
-  Table t = Catalog::Open(Through(proxy)).LoadTable(Id("t"));
-  proxy.Release();  // the client reconnects at once
-  Transaction tx = t.NewTransaction();
-  tx.AppendData(IdValueRows(0, 3), IdValueSchema());
-  EXPECT_TRUE(tx.Commit());
-  EXPECT_EQ(tx.retries(), 0);
-  Table direct = Catalog::Open(url_).LoadTable(Id("t"));
-  EXPECT_EQ(SortedIds(direct), (std::vector<int64_t>{0, 1, 2}));
-  EXPECT_EQ(direct.History().size(), 1u);
+  EXPECT_EQ(CommitThroughCut(CuttingProxy::Mode::kForwardThenCut), 0);
 }
 
 TEST_F(LostSwapTest, ASwapThatDidNotHappenIsRetried) {
-  CuttingProxy proxy(host_, port_, CuttingProxy::Mode::kDropAndCut);
-  Catalog::Open(url_).CreateTable(Id("t"), dir_.Join("t"), IdValueSchema());
-  Table t = Catalog::Open(Through(proxy)).LoadTable(Id("t"));
-  proxy.Release();
-  Transaction tx = t.NewTransaction();
-  tx.AppendData(IdValueRows(0, 3), IdValueSchema());
-  EXPECT_TRUE(tx.Commit());
-  EXPECT_EQ(tx.retries(), 1);
-  Table direct = Catalog::Open(url_).LoadTable(Id("t"));
-  EXPECT_EQ(SortedIds(direct), (std::vector<int64_t>{0, 1, 2}));
-  EXPECT_EQ(direct.History().size(), 1u);
+  EXPECT_EQ(CommitThroughCut(CuttingProxy::Mode::kDropAndCut), 1);
   // The metadata file of the swap that did not happen is gone.
   int64_t files = 0;
   for (const FileInfo& f : DefaultFileIO()->List(dir_.Join("t") + "/metadata"))

@@ -36,9 +36,8 @@ Table CreateTableArgument(const TableArgument& arg, const Schema& schema, const 
     return CreateTable(arg.table, schema, spec, properties);
   }
   if (arg.location.empty())
-    throw InvalidArgument("creating " + arg.table + " in catalog " +
-                          arg.catalog.substr(0, arg.catalog.find('@')) +
-                          " needs --location PATH, the folder for its files");
+    throw InvalidArgument("creating " + arg.table +
+                          " in a --catalog needs --location PATH, the folder for its files");
   return Catalog::Open(arg.catalog).CreateTable(arg.table, arg.location, schema, spec, properties);
 }
 
