@@ -47,11 +47,12 @@ int64_t MillisToMicros(int64_t v) {
 
 ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                                      const ColumnMetaData& meta, int64_t begin, int64_t size,
-                                     int64_t num_rows)
+                                     int64_t num_rows, PageCounts* counts)
     : file_(file),
       leaf_(leaf),
       meta_(meta),
       begin_(begin),
+      counts_(counts),
       rows_left_(num_rows),
       discard_(leaf.mapping.type) {
   physical_.type = *leaf.element.type;
@@ -138,8 +139,12 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
       } else if (h.type == PageType::kDataPageV2 && h.data_page_header_v2) {
         rows = h.data_page_header_v2->num_rows;
       }
-      if (rows > 0 && static_cast<uint64_t>(rows) <= skippable) return static_cast<size_t>(rows);
+      if (rows > 0 && static_cast<uint64_t>(rows) <= skippable) {
+        ++counts_->skipped;
+        return static_cast<size_t>(rows);
+      }
       LoadPage(h, body, body_size);
+      ++counts_->read;
       return 0;
     }
     default:
