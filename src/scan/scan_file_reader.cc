@@ -27,6 +27,21 @@ void CompactVector(const std::vector<uint8_t>& selection, size_t kept, std::vect
   v->resize(kept);
 }
 
+// Field ids of the columns `e` compares for (in)equality: =, !=, IN, NOT IN,
+// the predicates a dictionary decides better than bounds.
+void EqualityColumns(const Expression& e, std::vector<int>* ids) {
+  if (e.kind() == Expression::Kind::kPredicate) {
+    const Expression::Op op = e.op();
+    if ((op == Expression::Op::kEq || op == Expression::Op::kNe || op == Expression::Op::kIn ||
+         op == Expression::Op::kNotIn) &&
+        std::find(ids->begin(), ids->end(), e.field_id()) == ids->end()) {
+      ids->push_back(e.field_id());
+    }
+    return;
+  }
+  for (const Expression& child : e.children()) EqualityColumns(child, ids);
+}
+
 }  // namespace
 
 void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVector* column) {
@@ -97,6 +112,8 @@ void ScanFileReader::Open() {
   // that position deletes leave a row of; within them, the rows of the pages
   // the filter may match by the file's page index.
   const auto& groups = reader_->row_groups();
+  std::vector<int> equality_columns;
+  if (filter_) EqualityColumns(*filter_, &equality_columns);
   std::vector<int> selected;
   std::vector<std::vector<parquet::RowRange>> group_ranges;
   bool some_ranges = false;
@@ -116,8 +133,12 @@ void ScanFileReader::Open() {
     }
     std::vector<parquet::RowRange> rows{{0, rg.num_rows}};
     if (filter_) {
-      const DataStats stats = GroupStats(rg, file_index);
+      DataStats stats = GroupStats(rg, file_index);
       if (!MightMatch(*filter_, stats)) continue;
+      if (AddDictionaries(static_cast<int>(g), equality_columns, file_index, &stats) &&
+          !MightMatch(*filter_, stats)) {
+        continue;
+      }
       rows = PageRows(static_cast<int>(g), stats, file_index);
       if (rows.empty()) continue;
       some_ranges = some_ranges || rows.size() != 1 || rows[0].end - rows[0].begin != rg.num_rows;
@@ -198,6 +219,28 @@ DataStats ScanFileReader::GroupStats(const parquet::RowGroupInfo& rg,
     stats.columns[field.id] = std::move(cs);
   }
   return stats;
+}
+
+bool ScanFileReader::AddDictionaries(int group, const std::vector<int>& field_ids,
+                                     const std::vector<int>& file_index, DataStats* stats) {
+  bool added = false;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    if (file_index[c] < 0 ||
+        std::find(field_ids.begin(), field_ids.end(), field.id) == field_ids.end()) {
+      continue;
+    }
+    const std::optional<ColumnVector> dictionary = reader_->ChunkDictionary(group, file_index[c]);
+    if (!dictionary) continue;
+    std::vector<Value> values;
+    values.reserve(dictionary->size());
+    for (size_t i = 0; i < dictionary->size(); ++i) {
+      values.push_back(PromoteValue(dictionary->Get(i), field.type));
+    }
+    stats->columns[field.id].values = std::move(values);
+    added = true;
+  }
+  return added;
 }
 
 std::vector<parquet::RowRange> ScanFileReader::PageRows(int group, const DataStats& group_stats,

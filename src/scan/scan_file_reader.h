@@ -72,6 +72,10 @@ class ScanFileReader {
   // What the chunk statistics of row group `rg` say of the read columns
   // (`file_index`: the file column of each, -1 if absent).
   DataStats GroupStats(const parquet::RowGroupInfo& rg, const std::vector<int>& file_index) const;
+  // Adds the dictionary of each column of `field_ids` in row group `group`
+  // whose every value is in its dictionary to `stats`; false if none is.
+  bool AddDictionaries(int group, const std::vector<int>& field_ids,
+                       const std::vector<int>& file_index, DataStats* stats);
   // The rows of row group `group` on pages the filter may match, by the page
   // index of the file columns it names (all rows when they have none).
   std::vector<parquet::RowRange> PageRows(int group, const DataStats& group_stats,

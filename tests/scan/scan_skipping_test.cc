@@ -130,5 +130,65 @@ TEST_F(ScanSkippingTest, AllNullPagesAreSkippedForValuesAndReadForIsNull) {
   EXPECT_EQ(NewScan(t).Filter("v is null and id >= 39000").Count(&m), 1000);
 }
 
+// One file of `strings` in column v (id ascending), one row group.
+Table StringTable(testing::HandTable* hand, const std::vector<std::string>& strings,
+                  const parquet::WriterOptions& options) {
+  ColumnVector ids(DataType::Long());
+  ColumnVector vs(DataType::String());
+  for (size_t i = 0; i < strings.size(); ++i) {
+    ids.Append(Value(static_cast<int64_t>(i)));
+    vs.Append(Value(strings[i]));
+  }
+  hand->Commit({hand->WriteDataFileWith(IdSchema(), {ids, vs}, options, {}, false)});
+  return OpenTable(hand->metadata().location);
+}
+
+TEST_F(ScanSkippingTest, DictionariesRuleOutRowGroupsTheirBoundsCannot) {
+  testing::HandTable hand(dir_.Join("t"), IdSchema());
+  std::vector<std::string> strings;
+  for (int i = 0; i < 30000; ++i) strings.push_back(i % 2 == 0 ? "a" : "c");
+  Table t = StringTable(&hand, strings, parquet::WriterOptions{});
+  // "b" lies within the bounds [a, c] but is not in the dictionary.
+  Result r = RunScan(NewScan(t).Filter("v = 'b'"));
+  EXPECT_TRUE(r.ids.empty());
+  EXPECT_EQ(r.metrics.row_groups_pruned, 1);
+  EXPECT_EQ(r.metrics.pages_read, 0);
+  r = RunScan(NewScan(t).Filter("v in ('b', 'x')"));
+  EXPECT_TRUE(r.ids.empty());
+  EXPECT_EQ(r.metrics.row_groups_pruned, 1);
+  ScanMetrics m;
+  EXPECT_EQ(NewScan(t).Filter("v in ('b', 'c')").Count(&m), 15000);
+  EXPECT_EQ(m.row_groups_pruned, 0);
+  // Each predicate is decided alone: some entry is not 'a', some not 'c'.
+  EXPECT_EQ(NewScan(t).Filter("v != 'a' and v != 'c'").Count(&m), 0);
+  EXPECT_EQ(m.row_groups_pruned, 0);
+  EXPECT_EQ(NewScan(t).Filter("v not in ('a', 'c')").Count(&m), 0);
+  EXPECT_EQ(m.row_groups_pruned, 1);
+  EXPECT_EQ(NewScan(t).Filter("v != 'a'").Count(&m), 15000);
+  EXPECT_EQ(m.row_groups_pruned, 0);
+  // An or with a predicate the dictionary allows keeps the row group.
+  EXPECT_EQ(NewScan(t).Filter("v = 'b' or id = 7").Count(&m), 1);
+  EXPECT_EQ(m.row_groups_pruned, 0);
+}
+
+TEST_F(ScanSkippingTest, AChunkFallingBackToPlainIsNotJudgedByItsDictionary) {
+  testing::HandTable hand(dir_.Join("t"), IdSchema());
+  // The first page keeps a dictionary of "a" and "c"; the next pages bring
+  // new values until the dictionary passes its limit and the rest of the
+  // chunk is PLAIN, "b" among it.
+  std::vector<std::string> strings;
+  for (int i = 0; i < 20000; ++i) strings.push_back(i % 2 == 0 ? "a" : "c");
+  for (int i = 0; i < 20000; ++i) strings.push_back("x" + std::to_string(i));
+  strings.push_back("b");
+  parquet::WriterOptions options;
+  options.dictionary_size_limit_bytes = 1000;
+  Table t = StringTable(&hand, strings, options);
+  const Result r = RunScan(NewScan(t).Filter("v = 'b'"));
+  EXPECT_EQ(r.ids, (std::vector<int64_t>{40000}));
+  EXPECT_EQ(r.metrics.row_groups_pruned, 0);
+  ScanMetrics m;
+  EXPECT_EQ(NewScan(t).Filter("v in ('b', 'x19999', 'zz')").Count(&m), 2);
+}
+
 }  // namespace
 }  // namespace datashard

@@ -70,6 +70,23 @@ void ColumnChunkReader::Read(size_t n, ColumnVector* out) { Advance(n, out); }
 
 void ColumnChunkReader::Skip(size_t n) { Advance(n, nullptr); }
 
+bool ColumnChunkReader::ReadDictionary(ColumnVector* out) {
+  if (pos_ != 0) throw InvalidArgument(file_.path() + ": dictionary read after the first page");
+  try {
+    NextPage(0);
+    if (!dictionary_) return false;
+    // page_ still holds the dictionary page's PLAIN values.
+    values_ = MakeValueDecoder(Encoding::kPlain, physical_, page_.data(), page_.size(), nullptr);
+    DecodeRows(dictionary_->size, out, false);
+    values_.reset();
+  } catch (const Corruption& e) {
+    const std::string what = e.what();
+    if (what.rfind(file_.path() + ":", 0) == 0) throw;
+    Fail(what);
+  }
+  return true;
+}
+
 void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
   if (static_cast<int64_t>(n) > rows_left_) {
     throw InvalidArgument(file_.path() + ": read past the end of a row group");
@@ -206,13 +223,13 @@ void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_
   page_left_ = d.num_values;
 }
 
-void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out) {
+void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, bool levels) {
   const uint32_t* defs = nullptr;
   size_t present = n;
   auto& valid = out->validity();
   const size_t at = valid.size();
   valid.resize(at + n, 1);
-  if (leaf_.max_definition_level > 0) {
+  if (levels && leaf_.max_definition_level > 0) {
     defs_.resize(n);
     def_levels_.Decode(defs_.data(), n);
     present = 0;

@@ -46,6 +46,10 @@ class ColumnChunkReader {
   /// Moves past the next n rows; data pages that lie wholly inside them are
   /// neither decompressed nor decoded.
   void Skip(size_t n);
+  /// Before any Read or Skip: when the chunk starts with a dictionary page,
+  /// appends its entries to `out` (typed as leaf.mapping.type) and returns
+  /// true; false when it has none.
+  bool ReadDictionary(ColumnVector* out);
 
  private:
   // Reads (out != nullptr) or skips the next n rows.
@@ -54,7 +58,9 @@ class ColumnChunkReader {
   // passed over unread. Returns the rows passed over.
   size_t NextPage(size_t skippable);
   void LoadPage(const PageHeader& header, const uint8_t* body, size_t body_size);
-  void DecodeRows(size_t n, ColumnVector* out);
+  // Decodes n rows of the current page; `levels` false: n values without
+  // definition levels (a dictionary page).
+  void DecodeRows(size_t n, ColumnVector* out, bool levels = true);
   [[noreturn]] void Fail(const std::string& why) const;
 
   const RandomAccessFile& file_;

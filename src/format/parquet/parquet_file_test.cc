@@ -590,6 +590,54 @@ TEST(ParquetReaderTest, PageIndexStatesEveryPagesRowsAndBounds) {
   ExpectSameRows(ReadAll(old.get()), rows);
 }
 
+// The file `bytes` with its footer replaced by `meta`.
+std::string WithFooter(const std::string& bytes, const FileMetaData& meta) {
+  const uint32_t len =
+      LoadLE<uint32_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8);
+  std::string out = bytes.substr(0, bytes.size() - 8 - len);
+  std::string footer;
+  SerializeFileMetaData(meta, &footer);
+  out += footer;
+  AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &out);
+  return out + "PAR1";
+}
+
+TEST(ParquetReaderTest, ChunkDictionaryOnlyWhenEveryDataPageUsesIt) {
+  const Schema s = SmallSchema();
+  std::vector<Record> rows;
+  for (int64_t i = 0; i < 30000; ++i) {
+    rows.push_back({Value(i), i % 5 == 0 ? Value::Null() : Value("n" + std::to_string(i % 3)),
+                    Value(static_cast<double>(i % 2))});
+  }
+  const WrittenFile f = WriteFile(s, rows, WriterOptions{}, 3000);
+  auto r = OpenBytes(f.bytes);
+  EXPECT_FALSE(r->ChunkDictionary(0, 0).has_value());  // distinct ids: PLAIN
+  const std::optional<ColumnVector> names = r->ChunkDictionary(0, 1);
+  ASSERT_TRUE(names.has_value());
+  ASSERT_EQ(names->size(), 3u);
+  EXPECT_EQ(names->Get(0), Value("n1"));
+  EXPECT_EQ(names->Get(1), Value("n2"));
+  EXPECT_EQ(names->Get(2), Value("n0"));
+  const std::optional<ColumnVector> scores = r->ChunkDictionary(0, 2);
+  ASSERT_TRUE(scores.has_value());
+  EXPECT_EQ(scores->size(), 2u);
+  ExpectSameRows(ReadAll(r.get()), rows);
+
+  // Without encoding_stats, RLE_DICTIONARY chunks cannot tell a fallback
+  // from their dictionary page (both list PLAIN); PLAIN_DICTIONARY chunks
+  // with only level encodings beside it can.
+  FileMetaData meta = Footer(f.bytes);
+  for (ColumnChunk& c : meta.row_groups[0].columns) c.meta_data->encoding_stats.reset();
+  EXPECT_FALSE(OpenBytes(WithFooter(f.bytes, meta))->ChunkDictionary(0, 1).has_value());
+  meta.row_groups[0].columns[1].meta_data->encodings = {Encoding::kPlainDictionary, Encoding::kRle};
+  auto v1 = OpenBytes(WithFooter(f.bytes, meta));
+  ASSERT_TRUE(v1->ChunkDictionary(0, 1).has_value());
+  EXPECT_EQ(v1->ChunkDictionary(0, 1)->size(), 3u);
+  meta.row_groups[0].columns[1].meta_data->encodings = {Encoding::kPlainDictionary, Encoding::kRle,
+                                                        Encoding::kPlain};
+  EXPECT_FALSE(OpenBytes(WithFooter(f.bytes, meta))->ChunkDictionary(0, 1).has_value());
+}
+
 TEST(ParquetReaderTest, RowRangesReadOnlyTheirRows) {
   const Schema s = SmallSchema();
   std::vector<Record> rows;
@@ -764,18 +812,6 @@ TEST(ParquetReaderTest, TruncatedFileNamesFileAndOffset) {
     EXPECT_EQ(std::string(e.what()).rfind("mem.parquet: offset ", 0), 0u) << e.what();
   }
   EXPECT_THROW(OpenBytes("PAR1PAR1"), Corruption);
-}
-
-// The file `bytes` with its footer replaced by `m`.
-std::string WithFooter(const std::string& bytes, const FileMetaData& m) {
-  const uint32_t len =
-      LoadLE<uint32_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8);
-  std::string out = bytes.substr(0, bytes.size() - 8 - len);
-  std::string footer;
-  SerializeFileMetaData(m, &footer);
-  out += footer;
-  AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &out);
-  return out + "PAR1";
 }
 
 // Issue 13 item 4: min_value/max_value are trusted only under a known

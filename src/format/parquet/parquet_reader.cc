@@ -143,6 +143,36 @@ ChunkStatistics StatisticsOf(const ColumnMetaData& md, const LeafColumn& leaf,
   return s;
 }
 
+// Whether every data page of the chunk is dictionary-encoded.
+bool AllPagesDictionaryEncoded(const ColumnMetaData& md) {
+  const auto dictionary = [](Encoding e) {
+    return e == Encoding::kPlainDictionary || e == Encoding::kRleDictionary;
+  };
+  if (md.encoding_stats) {
+    bool has_dictionary = false;
+    for (const PageEncodingStats& s : *md.encoding_stats) {
+      if (s.page_type == PageType::kDictionaryPage) {
+        has_dictionary = has_dictionary || s.count > 0;
+      } else if ((s.page_type == PageType::kDataPage || s.page_type == PageType::kDataPageV2) &&
+                 s.count > 0 && !dictionary(s.encoding)) {
+        return false;
+      }
+    }
+    return has_dictionary;
+  }
+  // Without encoding stats only v1 dictionary encoding tells: RLE_DICTIONARY
+  // chunks list PLAIN for their dictionary page, the same as a fallback.
+  bool plain_dictionary = false;
+  for (Encoding e : md.encodings) {
+    if (e == Encoding::kPlainDictionary) {
+      plain_dictionary = true;
+    } else if (e != Encoding::kRle && e != Encoding::kBitPacked) {
+      return false;
+    }
+  }
+  return plain_dictionary;
+}
+
 }  // namespace
 
 class ParquetReader::Impl {
@@ -479,6 +509,30 @@ class ParquetReader::Impl {
     return pages;
   }
 
+  std::optional<ColumnVector> ChunkDictionary(int group, int column) const {
+    if (group < 0 || static_cast<size_t>(group) >= row_groups_.size() || column < 0 ||
+        static_cast<size_t>(column) >= columns_.size()) {
+      throw InvalidArgument(file_->path() + ": no column " + std::to_string(column) +
+                            " in row group " + std::to_string(group));
+    }
+    const size_t g = static_cast<size_t>(group), c = static_cast<size_t>(column);
+    const ColumnMetaData& md = *meta_.row_groups[g].columns[c].meta_data;
+    if (!AllPagesDictionaryEncoded(md)) return std::nullopt;
+    // The dictionary page ends where the first data page starts, when the
+    // file says so; otherwise the whole chunk is read.
+    const ChunkRange& r = ranges_[g][c];
+    int64_t size = r.size;
+    if (md.data_page_offset > r.begin && md.data_page_offset - r.begin < size) {
+      size = md.data_page_offset - r.begin;
+    }
+    PageCounts counts;
+    ColumnChunkReader reader(*file_, leaves_[c], md, r.begin, size, row_groups_[g].num_rows,
+                             &counts);
+    ColumnVector values(columns_[c].type);
+    if (!reader.ReadDictionary(&values)) return std::nullopt;
+    return values;
+  }
+
   bool Next(std::vector<ColumnVector>* out) {
     if (NextBatch() == 0) return false;
     out->resize(selected_.size());
@@ -525,6 +579,9 @@ const std::vector<RowGroupInfo>& ParquetReader::row_groups() const { return impl
 const std::string& ParquetReader::created_by() const { return impl_->created_by_; }
 std::vector<PageInfo> ParquetReader::PageIndex(int group, int column) const {
   return impl_->PageIndex(group, column);
+}
+std::optional<ColumnVector> ParquetReader::ChunkDictionary(int group, int column) const {
+  return impl_->ChunkDictionary(group, column);
 }
 int64_t ParquetReader::pages_read() const { return impl_->page_counts_.read; }
 int64_t ParquetReader::pages_skipped() const { return impl_->page_counts_.skipped; }

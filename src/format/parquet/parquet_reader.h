@@ -90,6 +90,13 @@ class ParquetReader {
   /// the file has no page index for the chunk. Corruption naming the file
   /// when the index is malformed or contradicts the row group.
   std::vector<PageInfo> PageIndex(int group, int column) const;
+  /// The dictionary of column `column` in row group `group` (one entry per
+  /// value, typed as the column) when every data page of the chunk is
+  /// dictionary-encoded, so that every non-null value of the chunk is in it:
+  /// by the chunk's encoding_stats, or without them by its encodings
+  /// (PLAIN_DICTIONARY with only level encodings beside it, as parquet-java
+  /// decides). nullopt otherwise. Corruption naming the file on bad data.
+  std::optional<ColumnVector> ChunkDictionary(int group, int column) const;
 
   /// Starts a read; the batch cursor is reset.
   void Start(const ReadOptions& options);
