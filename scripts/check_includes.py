@@ -17,7 +17,7 @@ import sys
 # Layers bottom to top; a folder's layer is its index in this list.
 LAYERS = [
     ("common", ["types", "util"]),
-    ("storage", ["io"]),
+    ("storage", ["io", "sql"]),
     ("formats", ["format/json", "format/avro", "format/parquet"]),
     ("locks", ["lock"]),
     ("catalog", ["catalog"]),
@@ -37,7 +37,7 @@ PUBLIC_HEADERS = {
     "expr": ["expression.h"],
     "scan": ["scan_reader.h"],
     "maintenance": ["maintenance.h"],
-    "table": ["scan.h", "table.h", "transaction.h"],
+    "table": ["catalog.h", "scan.h", "table.h", "transaction.h"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

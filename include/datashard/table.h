@@ -191,6 +191,7 @@ class Table {
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,
                            const std::map<std::string, std::string>&, TableOptions);
   friend Table OpenTable(const std::string&, TableOptions);
+  friend Table MakeTable(std::shared_ptr<TableState> state);
   friend class Transaction;
   friend class TableScan;
   const std::shared_ptr<TableState>& state() const;

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "catalog/file_catalog.h"
 #include "datashard/errors.h"
 #include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
@@ -13,7 +14,14 @@ namespace datashard {
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
     : io_(std::move(io)),
       path_(path),
-      catalog_(io_, std::move(path)),
+      catalog_(std::make_shared<FileCatalog>(io_, path)),
+      metadata_(std::make_shared<const TableMetadata>()) {}
+
+TableState::TableState(std::shared_ptr<FileIO> io, std::string path,
+                       std::shared_ptr<TableCatalog> catalog)
+    : io_(std::move(io)),
+      path_(std::move(path)),
+      catalog_(std::move(catalog)),
       metadata_(std::make_shared<const TableMetadata>()) {}
 
 TableState::~TableState() {
@@ -32,25 +40,23 @@ bool TableState::RunInBackground(std::function<void()> work) {
   return true;
 }
 
-std::pair<MetadataRef, int64_t> TableState::LoadLatest() {
+std::pair<MetadataRef, MetadataPointer> TableState::LoadLatest() {
   int64_t known = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pinned_) return {metadata_, version_};
-    known = version_;
+    if (pinned_) return {metadata_, pointer_};
+    known = pointer_.version;
   }
   constexpr int kAttempts = 20;
   for (int attempt = 0;; ++attempt) {
-    const std::optional<int64_t> latest = catalog_.FindLatest(known);
-    if (!latest)
-      throw NotFound("no Iceberg table at " + path_ + " (no metadata/v<N>.metadata.json)");
+    const std::optional<MetadataPointer> latest = catalog_->FindCurrent(known);
+    if (!latest) throw NotFound(catalog_->NoTableMessage());
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (*latest == version_) return {metadata_, version_};
+      if (latest->location == pointer_.location) return {metadata_, pointer_};
     }
     try {
-      const std::string path = catalog_.MetadataPath(*latest);
-      TableMetadata m = TableMetadataFromJson(catalog_.ReadVersion(*latest), path);
+      TableMetadata m = TableMetadataFromJson(catalog_->ReadMetadata(*latest), latest->location);
       Install(std::move(m), *latest);
       return Cached();
     } catch (const NotFound&) {
@@ -60,18 +66,18 @@ std::pair<MetadataRef, int64_t> TableState::LoadLatest() {
   }
 }
 
-std::pair<MetadataRef, int64_t> TableState::Cached() const {
+std::pair<MetadataRef, MetadataPointer> TableState::Cached() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return {metadata_, version_};
+  return {metadata_, pointer_};
 }
 
-void TableState::Install(TableMetadata metadata, int64_t version) {
+void TableState::Install(TableMetadata metadata, MetadataPointer pointer) {
   MetadataRef next = std::make_shared<const TableMetadata>(std::move(metadata));
   MetadataRef replaced;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
-  if (!pinned_ && version > version_) {
+  if (!pinned_ && (pointer.version > pointer_.version || pointer_.location.empty())) {
     replaced = std::exchange(metadata_, std::move(next));
-    version_ = version;
+    pointer_ = std::move(pointer);
   }
 }
 
@@ -79,7 +85,7 @@ std::shared_ptr<IngestLog> TableState::Log() {
   namespace tp = table_properties;
   std::lock_guard<std::mutex> lock(log_mu_);
   if (log_) return log_;
-  const auto [m, version] = Cached();
+  const MetadataRef m = Cached().first;
   {
     std::lock_guard<std::mutex> state_lock(mu_);
     if (pinned_) return nullptr;
@@ -95,10 +101,10 @@ std::shared_ptr<IngestLog> TableState::Log() {
   return log_;
 }
 
-void TableState::Pin(TableMetadata metadata, int64_t version) {
+void TableState::Pin(TableMetadata metadata, MetadataPointer pointer) {
   std::lock_guard<std::mutex> lock(mu_);
   metadata_ = std::make_shared<const TableMetadata>(std::move(metadata));
-  version_ = version;
+  pointer_ = std::move(pointer);
   pinned_ = true;
 }
 

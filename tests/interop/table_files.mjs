@@ -17,12 +17,17 @@ function decode(file) {
 }
 
 // Live data and delete files of the table's current snapshot, its operation,
-// and the partition spec ids of the manifests listing them.
-export async function liveFiles(table) {
+// and the partition spec ids of the manifests listing them: of the metadata
+// file `metadataFile` when given (a catalog's table), else of the version the
+// hint names.
+export async function liveFiles(table, metadataFile) {
   const dir = path.join(table, 'metadata')
-  const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
-  const meta = JSON.parse(fs.readFileSync(path.join(dir, `v${version}.metadata.json`), 'utf8')
-    .replace(/:(-?\d{16,})/g, ':"$1"'))
+  let file = metadataFile
+  if (file === undefined) {
+    const version = fs.readFileSync(path.join(dir, 'version-hint.text'), 'utf8').trim()
+    file = path.join(dir, `v${version}.metadata.json`)
+  }
+  const meta = JSON.parse(fs.readFileSync(file, 'utf8').replace(/:(-?\d{16,})/g, ':"$1"'))
   const snap = meta.snapshots.find(s => s['snapshot-id'] === meta['current-snapshot-id'])
   const data = []
   const deletes = []

@@ -18,7 +18,7 @@ namespace datashard::cli {
 namespace {
 
 struct AlterArgs {
-  std::string table;
+  TableArgument table;
   std::string name;      // the column; for rename-column OLD; the partition TRANSFORM or NAME
   std::string other;     // TYPE, rename-column NEW, move-column OTHER, set-property K=V, --name
   std::string position;  // move-column: first, before or after
@@ -51,26 +51,26 @@ void PrintAlter(const Table& table, const AlterArgs& a, Changed changed) {
 }
 
 void RunSchemaChange(const AlterArgs& a, const SchemaUpdate& update) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   table.UpdateSchema(update);
   PrintAlter(table, a, Changed::kSchema);
 }
 
 void RunSpecChange(const AlterArgs& a, const PartitionSpecUpdate& update) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   table.UpdateSpec(update);
   PrintAlter(table, a, Changed::kSpec);
 }
 
 struct ExpireArgs {
-  std::string table;
+  TableArgument table;
   std::string older_than;
   int64_t retain_last = -1;  // negative: not given
   bool json = false;
 };
 
 void RunExpire(const ExpireArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   ExpireOptions options;
   if (!a.older_than.empty()) options.older_than_ms = ParseLockDuration(a.older_than).count();
   if (a.retain_last >= 0) options.retain_last = a.retain_last;
@@ -116,7 +116,7 @@ void AddAlterCommands(CLI::App& app) {
       "Change a table's schema (by field id, Iceberg's rules), partition spec or a property in "
       "one commit; prints the new schema id after a column change, the new spec id after a "
       "partition change");
-  alter->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(alter, a->table, "Table folder");
   alter->add_flag("--json", a->json,
                   "One JSON object: schema_id, schema (the field list), spec_id, spec (its "
                   "fields), properties, metadata_version");
@@ -203,7 +203,7 @@ void AddAlterCommands(CLI::App& app) {
     const size_t eq = a->other.find('=');
     if (eq == std::string::npos || eq == 0)
       throw InvalidArgument("set-property '" + a->other + "' is not KEY=VALUE");
-    Table table = OpenTable(a->table);
+    Table table = OpenTableArgument(a->table);
     table.SetProperties({{a->other.substr(0, eq), a->other.substr(eq + 1)}});
     PrintAlter(table, *a, Changed::kProperty);
   });
@@ -214,7 +214,7 @@ void AddAlterCommands(CLI::App& app) {
       "Expire snapshots older than a duration except the newest N, in one commit, and delete "
       "the files only they referenced (after the table's grace period); prints the expired "
       "snapshot ids");
-  expire->add_option("TABLE", e->table, "Table folder")->required();
+  AddTableArgument(expire, e->table, "Table folder");
   expire
       ->add_option("--older-than", e->older_than,
                    "Expire snapshots older than this: a number with ms, s, m or h (default: "
