@@ -21,6 +21,11 @@ struct ScanMetrics {
   int64_t row_groups_pruned = 0;
   /// Compressed bytes of the column chunks read.
   int64_t bytes_read = 0;
+  /// Data pages decompressed and decoded, and data pages passed over without
+  /// (their rows ruled out by the file's page index, or by the filter on
+  /// the columns read first).
+  int64_t pages_read = 0;
+  int64_t pages_skipped = 0;
   /// Live delete files (position and equality) in the manifests planned.
   int64_t delete_files = 0;
   /// Rows that delete files removed from what the scan would have returned

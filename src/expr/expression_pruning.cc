@@ -92,8 +92,30 @@ bool ComparisonMight(const DataType& type, Op op, const Value& lit, const Column
   }
 }
 
+// With every value of the column known (`values`), may one the other facts
+// allow satisfy the predicate?
+bool ValuesMight(const Expression& p, const std::vector<Value>& values, const ColumnFacts& f) {
+  if (f.all_null) return false;
+  for (const Value& v : values) {
+    if (!v.Fits(p.type())) return true;
+    if (IsNaNValue(v)) {
+      if (!f.may_have_nan) continue;
+    } else if ((f.lower && FilterCompare(p.type(), v, *f.lower) < 0) ||
+               (f.upper && FilterCompare(p.type(), v, *f.upper) > 0)) {
+      continue;  // outside the bounds: not among the values described
+    }
+    if (EvaluatePredicate(p, v) == true) return true;
+  }
+  return false;
+}
+
 bool PredicateMight(const Expression& p, const DataStats& stats) {
   const ColumnFacts f = Facts(p, stats);
+  if (p.op() != Op::kIsNull && p.op() != Op::kNotNull) {
+    auto it = stats.columns.find(p.field_id());
+    if (it != stats.columns.end() && it->second.values)
+      return ValuesMight(p, *it->second.values, f);
+  }
   switch (p.op()) {
     case Op::kIsNull:
       return f.may_have_null;

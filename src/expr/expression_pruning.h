@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <vector>
 
 #include "datashard/expression.h"
 #include "datashard/value.h"
@@ -23,6 +24,8 @@ struct ColumnStats {
   std::optional<int64_t> null_count;
   std::optional<int64_t> nan_count;    // float/double columns
   std::optional<int64_t> value_count;  // values including nulls; row_count if absent
+  /// Every non-null value is one of these (e.g. a Parquet chunk's dictionary).
+  std::optional<std::vector<Value>> values;
 };
 
 struct DataStats {

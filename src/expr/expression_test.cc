@@ -351,6 +351,23 @@ TEST(ExpressionPruningTest, BoundsRuleOutComparisons) {
   EXPECT_FALSE(MightMatch(Bound("false"), s));
 }
 
+TEST(ExpressionPruningTest, KnownValuesDecideComparisonsWithinTheBounds) {
+  DataStats s = IdStats(10, 20, 2, 100);
+  s.columns[1].values = std::vector<Value>{Value(int64_t{10}), Value(int64_t{14}),
+                                           Value(int64_t{20}), Value(int64_t{30})};
+  EXPECT_FALSE(MightMatch(Bound("id = 15"), s));  // within the bounds, not a value
+  EXPECT_TRUE(MightMatch(Bound("id = 14"), s));
+  EXPECT_FALSE(MightMatch(Bound("id = 30"), s));  // a value, outside the bounds
+  EXPECT_FALSE(MightMatch(Bound("id in (11, 12, 30)"), s));
+  EXPECT_TRUE(MightMatch(Bound("id in (11, 20)"), s));
+  EXPECT_TRUE(MightMatch(Bound("id > 14 and id < 20"), s));  // each alone holds for a value
+  EXPECT_TRUE(MightMatch(Bound("id != 10"), s));
+  EXPECT_FALSE(MightMatch(Bound("id not in (10, 14, 20)"), s));
+  EXPECT_TRUE(MightMatch(Bound("id is null"), s));  // the values say nothing of nulls
+  s.columns[1].null_count = 100;
+  EXPECT_FALSE(MightMatch(Bound("id = 14"), s));  // all null
+}
+
 TEST(ExpressionPruningTest, SingleValueAndAllNullColumns) {
   const DataStats one = IdStats(15, 15, 0, 10);
   EXPECT_FALSE(MightMatch(Bound("id != 15"), one));

@@ -42,6 +42,8 @@ class ScanExecutor final : public ScanReader {
     m.row_groups_considered = counters_.row_groups_considered.load();
     m.row_groups_pruned = counters_.row_groups_pruned.load();
     m.bytes_read = counters_.bytes_read.load();
+    m.pages_read = counters_.pages_read.load();
+    m.pages_skipped = counters_.pages_skipped.load();
     m.delete_files = e_.plan.delete_files;
     m.rows_deleted = counters_.rows_deleted.load();
     m.rows_returned = rows_returned_ + rows_counted_.load();

@@ -27,6 +27,21 @@ void CompactVector(const std::vector<uint8_t>& selection, size_t kept, std::vect
   v->resize(kept);
 }
 
+// Field ids of the columns `e` compares for (in)equality: =, !=, IN, NOT IN,
+// the predicates a dictionary decides better than bounds.
+void EqualityColumns(const Expression& e, std::vector<int>* ids) {
+  if (e.kind() == Expression::Kind::kPredicate) {
+    const Expression::Op op = e.op();
+    if ((op == Expression::Op::kEq || op == Expression::Op::kNe || op == Expression::Op::kIn ||
+         op == Expression::Op::kNotIn) &&
+        std::find(ids->begin(), ids->end(), e.field_id()) == ids->end()) {
+      ids->push_back(e.field_id());
+    }
+    return;
+  }
+  for (const Expression& child : e.children()) EqualityColumns(child, ids);
+}
+
 }  // namespace
 
 void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVector* column) {
@@ -94,15 +109,19 @@ void ScanFileReader::Open() {
   }
 
   // Row groups the filter may match, by their column chunk statistics, and
-  // that position deletes leave a row of.
+  // that position deletes leave a row of; within them, the rows of the pages
+  // the filter may match by the file's page index.
   const auto& groups = reader_->row_groups();
+  std::vector<int> equality_columns;
+  if (filter_) EqualityColumns(*filter_, &equality_columns);
   std::vector<int> selected;
+  std::vector<std::vector<parquet::RowRange>> group_ranges;
+  bool some_ranges = false;
   int64_t group_start = 0;
   for (size_t g = 0; g < groups.size(); ++g) {
     const parquet::RowGroupInfo& rg = groups[g];
     const int64_t start = group_start;
     group_start += rg.num_rows;
-    bool keep = true;
     if (row_deletes_) {
       const std::vector<int64_t>& deleted = row_deletes_->positions();
       const auto first = std::lower_bound(deleted.begin(), deleted.end(), start);
@@ -112,34 +131,23 @@ void ScanFileReader::Open() {
         continue;
       }
     }
+    std::vector<parquet::RowRange> rows{{0, rg.num_rows}};
     if (filter_) {
-      DataStats stats;
-      stats.row_count = rg.num_rows;
-      for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
-        const Field& field = read_schema_.fields()[c];
-        ColumnStats cs;
-        if (file_index[c] >= 0) {
-          const parquet::ChunkStatistics& s = rg.columns[static_cast<size_t>(file_index[c])];
-          if (s.min) cs.lower = PromoteValue(*s.min, field.type);
-          if (s.max) cs.upper = PromoteValue(*s.max, field.type);
-          cs.null_count = s.null_count;
-          cs.nan_count = s.nan_count;
-          cs.value_count = s.num_values;
-        } else if (!sources_[c].constant.is_null()) {
-          cs.lower = cs.upper = sources_[c].constant;
-          cs.null_count = 0;
-          cs.value_count = rg.num_rows;
-        } else {
-          cs.null_count = cs.value_count = rg.num_rows;  // the column is absent: all null
-        }
-        stats.columns[field.id] = std::move(cs);
+      DataStats stats = GroupStats(rg, file_index);
+      if (!MightMatch(*filter_, stats)) continue;
+      if (AddDictionaries(static_cast<int>(g), equality_columns, file_index, &stats) &&
+          !MightMatch(*filter_, stats)) {
+        continue;
       }
-      keep = MightMatch(*filter_, stats);
+      rows = PageRows(static_cast<int>(g), stats, file_index);
+      if (rows.empty()) continue;
+      some_ranges = some_ranges || rows.size() != 1 || rows[0].end - rows[0].begin != rg.num_rows;
     }
-    if (keep) {
-      selected.push_back(static_cast<int>(g));
-      ranges_.push_back(RowRange{start, rg.num_rows});
+    selected.push_back(static_cast<int>(g));
+    for (const parquet::RowRange& r : rows) {
+      ranges_.push_back(RowRange{start + r.begin, r.end - r.begin});
     }
+    group_ranges.push_back(std::move(rows));
   }
   counters_->row_groups_considered += static_cast<int64_t>(groups.size());
   counters_->row_groups_pruned += static_cast<int64_t>(groups.size() - selected.size());
@@ -147,15 +155,16 @@ void ScanFileReader::Open() {
   parquet::ReadOptions options;
   options.batch_size = batch_size_;
   options.row_groups = selected;
+  if (some_ranges) options.row_ranges = std::move(group_ranges);
   for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
     if (file_index[c] < 0) continue;
     sources_[c].read_index = static_cast<int>(options.columns.size());
     options.columns.push_back(file_index[c]);
   }
   remaining_rows_ = 0;
+  for (const RowRange& r : ranges_) remaining_rows_ += r.count;
   int64_t bytes = 0;
   for (int g : selected) {
-    remaining_rows_ += groups[static_cast<size_t>(g)].num_rows;
     for (int k : options.columns) {
       bytes += groups[static_cast<size_t>(g)].columns[static_cast<size_t>(k)].compressed_size;
     }
@@ -186,11 +195,126 @@ void ScanFileReader::Open() {
   probe_.schema = Schema(read_schema_.schema_id(), std::move(probe_fields));
 }
 
+DataStats ScanFileReader::GroupStats(const parquet::RowGroupInfo& rg,
+                                     const std::vector<int>& file_index) const {
+  DataStats stats;
+  stats.row_count = rg.num_rows;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    ColumnStats cs;
+    if (file_index[c] >= 0) {
+      const parquet::ChunkStatistics& s = rg.columns[static_cast<size_t>(file_index[c])];
+      if (s.min) cs.lower = PromoteValue(*s.min, field.type);
+      if (s.max) cs.upper = PromoteValue(*s.max, field.type);
+      cs.null_count = s.null_count;
+      cs.nan_count = s.nan_count;
+      cs.value_count = s.num_values;
+    } else if (!sources_[c].constant.is_null()) {
+      cs.lower = cs.upper = sources_[c].constant;
+      cs.null_count = 0;
+      cs.value_count = rg.num_rows;
+    } else {
+      cs.null_count = cs.value_count = rg.num_rows;  // the column is absent: all null
+    }
+    stats.columns[field.id] = std::move(cs);
+  }
+  return stats;
+}
+
+bool ScanFileReader::AddDictionaries(int group, const std::vector<int>& field_ids,
+                                     const std::vector<int>& file_index, DataStats* stats) {
+  bool added = false;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    if (file_index[c] < 0 ||
+        std::find(field_ids.begin(), field_ids.end(), field.id) == field_ids.end()) {
+      continue;
+    }
+    const std::optional<ColumnVector> dictionary = reader_->ChunkDictionary(group, file_index[c]);
+    if (!dictionary) continue;
+    std::vector<Value> values;
+    values.reserve(dictionary->size());
+    for (size_t i = 0; i < dictionary->size(); ++i) {
+      values.push_back(PromoteValue(dictionary->Get(i), field.type));
+    }
+    stats->columns[field.id].values = std::move(values);
+    added = true;
+  }
+  return added;
+}
+
+std::vector<parquet::RowRange> ScanFileReader::PageRows(int group, const DataStats& group_stats,
+                                                        const std::vector<int>& file_index) {
+  const int64_t rows = reader_->row_groups()[static_cast<size_t>(group)].num_rows;
+  const std::vector<int> referenced = filter_->ReferencedFieldIds();
+  // The pages of each filter column that has page bounds, by field id.
+  std::vector<std::pair<size_t, std::vector<parquet::PageInfo>>> indexed;
+  std::vector<int64_t> starts;
+  for (size_t c = 0; c < read_schema_.fields().size(); ++c) {
+    const Field& field = read_schema_.fields()[c];
+    if (file_index[c] < 0 ||
+        std::find(referenced.begin(), referenced.end(), field.id) == referenced.end()) {
+      continue;
+    }
+    std::vector<parquet::PageInfo> pages = reader_->PageIndex(group, file_index[c]);
+    const bool bounded = std::any_of(pages.begin(), pages.end(), [](const parquet::PageInfo& p) {
+      return p.min.has_value() || p.all_null || p.null_count.has_value();
+    });
+    if (!bounded) continue;
+    for (const parquet::PageInfo& p : pages) starts.push_back(p.first_row);
+    indexed.emplace_back(c, std::move(pages));
+  }
+  if (indexed.empty()) return {{0, rows}};
+  std::sort(starts.begin(), starts.end());
+  starts.erase(std::unique(starts.begin(), starts.end()), starts.end());
+  // Every run of rows between two page starts (of any filter column) lies in
+  // one page of each column: it is kept if the filter may match those pages.
+  std::vector<parquet::RowRange> kept;
+  std::vector<size_t> page(indexed.size(), 0);
+  for (size_t i = 0; i < starts.size(); ++i) {
+    const int64_t begin = starts[i], end = i + 1 < starts.size() ? starts[i + 1] : rows;
+    DataStats stats = group_stats;
+    stats.row_count = end - begin;
+    for (size_t k = 0; k < indexed.size(); ++k) {
+      const auto& [c, pages] = indexed[k];
+      while (page[k] + 1 < pages.size() && pages[page[k] + 1].first_row <= begin) ++page[k];
+      const parquet::PageInfo& p = pages[page[k]];
+      const Field& field = read_schema_.fields()[c];
+      ColumnStats& cs = stats.columns[field.id];
+      cs.lower.reset();
+      cs.upper.reset();
+      if (p.min) cs.lower = PromoteValue(*p.min, field.type);
+      if (p.max) cs.upper = PromoteValue(*p.max, field.type);
+      cs.null_count = p.null_count;
+      cs.value_count = p.num_rows;
+      // A chunk without NaN has pages without NaN; otherwise a page's is unknown.
+      if (cs.nan_count && *cs.nan_count != 0) cs.nan_count.reset();
+    }
+    if (!MightMatch(*filter_, stats)) continue;
+    if (!kept.empty() && kept.back().end == begin) {
+      kept.back().end = end;
+    } else {
+      kept.push_back({begin, end});
+    }
+  }
+  return kept;
+}
+
+void ScanFileReader::ReportPages() {
+  if (!reader_) return;
+  counters_->pages_read += reader_->pages_read() - pages_read_;
+  counters_->pages_skipped += reader_->pages_skipped() - pages_skipped_;
+  pages_read_ = reader_->pages_read();
+  pages_skipped_ = reader_->pages_skipped();
+}
+
 bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   if (!opened_) Open();
   size_t n = 0;
   if (reads_columns_) {
-    if (!reader_->Next(&read_)) return false;
+    const bool more = reader_->Next(&read_);
+    ReportPages();
+    if (!more) return false;
     n = read_.empty() ? 0 : read_[0].size();
   } else {
     // No file column is read; the rows come from the row group sizes.
@@ -230,6 +354,7 @@ void ScanFileReader::TakeColumn(size_t c, size_t n, ColumnVector* out) {
 bool ScanFileReader::NextFilterFirst(RecordBatch* batch) {
   for (;;) {
     const size_t n = reader_->NextBatch();
+    ReportPages();
     if (n == 0) return false;
     probe_.columns.resize(filter_columns_.size());
     for (size_t k = 0; k < filter_columns_.size(); ++k) {
@@ -254,6 +379,7 @@ bool ScanFileReader::NextFilterFirst(RecordBatch* batch) {
       if (r >= 0) reader_->ReadColumn(static_cast<size_t>(r), &read_[static_cast<size_t>(r)]);
       TakeColumn(c, n, &batch->columns[c]);
     }
+    ReportPages();
     if (kept != n) {
       for (ColumnVector& col : batch->columns) CompactColumn(selection_, kept, &col);
     }

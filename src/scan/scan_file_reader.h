@@ -16,6 +16,7 @@
 #include "datashard/file_io.h"
 #include "datashard/partition_spec.h"
 #include "datashard/record_batch.h"
+#include "expr/expression_pruning.h"
 #include "format/parquet/parquet_reader.h"
 #include "metadata/name_mapping.h"
 #include "scan/row_deletes.h"
@@ -29,6 +30,8 @@ struct ScanCounters {
   std::atomic<int64_t> row_groups_pruned{0};
   std::atomic<int64_t> bytes_read{0};
   std::atomic<int64_t> rows_deleted{0};
+  std::atomic<int64_t> pages_read{0};
+  std::atomic<int64_t> pages_skipped{0};
 };
 
 class ScanFileReader {
@@ -66,6 +69,19 @@ class ScanFileReader {
   };
 
   void Open();
+  // What the chunk statistics of row group `rg` say of the read columns
+  // (`file_index`: the file column of each, -1 if absent).
+  DataStats GroupStats(const parquet::RowGroupInfo& rg, const std::vector<int>& file_index) const;
+  // Adds the dictionary of each column of `field_ids` in row group `group`
+  // whose every value is in its dictionary to `stats`; false if none is.
+  bool AddDictionaries(int group, const std::vector<int>& field_ids,
+                       const std::vector<int>& file_index, DataStats* stats);
+  // The rows of row group `group` on pages the filter may match, by the page
+  // index of the file columns it names (all rows when they have none).
+  std::vector<parquet::RowRange> PageRows(int group, const DataStats& group_stats,
+                                          const std::vector<int>& file_index);
+  // Adds the pages read and skipped since the last call to the counters.
+  void ReportPages();
   bool NextUnfiltered(RecordBatch* batch);
   // Moves (widened, or made of the constant) column c of read_schema_ for a
   // batch of n rows into `out`.
@@ -95,6 +111,8 @@ class ScanFileReader {
   int64_t range_offset_ = 0;      // ... its row range_offset_
   std::vector<int64_t> row_positions_;
   std::unique_ptr<parquet::ParquetReader> reader_;
+  int64_t pages_read_ = 0;  // reported to counters_ so far
+  int64_t pages_skipped_ = 0;
   std::vector<ColumnVector> read_;  // the file columns of the last batch read
   // Columns of read_schema_ the filter names, in order, when they are read
   // ahead of the others (empty: every column is read); probe_ holds them.

@@ -48,12 +48,19 @@ class HandTable {
   DataFile WriteDataFile(const Schema& file_schema, const std::vector<ColumnVector>& columns,
                          std::vector<Value> partition = {}, int64_t row_group_bytes = 128 << 20,
                          bool metrics = true, bool field_ids = true) {
-    const std::string path = metadata_.location + "/data/" + Uuid::Random().ToString() + ".parquet";
-    io_->CreateDirs(metadata_.location + "/data");
     parquet::WriterOptions options;
     options.write_field_ids = field_ids;
     options.row_group_size_bytes = row_group_bytes;
     options.page_size_bytes = std::min<int64_t>(row_group_bytes, options.page_size_bytes);
+    return WriteDataFileWith(file_schema, columns, options, std::move(partition), metrics);
+  }
+
+  /// The same, written with `options`.
+  DataFile WriteDataFileWith(const Schema& file_schema, const std::vector<ColumnVector>& columns,
+                             const parquet::WriterOptions& options,
+                             std::vector<Value> partition = {}, bool metrics = true) {
+    const std::string path = metadata_.location + "/data/" + Uuid::Random().ToString() + ".parquet";
+    io_->CreateDirs(metadata_.location + "/data");
     parquet::WriteResult result;
     {
       parquet::ParquetWriter writer(io_->Create(path), file_schema, options);

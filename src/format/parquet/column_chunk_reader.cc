@@ -47,11 +47,12 @@ int64_t MillisToMicros(int64_t v) {
 
 ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                                      const ColumnMetaData& meta, int64_t begin, int64_t size,
-                                     int64_t num_rows)
+                                     int64_t num_rows, PageCounts* counts)
     : file_(file),
       leaf_(leaf),
       meta_(meta),
       begin_(begin),
+      counts_(counts),
       rows_left_(num_rows),
       discard_(leaf.mapping.type) {
   physical_.type = *leaf.element.type;
@@ -68,6 +69,23 @@ void ColumnChunkReader::Fail(const std::string& why) const {
 void ColumnChunkReader::Read(size_t n, ColumnVector* out) { Advance(n, out); }
 
 void ColumnChunkReader::Skip(size_t n) { Advance(n, nullptr); }
+
+bool ColumnChunkReader::ReadDictionary(ColumnVector* out) {
+  if (pos_ != 0) throw InvalidArgument(file_.path() + ": dictionary read after the first page");
+  try {
+    NextPage(0);
+    if (!dictionary_) return false;
+    // page_ still holds the dictionary page's PLAIN values.
+    values_ = MakeValueDecoder(Encoding::kPlain, physical_, page_.data(), page_.size(), nullptr);
+    DecodeRows(dictionary_->size, out, false);
+    values_.reset();
+  } catch (const Corruption& e) {
+    const std::string what = e.what();
+    if (what.rfind(file_.path() + ":", 0) == 0) throw;
+    Fail(what);
+  }
+  return true;
+}
 
 void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
   if (static_cast<int64_t>(n) > rows_left_) {
@@ -138,8 +156,12 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
       } else if (h.type == PageType::kDataPageV2 && h.data_page_header_v2) {
         rows = h.data_page_header_v2->num_rows;
       }
-      if (rows > 0 && static_cast<uint64_t>(rows) <= skippable) return static_cast<size_t>(rows);
+      if (rows > 0 && static_cast<uint64_t>(rows) <= skippable) {
+        ++counts_->skipped;
+        return static_cast<size_t>(rows);
+      }
       LoadPage(h, body, body_size);
+      ++counts_->read;
       return 0;
     }
     default:
@@ -201,13 +223,13 @@ void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_
   page_left_ = d.num_values;
 }
 
-void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out) {
+void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, bool levels) {
   const uint32_t* defs = nullptr;
   size_t present = n;
   auto& valid = out->validity();
   const size_t at = valid.size();
   valid.resize(at + n, 1);
-  if (leaf_.max_definition_level > 0) {
+  if (levels && leaf_.max_definition_level > 0) {
     defs_.resize(n);
     def_levels_.Decode(defs_.data(), n);
     present = 0;

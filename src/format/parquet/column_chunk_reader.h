@@ -25,12 +25,20 @@ struct LeafColumn {
   int max_definition_level = 0;  // 0 required, 1 optional
 };
 
+/// Data pages a reader decompressed, and passed over without doing so.
+struct PageCounts {
+  int64_t read = 0;
+  int64_t skipped = 0;
+};
+
 class ColumnChunkReader {
  public:
   /// Reads the chunk's bytes [begin, begin+size) from `file` (checked by the
   /// caller to lie inside the file). `num_rows` is the row group's count.
+  /// Pages are counted into `counts`, which must outlive the reader.
   ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
-                    const ColumnMetaData& meta, int64_t begin, int64_t size, int64_t num_rows);
+                    const ColumnMetaData& meta, int64_t begin, int64_t size, int64_t num_rows,
+                    PageCounts* counts);
 
   /// Appends the next n rows to `out` (typed as leaf.mapping.type).
   /// Corruption naming the file, column and page offset on bad data.
@@ -38,6 +46,10 @@ class ColumnChunkReader {
   /// Moves past the next n rows; data pages that lie wholly inside them are
   /// neither decompressed nor decoded.
   void Skip(size_t n);
+  /// Before any Read or Skip: when the chunk starts with a dictionary page,
+  /// appends its entries to `out` (typed as leaf.mapping.type) and returns
+  /// true; false when it has none.
+  bool ReadDictionary(ColumnVector* out);
 
  private:
   // Reads (out != nullptr) or skips the next n rows.
@@ -46,7 +58,9 @@ class ColumnChunkReader {
   // passed over unread. Returns the rows passed over.
   size_t NextPage(size_t skippable);
   void LoadPage(const PageHeader& header, const uint8_t* body, size_t body_size);
-  void DecodeRows(size_t n, ColumnVector* out);
+  // Decodes n rows of the current page; `levels` false: n values without
+  // definition levels (a dictionary page).
+  void DecodeRows(size_t n, ColumnVector* out, bool levels = true);
   [[noreturn]] void Fail(const std::string& why) const;
 
   const RandomAccessFile& file_;
@@ -54,6 +68,7 @@ class ColumnChunkReader {
   const ColumnMetaData& meta_;
   PhysicalColumn physical_;
   int64_t begin_;
+  PageCounts* counts_;
   std::vector<uint8_t> chunk_;
   size_t pos_ = 0;          // next page header within chunk_
   size_t page_offset_ = 0;  // current page header within chunk_ (for messages)

@@ -105,13 +105,19 @@ void ColumnChunkWriter::StartChunk() {
   pages_.clear();
   chunk_uncompressed_ = 0;
   chunk_values_ = 0;
-  used_dictionary_pages_ = false;
-  used_plain_pages_ = false;
+  dictionary_data_pages_ = 0;
+  plain_data_pages_ = 0;
+  page_nulls_ = 0;
+  page_bounds_ = Bounds{};
   chunk_nulls_ = 0;
   chunk_nans_ = 0;
-  has_minmax_ = false;
-  min_b_.clear();
-  max_b_.clear();
+  chunk_bounds_ = Bounds{};
+  page_offsets_ = OffsetIndex{};
+  page_bounds_index_ = ColumnIndex{};
+  page_bounds_index_.null_counts.emplace();
+  page_mins_.clear();
+  page_maxes_.clear();
+  page_bounds_known_ = true;
 }
 
 template <typename F>
@@ -125,21 +131,52 @@ void ColumnChunkWriter::ForEachPresent(const ColumnVector& column, size_t begin,
     if (present) {
       f(i);
     } else {
-      ++chunk_nulls_;
+      ++page_nulls_;
     }
   }
 }
 
 template <typename T>
 void ColumnChunkWriter::UpdateMinMax(T v, T* min, T* max) {
-  if (!has_minmax_) {
+  if (!page_bounds_.has) {
     *min = v;
     *max = v;
-    has_minmax_ = true;
+    page_bounds_.has = true;
     return;
   }
   if (v < *min) *min = v;
   if (*max < v) *max = v;
+}
+
+void ColumnChunkWriter::UpdateBytes(const std::string& v) {
+  Bounds& b = page_bounds_;
+  if (!b.has) {
+    b.min_b = v;
+    b.max_b = v;
+    b.has = true;
+  } else if (v < b.min_b) {
+    b.min_b = v;
+  } else if (b.max_b < v) {
+    b.max_b = v;
+  }
+}
+
+void ColumnChunkWriter::Merge(const Bounds& b, Bounds* into) const {
+  if (!b.has) return;
+  if (!into->has) {
+    *into = b;
+    return;
+  }
+  into->min_i = std::min(into->min_i, b.min_i);
+  into->max_i = std::max(into->max_i, b.max_i);
+  into->min_f = std::min(into->min_f, b.min_f);
+  into->max_f = std::max(into->max_f, b.max_f);
+  into->min_d = std::min(into->min_d, b.min_d);
+  into->max_d = std::max(into->max_d, b.max_d);
+  if (storage_ == Storage::kBytes) {
+    if (b.min_b < into->min_b) into->min_b = b.min_b;
+    if (into->max_b < b.max_b) into->max_b = b.max_b;
+  }
 }
 
 void ColumnChunkWriter::PutBits(uint64_t bits, int width) {
@@ -160,7 +197,7 @@ void ColumnChunkWriter::PutFloating(double v, uint64_t bits, int width) {
   if (std::isnan(v)) {
     ++chunk_nans_;
   } else {
-    UpdateMinMax(v, &min_f_, &max_f_);
+    UpdateMinMax(v, &page_bounds_.min_f, &page_bounds_.max_f);
   }
   PutBits(bits, width);
 }
@@ -224,33 +261,45 @@ bool ColumnChunkWriter::AppendPlainRun(const std::vector<T>& values, const Colum
 }
 
 void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) {
+  // Pages close at exactly kMaxPageRows rows, so page boundaries do not
+  // depend on how the caller slices its batches.
+  while (begin < end) {
+    const size_t take = std::min(end - begin, static_cast<size_t>(kMaxPageRows - page_values_));
+    AppendToPage(c, begin, begin + take);
+    begin += take;
+  }
+}
+
+void ColumnChunkWriter::AppendToPage(const ColumnVector& c, size_t begin, size_t end) {
   switch (storage_) {
     case Storage::kBool:
       ForEachPresent(c, begin, end, [&](size_t i) {
         const int64_t v = c.bools[i] ? 1 : 0;
-        UpdateMinMax(v, &min_i_, &max_i_);
+        UpdateMinMax(v, &page_bounds_.min_i, &page_bounds_.max_i);
         page_bools_.push_back(static_cast<uint8_t>(v));
       });
       break;
     case Storage::kInt32:
       if (AppendPlainRun(c.ints, c, begin, end)) {
-        for (size_t i = begin; i < end; ++i) UpdateMinMax<int64_t>(c.ints[i], &min_i_, &max_i_);
+        for (size_t i = begin; i < end; ++i)
+          UpdateMinMax<int64_t>(c.ints[i], &page_bounds_.min_i, &page_bounds_.max_i);
         break;
       }
       ForEachPresent(c, begin, end, [&](size_t i) {
         const int32_t v = c.ints[i];
-        UpdateMinMax<int64_t>(v, &min_i_, &max_i_);
+        UpdateMinMax<int64_t>(v, &page_bounds_.min_i, &page_bounds_.max_i);
         PutBits(static_cast<uint32_t>(v), 4);
       });
       break;
     case Storage::kInt64:
       if (physical_ == PhysicalType::kInt64 && AppendPlainRun(c.longs, c, begin, end)) {
-        for (size_t i = begin; i < end; ++i) UpdateMinMax(c.longs[i], &min_i_, &max_i_);
+        for (size_t i = begin; i < end; ++i)
+          UpdateMinMax(c.longs[i], &page_bounds_.min_i, &page_bounds_.max_i);
         break;
       }
       ForEachPresent(c, begin, end, [&](size_t i) {
         const int64_t v = c.longs[i];
-        UpdateMinMax(v, &min_i_, &max_i_);
+        UpdateMinMax(v, &page_bounds_.min_i, &page_bounds_.max_i);
         PutBits(static_cast<uint64_t>(v), 8);
       });
       break;
@@ -260,7 +309,7 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
           if (std::isnan(c.floats[i])) {
             ++chunk_nans_;
           } else {
-            UpdateMinMax<double>(c.floats[i], &min_f_, &max_f_);
+            UpdateMinMax<double>(c.floats[i], &page_bounds_.min_f, &page_bounds_.max_f);
           }
         }
         break;
@@ -276,7 +325,7 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
           if (std::isnan(c.doubles[i])) {
             ++chunk_nans_;
           } else {
-            UpdateMinMax(c.doubles[i], &min_f_, &max_f_);
+            UpdateMinMax(c.doubles[i], &page_bounds_.min_f, &page_bounds_.max_f);
           }
         }
         break;
@@ -289,7 +338,7 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
     case Storage::kDecimal:
       ForEachPresent(c, begin, end, [&](size_t i) {
         const Int128 v = c.decimals[i];
-        UpdateMinMax(v, &min_d_, &max_d_);
+        UpdateMinMax(v, &page_bounds_.min_d, &page_bounds_.max_d);
         switch (physical_) {
           case PhysicalType::kInt32:
             PutBits(static_cast<uint32_t>(static_cast<int32_t>(v)), 4);
@@ -306,15 +355,7 @@ void ColumnChunkWriter::Append(const ColumnVector& c, size_t begin, size_t end) 
     case Storage::kBytes:
       ForEachPresent(c, begin, end, [&](size_t i) {
         const std::string& v = c.bytes[i];
-        if (!has_minmax_) {
-          min_b_ = v;
-          max_b_ = v;
-          has_minmax_ = true;
-        } else if (v < min_b_) {
-          min_b_ = v;
-        } else if (max_b_ < v) {
-          max_b_ = v;
-        }
+        UpdateBytes(v);
         PutBytes(v);
       });
       break;
@@ -371,12 +412,14 @@ void ColumnChunkWriter::FlushPage() {
     body += levels;
   }
   Encoding encoding = Encoding::kPlain;
-  if (!page_indices_.empty()) {
+  // A page of only nulls in a chunk with a dictionary is a dictionary page
+  // of no indices, so that the chunk's data pages stay all dictionary-encoded.
+  if (!page_indices_.empty() || (dictionary_mode_ && dict_.size() > 0)) {
     const int width = std::max(1, BitWidth(dict_.size() - 1));
     body.push_back(static_cast<char>(width));
     RleEncoder::Encode(page_indices_.data(), page_indices_.size(), width, &body);
     encoding = Encoding::kRleDictionary;
-    used_dictionary_pages_ = true;
+    ++dictionary_data_pages_;
   } else {
     if (storage_ == Storage::kBool) {
       BitWriter w(&body);
@@ -385,61 +428,95 @@ void ColumnChunkWriter::FlushPage() {
     } else {
       body += page_plain_;
     }
-    used_plain_pages_ = true;
+    ++plain_data_pages_;
   }
+  const size_t offset = pages_.size();
   AppendPage(PageType::kDataPage, body, page_values_, encoding, &pages_);
+  IndexPage(offset);
   chunk_values_ += page_values_;
+  chunk_nulls_ += page_nulls_;
+  Merge(page_bounds_, &chunk_bounds_);
   page_values_ = 0;
+  page_nulls_ = 0;
+  page_bounds_ = Bounds{};
   page_plain_size_ = 0;
   page_indices_.clear();
   page_plain_.clear();
   page_bools_.clear();
 }
 
-std::optional<Value> ColumnChunkWriter::ChunkMin() const {
-  if (!has_minmax_) return std::nullopt;
+void ColumnChunkWriter::IndexPage(size_t offset) {
+  PageLocation loc;
+  loc.offset = static_cast<int64_t>(offset);
+  loc.compressed_page_size = static_cast<int32_t>(pages_.size() - offset);
+  loc.first_row_index = chunk_values_;
+  page_offsets_.page_locations.push_back(loc);
+  if (!page_bounds_known_) return;
+  ColumnIndex& index = page_bounds_index_;
+  const bool all_null = page_nulls_ == page_values_;
+  index.null_pages.push_back(all_null);
+  index.null_counts->push_back(page_nulls_);
+  if (all_null) {
+    index.min_values.emplace_back();
+    index.max_values.emplace_back();
+    return;
+  }
+  const std::optional<Value> lo = MinOf(page_bounds_), hi = MaxOf(page_bounds_);
+  if (!lo || (storage_ == Storage::kBytes && (page_bounds_.min_b.size() > kMaxIndexedValueBytes ||
+                                              page_bounds_.max_b.size() > kMaxIndexedValueBytes))) {
+    page_bounds_known_ = false;  // only NaN, or too long to repeat per page
+    return;
+  }
+  index.min_values.push_back(StatisticsBytes(*lo, field_.type));
+  index.max_values.push_back(StatisticsBytes(*hi, field_.type));
+  page_mins_.push_back(*lo);
+  page_maxes_.push_back(*hi);
+}
+
+std::optional<Value> ColumnChunkWriter::MinOf(const Bounds& b) const {
+  if (!b.has) return std::nullopt;
   switch (storage_) {
     case Storage::kBool:
-      return Value(min_i_ != 0);
+      return Value(b.min_i != 0);
     case Storage::kInt32:
-      return Value(static_cast<int32_t>(min_i_));
+      return Value(static_cast<int32_t>(b.min_i));
     case Storage::kInt64:
-      return Value(min_i_);
+      return Value(b.min_i);
     // A zero minimum is written as -0.0 so it bounds both zeros.
     case Storage::kFloat:
-      return Value(min_f_ == 0 ? -0.0f : static_cast<float>(min_f_));
+      return Value(b.min_f == 0 ? -0.0f : static_cast<float>(b.min_f));
     case Storage::kDouble:
-      return Value(min_f_ == 0 ? -0.0 : min_f_);
+      return Value(b.min_f == 0 ? -0.0 : b.min_f);
     case Storage::kDecimal:
-      return Value::Decimal(min_d_);
+      return Value::Decimal(b.min_d);
     case Storage::kBytes:
-      return Value(min_b_);
+      return Value(b.min_b);
   }
   return std::nullopt;
 }
 
-std::optional<Value> ColumnChunkWriter::ChunkMax() const {
-  if (!has_minmax_) return std::nullopt;
+std::optional<Value> ColumnChunkWriter::MaxOf(const Bounds& b) const {
+  if (!b.has) return std::nullopt;
   switch (storage_) {
     case Storage::kBool:
-      return Value(max_i_ != 0);
+      return Value(b.max_i != 0);
     case Storage::kInt32:
-      return Value(static_cast<int32_t>(max_i_));
+      return Value(static_cast<int32_t>(b.max_i));
     case Storage::kInt64:
-      return Value(max_i_);
+      return Value(b.max_i);
     case Storage::kFloat:
-      return Value(max_f_ == 0 ? 0.0f : static_cast<float>(max_f_));
+      return Value(b.max_f == 0 ? 0.0f : static_cast<float>(b.max_f));
     case Storage::kDouble:
-      return Value(max_f_ == 0 ? 0.0 : max_f_);
+      return Value(b.max_f == 0 ? 0.0 : b.max_f);
     case Storage::kDecimal:
-      return Value::Decimal(max_d_);
+      return Value::Decimal(b.max_d);
     case Storage::kBytes:
-      return Value(max_b_);
+      return Value(b.max_b);
   }
   return std::nullopt;
 }
 
-ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset) {
+ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset, ChunkPageIndex* index) {
   FlushPage();
   ColumnMetaData md;
   md.type = physical_;
@@ -447,7 +524,8 @@ ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset) {
   md.codec = codec_;
   md.num_values = chunk_values_;
   std::string dict_page;
-  if (used_dictionary_pages_) {
+  const bool dictionary = dictionary_data_pages_ > 0;
+  if (dictionary) {
     AppendPage(PageType::kDictionaryPage, dict_.plain(), static_cast<int32_t>(dict_.size()),
                Encoding::kPlain, &dict_page);
     md.dictionary_page_offset = offset;
@@ -457,19 +535,36 @@ ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset) {
   file->Append(pages_);
   md.total_compressed_size = static_cast<int64_t>(dict_page.size() + pages_.size());
   md.total_uncompressed_size = chunk_uncompressed_;
-  if (used_dictionary_pages_) {
+  // Which pages are dictionary-encoded, so that a reader knows whether every
+  // value of the chunk is in the dictionary (dictionary filtering).
+  md.encoding_stats.emplace();
+  if (dictionary) {
     md.encodings = {Encoding::kPlain, Encoding::kRle, Encoding::kRleDictionary};
+    md.encoding_stats->push_back({PageType::kDictionaryPage, Encoding::kPlain, 1});
+    md.encoding_stats->push_back(
+        {PageType::kDataPage, Encoding::kRleDictionary, dictionary_data_pages_});
   } else {
     md.encodings = {Encoding::kPlain, Encoding::kRle};
   }
+  if (plain_data_pages_ > 0) {
+    md.encoding_stats->push_back({PageType::kDataPage, Encoding::kPlain, plain_data_pages_});
+  }
   Statistics stats;
   stats.null_count = chunk_nulls_;
-  const std::optional<Value> lo = ChunkMin(), hi = ChunkMax();
+  const std::optional<Value> lo = MinOf(chunk_bounds_), hi = MaxOf(chunk_bounds_);
   if (lo) {
     stats.min_value = StatisticsBytes(*lo, field_.type);
     stats.max_value = StatisticsBytes(*hi, field_.type);
   }
   md.statistics = stats;
+
+  index->offsets = std::move(page_offsets_);
+  for (PageLocation& p : index->offsets.page_locations) p.offset += md.data_page_offset;
+  index->bounds.reset();
+  if (page_bounds_known_) {
+    page_bounds_index_.boundary_order = BoundaryOrderOf();
+    index->bounds = std::move(page_bounds_index_);
+  }
 
   metrics_.compressed_size += md.total_compressed_size;
   metrics_.value_count += chunk_values_;
@@ -487,6 +582,19 @@ ColumnChunk ColumnChunkWriter::Flush(WritableFile* file, int64_t offset) {
   chunk.file_offset = 0;
   chunk.meta_data = std::move(md);
   return chunk;
+}
+
+BoundaryOrder ColumnChunkWriter::BoundaryOrderOf() const {
+  bool ascending = true, descending = true;
+  for (size_t i = 1; i < page_mins_.size(); ++i) {
+    const int mins = CompareValues(field_.type, page_mins_[i - 1], page_mins_[i]);
+    const int maxes = CompareValues(field_.type, page_maxes_[i - 1], page_maxes_[i]);
+    ascending = ascending && mins <= 0 && maxes <= 0;
+    descending = descending && mins >= 0 && maxes >= 0;
+  }
+  if (ascending) return BoundaryOrder::kAscending;
+  if (descending) return BoundaryOrder::kDescending;
+  return BoundaryOrder::kUnordered;
 }
 
 ColumnMetrics ColumnChunkWriter::Metrics() const { return metrics_; }

@@ -1,6 +1,7 @@
 // Encodes one top-level column of a Parquet file: definition levels, values
-// as RLE_DICTIONARY or PLAIN, data pages v1, page
-// compression, chunk statistics and the file-wide Iceberg metrics. Pages of
+// as RLE_DICTIONARY or PLAIN, data pages v1, page compression, chunk
+// statistics, the chunk's page index (offsets and bounds of every data page)
+// and the file-wide Iceberg metrics. Pages of
 // the current row group are kept (compressed) in memory until Flush writes
 // the chunk. Each chunk starts with a dictionary and keeps it only if its
 // first page is smaller with it than PLAIN (parquet-java's rule), so columns
@@ -23,6 +24,18 @@
 
 namespace datashard::parquet {
 
+/// Byte values longer than this leave a chunk without page bounds, which
+/// would otherwise repeat them in the footer area once or twice per page.
+constexpr size_t kMaxIndexedValueBytes = 64;
+
+/// The page index of one written chunk: page offsets always; page bounds
+/// unless a page's bounds cannot be stated (a float page of only NaN, a byte
+/// value longer than kMaxIndexedValueBytes).
+struct ChunkPageIndex {
+  OffsetIndex offsets;
+  std::optional<ColumnIndex> bounds;
+};
+
 class ColumnChunkWriter {
  public:
   ColumnChunkWriter(const Field& field, const WriterOptions& options);
@@ -33,19 +46,40 @@ class ColumnChunkWriter {
   /// an estimate of the open page and the dictionary).
   int64_t BufferedSize() const;
   /// Writes the chunk of the current row group at `offset` of `file` (which
-  /// must be the file's current size) and returns its metadata; resets the
-  /// chunk state for the next row group.
-  ColumnChunk Flush(WritableFile* file, int64_t offset);
+  /// must be the file's current size) and returns its metadata, its page
+  /// index into `index`; resets the chunk state for the next row group.
+  ColumnChunk Flush(WritableFile* file, int64_t offset, ChunkPageIndex* index);
   /// Metrics over every row written so far.
   ColumnMetrics Metrics() const;
 
  private:
   enum class Storage { kBool, kInt32, kInt64, kFloat, kDouble, kDecimal, kBytes };
 
+  // Smallest and largest non-null, non-NaN value of a page or chunk, in the
+  // column's storage domain (the member of its storage).
+  struct Bounds {
+    bool has = false;
+    int64_t min_i = 0, max_i = 0;  // bool, int32, int64
+    double min_f = 0, max_f = 0;   // float, double
+    Int128 min_d = 0, max_d = 0;   // decimal
+    std::string min_b, max_b;      // bytes
+  };
+
+  // Append() of rows that fit in the open page.
+  void AppendToPage(const ColumnVector& column, size_t begin, size_t end);
   template <typename F>
   void ForEachPresent(const ColumnVector& column, size_t begin, size_t end, F&& f);
   template <typename T>
   void UpdateMinMax(T v, T* min, T* max);
+  void UpdateBytes(const std::string& v);
+  // Widens `into` by `b`.
+  void Merge(const Bounds& b, Bounds* into) const;
+  std::optional<Value> MinOf(const Bounds& b) const;
+  std::optional<Value> MaxOf(const Bounds& b) const;
+  // Adds the page just appended to pages_ at `offset` to the page index.
+  void IndexPage(size_t offset);
+  // How the bounds of the chunk's pages that are not all null are ordered.
+  BoundaryOrder BoundaryOrderOf() const;
   template <typename T>
   bool AppendPlainRun(const std::vector<T>& values, const ColumnVector& column, size_t begin,
                       size_t end);
@@ -58,8 +92,6 @@ class ColumnChunkWriter {
   void FlushPage();
   void AppendPage(PageType type, const std::string& body, int32_t num_values, Encoding encoding,
                   std::string* out);
-  std::optional<Value> ChunkMin() const;
-  std::optional<Value> ChunkMax() const;
   void StartChunk();
 
   Field field_;
@@ -88,17 +120,21 @@ class ColumnChunkWriter {
   std::string pages_;
   int64_t chunk_uncompressed_ = 0;
   int64_t chunk_values_ = 0;
-  bool used_dictionary_pages_ = false;
-  bool used_plain_pages_ = false;
+  int32_t dictionary_data_pages_ = 0;  // data pages of dictionary indices
+  int32_t plain_data_pages_ = 0;
 
-  // Statistics of the current chunk, in the column's storage domain.
+  // Statistics of the open page and of the current chunk.
+  int64_t page_nulls_ = 0;
+  Bounds page_bounds_;
   int64_t chunk_nulls_ = 0;
   int64_t chunk_nans_ = 0;
-  bool has_minmax_ = false;
-  int64_t min_i_ = 0, max_i_ = 0;  // bool, int32, int64
-  double min_f_ = 0, max_f_ = 0;   // float, double
-  Int128 min_d_ = 0, max_d_ = 0;   // decimal
-  std::string min_b_, max_b_;      // bytes
+  Bounds chunk_bounds_;
+
+  // Page index of the current chunk; offsets relative to pages_.
+  OffsetIndex page_offsets_;
+  ColumnIndex page_bounds_index_;
+  std::vector<Value> page_mins_, page_maxes_;  // of the pages that are not all null
+  bool page_bounds_known_ = true;
 
   // File-wide metrics.
   ColumnMetrics metrics_;

@@ -531,6 +531,141 @@ TEST(ParquetWriterTest, DecimalDigitsBeyondPrecisionAreRefused) {
   EXPECT_THROW(w.Write({c}), SchemaMismatch);
 }
 
+TEST(ParquetReaderTest, PageIndexStatesEveryPagesRowsAndBounds) {
+  const Schema s = SmallSchema();
+  std::vector<Record> rows;
+  // Pages close every 20,000 rows: name is null on all of page 1, score NaN
+  // on all of page 2.
+  for (int64_t i = 0; i < 50000; ++i) {
+    const bool null_name = i >= 20000 && i < 40000;
+    rows.push_back({Value(i), null_name ? Value::Null() : Value("n" + std::to_string(i % 3)),
+                    i >= 40000 ? Value(std::nan("")) : Value(static_cast<double>(i) / 2)});
+  }
+  const WrittenFile f = WriteFile(s, rows, WriterOptions{}, 3000);
+  auto r = OpenBytes(f.bytes);
+  ExpectSameRows(ReadAll(r.get()), rows);
+  ASSERT_EQ(r->row_groups().size(), 1u);
+  const std::vector<PageInfo> ids = r->PageIndex(0, 0);
+  ASSERT_EQ(ids.size(), 3u);
+  const int64_t first[] = {0, 20000, 40000}, count[] = {20000, 20000, 10000};
+  for (size_t p = 0; p < 3; ++p) {
+    EXPECT_EQ(ids[p].first_row, first[p]);
+    EXPECT_EQ(ids[p].num_rows, count[p]);
+    EXPECT_EQ(ids[p].min, Value(first[p]));
+    EXPECT_EQ(ids[p].max, Value(first[p] + count[p] - 1));
+    EXPECT_EQ(ids[p].null_count, 0);
+    EXPECT_FALSE(ids[p].all_null);
+  }
+  const std::vector<PageInfo> names = r->PageIndex(0, 1);
+  ASSERT_EQ(names.size(), 3u);
+  EXPECT_EQ(names[0].min, Value("n0"));
+  EXPECT_EQ(names[0].max, Value("n2"));
+  EXPECT_TRUE(names[1].all_null);
+  EXPECT_EQ(names[1].null_count, 20000);
+  EXPECT_FALSE(names[1].min.has_value());
+  EXPECT_EQ(names[2].max, Value("n2"));
+  // A page of only NaN has no bounds to state: the chunk keeps its offsets
+  // but gets no column index.
+  const std::vector<PageInfo> scores = r->PageIndex(0, 2);
+  ASSERT_EQ(scores.size(), 3u);
+  EXPECT_EQ(scores[2].first_row, 40000);
+  for (const PageInfo& p : scores) EXPECT_FALSE(p.min.has_value() || p.null_count.has_value());
+
+  const FileMetaData meta = Footer(f.bytes);
+  const ColumnChunk& id_chunk = meta.row_groups[0].columns[0];
+  EXPECT_TRUE(id_chunk.column_index_offset && id_chunk.offset_index_offset);
+  EXPECT_FALSE(meta.row_groups[0].columns[2].column_index_offset.has_value());
+  // The null page of name is dictionary-encoded like the others.
+  const ColumnMetaData& name = *meta.row_groups[0].columns[1].meta_data;
+  ASSERT_TRUE(name.encoding_stats.has_value());
+  ASSERT_EQ(name.encoding_stats->size(), 2u);
+  EXPECT_EQ((*name.encoding_stats)[0].page_type, PageType::kDictionaryPage);
+  EXPECT_EQ((*name.encoding_stats)[1].encoding, Encoding::kRleDictionary);
+  EXPECT_EQ((*name.encoding_stats)[1].count, 3);
+
+  WriterOptions without;
+  without.write_page_index = false;
+  auto old = OpenBytes(WriteFile(s, rows, without, 3000).bytes);
+  EXPECT_TRUE(old->PageIndex(0, 0).empty());
+  ExpectSameRows(ReadAll(old.get()), rows);
+}
+
+// The file `bytes` with its footer replaced by `meta`.
+std::string WithFooter(const std::string& bytes, const FileMetaData& meta) {
+  const uint32_t len =
+      LoadLE<uint32_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8);
+  std::string out = bytes.substr(0, bytes.size() - 8 - len);
+  std::string footer;
+  SerializeFileMetaData(meta, &footer);
+  out += footer;
+  AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &out);
+  return out + "PAR1";
+}
+
+TEST(ParquetReaderTest, ChunkDictionaryOnlyWhenEveryDataPageUsesIt) {
+  const Schema s = SmallSchema();
+  std::vector<Record> rows;
+  for (int64_t i = 0; i < 30000; ++i) {
+    rows.push_back({Value(i), i % 5 == 0 ? Value::Null() : Value("n" + std::to_string(i % 3)),
+                    Value(static_cast<double>(i % 2))});
+  }
+  const WrittenFile f = WriteFile(s, rows, WriterOptions{}, 3000);
+  auto r = OpenBytes(f.bytes);
+  EXPECT_FALSE(r->ChunkDictionary(0, 0).has_value());  // distinct ids: PLAIN
+  const std::optional<ColumnVector> names = r->ChunkDictionary(0, 1);
+  ASSERT_TRUE(names.has_value());
+  ASSERT_EQ(names->size(), 3u);
+  EXPECT_EQ(names->Get(0), Value("n1"));
+  EXPECT_EQ(names->Get(1), Value("n2"));
+  EXPECT_EQ(names->Get(2), Value("n0"));
+  const std::optional<ColumnVector> scores = r->ChunkDictionary(0, 2);
+  ASSERT_TRUE(scores.has_value());
+  EXPECT_EQ(scores->size(), 2u);
+  ExpectSameRows(ReadAll(r.get()), rows);
+
+  // Without encoding_stats, RLE_DICTIONARY chunks cannot tell a fallback
+  // from their dictionary page (both list PLAIN); PLAIN_DICTIONARY chunks
+  // with only level encodings beside it can.
+  FileMetaData meta = Footer(f.bytes);
+  for (ColumnChunk& c : meta.row_groups[0].columns) c.meta_data->encoding_stats.reset();
+  EXPECT_FALSE(OpenBytes(WithFooter(f.bytes, meta))->ChunkDictionary(0, 1).has_value());
+  meta.row_groups[0].columns[1].meta_data->encodings = {Encoding::kPlainDictionary, Encoding::kRle};
+  auto v1 = OpenBytes(WithFooter(f.bytes, meta));
+  ASSERT_TRUE(v1->ChunkDictionary(0, 1).has_value());
+  EXPECT_EQ(v1->ChunkDictionary(0, 1)->size(), 3u);
+  meta.row_groups[0].columns[1].meta_data->encodings = {Encoding::kPlainDictionary, Encoding::kRle,
+                                                        Encoding::kPlain};
+  EXPECT_FALSE(OpenBytes(WithFooter(f.bytes, meta))->ChunkDictionary(0, 1).has_value());
+}
+
+TEST(ParquetReaderTest, RowRangesReadOnlyTheirRows) {
+  const Schema s = SmallSchema();
+  std::vector<Record> rows;
+  for (int64_t i = 0; i < 50000; ++i) {
+    rows.push_back({Value(i), Value(std::to_string(i)), Value(static_cast<double>(i))});
+  }
+  auto r = OpenBytes(WriteFile(s, rows, WriterOptions{}, 4000).bytes);
+  ReadOptions ro;
+  ro.row_groups = {0};
+  ro.row_ranges = {{{5, 8}, {19999, 20001}, {45000, 45003}}};
+  ro.batch_size = 2;
+  const std::vector<Record> got = ReadAll(r.get(), ro);
+  std::vector<int64_t> ids;
+  for (const Record& row : got) ids.push_back(row[0].as_long());
+  EXPECT_EQ(ids, (std::vector<int64_t>{5, 6, 7, 19999, 20000, 45000, 45001, 45002}));
+  // Page 1 (rows 20000-39999) holds only row 20000, which is read; pages
+  // wholly between ranges are not.
+  EXPECT_EQ(r->pages_skipped(), 0);
+  ro.row_ranges = {{{45000, 45003}}};
+  EXPECT_EQ(ReadAll(r.get(), ro).size(), 3u);
+  EXPECT_EQ(r->pages_read(), 3);  // page 2 of each column
+  EXPECT_EQ(r->pages_skipped(), 6);
+  ro.row_ranges = {{{8, 5}}};
+  EXPECT_THROW(r->Start(ro), InvalidArgument);
+  ro.row_ranges = {{{0, 50001}}};
+  EXPECT_THROW(r->Start(ro), InvalidArgument);
+}
+
 TEST(ParquetReaderTest, ProjectionAndRowGroupSelection) {
   const Schema s = SmallSchema();
   std::vector<Record> rows;
@@ -677,18 +812,6 @@ TEST(ParquetReaderTest, TruncatedFileNamesFileAndOffset) {
     EXPECT_EQ(std::string(e.what()).rfind("mem.parquet: offset ", 0), 0u) << e.what();
   }
   EXPECT_THROW(OpenBytes("PAR1PAR1"), Corruption);
-}
-
-// The file `bytes` with its footer replaced by `m`.
-std::string WithFooter(const std::string& bytes, const FileMetaData& m) {
-  const uint32_t len =
-      LoadLE<uint32_t>(reinterpret_cast<const uint8_t*>(bytes.data()) + bytes.size() - 8);
-  std::string out = bytes.substr(0, bytes.size() - 8 - len);
-  std::string footer;
-  SerializeFileMetaData(m, &footer);
-  out += footer;
-  AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &out);
-  return out + "PAR1";
 }
 
 // Issue 13 item 4: min_value/max_value are trusted only under a known

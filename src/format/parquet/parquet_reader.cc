@@ -65,11 +65,66 @@ bool WritesUnsignedDecimalStatistics(const WriterVersion& w) {
          w.major < 4;
 }
 
-// Turns raw statistics into Iceberg values; a bound that cannot be trusted
-// (NaN, wrong size, unsigned order, an order the file does not declare or
-// this reader does not know, a writer known to order it wrongly) is dropped
-// rather than guessed. `order` is the column's ColumnOrder, null when the
-// file lists none for it.
+// Min and max of a chunk or page as Iceberg values; nullopt for a bound
+// that cannot be trusted (NaN, wrong size, unsigned order, an order the file
+// does not declare or this reader does not know, a writer known to order it
+// wrongly) rather than guessed. `lo`/`hi` follow the column's ColumnOrder
+// (`order`, null when the file lists none); `legacy_lo`/`legacy_hi` are the
+// signed-order Statistics.min/max (null where there are none).
+struct Bounds {
+  Value min;
+  Value max;
+};
+
+std::optional<Bounds> TrustedBounds(const std::optional<std::string>* lo,
+                                    const std::optional<std::string>* hi,
+                                    const std::optional<std::string>* legacy_lo,
+                                    const std::optional<std::string>* legacy_hi,
+                                    const LeafColumn& leaf, const ColumnOrder* order,
+                                    const WriterVersion& writer) {
+  const PhysicalType pt = *leaf.element.type;
+  const bool bytes = pt == PhysicalType::kByteArray || pt == PhysicalType::kFixedLenByteArray;
+  if (bytes && leaf.mapping.type.id == TypeId::kDecimal &&
+      WritesUnsignedDecimalStatistics(writer)) {
+    return std::nullopt;
+  }
+  // min_value/max_value follow the column's ColumnOrder; without a known one
+  // their order is undefined, unless they are equal (one value in any order).
+  const bool floating = pt == PhysicalType::kFloat || pt == PhysicalType::kDouble;
+  const bool known_order = order && (*order == ColumnOrder::kTypeOrder ||
+                                     (*order == ColumnOrder::kIeee754TotalOrder && floating));
+  const bool have_new = lo->has_value() && hi->has_value();
+  if (!have_new || (!known_order && **lo != **hi)) {
+    // Legacy min/max always use signed order: right for the signed types
+    // only (unsigned integers are refused by the mapping).
+    if (bytes || legacy_lo == nullptr) return std::nullopt;
+    lo = legacy_lo;
+    hi = legacy_hi;
+  }
+  if (!lo->has_value() || !hi->has_value()) return std::nullopt;
+  std::optional<Value> min = ValueFromStatisticsBytes(**lo, leaf.element, leaf.mapping);
+  std::optional<Value> max = ValueFromStatisticsBytes(**hi, leaf.element, leaf.mapping);
+  if (!min || !max) return std::nullopt;
+  const TypeId id = leaf.mapping.type.id;
+  if (id == TypeId::kFloat) {
+    float a = min->as_float(), b = max->as_float();
+    if (std::isnan(a) || std::isnan(b)) return std::nullopt;
+    if (a == 0) a = -0.0f;
+    if (b == 0) b = 0.0f;
+    min = Value(a);
+    max = Value(b);
+  } else if (id == TypeId::kDouble) {
+    double a = min->as_double(), b = max->as_double();
+    if (std::isnan(a) || std::isnan(b)) return std::nullopt;
+    if (a == 0) a = -0.0;
+    if (b == 0) b = 0.0;
+    min = Value(a);
+    max = Value(b);
+  }
+  return Bounds{std::move(*min), std::move(*max)};
+}
+
+// Turns raw statistics into Iceberg values (untrusted bounds are dropped).
 ChunkStatistics StatisticsOf(const ColumnMetaData& md, const LeafColumn& leaf,
                              const ColumnOrder* order, const WriterVersion& writer) {
   ChunkStatistics s;
@@ -79,50 +134,43 @@ ChunkStatistics StatisticsOf(const ColumnMetaData& md, const LeafColumn& leaf,
   if (!md.statistics) return s;
   const Statistics& st = *md.statistics;
   s.null_count = st.null_count;
-  const PhysicalType pt = *leaf.element.type;
-  const bool bytes = pt == PhysicalType::kByteArray || pt == PhysicalType::kFixedLenByteArray;
-  if (bytes && leaf.mapping.type.id == TypeId::kDecimal &&
-      WritesUnsignedDecimalStatistics(writer)) {
-    return s;
+  std::optional<Bounds> b =
+      TrustedBounds(&st.min_value, &st.max_value, &st.min, &st.max, leaf, order, writer);
+  if (b) {
+    s.min = std::move(b->min);
+    s.max = std::move(b->max);
   }
-  // min_value/max_value follow the column's ColumnOrder; without a known one
-  // their order is undefined, unless they are equal (one value in any order).
-  const bool floating = pt == PhysicalType::kFloat || pt == PhysicalType::kDouble;
-  const bool known_order = order && (*order == ColumnOrder::kTypeOrder ||
-                                     (*order == ColumnOrder::kIeee754TotalOrder && floating));
-  const std::optional<std::string>* lo = &st.min_value;
-  const std::optional<std::string>* hi = &st.max_value;
-  const bool have_new = lo->has_value() && hi->has_value();
-  if (!have_new || (!known_order && **lo != **hi)) {
-    // Legacy min/max always use signed order: right for the signed types
-    // only (unsigned integers are refused by the mapping).
-    if (bytes) return s;
-    lo = &st.min;
-    hi = &st.max;
-  }
-  if (!lo->has_value() || !hi->has_value()) return s;
-  std::optional<Value> min = ValueFromStatisticsBytes(**lo, leaf.element, leaf.mapping);
-  std::optional<Value> max = ValueFromStatisticsBytes(**hi, leaf.element, leaf.mapping);
-  if (!min || !max) return s;
-  const TypeId id = leaf.mapping.type.id;
-  if (id == TypeId::kFloat) {
-    float a = min->as_float(), b = max->as_float();
-    if (std::isnan(a) || std::isnan(b)) return s;
-    if (a == 0) a = -0.0f;
-    if (b == 0) b = 0.0f;
-    min = Value(a);
-    max = Value(b);
-  } else if (id == TypeId::kDouble) {
-    double a = min->as_double(), b = max->as_double();
-    if (std::isnan(a) || std::isnan(b)) return s;
-    if (a == 0) a = -0.0;
-    if (b == 0) b = 0.0;
-    min = Value(a);
-    max = Value(b);
-  }
-  s.min = std::move(min);
-  s.max = std::move(max);
   return s;
+}
+
+// Whether every data page of the chunk is dictionary-encoded.
+bool AllPagesDictionaryEncoded(const ColumnMetaData& md) {
+  const auto dictionary = [](Encoding e) {
+    return e == Encoding::kPlainDictionary || e == Encoding::kRleDictionary;
+  };
+  if (md.encoding_stats) {
+    bool has_dictionary = false;
+    for (const PageEncodingStats& s : *md.encoding_stats) {
+      if (s.page_type == PageType::kDictionaryPage) {
+        has_dictionary = has_dictionary || s.count > 0;
+      } else if ((s.page_type == PageType::kDataPage || s.page_type == PageType::kDataPageV2) &&
+                 s.count > 0 && !dictionary(s.encoding)) {
+        return false;
+      }
+    }
+    return has_dictionary;
+  }
+  // Without encoding stats only v1 dictionary encoding tells: RLE_DICTIONARY
+  // chunks list PLAIN for their dictionary page, the same as a fallback.
+  bool plain_dictionary = false;
+  for (Encoding e : md.encodings) {
+    if (e == Encoding::kPlainDictionary) {
+      plain_dictionary = true;
+    } else if (e != Encoding::kRle && e != Encoding::kBitPacked) {
+      return false;
+    }
+  }
+  return plain_dictionary;
 }
 
 }  // namespace
@@ -143,14 +191,18 @@ class ParquetReader::Impl {
   std::vector<RowGroupInfo> row_groups_;
   std::vector<std::vector<ChunkRange>> ranges_;  // [row group][column]
   std::string created_by_;
+  WriterVersion writer_;
 
   // Read cursor.
   ReadOptions options_;
   std::vector<int> selected_;
   std::vector<int> groups_;
-  size_t group_index_ = 0;
-  int64_t group_rows_left_ = 0;
+  size_t group_index_ = 0;              // next entry of groups_
+  std::vector<RowRange> group_ranges_;  // of the current group
+  size_t range_index_ = 0;              // next or current entry of group_ranges_
+  int64_t group_row_ = 0;               // rows of the current group read or skipped
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
+  PageCounts page_counts_;
   size_t batch_rows_ = 0;         // rows of the current batch
   std::vector<uint8_t> pending_;  // per selected column: not yet read or skipped
 
@@ -222,7 +274,8 @@ class ParquetReader::Impl {
   }
 
   void CheckRowGroups() {
-    const WriterVersion writer = ParseCreatedBy(created_by_);
+    writer_ = ParseCreatedBy(created_by_);
+    const WriterVersion& writer = writer_;
     int64_t total = 0;
     for (size_t g = 0; g < meta_.row_groups.size(); ++g) {
       const RowGroup& rg = meta_.row_groups[g];
@@ -304,33 +357,72 @@ class ParquetReader::Impl {
         groups_.push_back(g);
       }
     }
+    if (!options.row_ranges.empty() && options.row_ranges.size() != groups_.size()) {
+      throw InvalidArgument(file_->path() + ": " + std::to_string(options.row_ranges.size()) +
+                            " row range lists for " + std::to_string(groups_.size()) +
+                            " row groups");
+    }
+    for (size_t k = 0; k < options.row_ranges.size(); ++k) {
+      const int64_t rows = row_groups_[static_cast<size_t>(groups_[k])].num_rows;
+      int64_t end = 0;
+      for (const RowRange& r : options.row_ranges[k]) {
+        if (r.begin < end || r.end <= r.begin || r.end > rows) {
+          throw InvalidArgument(file_->path() + ": row range [" + std::to_string(r.begin) + ", " +
+                                std::to_string(r.end) + ") of row group " +
+                                std::to_string(groups_[k]) +
+                                " is empty, unsorted or past its rows");
+        }
+        end = r.end;
+      }
+    }
     group_index_ = 0;
-    group_rows_left_ = 0;
+    group_ranges_.clear();
+    range_index_ = 0;
     readers_.clear();
     pending_.clear();
+    page_counts_ = PageCounts{};
   }
 
   size_t NextBatch() {
     for (size_t i = 0; i < pending_.size(); ++i) {
       if (pending_[i]) SkipColumn(i);
     }
-    while (group_rows_left_ == 0) {
+    for (;;) {
+      if (range_index_ < group_ranges_.size()) {
+        const RowRange& r = group_ranges_[range_index_];
+        if (group_row_ < r.begin) {
+          // Rows between ranges: whole pages are passed over undecompressed.
+          for (auto& reader : readers_) reader->Skip(static_cast<size_t>(r.begin - group_row_));
+          group_row_ = r.begin;
+        }
+        batch_rows_ = static_cast<size_t>(std::min(options_.batch_size, r.end - group_row_));
+        group_row_ += static_cast<int64_t>(batch_rows_);
+        if (group_row_ == r.end) ++range_index_;
+        pending_.assign(selected_.size(), 1);
+        return batch_rows_;
+      }
       readers_.clear();
       if (group_index_ >= groups_.size()) return 0;
-      const int g = groups_[group_index_++];
-      group_rows_left_ = row_groups_[static_cast<size_t>(g)].num_rows;
+      const size_t k = group_index_++;
+      const int g = groups_[k];
+      const int64_t rows = row_groups_[static_cast<size_t>(g)].num_rows;
+      group_ranges_.clear();
+      if (options_.row_ranges.empty()) {
+        if (rows > 0) group_ranges_.push_back(RowRange{0, rows});
+      } else {
+        group_ranges_ = options_.row_ranges[k];
+      }
+      range_index_ = 0;
+      group_row_ = 0;
+      if (group_ranges_.empty()) continue;
       for (int c : selected_) {
         const ChunkRange& r = ranges_[static_cast<size_t>(g)][static_cast<size_t>(c)];
         const ColumnMetaData& md =
             *meta_.row_groups[static_cast<size_t>(g)].columns[static_cast<size_t>(c)].meta_data;
         readers_.push_back(std::make_unique<ColumnChunkReader>(
-            *file_, leaves_[static_cast<size_t>(c)], md, r.begin, r.size, group_rows_left_));
+            *file_, leaves_[static_cast<size_t>(c)], md, r.begin, r.size, rows, &page_counts_));
       }
     }
-    batch_rows_ = static_cast<size_t>(std::min(options_.batch_size, group_rows_left_));
-    group_rows_left_ -= static_cast<int64_t>(batch_rows_);
-    pending_.assign(selected_.size(), 1);
-    return batch_rows_;
   }
 
   void ReadColumn(size_t i, ColumnVector* out) {
@@ -350,6 +442,97 @@ class ParquetReader::Impl {
     readers_[i]->Skip(batch_rows_);
   }
 
+  std::vector<PageInfo> PageIndex(int group, int column) const {
+    if (group < 0 || static_cast<size_t>(group) >= row_groups_.size() || column < 0 ||
+        static_cast<size_t>(column) >= columns_.size()) {
+      throw InvalidArgument(file_->path() + ": no column " + std::to_string(column) +
+                            " in row group " + std::to_string(group));
+    }
+    const size_t g = static_cast<size_t>(group), c = static_cast<size_t>(column);
+    const ColumnChunk& chunk = meta_.row_groups[g].columns[c];
+    const std::string where =
+        "row group " + std::to_string(g) + ", column '" + leaves_[c].element.name + "': ";
+    std::vector<PageInfo> pages;
+    if (!chunk.offset_index_offset || !chunk.offset_index_length) return pages;
+    const std::vector<uint8_t> offsets =
+        ReadIndex(*chunk.offset_index_offset, *chunk.offset_index_length, where + "offset index");
+    CompactReader r(offsets.data(), offsets.size(), file_->path() + ": " + where + "offset index",
+                    static_cast<uint64_t>(*chunk.offset_index_offset));
+    const OffsetIndex index = ParseOffsetIndex(&r);
+    const int64_t rows = row_groups_[g].num_rows;
+    const ChunkRange& range = ranges_[g][c];
+    for (size_t i = 0; i < index.page_locations.size(); ++i) {
+      const PageLocation& loc = index.page_locations[i];
+      const int64_t next =
+          i + 1 < index.page_locations.size() ? index.page_locations[i + 1].first_row_index : rows;
+      if ((i == 0 && loc.first_row_index != 0) || next <= loc.first_row_index || next > rows ||
+          loc.offset < range.begin || loc.offset >= range.begin + range.size) {
+        Fail(static_cast<uint64_t>(*chunk.offset_index_offset),
+             where + "offset index page " + std::to_string(i) +
+                 " does not lie in the chunk's rows and bytes");
+      }
+      PageInfo page;
+      page.first_row = loc.first_row_index;
+      page.num_rows = next - loc.first_row_index;
+      pages.push_back(std::move(page));
+    }
+    if (pages.empty() || !chunk.column_index_offset || !chunk.column_index_length) return pages;
+    const std::vector<uint8_t> bounds =
+        ReadIndex(*chunk.column_index_offset, *chunk.column_index_length, where + "column index");
+    CompactReader cr(bounds.data(), bounds.size(), file_->path() + ": " + where + "column index",
+                     static_cast<uint64_t>(*chunk.column_index_offset));
+    const ColumnIndex ci = ParseColumnIndex(&cr);
+    const size_t n = pages.size();
+    if (ci.null_pages.size() != n || ci.min_values.size() != n || ci.max_values.size() != n ||
+        (ci.null_counts && ci.null_counts->size() != n)) {
+      Fail(static_cast<uint64_t>(*chunk.column_index_offset),
+           where + "column index lists a different number of pages than the offset index (" +
+               std::to_string(n) + ")");
+    }
+    const ColumnOrder* order = c < meta_.column_orders.size() ? &meta_.column_orders[c] : nullptr;
+    for (size_t i = 0; i < n; ++i) {
+      PageInfo& page = pages[i];
+      if (ci.null_counts) page.null_count = (*ci.null_counts)[i];
+      page.all_null = ci.null_pages[i];
+      if (page.all_null) {
+        page.null_count = page.num_rows;
+        continue;
+      }
+      const std::optional<std::string> lo = ci.min_values[i], hi = ci.max_values[i];
+      std::optional<Bounds> b =
+          TrustedBounds(&lo, &hi, nullptr, nullptr, leaves_[c], order, writer_);
+      if (b) {
+        page.min = std::move(b->min);
+        page.max = std::move(b->max);
+      }
+    }
+    return pages;
+  }
+
+  std::optional<ColumnVector> ChunkDictionary(int group, int column) const {
+    if (group < 0 || static_cast<size_t>(group) >= row_groups_.size() || column < 0 ||
+        static_cast<size_t>(column) >= columns_.size()) {
+      throw InvalidArgument(file_->path() + ": no column " + std::to_string(column) +
+                            " in row group " + std::to_string(group));
+    }
+    const size_t g = static_cast<size_t>(group), c = static_cast<size_t>(column);
+    const ColumnMetaData& md = *meta_.row_groups[g].columns[c].meta_data;
+    if (!AllPagesDictionaryEncoded(md)) return std::nullopt;
+    // The dictionary page ends where the first data page starts, when the
+    // file says so; otherwise the whole chunk is read.
+    const ChunkRange& r = ranges_[g][c];
+    int64_t size = r.size;
+    if (md.data_page_offset > r.begin && md.data_page_offset - r.begin < size) {
+      size = md.data_page_offset - r.begin;
+    }
+    PageCounts counts;
+    ColumnChunkReader reader(*file_, leaves_[c], md, r.begin, size, row_groups_[g].num_rows,
+                             &counts);
+    ColumnVector values(columns_[c].type);
+    if (!reader.ReadDictionary(&values)) return std::nullopt;
+    return values;
+  }
+
   bool Next(std::vector<ColumnVector>* out) {
     if (NextBatch() == 0) return false;
     out->resize(selected_.size());
@@ -358,6 +541,19 @@ class ParquetReader::Impl {
   }
 
  private:
+  // The bytes of a page index structure, checked to lie in the file's data.
+  std::vector<uint8_t> ReadIndex(int64_t offset, int32_t length, const std::string& what) const {
+    if (offset < 4 || length < 0 || static_cast<uint64_t>(offset) > footer_begin_ ||
+        static_cast<uint64_t>(length) > footer_begin_ - static_cast<uint64_t>(offset)) {
+      Fail(footer_begin_, what + " spans bytes [" + std::to_string(offset) + ", +" +
+                              std::to_string(length) + ") outside the data of the file");
+    }
+    std::vector<uint8_t> bytes(static_cast<size_t>(length));
+    file_->ReadAt(static_cast<uint64_t>(offset), bytes.size(),
+                  reinterpret_cast<char*>(bytes.data()));
+    return bytes;
+  }
+
   // Marks column i of the current batch as read or skipped.
   void Take(size_t i) {
     if (i >= pending_.size() || !pending_[i]) {
@@ -381,6 +577,14 @@ const std::vector<FileColumn>& ParquetReader::columns() const { return impl_->co
 int64_t ParquetReader::num_rows() const { return impl_->meta_.num_rows; }
 const std::vector<RowGroupInfo>& ParquetReader::row_groups() const { return impl_->row_groups_; }
 const std::string& ParquetReader::created_by() const { return impl_->created_by_; }
+std::vector<PageInfo> ParquetReader::PageIndex(int group, int column) const {
+  return impl_->PageIndex(group, column);
+}
+std::optional<ColumnVector> ParquetReader::ChunkDictionary(int group, int column) const {
+  return impl_->ChunkDictionary(group, column);
+}
+int64_t ParquetReader::pages_read() const { return impl_->page_counts_.read; }
+int64_t ParquetReader::pages_skipped() const { return impl_->page_counts_.skipped; }
 void ParquetReader::Start(const ReadOptions& options) { impl_->Start(options); }
 bool ParquetReader::Next(std::vector<ColumnVector>* out) { return impl_->Next(out); }
 size_t ParquetReader::NextBatch() { return impl_->NextBatch(); }

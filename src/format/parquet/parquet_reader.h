@@ -44,11 +44,33 @@ struct RowGroupInfo {
   std::vector<ChunkStatistics> columns;  // in FileColumn order
 };
 
+/// One data page of a column chunk, as the file's page index states it.
+struct PageInfo {
+  int64_t first_row = 0;  // within the row group
+  int64_t num_rows = 0;
+  /// Bounds and null count when the file has a column index for the chunk,
+  /// trusted by the rules of ChunkStatistics.
+  std::optional<Value> min;
+  std::optional<Value> max;
+  std::optional<int64_t> null_count;
+  bool all_null = false;
+};
+
+/// Rows [begin, end) of a row group.
+struct RowRange {
+  int64_t begin = 0;
+  int64_t end = 0;
+};
+
 struct ReadOptions {
   /// Indexes into columns() to read, in output order; empty = all.
   std::vector<int> columns;
   /// Row groups to read; empty = all.
   std::vector<int> row_groups;
+  /// Per entry of row_groups, in the same order: the rows of that group to
+  /// read, sorted and disjoint (the others are skipped, whole pages without
+  /// decompressing them); empty = every row of every group.
+  std::vector<std::vector<RowRange>> row_ranges;
   /// Rows per batch returned by Next().
   int64_t batch_size = 64 * 1024;
 };
@@ -63,6 +85,18 @@ class ParquetReader {
   int64_t num_rows() const;
   const std::vector<RowGroupInfo>& row_groups() const;
   const std::string& created_by() const;
+  /// The data pages of column `column` in row group `group` by the file's
+  /// offset index (with bounds from its column index, if any); empty when
+  /// the file has no page index for the chunk. Corruption naming the file
+  /// when the index is malformed or contradicts the row group.
+  std::vector<PageInfo> PageIndex(int group, int column) const;
+  /// The dictionary of column `column` in row group `group` (one entry per
+  /// value, typed as the column) when every data page of the chunk is
+  /// dictionary-encoded, so that every non-null value of the chunk is in it:
+  /// by the chunk's encoding_stats, or without them by its encodings
+  /// (PLAIN_DICTIONARY with only level encodings beside it, as parquet-java
+  /// decides). nullopt otherwise. Corruption naming the file on bad data.
+  std::optional<ColumnVector> ChunkDictionary(int group, int column) const;
 
   /// Starts a read; the batch cursor is reset.
   void Start(const ReadOptions& options);
@@ -80,6 +114,11 @@ class ParquetReader {
   size_t NextBatch();
   void ReadColumn(size_t i, ColumnVector* out);
   void SkipColumn(size_t i);
+
+  /// Data pages decompressed and decoded, and passed over undecompressed
+  /// (inside skipped rows), since Start().
+  int64_t pages_read() const;
+  int64_t pages_skipped() const;
 
  private:
   ParquetReader();

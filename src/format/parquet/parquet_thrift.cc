@@ -87,6 +87,16 @@ void WriteColumnMetaData(CompactWriter* w, const ColumnMetaData& m) {
     WriteStatistics(w, *m.statistics);
     w->EndStruct();
   }
+  if (m.encoding_stats) {
+    w->FieldList(13, CType::kStruct, static_cast<uint32_t>(m.encoding_stats->size()));
+    for (const PageEncodingStats& e : *m.encoding_stats) {
+      w->BeginStruct();
+      w->FieldI32(1, static_cast<int32_t>(e.page_type));
+      w->FieldI32(2, static_cast<int32_t>(e.encoding));
+      w->FieldI32(3, e.count);
+      w->EndStruct();
+    }
+  }
 }
 
 void WriteKeyValues(CompactWriter* w, int16_t id, const std::vector<KeyValue>& kvs) {
@@ -313,6 +323,35 @@ SchemaElement ReadSchemaElement(CompactReader* r) {
   return e;
 }
 
+PageEncodingStats ReadEncodingStats(CompactReader* r) {
+  PageEncodingStats e;
+  bool seen[4] = {};
+  ReadStruct(r, [&](CType t, int16_t id) {
+    switch (id) {
+      case 1:
+        Expect(r, t, CType::kI32, "PageEncodingStats.page_type");
+        e.page_type = static_cast<PageType>(r->ReadI32());
+        break;
+      case 2:
+        Expect(r, t, CType::kI32, "PageEncodingStats.encoding");
+        e.encoding = static_cast<Encoding>(r->ReadI32());
+        break;
+      case 3:
+        Expect(r, t, CType::kI32, "PageEncodingStats.count");
+        e.count = r->ReadI32();
+        break;
+      default:
+        return false;
+    }
+    seen[id] = true;
+    return true;
+  });
+  Require(r, seen[1], "PageEncodingStats.page_type");
+  Require(r, seen[2], "PageEncodingStats.encoding");
+  Require(r, seen[3], "PageEncodingStats.count");
+  return e;
+}
+
 ColumnMetaData ReadColumnMetaData(CompactReader* r) {
   ColumnMetaData m;
   bool seen[10] = {};
@@ -358,6 +397,11 @@ ColumnMetaData ReadColumnMetaData(CompactReader* r) {
         Expect(r, t, CType::kStruct, "ColumnMetaData.statistics");
         m.statistics = ReadStatistics(r);
         return true;
+      case 13:
+        m.encoding_stats =
+            ReadList<PageEncodingStats>(r, t, CType::kStruct, "ColumnMetaData.encoding_stats",
+                                        [&] { return ReadEncodingStats(r); });
+        return true;
       default:
         return false;
     }
@@ -387,6 +431,22 @@ ColumnChunk ReadColumnChunk(CompactReader* r) {
       case 3:
         Expect(r, t, CType::kStruct, "ColumnChunk.meta_data");
         c.meta_data = ReadColumnMetaData(r);
+        return true;
+      case 4:
+        Expect(r, t, CType::kI64, "ColumnChunk.offset_index_offset");
+        c.offset_index_offset = r->ReadI64();
+        return true;
+      case 5:
+        Expect(r, t, CType::kI32, "ColumnChunk.offset_index_length");
+        c.offset_index_length = r->ReadI32();
+        return true;
+      case 6:
+        Expect(r, t, CType::kI64, "ColumnChunk.column_index_offset");
+        c.column_index_offset = r->ReadI64();
+        return true;
+      case 7:
+        Expect(r, t, CType::kI32, "ColumnChunk.column_index_length");
+        c.column_index_length = r->ReadI32();
         return true;
       default:
         return false;
@@ -585,6 +645,10 @@ void SerializeFileMetaData(const FileMetaData& m, std::string* out) {
         WriteColumnMetaData(&w, *c.meta_data);
         w.EndStruct();
       }
+      if (c.offset_index_offset) w.FieldI64(4, *c.offset_index_offset);
+      if (c.offset_index_length) w.FieldI32(5, *c.offset_index_length);
+      if (c.column_index_offset) w.FieldI64(6, *c.column_index_offset);
+      if (c.column_index_length) w.FieldI32(7, *c.column_index_length);
       w.EndStruct();
     }
     w.FieldI64(2, g.total_byte_size);
@@ -649,6 +713,121 @@ void SerializePageHeader(const PageHeader& h, std::string* out) {
     w.EndStruct();
   }
   w.EndStruct();
+}
+
+void SerializeOffsetIndex(const OffsetIndex& o, std::string* out) {
+  CompactWriter w(out);
+  w.BeginStruct();
+  w.FieldList(1, CType::kStruct, static_cast<uint32_t>(o.page_locations.size()));
+  for (const PageLocation& p : o.page_locations) {
+    w.BeginStruct();
+    w.FieldI64(1, p.offset);
+    w.FieldI32(2, p.compressed_page_size);
+    w.FieldI64(3, p.first_row_index);
+    w.EndStruct();
+  }
+  w.EndStruct();
+}
+
+void SerializeColumnIndex(const ColumnIndex& c, std::string* out) {
+  CompactWriter w(out);
+  w.BeginStruct();
+  w.FieldList(1, CType::kBoolTrue, static_cast<uint32_t>(c.null_pages.size()));
+  for (bool b : c.null_pages) w.ElementBool(b);
+  w.FieldList(2, CType::kBinary, static_cast<uint32_t>(c.min_values.size()));
+  for (const std::string& v : c.min_values) w.ElementBinary(v);
+  w.FieldList(3, CType::kBinary, static_cast<uint32_t>(c.max_values.size()));
+  for (const std::string& v : c.max_values) w.ElementBinary(v);
+  w.FieldI32(4, static_cast<int32_t>(c.boundary_order));
+  if (c.null_counts) {
+    w.FieldList(5, CType::kI64, static_cast<uint32_t>(c.null_counts->size()));
+    for (int64_t n : *c.null_counts) w.ElementI64(n);
+  }
+  w.EndStruct();
+}
+
+OffsetIndex ParseOffsetIndex(CompactReader* r) {
+  OffsetIndex o;
+  bool has_locations = false;
+  ReadStruct(r, [&](CType t, int16_t id) {
+    if (id != 1) return false;
+    o.page_locations =
+        ReadList<PageLocation>(r, t, CType::kStruct, "OffsetIndex.page_locations", [&] {
+          PageLocation p;
+          bool seen[4] = {};
+          ReadStruct(r, [&](CType ft, int16_t fid) {
+            switch (fid) {
+              case 1:
+                Expect(r, ft, CType::kI64, "PageLocation.offset");
+                p.offset = r->ReadI64();
+                break;
+              case 2:
+                Expect(r, ft, CType::kI32, "PageLocation.compressed_page_size");
+                p.compressed_page_size = r->ReadI32();
+                break;
+              case 3:
+                Expect(r, ft, CType::kI64, "PageLocation.first_row_index");
+                p.first_row_index = r->ReadI64();
+                break;
+              default:
+                return false;
+            }
+            seen[fid] = true;
+            return true;
+          });
+          for (int i = 1; i <= 3; ++i) Require(r, seen[i], "PageLocation field");
+          return p;
+        });
+    has_locations = true;
+    return true;
+  });
+  Require(r, has_locations, "OffsetIndex.page_locations");
+  return o;
+}
+
+ColumnIndex ParseColumnIndex(CompactReader* r) {
+  ColumnIndex c;
+  bool seen[5] = {};
+  ReadStruct(r, [&](CType t, int16_t id) {
+    switch (id) {
+      case 1: {
+        Expect(r, t, CType::kList, "ColumnIndex.null_pages");
+        CType et;
+        uint32_t n;
+        r->ReadListHeader(&et, &n);
+        if (et != CType::kBoolTrue && et != CType::kBoolFalse) {
+          r->Fail("list ColumnIndex.null_pages has the wrong element type");
+        }
+        for (uint32_t i = 0; i < n; ++i) c.null_pages.push_back(r->ReadBoolElement());
+        break;
+      }
+      case 2:
+        c.min_values = ReadList<std::string>(r, t, CType::kBinary, "ColumnIndex.min_values",
+                                             [&] { return r->ReadBinary(); });
+        break;
+      case 3:
+        c.max_values = ReadList<std::string>(r, t, CType::kBinary, "ColumnIndex.max_values",
+                                             [&] { return r->ReadBinary(); });
+        break;
+      case 4:
+        Expect(r, t, CType::kI32, "ColumnIndex.boundary_order");
+        c.boundary_order = static_cast<BoundaryOrder>(r->ReadI32());
+        break;
+      case 5:
+        c.null_counts = ReadList<int64_t>(r, t, CType::kI64, "ColumnIndex.null_counts",
+                                          [&] { return r->ReadI64(); });
+        return true;
+      default:
+        return false;
+    }
+    seen[id] = true;
+    return true;
+  });
+  Require(r, seen[1], "ColumnIndex.null_pages");
+  Require(r, seen[2], "ColumnIndex.min_values");
+  Require(r, seen[3], "ColumnIndex.max_values");
+  Require(r, seen[4], "ColumnIndex.boundary_order");
+  return c;
 }
 
 FileMetaData ParseFileMetaData(CompactReader* r) {

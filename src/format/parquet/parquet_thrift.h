@@ -137,6 +137,13 @@ struct KeyValue {
   std::optional<std::string> value;
 };
 
+/// How many pages of a chunk have one type and encoding.
+struct PageEncodingStats {
+  PageType page_type = PageType::kDataPage;
+  Encoding encoding = Encoding::kPlain;
+  int32_t count = 0;
+};
+
 struct ColumnMetaData {
   PhysicalType type = PhysicalType::kBoolean;
   std::vector<Encoding> encodings;
@@ -148,12 +155,18 @@ struct ColumnMetaData {
   int64_t data_page_offset = 0;
   std::optional<int64_t> dictionary_page_offset;
   std::optional<Statistics> statistics;
+  std::optional<std::vector<PageEncodingStats>> encoding_stats;
 };
 
 struct ColumnChunk {
   std::optional<std::string> file_path;
   int64_t file_offset = 0;
   std::optional<ColumnMetaData> meta_data;
+  // Where the chunk's OffsetIndex and ColumnIndex lie in the file.
+  std::optional<int64_t> offset_index_offset;
+  std::optional<int32_t> offset_index_length;
+  std::optional<int64_t> column_index_offset;
+  std::optional<int32_t> column_index_length;
 };
 
 struct RowGroup {
@@ -212,13 +225,40 @@ struct PageHeader {
   std::optional<DataPageHeaderV2> data_page_header_v2;
 };
 
+/// The page index (parquet-format PageIndex.md): where each data page of a
+/// chunk lies and which rows it holds (OffsetIndex), and each page's bounds
+/// (ColumnIndex), both written between the row groups and the footer.
+struct PageLocation {
+  int64_t offset = 0;                // of the page header in the file
+  int32_t compressed_page_size = 0;  // header included
+  int64_t first_row_index = 0;       // within the row group
+};
+
+struct OffsetIndex {
+  std::vector<PageLocation> page_locations;
+};
+
+enum class BoundaryOrder : int32_t { kUnordered = 0, kAscending = 1, kDescending = 2 };
+
+struct ColumnIndex {
+  std::vector<bool> null_pages;         // pages holding only nulls (their bounds are empty)
+  std::vector<std::string> min_values;  // statistics bytes, as Statistics.min_value
+  std::vector<std::string> max_values;
+  BoundaryOrder boundary_order = BoundaryOrder::kUnordered;
+  std::optional<std::vector<int64_t>> null_counts;
+};
+
 /// Appends the compact-protocol encoding of the struct to `out`.
 void SerializeFileMetaData(const FileMetaData& m, std::string* out);
 void SerializePageHeader(const PageHeader& h, std::string* out);
+void SerializeOffsetIndex(const OffsetIndex& o, std::string* out);
+void SerializeColumnIndex(const ColumnIndex& c, std::string* out);
 
 /// Parses the struct at the reader's position. Corruption (naming the
 /// reader's context and offset) on malformed data or a missing required field.
 FileMetaData ParseFileMetaData(CompactReader* r);
 PageHeader ParsePageHeader(CompactReader* r);
+OffsetIndex ParseOffsetIndex(CompactReader* r);
+ColumnIndex ParseColumnIndex(CompactReader* r);
 
 }  // namespace datashard::parquet

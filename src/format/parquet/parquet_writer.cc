@@ -80,6 +80,7 @@ class ParquetWriter::Impl {
     if (finished_) throw InvalidArgument(file_->path() + ": Finish called twice");
     finished_ = true;
     if (group_rows_ > 0) FlushRowGroup();
+    if (options_.write_page_index) WritePageIndex();
     FileMetaData meta;
     meta.version = 1;
     SchemaElement root;
@@ -168,14 +169,43 @@ class ParquetWriter::Impl {
     }
   }
 
+  // Writes the page index of every chunk between the last row group and the
+  // footer, column indexes first, then offset indexes (as parquet-java lays
+  // them out), and points the chunks at them.
+  void WritePageIndex() {
+    std::string out;
+    for (size_t g = 0; g < row_groups_.size(); ++g) {
+      for (size_t c = 0; c < row_groups_[g].columns.size(); ++c) {
+        const std::optional<ColumnIndex>& bounds = page_indexes_[g][c].bounds;
+        if (!bounds) continue;
+        const size_t start = out.size();
+        SerializeColumnIndex(*bounds, &out);
+        row_groups_[g].columns[c].column_index_offset = offset_ + static_cast<int64_t>(start);
+        row_groups_[g].columns[c].column_index_length = static_cast<int32_t>(out.size() - start);
+      }
+    }
+    for (size_t g = 0; g < row_groups_.size(); ++g) {
+      for (size_t c = 0; c < row_groups_[g].columns.size(); ++c) {
+        const size_t start = out.size();
+        SerializeOffsetIndex(page_indexes_[g][c].offsets, &out);
+        row_groups_[g].columns[c].offset_index_offset = offset_ + static_cast<int64_t>(start);
+        row_groups_[g].columns[c].offset_index_length = static_cast<int32_t>(out.size() - start);
+      }
+    }
+    file_->Append(out);
+    offset_ += static_cast<int64_t>(out.size());
+    page_indexes_.clear();
+  }
+
   void FlushRowGroup() {
     RowGroup g;
     g.num_rows = group_rows_;
     g.file_offset = offset_;
     row_group_offsets_.push_back(offset_);
     const int64_t start = offset_;
-    for (ColumnChunkWriter& c : columns_) {
-      ColumnChunk chunk = c.Flush(file_.get(), offset_);
+    std::vector<ChunkPageIndex>& indexes = page_indexes_.emplace_back(columns_.size());
+    for (size_t i = 0; i < columns_.size(); ++i) {
+      ColumnChunk chunk = columns_[i].Flush(file_.get(), offset_, &indexes[i]);
       const ColumnMetaData& md = *chunk.meta_data;
       offset_ += md.total_compressed_size;
       g.total_byte_size += md.total_uncompressed_size;
@@ -194,6 +224,7 @@ class ParquetWriter::Impl {
   WriterOptions options_;
   std::vector<ColumnChunkWriter> columns_;
   std::vector<RowGroup> row_groups_;
+  std::vector<std::vector<ChunkPageIndex>> page_indexes_;  // [row group][column]
   std::vector<int64_t> row_group_offsets_;
   int64_t offset_ = 4;
   int64_t group_rows_ = 0;

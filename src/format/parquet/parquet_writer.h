@@ -1,7 +1,8 @@
 // Writes one Parquet file from column batches of an Iceberg schema: field ids
 // in the file schema, Iceberg's physical/logical type mapping, PLAIN and
 // RLE_DICTIONARY encodings, data page v1, several row groups, column
-// statistics. Not thread-safe; one writer per file.
+// statistics with page encoding stats, and the page index (ColumnIndex and
+// OffsetIndex of every chunk). Not thread-safe; one writer per file.
 #pragma once
 
 #include <cstdint>
@@ -36,6 +37,8 @@ struct WriterOptions {
   /// False leaves SchemaElement.field_id unset, as engines that know nothing
   /// of Iceberg write files (tables migrated or files added by path).
   bool write_field_ids = true;
+  /// False leaves out the page index, as older writers do.
+  bool write_page_index = true;
 };
 
 /// Per-column metrics of a finished file, keyed by Iceberg field id, in the

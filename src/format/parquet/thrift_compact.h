@@ -49,6 +49,9 @@ class CompactWriter {
   void FieldList(int16_t id, CType element_type, uint32_t size);
 
   void ElementI32(int32_t v) { WriteVarint(ZigZag(v)); }
+  void ElementI64(int64_t v) { WriteVarint(ZigZag(v)); }
+  /// A bool list element is one byte: 1 true, 0 false.
+  void ElementBool(bool v) { out_->push_back(v ? 1 : 0); }
   void ElementBinary(const std::string& v);
 
   static uint64_t ZigZag(int64_t v) {
