@@ -36,16 +36,7 @@ LO=$((ROWS / 2))
 HI=$((LO + 10000))
 SCHEMA='[{"id":1,"name":"id","type":"long","required":true},{"id":2,"name":"name","type":"string","required":true},{"id":3,"name":"score","type":"double","required":true}]'
 
-# measure KIND ENGINE CMD...: wall and CPU (user + system) seconds of one
-# process, appended to $RESULTS with the first line it prints.
-measure() {
-  local kind=$1 engine=$2 t out
-  shift 2
-  out="$BASE/out.txt"
-  t=$( { TIMEFORMAT='%R %U %S'; time "$@" > "$out"; } 2>&1 | tail -1)
-  python3 -c 'import json,sys; w,u,s=map(float,sys.argv[3].split()); print(json.dumps(dict(kind=sys.argv[1], engine=sys.argv[2], wall=w, cpu=u+s, out=sys.argv[4])))' \
-    "$kind" "$engine" "$t" "$(head -c 200 "$out" | head -1)" >> "$RESULTS"
-}
+source bench/measure.sh
 
 for r in $(seq "$REPEAT"); do
   echo "   repeat $r" >&2
@@ -67,16 +58,13 @@ SIZES="$(stat -c %s "$BASE/ds.parquet") $(stat -c %s "$BASE/duck.parquet")"
 rm -rf "$BASE/t" "$BASE/rows.jsonl" "$BASE"/*.parquet "$BASE"/*.jsonl
 
 python3 - "$RESULTS" "$ROWS" $SIZES <<'PY'
-import json, statistics, sys
-rows = [json.loads(l) for l in open(sys.argv[1])]
+import sys
+sys.path.insert(0, "bench")
+from bench_results import load, median
+rows = load(sys.argv[1])
 n, ds_size, duck_size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
-for r in rows:
-    if r["engine"] == "duckdb":  # "wall cpu value" of the statements alone
-        wall, cpu, *value = r["out"].split(" ", 2)
-        r["startup_wall"], r["startup_cpu"] = r["wall"] - float(wall), r["cpu"] - float(cpu)
-        r["wall"], r["cpu"], r["out"] = float(wall), float(cpu), value[0] if value else ""
 def med(kind, engine, key):
-    return statistics.median(r[key] for r in rows if (kind is None or r["kind"] == kind) and r["engine"] == engine)
+    return median(rows, kind, engine, key)
 start_wall, start_cpu = med(None, "duckdb", "startup_wall"), med(None, "duckdb", "startup_cpu")
 print(f"data path, {n:,} rows, median of runs; DuckDB less its start-up "
       f"(median {start_wall:.3f} s wall, {start_cpu:.3f} s cpu); ratio = DuckDB time / datashard time")

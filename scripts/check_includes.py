@@ -17,7 +17,7 @@ import sys
 # Layers bottom to top; a folder's layer is its index in this list.
 LAYERS = [
     ("common", ["types", "util"]),
-    ("storage", ["io"]),
+    ("storage", ["io", "sql"]),
     ("formats", ["format/json", "format/avro", "format/parquet"]),
     ("locks", ["lock"]),
     ("catalog", ["catalog"]),
@@ -31,11 +31,13 @@ PUBLIC_HEADERS = {
     "types": ["column_vector.h", "errors.h", "record_batch.h", "schema.h", "types.h", "value.h"],
     "io": ["file_io.h"],
     "lock": ["fencing.h", "lock_guard.h", "lock_manager.h"],
-    "metadata": ["partition_spec.h", "schema_update.h", "snapshot.h", "table_metadata.h"],
+    "metadata": [
+        "partition_spec.h", "schema_update.h", "snapshot.h", "spec_update.h", "table_metadata.h"
+    ],
     "expr": ["expression.h"],
     "scan": ["scan_reader.h"],
     "maintenance": ["maintenance.h"],
-    "table": ["scan.h", "table.h", "transaction.h"],
+    "table": ["catalog.h", "scan.h", "table.h", "transaction.h"],
 }
 
 INCLUDE = re.compile(r'^\s*#\s*include\s+"([^"]+)"', re.M)

@@ -18,6 +18,7 @@
 #include "datashard/schema.h"
 #include "datashard/schema_update.h"
 #include "datashard/snapshot.h"
+#include "datashard/spec_update.h"
 #include "datashard/table_metadata.h"
 #include "datashard/transaction.h"
 
@@ -160,6 +161,15 @@ class Table {
   /// before anything is written; CommitConflict when the schema changed
   /// concurrently since the changes were checked.
   Schema UpdateSchema(const SchemaUpdate& update);
+  /// Commits the changes of `update` as a new default partition spec
+  /// (Iceberg v2 partition evolution, see spec_update.h) in one metadata
+  /// commit; returns it. Appends from then on use it; files written before
+  /// keep their spec and are read and pruned by it, and a row-level change
+  /// or compaction rewrites their rows under the new one. On a table with an
+  /// ingest log the log is folded first, appends waiting. InvalidArgument
+  /// naming the field and the rule for a bad change, before anything is
+  /// written; CommitConflict when the schema or spec changed concurrently.
+  PartitionSpec UpdateSpec(const PartitionSpecUpdate& update);
   /// Sets (and, for `remove`, unsets) table properties in one metadata
   /// commit. InvalidArgument for a value datashard cannot read, or for
   /// datashard.ingest-log.enabled and .segment-bytes (fixed at create),
@@ -181,6 +191,7 @@ class Table {
   friend Table CreateTable(const std::string&, const Schema&, const PartitionSpec&,
                            const std::map<std::string, std::string>&, TableOptions);
   friend Table OpenTable(const std::string&, TableOptions);
+  friend Table MakeTable(std::shared_ptr<TableState> state);
   friend class Transaction;
   friend class TableScan;
   const std::shared_ptr<TableState>& state() const;

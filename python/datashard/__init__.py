@@ -27,6 +27,7 @@ except ImportError as error:  # the extension is built by scripts/build.sh
 
 from ._datashard import (  # noqa: F401  (re-exported API)
     AlreadyExists,
+    Catalog,
     CommitConflict,
     CommitStateUnknown,
     ConcurrentModificationException,
@@ -45,6 +46,7 @@ from ._datashard import (  # noqa: F401  (re-exported API)
     NotFound,
     NotSupported,
     PartitionSpec,
+    PartitionSpecUpdate,
     ScanIterator,
     Schema,
     SchemaMismatch,
@@ -60,6 +62,7 @@ from ._datashard import (  # noqa: F401  (re-exported API)
 
 __all__ = [
     "AlreadyExists",
+    "Catalog",
     "CommitConflict",
     "CommitStateUnknown",
     "ConcurrentModificationException",
@@ -78,6 +81,7 @@ __all__ = [
     "NotFound",
     "NotSupported",
     "PartitionSpec",
+    "PartitionSpecUpdate",
     "ScanIterator",
     "Schema",
     "SchemaMismatch",
@@ -96,11 +100,13 @@ __all__ = [
 
 
 
-def open_table(path):
+def open_table(path, *, catalog=None):
     """Opens the table in folder `path` (str or path-like), or pinned and
     read-only to one metadata file `path` names; NotFound if there is none.
-    A Python function, so that tables pickle as open_table(path)."""
-    return _datashard.open_table(path)
+    With catalog= (a Catalog or its URL: 'sqlite:PATH', 'postgresql://...'),
+    `path` is the table's identifier 'namespace.table'. A Python function, so
+    that tables pickle as open_table(path) (or with their catalog URL)."""
+    return _datashard.open_table(path, catalog=catalog)
 
 
 load_table = open_table

@@ -13,6 +13,7 @@
 #include <utility>
 
 #include "bindings.h"
+#include "datashard/catalog.h"
 #include "datashard/errors.h"
 #include "datashard/scan.h"
 #include "datashard/table.h"
@@ -24,30 +25,55 @@ namespace py = pybind11;
 namespace datashard::python {
 namespace {
 
-// A Table handle plus the path it was opened by. Immutable after
-// construction; the C++ Table is safe to share between threads.
+// A Table handle plus the path it was opened by (its folder, for a table of
+// a SQL catalog, and the identifier and catalog URL it was opened by).
+// Immutable after construction; the C++ Table is safe to share between
+// threads.
 struct PyTable {
   Table table;
   std::string path;
+  std::string identifier;  // namespace.table in `catalog`; empty: the file catalog
+  std::string catalog;
 };
 
-// Table.update_schema(): the changes gathered, committed by commit() or at
-// the end of a `with` block that raised nothing.
-struct PySchemaUpdate {
+// A SQL catalog and the URL it was opened by (kept for pickling tables).
+struct PyCatalog {
+  Catalog catalog;
+  std::string url;
+};
+
+// Table.update_schema() and update_spec(): the changes gathered, committed
+// by commit() or at the end of a `with` block that raised nothing.
+template <typename Update, typename Result, Result (Table::*Apply)(const Update&)>
+struct PyPendingUpdate {
   Table table;
-  SchemaUpdate update;
+  std::string what;  // "schema update", "partition spec update"
+  Update update;
   bool done = false;
 
   void CheckOpen() const {
-    if (done) throw InvalidArgument("schema update of " + table.location() + " already committed");
+    if (done) throw InvalidArgument(what + " of " + table.location() + " already committed");
   }
-  Schema Commit() {
+  Result Commit() {
     CheckOpen();
     done = true;
     py::gil_scoped_release unlocked;
-    return table.UpdateSchema(update);
+    return (table.*Apply)(update);
   }
 };
+using PySchemaUpdate = PyPendingUpdate<SchemaUpdate, Schema, &Table::UpdateSchema>;
+using PySpecUpdate = PyPendingUpdate<PartitionSpecUpdate, PartitionSpec, &Table::UpdateSpec>;
+
+// commit(), __enter__ and __exit__ of a pending update class.
+template <typename Pending>
+void DefCommit(py::class_<Pending>& c, const char* commit_doc) {
+  c.def("commit", &Pending::Commit, commit_doc)
+      .def("__enter__", [](py::object self) { return self; })
+      .def("__exit__", [](Pending& u, py::handle type, py::handle, py::handle) {
+        if (type.is_none() && !u.done) u.Commit();
+        return false;
+      });
+}
 
 // `older_than` of expire_snapshots: a timedelta or milliseconds.
 std::optional<int64_t> DurationMillis(py::handle d) {
@@ -100,19 +126,77 @@ std::map<std::string, std::string> PropertiesOf(py::handle properties) {
   return out;
 }
 
+// The `catalog` argument: a Catalog, or its URL.
+PyCatalog CatalogOf(py::handle catalog) {
+  if (py::isinstance<PyCatalog>(catalog)) return catalog.cast<PyCatalog>();
+  if (!PyUnicode_Check(catalog.ptr()))
+    throw InvalidArgument(
+        "catalog must be a datashard.Catalog or a URL (sqlite:PATH, "
+        "postgresql://...), got " +
+        py::repr(catalog).cast<std::string>());
+  const std::string url = catalog.cast<std::string>();
+  py::gil_scoped_release unlocked;
+  return PyCatalog{Catalog::Open(url), url};
+}
+
+std::string IdentifierOf(py::handle identifier) {
+  if (!PyUnicode_Check(identifier.ptr()))
+    throw InvalidArgument("a table of a catalog is named by a str namespace.table, got " +
+                          py::repr(identifier).cast<std::string>());
+  return identifier.cast<std::string>();
+}
+
+PyTable CreateIn(PyCatalog& c, const std::string& identifier, py::handle location,
+                 const Schema& schema, py::handle partition_spec, py::handle properties) {
+  if (location.is_none())
+    throw InvalidArgument("creating " + identifier + " in catalog " + c.catalog.url() +
+                          " needs location=, the folder for its files");
+  const std::string where = AbsolutePath(location);
+  const PartitionSpec spec = SpecOf(partition_spec, schema);
+  const auto props = PropertiesOf(properties);
+  py::gil_scoped_release unlocked;
+  Table table = c.catalog.CreateTable(identifier, where, schema, spec, props);
+  return PyTable{table, table.location(), identifier, c.url};
+}
+
+PyTable LoadFrom(PyCatalog& c, const std::string& identifier) {
+  py::gil_scoped_release unlocked;
+  Table table = c.catalog.LoadTable(identifier);
+  return PyTable{table, table.location(), identifier, c.url};
+}
+
 PyTable Create(py::handle path, const Schema& schema, py::handle partition_spec,
-               py::handle properties) {
+               py::handle properties, py::handle catalog, py::handle location) {
+  if (!catalog.is_none()) {
+    PyCatalog c = CatalogOf(catalog);
+    return CreateIn(c, IdentifierOf(path), location, schema, partition_spec, properties);
+  }
+  if (!location.is_none())
+    throw InvalidArgument(
+        "location= is for tables of a catalog=; without one, the table's "
+        "folder is the path");
   const std::string where = AbsolutePath(path);
   const PartitionSpec spec = SpecOf(partition_spec, schema);
   const auto props = PropertiesOf(properties);
   py::gil_scoped_release unlocked;
-  return PyTable{CreateTable(where, schema, spec, props), where};
+  return PyTable{CreateTable(where, schema, spec, props), where, "", ""};
 }
 
-PyTable Open(py::handle path) {
+PyTable Open(py::handle path, py::handle catalog) {
+  if (!catalog.is_none()) {
+    PyCatalog c = CatalogOf(catalog);
+    return LoadFrom(c, IdentifierOf(path));
+  }
   const std::string where = AbsolutePath(path);
   py::gil_scoped_release unlocked;
-  return PyTable{OpenTable(where), where};
+  return PyTable{OpenTable(where), where, "", ""};
+}
+
+// Runs `f` on the catalog with the GIL released.
+template <typename F>
+auto Released(F f) {
+  py::gil_scoped_release unlocked;
+  return f();
 }
 
 // The `schema` argument of an append: a Schema, or None for the table's.
@@ -762,10 +846,11 @@ void BindTable(py::module_& m) {
           "rows_returned, files_counted_from_metadata. Complete once\n"
           "the iterator is exhausted.");
 
-  py::class_<PySchemaUpdate>(
+  py::class_<PySchemaUpdate> schema_update(
       m, "SchemaUpdate",
       "Schema changes gathered by Table.update_schema(), committed together by commit()\n"
-      "or at the end of a `with` block. Each method returns the update, for chaining.")
+      "or at the end of a `with` block. Each method returns the update, for chaining.");
+  schema_update
       .def(
           "add_column",
           [](PySchemaUpdate& u, py::handle name, py::handle type,
@@ -806,15 +891,73 @@ void BindTable(py::module_& m) {
           },
           py::arg("name"), py::arg("type"), py::return_value_policy::reference_internal,
           "Promotes a column: int to long, float to double, decimal(P,S) to decimal(P',S).")
-      .def("commit", &PySchemaUpdate::Commit,
-           "Commits the changes as the table's new schema and returns it. InvalidArgument\n"
-           "naming the column and the rule for an unsafe change (nothing is written);\n"
-           "ConcurrentModificationException when the schema changed meanwhile.")
-      .def("__enter__", [](py::object self) { return self; })
-      .def("__exit__", [](PySchemaUpdate& u, py::handle type, py::handle, py::handle) {
-        if (type.is_none() && !u.done) u.Commit();
-        return false;
-      });
+      .def(
+          "move_first",
+          [](PySchemaUpdate& u, py::handle name) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.MoveFirst(StrArg(name, "name"));
+            return u;
+          },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Moves a column to the first position; only its position changes.")
+      .def(
+          "move_before",
+          [](PySchemaUpdate& u, py::handle name, py::handle other) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.MoveBefore(StrArg(name, "name"), StrArg(other, "before_name"));
+            return u;
+          },
+          py::arg("name"), py::arg("before_name"), py::return_value_policy::reference_internal,
+          "Moves a column to just before column `before_name`.")
+      .def(
+          "move_after",
+          [](PySchemaUpdate& u, py::handle name, py::handle other) -> PySchemaUpdate& {
+            u.CheckOpen();
+            u.update.MoveAfter(StrArg(name, "name"), StrArg(other, "after_name"));
+            return u;
+          },
+          py::arg("name"), py::arg("after_name"), py::return_value_policy::reference_internal,
+          "Moves a column to just after column `after_name`.");
+  DefCommit(schema_update,
+            "Commits the changes as the table's new schema and returns it. InvalidArgument\n"
+            "naming the column and the rule for an unsafe change (nothing is written);\n"
+            "ConcurrentModificationException when the schema changed meanwhile.");
+
+  py::class_<PySpecUpdate> spec_update(
+      m, "PartitionSpecUpdate",
+      "Partition spec changes gathered by Table.update_spec(), committed together by\n"
+      "commit() or at the end of a `with` block. Each method returns the update, for chaining.");
+  spec_update
+      .def(
+          "add_field",
+          [](PySpecUpdate& u, py::handle source, py::handle transform,
+             py::handle name) -> PySpecUpdate& {
+            u.CheckOpen();
+            u.update.AddField(StrArg(source, "source_column_name"),
+                              Transform::Parse(StrArg(transform, "transform")),
+                              name.is_none() ? "" : StrArg(name, "partition_field_name"));
+            return u;
+          },
+          py::arg("source_column_name"), py::arg("transform") = "identity",
+          py::arg("partition_field_name") = py::none(), py::return_value_policy::reference_internal,
+          "Partitions new appends also by `transform` (Iceberg's transform string:\n"
+          "\"identity\", \"bucket[16]\", \"truncate[4]\", \"year\", \"month\", \"day\",\n"
+          "\"hour\") of the column; the field is named `partition_field_name` or by default\n"
+          "as create names it (col, col_bucket, col_trunc, col_day, ...).")
+      .def(
+          "remove_field",
+          [](PySpecUpdate& u, py::handle name) -> PySpecUpdate& {
+            u.CheckOpen();
+            u.update.RemoveField(StrArg(name, "name"));
+            return u;
+          },
+          py::arg("name"), py::return_value_policy::reference_internal,
+          "Stops partitioning new appends by the partition field of this name.");
+  DefCommit(spec_update,
+            "Commits the changes as the table's new default partition spec and returns it:\n"
+            "new appends use it, files written before keep theirs. InvalidArgument naming the\n"
+            "field and the rule for a bad change (nothing is written);\n"
+            "ConcurrentModificationException when the schema or spec changed meanwhile.");
 
   py::class_<PyTable>(m, "Table",
                       "An Iceberg v2 table in a folder, shared by many processes. Safe to\n"
@@ -1091,11 +1234,19 @@ void BindTable(py::module_& m) {
       .def(
           "update_schema",
           [](const PyTable& t) {
-            return PySchemaUpdate{t.table, {}, false};
+            return PySchemaUpdate{t.table, "schema update", {}, false};
           },
           "Starts a schema change (Iceberg's evolution by field id): chain add_column,\n"
-          "rename_column, drop_column and widen_column, then commit(); or use it in a\n"
-          "`with` block, which commits at its end.")
+          "rename_column, drop_column, widen_column, move_first, move_before and\n"
+          "move_after, then commit(); or use it in a `with` block, which commits at its end.")
+      .def(
+          "update_spec",
+          [](const PyTable& t) {
+            return PySpecUpdate{t.table, "partition spec update", {}, false};
+          },
+          "Starts a partition spec change (Iceberg's partition evolution): chain add_field\n"
+          "and remove_field, then commit(); or use it in a `with` block, which commits at\n"
+          "its end. New appends use the new spec; files written before keep theirs.")
       .def(
           "set_properties",
           [](PyTable& t, py::handle properties, py::handle remove) {
@@ -1142,23 +1293,141 @@ void BindTable(py::module_& m) {
           "period (`datashard expire`). Returns {expired_snapshot_ids, kept_snapshots,\n"
           "manifest_lists, manifests, data_files, delete_files, statistics_files, bytes,\n"
           "grace_ms, delete_after_ms}.")
-      .def("__repr__", [](const PyTable& t) { return "Table('" + t.path + "')"; })
+      .def_readonly("identifier", &PyTable::identifier,
+                    "namespace.table of a table opened through a catalog, else ''.")
+      .def("__repr__",
+           [](const PyTable& t) {
+             if (t.catalog.empty()) return "Table('" + t.path + "')";
+             return "Table('" + t.identifier + "', folder '" + t.path + "')";
+           })
       .def("__reduce__", [](const PyTable& t) {
-        return py::make_tuple(py::module_::import("datashard").attr("open_table"),
-                              py::make_tuple(t.path));
+        py::object open = py::module_::import("datashard").attr("open_table");
+        if (t.catalog.empty()) return py::make_tuple(open, py::make_tuple(t.path));
+        return py::make_tuple(
+            py::module_::import("functools").attr("partial")(open, py::arg("catalog") = t.catalog),
+            py::make_tuple(t.identifier));
+      });
+
+  py::class_<PyCatalog>(
+      m, "Catalog",
+      "A SQL catalog: tables registered by name (namespace.table) in a SQLite file or a\n"
+      "PostgreSQL database, in PyIceberg's SqlCatalog layout (docs/scale-out.md).\n"
+      "Catalog(url, name='datashard'); url: 'sqlite:PATH' or 'postgresql://...'.")
+      .def(py::init([](const std::string& url, const std::string& name) {
+             CatalogOptions options;
+             options.name = name;
+             py::gil_scoped_release unlocked;
+             return PyCatalog{Catalog::Open(url, options), url};
+           }),
+           py::arg("url"), py::arg("name") = "datashard")
+      .def_property_readonly("url", [](const PyCatalog& c) { return c.catalog.url(); })
+      .def_property_readonly("name", [](const PyCatalog& c) { return c.catalog.name(); })
+      .def(
+          "create_table",
+          [](PyCatalog& c, const std::string& identifier, const Schema& schema, py::handle location,
+             py::handle partition_spec, py::handle properties) {
+            return CreateIn(c, identifier, location, schema, partition_spec, properties);
+          },
+          py::arg("identifier"), py::arg("schema"), py::kw_only(), py::arg("location"),
+          py::arg("partition_spec") = py::none(), py::arg("properties") = py::none(),
+          "Creates table namespace.table with its files in folder `location`, or opens it\n"
+          "when it exists alike (AlreadyExists naming the difference otherwise).")
+      .def("load_table", &LoadFrom, py::arg("identifier"),
+           "Opens table namespace.table; NotFound if the catalog has none.")
+      .def(
+          "table_exists",
+          [](PyCatalog& c, const std::string& id) {
+            return Released([&] { return c.catalog.TableExists(id); });
+          },
+          py::arg("identifier"))
+      .def(
+          "list_tables",
+          [](PyCatalog& c, const std::string& ns) {
+            return Released([&] { return c.catalog.ListTables(ns); });
+          },
+          py::arg("namespace"), "Identifiers of the tables of a namespace, sorted.")
+      .def(
+          "drop_table",
+          [](PyCatalog& c, const std::string& id) {
+            Released([&] {
+              c.catalog.DropTable(id);
+              return 0;
+            });
+          },
+          py::arg("identifier"), "Removes the table from the catalog; its files stay.")
+      .def(
+          "rename_table",
+          [](PyCatalog& c, const std::string& from, const std::string& to) {
+            Released([&] {
+              c.catalog.RenameTable(from, to);
+              return 0;
+            });
+          },
+          py::arg("from_identifier"), py::arg("to_identifier"))
+      .def(
+          "create_namespace",
+          [](PyCatalog& c, const std::string& ns, py::handle properties) {
+            const auto props = PropertiesOf(properties);
+            Released([&] {
+              c.catalog.CreateNamespace(ns, props);
+              return 0;
+            });
+          },
+          py::arg("namespace"), py::arg("properties") = py::none())
+      .def(
+          "namespace_exists",
+          [](PyCatalog& c, const std::string& ns) {
+            return Released([&] { return c.catalog.NamespaceExists(ns); });
+          },
+          py::arg("namespace"))
+      .def(
+          "list_namespaces",
+          [](PyCatalog& c, const std::string& parent) {
+            return Released([&] { return c.catalog.ListNamespaces(parent); });
+          },
+          py::arg("parent") = "", "Namespaces one level below `parent`, sorted.")
+      .def(
+          "namespace_properties",
+          [](PyCatalog& c, const std::string& ns) {
+            return Released([&] { return c.catalog.NamespaceProperties(ns); });
+          },
+          py::arg("namespace"))
+      .def(
+          "drop_namespace",
+          [](PyCatalog& c, const std::string& ns) {
+            Released([&] {
+              c.catalog.DropNamespace(ns);
+              return 0;
+            });
+          },
+          py::arg("namespace"), "Drops an empty namespace.")
+      .def(
+          "rename_namespace",
+          [](PyCatalog& c, const std::string& from, const std::string& to) {
+            Released([&] {
+              c.catalog.RenameNamespace(from, to);
+              return 0;
+            });
+          },
+          py::arg("from_namespace"), py::arg("to_namespace"))
+      .def("__repr__", [](const PyCatalog& c) {
+        return "Catalog('" + c.catalog.url() + "', name='" + c.catalog.name() + "')";
       });
 
   m.def("create_table", &Create, py::arg("path"), py::arg("schema"),
-        py::arg("partition_spec") = py::none(), py::arg("properties") = py::none(),
+        py::arg("partition_spec") = py::none(), py::arg("properties") = py::none(), py::kw_only(),
+        py::arg("catalog") = py::none(), py::arg("location") = py::none(),
         "Creates the table in folder `path`, or opens it when it exists with the same\n"
         "schema and partition spec (many processes may call this at once). AlreadyExists\n"
         "naming the difference when the existing table differs. partition_spec: a\n"
         "PartitionSpec or a text like \"day(ts), bucket(16, id)\"; properties: Iceberg\n"
-        "table properties.");
-  m.def("open_table", &Open, py::arg("path"),
+        "table properties. With catalog= (a Catalog or its URL), `path` is the\n"
+        "identifier namespace.table and location= the folder for its files.");
+  m.def("open_table", &Open, py::arg("path"), py::kw_only(), py::arg("catalog") = py::none(),
         "Opens the table in folder `path`; NotFound if there is none. `path` may also\n"
         "name one metadata file (e.g. metadata/00003-<uuid>.metadata.json of a table a\n"
-        "catalog wrote): the table is then pinned to that version and read-only.");
+        "catalog wrote): the table is then pinned to that version and read-only. With\n"
+        "catalog= (a Catalog or its URL), `path` is the identifier namespace.table.");
 }
 
 }  // namespace datashard::python

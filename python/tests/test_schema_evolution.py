@@ -193,3 +193,80 @@ def test_cli_alter_and_expire(tmp_path, events_schema):
     assert run("expire", path, "--retain-last", "0").returncode == 2
     assert run("verify", path).returncode == 0
     assert run("count", path).stdout == "3\n"
+
+
+def test_moves_reorder_columns_and_old_rows_follow(tmp_path, events_schema):
+    t = create_table(tmp_path / "t", events_schema)
+    t.append_records(rows(0, 2))
+    new = t.update_schema().add_column("score", "long").move_first("score").commit()
+    assert new.names == ["score", "record_id", "value"]
+    t.append_records([{"record_id": 2, "value": "v2", "score": 20}])
+    assert [list(r) for r in t.scan()][0] == ["score", "record_id", "value"]
+    with t.update_schema() as u:
+        u.move_after("score", "value").move_before("value", "record_id")
+    assert t.schema.names == ["value", "record_id", "score"]
+    assert sorted(t.scan(), key=lambda r: r["record_id"]) == [
+        {"value": "v0", "record_id": 0, "score": None},
+        {"value": "v1", "record_id": 1, "score": None},
+        {"value": "v2", "record_id": 2, "score": 20},
+    ]
+    with pytest.raises(InvalidArgument, match="cannot move column 'value' after 'value': a column cannot move relative to itself"):
+        t.update_schema().move_after("value", "value").commit()
+    with pytest.raises(InvalidArgument, match="cannot move column 'nope': the table has no column of that name"):
+        t.update_schema().move_first("nope").commit()
+
+
+def test_update_spec_new_appends_use_it_and_old_files_keep_theirs(tmp_path, events_schema):
+    t = create_table(tmp_path / "t", events_schema, partition_spec="bucket(4, record_id)")
+    t.append_records(rows(0, 8))
+    spec = t.update_spec().add_field("value").remove_field("record_id_bucket").commit()
+    assert spec.spec_id == 1
+    assert t.spec == spec
+    assert spec.fields == [{"source_id": 2, "field_id": 1001, "name": "value", "transform": "identity"}]
+    t.append_records(rows(8, 4))
+    assert sorted(r["record_id"] for r in t.scan()) == list(range(12))
+    assert t.count(filter="value = 'v9'") == 1
+    with t.update_spec() as u:
+        u.add_field("record_id", "bucket[8]", "rb")
+    assert [f["name"] for f in t.spec.fields] == ["value", "rb"]
+    with pytest.raises(InvalidArgument, match="cannot remove partition field 'nope': the default spec has no field of that name"):
+        t.update_spec().remove_field("nope").commit()
+    with pytest.raises(InvalidArgument, match="unknown partition transform"):
+        t.update_spec().add_field("value", "weekly")
+    assert t.verify()["ok"]
+
+
+def test_cli_move_column_and_partition_fields(tmp_path, events_schema):
+    path = tmp_path / "t"
+    assert run("create", path, "--schema", events_schema.to_json(), "--partition-by",
+               "bucket(2,record_id)").returncode == 0
+    r = subprocess.run([CLI, "append", str(path)], input='{"record_id": 1, "value": "a"}\n',
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    r = run("alter", path, "move-column", "value", "first")
+    assert r.returncode == 0 and r.stdout == "1\n", r.stderr
+    r = run("alter", path, "--json", "move-column", "value", "after", "record_id")
+    assert r.returncode == 0, r.stderr
+    assert [f["name"] for f in json.loads(r.stdout)["schema"]] == ["record_id", "value"]
+    assert run("alter", path, "move-column", "value", "before").returncode == 2
+    assert run("alter", path, "move-column", "value", "first", "record_id").returncode == 2
+    assert run("alter", path, "move-column", "value", "last").returncode == 2
+    r = run("alter", path, "add-partition-field", "truncate(1,value)")
+    assert r.returncode == 0 and r.stdout == "1\n", r.stderr
+    r = run("alter", path, "--json", "remove-partition-field", "record_id_bucket")
+    assert r.returncode == 0, r.stderr
+    out = json.loads(r.stdout)
+    assert out["spec_id"] == 2
+    assert out["spec"] == [{"name": "value_trunc", "transform": "truncate[1]", "source-id": 2, "field-id": 1001}]
+    r = run("alter", path, "add-partition-field", "day(value)")
+    assert r.returncode == 2 and "day cannot apply to column 'value' of type string" in r.stderr
+    r = run("alter", path, "add-partition-field", "record_id", "--name", "value_trunc")
+    assert r.returncode == 2 and "the spec has a field of that name" in r.stderr
+    r = subprocess.run([CLI, "append", str(path)], input='{"record_id": 2, "value": "b"}\n',
+                       capture_output=True, text=True)
+    assert r.returncode == 0, r.stderr
+    assert run("scan", path, "--where", "value = 'b'").stdout == '{"record_id":2,"value":"b"}\n'
+    assert run("verify", path).returncode == 0
+    help_text = run("alter", "--help").stdout
+    for command in ("move-column", "add-partition-field", "remove-partition-field"):
+        assert command in help_text

@@ -9,7 +9,6 @@ namespace datashard {
 namespace {
 
 constexpr const char* kHintName = "version-hint.text";
-constexpr const char* kLockName = "commit.lock";
 
 std::optional<int64_t> ParseDecimal(const std::string& text) {
   int64_t v = 0;
@@ -22,7 +21,33 @@ std::optional<int64_t> ParseDecimal(const std::string& text) {
 }  // namespace
 
 FileCatalog::FileCatalog(std::shared_ptr<FileIO> io, std::string table_path)
-    : io_(std::move(io)), table_path_(std::move(table_path)) {}
+    : TableCatalog(std::move(io), std::move(table_path)) {}
+
+std::optional<MetadataPointer> FileCatalog::FindCurrent(int64_t at_least) const {
+  const std::optional<int64_t> v = FindLatest(at_least);
+  if (!v) return std::nullopt;
+  return MetadataPointer{*v, MetadataPath(*v)};
+}
+
+std::string FileCatalog::NoTableMessage() const {
+  return "no Iceberg table at " + table_path() + " (no metadata/v<N>.metadata.json)";
+}
+
+std::string FileCatalog::ReadMetadata(const MetadataPointer& pointer) const {
+  return ReadVersion(pointer.version);
+}
+
+std::optional<MetadataPointer> FileCatalog::PublishNext(const std::optional<MetadataPointer>& base,
+                                                        const std::string& text,
+                                                        const CommitProbe&) const {
+  const int64_t version = base ? base->version + 1 : 1;
+  if (Publish(version, text) == PublishResult::kLostRace) return std::nullopt;
+  return MetadataPointer{version, MetadataPath(version)};
+}
+
+void FileCatalog::WriteHint(const MetadataPointer& published) const noexcept {
+  WriteHint(published.version);
+}
 
 std::string FileCatalog::MetadataPath(int64_t version) const {
   return metadata_dir() + "/v" + std::to_string(version) + ".metadata.json";
@@ -39,7 +64,7 @@ std::optional<int64_t> FileCatalog::ParseVersionFileName(const std::string& name
 
 std::optional<int64_t> FileCatalog::ReadHint() const {
   try {
-    return ParseDecimal(io_->ReadFile(metadata_dir() + "/" + kHintName));
+    return ParseDecimal(io().ReadFile(metadata_dir() + "/" + kHintName));
   } catch (const Error&) {
     return std::nullopt;  // absent or unreadable: fall back to listing
   }
@@ -47,10 +72,10 @@ std::optional<int64_t> FileCatalog::ReadHint() const {
 
 std::optional<int64_t> FileCatalog::FindLatest(int64_t at_least) const {
   int64_t start = std::max<int64_t>(at_least, ReadHint().value_or(0));
-  if (start <= 0 || !io_->Exists(MetadataPath(start))) {
+  if (start <= 0 || !io().Exists(MetadataPath(start))) {
     std::vector<FileInfo> entries;
     try {
-      entries = io_->List(metadata_dir());
+      entries = io().List(metadata_dir());
     } catch (const NotFound&) {
       return std::nullopt;
     }
@@ -61,22 +86,22 @@ std::optional<int64_t> FileCatalog::FindLatest(int64_t at_least) const {
     if (start == 0) return std::nullopt;
   }
   int64_t v = start;
-  while (io_->Exists(MetadataPath(v + 1))) ++v;
+  while (io().Exists(MetadataPath(v + 1))) ++v;
   return v;
 }
 
 std::string FileCatalog::ReadVersion(int64_t version) const {
-  return io_->ReadFile(MetadataPath(version));
+  return io().ReadFile(MetadataPath(version));
 }
 
 FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::string& text) const {
   const std::string tmp = metadata_dir() + "/.tmp-v" + std::to_string(version) + "-" +
                           Uuid::Random().ToString() + ".json";
   try {
-    io_->WriteFile(tmp, text, /*sync=*/true);
+    io().WriteFile(tmp, text, /*sync=*/true);
   } catch (const Error&) {
     try {
-      io_->Delete(tmp);
+      io().Delete(tmp);
     } catch (const Error&) {
       // The temporary name is ours alone; a leftover is an orphan for gc.
     }
@@ -86,12 +111,12 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
   bool linked = false;
   std::string link_error;
   try {
-    linked = io_->LinkIfAbsent(tmp, target);
+    linked = io().LinkIfAbsent(tmp, target);
   } catch (const Error& e) {
     link_error = e.what();
   }
   try {
-    io_->Delete(tmp);
+    io().Delete(tmp);
   } catch (const Error&) {
     // Only the temporary name; the published version is unaffected.
   }
@@ -110,7 +135,7 @@ FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::stri
     if (held != text) return PublishResult::kLostRace;
   }
   try {
-    io_->SyncDir(metadata_dir());
+    io().SyncDir(metadata_dir());
   } catch (const Error& e) {
     throw CommitStateUnknown("published " + target + " but fsync of " + metadata_dir() +
                              " failed (" + e.what() + "); the version may not be durable");
@@ -123,15 +148,15 @@ void FileCatalog::WriteHint(int64_t version) const noexcept {
     // Each round ends by reading the hint back in the next: a few rounds
     // outlast writers that replace it without the commit lock.
     for (int round = 0; round < 3; ++round) {
-      while (io_->Exists(MetadataPath(version + 1))) ++version;
+      while (io().Exists(MetadataPath(version + 1))) ++version;
       const std::optional<int64_t> hint = ReadHint();
-      if (hint && *hint >= version && io_->Exists(MetadataPath(*hint))) return;
+      if (hint && *hint >= version && io().Exists(MetadataPath(*hint))) return;
       const std::string tmp = metadata_dir() + "/.tmp-hint-" + Uuid::Random().ToString();
-      io_->WriteFile(tmp, std::to_string(version), /*sync=*/false);
+      io().WriteFile(tmp, std::to_string(version), /*sync=*/false);
       try {
-        io_->Rename(tmp, metadata_dir() + "/" + kHintName);
+        io().Rename(tmp, metadata_dir() + "/" + kHintName);
       } catch (const Error&) {
-        io_->Delete(tmp);
+        io().Delete(tmp);
         return;
       }
     }
@@ -145,12 +170,12 @@ void FileCatalog::ProbeAtomicLink() const {
   const std::string base = metadata_dir() + "/.link-probe-" + Uuid::Random().ToString();
   const std::string a = base + "-a";
   const std::string b = base + "-b";
-  io_->WriteFile(a, "probe", /*sync=*/false);
+  io().WriteFile(a, "probe", /*sync=*/false);
   std::string failure;
   try {
-    if (!io_->LinkIfAbsent(a, b)) {
+    if (!io().LinkIfAbsent(a, b)) {
       failure = "link() to a new name reported that the name exists";
-    } else if (io_->LinkIfAbsent(a, b)) {
+    } else if (io().LinkIfAbsent(a, b)) {
       failure = "link() to a taken name succeeded instead of failing with EEXIST";
     }
   } catch (const Error& e) {
@@ -158,26 +183,17 @@ void FileCatalog::ProbeAtomicLink() const {
   }
   for (const std::string& p : {a, b}) {
     try {
-      io_->Delete(p);
+      io().Delete(p);
     } catch (const Error&) {
       // Probe leftovers are harmless names no reader looks at.
     }
   }
   if (!failure.empty()) {
-    throw NotSupported("the filesystem holding " + table_path_ +
+    throw NotSupported("the filesystem holding " + table_path() +
                        " does not give atomic put-if-absent, which the file catalog needs to "
                        "commit safely (" +
                        failure +
                        "); use a SQL catalog instead (--catalog sqlite:PATH or postgresql://...)");
-  }
-}
-
-std::unique_ptr<FileLock> FileCatalog::LockCommits(
-    std::chrono::microseconds timeout) const noexcept {
-  try {
-    return io_->TryLockFor(metadata_dir() + "/" + kLockName, timeout);
-  } catch (...) {
-    return nullptr;  // the lock is for liveness only
   }
 }
 

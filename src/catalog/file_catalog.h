@@ -18,17 +18,26 @@
 #include <optional>
 #include <string>
 
+#include "catalog/table_catalog.h"
 #include "datashard/file_io.h"
 
 namespace datashard {
 
-class FileCatalog {
+class FileCatalog : public TableCatalog {
  public:
   /// `table_path`: absolute folder of the table.
   FileCatalog(std::shared_ptr<FileIO> io, std::string table_path);
 
-  const std::string& table_path() const { return table_path_; }
-  std::string metadata_dir() const { return table_path_ + "/metadata"; }
+  std::optional<MetadataPointer> FindCurrent(int64_t at_least = 0) const override;
+  std::string NoTableMessage() const override;
+  std::string ReadMetadata(const MetadataPointer& pointer) const override;
+  /// Publish(base version + 1, text); `probe` is not needed: put-if-absent
+  /// is never ambiguous once v<N> is read back.
+  std::optional<MetadataPointer> PublishNext(const std::optional<MetadataPointer>& base,
+                                             const std::string& text,
+                                             const CommitProbe& probe) const override;
+  void WriteHint(const MetadataPointer& published) const noexcept override;
+
   /// <table>/metadata/v<version>.metadata.json
   std::string MetadataPath(int64_t version) const;
 
@@ -70,19 +79,11 @@ class FileCatalog {
   /// can be created (e.g. a read-only folder).
   void ProbeAtomicLink() const;
 
-  /// Takes the advisory commit lock, waiting at most `timeout` for another
-  /// holder. Serialises publication between writers of one machine;
-  /// correctness never depends on it, so nullptr (commit without it) when it
-  /// is still held then or locking fails (ENOLCK, no OFD locks). Never throws.
-  std::unique_ptr<FileLock> LockCommits(std::chrono::microseconds timeout) const noexcept;
-
   /// Version number of a file name "v<N>.metadata.json", or nullopt.
   static std::optional<int64_t> ParseVersionFileName(const std::string& name);
 
  private:
   std::optional<int64_t> ReadHint() const;
-  std::shared_ptr<FileIO> io_;
-  std::string table_path_;
 };
 
 }  // namespace datashard

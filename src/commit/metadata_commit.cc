@@ -2,15 +2,18 @@
 
 #include <algorithm>
 
+#include "catalog/file_catalog.h"
+#include "catalog/metadata_file.h"
+
 namespace datashard {
 
 namespace tp = table_properties;
 
-void FinishMetadata(const FileCatalog& catalog, const TableMetadata& base, int64_t base_version,
-                    int64_t now_ms, ProducedCommit* out) {
+void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_pointer, int64_t now_ms,
+                    ProducedCommit* out) {
   TableMetadata& next = out->next;
   next.last_updated_ms = std::max(now_ms, base.last_updated_ms);
-  next.metadata_log.push_back({base.last_updated_ms, catalog.MetadataPath(base_version)});
+  next.metadata_log.push_back({base.last_updated_ms, base_pointer.location});
   const int64_t max_log = std::max<int64_t>(
       1,
       base.PropertyLong(tp::kMetadataPreviousVersionsMax, tp::kMetadataPreviousVersionsMaxDefault));
@@ -18,20 +21,22 @@ void FinishMetadata(const FileCatalog& catalog, const TableMetadata& base, int64
       base.PropertyBool(tp::kMetadataDeleteAfterCommit, tp::kMetadataDeleteAfterCommitDefault);
   while (static_cast<int64_t>(next.metadata_log.size()) > max_log) {
     const std::string& file = next.metadata_log.front().metadata_file;
-    const auto version = FileCatalog::ParseVersionFileName(file.substr(file.rfind('/') + 1));
-    // v1 stays: it makes every later create of this table find it exists.
-    if (delete_old && version && *version > 1) out->obsolete_versions.push_back(*version);
+    const std::string name = file.substr(file.rfind('/') + 1);
+    // The file catalog's v1 stays: it makes every later create of this table
+    // find it exists (a SQL catalog's row does that).
+    if (delete_old && MetadataFileVersion(name) && FileCatalog::ParseVersionFileName(name) != 1)
+      out->obsolete_metadata.push_back(file);
     next.metadata_log.erase(next.metadata_log.begin());
   }
 }
 
-ProducedCommit ProduceMetadataChange(FileIO& io, const FileCatalog& catalog,
-                                     const TableMetadata& base, int64_t base_version,
+ProducedCommit ProduceMetadataChange(FileIO& io, const TableMetadata& base,
+                                     const MetadataPointer& base_pointer,
                                      const MetadataChange& change, int64_t now_ms) {
   ProducedCommit out;
   out.next = base;
   change(io, out.next, out);
-  FinishMetadata(catalog, base, base_version, now_ms, &out);
+  FinishMetadata(base, base_pointer, now_ms, &out);
   return out;
 }
 

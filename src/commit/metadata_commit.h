@@ -11,7 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/file_catalog.h"
+#include "catalog/table_catalog.h"
 #include "datashard/file_io.h"
 #include "datashard/table_metadata.h"
 
@@ -25,15 +25,16 @@ struct ProducedCommit {
   std::vector<std::string> attempt_files;
   /// Files no kept snapshot references once `next` is published.
   std::vector<std::string> obsolete_files;
-  /// Metadata versions that left the metadata log (delete-after-commit).
-  std::vector<int64_t> obsolete_versions;
+  /// Metadata files that left the metadata log (delete-after-commit).
+  std::vector<std::string> obsolete_metadata;
 };
 
 /// Sets next.last_updated_ms to `now_ms` (at least base's) and appends
-/// `base_version` to next's metadata log, dropping the oldest entries past
-/// the cap into `obsolete_versions` when old versions are deleted.
-void FinishMetadata(const FileCatalog& catalog, const TableMetadata& base, int64_t base_version,
-                    int64_t now_ms, ProducedCommit* out);
+/// the base's metadata file (`base_pointer`) to next's metadata log,
+/// dropping the oldest entries past the cap into `obsolete_metadata` when
+/// old versions are deleted.
+void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_pointer, int64_t now_ms,
+                    ProducedCommit* out);
 
 /// A change of metadata that adds no snapshot: applied to `next` (a copy of
 /// the latest metadata) on each attempt; it may add obsolete files to `out`
@@ -42,8 +43,8 @@ using MetadataChange = std::function<void(FileIO& io, TableMetadata& next, Produ
 
 /// Applies `change` on top of `base` and finishes the metadata. Writes no
 /// file.
-ProducedCommit ProduceMetadataChange(FileIO& io, const FileCatalog& catalog,
-                                     const TableMetadata& base, int64_t base_version,
+ProducedCommit ProduceMetadataChange(FileIO& io, const TableMetadata& base,
+                                     const MetadataPointer& base_pointer,
                                      const MetadataChange& change, int64_t now_ms);
 
 }  // namespace datashard

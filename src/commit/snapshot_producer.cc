@@ -157,8 +157,9 @@ std::vector<ManifestFile> RemoveDataFiles(FileIO& io, std::vector<ManifestFile> 
   return kept;
 }
 
-void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                    int64_t base_version, const SnapshotInput& in, ProducedCommit& out) {
+void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata& base,
+                    const MetadataPointer& base_pointer, const SnapshotInput& in,
+                    ProducedCommit& out) {
   TableMetadata& next = out.next;
   next = base;
   const Snapshot* parent = base.CurrentSnapshot();
@@ -226,16 +227,16 @@ void ProduceOrThrow(FileIO& io, const FileCatalog& catalog, const TableMetadata&
   out.obsolete_files = std::move(retention.deletable_files);
   out.obsolete_files.insert(out.obsolete_files.end(), merged_own.begin(), merged_own.end());
 
-  FinishMetadata(catalog, base, base_version, now, &out);
+  FinishMetadata(base, base_pointer, now, &out);
 }
 
 }  // namespace
 
-ProducedCommit ProduceSnapshot(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                               int64_t base_version, const SnapshotInput& input) {
+ProducedCommit ProduceSnapshot(FileIO& io, const TableCatalog& catalog, const TableMetadata& base,
+                               const MetadataPointer& base_pointer, const SnapshotInput& input) {
   ProducedCommit out;
   try {
-    ProduceOrThrow(io, catalog, base, base_version, input, out);
+    ProduceOrThrow(io, catalog, base, base_pointer, input, out);
     return out;
   } catch (...) {
     // Only this attempt's own, never published files.

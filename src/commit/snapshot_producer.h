@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "catalog/file_catalog.h"
+#include "catalog/table_catalog.h"
 #include "commit/metadata_commit.h"
 #include "datashard/file_io.h"
 #include "datashard/table_metadata.h"
@@ -56,7 +56,7 @@ struct SnapshotInput {
 /// CommitConflict naming the file when a file of `input.removed_data`,
 /// `input.removed_deletes` or `input.required_data` is no longer live in
 /// `base` (a concurrent commit removed it).
-ProducedCommit ProduceSnapshot(FileIO& io, const FileCatalog& catalog, const TableMetadata& base,
-                               int64_t base_version, const SnapshotInput& input);
+ProducedCommit ProduceSnapshot(FileIO& io, const TableCatalog& catalog, const TableMetadata& base,
+                               const MetadataPointer& base_pointer, const SnapshotInput& input);
 
 }  // namespace datashard

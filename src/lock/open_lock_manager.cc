@@ -8,6 +8,7 @@
 #include "lock/postgres_lock_backend.h"
 #include "lock/redis_lock_backend.h"
 #include "lock/sqlite_lock_backend.h"
+#include "sql/postgres_connection.h"
 
 namespace datashard {
 
@@ -38,7 +39,7 @@ std::unique_ptr<LockManager> OpenLockManager(const std::string& url, const LockO
     open = [path = url.substr(7), options] { return lock::OpenSqliteLockBackend(path, options); };
   } else if (starts("postgresql://") || starts("postgres://")) {
     if (options.clock) {
-      throw InvalidArgument("lock backend " + lock::RedactPassword(url) +
+      throw InvalidArgument("lock backend " + sql::RedactPassword(url) +
                             " uses server time; a clock cannot be set");
     }
     open = [url] { return lock::OpenPostgresLockBackend(url); };
@@ -48,7 +49,7 @@ std::unique_ptr<LockManager> OpenLockManager(const std::string& url, const LockO
     }
     open = [url] { return lock::OpenRedisLockBackend(url); };
   } else {
-    throw InvalidArgument("lock backend URL '" + lock::RedactPassword(url) +
+    throw InvalidArgument("lock backend URL '" + sql::RedactPassword(url) +
                           "' must start with sqlite:, postgresql:// or redis://");
   }
   return std::make_unique<lock::LockService>(std::move(open), url, options);

@@ -1,15 +1,15 @@
 #include "lock/postgres_lock_backend.h"
 
-#include <libpq-fe.h>
 #include <poll.h>
 
 #include <cstdlib>
-#include <iterator>
+#include <memory>
 #include <mutex>
 #include <vector>
 
 #include "datashard/errors.h"
 #include "lock/lock_rules.h"
+#include "sql/postgres_connection.h"
 
 namespace datashard::lock {
 namespace {
@@ -246,42 +246,19 @@ constexpr const char* kSchemaPresent =
     " 'datashard_lock_release_v1'))";
 constexpr int kSchemaObjects = 12;
 
-// Connection defaults a URL may override: a connect timeout, TCP keepalives
-// and a TCP user timeout (a silent server fails the call), and a statement
-// timeout (a call stuck on the server fails instead of blocking its holder).
-constexpr const char* kDefaultKeywords[] = {
-    "connect_timeout",  "keepalives",       "keepalives_idle", "keepalives_interval",
-    "keepalives_count", "tcp_user_timeout", "options"};
-constexpr const char* kDefaultValues[] = {
-    "10", "1", "5", "2", "3", "10000", "-c statement_timeout=10000"};
-
 std::chrono::system_clock::time_point FromMs(int64_t ms) {
   return std::chrono::system_clock::time_point(milliseconds(ms));
 }
 
-class Result {
- public:
-  explicit Result(PGresult* r) : r_(r) {}
-  ~Result() { PQclear(r_); }
-  Result(const Result&) = delete;
-  Result& operator=(const Result&) = delete;
-  int rows() const { return PQntuples(r_); }
-  std::string text(int row, int col) const { return PQgetvalue(r_, row, col); }
-  int64_t integer(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
-  bool null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
-
- private:
-  PGresult* r_;
-};
+using Result = sql::PgResult;
 
 class PostgresLockBackend : public LockBackend {
  public:
   explicit PostgresLockBackend(std::string url)
-      : conninfo_(std::move(url)), url_(RedactPassword(conninfo_)) {
+      : conninfo_(std::move(url)), url_(sql::RedactPassword(conninfo_)) {
     std::lock_guard<std::mutex> lock(mu_);
     Connect();
   }
-  ~PostgresLockBackend() override { PQfinish(conn_); }
 
   GrantResult TryGrant(const GrantRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
@@ -356,12 +333,12 @@ class PostgresLockBackend : public LockBackend {
       std::lock_guard<std::mutex> lock(mu_);
       Connect();
       if (DrainNotifications()) return;
-      socket = PQsocket(conn_);
+      socket = PQsocket(conn_->raw());
     }
     pollfd pfd{socket, POLLIN, 0};
     ::poll(&pfd, 1, static_cast<int>(timeout.count()));
     std::lock_guard<std::mutex> lock(mu_);
-    if (conn_ != nullptr) DrainNotifications();
+    if (conn_ != nullptr && conn_->healthy()) DrainNotifications();
   }
 
   std::string url() const override { return url_; }
@@ -370,75 +347,30 @@ class PostgresLockBackend : public LockBackend {
   // (Re)connects when there is no healthy connection: creates the schema,
   // prepares the statements and listens for releases.
   void Connect() {
-    if (conn_ != nullptr && PQstatus(conn_) == CONNECTION_OK) return;
-    PQfinish(conn_);
-    // Defaults first, then the URL (expanded from dbname): the URL wins.
-    std::vector<const char*> keywords(std::begin(kDefaultKeywords), std::end(kDefaultKeywords));
-    std::vector<const char*> values(std::begin(kDefaultValues), std::end(kDefaultValues));
-    keywords.push_back("dbname");
-    values.push_back(conninfo_.c_str());
-    keywords.push_back(nullptr);
-    values.push_back(nullptr);
-    conn_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      const std::string msg = PQerrorMessage(conn_);
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw Unavailable("lock server " + url_ + " cannot be reached: " + msg);
-    }
-    try {
-      // IF NOT EXISTS notices are expected; keep them off stderr.
-      PQsetNoticeProcessor(
-          conn_, [](void*, const char*) {}, nullptr);
-      if (!SchemaComplete()) CreateSchema();
-      Command("LISTEN datashard_locks", "LISTEN");
-      for (const Statement& s : kStatements) {
-        PQclear(Check(PQprepare(conn_, s.name, s.sql, s.params, nullptr), s.name));
-      }
-    } catch (...) {
-      // A half-prepared connection must not look healthy to the next call.
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw;
-    }
+    if (conn_ != nullptr && conn_->healthy()) return;
+    conn_.reset();
+    auto conn = std::make_unique<sql::PgConnection>(conninfo_, "lock server");
+    if (!SchemaComplete(*conn)) CreateSchema(*conn);
+    conn->Command("LISTEN datashard_locks", "LISTEN");
+    for (const Statement& s : kStatements) conn->Prepare(s.name, s.sql, s.params);
+    // Only a fully prepared connection is kept: a half-prepared one must not
+    // look healthy to the next call.
+    conn_ = std::move(conn);
   }
 
   bool DrainNotifications() {
-    PQconsumeInput(conn_);
+    PQconsumeInput(conn_->raw());
     bool any = false;
-    while (PGnotify* n = PQnotifies(conn_)) {
+    while (PGnotify* n = PQnotifies(conn_->raw())) {
       any = true;
       PQfreemem(n);
     }
     return any;
   }
 
-  [[noreturn]] void Fail(const std::string& what) {
-    const std::string msg = PQerrorMessage(conn_);
-    if (PQstatus(conn_) != CONNECTION_OK) {
-      PQfinish(conn_);
-      conn_ = nullptr;
-      throw Unavailable("lock server " + url_ + " lost during " + what + ": " + msg);
-    }
-    throw IOError("lock server " + url_ + " refused " + what + ": " + msg);
-  }
-
-  // Returns `r` if it reports success; else frees it and throws.
-  PGresult* Check(PGresult* r, const std::string& what) {
-    if (r == nullptr) Fail(what);
-    const ExecStatusType st = PQresultStatus(r);
-    if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-      PQclear(r);
-      Fail(what);
-    }
-    return r;
-  }
-
-  bool SchemaComplete() {
-    PGresult* present = Check(PQexec(conn_, kSchemaPresent), "checking the lock tables");
-    const bool complete = std::atoi(PQgetvalue(present, 0, 0)) == kSchemaObjects;
-    PQclear(present);
-    return complete;
+  static bool SchemaComplete(sql::PgConnection& conn) {
+    return conn.Exec(kSchemaPresent, {}, "checking the lock tables").integer(0, 0) ==
+           kSchemaObjects;
   }
 
   // Creates what is missing, one creator at a time. A creator that waited
@@ -446,21 +378,15 @@ class PostgresLockBackend : public LockBackend {
   // locks the table even when the index exists, and deadlocked with other
   // connections' writes. On failure the caller drops the connection, which
   // rolls the transaction back.
-  void CreateSchema() {
-    Command("BEGIN; SELECT pg_advisory_xact_lock(1684108136)", "locking the lock tables' creation");
-    if (!SchemaComplete()) Command(kSchema, "creating the lock tables");
-    Command("COMMIT", "creating the lock tables");
+  static void CreateSchema(sql::PgConnection& conn) {
+    conn.Command("BEGIN; SELECT pg_advisory_xact_lock(1684108136)",
+                 "locking the lock tables' creation");
+    if (!SchemaComplete(conn)) conn.Command(kSchema, "creating the lock tables");
+    conn.Command("COMMIT", "creating the lock tables");
   }
 
-  // A multi-statement string reports the first failure or the last result.
-  void Command(const char* sql, const char* what) { PQclear(Check(PQexec(conn_, sql), what)); }
-
   Result Exec(const char* name, const std::vector<std::string>& params) {
-    std::vector<const char*> values;
-    for (const std::string& p : params) values.push_back(p.c_str());
-    PGresult* r = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
-                                 nullptr, nullptr, 0);
-    return Result(Check(r, name));
+    return conn_->ExecPrepared(name, params);
   }
 
   std::string NotHeld(const std::string& resource, const std::string& owner, uint64_t token,
@@ -474,28 +400,10 @@ class PostgresLockBackend : public LockBackend {
   const std::string conninfo_;
   const std::string url_;  // for messages: without the password
   std::mutex mu_;
-  PGconn* conn_ = nullptr;
+  std::unique_ptr<sql::PgConnection> conn_;
 };
 
 }  // namespace
-
-std::string RedactPassword(const std::string& url) {
-  std::string out = url;
-  const size_t scheme = out.find("://");
-  const size_t at = out.find('@');
-  if (scheme != std::string::npos && at != std::string::npos) {
-    const size_t colon = out.find(':', scheme + 3);
-    if (colon != std::string::npos && colon < at)
-      out = out.substr(0, colon + 1) + "***" + out.substr(at);
-  }
-  for (size_t pos = out.find("password="); pos != std::string::npos;
-       pos = out.find("password=", pos + 1)) {
-    const size_t value = pos + 9;
-    const size_t end = out.find_first_of("& ", value);
-    out = out.substr(0, value) + "***" + (end == std::string::npos ? "" : out.substr(end));
-  }
-  return out;
-}
 
 std::unique_ptr<LockBackend> OpenPostgresLockBackend(const std::string& url) {
   return std::make_unique<PostgresLockBackend>(url);

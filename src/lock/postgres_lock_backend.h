@@ -23,8 +23,4 @@ namespace datashard::lock {
 /// Unavailable if the server cannot be reached.
 std::unique_ptr<LockBackend> OpenPostgresLockBackend(const std::string& url);
 
-/// `url` with every password shown as "***": the `user:password@` of a URI
-/// and any `password=...` parameter (URI query or keyword/value form).
-std::string RedactPassword(const std::string& url);
-
 }  // namespace datashard::lock

@@ -1,7 +1,5 @@
 #include "lock/sqlite_lock_backend.h"
 
-#include <sqlite3.h>
-
 #include <functional>
 #include <map>
 #include <mutex>
@@ -9,6 +7,7 @@
 
 #include "datashard/errors.h"
 #include "lock/lock_rules.h"
+#include "sql/sqlite_connection.h"
 
 namespace datashard::lock {
 namespace {
@@ -23,13 +22,7 @@ std::chrono::system_clock::time_point FromMs(int64_t ms) {
   return std::chrono::system_clock::time_point(milliseconds(ms));
 }
 
-// A bound parameter: text or integer.
-struct Param {
-  Param(const std::string& s) : text(&s) {}  // NOLINT: implicit on purpose
-  Param(int64_t v) : integer(v) {}           // NOLINT
-  const std::string* text = nullptr;
-  int64_t integer = 0;
-};
+using Param = sql::SqliteParam;
 
 // The resources related to one (equal, ancestor or descendant) as index
 // lookups: the resource and its ancestors by equality, its descendants as
@@ -66,48 +59,31 @@ class SqliteLockBackend : public LockBackend {
  public:
   SqliteLockBackend(std::string path, const LockOptions& options)
       : path_(std::move(path)),
-        clock_(options.clock ? options.clock : [] { return std::chrono::system_clock::now(); }) {
-    if (sqlite3_open_v2(path_.c_str(), &db_,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_FULLMUTEX,
-                        nullptr) != SQLITE_OK) {
-      std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
-      sqlite3_close(db_);
-      throw IOError("cannot open lock database '" + path_ + "': " + msg);
-    }
-    sqlite3_busy_timeout(db_, 10000);
-    try {
-      Exec("PRAGMA journal_mode=WAL");
-      Exec("PRAGMA synchronous=FULL");
-      Exec("BEGIN IMMEDIATE");
-      Exec(
-          "CREATE TABLE IF NOT EXISTS datashard_locks(resource TEXT NOT NULL, owner TEXT NOT NULL,"
-          " mode INTEGER NOT NULL, expiry_ms INTEGER NOT NULL, token INTEGER NOT NULL,"
-          " PRIMARY KEY(resource, owner))");
-      Exec("CREATE INDEX IF NOT EXISTS datashard_locks_owner ON datashard_locks(owner)");
-      Exec(
-          "CREATE TABLE IF NOT EXISTS datashard_lock_waiters(owner TEXT NOT NULL,"
-          " resource TEXT NOT NULL, mode INTEGER NOT NULL, ticket INTEGER NOT NULL,"
-          " expiry_ms INTEGER NOT NULL, PRIMARY KEY(owner, resource))");
-      Exec(
-          "CREATE INDEX IF NOT EXISTS datashard_lock_waiters_resource ON"
-          " datashard_lock_waiters(resource)");
-      Exec(
-          "CREATE TABLE IF NOT EXISTS datashard_lock_counters(name TEXT PRIMARY KEY,"
-          " value INTEGER NOT NULL)");
-      Exec("INSERT OR IGNORE INTO datashard_lock_counters VALUES('fence', 0), ('ticket', 0)");
-      Exec("COMMIT");
-    } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      sqlite3_close(db_);
-      throw;
-    }
+        clock_(options.clock ? options.clock : [] { return std::chrono::system_clock::now(); }),
+        db_(path_, "lock database") {
+    Transaction tx(db_);
+    Exec(
+        "CREATE TABLE IF NOT EXISTS datashard_locks(resource TEXT NOT NULL, owner TEXT NOT NULL,"
+        " mode INTEGER NOT NULL, expiry_ms INTEGER NOT NULL, token INTEGER NOT NULL,"
+        " PRIMARY KEY(resource, owner))");
+    Exec("CREATE INDEX IF NOT EXISTS datashard_locks_owner ON datashard_locks(owner)");
+    Exec(
+        "CREATE TABLE IF NOT EXISTS datashard_lock_waiters(owner TEXT NOT NULL,"
+        " resource TEXT NOT NULL, mode INTEGER NOT NULL, ticket INTEGER NOT NULL,"
+        " expiry_ms INTEGER NOT NULL, PRIMARY KEY(owner, resource))");
+    Exec(
+        "CREATE INDEX IF NOT EXISTS datashard_lock_waiters_resource ON"
+        " datashard_lock_waiters(resource)");
+    Exec(
+        "CREATE TABLE IF NOT EXISTS datashard_lock_counters(name TEXT PRIMARY KEY,"
+        " value INTEGER NOT NULL)");
+    Exec("INSERT OR IGNORE INTO datashard_lock_counters VALUES('fence', 0), ('ticket', 0)");
+    tx.Commit();
   }
-
-  ~SqliteLockBackend() override { sqlite3_close_v2(db_); }
 
   GrantResult TryGrant(const GrantRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(*this);
+    Transaction tx(db_);
     const int64_t now = ToMs(clock_());
     // Expired rows are purged near the request only; reads elsewhere skip them.
     const RelatedResources related(request.resource);
@@ -165,7 +141,7 @@ class SqliteLockBackend : public LockBackend {
   Lease Renew(const std::string& resource, const std::string& owner, uint64_t token,
               milliseconds ttl) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(*this);
+    Transaction tx(db_);
     const int64_t now = ToMs(clock_());
     std::vector<Lease> held = Held(resource, owner, token);
     if (held.empty() || ToMs(held[0].expiry) <= now) {
@@ -197,10 +173,10 @@ class SqliteLockBackend : public LockBackend {
 
   size_t ReleaseAll(const std::string& owner) override {
     std::lock_guard<std::mutex> lock(mu_);
-    Transaction tx(*this);
+    Transaction tx(db_);
     const int64_t now = ToMs(clock_());
-    Run("DELETE FROM datashard_locks WHERE owner = ?1 AND expiry_ms > ?2", {owner, now});
-    const size_t released = static_cast<size_t>(sqlite3_changes(db_));
+    const auto released = static_cast<size_t>(
+        Run("DELETE FROM datashard_locks WHERE owner = ?1 AND expiry_ms > ?2", {owner, now}));
     Run("DELETE FROM datashard_locks WHERE owner = ?1", {owner});
     Run("DELETE FROM datashard_lock_waiters WHERE owner = ?1", {owner});
     tx.Commit();
@@ -223,7 +199,7 @@ class SqliteLockBackend : public LockBackend {
       Exec("COMMIT");
       return s;
     } catch (...) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+      sqlite3_exec(db_.raw(), "ROLLBACK", nullptr, nullptr, nullptr);
       throw;
     }
   }
@@ -233,66 +209,18 @@ class SqliteLockBackend : public LockBackend {
   std::string url() const override { return "sqlite:" + path_; }
 
  private:
-  // BEGIN IMMEDIATE ... COMMIT, rolled back if not committed.
-  class Transaction {
-   public:
-    explicit Transaction(SqliteLockBackend& b) : b_(b) { b_.Exec("BEGIN IMMEDIATE"); }
-    ~Transaction() {
-      if (!done_) sqlite3_exec(b_.db_, "ROLLBACK", nullptr, nullptr, nullptr);
-    }
-    void Commit() {
-      b_.Exec("COMMIT");
-      done_ = true;
-    }
+  using Transaction = sql::SqliteConnection::Transaction;
 
-   private:
-    SqliteLockBackend& b_;
-    bool done_ = false;
-  };
-
-  [[noreturn]] void Fail(const std::string& what, int rc) {
-    const std::string msg = "lock database '" + path_ + "': " + what + ": " + sqlite3_errmsg(db_);
-    if (rc == SQLITE_BUSY || rc == SQLITE_LOCKED) throw Unavailable(msg);
-    throw IOError(msg);
-  }
-
-  void Exec(const char* sql) {
-    const int rc = sqlite3_exec(db_, sql, nullptr, nullptr, nullptr);
-    if (rc != SQLITE_OK) Fail(sql, rc);
-  }
-
+  void Exec(const char* sql) { db_.Exec(sql); }
   sqlite3_stmt* Prepare(const std::string& sql, const std::vector<Param>& params) {
-    auto it = cache_.find(sql);
-    sqlite3_stmt* stmt = nullptr;
-    if (it == cache_.end()) {
-      const int rc = sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr);
-      if (rc != SQLITE_OK) Fail("prepare " + sql, rc);
-      cache_.emplace(sql,
-                     std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>(stmt, sqlite3_finalize));
-    } else {
-      stmt = it->second.get();
-      sqlite3_reset(stmt);
-      sqlite3_clear_bindings(stmt);
-    }
-    for (size_t i = 0; i < params.size(); ++i) {
-      const int idx = static_cast<int>(i) + 1;
-      if (params[i].text) {
-        sqlite3_bind_text(stmt, idx, params[i].text->data(),
-                          static_cast<int>(params[i].text->size()), SQLITE_TRANSIENT);
-      } else {
-        sqlite3_bind_int64(stmt, idx, params[i].integer);
-      }
-    }
-    return stmt;
+    return db_.Prepare(sql, params);
   }
-
-  void Run(const std::string& sql, const std::vector<Param>& params) {
-    sqlite3_stmt* stmt = Prepare(sql, params);
-    int rc;
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    if (rc != SQLITE_DONE) Fail(sql, rc);
-    sqlite3_reset(stmt);
+  int64_t Run(const std::string& sql, const std::vector<Param>& params) {
+    return db_.Run(sql, params);
+  }
+  [[noreturn]] void Fail(const std::string& what, int rc) { db_.Fail(what, rc); }
+  static std::string Text(sqlite3_stmt* stmt, int col) {
+    return sql::SqliteConnection::Text(stmt, col);
   }
 
   int64_t NextCounter(const std::string& name) {
@@ -307,11 +235,6 @@ class SqliteLockBackend : public LockBackend {
     if (rc != SQLITE_DONE) Fail("counter " + name, rc);
     sqlite3_reset(stmt);
     return value;
-  }
-
-  static std::string Text(sqlite3_stmt* stmt, int col) {
-    const auto* p = reinterpret_cast<const char*>(sqlite3_column_text(stmt, col));
-    return std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(stmt, col)));
   }
 
   std::vector<Lease> ReadLeases(const std::string& sql, const std::vector<Param>& params) {
@@ -373,9 +296,8 @@ class SqliteLockBackend : public LockBackend {
 
   const std::string path_;
   std::function<std::chrono::system_clock::time_point()> clock_;
-  sqlite3* db_ = nullptr;
+  sql::SqliteConnection db_;
   std::mutex mu_;
-  std::map<std::string, std::unique_ptr<sqlite3_stmt, int (*)(sqlite3_stmt*)>> cache_;
 };
 
 }  // namespace

@@ -87,15 +87,25 @@ FoldedRows FoldRecords(const std::vector<LogRecord>& records, const TableMetadat
     int schema_id = 0, spec_id = 0;
     PeekLogAppendIds(r.payload, source, &schema_id, &spec_id);
     const Schema* written = metadata.SchemaById(schema_id);
-    if (written == nullptr || spec_id != metadata.default_spec_id) {
+    const PartitionSpec* written_spec = metadata.SpecById(spec_id);
+    if (written == nullptr || written_spec == nullptr) {
       throw NotSupported(source + " was written with schema " + std::to_string(schema_id) +
                          " and spec " + std::to_string(spec_id) + ", the table now has schema " +
                          std::to_string(schema.schema_id()) + " and spec " +
                          std::to_string(metadata.default_spec_id));
     }
-    LogAppend a = DecodeLogAppend(r.payload, *written, types, source);
+    const bool same_spec = spec_id == metadata.default_spec_id;
+    LogAppend a = DecodeLogAppend(r.payload, *written,
+                                  same_spec ? types : written_spec->ResultTypes(*written), source);
     if (written->schema_id() != schema.schema_id()) {
       for (PartitionGroup& g : a.groups) ProjectColumns(*written, schema, source, &g);
+    }
+    if (!same_spec) {
+      // An append from before a partition spec change: its rows go to the
+      // partitions of the current spec.
+      AppendInput regrouped(schema, spec, schema, {});
+      for (const PartitionGroup& g : a.groups) regrouped.AddColumns(g.columns);
+      a.groups = regrouped.TakeGroups();
     }
     ++out.records;
     for (PartitionGroup& g : a.groups) {

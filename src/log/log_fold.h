@@ -24,10 +24,11 @@ struct FoldedRows {
   int64_t rows = 0;
 };
 
-/// Decodes `records` and merges their rows per partition tuple, in the
-/// current schema. A record written with an older schema of the table (by a
-/// process that had not seen a schema change yet) is read by field id as
-/// files are; one of another spec, or that the schema cannot read,
+/// Decodes `records` and merges their rows per partition tuple of the
+/// default spec, in the current schema. A record written with an older
+/// schema or spec of the table (by a process that had not seen a schema or
+/// spec change yet) is read by field id as files are, its rows partitioned
+/// anew; one the table does not know, or that the schema cannot read,
 /// NotSupported naming the LSN.
 FoldedRows FoldRecords(const std::vector<LogRecord>& records, const TableMetadata& metadata,
                        const std::string& log_dir);

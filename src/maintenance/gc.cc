@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <set>
 
-#include "catalog/file_catalog.h"
+#include "catalog/metadata_file.h"
 #include "datashard/errors.h"
 #include "metadata/file_location.h"
 #include "metadata/manifest.h"
@@ -64,10 +64,11 @@ void Walk(FileIO& io, const std::string& dir, std::vector<std::pair<std::string,
   }
 }
 
-// Files gc never deletes whatever their age: the catalog's versions and
-// pointer, and lock files.
+// Files gc never deletes whatever their age: the catalogs' metadata
+// versions (v<N>, and <NNNNN>-<uuid> of a SQL catalog, whose pointer is not
+// in the folder), the version hint, and lock files.
 bool Protected(const std::string& name) {
-  return FileCatalog::ParseVersionFileName(name).has_value() || name == "version-hint.text" ||
+  return MetadataFileVersion(name).has_value() || name == "version-hint.text" ||
          (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0);
 }
 
@@ -107,11 +108,11 @@ GcReport CollectGarbage(FileIO& io, const std::string& root, const TableMetadata
   std::set<std::string> referenced;
   AddReferences(io, current, /*current=*/true, &referenced);
   for (const FileInfo& f : io.List(table + "/metadata")) {
-    if (!FileCatalog::ParseVersionFileName(f.name)) continue;
+    if (!MetadataFileVersion(f.name)) continue;
     const std::string path = table + "/metadata/" + f.name;
     std::string text;
     try {
-      text = io.ReadFile(path);
+      text = ReadMetadataFile(io, path);
     } catch (const NotFound&) {
       continue;  // removed by retention since the listing
     }

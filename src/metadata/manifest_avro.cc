@@ -1,7 +1,10 @@
 #include "metadata/manifest_avro.h"
 
 #include <cstdio>
+#include <mutex>
 #include <set>
+#include <string>
+#include <unordered_map>
 
 #include "datashard/errors.h"
 #include "metadata/manifest_decimal.h"
@@ -133,7 +136,9 @@ std::string AvroCompatibleName(const std::string& name) {
   return out.empty() ? "_" : out;
 }
 
-AvroNodePtr ManifestEntryAvroSchema(const std::vector<PartitionFieldType>& fields) {
+namespace {
+
+AvroNodePtr BuildManifestEntryAvroSchema(const std::vector<PartitionFieldType>& fields) {
   std::set<std::string> defined;
   Json partition_fields = Json::array();
   for (const auto& f : fields) {
@@ -176,7 +181,7 @@ AvroNodePtr ManifestEntryAvroSchema(const std::vector<PartitionFieldType>& field
   return ParseAvroSchemaJson(entry);
 }
 
-AvroNodePtr ManifestFileAvroSchema() {
+AvroNodePtr BuildManifestFileAvroSchema() {
   Json summary = {{"type", "record"},
                   {"name", "r508"},
                   {"fields", Json::array({
@@ -208,6 +213,35 @@ AvroNodePtr ManifestFileAvroSchema() {
            OptionalFieldJson("key_metadata", "bytes", 519),
        })}};
   return ParseAvroSchemaJson(manifest_file);
+}
+
+}  // namespace
+
+// Every manifest a commit writes needs one of these schemas: built once per
+// partition type and process rather than per manifest. Nodes are immutable.
+AvroNodePtr ManifestEntryAvroSchema(const std::vector<PartitionFieldType>& fields) {
+  std::string key;
+  for (const PartitionFieldType& f : fields) {
+    key += std::to_string(f.field_id) + ':' + std::to_string(f.name.size()) + ':' + f.name +
+           f.type.ToString() + ';';
+  }
+  static std::mutex mu;
+  static std::unordered_map<std::string, AvroNodePtr> built;
+  constexpr size_t kMaxCached = 64;
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (const auto it = built.find(key); it != built.end()) return it->second;
+  }
+  AvroNodePtr node = BuildManifestEntryAvroSchema(fields);
+  std::lock_guard<std::mutex> lock(mu);
+  if (built.size() >= kMaxCached) built.clear();
+  built.emplace(std::move(key), node);
+  return node;
+}
+
+AvroNodePtr ManifestFileAvroSchema() {
+  static const AvroNodePtr schema = BuildManifestFileAvroSchema();
+  return schema;
 }
 
 AvroValue PartitionValueToAvro(const DataType& type, const Value& value) {

@@ -7,6 +7,7 @@
 #include "datashard/errors.h"
 #include "format/json/value_json.h"
 #include "metadata/manifest_decimal.h"
+#include "metadata/partition_term.h"
 
 namespace datashard {
 namespace {
@@ -397,6 +398,52 @@ PartitionSpec::PartitionSpec(int spec_id, std::vector<PartitionField> fields)
   }
 }
 
+PartitionTerm ParsePartitionTerm(const std::string& term) {
+  if (term.empty()) throw InvalidArgument("empty partition term");
+  PartitionTerm out;
+  const size_t open = term.find('(');
+  if (open == std::string::npos) {
+    out.column = term;
+    return out;
+  }
+  if (term.back() != ')') throw InvalidArgument("partition term '" + term + "' lacks ')'");
+  const std::string fn = Trim(term.substr(0, open));
+  std::string args = term.substr(open + 1, term.size() - open - 2);
+  const size_t comma = args.find(',');
+  if (fn == "bucket" || fn == "truncate") {
+    if (comma == std::string::npos) {
+      throw InvalidArgument("partition term '" + term + "' needs two arguments: " + fn + "(N,col)");
+    }
+    const int n = ParsePositive(Trim(args.substr(0, comma)), term);
+    out.column = Trim(args.substr(comma + 1));
+    out.transform = fn == "bucket" ? Transform::Bucket(n) : Transform::Truncate(n);
+    return out;
+  }
+  if (comma != std::string::npos)
+    throw InvalidArgument("partition term '" + term + "' takes one column");
+  out.column = Trim(args);
+  if (fn == "year" || fn == "month" || fn == "day" || fn == "hour" || fn == "void") {
+    out.transform = Transform::Parse(fn);
+    return out;
+  }
+  throw InvalidArgument("unknown partition function '" + fn + "' in '" + term + "'");
+}
+
+std::string DefaultPartitionFieldName(const std::string& column, const Transform& transform) {
+  switch (transform.kind()) {
+    case TransformKind::kIdentity:
+      return column;
+    case TransformKind::kBucket:
+      return column + "_bucket";
+    case TransformKind::kTruncate:
+      return column + "_trunc";
+    case TransformKind::kVoid:
+      return column + "_null";
+    default:
+      return column + "_" + transform.ToString();  // year, month, day, hour
+  }
+}
+
 PartitionSpec PartitionSpec::Parse(std::string_view text, const Schema& schema, int spec_id) {
   // Split on commas outside parentheses.
   std::vector<std::string> terms;
@@ -417,52 +464,19 @@ PartitionSpec PartitionSpec::Parse(std::string_view text, const Schema& schema, 
   for (const std::string& term : terms) {
     if (term.empty())
       throw InvalidArgument("empty term in partition spec '" + std::string(text) + "'");
-    Transform transform;
-    std::string column;
-    std::string suffix;
-    const size_t open = term.find('(');
-    if (open == std::string::npos) {
-      column = term;
-    } else {
-      if (term.back() != ')') throw InvalidArgument("partition term '" + term + "' lacks ')'");
-      const std::string fn = Trim(term.substr(0, open));
-      std::string args = term.substr(open + 1, term.size() - open - 2);
-      const size_t comma = args.find(',');
-      if (fn == "bucket" || fn == "truncate") {
-        if (comma == std::string::npos) {
-          throw InvalidArgument("partition term '" + term + "' needs two arguments: " + fn +
-                                "(N,col)");
-        }
-        const int n = ParsePositive(Trim(args.substr(0, comma)), term);
-        column = Trim(args.substr(comma + 1));
-        transform = fn == "bucket" ? Transform::Bucket(n) : Transform::Truncate(n);
-        suffix = fn == "bucket" ? "_bucket" : "_trunc";
-      } else {
-        if (comma != std::string::npos)
-          throw InvalidArgument("partition term '" + term + "' takes one column");
-        column = Trim(args);
-        if (fn == "year" || fn == "month" || fn == "day" || fn == "hour") {
-          transform = Transform::Parse(fn);
-          suffix = "_" + fn;
-        } else if (fn == "void") {
-          transform = Transform::Void();
-          suffix = "_null";
-        } else {
-          throw InvalidArgument("unknown partition function '" + fn + "' in '" + term + "'");
-        }
-      }
-    }
-    const int idx = schema.IndexOf(column);
+    const PartitionTerm parsed = ParsePartitionTerm(term);
+    const int idx = schema.IndexOf(parsed.column);
     if (idx < 0)
       throw InvalidArgument("partition term '" + term + "' names no column of the schema");
     const Field& source = schema.fields()[static_cast<size_t>(idx)];
-    if (!transform.CanApplyTo(source.type)) {
-      throw InvalidArgument("partition term '" + term + "': " + transform.ToString() +
-                            " cannot apply to column '" + column + "' of type " +
+    if (!parsed.transform.CanApplyTo(source.type)) {
+      throw InvalidArgument("partition term '" + term + "': " + parsed.transform.ToString() +
+                            " cannot apply to column '" + parsed.column + "' of type " +
                             source.type.ToString());
     }
     fields.push_back(PartitionField{source.id, 1000 + static_cast<int>(fields.size()),
-                                    column + suffix, transform});
+                                    DefaultPartitionFieldName(parsed.column, parsed.transform),
+                                    parsed.transform});
   }
   PartitionSpec spec(spec_id, std::move(fields));
   spec.Validate(schema);

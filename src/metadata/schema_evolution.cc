@@ -66,11 +66,30 @@ Schema EvolveSchema(const TableMetadata& metadata, const std::vector<SchemaChang
     }
     const auto it = find(c.name);
     if (it == fields.end()) {
-      const char* verb = c.kind == Kind::kRenameColumn ? "rename"
-                         : c.kind == Kind::kDropColumn ? "drop"
-                                                       : "widen";
+      const char* verb = c.kind == Kind::kRenameColumn  ? "rename"
+                         : c.kind == Kind::kDropColumn  ? "drop"
+                         : c.kind == Kind::kWidenColumn ? "widen"
+                                                        : "move";
       refuse(std::string("cannot ") + verb + " column '" + c.name + "'",
              "the table has no column of that name");
+    }
+    if (c.kind == Kind::kMoveFirst || c.kind == Kind::kMoveBefore || c.kind == Kind::kMoveAfter) {
+      // Only the position changes: files are read by field id.
+      Field moved = *it;
+      if (c.kind == Kind::kMoveFirst) {
+        fields.erase(it);
+        fields.insert(fields.begin(), std::move(moved));
+        continue;
+      }
+      const bool before = c.kind == Kind::kMoveBefore;
+      const std::string what = "cannot move column '" + c.name + "' " +
+                               (before ? "before" : "after") + " '" + c.new_name + "'";
+      if (c.new_name == c.name) refuse(what, "a column cannot move relative to itself");
+      if (find(c.new_name) == fields.end()) refuse(what, "the table has no column of that name");
+      fields.erase(it);
+      const auto other = find(c.new_name);
+      fields.insert(before ? other : other + 1, std::move(moved));
+      continue;
     }
     if (c.kind == Kind::kRenameColumn) {
       const std::string what = "cannot rename column '" + c.name + "' to '" + c.new_name + "'";
@@ -156,6 +175,21 @@ SchemaUpdate& SchemaUpdate::DropColumn(const std::string& name) {
 
 SchemaUpdate& SchemaUpdate::WidenColumn(const std::string& name, const DataType& type) {
   changes_.push_back({SchemaChange::Kind::kWidenColumn, name, "", type, ""});
+  return *this;
+}
+
+SchemaUpdate& SchemaUpdate::MoveFirst(const std::string& name) {
+  changes_.push_back({SchemaChange::Kind::kMoveFirst, name, "", {}, ""});
+  return *this;
+}
+
+SchemaUpdate& SchemaUpdate::MoveBefore(const std::string& name, const std::string& other) {
+  changes_.push_back({SchemaChange::Kind::kMoveBefore, name, other, {}, ""});
+  return *this;
+}
+
+SchemaUpdate& SchemaUpdate::MoveAfter(const std::string& name, const std::string& other) {
+  changes_.push_back({SchemaChange::Kind::kMoveAfter, name, other, {}, ""});
   return *this;
 }
 

@@ -14,12 +14,14 @@ namespace datashard {
 
 /// The schema `changes` make of `metadata`'s current schema: added columns
 /// optional with ids after last-column-id, renamed ones keeping their id,
-/// dropped ones gone (their ids never reused), widened ones promoted. Its
-/// schema id is not yet assigned. InvalidArgument naming `table`, the
-/// column and the rule for a change that breaks one: an unknown column or a
-/// name in use, a required column added, a type that is no promotion, a
-/// drop of a partition or sort source column or of an identifier field, a
-/// widening of a partition source column, a drop of the last column.
+/// dropped ones gone (their ids never reused), widened ones promoted, moved
+/// ones at their new position. Its schema id is not yet assigned.
+/// InvalidArgument naming `table`, the column and the rule for a change that
+/// breaks one: an unknown column or a name in use, a required column added,
+/// a type that is no promotion, a drop of a partition or sort source column
+/// or of an identifier field, a widening of a partition source column, a
+/// drop of the last column, a move relative to an unknown column or to the
+/// column itself.
 Schema EvolveSchema(const TableMetadata& metadata, const std::vector<SchemaChange>& changes,
                     const std::string& table);
 

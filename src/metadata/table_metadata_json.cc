@@ -1,5 +1,7 @@
 #include "metadata/table_metadata_json.h"
 
+#include <simdjson.h>
+
 #include <map>
 #include <string_view>
 
@@ -118,29 +120,6 @@ void AppendSnapshot(std::string* out, const Snapshot& s) {
   *out += ",\"summary\":";
   AppendStringMap(out, s.summary);
   *out += ",\"timestamp-ms\":" + std::to_string(s.timestamp_ms) + "}";
-}
-
-Snapshot SnapshotFromJson(const json& j, const std::string& where) {
-  Snapshot s;
-  s.snapshot_id = GetLong(j, "snapshot-id", where);
-  s.parent_snapshot_id = OptLong(j, "parent-snapshot-id", where);
-  s.sequence_number = OptLong(j, "sequence-number", where).value_or(0);  // v1: 0
-  s.timestamp_ms = GetLong(j, "timestamp-ms", where);
-  if (!j.contains("manifest-list")) {
-    throw NotSupported(
-        "table metadata " + where + ": snapshot " + std::to_string(s.snapshot_id) +
-        " lists manifests inline (v1 'manifests'); only manifest lists are supported");
-  }
-  s.manifest_list = GetString(j, "manifest-list", where);
-  if (const auto it = j.find("summary"); it != j.end() && !it->is_null()) {
-    if (!it->is_object()) Bad(where, "snapshot summary is not an object");
-    for (const auto& [k, v] : it->items()) {
-      if (!v.is_string()) Bad(where, "snapshot summary value of '" + k + "' is not a string");
-      s.summary[k] = v.get<std::string>();
-    }
-  }
-  if (const auto id = OptLong(j, "schema-id", where)) s.schema_id = static_cast<int>(*id);
-  return s;
 }
 
 json SortOrderToJson(const SortOrder& o) {
@@ -404,46 +383,140 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   return out;
 }
 
-TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where) {
-  json j;
-  try {
-    j = json::parse(text);
-  } catch (const json::exception& e) {
-    Bad(where, std::string("not JSON: ") + e.what());
+namespace {
+
+// The reading side of the split above: simdjson walks the document, and the
+// big, repetitive parts (snapshots, logs, properties, refs) are read from it
+// directly; the small rest goes through nlohmann::json and the codecs the
+// writer shares. A commit reads the newest metadata of every concurrent
+// writer, so this parse sits on the commit path.
+namespace dom = simdjson::dom;
+
+std::optional<dom::element> DomField(dom::object o, const char* key) {
+  dom::element e;
+  if (o.at_key(key).get(e) != simdjson::SUCCESS || e.is_null()) return std::nullopt;
+  return e;
+}
+
+dom::element DomRequired(dom::object o, const char* key, const std::string& where) {
+  const std::optional<dom::element> e = DomField(o, key);
+  if (!e) Bad(where, std::string("missing required field '") + key + "'");
+  return *e;
+}
+
+int64_t DomLongValue(dom::element e, std::string_view key, const std::string& where) {
+  int64_t v = 0;
+  if (e.get_int64().get(v) != simdjson::SUCCESS)
+    Bad(where, "field '" + std::string(key) + "' is not an integer");
+  return v;
+}
+
+int64_t DomLong(dom::object o, const char* key, const std::string& where) {
+  return DomLongValue(DomRequired(o, key, where), key, where);
+}
+
+std::optional<int64_t> DomOptLong(dom::object o, const char* key, const std::string& where) {
+  const std::optional<dom::element> e = DomField(o, key);
+  if (!e) return std::nullopt;
+  return DomLongValue(*e, key, where);
+}
+
+std::string DomString(dom::object o, const char* key, const std::string& where) {
+  std::string_view v;
+  if (DomRequired(o, key, where).get_string().get(v) != simdjson::SUCCESS)
+    Bad(where, std::string("field '") + key + "' is not a string");
+  return std::string(v);
+}
+
+dom::object DomObject(dom::element e, const std::string& where, const std::string& what) {
+  dom::object o;
+  if (e.get_object().get(o) != simdjson::SUCCESS) Bad(where, what + " is not an object");
+  return o;
+}
+
+// Only arrays are read: a field of another type is ignored, as before.
+std::optional<dom::array> DomArray(dom::object o, const char* key) {
+  dom::array a;
+  const std::optional<dom::element> e = DomField(o, key);
+  if (!e || e->get_array().get(a) != simdjson::SUCCESS) return std::nullopt;
+  return a;
+}
+
+json ToJson(dom::element e) { return json::parse(simdjson::minify(e)); }
+
+Snapshot SnapshotFromDom(dom::element e, const std::string& where) {
+  const dom::object j = DomObject(e, where, "a snapshot");
+  Snapshot s;
+  s.snapshot_id = DomLong(j, "snapshot-id", where);
+  s.parent_snapshot_id = DomOptLong(j, "parent-snapshot-id", where);
+  s.sequence_number = DomOptLong(j, "sequence-number", where).value_or(0);  // v1: 0
+  s.timestamp_ms = DomLong(j, "timestamp-ms", where);
+  dom::element list;
+  if (j.at_key("manifest-list").get(list) != simdjson::SUCCESS) {
+    throw NotSupported(
+        "table metadata " + where + ": snapshot " + std::to_string(s.snapshot_id) +
+        " lists manifests inline (v1 'manifests'); only manifest lists are supported");
   }
-  if (!j.is_object()) Bad(where, "not a JSON object");
+  s.manifest_list = DomString(j, "manifest-list", where);
+  if (const std::optional<dom::element> summary = DomField(j, "summary")) {
+    for (const dom::key_value_pair kv : DomObject(*summary, where, "snapshot summary")) {
+      std::string_view v;
+      if (kv.value.get_string().get(v) != simdjson::SUCCESS)
+        Bad(where, "snapshot summary value of '" + std::string(kv.key) + "' is not a string");
+      s.summary.emplace_hint(s.summary.end(), std::string(kv.key), std::string(v));
+    }
+  }
+  if (const auto id = DomOptLong(j, "schema-id", where)) s.schema_id = static_cast<int>(*id);
+  return s;
+}
+
+}  // namespace
+
+TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where) {
+  thread_local dom::parser parser;
+  dom::element doc;
+  if (const simdjson::error_code error = parser.parse(text).get(doc)) {
+    Bad(where, std::string("not JSON: ") + simdjson::error_message(error));
+  }
+  dom::object j;
+  if (doc.get_object().get(j) != simdjson::SUCCESS) Bad(where, "not a JSON object");
   TableMetadata m;
-  m.format_version = GetInt(j, "format-version", where);
+  m.format_version = static_cast<int>(DomLong(j, "format-version", where));
   if (m.format_version > 2 || m.format_version < 1) {
     throw NotSupported("table metadata " + where + " has format-version " +
                        std::to_string(m.format_version) + "; datashard reads versions 1 and 2");
   }
   const bool v1 = m.format_version == 1;
   if (v1) {
-    if (const auto it = j.find("table-uuid"); it != j.end() && it->is_string()) m.table_uuid = *it;
+    std::string_view uuid;
+    if (const auto e = DomField(j, "table-uuid");
+        e && e->get_string().get(uuid) == simdjson::SUCCESS)
+      m.table_uuid = std::string(uuid);
   } else {
-    m.table_uuid = GetString(j, "table-uuid", where);
+    m.table_uuid = DomString(j, "table-uuid", where);
   }
-  m.location = GetString(j, "location", where);
-  m.last_sequence_number = v1 ? OptLong(j, "last-sequence-number", where).value_or(0)
-                              : GetLong(j, "last-sequence-number", where);
-  m.last_updated_ms = GetLong(j, "last-updated-ms", where);
-  m.last_column_id = GetInt(j, "last-column-id", where);
+  m.location = DomString(j, "location", where);
+  m.last_sequence_number = v1 ? DomOptLong(j, "last-sequence-number", where).value_or(0)
+                              : DomLong(j, "last-sequence-number", where);
+  m.last_updated_ms = DomLong(j, "last-updated-ms", where);
+  m.last_column_id = static_cast<int>(DomLong(j, "last-column-id", where));
   m.schemas.clear();
-  if (const auto it = j.find("schemas"); it != j.end() && it->is_array()) {
-    for (const json& s : *it) m.schemas.push_back(ParseSchema(s, where));
-    m.current_schema_id = GetInt(j, "current-schema-id", where);
+  if (const auto schemas = DomArray(j, "schemas")) {
+    for (const dom::element s : *schemas) m.schemas.push_back(ParseSchema(ToJson(s), where));
+    m.current_schema_id = static_cast<int>(DomLong(j, "current-schema-id", where));
   } else if (v1) {
-    m.schemas.push_back(ParseSchema(Required(j, "schema", where), where));
+    m.schemas.push_back(ParseSchema(ToJson(DomRequired(j, "schema", where)), where));
     m.current_schema_id = m.schemas.back().schema_id();
   } else {
     Bad(where, "missing required field 'schemas'");
   }
-  if (const auto it = j.find("partition-specs"); it != j.end() && it->is_array()) {
-    for (const json& s : *it) m.partition_specs.push_back(PartitionSpecFromJson(s, 0));
-    m.default_spec_id = GetInt(j, "default-spec-id", where);
+  if (const auto specs = DomArray(j, "partition-specs")) {
+    for (const dom::element s : *specs)
+      m.partition_specs.push_back(PartitionSpecFromJson(ToJson(s), 0));
+    m.default_spec_id = static_cast<int>(DomLong(j, "default-spec-id", where));
   } else if (v1) {
-    m.partition_specs.push_back(PartitionSpecFromJson(Required(j, "partition-spec", where), 0));
+    m.partition_specs.push_back(
+        PartitionSpecFromJson(ToJson(DomRequired(j, "partition-spec", where)), 0));
     m.default_spec_id = 0;
   } else {
     Bad(where, "missing required field 'partition-specs'");
@@ -452,55 +525,71 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
   for (const PartitionSpec& s : m.partition_specs)
     last_partition = std::max(last_partition, s.last_field_id());
   m.last_partition_id =
-      static_cast<int>(OptLong(j, "last-partition-id", where).value_or(last_partition));
-  if (const auto it = j.find("properties"); it != j.end() && it->is_object()) {
-    for (const auto& [k, v] : it->items()) {
-      if (!v.is_string()) Bad(where, "property '" + k + "' is not a string");
-      m.properties[k] = v.get<std::string>();
+      static_cast<int>(DomOptLong(j, "last-partition-id", where).value_or(last_partition));
+  dom::object properties;
+  if (const auto e = DomField(j, "properties");
+      e && e->get_object().get(properties) == simdjson::SUCCESS) {
+    for (const dom::key_value_pair kv : properties) {
+      std::string_view v;
+      if (kv.value.get_string().get(v) != simdjson::SUCCESS)
+        Bad(where, "property '" + std::string(kv.key) + "' is not a string");
+      m.properties[std::string(kv.key)] = std::string(v);
     }
   }
-  const auto current = OptLong(j, "current-snapshot-id", where);
+  const auto current = DomOptLong(j, "current-snapshot-id", where);
   if (current && *current != -1) m.current_snapshot_id = current;
-  if (const auto it = j.find("snapshots"); it != j.end() && it->is_array()) {
-    for (const json& s : *it) m.snapshots.push_back(SnapshotFromJson(s, where));
+  if (const auto snapshots = DomArray(j, "snapshots")) {
+    m.snapshots.reserve(snapshots->size());
+    for (const dom::element s : *snapshots) m.snapshots.push_back(SnapshotFromDom(s, where));
   }
-  if (const auto it = j.find("snapshot-log"); it != j.end() && it->is_array()) {
-    for (const json& e : *it) {
+  if (const auto log = DomArray(j, "snapshot-log")) {
+    for (const dom::element e : *log) {
+      const dom::object o = DomObject(e, where, "a snapshot-log entry");
       m.snapshot_log.push_back(
-          {GetLong(e, "timestamp-ms", where), GetLong(e, "snapshot-id", where)});
+          {DomLong(o, "timestamp-ms", where), DomLong(o, "snapshot-id", where)});
     }
   }
-  if (const auto it = j.find("metadata-log"); it != j.end() && it->is_array()) {
-    for (const json& e : *it) {
+  if (const auto log = DomArray(j, "metadata-log")) {
+    for (const dom::element e : *log) {
+      const dom::object o = DomObject(e, where, "a metadata-log entry");
       m.metadata_log.push_back(
-          {GetLong(e, "timestamp-ms", where), GetString(e, "metadata-file", where)});
+          {DomLong(o, "timestamp-ms", where), DomString(o, "metadata-file", where)});
     }
   }
   m.sort_orders.clear();
-  if (const auto it = j.find("sort-orders"); it != j.end() && it->is_array()) {
-    for (const json& o : *it) m.sort_orders.push_back(SortOrderFromJson(o, where));
-    m.default_sort_order_id = GetInt(j, "default-sort-order-id", where);
+  if (const auto orders = DomArray(j, "sort-orders")) {
+    for (const dom::element o : *orders)
+      m.sort_orders.push_back(SortOrderFromJson(ToJson(o), where));
+    m.default_sort_order_id = static_cast<int>(DomLong(j, "default-sort-order-id", where));
   } else {
     m.sort_orders.push_back(SortOrder{});
   }
-  if (const auto it = j.find("refs"); it != j.end() && it->is_object()) {
-    for (const auto& [name, r] : it->items()) {
+  dom::object refs;
+  if (const auto e = DomField(j, "refs"); e && e->get_object().get(refs) == simdjson::SUCCESS) {
+    for (const dom::key_value_pair kv : refs) {
+      const dom::object r = DomObject(kv.value, where, "ref '" + std::string(kv.key) + "'");
       SnapshotRef ref;
-      ref.snapshot_id = GetLong(r, "snapshot-id", where);
-      ref.type = GetString(r, "type", where);
-      if (const auto v = OptLong(r, "min-snapshots-to-keep", where))
+      ref.snapshot_id = DomLong(r, "snapshot-id", where);
+      ref.type = DomString(r, "type", where);
+      if (const auto v = DomOptLong(r, "min-snapshots-to-keep", where))
         ref.min_snapshots_to_keep = static_cast<int>(*v);
-      ref.max_snapshot_age_ms = OptLong(r, "max-snapshot-age-ms", where);
-      ref.max_ref_age_ms = OptLong(r, "max-ref-age-ms", where);
-      m.refs[name] = ref;
+      ref.max_snapshot_age_ms = DomOptLong(r, "max-snapshot-age-ms", where);
+      ref.max_ref_age_ms = DomOptLong(r, "max-ref-age-ms", where);
+      m.refs[std::string(kv.key)] = ref;
     }
   } else if (m.current_snapshot_id) {
     m.refs["main"] = SnapshotRef{*m.current_snapshot_id};
   }
-  m.statistics = StatisticsFromJson(j, "statistics", where);
-  m.partition_statistics = StatisticsFromJson(j, "partition-statistics", where);
-  for (const auto& [key, value] : j.items()) {
-    if (!IsKnownField(key)) m.extra_fields[key] = value.dump();
+  json statistics = json::object();
+  for (const char* key : {"statistics", "partition-statistics"}) {
+    dom::element e;
+    if (j.at_key(key).get(e) == simdjson::SUCCESS) statistics[key] = ToJson(e);
+  }
+  m.statistics = StatisticsFromJson(statistics, "statistics", where);
+  m.partition_statistics = StatisticsFromJson(statistics, "partition-statistics", where);
+  for (const dom::key_value_pair kv : j) {
+    const std::string key(kv.key);
+    if (!IsKnownField(key)) m.extra_fields[key] = ToJson(kv.value).dump();
   }
   if (m.SchemaById(m.current_schema_id) == nullptr) Bad(where, "current-schema-id names no schema");
   if (m.SpecById(m.default_spec_id) == nullptr)

@@ -201,13 +201,25 @@ TEST(TableMetadataJsonTest, RejectsBadInputNamingTheFile) {
 
 // Found after fuzz/table_metadata_json_fuzz.cc: the error message naming a
 // deeply nested field type was made with a recursive dump() and overflowed
-// the stack.
+// the stack. Nesting that deep is now refused by the parser itself; a
+// shallower nested list is refused as a type.
 TEST(TableMetadataJsonTest, DeeplyNestedTypesAreRefused) {
   nlohmann::json j = nlohmann::json::parse(TableMetadataToJson(SampleMetadata()));
   j["schemas"][0]["fields"][0]["type"] = "deep";
-  std::string text = j.dump();
-  text.replace(text.find("\"deep\""), 6, std::string(100000, '[') + std::string(100000, ']'));
-  EXPECT_THROW(TableMetadataFromJson(text, "f"), NotSupported);  // not a primitive type
+  const std::string text = j.dump();
+  const size_t at = text.find("\"deep\"");
+  std::string deep = text;
+  deep.replace(at, 6, std::string(100000, '[') + std::string(100000, ']'));
+  try {
+    TableMetadataFromJson(deep, "f");
+    ADD_FAILURE() << "100000 nested arrays were accepted";
+  } catch (const Corruption& e) {
+    EXPECT_NE(std::string(e.what()).find("table metadata f: not JSON"), std::string::npos)
+        << e.what();
+  }
+  std::string nested = text;
+  nested.replace(at, 6, std::string(500, '[') + std::string(500, ']'));
+  EXPECT_THROW(TableMetadataFromJson(nested, "f"), NotSupported);  // not a primitive type
 }
 
 // Issue 17 item 5: a huge array costs what its bytes cost, once, and wrong

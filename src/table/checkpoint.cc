@@ -143,7 +143,8 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
   }
   constexpr int kAttempts = 10;
   for (int attempt = 1;; ++attempt) {
-    auto [m, version] = state->LoadLatest();
+    const auto [latest, pointer] = state->LoadLatest();
+    const TableMetadata& m = *latest;
     const LogPosition from = FoldedPosition(m.CurrentSnapshot());
     LogPosition to;
     std::vector<LogRecord> records;
@@ -166,7 +167,7 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
     records.clear();
     TransactionOptions options;
     options.snapshot_properties["datashard.log.folded-records"] = std::to_string(rows.records);
-    Impl tx(state, m, version, std::move(options));
+    Impl tx(state, m, pointer, std::move(options));
     tx.log_mode = false;
     tx.fold = Fold{from, to};
     tx.WriteGroups(std::move(rows.groups));
@@ -184,7 +185,7 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
     result.snapshot_id =
         tx.committed ? std::optional<int64_t>(tx.committed->snapshot_id) : std::nullopt;
     try {
-      RecycleFolded(*log, state->Cached().first);
+      RecycleFolded(*log, *state->Cached().first);
     } catch (const Error&) {
       // As above.
     }

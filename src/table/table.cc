@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "catalog/file_catalog.h"
 #include "catalog/metadata_file.h"
 #include "commit/data_file_writer.h"
 #include "datashard/errors.h"
@@ -14,6 +15,7 @@
 #include "maintenance/verify.h"
 #include "metadata/file_location.h"
 #include "metadata/table_metadata_json.h"
+#include "table/table_open.h"
 #include "table/table_state.h"
 #include "table/transaction_impl.h"
 #include "table/validate_properties.h"
@@ -28,8 +30,6 @@ class Table::Impl {
   explicit Impl(std::shared_ptr<TableState> s) : state(std::move(s)) {}
   std::shared_ptr<TableState> state;
 };
-
-namespace {
 
 namespace tp = table_properties;
 
@@ -86,6 +86,8 @@ void ConfineTo(ConfinedFileIO& io, const TableMetadata& m, const std::string& fi
   }
 }
 
+namespace {
+
 std::string FirstSchemaDifference(const Schema& have, const Schema& want) {
   for (const Field& w : want.fields()) {
     const int i = have.IndexOf(w.name);
@@ -126,7 +128,8 @@ std::shared_ptr<TableState> OpenPinned(const TableOptions& options, const std::s
   TableMetadata m = TableMetadataFromJson(ReadMetadataFile(*io, file), file);
   ConfineTo(*io, m, file);
   auto state = std::make_shared<TableState>(io, file);
-  state->Pin(std::move(m), MetadataFileVersion(FileNameOf(file)).value_or(0));
+  state->Pin(std::move(m),
+             MetadataPointer{MetadataFileVersion(FileNameOf(file)).value_or(0), file});
   state->RefuseCommits(
       ErrorCode::kNotSupported,
       "cannot commit to the table opened by its metadata file " + file + how +
@@ -155,6 +158,8 @@ void RefuseCatalogWrittenFolder(FileIO& io, const std::string& metadata_dir) {
   }
 }
 
+}  // namespace
+
 Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpec& spec) {
   const TableMetadata m = table.metadata();
   if (!m.CurrentSchema().SameFields(schema)) {
@@ -168,8 +173,6 @@ Table OpenExistingMatching(Table table, const Schema& schema, const PartitionSpe
   }
   return table;
 }
-
-}  // namespace
 
 void ValidateProperties(const std::map<std::string, std::string>& properties) {
   TableMetadata m;
@@ -202,33 +205,34 @@ void ValidateProperties(const std::map<std::string, std::string>& properties) {
   parquet::ParseCodec(m.Property(tp::kParquetCompression, tp::kParquetCompressionDefault));
 }
 
-Table CreateTable(const std::string& path, const Schema& schema, const PartitionSpec& spec,
-                  const std::map<std::string, std::string>& properties, TableOptions options) {
+Table MakeTable(std::shared_ptr<TableState> state) {
+  return Table(std::make_shared<Table::Impl>(std::move(state)));
+}
+
+void ValidateNewTable(const Schema& schema, const PartitionSpec& spec,
+                      const std::map<std::string, std::string>& properties) {
   if (schema.fields().empty()) throw InvalidArgument("a table schema needs at least one field");
   spec.Validate(schema);
   ValidateProperties(properties);
+}
+
+Table CreateInFolder(const std::string& location, const Schema& schema, const PartitionSpec& spec,
+                     const std::map<std::string, std::string>& properties,
+                     const TableOptions& options, const CatalogFactory& make_catalog,
+                     const std::function<Table()>& open_existing) {
   std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
-  const std::string location = AbsoluteTablePath(*io, path);
-  if (IsMetadataFileName(FileNameOf(location))) {
-    throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
-  }
-  auto state = std::make_shared<TableState>(io, location);
-  if (state->catalog().FindLatest()) {
-    return OpenExistingMatching(OpenTable(location, options), schema, spec);
-  }
-  RefuseCatalogWrittenFolder(*io, state->catalog().metadata_dir());
-  io->CreateDirs(state->catalog().metadata_dir());
+  io->CreateDirs(location + "/metadata");
   TableMetadata given;
   given.properties = properties;
   // The table's own FileIO from here on, now that its folder exists.
   auto confined = TableIO(options, location);
   confined->Configure(
       location, given.PropertyBool(tp::kReadAllowOutsidePaths, tp::kReadAllowOutsidePathsDefault));
-  state = std::make_shared<TableState>(confined, location);
-  state->catalog().ProbeAtomicLink();
+  std::shared_ptr<TableCatalog> catalog = make_catalog(confined);
+  auto state = std::make_shared<TableState>(confined, location, catalog);
   if (given.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) {
-    // Refused here, before v1 exists, where the log cannot work; the first
-    // segment is zeroed now rather than in the first append.
+    // Refused here, before the first version exists, where the log cannot
+    // work; the first segment is zeroed now rather than in the first append.
     const auto segment = static_cast<uint64_t>(
         given.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
     IngestLog(confined, location + "/log", segment, [] { return LogPosition{}; }).Preallocate();
@@ -245,20 +249,42 @@ Table CreateTable(const std::string& path, const Schema& schema, const Partition
   m.default_spec_id = 0;
   m.last_partition_id = spec.last_field_id();
   m.properties = properties;
-  FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
+  std::optional<MetadataPointer> published;
   try {
-    result = state->catalog().Publish(1, TableMetadataToJson(m));
+    published = catalog->PublishNext(std::nullopt, TableMetadataToJson(m), {});
   } catch (const CommitStateUnknown& e) {
-    // Even a v1 seen now may not be on disk: only the caller can look again.
+    // Even a first version seen now may not be durable: only the caller can look again.
     throw CommitStateUnknown("creating the table at " + location + ": " + e.what() +
                              "; open the table to see whether it exists");
   }
-  if (result == FileCatalog::PublishResult::kPublished) {
-    state->catalog().WriteHint(1);
-    state->Install(m, 1);
-    return Table(std::make_shared<Table::Impl>(state));
+  if (published) {
+    catalog->WriteHint(*published);
+    state->Install(m, *published);
+    return MakeTable(state);
   }
-  return OpenExistingMatching(OpenTable(location, options), schema, spec);
+  return OpenExistingMatching(open_existing(), schema, spec);
+}
+
+Table CreateTable(const std::string& path, const Schema& schema, const PartitionSpec& spec,
+                  const std::map<std::string, std::string>& properties, TableOptions options) {
+  ValidateNewTable(schema, spec, properties);
+  std::shared_ptr<FileIO> io = options.io ? options.io : DefaultFileIO();
+  const std::string location = AbsoluteTablePath(*io, path);
+  if (IsMetadataFileName(FileNameOf(location))) {
+    throw InvalidArgument("a table is created in a folder, not at a metadata file: " + location);
+  }
+  if (FileCatalog(io, location).FindLatest()) {
+    return OpenExistingMatching(OpenTable(location, options), schema, spec);
+  }
+  RefuseCatalogWrittenFolder(*io, location + "/metadata");
+  return CreateInFolder(
+      location, schema, spec, properties, options,
+      [&](std::shared_ptr<FileIO> confined) {
+        auto catalog = std::make_shared<FileCatalog>(std::move(confined), location);
+        catalog->ProbeAtomicLink();
+        return catalog;
+      },
+      [&] { return OpenTable(location, options); });
 }
 
 Table OpenTable(const std::string& path, TableOptions options) {
@@ -271,23 +297,22 @@ Table OpenTable(const std::string& path, TableOptions options) {
     } catch (const NotFound&) {
       throw NotFound("no metadata file " + location);
     }
-    if (is_file) return Table(std::make_shared<Table::Impl>(OpenPinned(options, location, "")));
+    if (is_file) return MakeTable(OpenPinned(options, location, ""));
   }
   auto confined = TableIO(options, location);
-  auto state = std::make_shared<TableState>(confined, location);
-  if (!state->catalog().FindLatest()) {
-    if (const auto guessed = GuessCatalogMetadataFile(*io, state->catalog().metadata_dir())) {
-      return Table(std::make_shared<Table::Impl>(
-          OpenPinned(options, *guessed,
-                     " (guessed for the folder " + location +
-                         " as the highest sequence number among its metadata files)")));
+  auto catalog = std::make_shared<FileCatalog>(confined, location);
+  auto state = std::make_shared<TableState>(confined, location, catalog);
+  if (!catalog->FindLatest()) {
+    if (const auto guessed = GuessCatalogMetadataFile(*io, catalog->metadata_dir())) {
+      return MakeTable(OpenPinned(options, *guessed,
+                                  " (guessed for the folder " + location +
+                                      " as the highest sequence number among its metadata files)"));
     }
   }
-  state->LoadLatest();
-  ConfineTo(*confined, state->Cached().first,
-            state->catalog().MetadataPath(state->Cached().second));
+  const auto [opened, pointer] = state->LoadLatest();
+  ConfineTo(*confined, *opened, pointer.location);
   try {
-    state->catalog().ProbeAtomicLink();
+    catalog->ProbeAtomicLink();
   } catch (const NotSupported&) {
     throw;
   } catch (const Error& e) {
@@ -299,10 +324,10 @@ Table OpenTable(const std::string& path, TableOptions options) {
 }
 
 const std::string& Table::location() const { return impl_->state->path(); }
-TableMetadata Table::metadata() const { return impl_->state->Cached().first; }
-Schema Table::schema() const { return metadata().CurrentSchema(); }
-PartitionSpec Table::spec() const { return metadata().DefaultSpec(); }
-int64_t Table::metadata_version() const { return impl_->state->Cached().second; }
+TableMetadata Table::metadata() const { return *impl_->state->Cached().first; }
+Schema Table::schema() const { return impl_->state->Cached().first->CurrentSchema(); }
+PartitionSpec Table::spec() const { return impl_->state->Cached().first->DefaultSpec(); }
+int64_t Table::metadata_version() const { return impl_->state->Cached().second.version; }
 void Table::Refresh() { impl_->state->LoadLatest(); }
 FileIO& Table::io() const { return impl_->state->io(); }
 const std::shared_ptr<TableState>& Table::state() const { return impl_->state; }
@@ -310,19 +335,19 @@ const std::shared_ptr<TableState>& Table::state() const { return impl_->state; }
 CheckpointResult Table::Checkpoint() { return Transaction::Impl::Checkpoint(impl_->state, true); }
 
 std::optional<Snapshot> Table::CurrentSnapshot() {
-  const TableMetadata m = impl_->state->LoadLatest().first;
-  const Snapshot* s = m.CurrentSnapshot();
+  const MetadataRef m = impl_->state->LoadLatest().first;
+  const Snapshot* s = m->CurrentSnapshot();
   return s ? std::optional<Snapshot>(*s) : std::nullopt;
 }
 
 std::optional<Snapshot> Table::SnapshotById(int64_t snapshot_id) const {
-  const TableMetadata m = metadata();
-  const Snapshot* s = m.SnapshotById(snapshot_id);
+  const MetadataRef m = impl_->state->Cached().first;
+  const Snapshot* s = m->SnapshotById(snapshot_id);
   return s ? std::optional<Snapshot>(*s) : std::nullopt;
 }
 
 std::vector<Snapshot> Table::History() const {
-  std::vector<Snapshot> out = metadata().snapshots;
+  std::vector<Snapshot> out = impl_->state->Cached().first->snapshots;
   std::stable_sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
     return a.sequence_number < b.sequence_number;
   });
@@ -333,8 +358,7 @@ Transaction Table::NewTransaction(TransactionOptions options) {
   // Refused before AppendData can write a data file that could never commit.
   impl_->state->CheckCanCommit();
   auto [m, v] = impl_->state->LoadLatest();
-  return Transaction(
-      std::make_unique<Transaction::Impl>(impl_->state, std::move(m), v, std::move(options)));
+  return Transaction(std::make_unique<Transaction::Impl>(impl_->state, *m, v, std::move(options)));
 }
 
 bool Table::AppendRecords(const std::vector<Record>& records, const Schema& schema,
@@ -370,17 +394,17 @@ std::vector<Record> Table::ScanAll(std::optional<int64_t> snapshot_id) {
 }
 
 VerifyReport Table::Verify(const VerifyOptions& options) {
-  const auto [m, version] = impl_->state->LoadLatest();
+  const TableMetadata m = impl_->state->LoadLatest().first;
   std::shared_ptr<IngestLog> log = impl_->state->Log();
-  return VerifyTable(io(), m, log.get(), options);
+  return VerifyTable(io(), *m, log.get(), options);
 }
 
 GcReport Table::CollectGarbage(const GcOptions& options) {
   // A table opened read-only (by its metadata file, or where it cannot
   // write) refuses gc as it refuses commits.
   impl_->state->CheckCanCommit();
-  const auto [m, version] = impl_->state->LoadLatest();
-  return datashard::CollectGarbage(io(), location(), m, DefaultClock()->NowMillis(), options);
+  const MetadataRef m = impl_->state->LoadLatest().first;
+  return datashard::CollectGarbage(io(), location(), *m, DefaultClock()->NowMillis(), options);
 }
 
 CompactReport Table::Compact(const CompactOptions& options) {
@@ -389,9 +413,10 @@ CompactReport Table::Compact(const CompactOptions& options) {
 }
 
 TableStats Table::Stats() {
-  const auto [m, version] = impl_->state->LoadLatest();
+  const auto [ref, pointer] = impl_->state->LoadLatest();
+  const TableMetadata& m = *ref;
   TableStats stats = impl_->state->Counters();
-  stats.metadata_version = version;
+  stats.metadata_version = pointer.version;
   stats.snapshots = static_cast<int64_t>(m.snapshots.size());
   if (const Snapshot* s = m.CurrentSnapshot()) {
     stats.current_snapshot_id = s->snapshot_id;

@@ -1,12 +1,14 @@
 // Metadata-only commits of a table: schema evolution (Table::UpdateSchema),
-// property changes (Table::SetProperties) and snapshot expiry
+// partition spec evolution (Table::UpdateSpec), property changes
+// (Table::SetProperties) and snapshot expiry
 // (Table::ExpireSnapshots). Each is a MetadataChange that the transaction's
 // commit loop applies to the latest metadata on every attempt; and the
-// rule by which appends written with an older schema still commit.
+// rule by which appends written with an older schema or spec still commit.
 #include "commit/retention.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
 #include "metadata/schema_evolution.h"
+#include "metadata/spec_evolution.h"
 #include "table/transaction_impl.h"
 #include "table/validate_properties.h"
 #include "util/clock.h"
@@ -19,11 +21,12 @@ void Transaction::Impl::CheckSchemaAndSpec(const TableMetadata& current) const {
   const bool same_spec = current.default_spec_id == base.default_spec_id &&
                          current.DefaultSpec().SameFields(base.DefaultSpec());
   if (same_spec && current.CurrentSchema().SameFields(base.CurrentSchema())) return;
-  // Appended files are read by field id, so an append rebases over a
-  // compatible schema change (DESIGN.md §5); a change that rewrote or
-  // deleted rows under the old schema, or files of another spec, does not.
+  // Appended files are read by field id and keep the spec they were
+  // written with (their manifest names it), so an append rebases over a
+  // compatible schema change and over a spec change (DESIGN.md §5); a change
+  // that rewrote or deleted rows under the old schema or spec does not.
   const bool appends_only = !scope && removed.empty() && delete_files.empty() && !compaction;
-  if (!same_spec || !appends_only) {
+  if (!appends_only) {
     throw CommitConflict("the schema or partition spec of " + state->path() +
                          " changed since the transaction started");
   }
@@ -58,6 +61,32 @@ Schema Table::UpdateSchema(const SchemaUpdate& update) {
     SetCurrentSchema(&next, EvolveSchema(next, changes, path));
   });
   return schema();
+}
+
+PartitionSpec Table::UpdateSpec(const PartitionSpecUpdate& update) {
+  if (update.empty())
+    throw InvalidArgument("partition spec update of " + location() + " has no change");
+  Transaction tx = NewTransaction();
+  Transaction::Impl& impl = *tx.impl_;
+  const std::string path = impl.state->path();
+  const Schema schema = impl.base.CurrentSchema();
+  const PartitionSpec spec = impl.base.DefaultSpec();
+  // Refused here, before the log is folded or anything is written.
+  EvolveSpec(impl.base, update.changes(), path);
+  const std::vector<PartitionSpecChange> changes = update.changes();
+  impl.CommitMetadataOnly(
+      [schema, spec, path, changes](FileIO&, TableMetadata& next, ProducedCommit&) {
+        // Fields were resolved by name against the base's schema and spec.
+        if (!next.CurrentSchema().SameFields(schema) || !next.DefaultSpec().SameFields(spec)) {
+          throw CommitConflict("the schema or partition spec of " + path +
+                               " changed concurrently since this partition spec change was checked "
+                               "against spec " +
+                               std::to_string(spec.spec_id()) + "; look at the new spec and make " +
+                               "the change again");
+        }
+        SetDefaultSpec(&next, EvolveSpec(next, changes, path));
+      });
+  return this->spec();
 }
 
 void Table::SetProperties(const std::map<std::string, std::string>& set,

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "catalog/file_catalog.h"
 #include "datashard/errors.h"
 #include "log/log_fold.h"
 #include "metadata/table_metadata_json.h"
@@ -11,7 +12,17 @@
 namespace datashard {
 
 TableState::TableState(std::shared_ptr<FileIO> io, std::string path)
-    : io_(std::move(io)), path_(path), catalog_(io_, std::move(path)) {}
+    : io_(std::move(io)),
+      path_(path),
+      catalog_(std::make_shared<FileCatalog>(io_, path)),
+      metadata_(std::make_shared<const TableMetadata>()) {}
+
+TableState::TableState(std::shared_ptr<FileIO> io, std::string path,
+                       std::shared_ptr<TableCatalog> catalog)
+    : io_(std::move(io)),
+      path_(std::move(path)),
+      catalog_(std::move(catalog)),
+      metadata_(std::make_shared<const TableMetadata>()) {}
 
 TableState::~TableState() {
   std::lock_guard<std::mutex> lock(background_mu_);
@@ -29,26 +40,24 @@ bool TableState::RunInBackground(std::function<void()> work) {
   return true;
 }
 
-std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
+std::pair<MetadataRef, MetadataPointer> TableState::LoadLatest() {
   int64_t known = 0;
   {
     std::lock_guard<std::mutex> lock(mu_);
-    if (pinned_) return {metadata_, version_};
-    known = version_;
+    if (pinned_) return {metadata_, pointer_};
+    known = pointer_.version;
   }
   constexpr int kAttempts = 20;
   for (int attempt = 0;; ++attempt) {
-    const std::optional<int64_t> latest = catalog_.FindLatest(known);
-    if (!latest)
-      throw NotFound("no Iceberg table at " + path_ + " (no metadata/v<N>.metadata.json)");
+    const std::optional<MetadataPointer> latest = catalog_->FindCurrent(known);
+    if (!latest) throw NotFound(catalog_->NoTableMessage());
     {
       std::lock_guard<std::mutex> lock(mu_);
-      if (*latest == version_) return {metadata_, version_};
+      if (latest->location == pointer_.location) return {metadata_, pointer_};
     }
     try {
-      const std::string path = catalog_.MetadataPath(*latest);
-      TableMetadata m = TableMetadataFromJson(catalog_.ReadVersion(*latest), path);
-      Install(m, *latest);
+      TableMetadata m = TableMetadataFromJson(catalog_->ReadMetadata(*latest), latest->location);
+      Install(std::move(m), *latest);
       return Cached();
     } catch (const NotFound&) {
       // Deleted by retention after we found it: a newer version exists.
@@ -57,16 +66,18 @@ std::pair<TableMetadata, int64_t> TableState::LoadLatest() {
   }
 }
 
-std::pair<TableMetadata, int64_t> TableState::Cached() const {
+std::pair<MetadataRef, MetadataPointer> TableState::Cached() const {
   std::lock_guard<std::mutex> lock(mu_);
-  return {metadata_, version_};
+  return {metadata_, pointer_};
 }
 
-void TableState::Install(TableMetadata metadata, int64_t version) {
+void TableState::Install(TableMetadata metadata, MetadataPointer pointer) {
+  MetadataRef next = std::make_shared<const TableMetadata>(std::move(metadata));
+  MetadataRef replaced;  // freed after the lock is released
   std::lock_guard<std::mutex> lock(mu_);
-  if (!pinned_ && version > version_) {
-    metadata_ = std::move(metadata);
-    version_ = version;
+  if (!pinned_ && (pointer.version > pointer_.version || pointer_.location.empty())) {
+    replaced = std::exchange(metadata_, std::move(next));
+    pointer_ = std::move(pointer);
   }
 }
 
@@ -74,26 +85,26 @@ std::shared_ptr<IngestLog> TableState::Log() {
   namespace tp = table_properties;
   std::lock_guard<std::mutex> lock(log_mu_);
   if (log_) return log_;
-  const auto [m, version] = Cached();
+  const MetadataRef m = Cached().first;
   {
     std::lock_guard<std::mutex> state_lock(mu_);
     if (pinned_) return nullptr;
   }
-  if (!m.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
+  if (!m->PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault)) return nullptr;
   const auto segment = static_cast<uint64_t>(
-      m.PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
+      m->PropertyLong(tp::kIngestLogSegmentBytes, tp::kIngestLogSegmentBytesDefault));
   // Asked only to rebuild the log's header after a reboot.
-  auto folded = [this] { return FoldedPosition(LoadLatest().first.CurrentSnapshot()); };
+  auto folded = [this] { return FoldedPosition(LoadLatest().first->CurrentSnapshot()); };
   const std::chrono::milliseconds lock_wait =
-      BoundedMillis(m.PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
+      BoundedMillis(m->PropertyLong(tp::kIngestLogLockWaitMs, tp::kIngestLogLockWaitMsDefault));
   log_ = std::make_shared<IngestLog>(io_, path_ + "/log", segment, folded, lock_wait);
   return log_;
 }
 
-void TableState::Pin(TableMetadata metadata, int64_t version) {
+void TableState::Pin(TableMetadata metadata, MetadataPointer pointer) {
   std::lock_guard<std::mutex> lock(mu_);
-  metadata_ = std::move(metadata);
-  version_ = version;
+  metadata_ = std::make_shared<const TableMetadata>(std::move(metadata));
+  pointer_ = std::move(pointer);
   pinned_ = true;
 }
 

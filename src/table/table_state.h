@@ -1,5 +1,5 @@
 // The shared state behind Table handles and their transactions: the FileIO,
-// the file catalog, the newest metadata loaded and the commit counters.
+// the table's catalog, the newest metadata loaded and the commit counters.
 // Thread-safe: the metadata cache and counters are guarded by a mutex.
 #pragma once
 
@@ -13,7 +13,7 @@
 #include <thread>
 #include <utility>
 
-#include "catalog/file_catalog.h"
+#include "catalog/table_catalog.h"
 #include "datashard/errors.h"
 #include "datashard/file_io.h"
 #include "datashard/table.h"
@@ -22,38 +22,45 @@
 
 namespace datashard {
 
+/// Metadata as the state caches it: immutable and shared, so that a caller
+/// holds a version without copying its snapshots.
+using MetadataRef = std::shared_ptr<const TableMetadata>;
+
 class TableState {
  public:
+  /// A table of the file catalog in folder `path`.
   TableState(std::shared_ptr<FileIO> io, std::string path);
+  /// A table whose current metadata `catalog` keeps; `path` is its folder.
+  TableState(std::shared_ptr<FileIO> io, std::string path, std::shared_ptr<TableCatalog> catalog);
   /// Waits for a background checkpoint still running.
   ~TableState();
 
   FileIO& io() const { return *io_; }
   const std::shared_ptr<FileIO>& shared_io() const { return io_; }
-  const FileCatalog& catalog() const { return catalog_; }
+  const TableCatalog& catalog() const { return *catalog_; }
   const std::string& path() const { return path_; }
 
   /// Finds and reads the newest version (never older than the cached one),
   /// caches it and returns it. NotFound when no version exists. A version
   /// deleted between finding and reading it is retried. A pinned state
   /// returns its pinned metadata and reads nothing.
-  std::pair<TableMetadata, int64_t> LoadLatest();
-  /// The cached metadata and its version.
-  std::pair<TableMetadata, int64_t> Cached() const;
+  std::pair<MetadataRef, MetadataPointer> LoadLatest();
+  /// The cached metadata and where it was published.
+  std::pair<MetadataRef, MetadataPointer> Cached() const;
   /// Calls `f` with the cached metadata under the state's mutex, without
   /// copying it (for hot paths that only look).
   template <typename F>
   auto WithCached(F f) const {
     std::lock_guard<std::mutex> lock(mu_);
-    return f(static_cast<const TableMetadata&>(metadata_));
+    return f(static_cast<const TableMetadata&>(*metadata_));
   }
-  /// Caches `metadata` as version `version` unless a newer one is cached.
-  void Install(TableMetadata metadata, int64_t version);
+  /// Caches `metadata`, published at `pointer`, unless a newer one is cached.
+  void Install(TableMetadata metadata, MetadataPointer pointer);
 
-  /// Pins the state to `metadata`, read from one metadata file (version
-  /// `version`, 0 when its name carries none): LoadLatest returns it from
-  /// then on and never looks for newer versions.
-  void Pin(TableMetadata metadata, int64_t version);
+  /// Pins the state to `metadata`, read from one metadata file (`pointer`;
+  /// version 0 when its name carries none): LoadLatest returns it from then
+  /// on and never looks for newer versions.
+  void Pin(TableMetadata metadata, MetadataPointer pointer);
 
   /// Makes every commit throw `kind` (IOError or NotSupported) with message
   /// `why`: for a folder readable but not writable here (the link probe at
@@ -83,11 +90,11 @@ class TableState {
  private:
   std::shared_ptr<FileIO> io_;
   std::string path_;
-  FileCatalog catalog_;
+  std::shared_ptr<TableCatalog> catalog_;
   mutable std::mutex mu_;
-  TableMetadata metadata_;  // guarded by mu_
-  int64_t version_ = 0;     // guarded by mu_
-  bool pinned_ = false;     // guarded by mu_
+  MetadataRef metadata_;     // guarded by mu_
+  MetadataPointer pointer_;  // guarded by mu_
+  bool pinned_ = false;      // guarded by mu_
   // Set at open, before the state is shared; only read afterwards.
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;

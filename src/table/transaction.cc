@@ -60,9 +60,9 @@ void CheckClock(FileIO& io, const std::string& written, int64_t now_ms, const Ta
 
 // Whether the table has a version newer than `version`: then a file of
 // `version` that vanished was retired by a newer commit, a lost race.
-bool NewerVersionExists(TableState& state, int64_t version) {
+bool NewerVersionExists(TableState& state, const MetadataPointer& version) {
   try {
-    return state.LoadLatest().second > version;
+    return state.LoadLatest().second.location != version.location;
   } catch (const Error&) {
     return false;
   }
@@ -70,9 +70,9 @@ bool NewerVersionExists(TableState& state, int64_t version) {
 
 }  // namespace
 
-Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, int64_t v,
+Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, MetadataPointer p,
                         TransactionOptions o)
-    : state(std::move(s)), base(std::move(b)), base_version(v), options(std::move(o)) {
+    : state(std::move(s)), base(std::move(b)), base_pointer(std::move(p)), options(std::move(o)) {
   commit_id = options.commit_id.empty() ? Uuid::Random().ToString() : options.commit_id;
   log_mode = base.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault);
   const bool narrowed = !options.guard_where.empty() || options.guard_changed_columns;
@@ -184,7 +184,9 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
     // (DESIGN.md §6a), then work on the snapshot that holds them. Appends
     // of this transaction then join its snapshot instead of the log.
     Checkpoint(state, true);
-    std::tie(base, base_version) = state->LoadLatest();
+    const auto [folded, folded_pointer] = state->LoadLatest();
+    base = *folded;
+    base_pointer = folded_pointer;
     log_mode = false;
     fold_log_at_commit = true;
   }
@@ -237,7 +239,7 @@ int64_t Transaction::Impl::ApplyChange() {
   return result.matched_rows;
 }
 
-void Transaction::Impl::RebaseChange(TableMetadata current, int64_t version) {
+void Transaction::Impl::RebaseChange(TableMetadata current, MetadataPointer pointer) {
   const std::vector<std::string> dropped(change_outputs.begin(), change_outputs.end());
   std::erase_if(own_files, [&](const std::string& f) { return change_outputs.count(f) > 0; });
   std::erase_if(files, [&](const DataFile& f) { return change_outputs.count(f.file_path) > 0; });
@@ -249,7 +251,7 @@ void Transaction::Impl::RebaseChange(TableMetadata current, int64_t version) {
   position_deletes = 0;
   scope.reset();
   base = std::move(current);
-  base_version = version;
+  base_pointer = std::move(pointer);
   // What is left are this transaction's appends.
   const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
   partitions.clear();
@@ -404,7 +406,7 @@ bool Transaction::Impl::Commit() {
         throw;
       }
     }
-    check_latest(state->LoadLatest().first);
+    check_latest(*state->LoadLatest().first);
     done = true;
     return true;
   }
@@ -419,17 +421,17 @@ bool Transaction::Impl::Commit() {
   // row-level change made on an older snapshot is applied again on the
   // current one, which must then hold the same guarded rows.
   if (guard && changed_rows && GuardNarrowed()) {
-    auto [current, version] = state->LoadLatest();
-    if (current.current_snapshot_id != base.current_snapshot_id) {
-      check_latest(current);
-      if (current.CurrentSchema().SameFields(base.CurrentSchema()) &&
-          current.default_spec_id == base.default_spec_id) {
-        RebaseChange(std::move(current), version);
+    const auto [current, version] = state->LoadLatest();
+    if (current->current_snapshot_id != base.current_snapshot_id) {
+      check_latest(*current);
+      if (current->CurrentSchema().SameFields(base.CurrentSchema()) &&
+          current->default_spec_id == base.default_spec_id) {
+        RebaseChange(*current, version);
       }
     }
   }
   FileIO& io = state->io();
-  const FileCatalog& catalog = state->catalog();
+  const TableCatalog& catalog = state->catalog();
   std::shared_ptr<Clock> clock = DefaultClock();
   if (first_write_ms) {
     // gc deletes unreferenced files older than its grace period; files this
@@ -509,8 +511,8 @@ bool Transaction::Impl::Commit() {
 
   for (int attempt = 0;; ++attempt) {
     std::unique_ptr<FileLock> lock;
-    TableMetadata current;
-    int64_t version = 0;
+    MetadataRef latest = state->Cached().first;  // the newest version once loaded below
+    MetadataPointer version;
     ProducedCommit produced;
     std::string text;
     bool vanished = false;
@@ -520,7 +522,8 @@ bool Transaction::Impl::Commit() {
         lock = catalog.LockCommits(std::chrono::duration_cast<std::chrono::microseconds>(
             std::max<std::chrono::steady_clock::duration>(left, {})));
       }
-      std::tie(current, version) = state->LoadLatest();
+      std::tie(latest, version) = state->LoadLatest();
+      const TableMetadata& current = *latest;
       if (!metadata_change) CheckSchemaAndSpec(current);
       if (guard) guard->Check(io, current, base_id, retries);
       CheckFencingTokens(current, options.fencing_tokens, state->path());
@@ -552,9 +555,9 @@ bool Transaction::Impl::Commit() {
       input.retries = retries;
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
-      produced = metadata_change ? ProduceMetadataChange(io, catalog, current, version,
-                                                         metadata_change, input.now_ms)
-                                 : ProduceSnapshot(io, catalog, current, version, input);
+      produced = metadata_change
+                     ? ProduceMetadataChange(io, current, version, metadata_change, input.now_ms)
+                     : ProduceSnapshot(io, catalog, current, version, input);
       if (attempt == 0 && input.new_manifests.empty() && !produced.attempt_files.empty()) {
         try {
           CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
@@ -572,7 +575,7 @@ bool Transaction::Impl::Commit() {
       state->CountConflict(retries, elapsed());
       if (e.current_snapshot_id()) throw;
       throw CommitConflict(std::string(e.what()) + " (table " + state->path() + ")", base_id,
-                           CurrentId(current), CurrentId(current), retries);
+                           CurrentId(*latest), CurrentId(*latest), retries);
     } catch (const InvalidArgument&) {
       throw;
     } catch (const NotFound&) {
@@ -589,9 +592,9 @@ bool Transaction::Impl::Commit() {
       throw;
     }
 
-    FileCatalog::PublishResult result = FileCatalog::PublishResult::kLostRace;
+    std::optional<MetadataPointer> published_at;
     try {
-      if (!vanished) result = catalog.Publish(version + 1, text);
+      if (!vanished) published_at = catalog.PublishNext(version, text, CarriesCommit());
     } catch (const CommitStateUnknown& e) {
       lock.reset();
       done = true;  // never delete what may be published
@@ -602,18 +605,19 @@ bool Transaction::Impl::Commit() {
       throw;
     }
     // Under the lock, so that the hint only moves forward (DESIGN.md §4).
-    if (result == FileCatalog::PublishResult::kPublished) catalog.WriteHint(version + 1);
+    if (published_at) catalog.WriteHint(*published_at);
     lock.reset();
-    if (result == FileCatalog::PublishResult::kPublished) {
+    if (published_at) {
       done = true;
       const std::optional<Snapshot> published =
           metadata_change ? std::nullopt
                           : std::optional<Snapshot>(*produced.next.CurrentSnapshot());
       const int64_t grace =
           produced.next.PropertyLong(tp::kExpireDeleteGraceMs, tp::kExpireDeleteGraceMsDefault);
-      state->Install(std::move(produced.next), version + 1);
-      for (int64_t v : produced.obsolete_versions)
-        produced.obsolete_files.push_back(catalog.MetadataPath(v));
+      state->Install(std::move(produced.next), *published_at);
+      produced.obsolete_files.insert(produced.obsolete_files.end(),
+                                     produced.obsolete_metadata.begin(),
+                                     produced.obsolete_metadata.end());
       const int64_t now_ms = clock->NowMillis();
       RetireFiles(io, catalog.metadata_dir(), produced.obsolete_files, now_ms, grace);
       // Every 16th commit, and every metadata-only one (expire), sweeps, so
@@ -629,21 +633,34 @@ bool Transaction::Impl::Commit() {
     if (!backoff.CanRetry() || elapsed() > timeout_s) {
       std::optional<int64_t> now_current;
       try {
-        now_current = CurrentId(state->LoadLatest().first);
+        now_current = CurrentId(*state->LoadLatest().first);
       } catch (const Error&) {
         now_current = std::nullopt;
       }
       Abort();
       state->CountConflict(retries, elapsed());
       throw CommitConflict("commit to " + state->path() + " lost the race for version " +
-                               std::to_string(version + 1) + " after " + std::to_string(retries) +
-                               " retries (base snapshot " + SnapshotText(base_id) + ", current " +
-                               SnapshotText(now_current) + ")",
+                               std::to_string(version.version + 1) + " after " +
+                               std::to_string(retries) + " retries (base snapshot " +
+                               SnapshotText(base_id) + ", current " + SnapshotText(now_current) +
+                               ")",
                            base_id, now_current, now_current, retries);
     }
     ++retries;
     clock->SleepFor(backoff.NextDelay());
   }
+}
+
+CommitProbe Transaction::Impl::CarriesCommit() const {
+  return [this](const std::string& current_text, const std::string& location) {
+    const TableMetadata current =
+        TableMetadataFromJson(current_text, "the current metadata of " + state->path());
+    if (FindCommit(current, commit_id)) return true;
+    for (const MetadataLogEntry& e : current.metadata_log) {
+      if (e.metadata_file == location) return true;
+    }
+    return false;
+  };
 }
 
 void Transaction::Impl::ReportUnknown(const CommitStateUnknown& e, double seconds) {

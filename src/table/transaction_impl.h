@@ -24,7 +24,7 @@ namespace datashard {
 
 class Transaction::Impl {
  public:
-  Impl(std::shared_ptr<TableState> state, TableMetadata base, int64_t base_version,
+  Impl(std::shared_ptr<TableState> state, TableMetadata base, MetadataPointer base_pointer,
        TransactionOptions options);
 
   /// Writes the validated rows of `input` as data files of this transaction
@@ -50,7 +50,7 @@ class Transaction::Impl {
 
   std::shared_ptr<TableState> state;
   TableMetadata base;
-  int64_t base_version = 0;
+  MetadataPointer base_pointer;
   TransactionOptions options;
   std::string commit_id;
   std::vector<DataFile> files;
@@ -108,7 +108,7 @@ class Transaction::Impl {
   int64_t ApplyChange();
   // Drops what the row-level change wrote and applies it again on `current`,
   // which a guard check found unchanged in the guarded scope.
-  void RebaseChange(TableMetadata current, int64_t version);
+  void RebaseChange(TableMetadata current, MetadataPointer pointer);
   // The optimistic offline lock of options.expected_snapshot_id.
   GuardCheck MakeGuard() const;
   // Whether the guard is narrower than the table (then commits since the
@@ -131,6 +131,9 @@ class Transaction::Impl {
   // The data and delete manifests of this transaction's new files.
   std::vector<ManifestFile> WriteNewManifests(int64_t snapshot_id, const std::string& commit_uuid);
   // Counts an unknown outcome and rethrows it naming the commit id.
+  // Tells a catalog whether the current metadata carries this commit, after
+  // a swap whose outcome was lost with the connection.
+  CommitProbe CarriesCommit() const;
   [[noreturn]] void ReportUnknown(const CommitStateUnknown& e, double seconds);
 };
 

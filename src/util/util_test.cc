@@ -1,5 +1,7 @@
 #include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -9,6 +11,7 @@
 #include "util/crc32c.h"
 #include "util/hex.h"
 #include "util/random.h"
+#include "util/utf8.h"
 #include "util/uuid.h"
 
 namespace datashard {
@@ -179,6 +182,30 @@ TEST(RealClockTest, ReadsPlausibleTimesAndMonotonicNeverGoesBack) {
   EXPECT_GT(c.NowMicros(), int64_t{1600000000} * 1000000);  // after Sep 2020
   const int64_t a = c.MonotonicMicros();
   EXPECT_GE(c.MonotonicMicros(), a);
+}
+
+// The ASCII fast path must hand over to the byte checks wherever a non-ASCII
+// byte sits relative to its 8-byte steps.
+TEST(Utf8Test, ValidatesSequencesAtEveryOffsetAfterAsciiRuns) {
+  const std::vector<std::pair<std::string, bool>> cases = {
+      {"\xc3\xa9", true},           // é
+      {"\xe2\x82\xac", true},       // €
+      {"\xf0\x9f\x98\x80", true},   // U+1F600
+      {"\xc3", false},              // truncated
+      {"\xc0\xaf", false},          // overlong
+      {"\xed\xa0\x80", false},      // surrogate
+      {"\xf4\x90\x80\x80", false},  // beyond U+10FFFF
+      {"\xff", false},
+      {"\x80", false},  // lone continuation byte
+  };
+  for (size_t run = 0; run <= 17; ++run) {
+    for (const auto& [seq, valid] : cases) {
+      const std::string ascii(run, 'a');
+      EXPECT_EQ(IsValidUtf8(ascii + seq), valid) << run << " ASCII bytes, then " << seq.size();
+      EXPECT_EQ(IsValidUtf8(ascii + seq + ascii), valid) << run << " around " << seq.size();
+    }
+    EXPECT_TRUE(IsValidUtf8(std::string(run, 'z')));
+  }
 }
 
 }  // namespace

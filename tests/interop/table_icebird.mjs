@@ -11,6 +11,7 @@ import path from 'node:path'
 import avro from 'avsc'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
+import { checks } from './checks.mjs'
 import { typeOf } from './avro_common.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
 import { openDuckDB } from './parquet_common.mjs'
@@ -19,15 +20,7 @@ const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 
 serveLocalFiles()
 
-let failures = 0
-function check(ok, what) {
-  if (ok) {
-    console.log(`ok   ${what}`)
-  } else {
-    failures++
-    console.log(`FAIL ${what}`)
-  }
-}
+const { check, finish } = checks('interop')
 
 function ds(...args) {
   return execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
@@ -181,5 +174,4 @@ try {
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
 }
-console.log(failures === 0 ? 'all interop checks passed' : `${failures} interop checks failed`)
-process.exit(failures === 0 ? 0 : 1)
+finish()

@@ -10,20 +10,17 @@ import os from 'node:os'
 import path from 'node:path'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
+import { checks, datashardRunner } from './checks.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
-import { liveFiles } from './table_files.mjs'
+import { duckdbLiveRows, liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
 import { parseJsonl, sameRows } from './table_rows.mjs'
 
 const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 serveLocalFiles()
 
-let failures = 0
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) failures++
-}
-const ds = (...args) => execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
+const { check, finish } = checks('row-change interop')
+const ds = datashardRunner(cli)
 
 const schema = JSON.stringify([
   { id: 1, name: 'id', type: 'long', required: true },
@@ -66,12 +63,7 @@ try {
       const ice = rowsOf(await icebergRead({ tableUrl: table }))
       const iceDiff = sameRows(ice, want)
       check(iceDiff === null, `${what}: icebird reads the ${want.length} rows datashard reads${iceDiff ? ': ' + iceDiff : ''}`)
-      const list = paths => paths.map(p => `'${p}'`).join(', ')
-      const deleted = files.deletes.length === 0 ? '' :
-        ` WHERE (filename, file_row_number) NOT IN (SELECT (file_path, pos) FROM read_parquet([${list(files.deletes)}]))`
-      const reader = await conn.runAndReadAll(
-        `SELECT id::VARCHAR AS id, name, n FROM read_parquet([${list(files.data)}], filename = true, file_row_number = true)${deleted}`)
-      const duck = rowsOf(reader.getRowObjects())
+      const duck = rowsOf(await duckdbLiveRows(conn, files, 'id::VARCHAR AS id, name, n'))
       const duckDiff = sameRows(duck, want)
       check(duckDiff === null, `${what}: DuckDB reads the ${want.length} rows from the live files${duckDiff ? ': ' + duckDiff : ''}`)
     }
@@ -80,5 +72,4 @@ try {
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
 }
-console.log(failures === 0 ? 'all row-change interop checks passed' : `${failures} row-change interop checks failed`)
-process.exit(failures === 0 ? 0 : 1)
+finish()

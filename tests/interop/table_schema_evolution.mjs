@@ -8,12 +8,12 @@
 // rename that column is left out of the icebird comparison (datashard's own
 // reads of it by id are checked by schema_evolution_test).
 // Usage: node table_schema_evolution.mjs <datashard-cli>
-import { execFileSync } from 'node:child_process'
 import fs from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { icebergRead } from 'icebird'
 import { scriptArgs } from './args.mjs'
+import { checks, datashardRunner } from './checks.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
 import { liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
@@ -22,12 +22,8 @@ import { parseJsonl, sameRows } from './table_rows.mjs'
 const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 serveLocalFiles()
 
-let failures = 0
-function check(ok, what) {
-  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}`)
-  if (!ok) failures++
-}
-const ds = (...args) => execFileSync(cli, args, { encoding: 'utf8', maxBuffer: 1 << 28 })
+const { check, finish } = checks('schema evolution interop')
+const ds = datashardRunner(cli)
 // A row as text independent of key order and of how a reader types numbers.
 const rowText = (r, skip) => JSON.stringify(Object.keys(r).filter(k => !skip.includes(k)).sort()
   .map(k => [k, r[k] === null || r[k] === undefined ? null : String(r[k])]))
@@ -89,5 +85,4 @@ try {
 } finally {
   fs.rmSync(root, { recursive: true, force: true })
 }
-console.log(failures === 0 ? 'all schema evolution interop checks passed' : `${failures} schema evolution interop checks failed`)
-process.exit(failures === 0 ? 0 : 1)
+finish()

@@ -7,6 +7,7 @@
 #include "datashard/table.h"
 #include "io/temp_dir.h"
 #include "metadata/manifest.h"
+#include "table/table_catalogs.h"
 #include "table/table_test_util.h"
 
 namespace datashard {
@@ -26,16 +27,18 @@ int64_t LiveDataFiles(Table& t) {
   return n;
 }
 
-class CompactTest : public ::testing::Test {
+// Through the file catalog and the SQL catalogs (SQLite, PostgreSQL).
+class CompactTest : public ::testing::TestWithParam<std::string> {
  protected:
   Table Create(const PartitionSpec& spec = PartitionSpec(),
                std::map<std::string, std::string> properties = {}) {
-    return CreateTable(dir_.Join("t"), IdValueSchema(), spec, properties);
+    return catalogs_.Create(dir_.Join("t"), IdValueSchema(), spec, properties);
   }
   TempDir dir_;
+  testing::TableCatalogs catalogs_{GetParam(), dir_};
 };
 
-TEST_F(CompactTest, SmallFilesBecomeOneFileWithTheSameRows) {
+TEST_P(CompactTest, SmallFilesBecomeOneFileWithTheSameRows) {
   Table t = Create();
   for (int i = 0; i < 10; ++i) t.AppendRecords(IdValueRows(i * 5, 5), IdValueSchema());
   const std::vector<int64_t> before = SortedIds(t);
@@ -60,7 +63,7 @@ TEST_F(CompactTest, SmallFilesBecomeOneFileWithTheSameRows) {
   EXPECT_EQ(t.CurrentSnapshot()->snapshot_id, s.snapshot_id);
 }
 
-TEST_F(CompactTest, DeletesAreAppliedAndTheTargetSizeSplitsFiles) {
+TEST_P(CompactTest, DeletesAreAppliedAndTheTargetSizeSplitsFiles) {
   Table t = Create(PartitionSpec(), {{"write.delete.mode", "merge-on-read"}});
   for (int i = 0; i < 4; ++i) t.AppendRecords(IdValueRows(i * 100, 100), IdValueSchema());
   {
@@ -95,7 +98,7 @@ TEST_F(CompactTest, DeletesAreAppliedAndTheTargetSizeSplitsFiles) {
   ExpectVerifies(t);
 }
 
-TEST_F(CompactTest, EachPartitionIsCompactedOnItsOwn) {
+TEST_P(CompactTest, EachPartitionIsCompactedOnItsOwn) {
   Table t = Create(PartitionSpec::Parse("bucket(2,record_id)", IdValueSchema()));
   for (int i = 0; i < 6; ++i) t.AppendRecords(IdValueRows(i * 10, 10), IdValueSchema());
   EXPECT_EQ(LiveDataFiles(t), 12);
@@ -107,7 +110,7 @@ TEST_F(CompactTest, EachPartitionIsCompactedOnItsOwn) {
   ExpectVerifies(t);
 }
 
-TEST_F(CompactTest, RebasesOverAppendsAndConflictsWithAChangeOfARewrittenFile) {
+TEST_P(CompactTest, RebasesOverAppendsAndConflictsWithAChangeOfARewrittenFile) {
   Table t = Create(PartitionSpec(), {{"write.delete.mode", "merge-on-read"}});
   for (int i = 0; i < 3; ++i) t.AppendRecords(IdValueRows(i * 10, 10), IdValueSchema());
   Transaction change = t.NewTransaction();
@@ -122,6 +125,9 @@ TEST_F(CompactTest, RebasesOverAppendsAndConflictsWithAChangeOfARewrittenFile) {
   EXPECT_EQ(SortedIds(t), want);
   ExpectVerifies(t);
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, CompactTest, ::testing::Values("file", "sqlite", "postgresql"),
+                         testing::CatalogName);
 
 TEST(CompactIngestLog, CompactionLeavesTheLogTailAlone) {
   TempDir dir;

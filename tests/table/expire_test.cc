@@ -12,6 +12,7 @@
 #include "datashard/table.h"
 #include "io/temp_dir.h"
 #include "metadata/manifest.h"
+#include "table/table_catalogs.h"
 #include "table/table_test_util.h"
 #include "util/clock.h"
 
@@ -52,15 +53,16 @@ std::vector<int64_t> SnapshotIds(Table& t) {
   return ids;
 }
 
-class ExpireTest : public ::testing::Test {
+// Through the file catalog and the SQL catalogs (SQLite, PostgreSQL).
+class ExpireTest : public ::testing::TestWithParam<std::string> {
  protected:
   // Five snapshots: appends of [0,10) (file A), [10,20) (B), [20,30) (C),
   // a copy-on-write delete of [0,5) (A replaced by A'), a delete of all of B.
   Table FiveSnapshots(const std::string& grace_ms) {
-    Table t = CreateTable(dir_.Join("t"), IdValueSchema(), PartitionSpec(),
-                          {{"datashard.expire.delete-grace-ms", grace_ms},
-                           {"history.expire.min-snapshots-to-keep", "1000"},
-                           {"write.delete.mode", "copy-on-write"}});
+    Table t = catalogs_.Create(dir_.Join("t"), IdValueSchema(), PartitionSpec(),
+                               {{"datashard.expire.delete-grace-ms", grace_ms},
+                                {"history.expire.min-snapshots-to-keep", "1000"},
+                                {"write.delete.mode", "copy-on-write"}});
     for (int i = 0; i < 3; ++i) {
       t.AppendRecords(IdValueRows(i * 10, 10), IdValueSchema());
       ids_.push_back(t.CurrentSnapshot()->snapshot_id);
@@ -87,12 +89,13 @@ class ExpireTest : public ::testing::Test {
     return out.empty() ? "" : out[0];
   }
   TempDir dir_;
+  testing::TableCatalogs catalogs_{GetParam(), dir_};
   std::vector<int64_t> ids_;
   std::vector<std::string> lists_;
   std::vector<std::set<std::string>> live_;
 };
 
-TEST_F(ExpireTest, RetainLastKeepsTheNewestAndDeletesWhatOnlyExpiredSnapshotsReferenced) {
+TEST_P(ExpireTest, RetainLastKeepsTheNewestAndDeletesWhatOnlyExpiredSnapshotsReferenced) {
   Table t = FiveSnapshots("0");
   const std::string a = Only(live_[0], live_[4]);   // replaced by the first delete
   const std::string b = Only(live_[1], live_[0]);   // B
@@ -136,7 +139,7 @@ TEST_F(ExpireTest, RetainLastKeepsTheNewestAndDeletesWhatOnlyExpiredSnapshotsRef
   }
 }
 
-TEST_F(ExpireTest, OlderThanSparesYoungSnapshotsAndNothingToExpireCommitsNothing) {
+TEST_P(ExpireTest, OlderThanSparesYoungSnapshotsAndNothingToExpireCommitsNothing) {
   Table t = FiveSnapshots("0");
   const int64_t version = t.metadata_version();
   ExpireOptions young;
@@ -154,7 +157,7 @@ TEST_F(ExpireTest, OlderThanSparesYoungSnapshotsAndNothingToExpireCommitsNothing
   EXPECT_THROW(t.ExpireSnapshots(bad), InvalidArgument);
 }
 
-TEST_F(ExpireTest, FilesWaitForTheGracePeriod) {
+TEST_P(ExpireTest, FilesWaitForTheGracePeriod) {
   Table t = FiveSnapshots("600000");
   const std::string a = Only(live_[0], live_[4]);
   const int64_t before = DefaultClock()->NowMillis();
@@ -173,6 +176,9 @@ TEST_F(ExpireTest, FilesWaitForTheGracePeriod) {
   EXPECT_NE(list.find(lists_[0] + "\n"), std::string::npos);
   ExpectVerifies(t);
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, ExpireTest, ::testing::Values("file", "sqlite", "postgresql"),
+                         testing::CatalogName);
 
 TEST(RetentionTest, CommitTimeRetentionDeletesDataFilesARemovalLeftBehind) {
   TempDir dir;

@@ -193,6 +193,61 @@ TEST_F(SchemaEvolutionTest, SeveralChangesInOneCommitSeeEachOther) {
   EXPECT_EQ(m["schemas"].size(), 2u);  // one commit, one schema
 }
 
+// Rows of a scan with their column names, unsorted (one scan, files in order).
+std::vector<std::string> NamedRows(Table& t) {
+  std::vector<std::string> out;
+  std::unique_ptr<BatchReader> r = t.ScanBatches();
+  RecordBatch b;
+  while (r->Next(&b)) {
+    for (size_t i = 0; i < b.num_rows(); ++i) {
+      std::string line;
+      for (size_t c = 0; c < b.columns.size(); ++c)
+        line += (c ? "," : "") + b.schema.fields()[c].name + "=" + Text(b.columns[c].Get(i));
+      out.push_back(line);
+    }
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+TEST_F(SchemaEvolutionTest, MovesReorderColumnsAndFilesOfEveryOrderReadById) {
+  Table t = TwoRows();
+  t.UpdateSchema(SchemaUpdate().AddColumn("score", DataType::Long()).MoveFirst("score"));
+  nlohmann::json m = MetadataJson(t);
+  EXPECT_EQ(CurrentFields(m).dump(), R"([{"id":3,"name":"score","required":false,"type":"long"},)"
+                                     R"({"id":1,"name":"record_id","required":true,"type":"long"},)"
+                                     R"({"id":2,"name":"value","required":true,"type":"string"}])");
+  EXPECT_EQ(m["schemas"].size(), 2u);
+  EXPECT_EQ(m["last-column-id"], 3);
+  // A file written in the new order, then a move of a column between two others.
+  t.AppendRecords({{Value(int64_t{30}), Value(int64_t{3}), Value("v3")}}, t.schema());
+  t.UpdateSchema(SchemaUpdate().MoveAfter("record_id", "value"));
+  EXPECT_EQ(NamedRows(t), (std::vector<std::string>{"score=30,value=v3,record_id=3",
+                                                    "score=null,value=v1,record_id=1",
+                                                    "score=null,value=v2,record_id=2"}));
+  t.UpdateSchema(SchemaUpdate().MoveBefore("value", "score"));
+  m = MetadataJson(t);
+  EXPECT_EQ(CurrentFields(m).dump(),
+            R"([{"id":2,"name":"value","required":true,"type":"string"},)"
+            R"({"id":3,"name":"score","required":false,"type":"long"},)"
+            R"({"id":1,"name":"record_id","required":true,"type":"long"}])");
+  EXPECT_EQ(m["schemas"].size(), 4u);
+  EXPECT_EQ(Rows(t), (std::vector<std::string>{"v1,null,1", "v2,null,2", "v3,30,3"}));
+  EXPECT_EQ(NewScan(t).Filter("record_id >= 2 and score is null").Count(), 1);
+  // Rows appended by name land in their columns whatever the order.
+  t.AppendRecords(std::vector<NamedRecord>{{{"record_id", Value(int64_t{4})},
+                                            {"value", Value("v4")},
+                                            {"score", Value(int64_t{40})}}},
+                  t.schema());
+  EXPECT_EQ(Rows(t).back(), "v4,40,4");
+  // Back to an earlier order: its schema is reused.
+  t.UpdateSchema(SchemaUpdate().MoveAfter("value", "record_id"));
+  m = MetadataJson(t);
+  EXPECT_EQ(m["current-schema-id"], 2);
+  EXPECT_EQ(Rows(t), (std::vector<std::string>{"30,3,v3", "40,4,v4", "null,1,v1", "null,2,v2"}));
+  ExpectVerifies(t);
+}
+
 TEST_F(SchemaEvolutionTest, UnsafeChangesAreRefusedNamingColumnAndRuleBeforeAnythingIsWritten) {
   const Schema schema(
       0,
@@ -235,6 +290,15 @@ TEST_F(SchemaEvolutionTest, UnsafeChangesAreRefusedNamingColumnAndRuleBeforeAnyt
   refused(SchemaUpdate().WidenColumn("id", DataType::Int()),
           "cannot widen column 'id' from long to int: Iceberg allows only int to long, float to "
           "double and decimal(P,S) to decimal(P',S) with P' > P");
+  refused(SchemaUpdate().MoveFirst("nope"),
+          "cannot move column 'nope': the table has no column of that name");
+  refused(SchemaUpdate().MoveBefore("v", "nope"),
+          "cannot move column 'v' before 'nope': the table has no column of that name");
+  refused(SchemaUpdate().MoveAfter("v", "v"),
+          "cannot move column 'v' after 'v': a column cannot move relative to itself");
+  // A dropped column is gone for later changes of the same update.
+  refused(SchemaUpdate().AddColumn("x", DataType::Long()).DropColumn("x").MoveFirst("x"),
+          "cannot move column 'x': the table has no column of that name");
   // A good change before a bad one commits nothing.
   refused(SchemaUpdate().AddColumn("x", DataType::Long()).DropColumn("x").DropColumn("id"),
           "cannot drop column 'id': it is an identifier field of the schema");

@@ -1,16 +1,19 @@
 // End-to-end tests of the table API on real files: create/open, appends of
 // rows, named rows and columns, validation before writing, partitioning,
-// time travel, optimistic offline locks, manifest merging and retention.
+// time travel, optimistic offline locks, manifest merging and retention;
+// each through the file catalog and the SQL catalogs (SQLite, PostgreSQL).
 #include <set>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "catalog/metadata_file.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
 #include "format/json/value_json.h"
 #include "io/temp_dir.h"
 #include "metadata/manifest.h"
+#include "table/table_catalogs.h"
 #include "table/table_test_util.h"
 
 namespace datashard {
@@ -21,9 +24,15 @@ using testing::IdValueRows;
 using testing::IdValueSchema;
 using testing::SortedIds;
 
-class TableTest : public ::testing::Test {
+class TableTest : public ::testing::TestWithParam<std::string> {
  protected:
   std::string Path(const std::string& name = "t") { return dir_.Join(name); }
+  Table Create(const std::string& folder, const Schema& schema,
+               const PartitionSpec& spec = PartitionSpec(),
+               const std::map<std::string, std::string>& properties = {}) {
+    return catalogs_.Create(folder, schema, spec, properties);
+  }
+  Table Open(const std::string& folder) { return catalogs_.Open(folder); }
   int64_t CountFiles(const std::string& dir) {
     auto io = DefaultFileIO();
     if (!io->Exists(dir)) return 0;
@@ -33,10 +42,11 @@ class TableTest : public ::testing::Test {
     return n;
   }
   TempDir dir_;
+  testing::TableCatalogs catalogs_{GetParam(), dir_};
 };
 
-TEST_F(TableTest, CreateAppendScanAndReopen) {
-  Table t = CreateTable(Path(), IdValueSchema());
+TEST_P(TableTest, CreateAppendScanAndReopen) {
+  Table t = Create(Path(), IdValueSchema());
   EXPECT_FALSE(t.CurrentSnapshot().has_value());
   EXPECT_TRUE(t.ScanAll().empty());
   EXPECT_TRUE(t.AppendRecords(IdValueRows(0, 3), IdValueSchema()));
@@ -54,10 +64,12 @@ TEST_F(TableTest, CreateAppendScanAndReopen) {
   EXPECT_EQ(tx.committed_snapshot()->operation(), "append");
   EXPECT_EQ(tx.committed_snapshot()->summary.at(kCommitIdSummaryKey), tx.commit_id());
 
-  Table reopened = OpenTable(Path());
+  Table reopened = Open(Path());
   EXPECT_EQ(SortedIds(reopened), (std::vector<int64_t>{0, 1, 2, 3, 4, 5}));
-  EXPECT_EQ(reopened.metadata_version(), 3);
-  EXPECT_EQ(DefaultFileIO()->ReadFile(Path() + "/metadata/version-hint.text"), "3");
+  EXPECT_EQ(reopened.metadata_version(), catalogs_.first_version() + 2);
+  if (!catalogs_.sql()) {
+    EXPECT_EQ(DefaultFileIO()->ReadFile(Path() + "/metadata/version-hint.text"), "3");
+  }
   const std::vector<Snapshot> history = reopened.History();
   ASSERT_EQ(history.size(), 2u);
   EXPECT_FALSE(history[0].parent_snapshot_id.has_value());
@@ -76,8 +88,8 @@ TEST_F(TableTest, CreateAppendScanAndReopen) {
   ExpectNothingDangling(reopened.io(), reopened.metadata());
 }
 
-TEST_F(TableTest, AppendsColumnsAndProjectsColumns) {
-  Table t = CreateTable(Path(), IdValueSchema());
+TEST_P(TableTest, AppendsColumnsAndProjectsColumns) {
+  Table t = Create(Path(), IdValueSchema());
   ColumnVector ids(DataType::Long()), values(DataType::String());
   for (int64_t i = 0; i < 4; ++i) {
     ids.Append(Value(i));
@@ -98,8 +110,8 @@ TEST_F(TableTest, AppendsColumnsAndProjectsColumns) {
   EXPECT_THROW(t.ScanBatches(std::nullopt, {"nope"}), InvalidArgument);
 }
 
-TEST_F(TableTest, RefusesBadRecordsBeforeWritingAnything) {
-  Table t = CreateTable(Path(), IdValueSchema());
+TEST_P(TableTest, RefusesBadRecordsBeforeWritingAnything) {
+  Table t = Create(Path(), IdValueSchema());
   const int64_t files_before = CountFiles(Path());
   auto expect_refused = [&](const std::function<void()>& f, const std::string& fragment) {
     try {
@@ -149,11 +161,11 @@ TEST_F(TableTest, RefusesBadRecordsBeforeWritingAnything) {
   EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{7}));
 }
 
-TEST_F(TableTest, DocumentedPartitionValuesOnAnIdentityPartition) {
+TEST_P(TableTest, DocumentedPartitionValuesOnAnIdentityPartition) {
   const Schema schema(
       1, {Field{1, "record_id", DataType::Long(), true}, Field{2, "data", DataType::String(), true},
           Field{3, "partition", DataType::String(), true}});
-  Table t = CreateTable(Path(), schema, PartitionSpec::Parse("partition", schema));
+  Table t = Create(Path(), schema, PartitionSpec::Parse("partition", schema));
   for (const std::string month : {"2024-01", "2024-02"}) {
     Transaction tx = t.NewTransaction();
     tx.AppendData(
@@ -176,10 +188,10 @@ TEST_F(TableTest, DocumentedPartitionValuesOnAnIdentityPartition) {
   EXPECT_EQ(partitions, (std::set<std::string>{"2024-01", "2024-02"}));
 }
 
-TEST_F(TableTest, PartitionedByTransformsSplitsFilesPerPartition) {
+TEST_P(TableTest, PartitionedByTransformsSplitsFilesPerPartition) {
   const Schema schema(
       1, {Field{1, "id", DataType::Long(), true}, Field{2, "ts", DataType::Timestamp(), false}});
-  Table t = CreateTable(Path(), schema, PartitionSpec::Parse("day(ts), bucket(4,id)", schema));
+  Table t = Create(Path(), schema, PartitionSpec::Parse("day(ts), bucket(4,id)", schema));
   std::vector<Record> rows;
   for (int64_t i = 0; i < 40; ++i) {
     rows.push_back(
@@ -213,45 +225,45 @@ TEST_F(TableTest, PartitionedByTransformsSplitsFilesPerPartition) {
   EXPECT_EQ(SortedIds(t), expect);
 }
 
-TEST_F(TableTest, CreateIsIdempotentForTheSameSchemaAndNamesTheDifference) {
-  CreateTable(Path(), IdValueSchema());
-  EXPECT_NO_THROW(CreateTable(Path(), IdValueSchema()));
+TEST_P(TableTest, CreateIsIdempotentForTheSameSchemaAndNamesTheDifference) {
+  Create(Path(), IdValueSchema());
+  EXPECT_NO_THROW(Create(Path(), IdValueSchema()));
   const Schema other(1, {Field{1, "record_id", DataType::Long(), true},
                          Field{2, "value", DataType::Long(), true}});
   try {
-    CreateTable(Path(), other);
+    Create(Path(), other);
     FAIL();
   } catch (const AlreadyExists& e) {
     EXPECT_NE(std::string(e.what()).find("column 'value' is string"), std::string::npos)
         << e.what();
   }
   try {
-    CreateTable(Path(), IdValueSchema(), PartitionSpec::Parse("value", IdValueSchema()));
+    Create(Path(), IdValueSchema(), PartitionSpec::Parse("value", IdValueSchema()));
     FAIL();
   } catch (const AlreadyExists& e) {
     EXPECT_NE(std::string(e.what()).find("partition spec"), std::string::npos) << e.what();
   }
-  EXPECT_THROW(OpenTable(Path("missing")), NotFound);
-  EXPECT_THROW(CreateTable(Path("bad"), IdValueSchema(), PartitionSpec(),
-                           {{"commit.retry.num-retries", "x"}}),
-               InvalidArgument);
+  EXPECT_THROW(Open(Path("missing")), NotFound);
+  EXPECT_THROW(
+      Create(Path("bad"), IdValueSchema(), PartitionSpec(), {{"commit.retry.num-retries", "x"}}),
+      InvalidArgument);
   EXPECT_FALSE(DefaultFileIO()->Exists(Path("bad")));
 }
 
-TEST_F(TableTest, ConcurrentCreatorsMakeExactlyOneTable) {
+TEST_P(TableTest, ConcurrentCreatorsMakeExactlyOneTable) {
   std::vector<std::thread> threads;
   std::vector<std::string> uuids(8);
   for (int i = 0; i < 8; ++i) {
     threads.emplace_back(
-        [&, i] { uuids[i] = CreateTable(Path(), IdValueSchema()).metadata().table_uuid; });
+        [&, i] { uuids[i] = Create(Path(), IdValueSchema()).metadata().table_uuid; });
   }
   for (auto& th : threads) th.join();
   EXPECT_EQ(std::set<std::string>(uuids.begin(), uuids.end()).size(), 1u);
-  EXPECT_EQ(OpenTable(Path()).metadata_version(), 1);
+  EXPECT_EQ(Open(Path()).metadata_version(), catalogs_.first_version());
 }
 
-TEST_F(TableTest, ExpectedSnapshotIsAnOptimisticOfflineLock) {
-  Table t = CreateTable(Path(), IdValueSchema());
+TEST_P(TableTest, ExpectedSnapshotIsAnOptimisticOfflineLock) {
+  Table t = Create(Path(), IdValueSchema());
   TransactionOptions on_empty;
   on_empty.expected_snapshot_id = kNoSnapshot;
   Transaction first = t.NewTransaction(on_empty);
@@ -279,8 +291,8 @@ TEST_F(TableTest, ExpectedSnapshotIsAnOptimisticOfflineLock) {
   EXPECT_EQ(t.Stats().table_conflicts, 1);
 }
 
-TEST_F(TableTest, AbortedAndDestroyedTransactionsLeaveNoFiles) {
-  Table t = CreateTable(Path(), IdValueSchema());
+TEST_P(TableTest, AbortedAndDestroyedTransactionsLeaveNoFiles) {
+  Table t = Create(Path(), IdValueSchema());
   const int64_t before = CountFiles(Path() + "/data");
   {
     Transaction tx = t.NewTransaction();
@@ -295,12 +307,12 @@ TEST_F(TableTest, AbortedAndDestroyedTransactionsLeaveNoFiles) {
   EXPECT_THROW(tx.Commit(), InvalidArgument);
 }
 
-TEST_F(TableTest, MergingAndRetentionBoundTheMetadata) {
+TEST_P(TableTest, MergingAndRetentionBoundTheMetadata) {
   const std::map<std::string, std::string> props = {{"commit.manifest.min-count-to-merge", "5"},
                                                     {"history.expire.min-snapshots-to-keep", "8"},
                                                     {"write.metadata.previous-versions-max", "4"},
                                                     {"datashard.expire.delete-grace-ms", "0"}};
-  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(), props);
+  Table t = Create(Path(), IdValueSchema(), PartitionSpec(), props);
   std::vector<int64_t> snapshots;
   for (int i = 0; i < 40; ++i) {
     Transaction tx = t.NewTransaction();
@@ -312,7 +324,7 @@ TEST_F(TableTest, MergingAndRetentionBoundTheMetadata) {
     EXPECT_LE(m.metadata_log.size(), 4u);
     EXPECT_LT(ReadManifestList(t.io(), m.CurrentSnapshot()->manifest_list).size(), 5u);
   }
-  Table r = OpenTable(Path());
+  Table r = Open(Path());
   const TableMetadata m = r.metadata();
   ASSERT_EQ(m.snapshots.size(), 8u);
   // Time travel works for every kept snapshot, and the oldest kept one has
@@ -327,14 +339,18 @@ TEST_F(TableTest, MergingAndRetentionBoundTheMetadata) {
   // expired snapshots are gone (no grace period was asked for).
   int64_t versions = 0, lists = 0;
   for (const FileInfo& f : r.io().List(Path() + "/metadata")) {
-    if (f.name.rfind("v", 0) == 0 && f.name.find(".metadata.json") != std::string::npos) ++versions;
+    if (MetadataFileVersion(f.name)) ++versions;
     if (f.name.rfind("snap-", 0) == 0) ++lists;
   }
-  EXPECT_EQ(versions, 4 + 1 + 1);  // log of 4, the current one, v1
+  // The log of 4 and the current one, and the file catalog's v1.
+  EXPECT_EQ(versions, catalogs_.sql() ? 4 + 1 : 4 + 1 + 1);
   EXPECT_EQ(lists, 8);
   EXPECT_EQ(r.Stats().table_commits, 40);
   EXPECT_EQ(r.Stats().records, 80);
 }
+
+INSTANTIATE_TEST_SUITE_P(Catalogs, TableTest, ::testing::Values("file", "sqlite", "postgresql"),
+                         testing::CatalogName);
 
 }  // namespace
 }  // namespace datashard

@@ -12,49 +12,65 @@
 #include "datashard/lock_manager.h"
 #include "datashard/table.h"
 #include "format/json/value_json.h"
+#include "metadata/table_metadata_json.h"
 
 namespace datashard::cli {
 namespace {
 
 struct AlterArgs {
-  std::string table;
-  std::string name;   // the column; for rename-column OLD
-  std::string other;  // TYPE, rename-column NEW, or set-property K=V
+  TableArgument table;
+  std::string name;      // the column; for rename-column OLD; the partition TRANSFORM or NAME
+  std::string other;     // TYPE, rename-column NEW, move-column OTHER, set-property K=V, --name
+  std::string position;  // move-column: first, before or after
   std::string doc;
   bool json = false;
 };
 
-void PrintAlter(const Table& table, const AlterArgs& a, bool schema_changed) {
+// What an alter changed, printed without --json: the new schema or spec id.
+enum class Changed { kSchema, kSpec, kProperty };
+
+void PrintAlter(const Table& table, const AlterArgs& a, Changed changed) {
   const Schema schema = table.schema();
+  const PartitionSpec spec = table.spec();
   if (a.json) {
     nlohmann::json properties = nlohmann::json::object();
     for (const auto& [k, v] : table.metadata().properties) properties[k] = v;
     std::cout << nlohmann::json{{"schema_id", schema.schema_id()},
                                 {"schema", SchemaFieldsToJson(schema)},
+                                {"spec_id", spec.spec_id()},
+                                {"spec", PartitionFieldsToJson(spec)},
                                 {"properties", properties},
                                 {"metadata_version", table.metadata_version()}}
                      .dump()
               << "\n";
-  } else if (schema_changed) {
+  } else if (changed == Changed::kSchema) {
     std::cout << schema.schema_id() << "\n";
+  } else if (changed == Changed::kSpec) {
+    std::cout << spec.spec_id() << "\n";
   }
 }
 
 void RunSchemaChange(const AlterArgs& a, const SchemaUpdate& update) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   table.UpdateSchema(update);
-  PrintAlter(table, a, true);
+  PrintAlter(table, a, Changed::kSchema);
+}
+
+void RunSpecChange(const AlterArgs& a, const PartitionSpecUpdate& update) {
+  Table table = OpenTableArgument(a.table);
+  table.UpdateSpec(update);
+  PrintAlter(table, a, Changed::kSpec);
 }
 
 struct ExpireArgs {
-  std::string table;
+  TableArgument table;
   std::string older_than;
   int64_t retain_last = -1;  // negative: not given
   bool json = false;
 };
 
 void RunExpire(const ExpireArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   ExpireOptions options;
   if (!a.older_than.empty()) options.older_than_ms = ParseLockDuration(a.older_than).count();
   if (a.retain_last >= 0) options.retain_last = a.retain_last;
@@ -97,12 +113,13 @@ void AddAlterCommands(CLI::App& app) {
   auto a = std::make_shared<AlterArgs>();
   CLI::App* alter = app.add_subcommand(
       "alter",
-      "Change a table's schema (by field id, Iceberg's rules) or a property in one commit; "
-      "prints the new schema id after a column change");
-  alter->add_option("TABLE", a->table, "Table folder")->required();
+      "Change a table's schema (by field id, Iceberg's rules), partition spec or a property in "
+      "one commit; prints the new schema id after a column change, the new spec id after a "
+      "partition change");
+  AddTableArgument(alter, a->table, "Table folder");
   alter->add_flag("--json", a->json,
-                  "One JSON object: schema_id, schema (the field list), properties, "
-                  "metadata_version");
+                  "One JSON object: schema_id, schema (the field list), spec_id, spec (its "
+                  "fields), properties, metadata_version");
   alter->require_subcommand(1);
   alter->fallthrough();
 
@@ -131,15 +148,64 @@ void AddAlterCommands(CLI::App& app) {
   widen->callback(
       [a] { RunSchemaChange(*a, SchemaUpdate().WidenColumn(a->name, DataType::Parse(a->other))); });
 
+  CLI::App* move = alter->add_subcommand(
+      "move-column",
+      "Move a column: first, or before or after another column (only its position changes)");
+  move->add_option("NAME", a->name, "Column name")->required();
+  move->add_option("WHERE", a->position, "first, before or after")
+      ->required()
+      ->check(CLI::IsMember({"first", "before", "after"}));
+  move->add_option("OTHER", a->other, "The column to move before or after");
+  move->callback([a] {
+    if ((a->position == "first") != a->other.empty()) {
+      throw InvalidArgument("move-column " + a->name + " " + a->position +
+                            (a->position == "first"
+                                 ? " takes no other column"
+                                 : " needs the other column: " + a->position + " OTHER"));
+    }
+    SchemaUpdate update;
+    if (a->position == "first") {
+      update.MoveFirst(a->name);
+    } else if (a->position == "before") {
+      update.MoveBefore(a->name, a->other);
+    } else {
+      update.MoveAfter(a->name, a->other);
+    }
+    RunSchemaChange(*a, update);
+  });
+
+  CLI::App* add_field = alter->add_subcommand(
+      "add-partition-field",
+      "Partition new appends also by TRANSFORM (a new default spec; files written before keep "
+      "theirs); prints the new spec id");
+  add_field
+      ->add_option("TRANSFORM", a->name,
+                   "col | bucket(N,col) | truncate(W,col) | year(col) | month(col) | day(col) | "
+                   "hour(col), as create --partition-by spells them")
+      ->required();
+  add_field
+      ->add_option("--name", a->other,
+                   "The partition field's name (default: col, col_bucket, col_trunc, col_day, ...)")
+      ->type_name("NAME");
+  add_field->callback(
+      [a] { RunSpecChange(*a, PartitionSpecUpdate().AddFieldTerm(a->name, a->other)); });
+
+  CLI::App* remove_field = alter->add_subcommand(
+      "remove-partition-field",
+      "Stop partitioning new appends by a field (a new default spec; files written before keep "
+      "theirs); prints the new spec id");
+  remove_field->add_option("NAME", a->name, "The partition field's name")->required();
+  remove_field->callback([a] { RunSpecChange(*a, PartitionSpecUpdate().RemoveField(a->name)); });
+
   CLI::App* set = alter->add_subcommand("set-property", "Set a table property");
   set->add_option("K=V", a->other, "Property and value")->required();
   set->callback([a] {
     const size_t eq = a->other.find('=');
     if (eq == std::string::npos || eq == 0)
       throw InvalidArgument("set-property '" + a->other + "' is not KEY=VALUE");
-    Table table = OpenTable(a->table);
+    Table table = OpenTableArgument(a->table);
     table.SetProperties({{a->other.substr(0, eq), a->other.substr(eq + 1)}});
-    PrintAlter(table, *a, false);
+    PrintAlter(table, *a, Changed::kProperty);
   });
 
   auto e = std::make_shared<ExpireArgs>();
@@ -148,7 +214,7 @@ void AddAlterCommands(CLI::App& app) {
       "Expire snapshots older than a duration except the newest N, in one commit, and delete "
       "the files only they referenced (after the table's grace period); prints the expired "
       "snapshot ids");
-  expire->add_option("TABLE", e->table, "Table folder")->required();
+  AddTableArgument(expire, e->table, "Table folder");
   expire
       ->add_option("--older-than", e->older_than,
                    "Expire snapshots older than this: a number with ms, s, m or h (default: "

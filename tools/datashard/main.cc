@@ -38,6 +38,7 @@ int main(int argc, char** argv) {
   AddTableCommands(app);
   AddAlterCommands(app);
   AddStressCommand(app);
+  AddCatalogCommands(app);
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

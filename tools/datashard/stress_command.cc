@@ -34,7 +34,7 @@ namespace datashard::cli {
 namespace {
 
 struct StressArgs {
-  std::string table;
+  TableArgument table;
   int processes = 4;
   int commits = 50;
   int rows_per_commit = 10;
@@ -95,7 +95,7 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
   const std::string process = "w" + std::to_string(writer);
   int64_t retries = 0, conflicts = 0;
   try {
-    Table table = OpenTable(a.table);
+    Table table = OpenTableArgument(a.table);
     const Schema schema = StressSchema();
     std::string latencies;  // microseconds of each acknowledged commit
     int attempt = 0;
@@ -201,7 +201,7 @@ void CheckTotal(const Snapshot& s, size_t rows, int fd) {
 int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_fd, int fd) {
   const std::string process = "r" + std::to_string(reader);
   try {
-    Table table = OpenTable(a.table);
+    Table table = OpenTableArgument(a.table);
     std::optional<int64_t> last_checked;
     int64_t checks = 0, expired = 0, op = 0;
     for (;;) {
@@ -318,7 +318,7 @@ void RunStress(const StressArgs& a) {
   }
   std::map<std::string, std::string> properties;
   if (a.ingest_log) properties[table_properties::kIngestLogEnabled] = "true";
-  Table table = CreateTable(a.table, StressSchema(), PartitionSpec(), properties);
+  Table table = CreateTableArgument(a.table, StressSchema(), PartitionSpec(), properties);
   const std::string run = Uuid::Random().ToString();
 
   int stop_pipe[2];
@@ -520,7 +520,7 @@ void RunStress(const StressArgs& a) {
               : "FAILED\n";
     std::cout << out;
   }
-  if (!ok) throw Corruption("stress run on " + a.table + " found anomalies");
+  if (!ok) throw Corruption("stress run on " + a.table.table + " found anomalies");
 }
 
 }  // namespace
@@ -530,7 +530,8 @@ void AddStressCommand(CLI::App& app) {
   CLI::App* stress = app.add_subcommand("stress",
                                         "Many writer and reader processes on one table; verifies "
                                         "nothing is lost, duplicated or torn");
-  stress->add_option("TABLE", a->table, "Table folder (created if absent)")->required();
+  AddTableArgument(stress, a->table, "Table folder (created if absent)");
+  AddLocationOption(stress, a->table);
   stress->add_option("--processes", a->processes, "Writer processes")->required();
   stress->add_option("--commits", a->commits, "Commits per writer")->required();
   stress->add_option("--rows-per-commit", a->rows_per_commit, "Rows per commit (default 10)");

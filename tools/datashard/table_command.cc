@@ -1,4 +1,4 @@
-// Table commands of DESIGN.md §11 on the file catalog: create, append,
+// Table commands of DESIGN.md §11, on the file catalog or a SQL catalog: create, append,
 // delete, update, checkpoint, compact, verify, gc, scan, count, history, stats. Parsing and
 // printing only; the table API does the work.
 #include <unistd.h>
@@ -36,7 +36,7 @@ constexpr const char* kReadTableHelp =
 struct TableArgs {
   bool deep = false;
   bool dry_run = false;
-  std::string table;
+  TableArgument table;
   std::string schema;
   std::string partition_by;
   std::vector<std::string> properties;
@@ -217,7 +217,7 @@ void RunScan(const TableArgs& a) {
   if (a.format != "jsonl" && a.format != "csv" && a.format != "table") {
     throw InvalidArgument("--format must be jsonl, csv or table, not '" + a.format + "'");
   }
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   TableScan builder = NewScan(table);
   builder.Select(SplitColumns(a.columns)).Ordered();
   ChooseSnapshot(builder, a);
@@ -294,7 +294,7 @@ void RunScan(const TableArgs& a) {
 }
 
 void RunCount(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   TableScan builder = NewScan(table);
   ChooseSnapshot(builder, a);
   if (!a.where.empty()) builder.Filter(a.where);
@@ -428,7 +428,7 @@ void PrintChange(const TableArgs& a, Table& table, Transaction& tx, int64_t rows
 
 void RunDelete(const TableArgs& a) {
   const CommandLock lock(a);
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   Transaction tx = table.NewTransaction(GuardOptions(a, lock));
   const int64_t rows = tx.Delete(a.where);
   PrintChange(a, table, tx, rows);
@@ -436,7 +436,7 @@ void RunDelete(const TableArgs& a) {
 
 void RunUpdate(const TableArgs& a) {
   const CommandLock lock(a);
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   const std::map<std::string, Value> set = ParseAssignments(a.set, table.schema());
   Transaction tx = table.NewTransaction(GuardOptions(a, lock));
   const int64_t rows = tx.Update(set, a.where);
@@ -477,7 +477,7 @@ void AddGuardOptions(CLI::App* command, TableArgs& a) {
 
 void RunAppend(const TableArgs& a) {
   const CommandLock lock(a);
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   const Schema schema = table.schema();
   std::string text;
   if (a.input == "-") {
@@ -501,7 +501,7 @@ void RunAppend(const TableArgs& a) {
 }
 
 void RunCompact(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   CompactOptions options;
   options.target_file_size_bytes = a.target_file_size;
   const CompactReport r = table.Compact(options);
@@ -523,7 +523,7 @@ void RunCompact(const TableArgs& a) {
 }
 
 void RunVerify(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   TerminalProgress progress;
   VerifyOptions options;
   options.deep = a.deep;
@@ -564,12 +564,13 @@ void RunVerify(const TableArgs& a) {
               << " checked\n";
   }
   if (!r.ok()) {
-    throw Corruption("verify found " + std::to_string(r.problem_count) + " problems in " + a.table);
+    throw Corruption("verify found " + std::to_string(r.problem_count) + " problems in " +
+                     a.table.table);
   }
 }
 
 void RunGc(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   GcOptions options;
   options.dry_run = a.dry_run;
   const GcReport r = table.CollectGarbage(options);
@@ -597,7 +598,7 @@ void RunGc(const TableArgs& a) {
 }
 
 void RunCheckpoint(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   const CheckpointResult r = table.Checkpoint();
   if (a.json) {
     std::cout << nlohmann::json{{"snapshot_id", r.snapshot_id ? nlohmann::json(*r.snapshot_id)
@@ -619,7 +620,7 @@ void RunCheckpoint(const TableArgs& a) {
 }
 
 void RunHistory(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   const std::vector<Snapshot> history = table.History();
   if (a.json) {
     nlohmann::json out = nlohmann::json::array();
@@ -648,7 +649,7 @@ void RunHistory(const TableArgs& a) {
 }
 
 void RunStats(const TableArgs& a) {
-  Table table = OpenTable(a.table);
+  Table table = OpenTableArgument(a.table);
   const TableStats s = table.Stats();
   int64_t manifests = 0;
   const TableMetadata m = table.metadata();
@@ -698,7 +699,8 @@ void AddTableCommands(CLI::App& app) {
 
   CLI::App* create =
       app.add_subcommand("create", "Create a table (opens it if it exists with the same schema)");
-  create->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(create, a->table, "Table folder");
+  AddLocationOption(create, a->table);
   create
       ->add_option(
           "--schema", a->schema,
@@ -725,14 +727,14 @@ void AddTableCommands(CLI::App& app) {
       properties[p.substr(0, eq)] = p.substr(eq + 1);
     }
     if (a->ingest_log) properties[table_properties::kIngestLogEnabled] = "true";
-    CreateTable(a->table, schema, spec, properties);
+    CreateTableArgument(a->table, schema, spec, properties);
   });
 
   CLI::App* append = app.add_subcommand(
       "append",
       "Append JSON Lines rows in one commit; prints the new snapshot id (with an ingest log: "
       "the log sequence number of the record)");
-  append->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(append, a->table, "Table folder");
   append->add_option("FILE", a->input, "JSON Lines file, or - for stdin (default)");
   AddGuardOptions(append, *a);
   append->callback([a] { RunAppend(*a); });
@@ -741,7 +743,7 @@ void AddTableCommands(CLI::App& app) {
       "delete",
       "Delete the rows a filter matches in one commit (table property write.delete.mode: "
       "copy-on-write or merge-on-read); prints the table's snapshot id afterwards");
-  del->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(del, a->table, "Table folder");
   del->add_option("--where", a->where, "Delete the rows this filter is true for")
       ->type_name("EXPR")
       ->required();
@@ -753,7 +755,7 @@ void AddTableCommands(CLI::App& app) {
       app.add_subcommand("update",
                          "Set columns of the rows a filter matches in one commit (table property "
                          "write.update.mode); prints the table's snapshot id afterwards");
-  update->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(update, a->table, "Table folder");
   update->add_option("--set", a->set, "Columns and their new values, e.g. v='z',n=5")
       ->type_name("COL=VALUE[,...]")
       ->required();
@@ -766,7 +768,7 @@ void AddTableCommands(CLI::App& app) {
 
   CLI::App* checkpoint = app.add_subcommand(
       "checkpoint", "Fold the ingest log into one Iceberg snapshot; prints its id");
-  checkpoint->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(checkpoint, a->table, "Table folder");
   checkpoint->add_flag("--json", a->json,
                        "One JSON object: snapshot_id (null: nothing to fold), records, rows, "
                        "data_files");
@@ -776,7 +778,7 @@ void AddTableCommands(CLI::App& app) {
       "compact",
       "Rewrite small data files and files with deletes into files of the target size, per "
       "partition, in one commit (operation replace); prints the table's snapshot id afterwards");
-  compact->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(compact, a->table, "Table folder");
   compact
       ->add_option("--target-file-size", a->target_file_size,
                    "Size the new files aim at (default: table property "
@@ -793,7 +795,7 @@ void AddTableCommands(CLI::App& app) {
       "Check that every file the table references exists with its recorded size and row count "
       "and parses, and that manifests, sequence numbers and summaries add up; exit 0 only if "
       "everything checks out");
-  verify->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(verify, a->table, "Table folder");
   verify->add_flag("--deep", a->deep, "Also decode every page of every data and delete file");
   verify->add_flag("--json", a->json,
                    "One JSON object: ok, snapshots, manifests, data_files, delete_files, bytes, "
@@ -805,7 +807,7 @@ void AddTableCommands(CLI::App& app) {
       "Delete orphan files: files under data/ and metadata/ no snapshot references, older than "
       "the table's grace period (property datashard.gc.grace-ms, default 3 days); prints their "
       "paths");
-  gc->add_option("TABLE", a->table, "Table folder")->required();
+  AddTableArgument(gc, a->table, "Table folder");
   gc->add_flag("--dry-run", a->dry_run, "Print what would be deleted; delete nothing");
   gc->add_flag("--json", a->json,
                "One JSON object: dry_run, grace_ms, metadata_versions, referenced, orphans "
@@ -813,7 +815,7 @@ void AddTableCommands(CLI::App& app) {
   gc->callback([a] { RunGc(*a); });
 
   CLI::App* scan = app.add_subcommand("scan", "Print the rows of a snapshot");
-  scan->add_option("TABLE", a->table, kReadTableHelp)->required();
+  AddTableArgument(scan, a->table, kReadTableHelp);
   scan->add_option("--columns", a->columns, "Comma list of columns to print (default: all)")
       ->type_name("a,b");
   AddSnapshotOptions(scan, *a);
@@ -828,14 +830,14 @@ void AddTableCommands(CLI::App& app) {
   scan->callback([a] { RunScan(*a); });
 
   CLI::App* count = app.add_subcommand("count", "Print the number of rows of a snapshot");
-  count->add_option("TABLE", a->table, kReadTableHelp)->required();
+  AddTableArgument(count, a->table, kReadTableHelp);
   AddSnapshotOptions(count, *a);
   count->add_option("--where", a->where, "Count the rows this filter is true for")
       ->type_name("EXPR");
   count->callback([a] { RunCount(*a); });
 
   CLI::App* history = app.add_subcommand("history", "List the snapshots, oldest first");
-  history->add_option("TABLE", a->table, kReadTableHelp)->required();
+  AddTableArgument(history, a->table, kReadTableHelp);
   history->add_flag(
       "--json", a->json,
       "JSON array of {snapshot_id, parent_snapshot_id, timestamp_ms, sequence_number, operation, "
@@ -844,7 +846,7 @@ void AddTableCommands(CLI::App& app) {
 
   CLI::App* stats =
       app.add_subcommand("stats", "Commits, retries, conflicts, files, rows, bytes of a table");
-  stats->add_option("TABLE", a->table, kReadTableHelp)->required();
+  AddTableArgument(stats, a->table, kReadTableHelp);
   stats->add_flag("--json", a->json, "One JSON object");
   stats->callback([a] { RunStats(*a); });
 }

@@ -1,7 +1,10 @@
 #include "format/avro/avro_schema.h"
 
 #include <map>
+#include <mutex>
 #include <set>
+#include <string>
+#include <unordered_map>
 
 #include "datashard/errors.h"
 #include "format/json/json_excerpt.h"
@@ -372,7 +375,9 @@ class SchemaPrinter {
 
 AvroNodePtr ParseAvroSchemaJson(const Json& json) { return SchemaParser().Parse(json, "", 0); }
 
-AvroNodePtr ParseAvroSchema(std::string_view json_text) {
+namespace {
+
+AvroNodePtr ParseUncached(std::string_view json_text) {
   Json json;
   try {
     json = Json::parse(json_text);
@@ -380,6 +385,28 @@ AvroNodePtr ParseAvroSchema(std::string_view json_text) {
     Fail(std::string("malformed JSON: ") + e.what());
   }
   return ParseAvroSchemaJson(json);
+}
+
+}  // namespace
+
+AvroNodePtr ParseAvroSchema(std::string_view json_text) {
+  // Every manifest and manifest list of a table carries one of a handful of
+  // schema texts, and a commit reads several of them: parsing each text once
+  // per process takes the JSON parse off the commit path. Nodes are
+  // immutable, so sharing them is safe.
+  static std::mutex mu;
+  static std::unordered_map<std::string, AvroNodePtr> parsed;
+  constexpr size_t kMaxCached = 64;
+  std::string key(json_text);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    if (const auto it = parsed.find(key); it != parsed.end()) return it->second;
+  }
+  AvroNodePtr node = ParseUncached(json_text);
+  std::lock_guard<std::mutex> lock(mu);
+  if (parsed.size() >= kMaxCached) parsed.clear();
+  parsed.emplace(std::move(key), node);
+  return node;
 }
 
 Json AvroSchemaToJson(const AvroNode& node) { return SchemaPrinter().Print(node); }
