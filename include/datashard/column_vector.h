@@ -22,6 +22,10 @@ class ColumnVector {
   bool is_null(size_t i) const { return valid_[i] == 0; }
   size_t null_count() const;
   void Reserve(size_t n);
+  /// Sets the row count to n. Rows kept keep their values; new rows are
+  /// null. Storage being refilled is overwritten in place rather than
+  /// cleared and rebuilt.
+  void Resize(size_t n);
   void Clear();
 
   /// Appends a value; throws InvalidArgument if it does not fit the type.

@@ -272,6 +272,8 @@ py::dict MetricsDict(const ScanMetrics& m) {
   d["row_groups_considered"] = m.row_groups_considered;
   d["row_groups_pruned"] = m.row_groups_pruned;
   d["bytes_read"] = m.bytes_read;
+  d["pages_read"] = m.pages_read;
+  d["pages_skipped"] = m.pages_skipped;
   d["delete_files"] = m.delete_files;
   d["rows_deleted"] = m.rows_deleted;
   d["rows_returned"] = m.rows_returned;
@@ -838,7 +840,9 @@ void BindTable(py::module_& m) {
           "What the scan looked at and skipped so far, as a dict: manifests_considered,\n"
           "manifests_pruned, data_files_considered, data_files_pruned,\n"
           "row_groups_considered, row_groups_pruned, bytes_read (compressed bytes of the\n"
-          "column chunks read), delete_files, rows_deleted (rows delete files removed),\n"
+          "column chunks read), pages_read, pages_skipped (data pages decompressed, and\n"
+          "passed over because the page index or the filter columns ruled their rows\n"
+          "out), delete_files, rows_deleted (rows delete files removed),\n"
           "rows_returned, files_counted_from_metadata. Complete once\n"
           "the iterator is exhausted.");
 

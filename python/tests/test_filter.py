@@ -177,6 +177,8 @@ def test_metrics_show_what_a_selective_filter_pruned(tmp_path):
         "row_groups_considered",
         "row_groups_pruned",
         "bytes_read",
+        "pages_read",
+        "pages_skipped",
         "delete_files",
         "rows_deleted",
         "rows_returned",

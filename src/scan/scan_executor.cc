@@ -105,6 +105,8 @@ class ScanExecutor final : public ScanReader {
   }
 
   void Work() {
+    // Column storage this thread's file readers refill, one after the other.
+    std::vector<ColumnVector> storage;
     for (;;) {
       size_t index = 0;
       {
@@ -120,7 +122,7 @@ class ScanExecutor final : public ScanReader {
         channels_[index];
       }
       try {
-        ReadFile(index);
+        ReadFile(index, &storage);
       } catch (...) {
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -133,15 +135,17 @@ class ScanExecutor final : public ScanReader {
     }
   }
 
-  void ReadFile(size_t index) {
+  void ReadFile(size_t index, std::vector<ColumnVector>* storage) {
     const ScanTask& task = e_.plan.tasks[index];
     std::optional<Expression> filter;
     if (!task.all_rows_match) filter = e_.filter;
     ScanFileReader reader(*e_.io, task.file, e_.metadata.SpecById(task.file.spec_id),
                           e_.read_schema, std::move(filter), e_.batch_size, &counters_,
                           task.deletes, e_.deletes.get(), e_.name_mapping.get());
+    reader.SwapStorage(storage);
     if (e_.count_only) {
       rows_counted_ += reader.CountRows();
+      reader.SwapStorage(storage);
       MarkDone(index);
       return;
     }
@@ -170,6 +174,7 @@ class ScanExecutor final : public ScanReader {
       lock.unlock();
       consumer_cv_.notify_all();
     }
+    reader.SwapStorage(storage);
     MarkDone(index);
   }
 

@@ -53,6 +53,9 @@ class ScanFileReader {
   /// The number of rows Next() would yield from here on, without gathering
   /// them into batches.
   int64_t CountRows();
+  /// Exchanges the column storage the reader refills with `storage`, so that
+  /// the readers of one thread pass it on instead of allocating anew.
+  void SwapStorage(std::vector<ColumnVector>* storage) { std::swap(read_, *storage); }
 
  private:
   // Where output column c comes from: a selected file column or a constant.

@@ -10,21 +10,50 @@ size_t ColumnVector::null_count() const {
   return static_cast<size_t>(std::count(valid_.begin(), valid_.end(), uint8_t{0}));
 }
 
-void ColumnVector::Reserve(size_t n) {
-  valid_.reserve(n);
-  switch (type_.id) {
-    case TypeId::kBoolean: bools.reserve(n); break;
+namespace {
+
+// Calls f on the typed storage that columns of `c`'s type use.
+template <typename F>
+void WithStorage(ColumnVector& c, F&& f) {
+  switch (c.type().id) {
+    case TypeId::kBoolean:
+      f(c.bools);
+      break;
     case TypeId::kInt:
-    case TypeId::kDate: ints.reserve(n); break;
+    case TypeId::kDate:
+      f(c.ints);
+      break;
     case TypeId::kLong:
     case TypeId::kTime:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampTz: longs.reserve(n); break;
-    case TypeId::kFloat: floats.reserve(n); break;
-    case TypeId::kDouble: doubles.reserve(n); break;
-    case TypeId::kDecimal: decimals.reserve(n); break;
-    default: bytes.reserve(n); break;
+    case TypeId::kTimestampTz:
+      f(c.longs);
+      break;
+    case TypeId::kFloat:
+      f(c.floats);
+      break;
+    case TypeId::kDouble:
+      f(c.doubles);
+      break;
+    case TypeId::kDecimal:
+      f(c.decimals);
+      break;
+    default:
+      f(c.bytes);
+      break;
   }
+}
+
+}  // namespace
+
+void ColumnVector::Reserve(size_t n) {
+  valid_.reserve(n);
+  WithStorage(*this, [n](auto& v) { v.reserve(n); });
+}
+
+void ColumnVector::Resize(size_t n) {
+  valid_.resize(n, 0);
+  WithStorage(*this, [n](auto& v) { v.resize(n); });
 }
 
 void ColumnVector::Clear() {
@@ -41,17 +70,31 @@ void ColumnVector::Clear() {
 void ColumnVector::AppendNull() {
   valid_.push_back(0);
   switch (type_.id) {
-    case TypeId::kBoolean: bools.push_back(0); break;
+    case TypeId::kBoolean:
+      bools.push_back(0);
+      break;
     case TypeId::kInt:
-    case TypeId::kDate: ints.push_back(0); break;
+    case TypeId::kDate:
+      ints.push_back(0);
+      break;
     case TypeId::kLong:
     case TypeId::kTime:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampTz: longs.push_back(0); break;
-    case TypeId::kFloat: floats.push_back(0); break;
-    case TypeId::kDouble: doubles.push_back(0); break;
-    case TypeId::kDecimal: decimals.push_back(0); break;
-    default: bytes.emplace_back(); break;
+    case TypeId::kTimestampTz:
+      longs.push_back(0);
+      break;
+    case TypeId::kFloat:
+      floats.push_back(0);
+      break;
+    case TypeId::kDouble:
+      doubles.push_back(0);
+      break;
+    case TypeId::kDecimal:
+      decimals.push_back(0);
+      break;
+    default:
+      bytes.emplace_back();
+      break;
   }
 }
 
@@ -65,34 +108,55 @@ void ColumnVector::Append(const Value& v) {
   }
   valid_.push_back(1);
   switch (type_.id) {
-    case TypeId::kBoolean: bools.push_back(v.as_bool() ? 1 : 0); break;
+    case TypeId::kBoolean:
+      bools.push_back(v.as_bool() ? 1 : 0);
+      break;
     case TypeId::kInt:
-    case TypeId::kDate: ints.push_back(v.as_int()); break;
+    case TypeId::kDate:
+      ints.push_back(v.as_int());
+      break;
     case TypeId::kLong:
     case TypeId::kTime:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampTz: longs.push_back(v.as_long()); break;
-    case TypeId::kFloat: floats.push_back(v.as_float()); break;
-    case TypeId::kDouble: doubles.push_back(v.as_double()); break;
-    case TypeId::kDecimal: decimals.push_back(v.as_decimal()); break;
-    default: bytes.push_back(v.as_bytes()); break;
+    case TypeId::kTimestampTz:
+      longs.push_back(v.as_long());
+      break;
+    case TypeId::kFloat:
+      floats.push_back(v.as_float());
+      break;
+    case TypeId::kDouble:
+      doubles.push_back(v.as_double());
+      break;
+    case TypeId::kDecimal:
+      decimals.push_back(v.as_decimal());
+      break;
+    default:
+      bytes.push_back(v.as_bytes());
+      break;
   }
 }
 
 Value ColumnVector::Get(size_t i) const {
   if (valid_[i] == 0) return Value::Null();
   switch (type_.id) {
-    case TypeId::kBoolean: return Value(bools[i] != 0);
+    case TypeId::kBoolean:
+      return Value(bools[i] != 0);
     case TypeId::kInt:
-    case TypeId::kDate: return Value(ints[i]);
+    case TypeId::kDate:
+      return Value(ints[i]);
     case TypeId::kLong:
     case TypeId::kTime:
     case TypeId::kTimestamp:
-    case TypeId::kTimestampTz: return Value(longs[i]);
-    case TypeId::kFloat: return Value(floats[i]);
-    case TypeId::kDouble: return Value(doubles[i]);
-    case TypeId::kDecimal: return Value::Decimal(decimals[i]);
-    default: return Value(bytes[i]);
+    case TypeId::kTimestampTz:
+      return Value(longs[i]);
+    case TypeId::kFloat:
+      return Value(floats[i]);
+    case TypeId::kDouble:
+      return Value(doubles[i]);
+    case TypeId::kDecimal:
+      return Value::Decimal(decimals[i]);
+    default:
+      return Value(bytes[i]);
   }
 }
 

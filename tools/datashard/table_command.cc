@@ -206,6 +206,8 @@ nlohmann::json MetricsJson(const ScanMetrics& m) {
           {"row_groups_considered", m.row_groups_considered},
           {"row_groups_pruned", m.row_groups_pruned},
           {"bytes_read", m.bytes_read},
+          {"pages_read", m.pages_read},
+          {"pages_skipped", m.pages_skipped},
           {"delete_files", m.delete_files},
           {"rows_deleted", m.rows_deleted},
           {"rows_returned", m.rows_returned}};

@@ -9,29 +9,24 @@
 namespace datashard::parquet {
 namespace {
 
-// Appends n rows: the next source value where present, a default where null
-// (`defs` null: every row is present).
+// Writes n rows at `at` of `dst`: the next source value where present, a
+// default where null (`defs` null: every row is present).
 template <typename Src, typename Dst, typename Conv>
-void Scatter(size_t n, const uint32_t* defs, Src* src, std::vector<Dst>* dst, Conv&& conv) {
-  const size_t at = dst->size();
-  dst->resize(at + n);
+void Scatter(size_t n, const uint32_t* defs, Src* src, std::vector<Dst>* dst, size_t at,
+             Conv&& conv) {
   Dst* out = dst->data() + at;
   if (defs == nullptr) {
     for (size_t i = 0; i < n; ++i) out[i] = conv(src[i]);
     return;
   }
   size_t j = 0;
-  for (size_t i = 0; i < n; ++i) {
-    if (defs[i] != 0) out[i] = conv(src[j++]);
-  }
+  for (size_t i = 0; i < n; ++i) out[i] = defs[i] != 0 ? conv(src[j++]) : Dst{};
 }
 
-// Decodes n values of a column without nulls or conversion straight into the
-// end of `dst`, without a scratch copy.
+// Decodes n values of a column without nulls or conversion straight into
+// `dst` at `at`, without a scratch copy.
 template <typename T, typename Decode>
-void DecodeInto(size_t n, std::vector<T>* dst, Decode&& decode) {
-  const size_t at = dst->size();
-  dst->resize(at + n);
+void DecodeInto(size_t n, std::vector<T>* dst, size_t at, Decode&& decode) {
   decode(dst->data() + at, n);
 }
 
@@ -66,7 +61,10 @@ void ColumnChunkReader::Fail(const std::string& why) const {
                    std::to_string(begin_ + static_cast<int64_t>(page_offset_)) + ": " + why);
 }
 
-void ColumnChunkReader::Read(size_t n, ColumnVector* out) { Advance(n, out); }
+void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
+  out->Resize(n);
+  Advance(n, out);
+}
 
 void ColumnChunkReader::Skip(size_t n) { Advance(n, nullptr); }
 
@@ -77,7 +75,8 @@ bool ColumnChunkReader::ReadDictionary(ColumnVector* out) {
     if (!dictionary_) return false;
     // page_ still holds the dictionary page's PLAIN values.
     values_ = MakeValueDecoder(Encoding::kPlain, physical_, page_.data(), page_.size(), nullptr);
-    DecodeRows(dictionary_->size, out, false);
+    out->Resize(dictionary_->size);
+    DecodeRows(dictionary_->size, out, 0, false);
     values_.reset();
   } catch (const Corruption& e) {
     const std::string what = e.what();
@@ -91,6 +90,7 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
   if (static_cast<int64_t>(n) > rows_left_) {
     throw InvalidArgument(file_.path() + ": read past the end of a row group");
   }
+  size_t at = 0;  // next row of `out`
   try {
     while (n > 0) {
       if (page_left_ == 0) {
@@ -101,10 +101,11 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
       }
       const size_t k = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), page_left_));
       if (out != nullptr) {
-        DecodeRows(k, out);
+        DecodeRows(k, out, at);
+        at += k;
       } else {
-        discard_.Clear();
-        DecodeRows(k, &discard_);
+        discard_.Resize(k);
+        DecodeRows(k, &discard_, 0);
       }
       n -= k;
       page_left_ -= static_cast<int64_t>(k);
@@ -223,12 +224,12 @@ void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_
   page_left_ = d.num_values;
 }
 
-void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, bool levels) {
+void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, size_t at, bool levels) {
   const uint32_t* defs = nullptr;
   size_t present = n;
   auto& valid = out->validity();
-  const size_t at = valid.size();
-  valid.resize(at + n, 1);
+  std::fill(valid.begin() + static_cast<std::ptrdiff_t>(at),
+            valid.begin() + static_cast<std::ptrdiff_t>(at + n), uint8_t{1});
   if (levels && leaf_.max_definition_level > 0) {
     defs_.resize(n);
     def_levels_.Decode(defs_.data(), n);
@@ -245,88 +246,88 @@ void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, bool levels) {
   switch (physical_.type) {
     case PhysicalType::kBoolean:
       if (defs == nullptr) {
-        DecodeInto(n, &out->bools, [&](uint8_t* d, size_t k) { values.DecodeBool(d, k); });
+        DecodeInto(n, &out->bools, at, [&](uint8_t* d, size_t k) { values.DecodeBool(d, k); });
         return;
       }
       scratch_.bools.resize(present);
       values.DecodeBool(scratch_.bools.data(), present);
-      Scatter(n, defs, scratch_.bools.data(), &out->bools, same);
+      Scatter(n, defs, scratch_.bools.data(), &out->bools, at, same);
       return;
     case PhysicalType::kInt32:
       if (defs == nullptr && conv == LeafConversion::kNone) {
-        DecodeInto(n, &out->ints, [&](int32_t* d, size_t k) { values.DecodeInt32(d, k); });
+        DecodeInto(n, &out->ints, at, [&](int32_t* d, size_t k) { values.DecodeInt32(d, k); });
         return;
       }
       scratch_.i32.resize(present);
       values.DecodeInt32(scratch_.i32.data(), present);
       switch (conv) {
         case LeafConversion::kMillisToMicros:
-          Scatter(n, defs, scratch_.i32.data(), &out->longs,
+          Scatter(n, defs, scratch_.i32.data(), &out->longs, at,
                   [](int32_t v) { return int64_t{v} * 1000; });
           return;
         case LeafConversion::kUint32ToLong:
-          Scatter(n, defs, scratch_.i32.data(), &out->longs,
+          Scatter(n, defs, scratch_.i32.data(), &out->longs, at,
                   [](int32_t v) { return static_cast<int64_t>(static_cast<uint32_t>(v)); });
           return;
         case LeafConversion::kDecimalInt32:
-          Scatter(n, defs, scratch_.i32.data(), &out->decimals,
+          Scatter(n, defs, scratch_.i32.data(), &out->decimals, at,
                   [](int32_t v) { return static_cast<Int128>(v); });
           return;
         default:
-          Scatter(n, defs, scratch_.i32.data(), &out->ints, same);
+          Scatter(n, defs, scratch_.i32.data(), &out->ints, at, same);
           return;
       }
     case PhysicalType::kInt64:
       if (defs == nullptr && conv == LeafConversion::kNone) {
-        DecodeInto(n, &out->longs, [&](int64_t* d, size_t k) { values.DecodeInt64(d, k); });
+        DecodeInto(n, &out->longs, at, [&](int64_t* d, size_t k) { values.DecodeInt64(d, k); });
         return;
       }
       scratch_.i64.resize(present);
       values.DecodeInt64(scratch_.i64.data(), present);
       switch (conv) {
         case LeafConversion::kMillisToMicros:
-          Scatter(n, defs, scratch_.i64.data(), &out->longs, MillisToMicros);
+          Scatter(n, defs, scratch_.i64.data(), &out->longs, at, MillisToMicros);
           return;
         case LeafConversion::kDecimalInt64:
-          Scatter(n, defs, scratch_.i64.data(), &out->decimals,
+          Scatter(n, defs, scratch_.i64.data(), &out->decimals, at,
                   [](int64_t v) { return static_cast<Int128>(v); });
           return;
         default:
-          Scatter(n, defs, scratch_.i64.data(), &out->longs, same);
+          Scatter(n, defs, scratch_.i64.data(), &out->longs, at, same);
           return;
       }
     case PhysicalType::kFloat:
       if (defs == nullptr) {
-        DecodeInto(n, &out->floats, [&](float* d, size_t k) { values.DecodeFloat(d, k); });
+        DecodeInto(n, &out->floats, at, [&](float* d, size_t k) { values.DecodeFloat(d, k); });
         return;
       }
       scratch_.f32.resize(present);
       values.DecodeFloat(scratch_.f32.data(), present);
-      Scatter(n, defs, scratch_.f32.data(), &out->floats, same);
+      Scatter(n, defs, scratch_.f32.data(), &out->floats, at, same);
       return;
     case PhysicalType::kDouble:
       if (defs == nullptr) {
-        DecodeInto(n, &out->doubles, [&](double* d, size_t k) { values.DecodeDouble(d, k); });
+        DecodeInto(n, &out->doubles, at, [&](double* d, size_t k) { values.DecodeDouble(d, k); });
         return;
       }
       scratch_.f64.resize(present);
       values.DecodeDouble(scratch_.f64.data(), present);
-      Scatter(n, defs, scratch_.f64.data(), &out->doubles, same);
+      Scatter(n, defs, scratch_.f64.data(), &out->doubles, at, same);
       return;
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray:
       if (defs == nullptr && conv != LeafConversion::kDecimalBytes) {
-        DecodeInto(n, &out->bytes, [&](std::string* d, size_t k) { values.DecodeBytes(d, k); });
+        DecodeInto(n, &out->bytes, at, [&](std::string* d, size_t k) { values.DecodeBytes(d, k); });
         return;
       }
       scratch_.bytes.resize(present);
       values.DecodeBytes(scratch_.bytes.data(), present);
       if (conv == LeafConversion::kDecimalBytes) {
-        Scatter(n, defs, scratch_.bytes.data(), &out->decimals, [](const std::string& b) {
+        Scatter(n, defs, scratch_.bytes.data(), &out->decimals, at, [](const std::string& b) {
           return DecimalFromBytes(reinterpret_cast<const uint8_t*>(b.data()), b.size());
         });
       } else {
-        Scatter(n, defs, scratch_.bytes.data(), &out->bytes,
+        Scatter(n, defs, scratch_.bytes.data(), &out->bytes, at,
                 [](std::string& b) { return std::move(b); });
       }
       return;

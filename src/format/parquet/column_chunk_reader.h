@@ -40,7 +40,8 @@ class ColumnChunkReader {
                     const ColumnMetaData& meta, int64_t begin, int64_t size, int64_t num_rows,
                     PageCounts* counts);
 
-  /// Appends the next n rows to `out` (typed as leaf.mapping.type).
+  /// Fills `out` (typed as leaf.mapping.type, resized to n rows, its storage
+  /// overwritten in place) with the next n rows.
   /// Corruption naming the file, column and page offset on bad data.
   void Read(size_t n, ColumnVector* out);
   /// Moves past the next n rows; data pages that lie wholly inside them are
@@ -58,9 +59,10 @@ class ColumnChunkReader {
   // passed over unread. Returns the rows passed over.
   size_t NextPage(size_t skippable);
   void LoadPage(const PageHeader& header, const uint8_t* body, size_t body_size);
-  // Decodes n rows of the current page; `levels` false: n values without
-  // definition levels (a dictionary page).
-  void DecodeRows(size_t n, ColumnVector* out, bool levels = true);
+  // Decodes n rows of the current page into rows [at, at+n) of `out`, which
+  // holds them already; `levels` false: n values without definition levels
+  // (a dictionary page).
+  void DecodeRows(size_t n, ColumnVector* out, size_t at, bool levels = true);
   [[noreturn]] void Fail(const std::string& why) const;
 
   const RandomAccessFile& file_;

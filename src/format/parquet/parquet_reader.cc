@@ -428,12 +428,7 @@ class ParquetReader::Impl {
   void ReadColumn(size_t i, ColumnVector* out) {
     Take(i);
     const DataType& type = columns_[static_cast<size_t>(selected_[i])].type;
-    if (out->type() == type) {
-      out->Clear();
-    } else {
-      *out = ColumnVector(type);
-    }
-    out->Reserve(batch_rows_);
+    if (!(out->type() == type)) *out = ColumnVector(type);
     readers_[i]->Read(batch_rows_, out);
   }
 
