@@ -16,3 +16,14 @@ export function sameRows(got, want) {
   }
   return null
 }
+
+// The (id, name, n) table the row-change and spec-evolution oracles change,
+// and its rows as sorted texts, whichever reader produced them.
+export const idNameNSchema = JSON.stringify([
+  { id: 1, name: 'id', type: 'long', required: true },
+  { id: 2, name: 'name', type: 'string', required: false },
+  { id: 3, name: 'n', type: 'int', required: false },
+])
+const idNameNText = r =>
+  JSON.stringify([String(r.id), r.name ?? null, r.n === null || r.n === undefined ? null : Number(r.n)])
+export const idNameNRows = rows => rows.map(idNameNText).sort()

@@ -15,7 +15,7 @@ import { checks, datashardRunner } from './checks.mjs'
 import { serveLocalFiles } from './local_fetch.mjs'
 import { duckdbLiveRows, liveFiles } from './table_files.mjs'
 import { openDuckDB } from './parquet_common.mjs'
-import { parseJsonl, sameRows } from './table_rows.mjs'
+import { idNameNRows as rowsOf, idNameNSchema as schema, parseJsonl, sameRows } from './table_rows.mjs'
 
 const [cli] = scriptArgs(['DATASHARD_CLI'], { fromEnv: true })
 serveLocalFiles()
@@ -23,13 +23,6 @@ serveLocalFiles()
 const { check, finish } = checks('spec evolution interop')
 const ds = datashardRunner(cli)
 
-const schema = JSON.stringify([
-  { id: 1, name: 'id', type: 'long', required: true },
-  { id: 2, name: 'name', type: 'string', required: false },
-  { id: 3, name: 'n', type: 'int', required: false },
-])
-const rowText = r => JSON.stringify([String(r.id), r.name ?? null, r.n === null || r.n === undefined ? null : Number(r.n)])
-const rowsOf = rows => rows.map(rowText).sort()
 
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-spec-evolution-'))
 const conn = await openDuckDB()
