@@ -22,7 +22,6 @@ serveLocalFiles()
 const { check, finish } = checks('row-change interop')
 const ds = datashardRunner(cli)
 
-
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-row-changes-'))
 const conn = await openDuckDB()
 try {

@@ -23,7 +23,6 @@ serveLocalFiles()
 const { check, finish } = checks('spec evolution interop')
 const ds = datashardRunner(cli)
 
-
 const root = fs.mkdtempSync(path.join(os.tmpdir(), 'datashard-spec-evolution-'))
 const conn = await openDuckDB()
 try {
