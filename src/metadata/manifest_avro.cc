@@ -1,13 +1,12 @@
 #include "metadata/manifest_avro.h"
 
 #include <cstdio>
-#include <mutex>
 #include <set>
 #include <string>
-#include <unordered_map>
 
 #include "datashard/errors.h"
 #include "metadata/manifest_decimal.h"
+#include "util/bounded_memo.h"
 #include "util/uuid.h"
 
 namespace datashard {
@@ -225,18 +224,8 @@ AvroNodePtr ManifestEntryAvroSchema(const std::vector<PartitionFieldType>& field
     key += std::to_string(f.field_id) + ':' + std::to_string(f.name.size()) + ':' + f.name +
            f.type.ToString() + ';';
   }
-  static std::mutex mu;
-  static std::unordered_map<std::string, AvroNodePtr> built;
-  constexpr size_t kMaxCached = 64;
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (const auto it = built.find(key); it != built.end()) return it->second;
-  }
-  AvroNodePtr node = BuildManifestEntryAvroSchema(fields);
-  std::lock_guard<std::mutex> lock(mu);
-  if (built.size() >= kMaxCached) built.clear();
-  built.emplace(std::move(key), node);
-  return node;
+  static BoundedMemo<AvroNodePtr> built(64);
+  return built.Get(std::move(key), [&] { return BuildManifestEntryAvroSchema(fields); });
 }
 
 AvroNodePtr ManifestFileAvroSchema() {

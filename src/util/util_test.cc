@@ -7,6 +7,7 @@
 
 #include "datashard/errors.h"
 #include "util/backoff.h"
+#include "util/bounded_memo.h"
 #include "util/clock.h"
 #include "util/crc32c.h"
 #include "util/hex.h"
@@ -206,6 +207,25 @@ TEST(Utf8Test, ValidatesSequencesAtEveryOffsetAfterAsciiRuns) {
     }
     EXPECT_TRUE(IsValidUtf8(std::string(run, 'z')));
   }
+}
+
+TEST(BoundedMemoTest, BuildsEachKeyOnceAndStartsOverWhenFull) {
+  BoundedMemo<int> memo(2);
+  int built = 0;
+  const auto make = [&](int v) {
+    return [&built, v] {
+      ++built;
+      return v;
+    };
+  };
+  EXPECT_EQ(memo.Get("a", make(1)), 1);
+  EXPECT_EQ(memo.Get("a", make(99)), 1);  // memoised: not built again
+  EXPECT_EQ(memo.Get("b", make(2)), 2);
+  EXPECT_EQ(built, 2);
+  EXPECT_EQ(memo.Get("c", make(3)), 3);  // full: starts over, keeping only "c"
+  EXPECT_EQ(memo.Get("a", make(4)), 4);
+  EXPECT_EQ(memo.Get("c", make(99)), 3);
+  EXPECT_EQ(built, 4);
 }
 
 }  // namespace

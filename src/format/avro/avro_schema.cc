@@ -1,13 +1,12 @@
 #include "format/avro/avro_schema.h"
 
 #include <map>
-#include <mutex>
 #include <set>
 #include <string>
-#include <unordered_map>
 
 #include "datashard/errors.h"
 #include "format/json/json_excerpt.h"
+#include "util/bounded_memo.h"
 
 namespace datashard {
 
@@ -394,19 +393,8 @@ AvroNodePtr ParseAvroSchema(std::string_view json_text) {
   // schema texts, and a commit reads several of them: parsing each text once
   // per process takes the JSON parse off the commit path. Nodes are
   // immutable, so sharing them is safe.
-  static std::mutex mu;
-  static std::unordered_map<std::string, AvroNodePtr> parsed;
-  constexpr size_t kMaxCached = 64;
-  std::string key(json_text);
-  {
-    std::lock_guard<std::mutex> lock(mu);
-    if (const auto it = parsed.find(key); it != parsed.end()) return it->second;
-  }
-  AvroNodePtr node = ParseUncached(json_text);
-  std::lock_guard<std::mutex> lock(mu);
-  if (parsed.size() >= kMaxCached) parsed.clear();
-  parsed.emplace(std::move(key), node);
-  return node;
+  static BoundedMemo<AvroNodePtr> parsed(64);
+  return parsed.Get(std::string(json_text), [&] { return ParseUncached(json_text); });
 }
 
 Json AvroSchemaToJson(const AvroNode& node) { return SchemaPrinter().Print(node); }
