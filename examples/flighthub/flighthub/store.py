@@ -6,7 +6,10 @@ raised as Refused(status, message), which the web layer turns into
 {"error": message} with that status.
 """
 
+import collections
 import re
+import sys
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -14,11 +17,13 @@ from pathlib import Path
 
 from datashard import (
     CommitConflict,
+    DatashardError,
     DeadlockDetected,
     LockExpired,
     LockManager,
     LockNotAcquired,
     NO_SNAPSHOT,
+    NotFound,
     Schema,
     StaleFencingToken,
     create_table,
@@ -69,6 +74,11 @@ REFUNDS_SCHEMA = Schema(
 
 # Written after each committed change of the seats table, ordered by that
 # commit's sequence number (`seq`): commit order, not arrival order.
+# Audit and refunds are append-only, so they commit through an ingest log
+# (DESIGN.md §6a): one log record and a shared fdatasync per append instead
+# of a snapshot, and every read of the current state still sees each
+# acknowledged row (the refund check of a retried cancel relies on that).
+APPEND_ONLY = {"datashard.ingest-log.enabled": "true"}
 AUDIT_SCHEMA = Schema(
     schema_id=1,
     fields=[
@@ -104,6 +114,7 @@ MODES = ("optimistic", "pessimistic", "none")
 BOOKING_STATUSES = ("reserved", "confirmed", "cancelled")
 LIVE = ("reserved", "confirmed")
 REFUND_CENTS = 10000
+READ_CACHE_ENTRIES = 256  # flight reads kept, each a few dozen rows
 
 FLIGHT_RE = re.compile(r"^[A-Za-z0-9-]{1,32}$")
 SEAT_RE = re.compile(r"^[0-9]{1,3}[A-Z]$")
@@ -127,6 +138,10 @@ class Settings:
     booking_lock_wait_s: float = 10.0
     command_lock_ttl_s: float = 30.0  # cancel's command lock on the booking
     command_lock_wait_s: float = 10.0
+    # Every booking adds a one-row file to its flight's partition, and every
+    # read of the flight opens them all: the server compacts the seats table
+    # this often (run's --compact-interval; 0: never).
+    compact_interval_s: float = 2.0
 
 
 def _now_ms():
@@ -175,10 +190,52 @@ class Store:
         self.settings = settings or Settings()
         self.locks = LockManager(locks_url or f"sqlite:{root / 'locks.db'}")
         self.flights = create_table(str(root / "tables" / "flights"), FLIGHTS_SCHEMA)
-        self.seats = create_table(str(root / "tables" / "seats"), SEATS_SCHEMA, partition_spec="flight")
-        self.refunds = create_table(str(root / "tables" / "refunds"), REFUNDS_SCHEMA, partition_spec="flight")
-        self.audit = create_table(str(root / "tables" / "audit"), AUDIT_SCHEMA, partition_spec="flight")
+        self.seats = create_table(str(root / "tables" / "seats"), SEATS_SCHEMA, partition_spec="flight",
+                                  properties={"commit.manifest.min-count-to-merge": "4"})
+        self.refunds = create_table(str(root / "tables" / "refunds"), REFUNDS_SCHEMA, partition_spec="flight",
+                                    properties=APPEND_ONLY)
+        self.audit = create_table(str(root / "tables" / "audit"), AUDIT_SCHEMA, partition_spec="flight",
+                                  properties=APPEND_ONLY)
         self.customers = create_table(str(root / "tables" / "customers"), CUSTOMERS_SCHEMA)
+        self._cache = collections.OrderedDict()  # (flight, snapshot id) -> rows, least recently used first
+        self._cache_lock = threading.Lock()
+        self._stop_maintenance = threading.Event()
+        self._maintenance = None
+
+    # ---- maintenance -------------------------------------------------------
+
+    def start_maintenance(self):
+        """Compacts the seats table every settings.compact_interval_s in a
+        background thread, so a flight's partition stays a few files however
+        many bookings it had. Nothing a request does can conflict with it:
+        bookings append, and the row-level changes are guarded by their rows
+        (rebased over the rewrite); a compaction that loses to a change of one
+        of its files is simply tried again next round."""
+        if self.settings.compact_interval_s <= 0 or self._maintenance is not None:
+            return
+        self._maintenance = threading.Thread(target=self._compact_seats, name="flighthub-compact", daemon=True)
+        self._maintenance.start()
+
+    def stop_maintenance(self):
+        if self._maintenance is not None:
+            self._stop_maintenance.set()
+            self._maintenance.join()
+            self._maintenance = None
+
+    def _compact_seats(self):
+        while not self._stop_maintenance.wait(self.settings.compact_interval_s):
+            self.compact_seats()
+
+    def compact_seats(self):
+        """One compaction of the seats table: its result, or None when a
+        booking's change rewrote one of its files first or it failed."""
+        try:
+            return self.seats.compact()
+        except CommitConflict:
+            return None  # the next round tries again
+        except DatashardError as error:
+            print(f"flighthub: compacting {self.seats.table_path} failed: {error}", file=sys.stderr, flush=True)
+            return None
 
     # ---- flights ---------------------------------------------------------
 
@@ -234,15 +291,36 @@ class Store:
         if not self.flights.count(filter=f"flight = '{flight}'"):
             raise Refused(404, f"no flight {flight}")
 
-    def _read(self, flight):
-        """The flight's rows at one snapshot, and that snapshot's id (its version)."""
-        snapshot = self.seats.current_snapshot()
-        if snapshot is None:
-            raise Refused(404, f"no flight {flight}")
-        rows = self.seats.scan(snapshot_id=snapshot.snapshot_id, filter=f"flight = '{flight}'")
+    def _read(self, flight, version=None):
+        """The flight's rows at one snapshot, and that snapshot's id (its
+        version): the current one, or `version`."""
+        if version is None:
+            snapshot = self.seats.current_snapshot()
+            if snapshot is None:
+                raise Refused(404, f"no flight {flight}")
+            version = snapshot.snapshot_id
+        rows = self._rows_at(flight, version)
         if not rows:
             raise Refused(404, f"no flight {flight}")
-        return snapshot.snapshot_id, rows
+        return version, rows
+
+    def _rows_at(self, flight, version):
+        # A snapshot never changes, so its rows of a flight can be kept: the
+        # agents' reads between two commits, and an optimistic booking
+        # checked at the version its agent read, are served from here. The
+        # caller must not change the rows.
+        key = (flight, version)
+        with self._cache_lock:
+            rows = self._cache.get(key)
+            if rows is not None:
+                self._cache.move_to_end(key)
+                return rows
+        rows = self.seats.scan(snapshot_id=version, filter=f"flight = '{flight}'")
+        with self._cache_lock:
+            self._cache[key] = rows
+            while len(self._cache) > READ_CACHE_ENTRIES:
+                self._cache.popitem(last=False)
+        return rows
 
     @staticmethod
     def _seat_map(rows):
@@ -325,8 +403,12 @@ class Store:
         elif mode == "optimistic":
             # Optimistic offline lock: the version the agent saw (If-Match), or
             # the one read here, must still be current when the booking commits.
-            version, rows = self._read(flight)
-            expected = if_match if if_match is not None else version
+            # Checked at that version: the guard makes sure the flight is
+            # still as it was then when the booking commits.
+            try:
+                expected, rows = self._read(flight, if_match)
+            except NotFound:
+                raise Refused(412, f"flight {flight}: version {if_match} is no longer kept; load it again") from None
             self._check_free(rows, flight, seat)
             try:
                 snapshot = self._append_booking(booking, expected=expected)
@@ -442,14 +524,17 @@ class Store:
     # ---- confirm and cancel: locks on the booking --------------------------
 
     def _booking(self, booking_id):
+        """The booking's row and the version (snapshot id) it was read at."""
         _check(ID_RE, booking_id, "booking id")
-        rows = self.seats.scan(filter=f"kind = 'booking' and booking_id = '{booking_id}'")
+        snapshot = self.seats.current_snapshot()
+        rows = [] if snapshot is None else self.seats.scan(
+            snapshot_id=snapshot.snapshot_id, filter=f"kind = 'booking' and booking_id = '{booking_id}'")
         if not rows:
             raise Refused(404, f"no booking {booking_id}")
-        return rows[0]
+        return rows[0], snapshot.snapshot_id
 
     def confirm(self, booking_id, agent=None, payment_ms=0):
-        self._booking(booking_id)
+        self._booking(booking_id)  # 404 before anything is locked
         payment_ms = _positive_ms(payment_ms, "payment_ms", allow_zero=True, limit=30000)
         # Pessimistic offline lock on the booking for the payment step; a
         # second agent confirming or cancelling meanwhile gets 423.
@@ -458,14 +543,14 @@ class Store:
         if lease is None:
             raise Refused(423, f"booking {booking_id} is locked: {self._holders(booking_resource(booking_id))}")
         try:
-            booking = self._booking(booking_id)
+            booking, version = self._booking(booking_id)
             if booking["status"] == "cancelled":
                 raise Refused(409, f"booking {booking_id} is cancelled")
             if booking["status"] == "confirmed":
                 return {"booking_id": booking_id, "status": "confirmed"}
             time.sleep(payment_ms / 1000)  # the payment provider's round trip
             self._live_lease(lease)
-            snapshot = self._set_status(booking, "confirmed")
+            snapshot = self._set_status(booking, version, "confirmed")
             self._audit("confirmed", snapshot, dict(booking, agent=agent or booking["agent"]))
             return {"booking_id": booking_id, "status": "confirmed", "version": snapshot.snapshot_id}
         finally:
@@ -479,7 +564,7 @@ class Store:
         lease = self._acquire(booking_resource(booking_id), f"cancel-{uuid.uuid4().hex}",
                               self.settings.command_lock_ttl_s, self.settings.command_lock_wait_s)
         try:
-            booking = self._booking(booking_id)
+            booking, version = self._booking(booking_id)
             if booking["status"] == "cancelled":
                 raise Refused(409, f"booking {booking_id} is cancelled already")
             # The refund is keyed by the booking: a retry after a failure
@@ -502,28 +587,34 @@ class Store:
                     )
                     tx.commit()
             self._live_lease(lease)
-            snapshot = self._set_status(booking, "cancelled")
+            snapshot = self._set_status(booking, version, "cancelled")
             self._audit("cancelled", snapshot, dict(booking, agent=agent or booking["agent"]))
         finally:
             self._release(lease)
 
-    def _set_status(self, booking, status):
-        """Moves the booking on from the status it was read with.
+    def _set_status(self, booking, version, status):
+        """Moves the booking on from the status it was read with at `version`.
 
         Confirm and cancel hold the booking's lock, and check it right before
-        this; the condition on the old status keeps a holder whose lease ran
-        out in between from undoing a later change (a rewrite of the same
-        file by that change also makes this commit conflict). Booking locks
-        are not passed as fencing tokens: the table would keep one property
-        per booking ever locked."""
+        this; the condition on the old status, and the guard on the booking's
+        row since `version`, keep a holder whose lease ran out in between from
+        undoing a later change. The guard is the row, not the data file: a
+        compaction or another booking's change that rewrote the file since is
+        rebased over (the update applied again), not a conflict. Booking
+        locks are not passed as fencing tokens: the table would keep one
+        property per booking ever locked."""
         booking_id = booking["booking_id"]
-        with self.seats.new_transaction() as tx:
-            matched = tx.update({"status": status},
-                                f"kind = 'booking' and booking_id = '{booking_id}' and status = '{booking['status']}'")
-            if matched != 1:
-                raise Refused(409, f"booking {booking_id} changed while it was being {status}")
-            tx.commit()
-            return tx.committed_snapshot
+        try:
+            with guarded_transaction(self.seats, expected=version,
+                                     scope=f"kind = 'booking' and booking_id = '{booking_id}'") as tx:
+                matched = tx.update({"status": status},
+                                    f"kind = 'booking' and booking_id = '{booking_id}' and status = '{booking['status']}'")
+                if matched != 1:
+                    raise Refused(409, f"booking {booking_id} changed while it was being {status}")
+                tx.commit()
+                return tx.committed_snapshot
+        except CommitConflict:
+            raise Refused(409, f"booking {booking_id} changed while it was being {status}") from None
 
     def reservations(self, flight, status=None):
         self._require_flight(flight)

@@ -248,3 +248,77 @@ def test_a_booking_on_another_flight_leaves_this_flights_version_valid(client, f
     booked = client.post(f"/flights/{flight}/bookings", json={"seat": "1A", "passenger": "Ann", "mode": "optimistic"},
                          headers={"If-Match": version})
     assert booked.status_code == 412  # the edit did change LO123
+
+
+def data_files(store, flight):
+    batches = store.seats.scan_batches(filter=f"flight = '{flight}'")
+    for _ in batches:
+        pass
+    return batches.metrics["data_files_considered"] - batches.metrics["data_files_pruned"]
+
+
+def test_compaction_leaves_versions_valid_and_a_cancel_in_flight_goes_through(app, client, flight):
+    store = app.config["store"]
+    bookings = [client.post(f"/flights/{flight}/bookings", json={"seat": s, "passenger": "Ann", "mode": "none"})
+                .get_json()["booking_id"] for s in ("1A", "1B", "2A")]
+    version = version_of(client.get(f"/flights/{flight}"))
+    assert data_files(store, flight) == 4  # the seat map and one file per booking
+    result = store.compact_seats()
+    assert result["files_rewritten"] == 4 and data_files(store, flight) == 1
+    # The rewrite kept every row as it was: a version read before it is still
+    # good for the optimistic lock.
+    assert client.post(f"/flights/{flight}/bookings", json={"seat": "2B", "passenger": "Bob", "mode": "optimistic"},
+                       headers={"If-Match": version}).status_code == 201
+    # A cancel whose booking's file another compaction rewrites while its
+    # transaction is open is applied again on the rewritten file, not refused.
+    seats = store.seats
+
+    class CompactedBeforeCommit:
+        def __init__(self, tx):
+            self.tx = tx
+
+        def __getattr__(self, name):
+            return getattr(self.tx, name)
+
+        def __enter__(self):
+            self.tx.__enter__()
+            return self
+
+        def __exit__(self, *error):
+            return self.tx.__exit__(*error)
+
+        def commit(self):
+            assert seats.compact()["files_rewritten"] > 0
+            return self.tx.commit()
+
+    class Seats:
+        def __getattr__(self, name):
+            return getattr(seats, name)
+
+        def new_transaction(self, **options):
+            return CompactedBeforeCommit(seats.new_transaction(**options))
+
+    store.seats = Seats()
+    try:
+        assert client.delete(f"/bookings/{bookings[0]}").status_code == 204
+    finally:
+        store.seats = seats
+    assert [seat(client, flight, s)["status"] for s in ("1A", "1B", "2A", "2B")] == [
+        "free", "reserved", "reserved", "reserved"]
+    assert [r["booking_id"] for r in client.get(f"/flights/{flight}/refunds").get_json()["refunds"]] == [bookings[0]]
+    store.compact_seats()
+    assert data_files(store, flight) == 1
+
+
+def test_a_version_no_longer_kept_is_412(client, flight):
+    gone = client.post(f"/flights/{flight}/bookings", json={"seat": "1A", "passenger": "Ann", "mode": "optimistic"},
+                       headers={"If-Match": '"12345"'})
+    assert gone.status_code == 412
+    assert gone.get_json() == {"error": "flight LO123: version 12345 is no longer kept; load it again"}
+
+
+def test_audit_and_refunds_are_append_only_log_tables(app):
+    store = app.config["store"]
+    for table in (store.audit, store.refunds):
+        assert table.properties["datashard.ingest-log.enabled"] == "true"
+    assert "datashard.ingest-log.enabled" not in store.seats.properties
