@@ -7,6 +7,7 @@ raised as Refused(status, message), which the web layer turns into
 """
 
 import collections
+import json
 import re
 import sys
 import threading
@@ -79,6 +80,12 @@ REFUNDS_SCHEMA = Schema(
 # of a snapshot, and every read of the current state still sees each
 # acknowledged row (the refund check of a retried cancel relies on that).
 APPEND_ONLY = {"datashard.ingest-log.enabled": "true"}
+# Each audited commit of the seats table carries its audit record in its own
+# snapshot summary, so the record is published atomically with the change;
+# the audit table row is its copy with the commit's sequence number, written
+# right after the commit and recovered from the summary if the server died
+# in between (Store.recover_audit).
+AUDIT_PROPERTY = "flighthub.audit"
 AUDIT_SCHEMA = Schema(
     schema_id=1,
     fields=[
@@ -167,7 +174,7 @@ def booking_resource(booking_id):
     return f"flighthub/bookings/{booking_id}"
 
 
-def guarded_transaction(table, *, expected=None, scope=None, fencing=None):
+def guarded_transaction(table, *, expected=None, scope=None, fencing=None, audit=None):
     """Opens the transaction a business write commits in.
 
     `expected` is the version (snapshot id) read earlier: the optimistic
@@ -175,10 +182,21 @@ def guarded_transaction(table, *, expected=None, scope=None, fencing=None):
     one customer), so commits elsewhere in the table are rebased over.
     `fencing` maps lock resources to the fencing tokens of the leases the
     write is made under: the commit raises StaleFencingToken if the table
-    already accepted a newer token for one of them.
+    already accepted a newer token for one of them. `audit` is the audit
+    record of the change (audit_record), published in the same commit.
     """
     return table.new_transaction(expected_snapshot_id=expected, guard_where=None if expected is None else scope,
-                                 fencing_tokens=fencing)
+                                 fencing_tokens=fencing, snapshot_properties=audit)
+
+
+def audit_record(action, booking, agent=None):
+    """The audit record of a change of the seats table, as the snapshot
+    summary property that publishes it with the change itself."""
+    event = {key: booking.get(key) for key in ("flight", "booking_id", "seat", "passenger", "agent", "mode")}
+    if agent is not None:
+        event["agent"] = agent
+    event.update(action=action, at_ms=_now_ms())
+    return {AUDIT_PROPERTY: json.dumps(event, sort_keys=True)}
 
 
 class Store:
@@ -205,12 +223,14 @@ class Store:
     # ---- maintenance -------------------------------------------------------
 
     def start_maintenance(self):
-        """Compacts the seats table every settings.compact_interval_s in a
-        background thread, so a flight's partition stays a few files however
-        many bookings it had. Nothing a request does can conflict with it:
+        """Recovers missing audit rows, then compacts the seats table (and
+        recovers again) every settings.compact_interval_s in a background
+        thread, so a flight's partition stays a few files however many
+        bookings it had. Nothing a request does can conflict with it:
         bookings append, and the row-level changes are guarded by their rows
         (rebased over the rewrite); a compaction that loses to a change of one
         of its files is simply tried again next round."""
+        self.recover_audit()
         if self.settings.compact_interval_s <= 0 or self._maintenance is not None:
             return
         self._maintenance = threading.Thread(target=self._compact_seats, name="flighthub-compact", daemon=True)
@@ -225,6 +245,10 @@ class Store:
     def _compact_seats(self):
         while not self._stop_maintenance.wait(self.settings.compact_interval_s):
             self.compact_seats()
+            try:
+                self.recover_audit()
+            except DatashardError as error:
+                print(f"flighthub: recovering audit records failed: {error}", file=sys.stderr, flush=True)
 
     def compact_seats(self):
         """One compaction of the seats table: its result, or None when a
@@ -386,7 +410,7 @@ class Store:
             spec = self.locks.lock_spec(seat_resource(flight, seat), owner=f"book-{booking['booking_id']}",
                                         ttl=self.settings.booking_lock_ttl_s, wait=self.settings.booking_lock_wait_s)
             try:
-                tx = self.seats.new_transaction(lock=spec)
+                tx = self.seats.new_transaction(lock=spec, snapshot_properties=audit_record("booked", booking))
             except (LockNotAcquired, DeadlockDetected) as error:
                 raise Refused(423, f"seat {seat} of flight {flight} is locked: {error}") from None
             waited_ms = int((time.monotonic() - started) * 1000)
@@ -420,7 +444,7 @@ class Store:
             _, rows = self._read(flight)
             self._check_free(rows, flight, seat)
             snapshot = self._append_booking(booking)
-        self._audit("booked", snapshot, booking)
+        self._audit(snapshot)
         return {
             "booking_id": booking["booking_id"],
             "flight": flight,
@@ -441,7 +465,8 @@ class Store:
 
     def _append_booking(self, booking, expected=None):
         booking["booked_ms"] = _now_ms()
-        with guarded_transaction(self.seats, expected=expected, scope=f"flight = '{booking['flight']}'") as tx:
+        with guarded_transaction(self.seats, expected=expected, scope=f"flight = '{booking['flight']}'",
+                                 audit=audit_record("booked", booking)) as tx:
             tx.append_data([booking], partition_values={"flight": booking["flight"]})
             tx.commit()
             return tx.committed_snapshot
@@ -550,8 +575,8 @@ class Store:
                 return {"booking_id": booking_id, "status": "confirmed"}
             time.sleep(payment_ms / 1000)  # the payment provider's round trip
             self._live_lease(lease)
-            snapshot = self._set_status(booking, version, "confirmed")
-            self._audit("confirmed", snapshot, dict(booking, agent=agent or booking["agent"]))
+            snapshot = self._set_status(booking, version, "confirmed", agent)
+            self._audit(snapshot)
             return {"booking_id": booking_id, "status": "confirmed", "version": snapshot.snapshot_id}
         finally:
             self._release(lease)
@@ -587,12 +612,12 @@ class Store:
                     )
                     tx.commit()
             self._live_lease(lease)
-            snapshot = self._set_status(booking, version, "cancelled")
-            self._audit("cancelled", snapshot, dict(booking, agent=agent or booking["agent"]))
+            snapshot = self._set_status(booking, version, "cancelled", agent)
+            self._audit(snapshot)
         finally:
             self._release(lease)
 
-    def _set_status(self, booking, version, status):
+    def _set_status(self, booking, version, status, agent=None):
         """Moves the booking on from the status it was read with at `version`.
 
         Confirm and cancel hold the booking's lock, and check it right before
@@ -606,7 +631,8 @@ class Store:
         booking_id = booking["booking_id"]
         try:
             with guarded_transaction(self.seats, expected=version,
-                                     scope=f"kind = 'booking' and booking_id = '{booking_id}'") as tx:
+                                     scope=f"kind = 'booking' and booking_id = '{booking_id}'",
+                                     audit=audit_record(status, booking, agent)) as tx:
                 matched = tx.update({"status": status},
                                     f"kind = 'booking' and booking_id = '{booking_id}' and status = '{booking['status']}'")
                 if matched != 1:
@@ -636,30 +662,40 @@ class Store:
 
     # ---- audit -------------------------------------------------------------
 
-    def _audit(self, action, snapshot, booking):
-        self.audit.append_records(
-            [
-                {
-                    "flight": booking["flight"],
-                    "seq": snapshot.sequence_number,
-                    "snapshot_id": snapshot.snapshot_id,
-                    "action": action,
-                    "booking_id": booking["booking_id"],
-                    "seat": booking["seat"],
-                    "passenger": booking["passenger"],
-                    "agent": booking.get("agent"),
-                    "mode": booking.get("mode"),
-                    "at_ms": _now_ms(),
-                }
-            ],
-            partition_values={"flight": booking["flight"]},
-        )
+    def _audit(self, snapshot):
+        """Copies the audit record the commit `snapshot` published into the
+        audit table, with that commit's sequence number."""
+        self._append_audit([snapshot])
+
+    def _append_audit(self, snapshots):
+        by_flight = {}
+        for snapshot in snapshots:
+            event = json.loads(snapshot.summary[AUDIT_PROPERTY])
+            row = {key: event[key] for key in ("flight", "action", "booking_id", "seat", "passenger", "agent", "mode",
+                                               "at_ms")}
+            row.update(seq=snapshot.sequence_number, snapshot_id=snapshot.snapshot_id)
+            by_flight.setdefault(row["flight"], []).append(row)
+        for flight, rows in by_flight.items():
+            self.audit.append_records(rows, partition_values={"flight": flight})
+
+    def recover_audit(self):
+        """Copies the audit records of kept seats snapshots that have no
+        audit row yet (the server died between the commit and its copy);
+        returns how many. A copy made twice (the request's own and this one,
+        racing) is one row to audit_of."""
+        audited = [s for s in self.seats.history() if AUDIT_PROPERTY in s.summary]
+        if not audited:
+            return 0
+        ids = ", ".join(str(s.snapshot_id) for s in audited)
+        present = {r["snapshot_id"] for r in self.audit.scan(columns=["snapshot_id"], filter=f"snapshot_id in ({ids})")}
+        missing = [s for s in audited if s.snapshot_id not in present]
+        self._append_audit(missing)
+        return len(missing)
 
     def audit_of(self, flight):
         self._require_flight(flight)
-        rows = self.audit.scan(filter=f"flight = '{flight}'")
-        rows.sort(key=lambda r: r["seq"])
-        return rows
+        rows = {r["snapshot_id"]: r for r in self.audit.scan(filter=f"flight = '{flight}'")}
+        return sorted(rows.values(), key=lambda r: r["seq"])
 
     # ---- customers: one aggregate, one version ------------------------------
 

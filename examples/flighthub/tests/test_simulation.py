@@ -26,7 +26,7 @@ def test_locked_modes_are_clean_and_the_unguarded_mode_is_caught(tmp_path):
     done = subprocess.run(
         [str(SIMULATE), "--data", str(tmp_path / "data"), "--agents", str(AGENTS), "--attempts", str(ATTEMPTS),
          "--flights", "2", "--seats", "8", "--json"],
-        capture_output=True, text=True, env=env, timeout=1500)
+        capture_output=True, text=True, env=env, timeout=850)
     assert done.returncode == 0, done.stderr
     results = {r["mode"]: r for r in json.loads(done.stdout)}
     print(json.dumps({m: {k: v for k, v in r.items() if k not in ("checker", "flights")} for m, r in results.items()}))
