@@ -633,8 +633,8 @@ class Store:
             with guarded_transaction(self.seats, expected=version,
                                      scope=f"kind = 'booking' and booking_id = '{booking_id}'",
                                      audit=audit_record(status, booking, agent)) as tx:
-                matched = tx.update({"status": status},
-                                    f"kind = 'booking' and booking_id = '{booking_id}' and status = '{booking['status']}'")
+                where = f"kind = 'booking' and booking_id = '{booking_id}' and status = '{booking['status']}'"
+                matched = tx.update({"status": status}, where)
                 if matched != 1:
                     raise Refused(409, f"booking {booking_id} changed while it was being {status}")
                 tx.commit()
