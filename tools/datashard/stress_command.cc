@@ -268,12 +268,41 @@ std::string ReadEvents(const std::string& process, int64_t op, int64_t began,
 }
 
 // Snapshot totals are table metadata, not history: checked here.
+std::optional<std::string> TotalMismatch(const Snapshot& s, size_t rows) {
+  if (!s.summary.count("total-records") ||
+      s.SummaryLong("total-records") == static_cast<int64_t>(rows))
+    return std::nullopt;
+  return "snapshot " + std::to_string(s.snapshot_id) + " has " + std::to_string(rows) +
+         " rows but total-records " + s.summary.at("total-records");
+}
+
 void CheckTotal(const Snapshot& s, size_t rows, int fd) {
-  if (s.summary.count("total-records") &&
-      s.SummaryLong("total-records") != static_cast<int64_t>(rows)) {
-    Report(fd, "X snapshot " + std::to_string(s.snapshot_id) + " has " + std::to_string(rows) +
-                   " rows but total-records " + s.summary.at("total-records"));
-  }
+  if (const std::optional<std::string> mismatch = TotalMismatch(s, rows))
+    Report(fd, "X " + *mismatch);
+}
+
+struct FinalRead {
+  int64_t began = 0;
+  std::vector<Record> rows;
+  std::optional<int64_t> position;
+};
+
+// The final state, read once no writer runs; with an ingest log after a
+// checkpoint folded it all, so that the snapshot other engines read is what
+// is verified.
+FinalRead ReadFinalState(Table& table, bool ingest_log, std::vector<std::string>& failures) {
+  if (ingest_log) table.Checkpoint();
+  FinalRead read;
+  read.began = history::MonotonicNanos();
+  const std::optional<Snapshot> s = table.CurrentSnapshot();
+  if (!s) return read;
+  read.rows = table.ScanAll(s->snapshot_id);
+  if (const std::optional<std::string> mismatch = TotalMismatch(*s, read.rows.size()))
+    failures.push_back("final " + *mismatch);
+  // Log sequence numbers order the writes of an ingest-log table; the final
+  // snapshot's sequence number is not one of them.
+  if (!ingest_log) read.position = s->sequence_number;
+  return read;
 }
 
 int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_fd, int fd) {
@@ -414,21 +443,12 @@ void VerifyHistories(const StressArgs& a) {
   Table table = OpenTableArgument(a.table);
   history::History events;
   events.AddFolder(*DefaultFileIO(), a.history_dir);
-  const int64_t began = history::MonotonicNanos();
-  const std::optional<Snapshot> current = table.CurrentSnapshot();
-  const std::vector<Record> rows =
-      current ? table.ScanAll(current->snapshot_id) : std::vector<Record>{};
   std::vector<std::string> failures;
-  if (current && current->summary.count("total-records") &&
-      current->SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
-    failures.push_back("final snapshot has " + std::to_string(rows.size()) +
-                       " rows but total-records " + current->summary.at("total-records"));
-  }
-  // Ingest-log positions are not snapshot sequence numbers: no position.
-  std::optional<int64_t> position;
-  if (current && !table.metadata().PropertyBool(table_properties::kIngestLogEnabled, false))
-    position = current->sequence_number;
-  events.AddJsonLines(ReadEvents("verify/final", 0, began, Observe(rows), position, true) + "\n",
+  const FinalRead final_read = ReadFinalState(
+      table, table.metadata().PropertyBool(table_properties::kIngestLogEnabled, false), failures);
+  events.AddJsonLines(ReadEvents("verify/final", 0, final_read.began, Observe(final_read.rows),
+                                 final_read.position, true) +
+                          "\n",
                       "stress");
   const history::CheckResult checked = CheckHistory(events, failures);
   const history::FinalRows& f = checked.final_rows;
@@ -577,32 +597,17 @@ void RunStress(const StressArgs& a) {
     }
   }
 
-  // The final state; with an ingest log, after a checkpoint folded it all,
-  // so that the snapshot other engines read is what is verified.
-  if (a.ingest_log) table.Checkpoint();
-  const int64_t final_began = history::MonotonicNanos();
-  table.Refresh();
-  const std::optional<Snapshot> final_snapshot = table.CurrentSnapshot();
-  const std::vector<Record> rows =
-      final_snapshot ? table.ScanAll(final_snapshot->snapshot_id) : std::vector<Record>{};
-  if (final_snapshot && final_snapshot->summary.count("total-records") &&
-      final_snapshot->SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
-    failures.push_back("final snapshot has " + std::to_string(rows.size()) +
-                       " rows but total-records " + final_snapshot->summary.at("total-records"));
-  }
-  // Log sequence numbers order the writes of an ingest-log table; the final
-  // snapshot's sequence number is not one of them.
-  std::optional<int64_t> final_position;
-  if (final_snapshot && !a.ingest_log) final_position = final_snapshot->sequence_number;
-  const history::Observation final_seen = Observe(rows);
-  events.AddJsonLines(ReadEvents(InRun(run, "final"), 0, final_began, OnlyRun(final_seen, run),
-                                 final_position, true) +
+  const FinalRead final_read = ReadFinalState(table, a.ingest_log, failures);
+  const history::Observation final_seen = Observe(final_read.rows);
+  events.AddJsonLines(ReadEvents(InRun(run, "final"), 0, final_read.began, OnlyRun(final_seen, run),
+                                 final_read.position, true) +
                           "\n",
                       "stress");
   if (!a.history_dir.empty()) {
     // Other runs may still be writing: there this read is not final.
-    shared_history +=
-        ReadEvents(InRun(run, "final"), 0, final_began, final_seen, final_position, false) + "\n";
+    shared_history += ReadEvents(InRun(run, "final"), 0, final_read.began, final_seen,
+                                 final_read.position, false) +
+                      "\n";
     const std::shared_ptr<FileIO> io = DefaultFileIO();
     io->CreateDirs(a.history_dir);
     io->WriteFile(a.history_dir + "/" + run + ".jsonl", shared_history);
