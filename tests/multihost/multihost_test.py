@@ -51,8 +51,8 @@ PGBIN = os.environ.get("DATASHARD_PGBIN", "/usr/lib/postgresql/15/bin")
 # Short connection timeouts, so that calls during the cut fail in seconds
 # (libpq's connect_timeout has a 2 s minimum).
 PG_OPTIONS = "connect_timeout=2&tcp_user_timeout=2000"
-LEASE = "3s"
-LEASE_SECONDS = 3
+LEASE = "4s"
+LEASE_SECONDS = 4
 TAG_PATTERN = re.compile(r"^dm(\d+)(db|a|b)$")
 
 
@@ -67,7 +67,8 @@ def log(*parts):
 def run(cmd, check=True, timeout=120, **kw):
     r = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, **kw)
     if check and r.returncode != 0:
-        raise Failed(f"{' '.join(cmd)} exited {r.returncode}: {r.stderr.strip() or r.stdout.strip()}")
+        output = r.stderr.strip() or r.stdout.strip()
+        raise Failed(f"{' '.join(cmd)} exited {r.returncode}: {output}")
     return r
 
 
@@ -80,7 +81,8 @@ def skip_reason():
     probe = f"dm{os.getpid()}probe"
     r = subprocess.run([IP, "netns", "add", probe], capture_output=True, text=True)
     if r.returncode != 0:
-        return f"cannot create a network namespace ({r.stderr.strip()}): needs root or CAP_NET_ADMIN"
+        return (f"cannot create a network namespace ({r.stderr.strip()}): "
+                "needs root or CAP_NET_ADMIN")
     subprocess.run([IP, "netns", "del", probe], capture_output=True)
     return None
 
@@ -273,7 +275,13 @@ class Fencing:
         lease = json.loads(self.lock(self.cut_host, "acquire", self.resource, "--owner",
                                      f"host-{self.cut_host}", "--ttl", LEASE, "--json").stdout)
         self.old_token = int(lease["fencing_token"])
+        self.expiry_ms = int(lease["expiry_ms"])
         self.append(self.cut_host, self.old_token, 1)
+
+    def held_at(self, when_ms):
+        if when_ms >= self.expiry_ms:
+            raise Failed(f"{self.backend}: host {self.cut_host}'s lease expired before its link "
+                         "was cut (the machine is too slow for a 4 s lease)")
 
     def during_cut(self):
         # Waits for the cut host's lease to expire.
@@ -348,6 +356,8 @@ def scenario(cluster, a):
                              "give it more commits")
             cluster.cut(cut_host)
             cut_at = time.monotonic()
+            for f in fencings:
+                f.held_at(time.time() * 1000)
             log(f"cut host {cut_host}'s link at {cut_at - started:.1f} s")
             for f in fencings:
                 f.during_cut()
