@@ -53,6 +53,7 @@ void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVec
   CompactVector(selection, kept, &column->doubles);
   CompactVector(selection, kept, &column->decimals);
   CompactVector(selection, kept, &column->bytes);
+  CompactVector(selection, kept, &column->views);
 }
 
 ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
@@ -154,6 +155,7 @@ void ScanFileReader::Open() {
 
   parquet::ReadOptions options;
   options.batch_size = batch_size_;
+  options.string_views = true;
   options.row_groups = selected;
   if (some_ranges) options.row_ranges = std::move(group_ranges);
   for (size_t c = 0; c < read_schema_.fields().size(); ++c) {

@@ -17,6 +17,14 @@ constexpr size_t kScratch = 1024;
   throw Corruption(std::string("page encoding cannot decode ") + what + " values");
 }
 
+// One byte value of a page: copied into a string, or viewed in place.
+void PutBytes(std::string* out, const uint8_t* p, size_t n) {
+  out->assign(reinterpret_cast<const char*>(p), n);
+}
+void PutBytes(std::string_view* out, const uint8_t* p, size_t n) {
+  *out = std::string_view(reinterpret_cast<const char*>(p), n);
+}
+
 class PlainDecoder final : public ValueDecoder {
  public:
   PlainDecoder(const PhysicalColumn& column, const uint8_t* data, size_t size)
@@ -37,13 +45,19 @@ class PlainDecoder final : public ValueDecoder {
   void DecodeFloat(float* out, size_t n) override { Fixed(out, n); }
   void DecodeDouble(double* out, size_t n) override { Fixed(out, n); }
 
-  void DecodeBytes(std::string* out, size_t n) override {
+  void DecodeBytes(std::string* out, size_t n) override { Bytes(out, n); }
+  bool DecodeViews(std::string_view* out, size_t n) override {
+    Bytes(out, n);
+    return true;
+  }
+
+ private:
+  template <typename Out>
+  void Bytes(Out* out, size_t n) {
     if (column_.type == PhysicalType::kFixedLenByteArray) {
       const size_t len = static_cast<size_t>(column_.type_length);
       if (len == 0 || n > (size_ - pos_) / len) throw Corruption("PLAIN values run past the page");
-      for (size_t i = 0; i < n; ++i, pos_ += len) {
-        out[i].assign(reinterpret_cast<const char*>(data_ + pos_), len);
-      }
+      for (size_t i = 0; i < n; ++i, pos_ += len) PutBytes(&out[i], data_ + pos_, len);
       return;
     }
     for (size_t i = 0; i < n; ++i) {
@@ -54,12 +68,11 @@ class PlainDecoder final : public ValueDecoder {
         throw Corruption("PLAIN byte array of " + std::to_string(len) +
                          " bytes runs past the page");
       }
-      out[i].assign(reinterpret_cast<const char*>(data_ + pos_), len);
+      PutBytes(&out[i], data_ + pos_, len);
       pos_ += len;
     }
   }
 
- private:
   template <typename T>
   void Fixed(T* out, size_t n) {
     if (n == 0) return;  // `out` may be null then, which memcpy does not allow
@@ -86,6 +99,10 @@ class DictionaryDecoder final : public ValueDecoder {
   void DecodeFloat(float* out, size_t n) override { Gather(dict_->f32, out, n); }
   void DecodeDouble(double* out, size_t n) override { Gather(dict_->f64, out, n); }
   void DecodeBytes(std::string* out, size_t n) override { Gather(dict_->bytes, out, n); }
+  bool DecodeViews(std::string_view* out, size_t n) override {
+    Gather(dict_->bytes, out, n);
+    return true;
+  }
 
  private:
   template <typename T, typename U>
@@ -144,7 +161,15 @@ class DeltaLengthDecoder final : public ValueDecoder {
   DeltaLengthDecoder(const uint8_t* data, size_t size)
       : lengths_(data, size), data_(data), size_(size), pos_(lengths_.EndPosition()) {}
 
-  void DecodeBytes(std::string* out, size_t n) override {
+  void DecodeBytes(std::string* out, size_t n) override { Bytes(out, n); }
+  bool DecodeViews(std::string_view* out, size_t n) override {
+    Bytes(out, n);
+    return true;
+  }
+
+ private:
+  template <typename Out>
+  void Bytes(Out* out, size_t n) {
     int64_t len[kScratch];
     while (n > 0) {
       const size_t k = std::min(n, kScratch);
@@ -154,7 +179,7 @@ class DeltaLengthDecoder final : public ValueDecoder {
           throw Corruption("DELTA_LENGTH_BYTE_ARRAY value of " + std::to_string(len[i]) +
                            " bytes runs past the page");
         }
-        out[i].assign(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len[i]));
+        PutBytes(&out[i], data_ + pos_, static_cast<size_t>(len[i]));
         pos_ += static_cast<size_t>(len[i]);
       }
       out += k;
@@ -162,7 +187,6 @@ class DeltaLengthDecoder final : public ValueDecoder {
     }
   }
 
- private:
   DeltaBinaryPackedDecoder lengths_;
   const uint8_t* data_;
   size_t size_;
@@ -328,6 +352,7 @@ void ValueDecoder::DecodeInt64(int64_t*, size_t) { Mismatch("INT64"); }
 void ValueDecoder::DecodeFloat(float*, size_t) { Mismatch("FLOAT"); }
 void ValueDecoder::DecodeDouble(double*, size_t) { Mismatch("DOUBLE"); }
 void ValueDecoder::DecodeBytes(std::string*, size_t) { Mismatch("byte array"); }
+bool ValueDecoder::DecodeViews(std::string_view*, size_t) { return false; }
 
 const char* EncodingName(Encoding e) {
   switch (e) {
