@@ -20,11 +20,6 @@
 namespace datashard {
 namespace {
 
-Schema IdSchema() {
-  return Schema(1,
-                {Field{1, "id", DataType::Long(), true}, Field{2, "v", DataType::String(), false}});
-}
-
 struct Result {
   std::vector<int64_t> ids;
   std::vector<std::string> vs;  // "<null>" for null
@@ -35,7 +30,7 @@ class ScanSplitTest : public ::testing::Test {
  protected:
   // Files of ids [0, 1000), [1000, 41000) in many row groups, [41000, 42000).
   void SetUp() override {
-    testing::HandTable hand(dir_.Join("t"), IdSchema());
+    testing::HandTable hand(dir_.Join("t"), testing::IdValueSchema());
     std::vector<DataFile> files;
     for (const auto& [first, end, group_bytes] : std::vector<std::tuple<int64_t, int64_t, int64_t>>{
              {0, 1000, 128 << 20}, {1000, 41000, 32 << 10}, {41000, 42000, 128 << 20}}) {
@@ -49,7 +44,7 @@ class ScanSplitTest : public ::testing::Test {
           vs.Append(Value("v-" + std::to_string(i % 13)));
         }
       }
-      files.push_back(hand.WriteDataFile(IdSchema(), {ids, vs}, {}, group_bytes));
+      files.push_back(hand.WriteDataFile(testing::IdValueSchema(), {ids, vs}, {}, group_bytes));
     }
     hand.Commit(files);
     table_ = std::make_unique<Table>(OpenTable(dir_.Join("t")));

@@ -39,6 +39,17 @@ int64_t MillisToMicros(int64_t v) {
   return out;
 }
 
+// Readies `c` to be refilled with views: views it holds are overwritten in
+// place (not cleared and zero-filled again); the buffers they pointed into
+// are let go.
+void RefillViews(ColumnVector* c) {
+  if (c->holds_views()) {
+    c->buffers.clear();
+  } else {
+    c->UseViews();
+  }
+}
+
 // Buffers a pool keeps for reuse; more in use at once are not kept.
 constexpr size_t kPooledBuffers = 16;
 
@@ -86,7 +97,7 @@ void ColumnChunkReader::Fail(const std::string& why) const {
 }
 
 void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
-  if (views_) out->UseViews();
+  if (views_) RefillViews(out);
   out->Resize(n);
   Advance(n, out);
 }
@@ -129,7 +140,7 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
         DecodeRows(k, out, at);
         at += k;
       } else {
-        if (views_) discard_.UseViews();
+        if (views_) RefillViews(&discard_);
         discard_.Resize(k);
         DecodeRows(k, &discard_, 0);
       }

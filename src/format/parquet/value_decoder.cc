@@ -25,7 +25,22 @@ void PutBytes(std::string_view* out, const uint8_t* p, size_t n) {
   *out = std::string_view(reinterpret_cast<const char*>(p), n);
 }
 
-class PlainDecoder final : public ValueDecoder {
+// DecodeBytes and DecodeViews of a decoder whose byte values lie in its page
+// as they are: Derived::Bytes(out, n) copies them into strings or views them.
+template <typename Derived>
+class InPlaceBytesDecoder : public ValueDecoder {
+ public:
+  void DecodeBytes(std::string* out, size_t n) override { Self().Bytes(out, n); }
+  bool DecodeViews(std::string_view* out, size_t n) override {
+    Self().Bytes(out, n);
+    return true;
+  }
+
+ private:
+  Derived& Self() { return static_cast<Derived&>(*this); }
+};
+
+class PlainDecoder final : public InPlaceBytesDecoder<PlainDecoder> {
  public:
   PlainDecoder(const PhysicalColumn& column, const uint8_t* data, size_t size)
       : column_(column), data_(data), size_(size) {}
@@ -45,13 +60,8 @@ class PlainDecoder final : public ValueDecoder {
   void DecodeFloat(float* out, size_t n) override { Fixed(out, n); }
   void DecodeDouble(double* out, size_t n) override { Fixed(out, n); }
 
-  void DecodeBytes(std::string* out, size_t n) override { Bytes(out, n); }
-  bool DecodeViews(std::string_view* out, size_t n) override {
-    Bytes(out, n);
-    return true;
-  }
-
  private:
+  friend class InPlaceBytesDecoder<PlainDecoder>;
   template <typename Out>
   void Bytes(Out* out, size_t n) {
     if (column_.type == PhysicalType::kFixedLenByteArray) {
@@ -156,18 +166,13 @@ class DeltaIntDecoder final : public ValueDecoder {
   DeltaBinaryPackedDecoder delta_;
 };
 
-class DeltaLengthDecoder final : public ValueDecoder {
+class DeltaLengthDecoder final : public InPlaceBytesDecoder<DeltaLengthDecoder> {
  public:
   DeltaLengthDecoder(const uint8_t* data, size_t size)
       : lengths_(data, size), data_(data), size_(size), pos_(lengths_.EndPosition()) {}
 
-  void DecodeBytes(std::string* out, size_t n) override { Bytes(out, n); }
-  bool DecodeViews(std::string_view* out, size_t n) override {
-    Bytes(out, n);
-    return true;
-  }
-
  private:
+  friend class InPlaceBytesDecoder<DeltaLengthDecoder>;
   template <typename Out>
   void Bytes(Out* out, size_t n) {
     int64_t len[kScratch];
