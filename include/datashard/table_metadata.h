@@ -125,12 +125,17 @@ inline constexpr int64_t kCommitMaxClockSkewMsDefault = 60000;
 /// Commit ids of expired snapshots are remembered until this many newer
 /// commits happened, so that a commit id is refused (and an unknown outcome
 /// resolved) within the newest N commits however few snapshots are kept
-/// (DESIGN.md §4 rule 6). datashard keeps the list in the property below,
-/// about 70 bytes per id.
+/// (DESIGN.md §4 rule 6). datashard keeps the newest of them in the
+/// property below and the older ones in an immutable file the next one
+/// names, about 70 bytes per id.
 inline constexpr const char* kCommitIdHorizonCommits = "datashard.commit-id.horizon-commits";
 inline constexpr int64_t kCommitIdHorizonCommitsDefault = 1000;
-/// Written by datashard only: the remembered commit ids of expired snapshots.
+/// Written by datashard only: the newest remembered commit ids of expired
+/// snapshots (at most 64 once the table has a file below).
 inline constexpr const char* kExpiredCommitIds = "datashard.expired-commit-ids";
+/// Written by datashard only: the file holding the older remembered ids, so
+/// that every commit does not rewrite and parse them with the metadata.
+inline constexpr const char* kExpiredCommitIdsFile = "datashard.expired-commit-ids-file";
 /// Parquet codec of data files: zstd, snappy, gzip, none.
 inline constexpr const char* kParquetCompression = "write.parquet.compression-codec";
 inline constexpr const char* kParquetCompressionDefault = "zstd";

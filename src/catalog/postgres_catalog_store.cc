@@ -7,6 +7,7 @@
 #include <chrono>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 
 #include "catalog/sql_catalog_store.h"
@@ -68,8 +69,20 @@ class PostgresCatalogStore : public SqlCatalogStore {
 
   std::vector<Row> Query(const std::string& sql, const Params& params) override {
     std::lock_guard<std::recursive_mutex> lock(mu_);
+    // A connection can break while idle (a network cut, a server restart)
+    // and only tell so at its next call. A query changes nothing, so outside
+    // a transaction it runs once more, on a new connection.
+    const bool reused = conn_ != nullptr && conn_->healthy() && !in_transaction_;
     Connect();
-    sql::PgResult r = conn_->Exec(Dollars(sql), Values(params), "a catalog query");
+    std::optional<sql::PgResult> result;
+    try {
+      result.emplace(conn_->Exec(Dollars(sql), Values(params), "a catalog query"));
+    } catch (const Unavailable&) {
+      if (!reused) throw;
+      Connect();
+      result.emplace(conn_->Exec(Dollars(sql), Values(params), "a catalog query"));
+    }
+    const sql::PgResult& r = *result;
     std::vector<Row> rows;
     const int columns = r.columns();
     for (int i = 0; i < r.rows(); ++i) {
@@ -92,10 +105,13 @@ class PostgresCatalogStore : public SqlCatalogStore {
     std::lock_guard<std::recursive_mutex> lock(mu_);
     Connect();
     conn_->Command("BEGIN", "a catalog transaction");
+    in_transaction_ = true;
     try {
       work();
       conn_->Command("COMMIT", "a catalog transaction");
+      in_transaction_ = false;
     } catch (...) {
+      in_transaction_ = false;
       conn_.reset();  // rolls back whatever the transaction did
       throw;
     }
@@ -159,7 +175,8 @@ class PostgresCatalogStore : public SqlCatalogStore {
   const std::string url_;
   std::recursive_mutex mu_;
   std::unique_ptr<sql::PgConnection> conn_;
-  int lost_pid_ = 0;  // the session of a lost swap, until Settle ended it
+  bool in_transaction_ = false;  // inside InTransaction: a query must not move connections
+  int lost_pid_ = 0;             // the session of a lost swap, until Settle ended it
   std::string lost_start_;
 };
 

@@ -1,10 +1,15 @@
 // Commit-id deduplication with a horizon that does not depend on retention
 // (DESIGN.md §4, rule 6): a commit id is found while its snapshot is kept,
-// and after it expired among the ids of the newest
-// datashard.commit-id.horizon-commits commits, which retention records in
-// the table property datashard.expired-commit-ids ("snapshot-id,
-// timestamp-ms,commit-id;" per commit, oldest first, '%', ',', ';' and
-// control characters of the id %-escaped). Stateless; thread-safe.
+// and after it expired while it is among the ids of the newest
+// datashard.commit-id.horizon-commits commits. Retention records the ids of
+// expired snapshots ("snapshot-id,timestamp-ms,commit-id;" per commit,
+// oldest first, '%', ',', ';' and control characters of the id
+// %-escaped): the newest in the table property
+// datashard.expired-commit-ids, the older ones in an immutable file named
+// by datashard.expired-commit-ids-file, rewritten once the property holds
+// more than 64. A metadata file then stays small and cheap to parse
+// however long the horizon. Files are read once per process (they never
+// change). Thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -12,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "datashard/file_io.h"
 #include "datashard/snapshot.h"
 #include "datashard/table_metadata.h"
 
@@ -27,12 +33,33 @@ struct CommitRecord {
 
 /// The commit of `metadata` with id `commit_id`, or nullopt when it is
 /// neither in a kept snapshot nor among the remembered ids. Corruption
-/// naming the property when the remembered entry cannot be read.
-std::optional<CommitRecord> FindCommit(const TableMetadata& metadata, const std::string& commit_id);
+/// naming the property or file when the remembered ids cannot be read,
+/// NotFound when the file is missing.
+std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata,
+                                       const std::string& commit_id);
+
+/// How many remembered ids `metadata` holds (property and file), after
+/// reading and checking them: Corruption or NotFound as FindCommit.
+int64_t CountRememberedCommits(FileIO& io, const TableMetadata& metadata);
+
+/// The file of older remembered ids that `metadata` names, as a local path.
+std::optional<std::string> RememberedCommitsFile(const TableMetadata& metadata);
+
+/// Files RememberExpiredCommits wrote and left behind.
+struct RememberedCommitsChange {
+  /// A new file (fsynced) the metadata now names: delete it if the commit
+  /// does not publish.
+  std::optional<std::string> written;
+  /// The file the metadata named before: obsolete once the commit publishes.
+  std::optional<std::string> replaced;
+};
 
 /// Remembers the commit ids of `expired` (snapshots retention just removed
-/// from `metadata`, oldest first) and forgets the oldest remembered ids
-/// beyond the horizon, counting the commits still kept.
-void RememberExpiredCommits(TableMetadata* metadata, const std::vector<Snapshot>& expired);
+/// from `metadata`, oldest first) and forgets those past the horizon,
+/// counting the commits still kept. Writes a new file under `metadata_dir`
+/// when the property grew past its cap.
+RememberedCommitsChange RememberExpiredCommits(FileIO& io, const std::string& metadata_dir,
+                                               TableMetadata* metadata,
+                                               const std::vector<Snapshot>& expired);
 
 }  // namespace datashard

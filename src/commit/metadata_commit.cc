@@ -4,6 +4,7 @@
 
 #include "catalog/file_catalog.h"
 #include "catalog/metadata_file.h"
+#include "io/delete_quietly.h"
 
 namespace datashard {
 
@@ -35,7 +36,12 @@ ProducedCommit ProduceMetadataChange(FileIO& io, const TableMetadata& base,
                                      const MetadataChange& change, int64_t now_ms) {
   ProducedCommit out;
   out.next = base;
-  change(io, out.next, out);
+  try {
+    change(io, out.next, out);
+  } catch (...) {
+    DeleteQuietly(io, out.attempt_files);
+    throw;
+  }
   FinishMetadata(base, base_pointer, now_ms, &out);
   return out;
 }

@@ -37,12 +37,12 @@ void FinishMetadata(const TableMetadata& base, const MetadataPointer& base_point
                     ProducedCommit* out);
 
 /// A change of metadata that adds no snapshot: applied to `next` (a copy of
-/// the latest metadata) on each attempt; it may add obsolete files to `out`
-/// and throws to refuse the change.
+/// the latest metadata) on each attempt; it may add the files it wrote and
+/// obsolete files to `out`, and throws to refuse the change.
 using MetadataChange = std::function<void(FileIO& io, TableMetadata& next, ProducedCommit& out)>;
 
-/// Applies `change` on top of `base` and finishes the metadata. Writes no
-/// file.
+/// Applies `change` on top of `base` and finishes the metadata. Writes only
+/// what `change` writes (its attempt files), and removes that if it throws.
 ProducedCommit ProduceMetadataChange(FileIO& io, const TableMetadata& base,
                                      const MetadataPointer& base_pointer,
                                      const MetadataChange& change, int64_t now_ms);

@@ -56,8 +56,8 @@ std::set<int64_t> SelectExpiredSnapshots(const TableMetadata& metadata, int64_t 
   return expired;
 }
 
-RetentionResult RemoveSnapshots(FileIO& io, TableMetadata* metadata,
-                                const std::set<int64_t>& expired,
+RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
+                                TableMetadata* metadata, const std::set<int64_t>& expired,
                                 const std::vector<ManifestFile>& current_manifests) {
   RetentionResult result;
   if (expired.empty()) return result;
@@ -73,7 +73,9 @@ RetentionResult RemoveSnapshots(FileIO& io, TableMetadata* metadata,
   }
   metadata->snapshot_log = std::move(log);
   result.expired_snapshot_ids.assign(expired.begin(), expired.end());
-  RememberExpiredCommits(metadata, expired_snapshots);
+  const RememberedCommitsChange remembered =
+      RememberExpiredCommits(io, metadata_dir, metadata, expired_snapshots);
+  if (remembered.written) result.written_files.push_back(*remembered.written);
   // Statistics of expired snapshots go with them (Java's RemoveSnapshots),
   // and so do their files once no kept entry names them.
   std::set<std::string> stale_statistics;
@@ -120,6 +122,7 @@ RetentionResult RemoveSnapshots(FileIO& io, TableMetadata* metadata,
     lists[s->snapshot_id] = std::move(*manifests);
   }
   std::set<std::string> deletable;
+  if (remembered.replaced) deletable.insert(*remembered.replaced);
   for (const std::string& p : stale_statistics) {
     if (!kept_statistics.count(p) && deletable.insert(p).second) ++result.statistics_files;
   }
@@ -163,13 +166,13 @@ RetentionResult RemoveSnapshots(FileIO& io, TableMetadata* metadata,
   return result;
 }
 
-RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_ms,
-                               const std::vector<ManifestFile>& current_manifests) {
+RetentionResult ApplyRetention(FileIO& io, const std::string& metadata_dir, TableMetadata* metadata,
+                               int64_t now_ms, const std::vector<ManifestFile>& current_manifests) {
   const int64_t min_keep = metadata->PropertyLong(table_properties::kMinSnapshotsToKeep,
                                                   table_properties::kMinSnapshotsToKeepDefault);
   const int64_t max_age = metadata->PropertyLong(table_properties::kMaxSnapshotAgeMs,
                                                  table_properties::kMaxSnapshotAgeMsDefault);
-  return RemoveSnapshots(io, metadata,
+  return RemoveSnapshots(io, metadata_dir, metadata,
                          SelectExpiredSnapshots(*metadata, now_ms - max_age, min_keep),
                          current_manifests);
 }

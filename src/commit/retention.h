@@ -24,6 +24,9 @@ struct RetentionResult {
   std::vector<int64_t> expired_snapshot_ids;  // ascending
   /// Every file below, to delete once the commit published.
   std::vector<std::string> deletable_files;
+  /// Files written for the next metadata (the remembered commit ids):
+  /// delete them if the commit does not publish.
+  std::vector<std::string> written_files;
   int64_t manifest_lists = 0;
   int64_t manifests = 0;
   int64_t data_files = 0;
@@ -40,17 +43,18 @@ std::set<int64_t> SelectExpiredSnapshots(const TableMetadata& metadata, int64_t 
 
 /// Removes the `expired` snapshots (with their snapshot-log and statistics
 /// entries) from `metadata`, whose current snapshot lists
-/// `current_manifests`, and finds the files only they referenced. A
+/// `current_manifests`, remembers their commit ids (commit_ids.h, writing
+/// under `metadata_dir`), and finds the files only they referenced. A
 /// manifest list or manifest that cannot be read only reduces what is
 /// deleted, never what is kept; data and delete files are deletable only
 /// while every kept snapshot is on the current branch.
-RetentionResult RemoveSnapshots(FileIO& io, TableMetadata* metadata,
-                                const std::set<int64_t>& expired,
+RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
+                                TableMetadata* metadata, const std::set<int64_t>& expired,
                                 const std::vector<ManifestFile>& current_manifests);
 
 /// Commit-time retention: RemoveSnapshots of what the table's
 /// history.expire.* properties expire at `now_ms`.
-RetentionResult ApplyRetention(FileIO& io, TableMetadata* metadata, int64_t now_ms,
-                               const std::vector<ManifestFile>& current_manifests);
+RetentionResult ApplyRetention(FileIO& io, const std::string& metadata_dir, TableMetadata* metadata,
+                               int64_t now_ms, const std::vector<ManifestFile>& current_manifests);
 
 }  // namespace datashard

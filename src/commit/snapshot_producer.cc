@@ -7,6 +7,7 @@
 #include "commit/manifest_merge.h"
 #include "commit/retention.h"
 #include "datashard/errors.h"
+#include "io/delete_quietly.h"
 
 namespace datashard {
 namespace {
@@ -223,7 +224,9 @@ void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata
   next.refs["main"] = SnapshotRef{snap.snapshot_id};
   next.snapshot_log.push_back({now, snap.snapshot_id});
 
-  RetentionResult retention = ApplyRetention(io, &next, now, manifests);
+  RetentionResult retention = ApplyRetention(io, catalog.metadata_dir(), &next, now, manifests);
+  out.attempt_files.insert(out.attempt_files.end(), retention.written_files.begin(),
+                           retention.written_files.end());
   out.obsolete_files = std::move(retention.deletable_files);
   out.obsolete_files.insert(out.obsolete_files.end(), merged_own.begin(), merged_own.end());
 
@@ -240,12 +243,7 @@ ProducedCommit ProduceSnapshot(FileIO& io, const TableCatalog& catalog, const Ta
     return out;
   } catch (...) {
     // Only this attempt's own, never published files.
-    for (const std::string& f : out.attempt_files) {
-      try {
-        io.Delete(f);
-      } catch (const Error&) {
-      }
-    }
+    DeleteQuietly(io, out.attempt_files);
     throw;
   }
 }

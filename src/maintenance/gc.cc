@@ -4,6 +4,7 @@
 #include <set>
 
 #include "catalog/metadata_file.h"
+#include "commit/commit_ids.h"
 #include "datashard/errors.h"
 #include "metadata/file_location.h"
 #include "metadata/manifest.h"
@@ -19,14 +20,16 @@ std::string WithoutTrailingSlash(std::string path) {
   return path;
 }
 
-// Adds every file some snapshot of `m` references: manifest lists,
-// manifests, and the data and delete files live in any snapshot, as local
-// paths. A list or manifest already in `referenced` was read before. With
-// `current` false (an older metadata version), a snapshot whose files are
-// gone expired since and retention retired them (DESIGN.md §6): it protects
-// nothing. In the current metadata a missing file is an error.
+// Adds every file `m` references: the remembered commit ids file, and of
+// its snapshots the manifest lists, manifests, and the data and delete
+// files live in any snapshot, as local paths. A list or manifest already in
+// `referenced` was read before. With `current` false (an older metadata
+// version), a snapshot whose files are gone expired since and retention
+// retired them (DESIGN.md §6): it protects nothing. In the current metadata
+// a missing file is an error.
 void AddReferences(FileIO& io, const TableMetadata& m, bool current,
                    std::set<std::string>* referenced) {
+  if (const std::optional<std::string> ids = RememberedCommitsFile(m)) referenced->insert(*ids);
   for (const Snapshot& s : m.snapshots) {
     const std::string list_path = LocalFilePath(s.manifest_list, "manifest list");
     if (!referenced->insert(list_path).second) continue;

@@ -3,6 +3,7 @@
 #include <map>
 #include <set>
 
+#include "commit/commit_ids.h"
 #include "datashard/errors.h"
 #include "format/parquet/parquet_reader.h"
 #include "log/ingest_log.h"
@@ -28,6 +29,7 @@ class Verifier {
   VerifyReport Run(IngestLog* log) {
     report_.snapshots = static_cast<int64_t>(m_.snapshots.size());
     CheckSnapshotReferences();
+    CheckRememberedCommits();
     for (const Snapshot& s : m_.snapshots) CheckSnapshot(s);
     for (const auto& [path, content] : files_) CheckFile(path, content);
     if (log != nullptr) CheckLog(*log);
@@ -75,6 +77,15 @@ class Verifier {
                 ", not above its parent " + std::to_string(parent->snapshot_id) + "'s " +
                 std::to_string(parent->sequence_number));
       }
+    }
+  }
+
+  // Commits cannot check their ids against what cannot be read.
+  void CheckRememberedCommits() {
+    try {
+      CountRememberedCommits(io_, m_);
+    } catch (const Error& e) {
+      Problem(std::string("remembered commit ids: ") + e.what());
     }
   }
 

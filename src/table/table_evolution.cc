@@ -109,7 +109,7 @@ void Table::SetProperties(const std::map<std::string, std::string>& set,
     // The log's folder and segments are made at create; the commit ids
     // are datashard's own bookkeeping.
     if (key == tp::kIngestLogEnabled || key == tp::kIngestLogSegmentBytes ||
-        key == tp::kExpiredCommitIds) {
+        key == tp::kExpiredCommitIds || key == tp::kExpiredCommitIdsFile) {
       throw InvalidArgument("property change of " + path + ": '" + key +
                             "' cannot be changed after the table is created");
     }
@@ -156,7 +156,9 @@ ExpireReport Table::ExpireSnapshots(const ExpireOptions& options) {
     std::vector<ManifestFile> current;
     if (const Snapshot* s = next.CurrentSnapshot())
       current = ReadManifestList(io, s->manifest_list);
-    const RetentionResult r = RemoveSnapshots(io, &next, policy(next, now), current);
+    const RetentionResult r = RemoveSnapshots(io, impl.state->catalog().metadata_dir(), &next,
+                                              policy(next, now), current);
+    out.attempt_files = r.written_files;
     out.obsolete_files = r.deletable_files;
     report = ExpireReport();
     report.expired_snapshot_ids = r.expired_snapshot_ids;

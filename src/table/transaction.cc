@@ -535,7 +535,7 @@ bool Transaction::Impl::Commit() {
             CurrentId(current), CurrentId(current), retries);
       }
       if (attempt == 0) {
-        if (const std::optional<CommitRecord> used = FindCommit(current, commit_id)) {
+        if (const std::optional<CommitRecord> used = FindCommit(io, current, commit_id)) {
           Abort();
           throw InvalidArgument("commit id '" + commit_id + "' is already used by snapshot " +
                                 std::to_string(used->snapshot_id) + " of " + state->path() +
@@ -655,7 +655,7 @@ CommitProbe Transaction::Impl::CarriesCommit() const {
   return [this](const std::string& current_text, const std::string& location) {
     const TableMetadata current =
         TableMetadataFromJson(current_text, "the current metadata of " + state->path());
-    if (FindCommit(current, commit_id)) return true;
+    if (FindCommit(state->io(), current, commit_id)) return true;
     for (const MetadataLogEntry& e : current.metadata_log) {
       if (e.metadata_file == location) return true;
     }

@@ -1,6 +1,7 @@
 // What a commit keeps of the table's history (issue 12, items 2, 4, 6, 9):
 // fields other engines wrote, commit ids beyond retention, timestamps after a
 // wrong clock, and files of expired snapshots while readers still use them.
+#include <algorithm>
 #include <chrono>
 #include <string>
 #include <thread>
@@ -170,6 +171,67 @@ TEST_F(CommitHistoryTest, Item2CommitIdsAreRememberedForTheNewestHorizonCommits)
   EXPECT_THROW(CommitWithId(t, "b", 1, 1), InvalidArgument);
   EXPECT_TRUE(CommitWithId(t, "a", 10, 1));
   EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{0, 1, 2, 3, 10}));
+}
+
+TEST_F(CommitHistoryTest, Item2OlderRememberedIdsMoveToAFileThatCommitsStillRead) {
+  namespace tp = table_properties;
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+                        {{"history.expire.min-snapshots-to-keep", "1"},
+                         {"datashard.commit-id.horizon-commits", "100"}});
+  for (int i = 0; i < 150; ++i) ASSERT_TRUE(CommitWithId(t, "c" + std::to_string(i), i, 1));
+  // c149 is kept; the 99 ids remembered besides are c50..c148. More than
+  // 64 went to the file at the commits of c65 and c130: the file holds
+  // c31..c129 (one more than remembered: the rest waits for the next
+  // rewrite) and the property c130..c148.
+  const TableMetadata m = t.metadata();
+  EXPECT_EQ(m.snapshots.size(), 1u);
+  ASSERT_TRUE(m.properties.count(tp::kExpiredCommitIdsFile));
+  const std::string file = m.properties.at(tp::kExpiredCommitIdsFile);
+  EXPECT_EQ(file.find(Path() + "/metadata/expired-commit-ids-"), 0u) << file;
+  const std::string file_text = t.io().ReadFile(file);
+  EXPECT_EQ(std::count(file_text.begin(), file_text.end(), ';'), 99);
+  EXPECT_EQ(file_text.find(",c31;") + 4, file_text.find(';')) << file_text;
+  EXPECT_EQ(file_text.rfind(",c129;") + 5, file_text.size() - 1) << file_text;
+  const std::string inline_ids = m.Property(tp::kExpiredCommitIds, "");
+  EXPECT_EQ(std::count(inline_ids.begin(), inline_ids.end(), ';'), 19);
+  EXPECT_EQ(inline_ids.find(",c130;") + 5, inline_ids.find(';')) << inline_ids;
+  EXPECT_TRUE(t.Verify().ok());
+
+  // Refused: c148 (in the property), c129 and c50 (in the file, the latter
+  // the oldest within the horizon). Free: c49, past the horizon but still
+  // in the file, and c30, no longer remembered anywhere.
+  for (const char* used : {"c148", "c129", "c50"}) {
+    EXPECT_THROW(CommitWithId(t, used, 1000, 1), InvalidArgument) << used;
+  }
+  EXPECT_TRUE(CommitWithId(t, "c49", 1000, 1));
+  EXPECT_TRUE(CommitWithId(t, "c30", 1001, 1));
+  // Each new commit moves the horizon by one: after c49 and c30 it begins
+  // at c52, after two more at c54.
+  EXPECT_TRUE(CommitWithId(t, "c51", 1002, 1));
+  EXPECT_TRUE(CommitWithId(t, "c52", 1003, 1));
+  EXPECT_THROW(CommitWithId(t, "c54", 1004, 1), InvalidArgument);
+  EXPECT_TRUE(CommitWithId(t, "c53", 1004, 1));
+}
+
+TEST_F(CommitHistoryTest, Item2AMissingRememberedIdsFileStopsCommitsAndVerifySaysSo) {
+  namespace tp = table_properties;
+  Table t = CreateTable(Path(), IdValueSchema(), PartitionSpec(),
+                        {{"history.expire.min-snapshots-to-keep", "1"}});
+  for (int i = 0; i < 70; ++i) t.AppendRecords(IdValueRows(i, 1), IdValueSchema());
+  const std::string file = t.metadata().Property(tp::kExpiredCommitIdsFile, "");
+  ASSERT_FALSE(file.empty());
+  t.io().Delete(file);
+  // A commit id cannot be checked against ids that cannot be read.
+  try {
+    t.AppendRecords(IdValueRows(100, 1), IdValueSchema());
+    ADD_FAILURE() << "the commit went ahead";
+  } catch (const NotFound& e) {
+    EXPECT_NE(std::string(e.what()).find(tp::kExpiredCommitIdsFile), std::string::npos) << e.what();
+  }
+  const VerifyReport report = t.Verify();
+  ASSERT_EQ(report.problem_count, 1);
+  EXPECT_NE(report.problems[0].find(file), std::string::npos) << report.problems[0];
+  EXPECT_EQ(SortedIds(t).size(), 70u);
 }
 
 TEST_F(CommitHistoryTest, Item2RetryAfterAnUnknownOutcomeIsRefusedOnceItsSnapshotExpired) {

@@ -59,6 +59,21 @@ class GcTest : public ::testing::Test {
   std::optional<Table> table_;
 };
 
+TEST_F(GcTest, TheRememberedCommitIdsFileIsReferenced) {
+  const std::string root = dir_.Join("ids");
+  Table t = CreateTable(root, IdValueSchema(), PartitionSpec(),
+                        {{"history.expire.min-snapshots-to-keep", "1"}});
+  for (int i = 0; i < 70; ++i) t.AppendRecords(IdValueRows(i, 1), IdValueSchema());
+  const std::string file = t.metadata().Property(table_properties::kExpiredCommitIdsFile, "");
+  ASSERT_FALSE(file.empty());
+  const GcReport r = CollectGarbage(*io_, root, OpenTable(root).metadata(),
+                                    DefaultClock()->NowMillis() + 4 * kDay, GcOptions());
+  const std::vector<std::string> orphans = Paths(r);
+  EXPECT_EQ(std::count(orphans.begin(), orphans.end(), file), 0);
+  EXPECT_TRUE(io_->Exists(file));
+  EXPECT_EQ(SortedIds(t).size(), 70u);
+}
+
 TEST_F(GcTest, OldOrphansAreListedByADryRunThenDeletedAndNothingElse) {
   const std::string stray = Write("data/00000-stray.parquet", "not referenced");
   const std::string temp = Write("metadata/.tmp-v9-dead.json", "{}");

@@ -3,7 +3,8 @@
 // and dropped, metadata files are named as catalogs name them, fencing
 // tokens ride on the compare-and-swap, and a swap whose connection is lost
 // after sending (cut by a TCP proxy between the client and PostgreSQL) is
-// resolved by the row and the commit id, never retried blindly.
+// resolved by the row and the commit id, never retried blindly; a
+// connection the server ended while it was idle is replaced at the next read.
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -24,6 +25,7 @@
 #include "datashard/catalog.h"
 #include "datashard/errors.h"
 #include "io/temp_dir.h"
+#include "sql/postgres_connection.h"
 #include "table/table_catalogs.h"
 #include "table/table_test_util.h"
 
@@ -370,6 +372,33 @@ TEST_F(LostSwapTest, ASwapBuiltUponBeforeTheLookIsFoundByItsCommitId) {
   Table direct = Catalog::Open(url_).LoadTable(Id("t"));
   EXPECT_EQ(SortedIds(direct), (std::vector<int64_t>{0, 1, 2, 10}));
   EXPECT_EQ(direct.History().size(), 2u);
+}
+
+using PostgresCatalogTest = LostSwapTest;
+
+// A connection that broke while idle (after a network cut, a server
+// restart) tells so only at its next call: a read runs again on a new
+// connection instead of failing with Unavailable although the server is back.
+TEST_F(PostgresCatalogTest, AConnectionEndedWhileIdleIsReplacedForARead) {
+  const std::string app = "idle" + std::to_string(std::random_device{}());
+  Catalog::Open(url_).CreateTable(Id("t"), dir_.Join("t"), IdValueSchema());
+  Table t = Catalog::Open(url_ + "?application_name=" + app).LoadTable(Id("t"));
+  sql::PgConnection admin(url_, "test server");
+  EXPECT_EQ(admin
+                .Exec("SELECT pg_terminate_backend(pid) FROM pg_stat_activity"
+                      " WHERE application_name = $1",
+                      {app}, "ending the catalog's session")
+                .rows(),
+            1);
+  while (admin
+             .Exec("SELECT 1 FROM pg_stat_activity WHERE application_name = $1", {app},
+                   "looking for the catalog's session")
+             .rows() > 0) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  t.AppendRecords(IdValueRows(0, 3), IdValueSchema());
+  Table direct = Catalog::Open(url_).LoadTable(Id("t"));
+  EXPECT_EQ(SortedIds(direct), (std::vector<int64_t>{0, 1, 2}));
 }
 
 }  // namespace

@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <CLI/CLI.hpp>
 
@@ -42,6 +43,9 @@ Table OpenTableArgument(const TableArgument& arg);
 /// way round.
 Table CreateTableArgument(const TableArgument& arg, const Schema& schema, const PartitionSpec& spec,
                           const std::map<std::string, std::string>& properties);
+/// Table properties given as KEY=VALUE (create and stress --property);
+/// InvalidArgument naming one without a key or '='.
+std::map<std::string, std::string> ParsePropertyArguments(const std::vector<std::string>& given);
 /// `datashard catalog ...` (catalog_command.cc).
 void AddCatalogCommands(CLI::App& app);
 /// `datashard lock ...` (lock_command.cc).

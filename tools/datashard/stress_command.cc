@@ -6,6 +6,11 @@
 // state a prefix of commit order, commit order following real time, readers
 // only moving forward; and here, snapshot totals matching their rows.
 // Children are real processes (fork) reporting history events over pipes.
+//
+// Runs on several machines against one table: each run given --history DIR
+// also writes its history there (its reads see the rows of every run), and
+// once all have finished `--verify-history` reads the table's final state
+// and checks every run's history in DIR as one.
 #include <poll.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -19,6 +24,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include <CLI/CLI.hpp>
@@ -41,6 +47,10 @@ struct StressArgs {
   int readers = 0;
   bool json = false;
   bool ingest_log = false;
+  std::vector<std::string> properties;
+  std::string history_dir;  // also write the history here, for checking runs together
+  bool verify_history = false;
+  bool retry_unavailable = false;
 };
 
 constexpr const char* kRunKey = "datashard.stress.run";
@@ -70,9 +80,46 @@ void Report(int fd, const std::string& line) {
   }
 }
 
-// The write a stress row belongs to: its writer and attempt number.
-history::WriteId WriteOf(int writer, int attempt) {
-  return history::WriteId{std::to_string(writer), attempt};
+// Names within the history of every run of one table: "<run>/<name>".
+std::string InRun(const std::string& run, const std::string& name) { return run + "/" + name; }
+
+// The write a stress row belongs to: its run, writer and attempt number.
+history::WriteId WriteOf(const std::string& run, int64_t writer, int64_t attempt) {
+  return history::WriteId{InRun(run, std::to_string(writer)), attempt};
+}
+
+// How long a writer keeps resolving a commit whose outcome is unknown
+// (the catalog server unreachable) before leaving it unknown.
+constexpr std::chrono::seconds kResolveLimit{120};
+
+// After CommitStateUnknown: commits the same rows again under the same
+// commit id until the table tells where they are. A commit refuses an id
+// the table already holds, so the rows land once at most; that refusal
+// means the first attempt landed. Returns the position (sequence number),
+// or nullopt when the server stayed unreachable for kResolveLimit.
+std::optional<int64_t> ResolveUnknown(Table& table, const std::vector<Record>& rows,
+                                      const Schema& schema, const TransactionOptions& options) {
+  const auto deadline = std::chrono::steady_clock::now() + kResolveLimit;
+  for (;;) {
+    try {
+      Transaction again = table.NewTransaction(options);
+      again.AppendData(rows, schema);
+      again.Commit();
+      return again.committed_snapshot()->sequence_number;
+    } catch (const InvalidArgument&) {
+      table.Refresh();
+      for (const Snapshot& s : table.History()) {
+        const auto id = s.summary.find(kCommitIdSummaryKey);
+        if (id != s.summary.end() && id->second == options.commit_id) return s.sequence_number;
+      }
+      throw;
+    } catch (const CommitStateUnknown&) {
+    } catch (const Unavailable&) {
+    } catch (const CommitConflict&) {
+    }
+    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
 }
 
 // Each attempt to commit is one write of the history (a conflict retried
@@ -92,8 +139,8 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
     events += history::EventToJson(e) + "\n";
     if (events.size() >= 4096) flush();
   };
-  const std::string process = "w" + std::to_string(writer);
-  int64_t retries = 0, conflicts = 0;
+  const std::string process = InRun(run, "w" + std::to_string(writer));
+  int64_t retries = 0, conflicts = 0, unavailable = 0, resolved = 0;
   try {
     Table table = OpenTableArgument(a.table);
     const Schema schema = StressSchema();
@@ -114,14 +161,16 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
                                      {"datashard.stress.seq", std::to_string(attempt)}};
       history::Event invoke{.type = history::EventType::kInvoke, .process = process, .op = attempt};
       invoke.f = "append";
-      invoke.write = WriteOf(writer, attempt);
+      invoke.write = WriteOf(run, writer, attempt);
       invoke.rows = a.rows_per_commit;
       const auto began = std::chrono::steady_clock::now();
       invoke.time_ns = history::MonotonicNanos();
       event(invoke);
       history::Event outcome{.type = history::EventType::kOk, .process = process, .op = attempt};
-      Transaction tx = table.NewTransaction(options);
+      std::string commit_id;
       try {
+        Transaction tx = table.NewTransaction(options);
+        commit_id = tx.commit_id();
         tx.AppendData(rows, schema);
         tx.Commit();
         outcome.time_ns = history::MonotonicNanos();
@@ -141,16 +190,37 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
         retries += e.retries();
         ++conflicts;
       } catch (const CommitStateUnknown& e) {
+        // Log records carry no commit id to resolve by: left unknown.
+        std::optional<int64_t> position;
+        if (!a.ingest_log) {
+          TransactionOptions same = options;
+          same.commit_id = commit_id;
+          position = ResolveUnknown(table, rows, schema, same);
+        }
         outcome.time_ns = history::MonotonicNanos();
-        outcome.type = history::EventType::kInfo;
-        outcome.error = std::string("CommitStateUnknown: ") + e.what();
+        if (position) {
+          outcome.position = position;
+          ++resolved;
+        } else {
+          outcome.type = history::EventType::kInfo;
+          outcome.error = std::string("CommitStateUnknown: ") + e.what();
+        }
         ++done;
+      } catch (const Unavailable& e) {
+        // Refused before publication: certainly not committed.
+        if (!a.retry_unavailable) throw;
+        outcome.time_ns = history::MonotonicNanos();
+        outcome.type = history::EventType::kFail;
+        outcome.error = std::string("Unavailable: ") + e.what();
+        ++unavailable;
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
       }
       event(outcome);
     }
     flush();
     Report(fd, "T " + std::to_string(writer) + " " + std::to_string(retries) + " " +
-                   std::to_string(conflicts));
+                   std::to_string(conflicts) + " " + std::to_string(unavailable) + " " +
+                   std::to_string(resolved));
     Report(fd, "L" + latencies);
     return 0;
   } catch (const std::exception& e) {
@@ -166,13 +236,21 @@ bool StopRequested(int stop_fd) {
 }
 
 // What a read of `rows` saw, as the history checker counts it: the rows of
-// each write of this run (rows of other runs are not this history's).
-history::Observation Observe(const std::vector<Record>& rows, const std::string& run) {
+// each write of every run.
+history::Observation Observe(const std::vector<Record>& rows) {
   history::ObservationBuilder seen;
   for (const Record& r : rows) {
-    if (r[1].as_bytes() == run) seen.Add(WriteOf(r[2].as_int(), r[3].as_int()), r[4].as_int());
+    seen.Add(WriteOf(std::string(r[1].as_bytes()), r[2].as_int(), r[3].as_int()), r[4].as_int());
   }
   return seen.Finish();
+}
+
+// The part of a read that concerns the writes of `run`: a run checks its
+// own history alone.
+history::Observation OnlyRun(history::Observation o, const std::string& run) {
+  const std::string prefix = InRun(run, "");
+  std::erase_if(o.writes, [&](const auto& w) { return w.first.writer.rfind(prefix, 0) != 0; });
+  return o;
 }
 
 // A read as two history events, invoked at `began`.
@@ -190,16 +268,45 @@ std::string ReadEvents(const std::string& process, int64_t op, int64_t began,
 }
 
 // Snapshot totals are table metadata, not history: checked here.
+std::optional<std::string> TotalMismatch(const Snapshot& s, size_t rows) {
+  if (!s.summary.count("total-records") ||
+      s.SummaryLong("total-records") == static_cast<int64_t>(rows))
+    return std::nullopt;
+  return "snapshot " + std::to_string(s.snapshot_id) + " has " + std::to_string(rows) +
+         " rows but total-records " + s.summary.at("total-records");
+}
+
 void CheckTotal(const Snapshot& s, size_t rows, int fd) {
-  if (s.summary.count("total-records") &&
-      s.SummaryLong("total-records") != static_cast<int64_t>(rows)) {
-    Report(fd, "X snapshot " + std::to_string(s.snapshot_id) + " has " + std::to_string(rows) +
-                   " rows but total-records " + s.summary.at("total-records"));
-  }
+  if (const std::optional<std::string> mismatch = TotalMismatch(s, rows))
+    Report(fd, "X " + *mismatch);
+}
+
+struct FinalRead {
+  int64_t began = 0;
+  std::vector<Record> rows;
+  std::optional<int64_t> position;
+};
+
+// The final state, read once no writer runs; with an ingest log after a
+// checkpoint folded it all, so that the snapshot other engines read is what
+// is verified.
+FinalRead ReadFinalState(Table& table, bool ingest_log, std::vector<std::string>& failures) {
+  if (ingest_log) table.Checkpoint();
+  FinalRead read;
+  read.began = history::MonotonicNanos();
+  const std::optional<Snapshot> s = table.CurrentSnapshot();
+  if (!s) return read;
+  read.rows = table.ScanAll(s->snapshot_id);
+  if (const std::optional<std::string> mismatch = TotalMismatch(*s, read.rows.size()))
+    failures.push_back("final " + *mismatch);
+  // Log sequence numbers order the writes of an ingest-log table; the final
+  // snapshot's sequence number is not one of them.
+  if (!ingest_log) read.position = s->sequence_number;
+  return read;
 }
 
 int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_fd, int fd) {
-  const std::string process = "r" + std::to_string(reader);
+  const std::string process = InRun(run, "r" + std::to_string(reader));
   try {
     Table table = OpenTableArgument(a.table);
     std::optional<int64_t> last_checked;
@@ -207,41 +314,47 @@ int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_
     for (;;) {
       const bool last_round = StopRequested(stop_fd);
       const int64_t began = history::MonotonicNanos();
-      if (a.ingest_log) {
-        // The current state is the newest snapshot and the log's durable
-        // tail: read it whole (as a user does) every few milliseconds. Its
-        // position is a pair (snapshot, log sequence number), so none is
-        // given.
-        Report(fd, ReadEvents(process, op++, began, Observe(table.ScanAll(), run), std::nullopt,
-                              false));
-        ++checks;
-        if (last_round) break;
-        ::usleep(20000);
-        continue;
-      }
-      const std::optional<Snapshot> s = table.CurrentSnapshot();
-      if (!last_round && (!s || s->snapshot_id == last_checked)) {
-        // Nothing new: wait a little instead of taking CPU from the writers.
-        ::usleep(2000);
-        continue;
-      }
-      if (s) {
-        last_checked = s->snapshot_id;
-        std::vector<Record> rows;
-        try {
-          rows = table.ScanAll(s->snapshot_id);
-        } catch (const NotFound&) {
-          table.Refresh();
-          if (table.SnapshotById(s->snapshot_id)) throw;
-          ++expired;  // expired by retention meanwhile: not an anomaly
+      try {
+        if (a.ingest_log) {
+          // The current state is the newest snapshot and the log's durable
+          // tail: read it whole (as a user does) every few milliseconds. Its
+          // position is a pair (snapshot, log sequence number), so none is
+          // given.
+          Report(fd,
+                 ReadEvents(process, op++, began, Observe(table.ScanAll()), std::nullopt, false));
+          ++checks;
           if (last_round) break;
+          ::usleep(20000);
           continue;
         }
-        CheckTotal(*s, rows.size(), fd);
-        Report(fd, ReadEvents(process, op++, began, Observe(rows, run), s->sequence_number, false));
-        ++checks;
+        const std::optional<Snapshot> s = table.CurrentSnapshot();
+        if (!last_round && (!s || s->snapshot_id == last_checked)) {
+          // Nothing new: wait a little instead of taking CPU from the writers.
+          ::usleep(2000);
+          continue;
+        }
+        if (s) {
+          last_checked = s->snapshot_id;
+          std::vector<Record> rows;
+          try {
+            rows = table.ScanAll(s->snapshot_id);
+          } catch (const NotFound&) {
+            table.Refresh();
+            if (table.SnapshotById(s->snapshot_id)) throw;
+            ++expired;  // expired by retention meanwhile: not an anomaly
+            if (last_round) break;
+            continue;
+          }
+          CheckTotal(*s, rows.size(), fd);
+          Report(fd, ReadEvents(process, op++, began, Observe(rows), s->sequence_number, false));
+          ++checks;
+        }
+        if (last_round) break;
+      } catch (const Unavailable&) {
+        // A read that failed saw nothing; the next one may reach the server.
+        if (!a.retry_unavailable || last_round) throw;
+        ::usleep(50000);
       }
-      if (last_round) break;
     }
     Report(fd, "R " + std::to_string(checks) + " " + std::to_string(expired));
     return 0;
@@ -307,6 +420,71 @@ void Drain(std::vector<Child>& children, bool writers_only) {
   }
 }
 
+// Checks `events` as datashard stress promises: readers open the current
+// state each time, so they see every commit acknowledged before they began.
+// Anomalies are added to `failures`.
+history::CheckResult CheckHistory(const history::History& events,
+                                  std::vector<std::string>& failures) {
+  history::CheckResult checked =
+      history::Check(events.operations(), history::CheckOptions{.realtime_reads = true});
+  for (const history::Anomaly& anomaly : checked.anomalies) failures.push_back(anomaly.ToString());
+  for (const auto& [type, n] : checked.counts) {
+    if (n > static_cast<int64_t>(history::CheckOptions{}.examples_per_type)) {
+      failures.push_back(std::to_string(n) + " " + type + " anomalies in all");
+    }
+  }
+  return checked;
+}
+
+// --verify-history: every run that wrote into the folder has finished. A
+// final read of the table, checked with all their histories as one.
+void VerifyHistories(const StressArgs& a) {
+  if (a.history_dir.empty()) throw InvalidArgument("stress --verify-history needs --history DIR");
+  Table table = OpenTableArgument(a.table);
+  history::History events;
+  events.AddFolder(*DefaultFileIO(), a.history_dir);
+  std::vector<std::string> failures;
+  const FinalRead final_read = ReadFinalState(
+      table, table.metadata().PropertyBool(table_properties::kIngestLogEnabled, false), failures);
+  events.AddJsonLines(ReadEvents("verify/final", 0, final_read.began, Observe(final_read.rows),
+                                 final_read.position, true) +
+                          "\n",
+                      "stress");
+  const history::CheckResult checked = CheckHistory(events, failures);
+  const history::FinalRows& f = checked.final_rows;
+  const bool ok = checked.valid() && failures.empty();
+  if (a.json) {
+    std::cout << nlohmann::json{{"rows_expected", f.expected},
+                                {"rows_found", f.found},
+                                {"lost", f.lost},
+                                {"duplicated", f.duplicated},
+                                {"phantom", f.phantom},
+                                {"commits", checked.writes_ok},
+                                {"failed", checked.writes_failed},
+                                {"unknown_outcomes", checked.writes_unknown},
+                                {"unknown_landed_rows", f.unknown_landed},
+                                {"reads", checked.reads_ok},
+                                {"anomalies", failures},
+                                {"history_anomalies", checked.counts},
+                                {"ok", ok}}
+                     .dump()
+              << "\n";
+  } else {
+    std::string out =
+        "histories in " + a.history_dir + ": " + std::to_string(checked.writes_ok) + " commits, " +
+        std::to_string(checked.writes_failed) + " failed, " +
+        std::to_string(checked.writes_unknown) + " unknown; " + std::to_string(checked.reads_ok) +
+        " reads\nrows expected: " + std::to_string(f.expected) +
+        "\nrows found: " + std::to_string(f.found) + "\nlost: " + std::to_string(f.lost) +
+        "\nduplicated: " + std::to_string(f.duplicated) +
+        "\nphantom: " + std::to_string(f.phantom) + "\n";
+    for (const std::string& failure : failures) out += "ANOMALY: " + failure + "\n";
+    out += ok ? "verified: the runs together lost, duplicated and tore nothing\n" : "FAILED\n";
+    std::cout << out;
+  }
+  if (!ok) throw Corruption("stress histories in " + a.history_dir + " found anomalies");
+}
+
 void RunStress(const StressArgs& a) {
   if (a.processes < 1 || a.commits < 1 || a.rows_per_commit < 1 || a.readers < 0) {
     throw InvalidArgument(
@@ -316,7 +494,7 @@ void RunStress(const StressArgs& a) {
     throw InvalidArgument(
         "stress: ids encode writer, seq and row in 22, 20 and 20 bits; values too large");
   }
-  std::map<std::string, std::string> properties;
+  std::map<std::string, std::string> properties = ParsePropertyArguments(a.properties);
   if (a.ingest_log) properties[table_properties::kIngestLogEnabled] = "true";
   Table table = CreateTableArgument(a.table, StressSchema(), PartitionSpec(), properties);
   const std::string run = Uuid::Random().ToString();
@@ -373,17 +551,22 @@ void RunStress(const StressArgs& a) {
   }
 
   // What the children reported: history events, and the run's own figures.
+  // This run's history alone, and (--history) every row its reads saw.
   history::History events;
+  std::string shared_history;
   std::map<int, int64_t> retries_by_writer, conflicts_by_writer;
-  int64_t reader_checks = 0, expired_reads = 0;
+  int64_t reader_checks = 0, expired_reads = 0, unavailable = 0, resolved = 0;
   std::vector<int64_t> latencies_us;
   for (const Child& c : children) {
     std::istringstream in(c.buffer);
     std::string line;
     while (std::getline(in, line)) {
       if (!line.empty() && line[0] == '{') {
+        shared_history += line + "\n";
         try {
-          events.Add(history::EventFromJson(line, "stress"));
+          history::Event e = history::EventFromJson(line, "stress");
+          if (e.observed) e.observed = OnlyRun(std::move(*e.observed), run);
+          events.Add(e);
         } catch (const InvalidArgument& e) {
           failures.push_back(e.what());
         }
@@ -394,10 +577,12 @@ void RunStress(const StressArgs& a) {
       f >> kind;
       if (kind == "T") {
         int w = 0;
-        int64_t retries = 0, conflicts = 0;
-        f >> w >> retries >> conflicts;
+        int64_t retries = 0, conflicts = 0, failed_unavailable = 0, resolved_unknown = 0;
+        f >> w >> retries >> conflicts >> failed_unavailable >> resolved_unknown;
         retries_by_writer[w] += retries;
         conflicts_by_writer[w] += conflicts;
+        unavailable += failed_unavailable;
+        resolved += resolved_unknown;
       } else if (kind == "L") {
         int64_t us = 0;
         while (f >> us) latencies_us.push_back(us);
@@ -412,37 +597,25 @@ void RunStress(const StressArgs& a) {
     }
   }
 
-  // The final state; with an ingest log, after a checkpoint folded it all,
-  // so that the snapshot other engines read is what is verified.
-  if (a.ingest_log) table.Checkpoint();
-  const int64_t final_began = history::MonotonicNanos();
-  table.Refresh();
-  const std::optional<Snapshot> final_snapshot = table.CurrentSnapshot();
-  const std::vector<Record> rows =
-      final_snapshot ? table.ScanAll(final_snapshot->snapshot_id) : std::vector<Record>{};
-  if (final_snapshot && final_snapshot->summary.count("total-records") &&
-      final_snapshot->SummaryLong("total-records") != static_cast<int64_t>(rows.size())) {
-    failures.push_back("final snapshot has " + std::to_string(rows.size()) +
-                       " rows but total-records " + final_snapshot->summary.at("total-records"));
+  const FinalRead final_read = ReadFinalState(table, a.ingest_log, failures);
+  const history::Observation final_seen = Observe(final_read.rows);
+  events.AddJsonLines(ReadEvents(InRun(run, "final"), 0, final_read.began, OnlyRun(final_seen, run),
+                                 final_read.position, true) +
+                          "\n",
+                      "stress");
+  if (!a.history_dir.empty()) {
+    // Other runs may still be writing: there this read is not final.
+    shared_history += ReadEvents(InRun(run, "final"), 0, final_read.began, final_seen,
+                                 final_read.position, false) +
+                      "\n";
+    const std::shared_ptr<FileIO> io = DefaultFileIO();
+    io->CreateDirs(a.history_dir);
+    io->WriteFile(a.history_dir + "/" + run + ".jsonl", shared_history);
   }
-  // Log sequence numbers order the writes of an ingest-log table; the final
-  // snapshot's sequence number is not one of them.
-  std::optional<int64_t> final_position;
-  if (final_snapshot && !a.ingest_log) final_position = final_snapshot->sequence_number;
-  events.AddJsonLines(
-      ReadEvents("final", 0, final_began, Observe(rows, run), final_position, true) + "\n",
-      "stress");
 
   // Readers open the current state each time, so they see every commit
   // acknowledged before they began.
-  const history::CheckResult checked =
-      history::Check(events.operations(), history::CheckOptions{.realtime_reads = true});
-  for (const history::Anomaly& anomaly : checked.anomalies) failures.push_back(anomaly.ToString());
-  for (const auto& [type, n] : checked.counts) {
-    if (n > static_cast<int64_t>(history::CheckOptions{}.examples_per_type)) {
-      failures.push_back(std::to_string(n) + " " + type + " anomalies in all");
-    }
-  }
+  const history::CheckResult checked = CheckHistory(events, failures);
   const history::FinalRows& final_rows = checked.final_rows;
   const int64_t expected = final_rows.expected, found = final_rows.found, lost = final_rows.lost,
                 duplicated = final_rows.duplicated, phantom = final_rows.phantom;
@@ -477,6 +650,8 @@ void RunStress(const StressArgs& a) {
                           {"phantom", phantom},
                           {"commits", commits},
                           {"unknown_outcomes", unknown},
+                          {"unknown_resolved", resolved},
+                          {"unavailable", unavailable},
                           {"seconds", seconds},
                           {"commits_per_second", rate},
                           {"latency_p50_ms", percentile_ms(0.50)},
@@ -499,10 +674,12 @@ void RunStress(const StressArgs& a) {
     std::snprintf(line, sizeof line, "writers: %d x %d commits x %d rows; readers: %d\n",
                   a.processes, a.commits, a.rows_per_commit, a.readers);
     out += line;
-    out += "rows expected: " + std::to_string(expected) + "\nrows found: " + std::to_string(found) +
-           "\nlost: " + std::to_string(lost) + "\nduplicated: " + std::to_string(duplicated) +
-           "\nphantom: " + std::to_string(phantom) + "\ncommits: " + std::to_string(commits) +
-           "\nunknown outcomes: " + std::to_string(unknown);
+    out +=
+        "rows expected: " + std::to_string(expected) + "\nrows found: " + std::to_string(found) +
+        "\nlost: " + std::to_string(lost) + "\nduplicated: " + std::to_string(duplicated) +
+        "\nphantom: " + std::to_string(phantom) + "\ncommits: " + std::to_string(commits) +
+        "\nunknown outcomes: " + std::to_string(unknown) + " (" + std::to_string(resolved) +
+        " more resolved by commit id)\nrefused, server unreachable: " + std::to_string(unavailable);
     std::snprintf(line, sizeof line,
                   "\nseconds: %.3f\ncommits/s: %.1f\ncommit latency p50/p99: %.2f / %.2f ms\n",
                   seconds, rate, percentile_ms(0.50), percentile_ms(0.99));
@@ -532,8 +709,8 @@ void AddStressCommand(CLI::App& app) {
                                         "nothing is lost, duplicated or torn");
   AddTableArgument(stress, a->table, "Table folder (created if absent)");
   AddLocationOption(stress, a->table);
-  stress->add_option("--processes", a->processes, "Writer processes")->required();
-  stress->add_option("--commits", a->commits, "Commits per writer")->required();
+  CLI::Option* processes = stress->add_option("--processes", a->processes, "Writer processes");
+  CLI::Option* commits = stress->add_option("--commits", a->commits, "Commits per writer");
   stress->add_option("--rows-per-commit", a->rows_per_commit, "Rows per commit (default 10)");
   stress->add_option("--readers", a->readers, "Reader processes (default 0)");
   stress->add_flag("--ingest-log", a->ingest_log,
@@ -543,7 +720,25 @@ void AddStressCommand(CLI::App& app) {
       "--json", a->json,
       "One JSON object: rows_expected, rows_found, lost, duplicated, phantom, commits, seconds, "
       "commits_per_second, retries, conflicts, ...");
-  stress->callback([a] { RunStress(*a); });
+  stress->add_option("--property", a->properties,
+                     "Table property KEY=VALUE when the run creates the table (repeatable)");
+  stress
+      ->add_option("--history", a->history_dir,
+                   "Also write this run's history into DIR (one file per run; its reads "
+                   "see every run's rows), so runs on several machines can be checked as one")
+      ->type_name("DIR");
+  stress->add_flag("--verify-history", a->verify_history,
+                   "Run nothing: read the table's final state and check it with every history in "
+                   "--history DIR (all runs finished)");
+  stress->add_flag("--retry-unavailable", a->retry_unavailable,
+                   "A commit refused because a server is unreachable (Unavailable) is recorded "
+                   "as failed and tried again, and a read is skipped, instead of ending the run");
+  stress->callback([a, processes, commits] {
+    if (a->verify_history) return VerifyHistories(*a);
+    if (processes->count() == 0 || commits->count() == 0)
+      throw InvalidArgument("stress needs --processes and --commits (or --verify-history)");
+    RunStress(*a);
+  });
 }
 
 }  // namespace datashard::cli

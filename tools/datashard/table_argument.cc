@@ -41,4 +41,15 @@ Table CreateTableArgument(const TableArgument& arg, const Schema& schema, const 
   return Catalog::Open(arg.catalog).CreateTable(arg.table, arg.location, schema, spec, properties);
 }
 
+std::map<std::string, std::string> ParsePropertyArguments(const std::vector<std::string>& given) {
+  std::map<std::string, std::string> properties;
+  for (const std::string& p : given) {
+    const size_t eq = p.find('=');
+    if (eq == std::string::npos || eq == 0)
+      throw InvalidArgument("--property '" + p + "' is not KEY=VALUE");
+    properties[p.substr(0, eq)] = p.substr(eq + 1);
+  }
+  return properties;
+}
+
 }  // namespace datashard::cli

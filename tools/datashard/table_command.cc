@@ -745,13 +745,7 @@ void AddTableCommands(CLI::App& app) {
     const Schema schema = ParseSchemaArgument(a->schema);
     const PartitionSpec spec =
         a->partition_by.empty() ? PartitionSpec() : PartitionSpec::Parse(a->partition_by, schema);
-    std::map<std::string, std::string> properties;
-    for (const std::string& p : a->properties) {
-      const size_t eq = p.find('=');
-      if (eq == std::string::npos || eq == 0)
-        throw InvalidArgument("--property '" + p + "' is not KEY=VALUE");
-      properties[p.substr(0, eq)] = p.substr(eq + 1);
-    }
+    std::map<std::string, std::string> properties = ParsePropertyArguments(a->properties);
     if (a->ingest_log) properties[table_properties::kIngestLogEnabled] = "true";
     CreateTableArgument(a->table, schema, spec, properties);
   });
