@@ -4,7 +4,9 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "datashard/types.h"
@@ -28,6 +30,20 @@ class ColumnVector {
   void Resize(size_t n);
   void Clear();
 
+  /// Byte values (string, binary, fixed, uuid) are held either as owned
+  /// strings in `bytes`, or, as scans read them, as `views` into `buffers`
+  /// (decoded Parquet pages and dictionaries the column shares, alive while
+  /// any copy of the column holds them) with `bytes` empty. bytes_at() reads
+  /// either form.
+  bool holds_views() const { return holds_views_; }
+  std::string_view bytes_at(size_t i) const { return holds_views_ ? views[i] : bytes[i]; }
+  /// Switches to views: drops the rows and buffers held; Resize() then sizes
+  /// `views`.
+  void UseViews();
+  /// Copies viewed values into `bytes` and drops the views and buffers; no-op
+  /// when the column holds no views.
+  void OwnBytes();
+
   /// Appends a value; throws InvalidArgument if it does not fit the type.
   void Append(const Value& v);
   void AppendNull();
@@ -45,9 +61,12 @@ class ColumnVector {
   std::vector<double> doubles;
   std::vector<Int128> decimals;
   std::vector<std::string> bytes;
+  std::vector<std::string_view> views;
+  std::vector<std::shared_ptr<const void>> buffers;
 
  private:
   DataType type_;
+  bool holds_views_ = false;
   std::vector<uint8_t> valid_;  // 1 = value present, 0 = null
 };
 

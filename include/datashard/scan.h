@@ -44,7 +44,8 @@ class TableScan {
   TableScan& Filter(std::string_view text);
   /// At most this many rows per batch (default 64 Ki). InvalidArgument if < 1.
   TableScan& BatchSize(int64_t rows);
-  /// Files read at once (default: hardware threads). InvalidArgument if < 1.
+  /// Files read at once (default: hardware threads); the row groups of a
+  /// large file are shared among them. InvalidArgument if < 1.
   TableScan& Threads(int threads);
   /// When true, batches come in manifest-list order of the data files and
   /// file order of their rows (deterministic); else in completion order.

@@ -38,7 +38,10 @@ struct ScanMetrics {
   int64_t files_counted_from_metadata = 0;
 };
 
-/// Yields the rows of a scan; metrics() grows while the scan runs.
+/// Yields the rows of a scan; metrics() grows while the scan runs. String,
+/// binary, fixed and uuid columns of its batches may hold views into pages
+/// they were decoded from (ColumnVector::holds_views, read with bytes_at()),
+/// which the batch keeps alive.
 class ScanReader : public BatchReader {
  public:
   /// The metrics so far; complete once Next() has returned false.

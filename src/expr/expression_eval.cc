@@ -3,6 +3,7 @@
 #include <cmath>
 #include <cstring>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "datashard/errors.h"
@@ -127,7 +128,7 @@ int FloatCmp(F a, F b) {
   return a < b ? -1 : (b < a ? 1 : 0);
 }
 
-int BytesCmp(const std::string& a, const std::string& b) {
+int BytesCmp(std::string_view a, std::string_view b) {
   const int c = a.compare(b);  // char_traits<char> compares as unsigned char
   return c < 0 ? -1 : (c > 0 ? 1 : 0);
 }
@@ -202,6 +203,13 @@ void EvalPredicateBatch(const Expression& e, const RecordBatch& batch, std::vect
     case TypeId::kUuid:
     case TypeId::kFixed:
     case TypeId::kBinary:
+      if (col.holds_views()) {
+        CompareColumn(col.views, valid, op,
+                      Literals<std::string_view>(
+                          vals, [](const Value& v) { return std::string_view(v.as_bytes()); }),
+                      BytesCmp, out);
+        return;
+      }
       CompareColumn(col.bytes, valid, op,
                     Literals<std::string>(vals, [](const Value& v) { return v.as_bytes(); }),
                     BytesCmp, out);

@@ -18,6 +18,8 @@ void Concatenate(ColumnVector& into, ColumnVector& from) {
   const auto cat = [](auto& a, auto& b) {
     a.insert(a.end(), std::make_move_iterator(b.begin()), std::make_move_iterator(b.end()));
   };
+  into.OwnBytes();
+  from.OwnBytes();
   cat(into.validity(), from.validity());
   cat(into.bools, from.bools);
   cat(into.ints, from.ints);

@@ -101,7 +101,7 @@ std::shared_ptr<const PositionDeletes> DeleteLoader::Positions(const PlannedFile
           throw Corruption("position delete file " + df.file_path + " row " + std::to_string(row) +
                            " has a null file_path, a null pos or a negative pos");
         }
-        out->by_path[paths.bytes[i]].push_back(positions.longs[i]);
+        out->by_path[std::string(paths.bytes_at(i))].push_back(positions.longs[i]);
       }
     }
     for (auto& [path, list] : out->by_path) std::sort(list.begin(), list.end());

@@ -7,6 +7,7 @@
 #include <map>
 #include <mutex>
 #include <thread>
+#include <utility>
 
 #include "scan/scan_file_reader.h"
 
@@ -16,6 +17,10 @@ namespace {
 
 // Batches a worker may queue for one file before it waits for the consumer.
 constexpr size_t kQueuedBatchesPerFile = 2;
+
+// A unit of work: part `part` of task `task` (part 0 is the whole file or
+// its first slice of row groups). Ordered as the output is.
+using UnitKey = std::pair<size_t, int>;
 
 class ScanExecutor final : public ScanReader {
  public:
@@ -61,7 +66,8 @@ class ScanExecutor final : public ScanReader {
         producer_cv_.notify_all();
         return true;
       }
-      if (finished_files_ == e_.plan.tasks.size()) return false;
+      // Parts of a split file get their queues before its first part ends.
+      if (next_task_ >= e_.plan.tasks.size() && channels_.empty()) return false;
       consumer_cv_.wait(lock);
     }
   }
@@ -98,7 +104,6 @@ class ScanExecutor final : public ScanReader {
         continue;
       }
       it = channels_.erase(it);
-      ++finished_files_;
       producer_cv_.notify_all();
     }
     return false;
@@ -108,21 +113,35 @@ class ScanExecutor final : public ScanReader {
     // Column storage this thread's file readers refill, one after the other.
     std::vector<ColumnVector> storage;
     for (;;) {
-      size_t index = 0;
+      UnitKey key;
+      RowGroupSlice slice;
+      bool whole_file = false;
       {
         std::unique_lock<std::mutex> lock(mu_);
         // At most `threads` files have queues, so memory stays bounded even
-        // when the consumer waits for an earlier file.
+        // when the consumer waits for an earlier file; parts of a file split
+        // among the threads already have theirs.
         producer_cv_.wait(lock, [this] {
-          return cancel_ || error_ || next_task_ >= e_.plan.tasks.size() ||
+          return cancel_ || error_ || !pending_.empty() || next_task_ >= e_.plan.tasks.size() ||
                  channels_.size() < static_cast<size_t>(e_.threads);
         });
-        if (cancel_ || error_ || next_task_ >= e_.plan.tasks.size()) return;
-        index = next_task_++;
-        channels_[index];
+        if (cancel_ || error_) return;
+        if (!pending_.empty()) {
+          // The earliest part first: the consumer may wait for it.
+          key = pending_.begin()->first;
+          slice = pending_.begin()->second;
+          pending_.erase(pending_.begin());
+        } else if (next_task_ < e_.plan.tasks.size()) {
+          key = UnitKey{next_task_++, 0};
+          whole_file = true;
+          channels_[key];
+        } else {
+          return;
+        }
       }
       try {
-        ReadFile(index, &storage);
+        if (whole_file) slice = Split(key.first);
+        ReadFile(key, slice, &storage);
       } catch (...) {
         {
           std::lock_guard<std::mutex> lock(mu_);
@@ -135,18 +154,43 @@ class ScanExecutor final : public ScanReader {
     }
   }
 
-  void ReadFile(size_t index, std::vector<ColumnVector>* storage) {
+  // For a large file of several row groups when there are threads to share
+  // it: queues all but the first slice of its row groups as parts of task
+  // `index` and returns the first. Otherwise the whole file.
+  RowGroupSlice Split(size_t index) {
     const ScanTask& task = e_.plan.tasks[index];
+    if (e_.threads < 2 || task.file.entry.data_file.file_size_in_bytes < e_.split_file_bytes) {
+      return {};
+    }
+    const int groups = ScanFileReader::CountRowGroups(*e_.io, task.file);
+    const int parts = std::min(groups, e_.threads);
+    if (parts < 2) return {};
+    const auto first = [&](int p) { return static_cast<int>(int64_t{groups} * p / parts); };
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      for (int p = 1; p < parts; ++p) {
+        const UnitKey key{index, p};
+        channels_[key];
+        pending_[key] = RowGroupSlice{first(p), first(p + 1) - first(p)};
+      }
+    }
+    producer_cv_.notify_all();
+    return RowGroupSlice{0, first(1)};
+  }
+
+  void ReadFile(const UnitKey& key, const RowGroupSlice& slice,
+                std::vector<ColumnVector>* storage) {
+    const ScanTask& task = e_.plan.tasks[key.first];
     std::optional<Expression> filter;
     if (!task.all_rows_match) filter = e_.filter;
     ScanFileReader reader(*e_.io, task.file, e_.metadata.SpecById(task.file.spec_id),
                           e_.read_schema, std::move(filter), e_.batch_size, &counters_,
-                          task.deletes, e_.deletes.get(), e_.name_mapping.get());
+                          task.deletes, e_.deletes.get(), e_.name_mapping.get(), slice);
     reader.SwapStorage(storage);
     if (e_.count_only) {
       rows_counted_ += reader.CountRows();
       reader.SwapStorage(storage);
-      MarkDone(index);
+      MarkDone(key);
       return;
     }
     const size_t outputs = e_.output_schema.fields().size();
@@ -167,21 +211,21 @@ class ScanExecutor final : public ScanReader {
       read.columns.clear();
       std::unique_lock<std::mutex> lock(mu_);
       producer_cv_.wait(lock, [&] {
-        return cancel_ || error_ || channels_[index].batches.size() < kQueuedBatchesPerFile;
+        return cancel_ || error_ || channels_[key].batches.size() < kQueuedBatchesPerFile;
       });
       if (cancel_ || error_) return;
-      channels_[index].batches.push_back(std::move(out));
+      channels_[key].batches.push_back(std::move(out));
       lock.unlock();
       consumer_cv_.notify_all();
     }
     reader.SwapStorage(storage);
-    MarkDone(index);
+    MarkDone(key);
   }
 
-  void MarkDone(size_t index) {
+  void MarkDone(const UnitKey& key) {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      channels_[index].done = true;
+      channels_[key].done = true;
     }
     consumer_cv_.notify_all();
   }
@@ -196,11 +240,12 @@ class ScanExecutor final : public ScanReader {
   std::mutex mu_;
   std::condition_variable consumer_cv_;  // a batch was queued, a file finished, or an error
   std::condition_variable producer_cv_;  // a batch was taken, a file dropped, or cancel
-  std::map<size_t, Channel> channels_;   // GUARDED_BY(mu_), by task index
+  std::map<UnitKey, Channel> channels_;  // GUARDED_BY(mu_), in output order
+  // Parts of split files no thread reads yet, with their row groups.
+  std::map<UnitKey, RowGroupSlice> pending_;  // GUARDED_BY(mu_)
   // Columns of batches the consumer is done with, at most `threads` of them.
   std::vector<std::vector<ColumnVector>> spare_;  // GUARDED_BY(mu_)
   size_t next_task_ = 0;                          // GUARDED_BY(mu_)
-  size_t finished_files_ = 0;                     // GUARDED_BY(mu_)
   bool cancel_ = false;                           // GUARDED_BY(mu_)
   std::exception_ptr error_;                      // GUARDED_BY(mu_)
 };

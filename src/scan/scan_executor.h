@@ -1,8 +1,10 @@
 // Executes a planned scan: a bounded pool of threads reads data files in
-// parallel into bounded per-file queues; the consumer takes batches in file
-// order (ordered) or as they come. Memory: at most `threads` files in flight,
-// each with at most two queued batches. Worker exceptions are rethrown by
-// Next(). The reader is used by one thread; its destructor stops the workers.
+// parallel into bounded per-file queues; a large file of several row groups
+// is split into parts of its row groups, each with its own queue, that
+// several threads read. The consumer takes batches in file (and row group)
+// order (ordered) or as they come. Memory: at most `threads` files in flight
+// (and the parts of those split), each with at most two queued batches. Worker exceptions are
+// rethrown by Next(). The reader is used by one thread; its destructor stops the workers.
 #pragma once
 
 #include <cstdint>
@@ -31,6 +33,10 @@ struct ScanExecution {
   std::shared_ptr<const NameMapping> name_mapping;  // the table's; null if none
   int64_t batch_size = 64 * 1024;
   int threads = 1;
+  /// Data files at least this large have their footer read before they are
+  /// read, so that their row groups can be split among the threads (a
+  /// smaller file is one unit: its footer read would cost more than it saves).
+  int64_t split_file_bytes = 16 << 20;
   bool ordered = false;
   /// Only count the rows: the reader yields no batches and its metrics'
   /// rows_returned is the count.

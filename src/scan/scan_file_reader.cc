@@ -53,12 +53,14 @@ void CompactColumn(const std::vector<uint8_t>& selection, size_t kept, ColumnVec
   CompactVector(selection, kept, &column->doubles);
   CompactVector(selection, kept, &column->decimals);
   CompactVector(selection, kept, &column->bytes);
+  CompactVector(selection, kept, &column->views);
 }
 
 ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
                                const Schema& read_schema, std::optional<Expression> filter,
                                int64_t batch_size, ScanCounters* counters, DeleteFileList deletes,
-                               DeleteLoader* loader, const NameMapping* name_mapping)
+                               DeleteLoader* loader, const NameMapping* name_mapping,
+                               RowGroupSlice slice)
     : io_(io),
       file_(file),
       spec_(spec),
@@ -68,12 +70,30 @@ ScanFileReader::ScanFileReader(FileIO& io, const PlannedFile& file, const Partit
       counters_(counters),
       deletes_(std::move(deletes)),
       loader_(loader),
-      name_mapping_(name_mapping) {}
+      name_mapping_(name_mapping),
+      slice_(slice) {}
+
+namespace {
+
+bool IsParquet(const DataFile& df) {
+  return df.file_format == "PARQUET" || df.file_format == "parquet";
+}
+
+}  // namespace
+
+int ScanFileReader::CountRowGroups(FileIO& io, const PlannedFile& file) {
+  const DataFile& df = file.entry.data_file;
+  if (!IsParquet(df)) return 1;
+  return static_cast<int>(
+      parquet::ParquetReader::Open(io.OpenRead(LocalFilePath(df.file_path, "data file")))
+          ->row_groups()
+          .size());
+}
 
 void ScanFileReader::Open() {
   opened_ = true;
   const DataFile& df = file_.entry.data_file;
-  if (df.file_format != "PARQUET" && df.file_format != "parquet") {
+  if (!IsParquet(df)) {
     throw NotSupported("data file " + df.file_path + " has format " + df.file_format +
                        "; datashard reads Parquet data files only");
   }
@@ -117,8 +137,13 @@ void ScanFileReader::Open() {
   std::vector<int> selected;
   std::vector<std::vector<parquet::RowRange>> group_ranges;
   bool some_ranges = false;
+  const size_t slice_begin = std::min(static_cast<size_t>(slice_.first), groups.size());
+  const size_t slice_end =
+      slice_.count < 0 ? groups.size()
+                       : std::min(groups.size(), slice_begin + static_cast<size_t>(slice_.count));
   int64_t group_start = 0;
-  for (size_t g = 0; g < groups.size(); ++g) {
+  for (size_t g = 0; g < slice_begin; ++g) group_start += groups[g].num_rows;
+  for (size_t g = slice_begin; g < slice_end; ++g) {
     const parquet::RowGroupInfo& rg = groups[g];
     const int64_t start = group_start;
     group_start += rg.num_rows;
@@ -149,11 +174,12 @@ void ScanFileReader::Open() {
     }
     group_ranges.push_back(std::move(rows));
   }
-  counters_->row_groups_considered += static_cast<int64_t>(groups.size());
-  counters_->row_groups_pruned += static_cast<int64_t>(groups.size() - selected.size());
+  counters_->row_groups_considered += static_cast<int64_t>(slice_end - slice_begin);
+  counters_->row_groups_pruned += static_cast<int64_t>(slice_end - slice_begin - selected.size());
 
   parquet::ReadOptions options;
   options.batch_size = batch_size_;
+  options.string_views = true;
   options.row_groups = selected;
   if (some_ranges) options.row_ranges = std::move(group_ranges);
   for (size_t c = 0; c < read_schema_.fields().size(); ++c) {

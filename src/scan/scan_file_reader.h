@@ -34,18 +34,33 @@ struct ScanCounters {
   std::atomic<int64_t> pages_skipped{0};
 };
 
+/// Row groups [first, first + count) of a data file: the part of it one
+/// reader reads, so that the row groups of a large file are read in
+/// parallel. count < 0: every row group from `first` on.
+struct RowGroupSlice {
+  int first = 0;
+  int count = -1;
+};
+
 class ScanFileReader {
  public:
+  /// The number of row groups of the Parquet data file `file` (its footer is
+  /// read); 1 for a file of another format, which a reader then refuses.
+  static int CountRowGroups(FileIO& io, const PlannedFile& file);
+
   /// `read_schema`: the table fields to read (output columns plus those the
   /// filter and equality deletes need). `filter`: bound, negations pushed
   /// down; nullopt = keep every row. `spec`: the file's partition spec,
   /// nullptr if unknown. `deletes`: the delete files that apply to the file,
   /// read through `loader` (which may be null when `deletes` is empty).
   /// `name_mapping`: the table's, nullptr if none; it must outlive the reader.
+  /// `slice`: the row groups to read (the others are neither read nor
+  /// counted in the metrics).
   ScanFileReader(FileIO& io, const PlannedFile& file, const PartitionSpec* spec,
                  const Schema& read_schema, std::optional<Expression> filter, int64_t batch_size,
                  ScanCounters* counters, DeleteFileList deletes = {},
-                 DeleteLoader* loader = nullptr, const NameMapping* name_mapping = nullptr);
+                 DeleteLoader* loader = nullptr, const NameMapping* name_mapping = nullptr,
+                 RowGroupSlice slice = {});
 
   /// Fills `batch` (schema `read_schema`) with the next kept rows, at most
   /// batch_size of them; false at the end of the file.
@@ -108,6 +123,7 @@ class ScanFileReader {
   DeleteFileList deletes_;
   DeleteLoader* loader_;
   const NameMapping* name_mapping_;
+  RowGroupSlice slice_;
   std::unique_ptr<RowDeleteFilter> row_deletes_;
   std::vector<RowRange> ranges_;  // of the row groups read, in order
   size_t range_ = 0;              // position cursor: ranges_[range_] ...

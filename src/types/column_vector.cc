@@ -39,12 +39,32 @@ void WithStorage(ColumnVector& c, F&& f) {
       f(c.decimals);
       break;
     default:
-      f(c.bytes);
+      if (c.holds_views()) {
+        f(c.views);
+      } else {
+        f(c.bytes);
+      }
       break;
   }
 }
 
 }  // namespace
+
+void ColumnVector::UseViews() {
+  bytes.clear();
+  views.clear();
+  buffers.clear();
+  valid_.clear();
+  holds_views_ = true;
+}
+
+void ColumnVector::OwnBytes() {
+  if (!holds_views_) return;
+  bytes.assign(views.begin(), views.end());
+  views.clear();
+  buffers.clear();
+  holds_views_ = false;
+}
 
 void ColumnVector::Reserve(size_t n) {
   valid_.reserve(n);
@@ -65,9 +85,13 @@ void ColumnVector::Clear() {
   doubles.clear();
   decimals.clear();
   bytes.clear();
+  views.clear();
+  buffers.clear();
+  holds_views_ = false;
 }
 
 void ColumnVector::AppendNull() {
+  OwnBytes();
   valid_.push_back(0);
   switch (type_.id) {
     case TypeId::kBoolean:
@@ -106,6 +130,7 @@ void ColumnVector::Append(const Value& v) {
   if (!v.Fits(type_)) {
     throw InvalidArgument("value does not fit column type " + type_.ToString());
   }
+  OwnBytes();
   valid_.push_back(1);
   switch (type_.id) {
     case TypeId::kBoolean:
@@ -156,7 +181,7 @@ Value ColumnVector::Get(size_t i) const {
     case TypeId::kDecimal:
       return Value::Decimal(decimals[i]);
     default:
-      return Value(bytes[i]);
+      return Value(std::string(bytes_at(i)));
   }
 }
 

@@ -1,5 +1,8 @@
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -61,6 +64,34 @@ TEST(ColumnVectorTest, AppendAndGetRoundTripWithNulls) {
   EXPECT_TRUE(c.Get(1).is_null());
   EXPECT_EQ(c.Get(2), Value(""));
   EXPECT_THROW(c.Append(Value(int64_t{1})), InvalidArgument);
+}
+
+TEST(ColumnVectorTest, ViewsReadLikeOwnedBytesAndBecomeThemOnAppend) {
+  auto page = std::make_shared<const std::string>("alphabet");
+  ColumnVector c(DataType::String());
+  c.UseViews();
+  c.Resize(3);
+  c.views[0] = std::string_view(*page).substr(0, 5);
+  c.views[2] = std::string_view(*page).substr(5);
+  c.validity()[0] = c.validity()[2] = 1;
+  c.buffers.push_back(page);
+  page.reset();  // the column keeps the page alive
+  ASSERT_TRUE(c.holds_views());
+  EXPECT_TRUE(c.bytes.empty());
+  EXPECT_EQ(c.bytes_at(0), "alpha");
+  EXPECT_EQ(c.Get(0), Value("alpha"));
+  EXPECT_TRUE(c.Get(1).is_null());
+  EXPECT_EQ(c.Get(2), Value("bet"));
+  const ColumnVector copy = c;  // shares the page
+  c.Append(Value("gamma"));     // appending turns the views into owned strings
+  EXPECT_FALSE(c.holds_views());
+  EXPECT_TRUE(c.buffers.empty());
+  ASSERT_EQ(c.bytes.size(), 4u);
+  EXPECT_EQ(c.bytes[0], "alpha");
+  EXPECT_EQ(c.bytes[3], "gamma");
+  EXPECT_EQ(copy.bytes_at(2), "bet");
+  c.Clear();
+  EXPECT_FALSE(c.holds_views());
 }
 
 TEST(SchemaTest, RejectsDuplicateIdsAndNames) {

@@ -20,6 +20,13 @@
 
 namespace datashard::testing {
 
+/// id long (required), v string (optional): the schema of tests' hand-written
+/// files of ids.
+inline Schema IdValueSchema() {
+  return Schema(1,
+                {Field{1, "id", DataType::Long(), true}, Field{2, "v", DataType::String(), false}});
+}
+
 class HandTable {
  public:
   /// Creates an empty table at `path` with `schema` and `spec`.

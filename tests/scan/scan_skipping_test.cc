@@ -15,11 +15,6 @@
 namespace datashard {
 namespace {
 
-Schema IdSchema() {
-  return Schema(1,
-                {Field{1, "id", DataType::Long(), true}, Field{2, "v", DataType::String(), false}});
-}
-
 struct Result {
   std::vector<int64_t> ids;
   ScanMetrics metrics;
@@ -50,7 +45,7 @@ class ScanSkippingTest : public ::testing::Test {
   // closes a page every 20,000 rows.
   Table OneFileTable(const std::string& name, int64_t rows, bool page_index, int64_t null_from = 0,
                      int64_t null_to = 0) {
-    testing::HandTable hand(dir_.Join(name), IdSchema());
+    testing::HandTable hand(dir_.Join(name), testing::IdValueSchema());
     ColumnVector ids(DataType::Long());
     ColumnVector vs(DataType::String());
     for (int64_t i = 0; i < rows; ++i) {
@@ -63,7 +58,7 @@ class ScanSkippingTest : public ::testing::Test {
     }
     parquet::WriterOptions options;
     options.write_page_index = page_index;
-    hand.Commit({hand.WriteDataFileWith(IdSchema(), {ids, vs}, options, {}, false)});
+    hand.Commit({hand.WriteDataFileWith(testing::IdValueSchema(), {ids, vs}, options, {}, false)});
     return OpenTable(dir_.Join(name));
   }
 
@@ -139,12 +134,12 @@ Table StringTable(testing::HandTable* hand, const std::vector<std::string>& stri
     ids.Append(Value(static_cast<int64_t>(i)));
     vs.Append(Value(strings[i]));
   }
-  hand->Commit({hand->WriteDataFileWith(IdSchema(), {ids, vs}, options, {}, false)});
+  hand->Commit({hand->WriteDataFileWith(testing::IdValueSchema(), {ids, vs}, options, {}, false)});
   return OpenTable(hand->metadata().location);
 }
 
 TEST_F(ScanSkippingTest, DictionariesRuleOutRowGroupsTheirBoundsCannot) {
-  testing::HandTable hand(dir_.Join("t"), IdSchema());
+  testing::HandTable hand(dir_.Join("t"), testing::IdValueSchema());
   std::vector<std::string> strings;
   for (int i = 0; i < 30000; ++i) strings.push_back(i % 2 == 0 ? "a" : "c");
   Table t = StringTable(&hand, strings, parquet::WriterOptions{});
@@ -172,7 +167,7 @@ TEST_F(ScanSkippingTest, DictionariesRuleOutRowGroupsTheirBoundsCannot) {
 }
 
 TEST_F(ScanSkippingTest, AChunkFallingBackToPlainIsNotJudgedByItsDictionary) {
-  testing::HandTable hand(dir_.Join("t"), IdSchema());
+  testing::HandTable hand(dir_.Join("t"), testing::IdValueSchema());
   // The first page keeps a dictionary of "a" and "c"; the next pages bring
   // new values until the dictionary passes its limit and the rest of the
   // chunk is PLAIN, "b" among it.

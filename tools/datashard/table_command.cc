@@ -122,18 +122,39 @@ std::vector<std::string> SplitColumns(const std::string& text) {
   return out;
 }
 
-std::string CsvField(const Value& v, const DataType& type) {
-  if (v.is_null()) return "";
-  std::string text;
-  const nlohmann::json j = ValueToJson(v, type);
-  text = j.is_string() ? j.get<std::string>() : j.dump();
-  if (text.find_first_of(",\"\n\r") == std::string::npos) return text;
-  std::string quoted = "\"";
-  for (char c : text) {
-    if (c == '"') quoted += '"';
-    quoted += c;
+// A CSV field: the text of the value's JSON form (a JSON string's contents),
+// quoted when it holds a comma, quote or line break.
+void AppendCsvText(std::string_view text, std::string* out) {
+  if (text.find_first_of(",\"\n\r") == std::string_view::npos) {
+    out->append(text);
+    return;
   }
-  return quoted + "\"";
+  out->push_back('"');
+  for (char c : text) {
+    if (c == '"') out->push_back('"');
+    out->push_back(c);
+  }
+  out->push_back('"');
+}
+
+// Row `r` of `column` as a CSV field (empty for null); strings and integers
+// straight from the column, other types through their JSON form.
+void AppendCsvField(const ColumnVector& column, size_t r, std::string* out) {
+  if (column.is_null(r)) return;
+  switch (column.type().id) {
+    case TypeId::kString:
+      AppendCsvText(column.bytes_at(r), out);
+      return;
+    case TypeId::kInt:
+    case TypeId::kLong:
+      AppendCellJson(column, r, out);
+      return;
+    default: {
+      const nlohmann::json j = ValueToJson(column.Get(r), column.type());
+      AppendCsvText(j.is_string() ? j.get<std::string>() : j.dump(), out);
+      return;
+    }
+  }
 }
 
 // A cell of --format table: one line whatever the value holds (control
@@ -236,16 +257,21 @@ void RunScan(const TableArgs& a) {
   }
   RecordBatch batch;
   while (left > 0 && reader->Next(&batch)) {
-    for (size_t r = 0; r < batch.num_rows() && left > 0; ++r, --left) {
-      const Record row = batch.Row(r);
-      if (a.format == "jsonl") {
-        AppendRecordJson(row, schema, &out);
-        out += "\n";
-      } else if (a.format == "csv") {
-        for (size_t c = 0; c < row.size(); ++c)
-          out += (c ? "," : "") + CsvField(row[c], fields[c].type);
+    const size_t rows = static_cast<size_t>(std::min<int64_t>(left, batch.num_rows()));
+    if (a.format == "jsonl") {
+      // Straight from the columns, without a Value per cell.
+      AppendBatchJsonLines(batch, 0, rows, &out);
+      left -= static_cast<int64_t>(rows);
+    }
+    for (size_t r = 0; a.format != "jsonl" && r < rows; ++r, --left) {
+      if (a.format == "csv") {
+        for (size_t c = 0; c < fields.size(); ++c) {
+          if (c) out += ',';
+          AppendCsvField(batch.columns[c], r, &out);
+        }
         out += "\n";
       } else {
+        const Record row = batch.Row(r);
         std::vector<std::string> line;
         for (size_t c = 0; c < row.size(); ++c) line.push_back(TableCell(row[c], fields[c].type));
         cells.push_back(std::move(line));

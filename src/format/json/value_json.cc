@@ -194,19 +194,21 @@ int HexDigit(char c) {
 
 // Shortest text that reads back as the same float; always looks like a
 // JSON floating-point number ("-0.0", "1.0", "1e+20").
-std::string FloatText(float f) {
+// Appends the shortest round-trip text of a finite number, with ".0" when it
+// would otherwise read as an integer.
+template <typename F>
+void AppendFloating(F f, std::string* out) {
   char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, f);
-  std::string s(buf, r.ptr);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
-  return s;
+  const auto r = std::to_chars(buf, buf + sizeof buf, f);
+  out->append(buf, r.ptr);
+  if (std::find_if(buf, r.ptr, [](char c) { return c == '.' || c == 'e'; }) == r.ptr) {
+    out->append(".0");
+  }
 }
 
-std::string DoubleText(double d) {
-  char buf[64];
-  auto r = std::to_chars(buf, buf + sizeof buf, d);
-  std::string s(buf, r.ptr);
-  if (s.find_first_of(".e") == std::string::npos) s += ".0";
+std::string FloatText(float f) {
+  std::string s;
+  AppendFloating(f, &s);
   return s;
 }
 
@@ -687,12 +689,12 @@ nlohmann::json ValueToJson(const Value& v, const DataType& type) {
   return nullptr;
 }
 
-void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
-  if (v.is_null()) {
-    out->append("null");
-    return;
-  }
-  CheckFits(v, type);
+namespace {
+
+// The JSON text of one non-null value of `type`, read through `v` (a Value,
+// or a row of a column): as_bool(), as_int(), ... as Value names them.
+template <typename Cell>
+void AppendJsonOf(const Cell& v, const DataType& type, std::string* out) {
   char buf[32];
   switch (type.id) {
     case TypeId::kBoolean:
@@ -713,7 +715,7 @@ void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
       if (!std::isfinite(f)) {
         AppendJsonString(NonFiniteName(f), out);
       } else {
-        out->append(FloatText(f));
+        AppendFloating(f, out);
       }
       return;
     }
@@ -722,7 +724,7 @@ void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
       if (!std::isfinite(d)) {
         AppendJsonString(NonFiniteName(d), out);
       } else {
-        out->append(DoubleText(d));
+        AppendFloating(d, out);
       }
       return;
     }
@@ -752,7 +754,7 @@ void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
       return;
     case TypeId::kUuid:
       out->push_back('"');
-      out->append(FormatUuid(v.as_bytes()));
+      out->append(FormatUuid(std::string(v.as_bytes())));
       out->push_back('"');
       return;
     case TypeId::kBinary:
@@ -761,6 +763,67 @@ void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
       out->append(Base64Encode(v.as_bytes()));
       out->push_back('"');
       return;
+  }
+}
+
+// A row of a column with a value, read as AppendJsonOf reads a Value.
+struct ColumnCell {
+  const ColumnVector& c;
+  size_t i;
+  bool as_bool() const { return c.bools[i] != 0; }
+  int32_t as_int() const { return c.ints[i]; }
+  int64_t as_long() const { return c.longs[i]; }
+  float as_float() const { return c.floats[i]; }
+  double as_double() const { return c.doubles[i]; }
+  Int128 as_decimal() const { return c.decimals[i]; }
+  std::string_view as_bytes() const { return c.bytes_at(i); }
+};
+
+}  // namespace
+
+void AppendValueJson(const Value& v, const DataType& type, std::string* out) {
+  if (v.is_null()) {
+    out->append("null");
+    return;
+  }
+  CheckFits(v, type);
+  AppendJsonOf(v, type, out);
+}
+
+void AppendCellJson(const ColumnVector& column, size_t row, std::string* out) {
+  if (column.is_null(row)) {
+    out->append("null");
+    return;
+  }
+  switch (column.type().id) {
+    case TypeId::kDecimal:
+    case TypeId::kUuid:
+    case TypeId::kFixed:
+      // Their values may not fit the type (precision, length): checked as a Value.
+      AppendValueJson(column.Get(row), column.type(), out);
+      return;
+    default:
+      AppendJsonOf(ColumnCell{column, row}, column.type(), out);
+      return;
+  }
+}
+
+void AppendBatchJsonLines(const RecordBatch& batch, size_t begin, size_t end, std::string* out) {
+  const auto& fields = batch.schema.fields();
+  // The `"name":` keys, built once per batch.
+  std::vector<std::string> keys(fields.size());
+  for (size_t c = 0; c < fields.size(); ++c) {
+    if (c > 0) keys[c].push_back(',');
+    AppendJsonString(fields[c].name, &keys[c]);
+    keys[c].push_back(':');
+  }
+  for (size_t r = begin; r < end; ++r) {
+    out->push_back('{');
+    for (size_t c = 0; c < fields.size(); ++c) {
+      out->append(keys[c]);
+      AppendCellJson(batch.columns[c], r, out);
+    }
+    out->append("}\n");
   }
 }
 

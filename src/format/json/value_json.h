@@ -20,6 +20,8 @@
 
 #include <nlohmann/json.hpp>
 
+#include "datashard/column_vector.h"
+#include "datashard/record_batch.h"
 #include "datashard/schema.h"
 #include "datashard/types.h"
 #include "datashard/value.h"
@@ -39,6 +41,15 @@ nlohmann::json ValueToJson(const Value& v, const DataType& type);
 /// value; numbers in shortest round-trip form); the fast path of JSON Lines
 /// output. InvalidArgument for a string that is not valid UTF-8.
 void AppendValueJson(const Value& v, const DataType& type, std::string* out);
+
+/// Appends the JSON text of row `row` of `column` (typed as the column):
+/// what AppendValueJson(column.Get(row), column.type(), out) appends, read
+/// from the column's storage (string views included) without a Value.
+void AppendCellJson(const ColumnVector& column, size_t row, std::string* out);
+
+/// Appends rows [begin, end) of `batch` as JSON Lines: per row what
+/// AppendRecordJson(batch.Row(r), batch.schema, out) appends, then "\n".
+void AppendBatchJsonLines(const RecordBatch& batch, size_t begin, size_t end, std::string* out);
 
 /// Parses the documented field list
 /// `[{"id":1,"name":"record_id","type":"long","required":true}, ...]`, or an

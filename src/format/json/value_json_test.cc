@@ -2,6 +2,9 @@
 
 #include <cmath>
 #include <limits>
+#include <memory>
+#include <string>
+#include <string_view>
 
 #include <gtest/gtest.h>
 
@@ -24,6 +27,12 @@ void ExpectRoundTrip(const Value& v, const DataType& t, const std::string& expec
   EXPECT_EQ(text, expected_text) << t.ToString();
   EXPECT_EQ(ValueFromJson(json::parse(text), t), v) << text;
   EXPECT_EQ(ValueFromJson(ValueToJson(v, t), t), v) << text;
+  // The column path writes the same text.
+  ColumnVector column(t);
+  column.Append(v);
+  std::string cell;
+  AppendCellJson(column, 0, &cell);
+  EXPECT_EQ(cell, expected_text) << t.ToString();
 }
 
 TEST(ValueJsonTest, IntegersKeepEveryBit) {
@@ -210,6 +219,40 @@ TEST(ValueJsonTest, RecordParsingNamesLineFieldAndValue) {
 
 // Found after fuzz/json_lines_fuzz.cc: the error message of a deeply nested
 // value was made with nlohmann's recursive dump(), which overflowed the stack.
+TEST(ValueJsonTest, BatchJsonLinesMatchTheRecordsIncludingViewedStrings) {
+  const Schema s = TestSchema();
+  RecordBatch batch;
+  batch.schema = s;
+  batch.columns = {ColumnVector(DataType::Long()), ColumnVector(DataType::Decimal(9, 2)),
+                   ColumnVector(DataType::String())};
+  batch.columns[0].Append(Value(int64_t{1}));
+  batch.columns[0].Append(Value(int64_t{-2}));
+  batch.columns[0].Append(Value(int64_t{3}));
+  batch.columns[1].Append(Value::Decimal(12345));
+  batch.columns[1].AppendNull();
+  batch.columns[1].Append(Value::Decimal(-5));
+  // The strings as a scan holds them: views into a shared page.
+  auto page = std::make_shared<const std::string>("x\"yz\n");
+  ColumnVector& tag = batch.columns[2];
+  tag.UseViews();
+  tag.Resize(3);
+  tag.views[0] = std::string_view(*page).substr(0, 2);
+  tag.views[2] = std::string_view(*page).substr(2);
+  tag.validity()[0] = tag.validity()[2] = 1;
+  tag.buffers.push_back(page);
+  std::string want;
+  for (size_t r = 1; r < 3; ++r) {
+    AppendRecordJson(batch.Row(r), s, &want);
+    want += "\n";
+  }
+  std::string got;
+  AppendBatchJsonLines(batch, 1, 3, &got);
+  EXPECT_EQ(got, want);
+  EXPECT_EQ(got,
+            "{\"record_id\":-2,\"price\":null,\"tag\":null}\n"
+            "{\"record_id\":3,\"price\":\"-0.05\",\"tag\":\"yz\\n\"}\n");
+}
+
 TEST(ValueJsonTest, DeeplyNestedValuesAreRefusedWithAShortExcerpt) {
   const Schema s = TestSchema();
   const std::string line =

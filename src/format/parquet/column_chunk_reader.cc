@@ -1,6 +1,7 @@
 #include "format/parquet/column_chunk_reader.h"
 
 #include <algorithm>
+#include <atomic>
 
 #include "datashard/errors.h"
 #include "format/parquet/bit_util.h"
@@ -38,17 +39,51 @@ int64_t MillisToMicros(int64_t v) {
   return out;
 }
 
+// Readies `c` to be refilled with views: views it holds are overwritten in
+// place (not cleared and zero-filled again); the buffers they pointed into
+// are let go.
+void RefillViews(ColumnVector* c) {
+  if (c->holds_views()) {
+    c->buffers.clear();
+  } else {
+    c->UseViews();
+  }
+}
+
+// Buffers a pool keeps for reuse; more in use at once are not kept.
+constexpr size_t kPooledBuffers = 16;
+
 }  // namespace
+
+std::shared_ptr<std::vector<uint8_t>> PageBufferPool::Take() {
+  for (const auto& b : buffers_) {
+    if (b.use_count() == 1) {
+      // The last other holder let go (a release decrement): its reads of the
+      // buffer happen before the refill.
+      std::atomic_thread_fence(std::memory_order_acquire);
+      return b;
+    }
+  }
+  auto b = std::make_shared<std::vector<uint8_t>>();
+  if (buffers_.size() < kPooledBuffers) buffers_.push_back(b);
+  return b;
+}
 
 ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                                      const ColumnMetaData& meta, int64_t begin, int64_t size,
-                                     int64_t num_rows, PageCounts* counts)
+                                     int64_t num_rows, PageCounts* counts, PageBufferPool* views)
     : file_(file),
       leaf_(leaf),
       meta_(meta),
       begin_(begin),
       counts_(counts),
       rows_left_(num_rows),
+      pool_(views),
+      views_(views != nullptr &&
+             (*leaf.element.type == PhysicalType::kByteArray ||
+              *leaf.element.type == PhysicalType::kFixedLenByteArray) &&
+             leaf.mapping.conversion != LeafConversion::kDecimalBytes),
+      page_(std::make_shared<std::vector<uint8_t>>()),
       discard_(leaf.mapping.type) {
   physical_.type = *leaf.element.type;
   physical_.type_length = leaf.element.type_length.value_or(0);
@@ -62,6 +97,7 @@ void ColumnChunkReader::Fail(const std::string& why) const {
 }
 
 void ColumnChunkReader::Read(size_t n, ColumnVector* out) {
+  if (views_) RefillViews(out);
   out->Resize(n);
   Advance(n, out);
 }
@@ -74,7 +110,7 @@ bool ColumnChunkReader::ReadDictionary(ColumnVector* out) {
     NextPage(0);
     if (!dictionary_) return false;
     // page_ still holds the dictionary page's PLAIN values.
-    values_ = MakeValueDecoder(Encoding::kPlain, physical_, page_.data(), page_.size(), nullptr);
+    values_ = MakeValueDecoder(Encoding::kPlain, physical_, page_->data(), page_->size(), nullptr);
     out->Resize(dictionary_->size);
     DecodeRows(dictionary_->size, out, 0, false);
     values_.reset();
@@ -104,6 +140,7 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
         DecodeRows(k, out, at);
         at += k;
       } else {
+        if (views_) RefillViews(&discard_);
         discard_.Resize(k);
         DecodeRows(k, &discard_, 0);
       }
@@ -143,9 +180,9 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
         Fail(std::string("dictionary page encoding ") + EncodingName(e));
       }
       Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size),
-                 &page_);
-      dictionary_ = std::make_unique<PhysicalValues>(DecodeDictionary(
-          physical_, page_.data(), page_.size(), h.dictionary_page_header->num_values));
+                 page_.get());
+      dictionary_ = std::make_shared<const PhysicalValues>(DecodeDictionary(
+          physical_, page_->data(), page_->size(), h.dictionary_page_header->num_values));
       return 0;
     }
     case PageType::kDataPage:
@@ -172,13 +209,16 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
 
 void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_t body_size) {
   const bool optional = leaf_.max_definition_level > 0;
+  // Columns may still view the last page; it is left to them.
+  if (views_) page_ = pool_->Take();
   if (h.type == PageType::kDataPage) {
     if (!h.data_page_header) Fail("data page without its header");
     const DataPageHeader& d = *h.data_page_header;
     if (d.num_values < 0) Fail("negative value count");
-    Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size), &page_);
-    const uint8_t* p = page_.data();
-    size_t left = page_.size();
+    Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size),
+               page_.get());
+    const uint8_t* p = page_->data();
+    size_t left = page_->size();
     if (optional) {
       if (d.definition_level_encoding != Encoding::kRle) {
         throw NotSupported(file_.path() + ": column '" + leaf_.element.name +
@@ -194,6 +234,7 @@ void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_
       left -= 4 + len;
     }
     values_ = MakeValueDecoder(d.encoding, physical_, p, left, dictionary_.get());
+    ViewsInto(d.encoding);
     page_left_ = d.num_values;
     return;
   }
@@ -216,12 +257,22 @@ void ColumnChunkReader::LoadPage(const PageHeader& h, const uint8_t* body, size_
   const size_t compressed = body_size - levels;
   const size_t uncompressed = static_cast<size_t>(h.uncompressed_page_size) - levels;
   if (d.is_compressed) {
-    Decompress(meta_.codec, values, compressed, uncompressed, &page_);
+    Decompress(meta_.codec, values, compressed, uncompressed, page_.get());
   } else {
-    Decompress(CompressionCodec::kUncompressed, values, compressed, uncompressed, &page_);
+    Decompress(CompressionCodec::kUncompressed, values, compressed, uncompressed, page_.get());
   }
-  values_ = MakeValueDecoder(d.encoding, physical_, page_.data(), page_.size(), dictionary_.get());
+  values_ =
+      MakeValueDecoder(d.encoding, physical_, page_->data(), page_->size(), dictionary_.get());
+  ViewsInto(d.encoding);
   page_left_ = d.num_values;
+}
+
+void ColumnChunkReader::ViewsInto(Encoding encoding) {
+  if (encoding == Encoding::kPlainDictionary || encoding == Encoding::kRleDictionary) {
+    view_owner_ = dictionary_;
+  } else {
+    view_owner_ = page_;
+  }
 }
 
 void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, size_t at, bool levels) {
@@ -316,6 +367,10 @@ void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, size_t at, bool 
       return;
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray:
+      if (out->holds_views()) {
+        DecodeViewRows(n, defs, present, out, at);
+        return;
+      }
       if (defs == nullptr && conv != LeafConversion::kDecimalBytes) {
         DecodeInto(n, &out->bytes, at, [&](std::string* d, size_t k) { values.DecodeBytes(d, k); });
         return;
@@ -333,6 +388,36 @@ void ColumnChunkReader::DecodeRows(size_t n, ColumnVector* out, size_t at, bool 
       return;
     case PhysicalType::kInt96:
       throw NotSupported("INT96 values are not supported");
+  }
+}
+
+void ColumnChunkReader::DecodeViewRows(size_t n, const uint32_t* defs, size_t present,
+                                       ColumnVector* out, size_t at) {
+  std::string_view* dst = out->views.data() + at;
+  if (defs != nullptr) {
+    view_scratch_.resize(present);
+    dst = view_scratch_.data();
+  }
+  if (values_->DecodeViews(dst, present)) {
+    if (out->buffers.empty() || out->buffers.back() != view_owner_) {
+      out->buffers.push_back(view_owner_);
+    }
+  } else {
+    // The encoding builds each value: they are kept in a buffer of their own.
+    scratch_.bytes.resize(present);
+    values_->DecodeBytes(scratch_.bytes.data(), present);
+    size_t total = 0;
+    for (const std::string& b : scratch_.bytes) total += b.size();
+    auto owned = std::make_shared<std::string>();
+    owned->reserve(total);
+    for (size_t i = 0; i < present; ++i) {
+      dst[i] = std::string_view(owned->data() + owned->size(), scratch_.bytes[i].size());
+      owned->append(scratch_.bytes[i]);
+    }
+    out->buffers.push_back(std::move(owned));
+  }
+  if (defs != nullptr) {
+    Scatter(n, defs, view_scratch_.data(), &out->views, at, [](std::string_view v) { return v; });
   }
 }
 

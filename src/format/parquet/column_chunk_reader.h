@@ -1,7 +1,9 @@
 // Reads the values of one column chunk, page by page: dictionary page, data
 // pages v1 and v2, any codec the build supports, every value encoding of
 // value_decoder.h. Holds the chunk's compressed bytes and one decompressed
-// page; values are decoded only as rows are requested. Not thread-safe.
+// page; values are decoded only as rows are requested. Byte values are
+// either copied into strings or viewed in the decompressed pages and the
+// dictionary, which the columns then share. Not thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -31,14 +33,29 @@ struct PageCounts {
   int64_t skipped = 0;
 };
 
+/// Decompressed page buffers that columns holding views share with the
+/// readers: a buffer is refilled only once no column holds it any more, so
+/// that a long scan neither allocates nor faults in a buffer per page. One
+/// thread at a time (the columns may be released on any thread).
+class PageBufferPool {
+ public:
+  std::shared_ptr<std::vector<uint8_t>> Take();
+
+ private:
+  std::vector<std::shared_ptr<std::vector<uint8_t>>> buffers_;
+};
+
 class ColumnChunkReader {
  public:
   /// Reads the chunk's bytes [begin, begin+size) from `file` (checked by the
   /// caller to lie inside the file). `num_rows` is the row group's count.
   /// Pages are counted into `counts`, which must outlive the reader.
+  /// `views`: byte values are read as views (ColumnVector::holds_views) into
+  /// page buffers from `views` (which must outlive the reader); nullptr:
+  /// as strings.
   ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                     const ColumnMetaData& meta, int64_t begin, int64_t size, int64_t num_rows,
-                    PageCounts* counts);
+                    PageCounts* counts, PageBufferPool* views = nullptr);
 
   /// Fills `out` (typed as leaf.mapping.type, resized to n rows, its storage
   /// overwritten in place) with the next n rows.
@@ -59,10 +76,16 @@ class ColumnChunkReader {
   // passed over unread. Returns the rows passed over.
   size_t NextPage(size_t skippable);
   void LoadPage(const PageHeader& header, const uint8_t* body, size_t body_size);
+  // Sets what the views of a page of `encoding` point into: the dictionary
+  // or the page.
+  void ViewsInto(Encoding encoding);
   // Decodes n rows of the current page into rows [at, at+n) of `out`, which
   // holds them already; `levels` false: n values without definition levels
   // (a dictionary page).
   void DecodeRows(size_t n, ColumnVector* out, size_t at, bool levels = true);
+  // The byte values of DecodeRows into a column holding views: `present` of
+  // the n rows have a value (`defs` null: all of them).
+  void DecodeViewRows(size_t n, const uint32_t* defs, size_t present, ColumnVector* out, size_t at);
   [[noreturn]] void Fail(const std::string& why) const;
 
   const RandomAccessFile& file_;
@@ -76,9 +99,12 @@ class ColumnChunkReader {
   size_t page_offset_ = 0;  // current page header within chunk_ (for messages)
   int64_t rows_left_;
 
-  std::unique_ptr<PhysicalValues> dictionary_;
-  std::vector<uint8_t> page_;    // decompressed page (v1) or values (v2)
-  std::vector<uint8_t> levels_;  // v2 definition levels
+  PageBufferPool* pool_;
+  bool views_;  // byte values are read as views
+  std::shared_ptr<const PhysicalValues> dictionary_;
+  std::shared_ptr<std::vector<uint8_t>> page_;  // decompressed page (v1) or values (v2)
+  std::shared_ptr<const void> view_owner_;      // what the current page's views point into
+  std::vector<uint8_t> levels_;                 // v2 definition levels
   RleDecoder def_levels_;
   std::unique_ptr<ValueDecoder> values_;
   int64_t page_left_ = 0;
@@ -86,6 +112,7 @@ class ColumnChunkReader {
   // Scratch, reused between calls.
   std::vector<uint32_t> defs_;
   PhysicalValues scratch_;
+  std::vector<std::string_view> view_scratch_;
   ColumnVector discard_;  // rows decoded only to be skipped
 };
 

@@ -148,7 +148,7 @@ void ColumnChunkWriter::UpdateMinMax(T v, T* min, T* max) {
   if (*max < v) *max = v;
 }
 
-void ColumnChunkWriter::UpdateBytes(const std::string& v) {
+void ColumnChunkWriter::UpdateBytes(std::string_view v) {
   Bounds& b = page_bounds_;
   if (!b.has) {
     b.min_b = v;
@@ -354,7 +354,7 @@ void ColumnChunkWriter::AppendToPage(const ColumnVector& c, size_t begin, size_t
       break;
     case Storage::kBytes:
       ForEachPresent(c, begin, end, [&](size_t i) {
-        const std::string& v = c.bytes[i];
+        const std::string_view v = c.bytes_at(i);
         UpdateBytes(v);
         PutBytes(v);
       });

@@ -71,7 +71,7 @@ class ColumnChunkWriter {
   void ForEachPresent(const ColumnVector& column, size_t begin, size_t end, F&& f);
   template <typename T>
   void UpdateMinMax(T v, T* min, T* max);
-  void UpdateBytes(const std::string& v);
+  void UpdateBytes(std::string_view v);
   // Widens `into` by `b`.
   void Merge(const Bounds& b, Bounds* into) const;
   std::optional<Value> MinOf(const Bounds& b) const;

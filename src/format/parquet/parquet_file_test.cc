@@ -374,6 +374,46 @@ TEST_P(ParquetFileTest, ColumnsReadOrSkippedByBatchMatchAWholeRead) {
   }
 }
 
+TEST_P(ParquetFileTest, StringViewsReadTheSameValuesAndOutliveTheReader) {
+  const Schema s = AllTypesSchema();
+  const std::vector<Record> rows = RandomRows(s, 3000, 11, 40);
+  WriterOptions o;
+  o.codec = GetParam().codec;
+  o.dictionary = GetParam().dictionary;
+  o.row_group_size_bytes = 64 << 10;
+  o.page_size_bytes = 1 << 10;  // batches span pages
+  const WrittenFile f = WriteFile(s, rows, o, 700);
+  for (const int64_t batch_size : {1, 333, 4096}) {
+    std::vector<std::vector<ColumnVector>> batches;
+    {
+      auto r = OpenBytes(f.bytes);
+      ReadOptions ro;
+      ro.batch_size = batch_size;
+      ro.string_views = true;
+      r->Start(ro);
+      std::vector<ColumnVector> batch;
+      // The storage is refilled in place, so each batch is kept as a copy;
+      // the copies share the pages they view.
+      while (r->Next(&batch)) batches.push_back(batch);
+    }
+    size_t first = 0;
+    for (const std::vector<ColumnVector>& batch : batches) {
+      for (size_t c = 0; c < batch.size(); ++c) {
+        const TypeId id = s.fields()[c].type.id;
+        const bool bytes = id == TypeId::kString || id == TypeId::kUuid || id == TypeId::kFixed ||
+                           id == TypeId::kBinary;
+        EXPECT_EQ(batch[c].holds_views(), bytes) << "column " << c;
+        for (size_t i = 0; i < batch[c].size(); ++i) {
+          ASSERT_TRUE(SameValue(batch[c].Get(i), rows[first + i][c]))
+              << "batch size " << batch_size << ", row " << first + i << ", column " << c;
+        }
+      }
+      first += batch[0].size();
+    }
+    EXPECT_EQ(first, rows.size());
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(
     Variants, ParquetFileTest,
     ::testing::Values(Variant{Codec::kNone, true}, Variant{Codec::kNone, false},

@@ -201,6 +201,7 @@ class ParquetReader::Impl {
   std::vector<RowRange> group_ranges_;  // of the current group
   size_t range_index_ = 0;              // next or current entry of group_ranges_
   int64_t group_row_ = 0;               // rows of the current group read or skipped
+  PageBufferPool page_buffers_;         // for string_views; outlives readers_
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
   PageCounts page_counts_;
   size_t batch_rows_ = 0;         // rows of the current batch
@@ -420,7 +421,8 @@ class ParquetReader::Impl {
         const ColumnMetaData& md =
             *meta_.row_groups[static_cast<size_t>(g)].columns[static_cast<size_t>(c)].meta_data;
         readers_.push_back(std::make_unique<ColumnChunkReader>(
-            *file_, leaves_[static_cast<size_t>(c)], md, r.begin, r.size, rows, &page_counts_));
+            *file_, leaves_[static_cast<size_t>(c)], md, r.begin, r.size, rows, &page_counts_,
+            options_.string_views ? &page_buffers_ : nullptr));
       }
     }
   }

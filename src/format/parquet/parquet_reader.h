@@ -73,6 +73,10 @@ struct ReadOptions {
   std::vector<std::vector<RowRange>> row_ranges;
   /// Rows per batch returned by Next().
   int64_t batch_size = 64 * 1024;
+  /// Byte columns (string, binary, fixed, uuid) hold views into the decoded
+  /// pages and dictionaries, which they share (ColumnVector::holds_views),
+  /// instead of a string per value.
+  bool string_views = false;
 };
 
 class ParquetReader {

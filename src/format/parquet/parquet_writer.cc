@@ -150,9 +150,9 @@ class ParquetWriter::Impl {
       if (f.type.id == TypeId::kFixed || f.type.id == TypeId::kUuid) {
         const size_t len = static_cast<size_t>(FixedLengthOf(f.type));
         for (size_t i = 0; i < n; ++i) {
-          if (!v.is_null(i) && v.bytes[i].size() != len) {
+          if (!v.is_null(i) && v.bytes_at(i).size() != len) {
             throw SchemaMismatch(where + " row " + row(i) + " has " +
-                                 std::to_string(v.bytes[i].size()) + " bytes, the type " +
+                                 std::to_string(v.bytes_at(i).size()) + " bytes, the type " +
                                  std::to_string(len));
           }
         }

@@ -17,7 +17,30 @@ constexpr size_t kScratch = 1024;
   throw Corruption(std::string("page encoding cannot decode ") + what + " values");
 }
 
-class PlainDecoder final : public ValueDecoder {
+// One byte value of a page: copied into a string, or viewed in place.
+void PutBytes(std::string* out, const uint8_t* p, size_t n) {
+  out->assign(reinterpret_cast<const char*>(p), n);
+}
+void PutBytes(std::string_view* out, const uint8_t* p, size_t n) {
+  *out = std::string_view(reinterpret_cast<const char*>(p), n);
+}
+
+// DecodeBytes and DecodeViews of a decoder whose byte values lie in its page
+// as they are: Derived::Bytes(out, n) copies them into strings or views them.
+template <typename Derived>
+class InPlaceBytesDecoder : public ValueDecoder {
+ public:
+  void DecodeBytes(std::string* out, size_t n) override { Self().Bytes(out, n); }
+  bool DecodeViews(std::string_view* out, size_t n) override {
+    Self().Bytes(out, n);
+    return true;
+  }
+
+ private:
+  Derived& Self() { return static_cast<Derived&>(*this); }
+};
+
+class PlainDecoder final : public InPlaceBytesDecoder<PlainDecoder> {
  public:
   PlainDecoder(const PhysicalColumn& column, const uint8_t* data, size_t size)
       : column_(column), data_(data), size_(size) {}
@@ -37,13 +60,14 @@ class PlainDecoder final : public ValueDecoder {
   void DecodeFloat(float* out, size_t n) override { Fixed(out, n); }
   void DecodeDouble(double* out, size_t n) override { Fixed(out, n); }
 
-  void DecodeBytes(std::string* out, size_t n) override {
+ private:
+  friend class InPlaceBytesDecoder<PlainDecoder>;
+  template <typename Out>
+  void Bytes(Out* out, size_t n) {
     if (column_.type == PhysicalType::kFixedLenByteArray) {
       const size_t len = static_cast<size_t>(column_.type_length);
       if (len == 0 || n > (size_ - pos_) / len) throw Corruption("PLAIN values run past the page");
-      for (size_t i = 0; i < n; ++i, pos_ += len) {
-        out[i].assign(reinterpret_cast<const char*>(data_ + pos_), len);
-      }
+      for (size_t i = 0; i < n; ++i, pos_ += len) PutBytes(&out[i], data_ + pos_, len);
       return;
     }
     for (size_t i = 0; i < n; ++i) {
@@ -54,12 +78,11 @@ class PlainDecoder final : public ValueDecoder {
         throw Corruption("PLAIN byte array of " + std::to_string(len) +
                          " bytes runs past the page");
       }
-      out[i].assign(reinterpret_cast<const char*>(data_ + pos_), len);
+      PutBytes(&out[i], data_ + pos_, len);
       pos_ += len;
     }
   }
 
- private:
   template <typename T>
   void Fixed(T* out, size_t n) {
     if (n == 0) return;  // `out` may be null then, which memcpy does not allow
@@ -86,6 +109,10 @@ class DictionaryDecoder final : public ValueDecoder {
   void DecodeFloat(float* out, size_t n) override { Gather(dict_->f32, out, n); }
   void DecodeDouble(double* out, size_t n) override { Gather(dict_->f64, out, n); }
   void DecodeBytes(std::string* out, size_t n) override { Gather(dict_->bytes, out, n); }
+  bool DecodeViews(std::string_view* out, size_t n) override {
+    Gather(dict_->bytes, out, n);
+    return true;
+  }
 
  private:
   template <typename T, typename U>
@@ -139,12 +166,15 @@ class DeltaIntDecoder final : public ValueDecoder {
   DeltaBinaryPackedDecoder delta_;
 };
 
-class DeltaLengthDecoder final : public ValueDecoder {
+class DeltaLengthDecoder final : public InPlaceBytesDecoder<DeltaLengthDecoder> {
  public:
   DeltaLengthDecoder(const uint8_t* data, size_t size)
       : lengths_(data, size), data_(data), size_(size), pos_(lengths_.EndPosition()) {}
 
-  void DecodeBytes(std::string* out, size_t n) override {
+ private:
+  friend class InPlaceBytesDecoder<DeltaLengthDecoder>;
+  template <typename Out>
+  void Bytes(Out* out, size_t n) {
     int64_t len[kScratch];
     while (n > 0) {
       const size_t k = std::min(n, kScratch);
@@ -154,7 +184,7 @@ class DeltaLengthDecoder final : public ValueDecoder {
           throw Corruption("DELTA_LENGTH_BYTE_ARRAY value of " + std::to_string(len[i]) +
                            " bytes runs past the page");
         }
-        out[i].assign(reinterpret_cast<const char*>(data_ + pos_), static_cast<size_t>(len[i]));
+        PutBytes(&out[i], data_ + pos_, static_cast<size_t>(len[i]));
         pos_ += static_cast<size_t>(len[i]);
       }
       out += k;
@@ -162,7 +192,6 @@ class DeltaLengthDecoder final : public ValueDecoder {
     }
   }
 
- private:
   DeltaBinaryPackedDecoder lengths_;
   const uint8_t* data_;
   size_t size_;
@@ -328,6 +357,7 @@ void ValueDecoder::DecodeInt64(int64_t*, size_t) { Mismatch("INT64"); }
 void ValueDecoder::DecodeFloat(float*, size_t) { Mismatch("FLOAT"); }
 void ValueDecoder::DecodeDouble(double*, size_t) { Mismatch("DOUBLE"); }
 void ValueDecoder::DecodeBytes(std::string*, size_t) { Mismatch("byte array"); }
+bool ValueDecoder::DecodeViews(std::string_view*, size_t) { return false; }
 
 const char* EncodingName(Encoding e) {
   switch (e) {

@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "format/parquet/parquet_thrift.h"
@@ -37,6 +38,11 @@ class ValueDecoder {
   virtual void DecodeFloat(float* out, size_t n);
   virtual void DecodeDouble(double* out, size_t n);
   virtual void DecodeBytes(std::string* out, size_t n);
+  /// Decodes n byte values as views into the page bytes or the dictionary
+  /// (PLAIN, DELTA_LENGTH_BYTE_ARRAY, dictionary indices), which must
+  /// outlive the views; false, with nothing consumed, for an encoding that
+  /// builds its values (use DecodeBytes).
+  virtual bool DecodeViews(std::string_view* out, size_t n);
 };
 
 /// Describes the leaf being decoded.

@@ -147,6 +147,55 @@ TEST(ValueDecoderTest, DeltaByteArray) {
                Corruption);
 }
 
+TEST(ValueDecoderTest, ByteValuesAsViewsIntoThePageOrTheDictionary) {
+  const std::string arrays = Bytes({0x01, 0, 0, 0, 'a', 0, 0, 0, 0, 0x02, 0, 0, 0, 'b', 'c'});
+  std::string_view v[4];
+  ASSERT_TRUE(Make(Encoding::kPlain, PhysicalType::kByteArray, arrays)->DecodeViews(v, 3));
+  EXPECT_EQ(v[0], "a");
+  EXPECT_EQ(v[1], "");
+  EXPECT_EQ(v[2], "bc");
+  EXPECT_EQ(v[2].data(), arrays.data() + 13);  // in the page, not a copy
+  EXPECT_THROW(Make(Encoding::kPlain, PhysicalType::kByteArray, arrays)->DecodeViews(v, 4),
+               Corruption);
+
+  const std::string fixed = "abcdef";
+  ASSERT_TRUE(Make(Encoding::kPlain, PhysicalType::kFixedLenByteArray, fixed, nullptr, 3)
+                  ->DecodeViews(v, 2));
+  EXPECT_EQ(v[0], "abc");
+  EXPECT_EQ(v[1], "def");
+
+  const std::string lengths =
+      Bytes({0x80, 0x01, 0x04, 0x04, 0x0A, 0x00, 0x01, 0, 0, 0, 0x02, 0, 0, 0}) +
+      "HelloWorldFoobarABCDEF";
+  std::string_view w[4];
+  ASSERT_TRUE(
+      Make(Encoding::kDeltaLengthByteArray, PhysicalType::kByteArray, lengths)->DecodeViews(w, 4));
+  EXPECT_EQ(w[0], "Hello");
+  EXPECT_EQ(w[3], "ABCDEF");
+
+  const PhysicalValues dict =
+      DecodeDictionary(PhysicalColumn{PhysicalType::kByteArray, 0}, U8(arrays), arrays.size(), 3);
+  // Bit width 2, then one bit-packed group holding 2, 0, 2.
+  const std::string indices = Bytes({0x02, 0x03, 0x22, 0x00});
+  ASSERT_TRUE(
+      Make(Encoding::kRleDictionary, PhysicalType::kByteArray, indices, &dict)->DecodeViews(v, 3));
+  EXPECT_EQ(v[0], "bc");
+  EXPECT_EQ(v[1], "a");
+  EXPECT_EQ(v[0].data(), dict.bytes[2].data());  // in the dictionary, not a copy
+
+  // DELTA_BYTE_ARRAY builds each value from the one before: no views, nothing consumed.
+  const std::string prefixes = Bytes({0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0, 0, 0, 0x44,
+                                      0x01, 0,    0,    0,    0,    0,    0,    0, 0, 0, 0});
+  const std::string suffixes = Bytes({0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0, 0, 0, 0x70,
+                                      0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0}) +
+                               "axislebabbleyhood";
+  auto delta = Make(Encoding::kDeltaByteArray, PhysicalType::kByteArray, prefixes + suffixes);
+  EXPECT_FALSE(delta->DecodeViews(w, 4));
+  std::string s[1];
+  delta->DecodeBytes(s, 1);
+  EXPECT_EQ(s[0], "axis");
+}
+
 TEST(ValueDecoderTest, ByteStreamSplit) {
   // 1.0f = 3F800000, 2.0f = 40000000: byte k of every value forms stream k.
   const std::string data = Bytes({0, 0, 0, 0, 0x80, 0, 0x3F, 0x40});
