@@ -189,7 +189,9 @@ TEST(ValueDecoderTest, ByteValuesAsViewsIntoThePageOrTheDictionary) {
   const std::string suffixes = Bytes({0x80, 0x01, 0x04, 0x04, 0x08, 0x03, 0x03, 0, 0, 0, 0x70,
                                       0,    0,    0,    0,    0,    0,    0,    0, 0, 0, 0}) +
                                "axislebabbleyhood";
-  auto delta = Make(Encoding::kDeltaByteArray, PhysicalType::kByteArray, prefixes + suffixes);
+  // The decoder reads the page in place: it must outlive the decoder.
+  const std::string page = prefixes + suffixes;
+  auto delta = Make(Encoding::kDeltaByteArray, PhysicalType::kByteArray, page);
   EXPECT_FALSE(delta->DecodeViews(w, 4));
   std::string s[1];
   delta->DecodeBytes(s, 1);
