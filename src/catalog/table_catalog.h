@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 
@@ -79,14 +80,38 @@ class TableCatalog {
   /// writers of one machine; correctness never depends on it, so nullptr
   /// (commit without it) when it is still held then or locking fails
   /// (ENOLCK, no OFD locks). Never throws.
+  /// A waiter sleeps until the holder releases it (or `timeout`), woken
+  /// through the commit events below.
   std::unique_ptr<FileLock> LockCommits(std::chrono::microseconds timeout) const noexcept;
+
+  /// Commit events: a counter shared by the processes of this machine
+  /// (<table>/metadata/commit.events, mapped), raised when the commit lock
+  /// is released and when a group publication settles its members, so that
+  /// waiters sleep instead of polling. Where it cannot be mapped, or on a
+  /// network filesystem whose other machines it does not reach, waits end
+  /// after their timeout, at most kMaxCommitEventWait: liveness only.
+  uint32_t CommitEvents() const noexcept;
+  /// Sleeps while the counter still equals `seen`, at most `timeout`
+  /// (capped at kMaxCommitEventWait).
+  void WaitForCommitEvent(uint32_t seen, std::chrono::microseconds timeout) const noexcept;
+  void SignalCommitEvent() const noexcept;
+  /// Appends of this machine waiting in a group publication (a hint, kept
+  /// with the events: holders look for pending appends only when it is not
+  /// zero, and a waiter that died stays counted). Zero when unmapped.
+  uint32_t WaitingAppends() const noexcept;
+  void CountWaitingAppend(int delta) const noexcept;
+  static constexpr std::chrono::milliseconds kMaxCommitEventWait{2};
 
  protected:
   FileIO& io() const { return *io_; }
 
  private:
+  std::shared_ptr<SharedMemory> Events() const noexcept;
+
   std::shared_ptr<FileIO> io_;
   std::string table_path_;
+  mutable std::once_flag events_once_;
+  mutable std::shared_ptr<SharedMemory> events_;
 };
 
 }  // namespace datashard

@@ -69,9 +69,10 @@ void Walk(FileIO& io, const std::string& dir, std::vector<std::pair<std::string,
 
 // Files gc never deletes whatever their age: the catalogs' metadata
 // versions (v<N>, and <NNNNN>-<uuid> of a SQL catalog, whose pointer is not
-// in the folder), the version hint, and lock files.
+// in the folder), the version hint, lock files and the commit events.
 bool Protected(const std::string& name) {
   return MetadataFileVersion(name).has_value() || name == "version-hint.text" ||
+         name == "commit.events" ||
          (name.size() > 5 && name.compare(name.size() - 5, 5, ".lock") == 0);
 }
 
