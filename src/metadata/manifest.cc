@@ -101,7 +101,10 @@ AvroValue EntryToAvro(const ManifestEntry& e, const ManifestContext& context, in
   const bool added = e.status == EntryStatus::kAdded;
   return AvroValue::Record({
       AvroValue::Int(static_cast<int32_t>(e.status)),
-      AvroValue::Long(e.snapshot_id.value_or(snapshot_id)),
+      // ADDED entries without one inherit it from the manifest list, so a
+      // group publication can list the manifest under its own snapshot.
+      e.snapshot_id ? AvroValue::Long(*e.snapshot_id)
+                    : (added ? AvroValue::Null() : AvroValue::Long(snapshot_id)),
       // ADDED entries inherit both from the manifest list, unless the data
       // sequence number is explicitly older than the commit's.
       OptionalLong(e.sequence_number),

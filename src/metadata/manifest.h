@@ -94,9 +94,9 @@ struct ManifestContext {
 /// ADDED entries are written with a null file sequence number and a null data
 /// sequence number unless `sequence_number` is set (an explicitly older data
 /// sequence number), so the manifest list stamps them and the file can be
-/// reused when a commit is retried; their snapshot_id defaults to
-/// `snapshot_id`. EXISTING and DELETED entries must carry snapshot_id and both
-/// sequence numbers. Invalid entries (partition values not matching
+/// reused when a commit is retried; without a snapshot_id they inherit it
+/// too (the list row's added_snapshot_id, `snapshot_id` when written). EXISTING and DELETED entries
+/// must carry snapshot_id and both sequence numbers. Invalid entries (partition values not matching
 /// `context.partition_fields`, data files in a delete manifest, ...) throw
 /// InvalidArgument before anything is written. Written with the deflate codec.
 /// Returns its manifest_file row with counts and partition summaries (from
