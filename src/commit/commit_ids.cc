@@ -7,6 +7,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include <nlohmann/json.hpp>
+
 #include "datashard/errors.h"
 #include "metadata/file_location.h"
 #include "util/bounded_memo.h"
@@ -126,13 +128,34 @@ std::shared_ptr<const RememberedIds> FileIds(FileIO& io, const TableMetadata& me
 size_t ExpiredToRemember(const TableMetadata& metadata) {
   const int64_t horizon =
       metadata.PropertyLong(tp::kCommitIdHorizonCommits, tp::kCommitIdHorizonCommitsDefault);
-  const int64_t kept =
-      std::count_if(metadata.snapshots.begin(), metadata.snapshots.end(),
-                    [](const Snapshot& s) { return s.summary.count(kCommitIdSummaryKey) > 0; });
+  int64_t kept = 0;
+  for (const Snapshot& s : metadata.snapshots) kept += static_cast<int64_t>(CommitIdsOf(s).size());
   return static_cast<size_t>(std::max<int64_t>(0, horizon - kept));
 }
 
 }  // namespace
+
+std::string GroupCommitIdsText(const std::vector<std::string>& ids) {
+  return nlohmann::json(ids).dump();
+}
+
+std::vector<std::string> CommitIdsOf(const Snapshot& snapshot) {
+  std::vector<std::string> ids;
+  const auto own = snapshot.summary.find(kCommitIdSummaryKey);
+  if (own == snapshot.summary.end()) return ids;
+  ids.push_back(own->second);
+  const auto group = snapshot.summary.find(kGroupCommitIdsSummaryKey);
+  if (group == snapshot.summary.end()) return ids;
+  try {
+    for (const auto& id : nlohmann::json::parse(group->second))
+      ids.push_back(id.get<std::string>());
+  } catch (const nlohmann::json::exception& e) {
+    throw Corruption("summary " + std::string(kGroupCommitIdsSummaryKey) + " of snapshot " +
+                     std::to_string(snapshot.snapshot_id) +
+                     " is not a JSON array of strings: " + e.what());
+  }
+  return ids;
+}
 
 std::optional<std::string> RememberedCommitsFile(const TableMetadata& metadata) {
   const auto it = metadata.properties.find(tp::kExpiredCommitIdsFile);
@@ -144,7 +167,9 @@ std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata
                                        const std::string& commit_id) {
   for (const Snapshot& s : metadata.snapshots) {
     const auto it = s.summary.find(kCommitIdSummaryKey);
-    if (it != s.summary.end() && it->second == commit_id)
+    if (it == s.summary.end()) continue;
+    if (it->second == commit_id || (s.summary.count(kGroupCommitIdsSummaryKey) &&
+                                    std::ranges::count(CommitIdsOf(s), commit_id) > 0))
       return CommitRecord{s.snapshot_id, s.timestamp_ms, s};
   }
   if (!metadata.properties.count(tp::kExpiredCommitIds) && !RememberedCommitsFile(metadata))
@@ -176,9 +201,8 @@ RememberedCommitsChange RememberExpiredCommits(FileIO& io, const std::string& me
   RememberedCommitsChange change;
   std::vector<RememberedId> ids = InlineIds(*metadata)->ids;
   for (const Snapshot& s : expired) {
-    const auto it = s.summary.find(kCommitIdSummaryKey);
-    if (it == s.summary.end()) continue;  // another engine's commit
-    ids.push_back({s.snapshot_id, s.timestamp_ms, Escape(it->second)});
+    for (const std::string& id : CommitIdsOf(s))  // none: another engine's commit
+      ids.push_back({s.snapshot_id, s.timestamp_ms, Escape(id)});
   }
   const size_t remember = ExpiredToRemember(*metadata);
   const std::optional<std::string> file = RememberedCommitsFile(*metadata);

@@ -23,6 +23,19 @@
 
 namespace datashard {
 
+/// Summary key of a group publication's snapshot (DESIGN.md §6): the commit
+/// ids of the appends it published besides datashard.commit-id, as a JSON
+/// array of strings.
+inline constexpr const char* kGroupCommitIdsSummaryKey = "datashard.group-commit-ids";
+
+/// The value of kGroupCommitIdsSummaryKey for `ids`.
+std::string GroupCommitIdsText(const std::vector<std::string>& ids);
+
+/// Every commit id `snapshot` carries: datashard.commit-id, then those of
+/// a group publication. None for another engine's snapshot. Corruption
+/// naming the snapshot when the group's ids are malformed.
+std::vector<std::string> CommitIdsOf(const Snapshot& snapshot);
+
 /// A commit found by its id.
 struct CommitRecord {
   int64_t snapshot_id = 0;

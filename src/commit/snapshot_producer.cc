@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "commit/commit_ids.h"
 #include "commit/data_file_writer.h"
 #include "commit/manifest_merge.h"
 #include "commit/retention.h"
@@ -84,10 +85,12 @@ std::map<std::string, std::string> Summary(const Snapshot* parent, const Snapsho
   s["engine-name"] = "datashard";
   s["engine-version"] = "0.1.0";
   s[kCommitIdSummaryKey] = in.commit_id;
+  if (!in.group_commit_ids.empty())
+    s[kGroupCommitIdsSummaryKey] = GroupCommitIdsText(in.group_commit_ids);
   s[kCommitRetriesSummaryKey] = Str(in.retries);
   const int64_t commits = parent ? parent->SummaryLong(kTotalCommitsSummaryKey) : 0;
   const int64_t retries = parent ? parent->SummaryLong(kTotalRetriesSummaryKey) : 0;
-  s[kTotalCommitsSummaryKey] = Str(commits + 1);
+  s[kTotalCommitsSummaryKey] = Str(commits + 1 + static_cast<int64_t>(in.group_commit_ids.size()));
   s[kTotalRetriesSummaryKey] = Str(retries + in.retries);
   const int64_t conflicts = parent ? parent->SummaryLong(kTotalConflictsSummaryKey) : 0;
   s[kTotalConflictsSummaryKey] = Str(conflicts + in.conflicts);

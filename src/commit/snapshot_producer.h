@@ -51,6 +51,9 @@ struct SnapshotInput {
   int64_t changed_partitions = 0;
   std::map<std::string, std::string> extra_summary;
   int64_t now_ms = 0;
+  /// The commit ids of the other appends a group publication puts in this
+  /// snapshot (their manifests are in new_manifests, their counts added).
+  std::vector<std::string> group_commit_ids;
 };
 
 /// CommitConflict naming the file when a file of `input.removed_data`,
