@@ -167,7 +167,9 @@ def test_several_writers(tmp_path):
         (shop, n, 250 * n) for shop in ("north", "south") for n in range(1, 51)
     ]
     stats = open_table(path).stats()
-    assert (stats.records, stats.table_commits, stats.snapshots) == (100, 100, 100)
+    assert (stats.records, stats.table_commits) == (100, 100)
+    # Appends of the two tills that met at the commit lock share a snapshot.
+    assert 50 <= stats.snapshots <= 100
 
 
 def test_retrying_and_measuring_contention(tmp_path, capsys, caplog):

@@ -108,8 +108,9 @@ def test_item7_stored_timestamptz_outside_python_range_raises_naming_column_and_
 def test_item9_transaction_properties_do_not_block_while_another_thread_commits(tmp_path):
     # The commit is held up deterministically: a helper process holds the
     # table's commit lock until the main thread has read every property, and
-    # the commit is known to wait for it once this process has the lock file
-    # open. Before the fix the first read blocked the whole interpreter on
+    # the commit is known to wait for it once this process holds its pending
+    # descriptor open (it waits to be published by the holder, or to take the
+    # lock itself: group publication). Before the fix the first read blocked the whole interpreter on
     # the transaction's mutex, so the lock was never released: run it in a
     # child with a deadline.
     script = textwrap.dedent(
@@ -133,10 +134,12 @@ def test_item9_transaction_properties_do_not_block_while_another_thread_commits(
             stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
         assert holder.stdout.readline() == "held\\n"
 
+        pending_dir = os.path.join(os.path.dirname(lock_path), "pending") + "/"
+
         def commit_is_waiting():
             for fd in os.listdir("/proc/self/fd"):
                 try:
-                    if os.readlink("/proc/self/fd/" + fd) == lock_path:
+                    if os.readlink("/proc/self/fd/" + fd).startswith(pending_dir):
                         return True
                 except OSError:
                     pass

@@ -9,6 +9,7 @@
 #include "commit/data_file_writer.h"
 #include "commit/deferred_deletes.h"
 #include "commit/fencing_tokens.h"
+#include "commit/group_publication.h"
 #include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
 #include "io/delete_quietly.h"
@@ -307,9 +308,8 @@ std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_
     std::vector<ManifestEntry> entries;
     entries.reserve(files.size());
     for (const DataFile& f : files) {
-      ManifestEntry e;
+      ManifestEntry e;  // snapshot id inherited: it may be published by a group
       e.status = EntryStatus::kAdded;
-      e.snapshot_id = snapshot_id;
       e.data_file = f;
       entries.push_back(std::move(e));
     }
@@ -509,15 +509,50 @@ bool Transaction::Impl::Commit() {
                    base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)));
   Backoff backoff(policy);
 
+  // A plain append that finds the commit lock taken waits to be published
+  // by its holder, or takes the lock and publishes the waiting ones too.
+  const bool groupable = use_lock && !metadata_change && !fold && !guard && !fenced && !scope &&
+                         !compaction && !files.empty() && removed.empty() &&
+                         removed_deletes.empty() && delete_files.empty() && required.empty() &&
+                         options.snapshot_properties.empty();
+  std::unique_ptr<FileLock> group_lock;  // the commit lock, taken while waiting in a group
+  if (groupable) {
+    PendingAppend own;
+    own.commit_id = commit_id;
+    own.commit_uuid = commit_uuid;
+    own.schema_id = base.current_schema_id;
+    own.spec_id = base.default_spec_id;
+    own.first_write_ms = first_write_ms.value_or(clock->NowMillis());
+    own.manifests = input.new_manifests;
+    own.added_files = input.added_files;
+    own.added_records = input.added_records;
+    own.added_size = input.added_size;
+    own.partitions = partitions;
+    switch (WaitInGroup(own, lock_deadline, &group_lock)) {
+      case GroupWait::kPublished:
+        return FinishPublishedByGroup(elapsed());
+      case GroupWait::kUnknown:
+        done = true;  // never delete what may be published
+        ReportUnknown(CommitStateUnknown("the process that took this append into its group "
+                                         "publication of " +
+                                         state->path() + " ended without telling its outcome"),
+                      elapsed());
+      case GroupWait::kHolder:
+      case GroupWait::kAlone:
+        break;
+    }
+  }
+
   for (int attempt = 0;; ++attempt) {
-    std::unique_ptr<FileLock> lock;
+    std::unique_ptr<FileLock> lock = std::move(group_lock);
     MetadataRef latest = state->Cached().first;  // the newest version once loaded below
     MetadataPointer version;
     ProducedCommit produced;
     std::string text;
     bool vanished = false;
+    AppendGroup group;  // destroyed (members back to pending) before `lock`
     try {
-      if (use_lock) {
+      if (use_lock && !lock) {
         const auto left = lock_deadline - std::chrono::steady_clock::now();
         lock = catalog.LockCommits(std::chrono::duration_cast<std::chrono::microseconds>(
             std::max<std::chrono::steady_clock::duration>(left, {})));
@@ -525,6 +560,8 @@ bool Transaction::Impl::Commit() {
       std::tie(latest, version) = state->LoadLatest();
       const TableMetadata& current = *latest;
       if (!metadata_change) CheckSchemaAndSpec(current);
+      if (groupable && lock && catalog.WaitingAppends() != 0)
+        group = ClaimGroup(current, clock->NowMillis());
       if (guard) guard->Check(io, current, base_id, retries);
       CheckFencingTokens(current, options.fencing_tokens, state->path());
       if (scope) CheckConcurrentChanges(io, current, *scope, state->path(), retries);
@@ -557,7 +594,8 @@ bool Transaction::Impl::Commit() {
       input.now_ms = clock->NowMillis();
       produced = metadata_change
                      ? ProduceMetadataChange(io, current, version, metadata_change, input.now_ms)
-                     : ProduceSnapshot(io, catalog, current, version, input);
+                     : ProduceSnapshot(io, catalog, current, version,
+                                       group.empty() ? input : WithGroup(input, group));
       if (attempt == 0 && input.new_manifests.empty() && !produced.attempt_files.empty()) {
         try {
           CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
@@ -581,6 +619,7 @@ bool Transaction::Impl::Commit() {
     } catch (const NotFound&) {
       // A manifest list or manifest of `version` was retired by a newer
       // commit's retention while we read it (DESIGN.md §6): a lost race.
+      group = AppendGroup();
       lock.reset();
       if (!NewerVersionExists(*state, version)) {
         Abort();
@@ -596,6 +635,7 @@ bool Transaction::Impl::Commit() {
     try {
       if (!vanished) published_at = catalog.PublishNext(version, text, CarriesCommit());
     } catch (const CommitStateUnknown& e) {
+      group.Settle(/*published=*/false);
       lock.reset();
       done = true;  // never delete what may be published
       ReportUnknown(e, elapsed());
@@ -604,8 +644,10 @@ bool Transaction::Impl::Commit() {
       Abort();
       throw;
     }
+    if (published_at) group.Settle(/*published=*/true);
     // Under the lock, so that the hint only moves forward (DESIGN.md §4).
     if (published_at) catalog.WriteHint(*published_at);
+    group = AppendGroup();  // a lost race: the members wait for the next holder
     lock.reset();
     if (published_at) {
       done = true;
@@ -649,6 +691,141 @@ bool Transaction::Impl::Commit() {
     ++retries;
     clock->SleepFor(backoff.NextDelay());
   }
+}
+
+Transaction::Impl::GroupWait Transaction::Impl::WaitInGroup(
+    const PendingAppend& own, std::chrono::steady_clock::time_point lock_deadline,
+    std::unique_ptr<FileLock>* lock) {
+  FileIO& io = state->io();
+  const TableCatalog& catalog = state->catalog();
+  *lock = catalog.LockCommits(std::chrono::microseconds(0));
+  if (*lock) return GroupWait::kHolder;
+  // Shared memory and OFD locks do not reach other machines.
+  try {
+    if (io.IsNetworkFilesystem(catalog.metadata_dir())) return GroupWait::kAlone;
+  } catch (const Error&) {
+    return GroupWait::kAlone;
+  }
+  // Counted before the descriptor exists: a holder that reads zero cannot
+  // have missed it.
+  catalog.CountWaitingAppend(1);
+  struct Uncount {
+    const TableCatalog& catalog;
+    ~Uncount() { catalog.CountWaitingAppend(-1); }
+  } uncount{catalog};
+  std::optional<PendingAppendSlot> slot;
+  try {
+    slot.emplace(io, catalog.metadata_dir(), own);
+  } catch (const Error&) {
+    return GroupWait::kAlone;
+  }
+  // A holder settles its members before it releases the lock; one that
+  // hangs longer than a whole commit may is given up on.
+  const auto give_up =
+      lock_deadline +
+      BoundedMillis(base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault));
+  using State = PendingAppendSlot::State;
+  try {
+    for (;;) {
+      const uint32_t seen = catalog.CommitEvents();
+      State now_state = slot->Poll();
+      if (now_state == State::kDone) return GroupWait::kPublished;
+      if (now_state == State::kUnknown) return GroupWait::kUnknown;
+      *lock = catalog.LockCommits(std::chrono::microseconds(0));
+      if (*lock) {
+        now_state = slot->Poll();
+        if (now_state == State::kDone || now_state == State::kUnknown) {
+          lock->reset();
+          return now_state == State::kDone ? GroupWait::kPublished : GroupWait::kUnknown;
+        }
+        // Claimed and in the table: the holder died between publishing and
+        // settling, perhaps before the new name was durable. Syncing the
+        // folder makes it so; the files it names were synced before.
+        if (now_state == State::kClaimed && FindCommit(io, *state->LoadLatest().first, commit_id)) {
+          io.SyncDir(catalog.metadata_dir());
+          lock->reset();
+          return GroupWait::kPublished;
+        }
+        // Pending, or claimed by a holder that died before publishing: the
+        // descriptor goes with `slot`, and nobody claims while we hold the lock.
+        return GroupWait::kHolder;
+      }
+      const auto now = std::chrono::steady_clock::now();
+      if (now >= lock_deadline && now_state == State::kPending && slot->Withdraw())
+        return GroupWait::kAlone;
+      if (now >= give_up) return GroupWait::kUnknown;
+      catalog.WaitForCommitEvent(seen, TableCatalog::kMaxCommitEventWait);
+    }
+  } catch (const Error&) {
+    lock->reset();
+    // Published or not is known only while the descriptor is still ours.
+    bool withdrawn = false;
+    try {
+      withdrawn = slot->Withdraw();
+    } catch (const Error&) {
+    }
+    if (withdrawn) throw;
+    return GroupWait::kUnknown;
+  }
+}
+
+AppendGroup Transaction::Impl::ClaimGroup(const TableMetadata& current, int64_t now_ms) {
+  // A snapshot's summary lists the ids of its group, so a group stays small.
+  constexpr size_t kMaxMembers = 64;
+  FileIO& io = state->io();
+  const int64_t grace = current.PropertyLong(tp::kGcGraceMs, tp::kGcGraceMsDefault);
+  const int64_t timeout =
+      current.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault);
+  AppendGroup group =
+      AppendGroup::Claim(io, state->catalog().metadata_dir(), kMaxMembers, now_ms, timeout);
+  std::set<std::string> ids = {commit_id};
+  for (size_t i = 0; i < group.members().size();) {
+    const PendingAppend& m = group.members()[i];
+    // Another schema or spec, files gc may soon take, or an id used twice:
+    // its writer commits it itself and meets the reason there.
+    if (m.schema_id != current.current_schema_id || m.spec_id != current.default_spec_id ||
+        now_ms - m.first_write_ms > grace - timeout || !ids.insert(m.commit_id).second) {
+      group.Return(i);
+    } else if (FindCommit(io, current, m.commit_id)) {
+      group.Unknown(i);  // published by a holder that died before telling
+    } else {
+      ++i;
+    }
+  }
+  return group;
+}
+
+SnapshotInput Transaction::Impl::WithGroup(const SnapshotInput& input,
+                                           const AppendGroup& group) const {
+  SnapshotInput out = input;
+  std::set<std::string> changed = partitions;
+  for (const PendingAppend& m : group.members()) {
+    for (ManifestFile f : m.manifests) {
+      f.added_snapshot_id = input.snapshot_id;  // its entries inherit it
+      out.new_manifests.push_back(std::move(f));
+    }
+    out.added_files += m.added_files;
+    out.added_records += m.added_records;
+    out.added_size += m.added_size;
+    changed.insert(m.partitions.begin(), m.partitions.end());
+    out.group_commit_ids.push_back(m.commit_id);
+  }
+  out.changed_partitions = static_cast<int64_t>(changed.size());
+  return out;
+}
+
+bool Transaction::Impl::FinishPublishedByGroup(double seconds) {
+  done = true;  // its files belong to the table now
+  try {
+    if (const std::optional<CommitRecord> record =
+            FindCommit(state->io(), *state->LoadLatest().first, commit_id)) {
+      committed = record->snapshot;
+    }
+  } catch (const Error&) {
+    // Published durably all the same; only the snapshot is not at hand.
+  }
+  state->CountCommit(retries, seconds);
+  return true;
 }
 
 CommitProbe Transaction::Impl::CarriesCommit() const {

@@ -2,6 +2,7 @@
 // and the commit loop of DESIGN.md §4. Used by one thread at a time.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <set>
@@ -10,9 +11,11 @@
 
 #include "commit/append_input.h"
 #include "commit/conflict_check.h"
+#include "commit/group_publication.h"
 #include "commit/guard_check.h"
 #include "commit/metadata_commit.h"
 #include "commit/row_changes.h"
+#include "commit/snapshot_producer.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
 #include "datashard/transaction.h"
@@ -130,6 +133,24 @@ class Transaction::Impl {
   std::string Operation() const;
   // The data and delete manifests of this transaction's new files.
   std::vector<ManifestFile> WriteNewManifests(int64_t snapshot_id, const std::string& commit_uuid);
+  // Group publication (commit/group_publication.h) of a plain append.
+  enum class GroupWait {
+    kPublished,  // a holder published it
+    kUnknown,    // a holder took it and ended without telling the outcome
+    kHolder,     // `*lock` holds the commit lock: publish it (and others)
+    kAlone,      // commit as without a group (the lock wait ran out)
+  };
+  // Called when the commit lock is taken: leaves `own` for the holder and
+  // waits until it is published or the lock is free.
+  GroupWait WaitInGroup(const PendingAppend& own,
+                        std::chrono::steady_clock::time_point lock_deadline,
+                        std::unique_ptr<FileLock>* lock);
+  // Under the commit lock: the pending appends that fit `current`.
+  AppendGroup ClaimGroup(const TableMetadata& current, int64_t now_ms);
+  // `input` with the members of `group` added.
+  SnapshotInput WithGroup(const SnapshotInput& input, const AppendGroup& group) const;
+  // Commit() of an append a holder published.
+  bool FinishPublishedByGroup(double seconds);
   // Counts an unknown outcome and rethrows it naming the commit id.
   // Tells a catalog whether the current metadata carries this commit, after
   // a swap whose outcome was lost with the connection.

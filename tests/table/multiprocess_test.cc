@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <map>
 #include <random>
 #include <set>
@@ -17,6 +19,8 @@
 
 #include <gtest/gtest.h>
 
+#include "commit/commit_ids.h"
+#include "commit/group_publication.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
 #include "io/temp_dir.h"
@@ -44,6 +48,9 @@ ChildProcess Fork(const std::function<int(int)>& body) {
     int rc = 1;
     try {
       rc = body(fds[1]);
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "child process %d: %s\n", static_cast<int>(::getpid()), e.what());
+      rc = 3;
     } catch (...) {
       rc = 3;
     }
@@ -126,7 +133,9 @@ void ConcurrentWriters(const std::map<std::string, std::string>& properties) {
   const TableStats stats = t.Stats();
   EXPECT_EQ(stats.table_commits, kWriters * kCommits);
   EXPECT_EQ(stats.records, kWriters * kCommits * kRows);
-  EXPECT_EQ(stats.snapshots, static_cast<int64_t>(std::min<size_t>(100, kWriters * kCommits)));
+  // Appends waiting for the lock share snapshots (group publication).
+  EXPECT_LE(stats.snapshots, 100);
+  EXPECT_GE(stats.snapshots, 1);
   ExpectNothingDangling(t.io(), t.metadata());
 }
 
@@ -429,6 +438,228 @@ TEST(MultiProcessTest, UpdatesOfTheSameRowCommitOrConflict) {
   ASSERT_EQ(t.ScanAll().size(), 3u);
   EXPECT_EQ(got.at(1), committed.rbegin()->second);
   EXPECT_TRUE(t.Verify().ok());
+}
+
+// Group publication (DESIGN.md §6). The test holds the commit lock, as a
+// slow committer would, while writers commit: each leaves a pending
+// descriptor and waits.
+
+std::vector<std::string> PendingNames(const std::string& table) {
+  std::vector<std::string> names;
+  std::error_code ec;
+  for (const auto& e : std::filesystem::directory_iterator(table + "/metadata/pending", ec))
+    names.push_back(e.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+// Waits until `n` descriptors are pending and locked by their writers
+// (each writer waits in the group).
+void AwaitPending(const std::string& table, size_t n) {
+  std::shared_ptr<FileIO> io = NewPosixFileIO();
+  const auto waiting = [&] {
+    const std::vector<std::string> names = PendingNames(table);
+    return static_cast<size_t>(std::count_if(names.begin(), names.end(), [&](const std::string& f) {
+             return io->Lock(table + "/metadata/pending/" + f, false) == nullptr;
+           })) == n;
+  };
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+  while (!waiting()) {
+    ASSERT_LT(std::chrono::steady_clock::now(), deadline) << "writers never waited in a group";
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+}
+
+// Holds the table's commit lock in a process of its own (a lock taken here
+// would be shared with every child forked later) until Release() kills it.
+class LockHolder {
+ public:
+  explicit LockHolder(const std::string& table) {
+    child_ = Fork([=](int fd) {
+      std::unique_ptr<FileLock> held =
+          NewPosixFileIO()->Lock(table + "/metadata/commit.lock", true);
+      WriteLine(fd, "held");
+      for (;;) ::pause();
+      return 0;
+    });
+    char c = 0;
+    EXPECT_EQ(::read(child_.fd, &c, 1), 1);
+  }
+  ~LockHolder() { Release(); }
+  void Release() {
+    if (child_.pid < 0) return;
+    ::kill(child_.pid, SIGKILL);
+    Wait(child_.pid);
+    ::close(child_.fd);
+    child_.pid = -1;
+  }
+
+ private:
+  ChildProcess child_;
+};
+
+// A writer committing one append with commit id `id`; reports
+// "<id> <snapshot id> <sequence number>".
+ChildProcess GroupWriter(const std::string& path, int writer, const std::string& id) {
+  return Fork([=](int fd) {
+    Table t = OpenTable(path);
+    TransactionOptions options;
+    options.commit_id = id;
+    Transaction tx = t.NewTransaction(options);
+    tx.AppendData(CommitRows(writer, 0, 2), IdValueSchema());
+    if (!tx.Commit() || !tx.committed_snapshot()) return 2;
+    WriteLine(fd, id + " " + std::to_string(tx.committed_snapshot()->snapshot_id) + " " +
+                      std::to_string(tx.committed_snapshot()->sequence_number));
+    return 0;
+  });
+}
+
+TEST(GroupPublicationTest, AppendsWaitingForTheLockArePublishedInOneSnapshot) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  CreateTable(path, IdValueSchema(), PartitionSpec(), {})
+      .AppendRecords(CommitRows(9, 0, 1), IdValueSchema());
+  LockHolder held(path);
+  constexpr int kWriters = 5;
+  std::vector<ChildProcess> children;
+  std::set<std::string> ids;
+  for (int w = 0; w < kWriters; ++w) {
+    ids.insert("append-" + std::to_string(w));
+    children.push_back(GroupWriter(path, w, "append-" + std::to_string(w)));
+  }
+  AwaitPending(path, kWriters);
+  held.Release();
+  std::set<std::string> reported_ids, snapshots;
+  for (ChildProcess& c : children) {
+    std::istringstream in(ReadAll(c.fd));
+    std::string id, snapshot, seq;
+    while (in >> id >> snapshot >> seq) {
+      reported_ids.insert(id);
+      snapshots.insert(snapshot + " " + seq);
+    }
+    EXPECT_EQ(Wait(c.pid), 0);
+  }
+  EXPECT_EQ(reported_ids, ids);
+  // The first writer to take the lock published all five: one snapshot.
+  Table t = OpenTable(path);
+  ASSERT_EQ(snapshots.size(), 1u);
+  ASSERT_EQ(t.History().size(), 2u);
+  const Snapshot group = t.History().back();
+  EXPECT_EQ(std::to_string(group.snapshot_id) + " " + std::to_string(group.sequence_number),
+            *snapshots.begin());
+  const std::vector<std::string> carried = CommitIdsOf(group);
+  EXPECT_EQ(std::set<std::string>(carried.begin(), carried.end()), ids);
+  EXPECT_EQ(carried.size(), static_cast<size_t>(kWriters));
+  EXPECT_EQ(group.summary.at("added-records"), std::to_string(2 * kWriters));
+  EXPECT_EQ(group.summary.at("added-data-files"), std::to_string(kWriters));
+  EXPECT_EQ(group.summary.at("datashard.total-commits"), std::to_string(1 + kWriters));
+  std::vector<int64_t> expect = {9000000};
+  for (int w = 0; w < kWriters; ++w) {
+    for (const Record& r : CommitRows(w, 0, 2)) expect.push_back(r[0].as_long());
+  }
+  std::sort(expect.begin(), expect.end());
+  EXPECT_EQ(SortedIds(t), expect);
+  EXPECT_EQ(t.Stats().table_commits, 1 + kWriters);
+  EXPECT_EQ(PendingNames(path), std::vector<std::string>{});
+  EXPECT_TRUE(t.Verify().ok());
+  ExpectNothingDangling(t.io(), t.metadata());
+  // Each member's id is the table's now: a retry under it is refused.
+  for (const std::string& id : ids) {
+    TransactionOptions options;
+    options.commit_id = id;
+    Transaction again = t.NewTransaction(options);
+    again.AppendData(CommitRows(8, 0, 1), IdValueSchema());
+    EXPECT_THROW(again.Commit(), InvalidArgument) << id;
+  }
+}
+
+TEST(GroupPublicationTest, AWriterWhoseHolderDiedBeforePublishingPublishesItself) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  CreateTable(path, IdValueSchema(), PartitionSpec(), {});
+  std::shared_ptr<FileIO> io = NewPosixFileIO();
+  LockHolder held(path);
+  ChildProcess child = GroupWriter(path, 1, "orphan");
+  AwaitPending(path, 1);
+  // A holder claims the descriptor, then dies holding the lock.
+  const std::string pending = path + "/metadata/pending/" + PendingNames(path).front();
+  const std::string claimed = pending.substr(0, pending.size() - 5) + ".claimed";
+  io->Rename(pending, claimed);
+  held.Release();
+  std::istringstream in(ReadAll(child.fd));
+  std::string id, snapshot, seq;
+  ASSERT_TRUE(in >> id >> snapshot >> seq);
+  EXPECT_EQ(Wait(child.pid), 0);
+  Table t = OpenTable(path);
+  ASSERT_EQ(t.History().size(), 1u);
+  EXPECT_EQ(CommitIdsOf(t.History().back()), std::vector<std::string>{"orphan"});
+  EXPECT_EQ(snapshot, std::to_string(t.History().back().snapshot_id));
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{1000000, 1000001}));
+  EXPECT_EQ(PendingNames(path), std::vector<std::string>{});
+}
+
+TEST(GroupPublicationTest, AWriterWhoseLockWaitRunsOutWithdrawsAndCommitsAlone) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  CreateTable(path, IdValueSchema(), PartitionSpec(), {{"datashard.commit.lock.wait-ms", "300"}});
+  LockHolder held(path);
+  ChildProcess child = GroupWriter(path, 2, "impatient");
+  std::istringstream in(ReadAll(child.fd));  // committed while the lock is held
+  std::string id, snapshot, seq;
+  ASSERT_TRUE(in >> id >> snapshot >> seq);
+  EXPECT_EQ(Wait(child.pid), 0);
+  held.Release();
+  Table t = OpenTable(path);
+  ASSERT_EQ(t.History().size(), 1u);
+  EXPECT_EQ(CommitIdsOf(t.History().back()), std::vector<std::string>{"impatient"});
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{2000000, 2000001}));
+  EXPECT_EQ(PendingNames(path), std::vector<std::string>{});
+}
+
+TEST(GroupPublicationTest, DescriptorsWithoutALiveWriterAreNeverPublishedAndGoOnceOld) {
+  TempDir dir;
+  const std::string path = dir.Join("t");
+  Table t = CreateTable(path, IdValueSchema(), PartitionSpec(), {});
+  // What writers that died leave: descriptors nobody locks, waiting
+  // (.json) or already published by a holder (.done).
+  PendingAppend dead;
+  dead.commit_id = "dead";
+  ManifestFile m;
+  m.manifest_path = path + "/metadata/missing-m0.avro";
+  dead.manifests.push_back(m);
+  std::filesystem::create_directories(path + "/metadata/pending");
+  const std::string pending = path + "/metadata/pending/";
+  const std::string young = pending + "00000000-0000-4000-8000-000000000000.json";
+  const std::string old = pending + "11111111-1111-4111-8111-111111111111.json";
+  const std::string old_done = pending + "22222222-2222-4222-8222-222222222222.done";
+  for (const std::string& f : {young, old, old_done})
+    t.io().WriteFile(f, PendingAppendToJson(dead));
+  for (const std::string& f : {old, old_done}) {
+    std::filesystem::last_write_time(
+        f, std::filesystem::file_time_type::clock::now() - std::chrono::hours(2));
+  }
+  // Two live writers wait: the one that takes the lock claims the other and
+  // looks at every descriptor.
+  LockHolder held(path);
+  std::vector<ChildProcess> children = {GroupWriter(path, 4, "live-4"),
+                                        GroupWriter(path, 5, "live-5")};
+  AwaitPending(path, 2);
+  held.Release();
+  for (ChildProcess& c : children) {
+    std::istringstream in(ReadAll(c.fd));
+    std::string id, snapshot, seq;
+    EXPECT_TRUE(in >> id >> snapshot >> seq);
+    EXPECT_EQ(Wait(c.pid), 0);
+  }
+  t.Refresh();
+  ASSERT_EQ(t.History().size(), 1u);
+  std::vector<std::string> ids = CommitIdsOf(t.History().back());
+  std::sort(ids.begin(), ids.end());
+  EXPECT_EQ(ids, (std::vector<std::string>{"live-4", "live-5"}));
+  EXPECT_EQ(SortedIds(t), (std::vector<int64_t>{4000000, 4000001, 5000000, 5000001}));
+  // The young one stays: its writer may be about to lock it.
+  EXPECT_EQ(PendingNames(path),
+            std::vector<std::string>{"00000000-0000-4000-8000-000000000000.json"});
 }
 
 }  // namespace

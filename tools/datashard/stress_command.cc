@@ -31,6 +31,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "commit/commit_ids.h"
 #include "datashard/errors.h"
 #include "datashard/table.h"
 #include "history/history_checker.h"
@@ -52,8 +53,6 @@ struct StressArgs {
   bool verify_history = false;
   bool retry_unavailable = false;
 };
-
-constexpr const char* kRunKey = "datashard.stress.run";
 
 Schema StressSchema() {
   return Schema(
@@ -109,8 +108,7 @@ std::optional<int64_t> ResolveUnknown(Table& table, const std::vector<Record>& r
     } catch (const InvalidArgument&) {
       table.Refresh();
       for (const Snapshot& s : table.History()) {
-        const auto id = s.summary.find(kCommitIdSummaryKey);
-        if (id != s.summary.end() && id->second == options.commit_id) return s.sequence_number;
+        if (std::ranges::count(CommitIdsOf(s), options.commit_id) > 0) return s.sequence_number;
       }
       throw;
     } catch (const CommitStateUnknown&) {
@@ -155,10 +153,9 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
                         Value(int32_t{attempt}), Value(int32_t{r}),
                         Value("w" + std::to_string(writer) + "-" + std::to_string(attempt))});
       }
+      // No snapshot properties: appends that carry none may share one
+      // snapshot (group publication), as an ingest workload's would.
       TransactionOptions options;
-      options.snapshot_properties = {{kRunKey, run},
-                                     {"datashard.stress.writer", std::to_string(writer)},
-                                     {"datashard.stress.seq", std::to_string(attempt)}};
       history::Event invoke{.type = history::EventType::kInvoke, .process = process, .op = attempt};
       invoke.f = "append";
       invoke.write = WriteOf(run, writer, attempt);
