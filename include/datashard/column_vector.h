@@ -24,6 +24,8 @@ class ColumnVector {
   bool is_null(size_t i) const { return valid_[i] == 0; }
   size_t null_count() const;
   void Reserve(size_t n);
+  /// Rows the column can hold without allocating.
+  size_t capacity() const;
   /// Sets the row count to n. Rows kept keep their values; new rows are
   /// null. Storage being refilled is overwritten in place rather than
   /// cleared and rebuilt.

@@ -26,6 +26,11 @@ struct ScanMetrics {
   /// the columns read first).
   int64_t pages_read = 0;
   int64_t pages_skipped = 0;
+  /// Columns of batches that were decoded into storage allocated (or grown)
+  /// for them. A scan recycles the storage of the batches its caller is done
+  /// with (passing the same RecordBatch to every Next()), so this stays at a
+  /// few per reading thread and column however many batches a scan yields.
+  int64_t columns_allocated = 0;
   /// Live delete files (position and equality) in the manifests planned.
   int64_t delete_files = 0;
   /// Rows that delete files removed from what the scan would have returned

@@ -49,44 +49,37 @@ struct RememberedId {
   std::string escaped_id;
 };
 
-// Ids in the order they expired, oldest first, with an index by id.
-struct RememberedIds {
-  std::vector<RememberedId> ids;
-  std::unordered_map<std::string_view, size_t> newest_by_id;
-
-  // Position of `escaped_id` counted from the newest (0), or nullopt.
-  std::optional<size_t> FromNewest(const std::string& escaped_id) const {
-    const auto it = newest_by_id.find(escaped_id);
-    if (it == newest_by_id.end()) return std::nullopt;
-    return ids.size() - 1 - it->second;
+// One "snapshot-id,timestamp-ms,escaped-id" entry (its ';' cut off) that
+// starts at byte `at` of `where`.
+RememberedId ParseEntry(std::string_view entry, size_t at, const std::string& where) {
+  const size_t first = entry.find(',');
+  const size_t second = first == std::string_view::npos ? first : entry.find(',', first + 1);
+  RememberedId id;
+  if (second == std::string_view::npos || !ParseLong(entry.substr(0, first), &id.snapshot_id) ||
+      !ParseLong(entry.substr(first + 1, second - first - 1), &id.timestamp_ms) ||
+      second + 1 == entry.size()) {
+    throw Corruption(where + " has a malformed entry at byte " + std::to_string(at) + ": '" +
+                     std::string(entry.substr(0, 200)) + "'");
   }
-};
+  id.escaped_id = std::string(entry.substr(second + 1));
+  return id;
+}
 
-// `where` names the property or file for errors.
-std::shared_ptr<const RememberedIds> Parse(std::string_view text, const std::string& where) {
-  auto out = std::make_shared<RememberedIds>();
+// Ids in the order they expired, oldest first. `where` names the property
+// or file for errors.
+std::vector<RememberedId> Parse(std::string_view text, const std::string& where) {
+  std::vector<RememberedId> ids;
   size_t begin = 0;
   while (begin < text.size()) {
     const size_t end = text.find(';', begin);
-    const std::string_view entry =
-        text.substr(begin, end == std::string_view::npos ? std::string_view::npos : end - begin);
-    const size_t first = entry.find(',');
-    const size_t second = first == std::string_view::npos ? first : entry.find(',', first + 1);
-    RememberedId id;
-    if (end == std::string_view::npos || second == std::string_view::npos ||
-        !ParseLong(entry.substr(0, first), &id.snapshot_id) ||
-        !ParseLong(entry.substr(first + 1, second - first - 1), &id.timestamp_ms) ||
-        second + 1 == entry.size()) {
+    if (end == std::string_view::npos) {
       throw Corruption(where + " has a malformed entry at byte " + std::to_string(begin) + ": '" +
-                       std::string(entry.substr(0, 200)) + "'");
+                       std::string(text.substr(begin, 200)) + "' (no ';' ends it)");
     }
-    id.escaped_id = std::string(entry.substr(second + 1));
-    out->ids.push_back(std::move(id));
+    ids.push_back(ParseEntry(text.substr(begin, end - begin), begin, where));
     begin = end + 1;
   }
-  // Views into `ids`, which no longer grows.
-  for (size_t i = 0; i < out->ids.size(); ++i) out->newest_by_id[out->ids[i].escaped_id] = i;
-  return out;
+  return ids;
 }
 
 std::string Format(const std::vector<RememberedId>& ids) {
@@ -98,30 +91,58 @@ std::string Format(const std::vector<RememberedId>& ids) {
   return text;
 }
 
-std::shared_ptr<const RememberedIds> InlineIds(const TableMetadata& metadata) {
-  return Parse(
-      metadata.Property(tp::kExpiredCommitIds, ""),
-      "table property " + std::string(tp::kExpiredCommitIds) + " of '" + metadata.location + "'");
+std::string InlineWhere(const TableMetadata& metadata) {
+  return "table property " + std::string(tp::kExpiredCommitIds) + " of '" + metadata.location + "'";
 }
 
-// The file's ids (none without a file). Files are immutable: read once per
-// process, and checked to be there with one stat (a table removed and made
-// again at the same place has other files).
-std::shared_ptr<const RememberedIds> FileIds(FileIO& io, const TableMetadata& metadata) {
-  static BoundedMemo<std::shared_ptr<const RememberedIds>> memo(16);
+const std::string& InlineText(const TableMetadata& metadata) {
+  static const std::string kNone;
+  const auto it = metadata.properties.find(tp::kExpiredCommitIds);
+  return it == metadata.properties.end() ? kNone : it->second;
+}
+
+// The newest entry of the property with id `escaped_id`, and how many
+// entries follow it. An escaped id holds neither ',' nor ';', so ",id;"
+// matches only an entry's last field: no need to parse the other entries.
+std::optional<std::pair<RememberedId, size_t>> FindInline(const TableMetadata& metadata,
+                                                          const std::string& escaped_id) {
+  const std::string& text = InlineText(metadata);
+  const size_t at = text.rfind("," + escaped_id + ";");
+  if (at == std::string::npos) return std::nullopt;
+  const size_t before = at == 0 ? std::string::npos : text.rfind(';', at - 1);
+  const size_t begin = before == std::string::npos ? 0 : before + 1;
+  const size_t end = at + escaped_id.size() + 1;
+  const RememberedId id =
+      ParseEntry(std::string_view(text).substr(begin, end - begin), begin, InlineWhere(metadata));
+  if (id.escaped_id != escaped_id) return std::nullopt;
+  return std::make_pair(id,
+                        static_cast<size_t>(std::count(text.begin() + end + 1, text.end(), ';')));
+}
+
+// The ids of a file, with an index by id.
+struct FileIdIndex {
+  std::vector<RememberedId> ids;
+  std::unordered_map<std::string_view, size_t> newest_by_id;  // views into `ids`
+};
+
+// The file's ids (none without a file). The file is immutable and its name
+// unique (a table made again at the same place names other files), so it is
+// read once per process; a stat per use still finds it missing.
+std::shared_ptr<const FileIdIndex> FileIds(FileIO& io, const TableMetadata& metadata) {
+  static BoundedMemo<std::shared_ptr<const FileIdIndex>> memo(16);
   const std::optional<std::string> path = RememberedCommitsFile(metadata);
-  if (!path) return std::make_shared<RememberedIds>();
-  FileInfo info;
-  try {
-    info = io.Stat(*path);
-  } catch (const NotFound&) {
+  if (!path) return std::make_shared<FileIdIndex>();
+  if (!io.Exists(*path)) {
     throw NotFound("the remembered commit ids of '" + metadata.location + "' (" +
                    tp::kExpiredCommitIdsFile + ") are missing: " + *path);
   }
-  const std::string key =
-      *path + "\n" + std::to_string(info.size) + "\n" + std::to_string(info.mtime_ms);
-  return memo.Get(key,
-                  [&] { return Parse(io.ReadFile(*path), "remembered commit ids file " + *path); });
+  return memo.Get(*path, [&] {
+    auto index = std::make_shared<FileIdIndex>();
+    index->ids = Parse(io.ReadFile(*path), "remembered commit ids file " + *path);
+    for (size_t i = 0; i < index->ids.size(); ++i)
+      index->newest_by_id[index->ids[i].escaped_id] = i;
+    return index;
+  });
 }
 
 // Commits of kept snapshots count toward the horizon first.
@@ -179,27 +200,31 @@ std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata
   const size_t remember = ExpiredToRemember(metadata);
   const std::string escaped = Escape(commit_id);
   // The newest ids are in the property, the older ones in the file.
-  size_t newer = 0;
-  for (const auto& ids : {InlineIds(metadata), FileIds(io, metadata)}) {
-    if (const std::optional<size_t> at = ids->FromNewest(escaped)) {
-      if (newer + *at >= remember) return std::nullopt;
-      const RememberedId& id = ids->ids[ids->ids.size() - 1 - *at];
-      return CommitRecord{id.snapshot_id, id.timestamp_ms, std::nullopt};
-    }
-    newer += ids->ids.size();
+  if (const auto found = FindInline(metadata, escaped)) {
+    if (found->second >= remember) return std::nullopt;
+    return CommitRecord{found->first.snapshot_id, found->first.timestamp_ms, std::nullopt};
   }
-  return std::nullopt;
+  const std::string& text = InlineText(metadata);
+  const auto newer = static_cast<size_t>(std::count(text.begin(), text.end(), ';'));
+  if (newer >= remember) return std::nullopt;
+  const std::shared_ptr<const FileIdIndex> file = FileIds(io, metadata);
+  const auto it = file->newest_by_id.find(escaped);
+  if (it == file->newest_by_id.end()) return std::nullopt;
+  if (newer + file->ids.size() - 1 - it->second >= remember) return std::nullopt;
+  const RememberedId& id = file->ids[it->second];
+  return CommitRecord{id.snapshot_id, id.timestamp_ms, std::nullopt};
 }
 
 int64_t CountRememberedCommits(FileIO& io, const TableMetadata& metadata) {
-  return static_cast<int64_t>(InlineIds(metadata)->ids.size() + FileIds(io, metadata)->ids.size());
+  return static_cast<int64_t>(Parse(InlineText(metadata), InlineWhere(metadata)).size() +
+                              FileIds(io, metadata)->ids.size());
 }
 
 RememberedCommitsChange RememberExpiredCommits(FileIO& io, const std::string& metadata_dir,
                                                TableMetadata* metadata,
                                                const std::vector<Snapshot>& expired) {
   RememberedCommitsChange change;
-  std::vector<RememberedId> ids = InlineIds(*metadata)->ids;
+  std::vector<RememberedId> ids = Parse(InlineText(*metadata), InlineWhere(*metadata));
   for (const Snapshot& s : expired) {
     for (const std::string& id : CommitIdsOf(s))  // none: another engine's commit
       ids.push_back({s.snapshot_id, s.timestamp_ms, Escape(id)});

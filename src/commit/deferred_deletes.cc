@@ -1,7 +1,11 @@
 #include "commit/deferred_deletes.h"
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <memory>
 #include <optional>
+#include <string_view>
 
 #include "datashard/errors.h"
 #include "io/delete_quietly.h"
@@ -12,12 +16,68 @@ namespace {
 
 std::string ListDir(const std::string& metadata_dir) { return metadata_dir + "/deferred-deletes"; }
 
-// The not-before time of a list named "<ms>-<uuid>.txt".
+// The not-before time of a list named "<ms>-<uuid>.txt" or "<ms>-batch<k>.txt".
 std::optional<int64_t> NotBefore(const std::string& name) {
   int64_t ms = 0;
   const auto [end, ec] = std::from_chars(name.data(), name.data() + name.size(), ms);
   if (ec != std::errc() || end == name.data() || *end != '-') return std::nullopt;
   return ms;
+}
+
+// A shared list is this long, zero-filled when made: each commit writes its
+// lines at the first zero byte.
+constexpr size_t kSharedListBytes = 64 * 1024;
+// A shared list collects the commits whose deletions fall due within one
+// slot of at most this long and at most 1/16 of the grace period, so that
+// deletion waits at most that much longer than the grace period.
+constexpr int64_t kMaxSlotMs = 1000;
+// Shared lists of one slot before a commit writes a list of its own.
+constexpr int kMaxSharedLists = 16;
+
+void WriteOwnList(FileIO& io, const std::string& dir, int64_t not_before, const std::string& text) {
+  const std::string list =
+      dir + "/" + std::to_string(not_before) + "-" + Uuid::Random().ToString() + ".txt";
+  // The folder is made once, when a write finds it missing, not per commit.
+  try {
+    io.WriteFile(list, text, /*sync=*/false);
+  } catch (const NotFound&) {
+    io.CreateDirs(dir);
+    io.WriteFile(list, text, /*sync=*/false);
+  }
+}
+
+// Adds `text` to a shared list of the slot that ends at `not_before`, under
+// the folder's lock (writers in other processes would otherwise write at
+// the same offset: lines lost, their files left to gc). False when no list
+// has room or the lock is busy. Writing into a file costs far less than
+// creating one: ext4 without a journal scans past every inode deleted in
+// the last minute to create one, and a plain commit creates five besides.
+bool AddToSharedList(FileIO& io, const std::string& dir, int64_t not_before,
+                     const std::string& text) {
+  if (text.size() >= kSharedListBytes) return false;
+  const std::string lock_path = dir + "/append.lock";
+  std::unique_ptr<FileLock> lock;
+  try {
+    lock = io.TryLockFor(lock_path, std::chrono::milliseconds(100));
+  } catch (const NotFound&) {
+    io.CreateDirs(dir);
+    lock = io.TryLockFor(lock_path, std::chrono::milliseconds(100));
+  }
+  if (!lock) return false;
+  for (int k = 0; k < kMaxSharedLists; ++k) {
+    const std::string list =
+        dir + "/" + std::to_string(not_before) + "-batch" + std::to_string(k) + ".txt";
+    if (!io.Exists(list)) io.WriteFile(list, std::string(kSharedListBytes, '\0'), /*sync=*/false);
+    const std::unique_ptr<UpdatableFile> file = io.OpenForUpdate(list);
+    const auto size = static_cast<size_t>(file->Size());
+    std::string content(size, '\0');
+    file->ReadAt(0, size, content.data());
+    const size_t end = content.find('\0');
+    if (end == std::string::npos || size - end <= text.size()) continue;  // full
+    file->WriteAt(end, text.data(), text.size());
+    return true;
+  }
+  return false;
 }
 
 }  // namespace
@@ -30,21 +90,22 @@ void RetireFiles(FileIO& io, const std::string& metadata_dir, const std::vector<
     for (const std::string& p : paths) text += p + "\n";
     try {
       const std::string dir = ListDir(metadata_dir);
-      const std::string list =
-          dir + "/" + std::to_string(now_ms + grace_ms) + "-" + Uuid::Random().ToString() + ".txt";
-      // The folder is made once, when a write finds it missing, not per commit.
-      try {
-        io.WriteFile(list, text, /*sync=*/false);
-      } catch (const NotFound&) {
-        io.CreateDirs(dir);
-        io.WriteFile(list, text, /*sync=*/false);
+      const int64_t due = now_ms + grace_ms;
+      const int64_t slot = std::min(kMaxSlotMs, grace_ms / 16);
+      if (slot > 0) {
+        try {
+          // Every commit of the slot falls due before its end.
+          if (AddToSharedList(io, dir, (due / slot + 1) * slot, text)) return;
+        } catch (...) {
+          // A list of its own instead.
+        }
       }
-      return;
+      WriteOwnList(io, dir, due, text);
     } catch (...) {
       // Cannot defer: leave the files as orphans rather than delete them under
       // a reader.
-      return;
     }
+    return;
   }
   DeleteQuietly(io, paths);
 }
@@ -69,7 +130,10 @@ int64_t SweepDeferredDeletes(FileIO& io, const std::string& metadata_dir, int64_
       size_t start = 0;
       for (size_t end = text.find('\n'); end != std::string::npos;
            start = end + 1, end = text.find('\n', start)) {
-        if (end > start) DeleteQuietly(io, text.substr(start, end - start));
+        // A line with a zero byte is torn (unsynced bytes lost at a power loss).
+        const std::string_view line = std::string_view(text).substr(start, end - start);
+        if (!line.empty() && line.find('\0') == std::string_view::npos)
+          DeleteQuietly(io, std::string(line));
       }
       DeleteQuietly(io, list);
       ++done;

@@ -76,9 +76,14 @@ template <typename T, typename Cmp>
 void CompareColumn(const std::vector<T>& data, const std::vector<uint8_t>& valid, Op op,
                    const std::vector<T>& literals, Cmp cmp, std::vector<uint8_t>* out) {
   const size_t n = valid.size();
+  const T* d = data.data();
+  const uint8_t* v = valid.data();
+  uint8_t* o = out->data();
   auto each = [&](auto keep) {
-    for (size_t i = 0; i < n; ++i)
-      (*out)[i] = valid[i] ? (keep(data[i]) ? kTrue : kFalse) : kUnknown;
+    for (size_t i = 0; i < n; ++i) {
+      const uint8_t t = keep(d[i]) ? kTrue : kFalse;
+      o[i] = v[i] ? t : kUnknown;
+    }
   };
   const T& lit = literals[0];
   switch (op) {
@@ -116,22 +121,28 @@ void CompareColumn(const std::vector<T>& data, const std::vector<uint8_t>& valid
   }
 }
 
+// Three-way comparisons, as function objects so that CompareColumn's loops
+// inline them (through a function pointer each value cost a call).
 template <typename T>
-int Cmp3(const T& a, const T& b) {
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
+struct Cmp3 {
+  int operator()(const T& a, const T& b) const { return a < b ? -1 : (b < a ? 1 : 0); }
+};
 
 template <typename F>
-int FloatCmp(F a, F b) {
-  const bool na = std::isnan(a), nb = std::isnan(b);
-  if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
-  return a < b ? -1 : (b < a ? 1 : 0);
-}
+struct FloatCmp {
+  int operator()(F a, F b) const {
+    const bool na = std::isnan(a), nb = std::isnan(b);
+    if (na || nb) return na == nb ? 0 : (na ? 1 : -1);
+    return a < b ? -1 : (b < a ? 1 : 0);
+  }
+};
 
-int BytesCmp(std::string_view a, std::string_view b) {
-  const int c = a.compare(b);  // char_traits<char> compares as unsigned char
-  return c < 0 ? -1 : (c > 0 ? 1 : 0);
-}
+struct BytesCmp {
+  int operator()(std::string_view a, std::string_view b) const {
+    const int c = a.compare(b);  // char_traits<char> compares as unsigned char
+    return c < 0 ? -1 : (c > 0 ? 1 : 0);
+  }
+};
 
 template <typename T, typename Get>
 std::vector<T> Literals(const std::vector<Value>& values, Get get) {
@@ -168,13 +179,13 @@ void EvalPredicateBatch(const Expression& e, const RecordBatch& batch, std::vect
     case TypeId::kBoolean:
       CompareColumn(col.bools, valid, op,
                     Literals<uint8_t>(vals, [](const Value& v) { return uint8_t{v.as_bool()}; }),
-                    Cmp3<uint8_t>, out);
+                    Cmp3<uint8_t>{}, out);
       return;
     case TypeId::kInt:
     case TypeId::kDate:
       CompareColumn(col.ints, valid, op,
                     Literals<int32_t>(vals, [](const Value& v) { return v.as_int(); }),
-                    Cmp3<int32_t>, out);
+                    Cmp3<int32_t>{}, out);
       return;
     case TypeId::kLong:
     case TypeId::kTime:
@@ -182,22 +193,22 @@ void EvalPredicateBatch(const Expression& e, const RecordBatch& batch, std::vect
     case TypeId::kTimestampTz:
       CompareColumn(col.longs, valid, op,
                     Literals<int64_t>(vals, [](const Value& v) { return v.as_long(); }),
-                    Cmp3<int64_t>, out);
+                    Cmp3<int64_t>{}, out);
       return;
     case TypeId::kFloat:
       CompareColumn(col.floats, valid, op,
                     Literals<float>(vals, [](const Value& v) { return v.as_float(); }),
-                    FloatCmp<float>, out);
+                    FloatCmp<float>{}, out);
       return;
     case TypeId::kDouble:
       CompareColumn(col.doubles, valid, op,
                     Literals<double>(vals, [](const Value& v) { return v.as_double(); }),
-                    FloatCmp<double>, out);
+                    FloatCmp<double>{}, out);
       return;
     case TypeId::kDecimal:
       CompareColumn(col.decimals, valid, op,
                     Literals<Int128>(vals, [](const Value& v) { return v.as_decimal(); }),
-                    Cmp3<Int128>, out);
+                    Cmp3<Int128>{}, out);
       return;
     case TypeId::kString:
     case TypeId::kUuid:
@@ -207,12 +218,12 @@ void EvalPredicateBatch(const Expression& e, const RecordBatch& batch, std::vect
         CompareColumn(col.views, valid, op,
                       Literals<std::string_view>(
                           vals, [](const Value& v) { return std::string_view(v.as_bytes()); }),
-                      BytesCmp, out);
+                      BytesCmp{}, out);
         return;
       }
       CompareColumn(col.bytes, valid, op,
                     Literals<std::string>(vals, [](const Value& v) { return v.as_bytes(); }),
-                    BytesCmp, out);
+                    BytesCmp{}, out);
       return;
   }
 }

@@ -218,18 +218,22 @@ AvroNodePtr BuildManifestFileAvroSchema() {
 
 // Every manifest a commit writes needs one of these schemas: built once per
 // partition type and process rather than per manifest. Nodes are immutable.
-AvroNodePtr ManifestEntryAvroSchema(const std::vector<PartitionFieldType>& fields) {
+std::shared_ptr<const PrintedAvroSchema> ManifestEntryAvroSchema(
+    const std::vector<PartitionFieldType>& fields) {
   std::string key;
   for (const PartitionFieldType& f : fields) {
     key += std::to_string(f.field_id) + ':' + std::to_string(f.name.size()) + ':' + f.name +
            f.type.ToString() + ';';
   }
-  static BoundedMemo<AvroNodePtr> built(64);
-  return built.Get(std::move(key), [&] { return BuildManifestEntryAvroSchema(fields); });
+  static BoundedMemo<std::shared_ptr<const PrintedAvroSchema>> built(64);
+  return built.Get(std::move(key), [&] {
+    return std::make_shared<const PrintedAvroSchema>(BuildManifestEntryAvroSchema(fields));
+  });
 }
 
-AvroNodePtr ManifestFileAvroSchema() {
-  static const AvroNodePtr schema = BuildManifestFileAvroSchema();
+std::shared_ptr<const PrintedAvroSchema> ManifestFileAvroSchema() {
+  static const auto schema =
+      std::make_shared<const PrintedAvroSchema>(BuildManifestFileAvroSchema());
   return schema;
 }
 

@@ -3,11 +3,13 @@
 // ids and record names, and partition values between Value and Avro.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "datashard/types.h"
 #include "datashard/value.h"
+#include "format/avro/avro_file.h"
 #include "format/avro/avro_schema.h"
 #include "format/avro/avro_value.h"
 #include "metadata/manifest.h"
@@ -15,9 +17,10 @@
 namespace datashard {
 
 /// manifest_entry with data_file r2 and partition r102 built from `fields`.
-AvroNodePtr ManifestEntryAvroSchema(const std::vector<PartitionFieldType>& fields);
+std::shared_ptr<const PrintedAvroSchema> ManifestEntryAvroSchema(
+    const std::vector<PartitionFieldType>& fields);
 /// manifest_file (ids 500..519) with field_summary r508.
-AvroNodePtr ManifestFileAvroSchema();
+std::shared_ptr<const PrintedAvroSchema> ManifestFileAvroSchema();
 
 /// A name Avro accepts, made the way Java's AvroSchemaUtil.makeCompatibleName
 /// does: a leading digit gets "_" before it, other invalid characters become

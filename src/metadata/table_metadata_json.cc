@@ -343,6 +343,14 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   }
   put("refs", refs);
   std::string& snapshots = fields["snapshots"];
+  // Sized up front: grown step by step, the text of a hundred snapshots is
+  // copied over and over on every commit.
+  size_t snapshots_size = 2;
+  for (const Snapshot& s : m.snapshots) {
+    snapshots_size += 200 + s.manifest_list.size();
+    for (const auto& [key, value] : s.summary) snapshots_size += key.size() + value.size() + 6;
+  }
+  snapshots.reserve(snapshots_size);
   snapshots = "[";
   for (const Snapshot& s : m.snapshots) {
     if (snapshots.size() > 1) snapshots += ',';
@@ -350,6 +358,7 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   }
   snapshots += ']';
   std::string& slog = fields["snapshot-log"];
+  slog.reserve(2 + 64 * m.snapshot_log.size());
   slog = "[";
   for (const SnapshotLogEntry& e : m.snapshot_log) {
     if (slog.size() > 1) slog += ',';
@@ -358,6 +367,9 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   }
   slog += ']';
   std::string& mlog = fields["metadata-log"];
+  size_t mlog_size = 2;
+  for (const MetadataLogEntry& e : m.metadata_log) mlog_size += 48 + e.metadata_file.size();
+  mlog.reserve(mlog_size);
   mlog = "[";
   for (const MetadataLogEntry& e : m.metadata_log) {
     if (mlog.size() > 1) mlog += ',';
@@ -372,7 +384,11 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   for (const auto& [key, text] : m.extra_fields) {
     if (!IsKnownField(key)) fields[key] = json::parse(text).dump();
   }
-  std::string out = "{";
+  size_t out_size = 2;
+  for (const auto& [key, value] : fields) out_size += key.size() + value.size() + 4;
+  std::string out;
+  out.reserve(out_size);
+  out = "{";
   for (const auto& [key, value] : fields) {
     if (out.size() > 1) out += ',';
     AppendJsonString(&out, key, "a top-level key");

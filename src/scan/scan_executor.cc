@@ -49,6 +49,7 @@ class ScanExecutor final : public ScanReader {
     m.bytes_read = counters_.bytes_read.load();
     m.pages_read = counters_.pages_read.load();
     m.pages_skipped = counters_.pages_skipped.load();
+    m.columns_allocated = counters_.columns_allocated.load();
     m.delete_files = e_.plan.delete_files;
     m.rows_deleted = counters_.rows_deleted.load();
     m.rows_returned = rows_returned_ + rows_counted_.load();
@@ -78,6 +79,15 @@ class ScanExecutor final : public ScanReader {
     bool done = false;
   };
 
+  // The column storage one thread refills, from file to file.
+  struct WorkerStorage {
+    ReaderStorage reader;
+    // Columns read only for the filter or deletes, past the output ones of a
+    // batch: they stay with the thread, as output columns come back through
+    // spare_.
+    std::vector<ColumnVector> not_output;
+  };
+
   void Start() {
     started_ = true;
     const size_t n = std::min(static_cast<size_t>(e_.threads), e_.plan.tasks.size());
@@ -92,7 +102,7 @@ class ScanExecutor final : public ScanReader {
         // The caller's previous batch goes to the workers to refill, so that
         // a long scan reuses its column storage instead of faulting in new.
         std::swap(*batch, c.batches.front());
-        if (!c.batches.front().columns.empty() && spare_.size() < static_cast<size_t>(e_.threads)) {
+        if (!c.batches.front().columns.empty()) {
           spare_.push_back(std::move(c.batches.front().columns));
         }
         c.batches.pop_front();
@@ -110,8 +120,7 @@ class ScanExecutor final : public ScanReader {
   }
 
   void Work() {
-    // Column storage this thread's file readers refill, one after the other.
-    std::vector<ColumnVector> storage;
+    WorkerStorage storage;
     for (;;) {
       UnitKey key;
       RowGroupSlice slice;
@@ -178,18 +187,17 @@ class ScanExecutor final : public ScanReader {
     return RowGroupSlice{0, first(1)};
   }
 
-  void ReadFile(const UnitKey& key, const RowGroupSlice& slice,
-                std::vector<ColumnVector>* storage) {
+  void ReadFile(const UnitKey& key, const RowGroupSlice& slice, WorkerStorage* storage) {
     const ScanTask& task = e_.plan.tasks[key.first];
     std::optional<Expression> filter;
     if (!task.all_rows_match) filter = e_.filter;
     ScanFileReader reader(*e_.io, task.file, e_.metadata.SpecById(task.file.spec_id),
                           e_.read_schema, std::move(filter), e_.batch_size, &counters_,
                           task.deletes, e_.deletes.get(), e_.name_mapping.get(), slice);
-    reader.SwapStorage(storage);
+    reader.SwapStorage(&storage->reader);
     if (e_.count_only) {
       rows_counted_ += reader.CountRows();
-      reader.SwapStorage(storage);
+      reader.SwapStorage(&storage->reader);
       MarkDone(key);
       return;
     }
@@ -203,10 +211,21 @@ class ScanExecutor final : public ScanReader {
           spare_.pop_back();
         }
       }
-      if (!reader.Next(&read)) break;
+      if (!storage->not_output.empty()) {
+        read.columns.resize(outputs);
+        for (ColumnVector& c : storage->not_output) read.columns.push_back(std::move(c));
+        storage->not_output.clear();
+      }
+      const bool more = reader.Next(&read);
+      if (read.columns.size() > outputs) {
+        for (size_t c = outputs; c < read.columns.size(); ++c) {
+          storage->not_output.push_back(std::move(read.columns[c]));
+        }
+        read.columns.resize(outputs);
+      }
+      if (!more) break;
       RecordBatch out;
       out.schema = e_.output_schema;
-      read.columns.resize(outputs);
       out.columns = std::move(read.columns);
       read.columns.clear();
       std::unique_lock<std::mutex> lock(mu_);
@@ -218,7 +237,11 @@ class ScanExecutor final : public ScanReader {
       lock.unlock();
       consumer_cv_.notify_all();
     }
-    reader.SwapStorage(storage);
+    reader.SwapStorage(&storage->reader);
+    if (!read.columns.empty()) {
+      std::lock_guard<std::mutex> lock(mu_);
+      spare_.push_back(std::move(read.columns));
+    }
     MarkDone(key);
   }
 
@@ -243,7 +266,9 @@ class ScanExecutor final : public ScanReader {
   std::map<UnitKey, Channel> channels_;  // GUARDED_BY(mu_), in output order
   // Parts of split files no thread reads yet, with their row groups.
   std::map<UnitKey, RowGroupSlice> pending_;  // GUARDED_BY(mu_)
-  // Columns of batches the consumer is done with, at most `threads` of them.
+  // Columns of batches the consumer is done with. Not capped: there are no
+  // more than the batches ever in flight at once, which the queues bound,
+  // and a set dropped here would be allocated and zero-filled anew.
   std::vector<std::vector<ColumnVector>> spare_;  // GUARDED_BY(mu_)
   size_t next_task_ = 0;                          // GUARDED_BY(mu_)
   bool cancel_ = false;                           // GUARDED_BY(mu_)

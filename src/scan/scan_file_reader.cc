@@ -326,10 +326,12 @@ std::vector<parquet::RowRange> ScanFileReader::PageRows(int group, const DataSta
   return kept;
 }
 
-void ScanFileReader::ReportPages() {
+void ScanFileReader::ReportReads() {
   if (!reader_) return;
   counters_->pages_read += reader_->pages_read() - pages_read_;
   counters_->pages_skipped += reader_->pages_skipped() - pages_skipped_;
+  counters_->columns_allocated += reader_->columns_allocated() - columns_allocated_;
+  columns_allocated_ = reader_->columns_allocated();
   pages_read_ = reader_->pages_read();
   pages_skipped_ = reader_->pages_skipped();
 }
@@ -339,7 +341,7 @@ bool ScanFileReader::NextUnfiltered(RecordBatch* batch) {
   size_t n = 0;
   if (reads_columns_) {
     const bool more = reader_->Next(&read_);
-    ReportPages();
+    ReportReads();
     if (!more) return false;
     n = read_.empty() ? 0 : read_[0].size();
   } else {
@@ -363,24 +365,26 @@ void ScanFileReader::TakeColumn(size_t c, size_t n, ColumnVector* out) {
     if (col.type() == type) {
       // The old storage of `out` goes back to the Parquet reader to refill.
       std::swap(*out, col);
-    } else {
-      ColumnVector widened(type);
-      widened.Reserve(col.size());
-      for (size_t i = 0; i < col.size(); ++i) widened.Append(PromoteValue(col.Get(i), type));
-      *out = std::move(widened);
+      return;
     }
+  }
+  // Widened or constant values, built in the storage `out` already has.
+  if (!(out->type() == type)) *out = ColumnVector(type);
+  out->Clear();
+  if (out->capacity() < n) ++counters_->columns_allocated;
+  out->Reserve(n);
+  if (src.read_index >= 0) {
+    const ColumnVector& col = read_[static_cast<size_t>(src.read_index)];
+    for (size_t i = 0; i < col.size(); ++i) out->Append(PromoteValue(col.Get(i), type));
   } else {
-    ColumnVector constant(type);
-    constant.Reserve(n);
-    for (size_t i = 0; i < n; ++i) constant.Append(src.constant);
-    *out = std::move(constant);
+    for (size_t i = 0; i < n; ++i) out->Append(src.constant);
   }
 }
 
 bool ScanFileReader::NextFilterFirst(RecordBatch* batch) {
   for (;;) {
     const size_t n = reader_->NextBatch();
-    ReportPages();
+    ReportReads();
     if (n == 0) return false;
     probe_.columns.resize(filter_columns_.size());
     for (size_t k = 0; k < filter_columns_.size(); ++k) {
@@ -405,7 +409,7 @@ bool ScanFileReader::NextFilterFirst(RecordBatch* batch) {
       if (r >= 0) reader_->ReadColumn(static_cast<size_t>(r), &read_[static_cast<size_t>(r)]);
       TakeColumn(c, n, &batch->columns[c]);
     }
-    ReportPages();
+    ReportReads();
     if (kept != n) {
       for (ColumnVector& col : batch->columns) CompactColumn(selection_, kept, &col);
     }
@@ -453,9 +457,8 @@ bool ScanFileReader::Next(RecordBatch* batch) {
 
 int64_t ScanFileReader::CountRows() {
   int64_t rows = 0;
-  RecordBatch batch;
-  while (NextUnfiltered(&batch)) {
-    rows += static_cast<int64_t>(filter_ || row_deletes_ ? SelectRows(batch) : batch.num_rows());
+  while (NextUnfiltered(&count_)) {
+    rows += static_cast<int64_t>(filter_ || row_deletes_ ? SelectRows(count_) : count_.num_rows());
   }
   return rows;
 }

@@ -32,6 +32,7 @@ struct ScanCounters {
   std::atomic<int64_t> rows_deleted{0};
   std::atomic<int64_t> pages_read{0};
   std::atomic<int64_t> pages_skipped{0};
+  std::atomic<int64_t> columns_allocated{0};
 };
 
 /// Row groups [first, first + count) of a data file: the part of it one
@@ -40,6 +41,14 @@ struct ScanCounters {
 struct RowGroupSlice {
   int first = 0;
   int count = -1;
+};
+
+/// The column storage a reader refills, handed from one reader of a thread
+/// to the next so that a scan allocates it once per thread, not per file.
+struct ReaderStorage {
+  std::vector<ColumnVector> read;   // the file columns decoded
+  std::vector<ColumnVector> probe;  // the columns the filter reads first
+  std::vector<ColumnVector> count;  // the batches CountRows() selects from
 };
 
 class ScanFileReader {
@@ -70,7 +79,11 @@ class ScanFileReader {
   int64_t CountRows();
   /// Exchanges the column storage the reader refills with `storage`, so that
   /// the readers of one thread pass it on instead of allocating anew.
-  void SwapStorage(std::vector<ColumnVector>* storage) { std::swap(read_, *storage); }
+  void SwapStorage(ReaderStorage* storage) {
+    std::swap(read_, storage->read);
+    std::swap(probe_.columns, storage->probe);
+    std::swap(count_.columns, storage->count);
+  }
 
  private:
   // Where output column c comes from: a selected file column or a constant.
@@ -98,8 +111,9 @@ class ScanFileReader {
   // index of the file columns it names (all rows when they have none).
   std::vector<parquet::RowRange> PageRows(int group, const DataStats& group_stats,
                                           const std::vector<int>& file_index);
-  // Adds the pages read and skipped since the last call to the counters.
-  void ReportPages();
+  // Adds the pages read and skipped and the columns allocated since the
+  // last call to the counters.
+  void ReportReads();
   bool NextUnfiltered(RecordBatch* batch);
   // Moves (widened, or made of the constant) column c of read_schema_ for a
   // batch of n rows into `out`.
@@ -132,11 +146,13 @@ class ScanFileReader {
   std::unique_ptr<parquet::ParquetReader> reader_;
   int64_t pages_read_ = 0;  // reported to counters_ so far
   int64_t pages_skipped_ = 0;
+  int64_t columns_allocated_ = 0;
   std::vector<ColumnVector> read_;  // the file columns of the last batch read
   // Columns of read_schema_ the filter names, in order, when they are read
   // ahead of the others (empty: every column is read); probe_ holds them.
   std::vector<size_t> filter_columns_;
   RecordBatch probe_;
+  RecordBatch count_;  // CountRows()'s batches
   std::vector<Source> sources_;
   bool opened_ = false;
   bool reads_columns_ = false;

@@ -13,8 +13,8 @@ size_t ColumnVector::null_count() const {
 namespace {
 
 // Calls f on the typed storage that columns of `c`'s type use.
-template <typename F>
-void WithStorage(ColumnVector& c, F&& f) {
+template <typename C, typename F>
+void WithStorage(C& c, F&& f) {
   switch (c.type().id) {
     case TypeId::kBoolean:
       f(c.bools);
@@ -69,6 +69,12 @@ void ColumnVector::OwnBytes() {
 void ColumnVector::Reserve(size_t n) {
   valid_.reserve(n);
   WithStorage(*this, [n](auto& v) { v.reserve(n); });
+}
+
+size_t ColumnVector::capacity() const {
+  size_t n = valid_.capacity();
+  WithStorage(*this, [&n](const auto& v) { n = std::min(n, v.capacity()); });
+  return n;
 }
 
 void ColumnVector::Resize(size_t n) {

@@ -47,9 +47,30 @@ uint32_t Crc32(std::string_view data) {
   return static_cast<uint32_t>(crc);
 }
 
-std::string Deflate(std::string_view data) {
+// One zlib stream per thread and kind, reset between blocks: setting one up
+// allocates and clears hundreds of KiB, far more than a manifest's block
+// costs to compress.
+struct DeflateStream {
   z_stream zs{};
-  if (deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) != Z_OK) {
+  bool ready =
+      deflateInit2(&zs, Z_DEFAULT_COMPRESSION, Z_DEFLATED, -15, 8, Z_DEFAULT_STRATEGY) == Z_OK;
+  ~DeflateStream() {
+    if (ready) deflateEnd(&zs);
+  }
+};
+
+struct InflateStream {
+  z_stream zs{};
+  bool ready = inflateInit2(&zs, -15) == Z_OK;
+  ~InflateStream() {
+    if (ready) inflateEnd(&zs);
+  }
+};
+
+std::string Deflate(std::string_view data) {
+  thread_local DeflateStream stream;
+  z_stream& zs = stream.zs;
+  if (!stream.ready || deflateReset(&zs) != Z_OK) {
     throw IOError("deflate: cannot initialise zlib");
   }
   std::string out(deflateBound(&zs, static_cast<uLong>(data.size())), '\0');
@@ -59,7 +80,6 @@ std::string Deflate(std::string_view data) {
   zs.avail_out = static_cast<uInt>(out.size());
   const int rc = deflate(&zs, Z_FINISH);
   const size_t written = zs.total_out;
-  deflateEnd(&zs);
   if (rc != Z_STREAM_END)
     throw IOError("deflate: compression failed (zlib " + std::to_string(rc) + ")");
   out.resize(written);
@@ -67,32 +87,35 @@ std::string Deflate(std::string_view data) {
 }
 
 std::string Inflate(std::string_view data, const std::string& source) {
-  z_stream zs{};
-  if (inflateInit2(&zs, -15) != Z_OK) throw IOError(source + ": cannot initialise zlib");
+  thread_local InflateStream stream;
+  z_stream& zs = stream.zs;
+  if (!stream.ready || inflateReset(&zs) != Z_OK) {
+    throw IOError(source + ": cannot initialise zlib");
+  }
   zs.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(data.data()));
   zs.avail_in = static_cast<uInt>(data.size());
   std::string out;
+  // Room for a manifest block's usual ratio at once, grown in chunks after.
+  size_t step = std::min(kChunk, std::max<size_t>(4096, 8 * data.size()));
   int rc = Z_OK;
   while (rc != Z_STREAM_END) {
     if (out.size() >= kMaxAvroBlockBytes) {
-      inflateEnd(&zs);
       throw Corruption(source + ": deflate block inflates beyond " +
                        std::to_string(kMaxAvroBlockBytes) + " bytes");
     }
     const size_t old = out.size();
-    out.resize(old + kChunk);
+    out.resize(old + step);
     zs.next_out = reinterpret_cast<Bytef*>(out.data() + old);
-    zs.avail_out = static_cast<uInt>(kChunk);
+    zs.avail_out = static_cast<uInt>(step);
     rc = inflate(&zs, Z_NO_FLUSH);
-    out.resize(old + kChunk - zs.avail_out);
+    out.resize(old + step - zs.avail_out);
+    step = kChunk;
     if (rc == Z_STREAM_END) break;
     if (rc != Z_OK || (zs.avail_in == 0 && zs.avail_out != 0)) {
-      inflateEnd(&zs);
       throw Corruption(source + ": deflate data is corrupt or truncated (zlib " +
                        std::to_string(rc) + ")");
     }
   }
-  inflateEnd(&zs);
   if (zs.avail_in != 0) throw Corruption(source + ": bytes after the end of the deflate stream");
   return out;
 }

@@ -27,7 +27,15 @@ std::string RandomSync() {
 
 }  // namespace
 
+PrintedAvroSchema::PrintedAvroSchema(AvroNodePtr schema)
+    : node(std::move(schema)), json(AvroSchemaToString(*node)) {}
+
 AvroFileWriter::AvroFileWriter(AvroNodePtr schema, AvroCodec codec,
+                               std::vector<std::pair<std::string, std::string>> metadata)
+    : AvroFileWriter(std::make_shared<const PrintedAvroSchema>(std::move(schema)), codec,
+                     std::move(metadata)) {}
+
+AvroFileWriter::AvroFileWriter(std::shared_ptr<const PrintedAvroSchema> schema, AvroCodec codec,
                                std::vector<std::pair<std::string, std::string>> metadata)
     : schema_(std::move(schema)), codec_(codec), sync_(RandomSync()) {
   for (const auto& [key, value] : metadata) {
@@ -39,7 +47,7 @@ AvroFileWriter::AvroFileWriter(AvroNodePtr schema, AvroCodec codec,
   AvroEncoder enc(&out_);
   enc.WriteLong(static_cast<int64_t>(metadata.size() + 2));
   enc.WriteBytes("avro.schema");
-  enc.WriteBytes(AvroSchemaToString(*schema_));
+  enc.WriteBytes(schema_->json);
   enc.WriteBytes("avro.codec");
   enc.WriteBytes(AvroCodecName(codec_));
   for (const auto& [key, value] : metadata) {
@@ -51,9 +59,13 @@ AvroFileWriter::AvroFileWriter(AvroNodePtr schema, AvroCodec codec,
 }
 
 void AvroFileWriter::Append(const AvroValue& value) {
-  std::string encoded;
-  EncodeAvroValue(*schema_, value, &encoded);
-  block_.append(encoded);
+  const size_t before = block_.size();
+  try {
+    EncodeAvroValue(*schema_->node, value, &block_);
+  } catch (...) {
+    block_.resize(before);  // the object that did not fit leaves no bytes
+    throw;
+  }
   ++block_count_;
   if (block_.size() >= kBlockBytes) FlushBlock();
 }

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <string>
 #include <utility>
 #include <vector>
@@ -17,11 +18,21 @@
 
 namespace datashard {
 
+/// A schema with the avro.schema text it is written as, printed once for
+/// the many files written with it.
+struct PrintedAvroSchema {
+  explicit PrintedAvroSchema(AvroNodePtr schema);
+  AvroNodePtr node;
+  std::string json;
+};
+
 class AvroFileWriter {
  public:
   /// `metadata` holds custom header keys; keys starting with "avro." are
   /// reserved (InvalidArgument).
   AvroFileWriter(AvroNodePtr schema, AvroCodec codec,
+                 std::vector<std::pair<std::string, std::string>> metadata);
+  AvroFileWriter(std::shared_ptr<const PrintedAvroSchema> schema, AvroCodec codec,
                  std::vector<std::pair<std::string, std::string>> metadata);
 
   /// Encodes one object; InvalidArgument if it does not fit the schema (the
@@ -36,7 +47,7 @@ class AvroFileWriter {
  private:
   void FlushBlock();
 
-  AvroNodePtr schema_;
+  std::shared_ptr<const PrintedAvroSchema> schema_;
   AvroCodec codec_;
   std::string sync_;
   std::string out_;

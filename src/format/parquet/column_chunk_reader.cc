@@ -87,8 +87,9 @@ ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafCol
       discard_(leaf.mapping.type) {
   physical_.type = *leaf.element.type;
   physical_.type_length = leaf.element.type_length.value_or(0);
-  chunk_.resize(static_cast<size_t>(size));
-  file.ReadAt(static_cast<uint64_t>(begin), chunk_.size(), reinterpret_cast<char*>(chunk_.data()));
+  chunk_size_ = static_cast<size_t>(size);
+  chunk_ = std::make_unique_for_overwrite<uint8_t[]>(chunk_size_);
+  file.ReadAt(static_cast<uint64_t>(begin), chunk_size_, reinterpret_cast<char*>(chunk_.get()));
 }
 
 void ColumnChunkReader::Fail(const std::string& why) const {
@@ -157,18 +158,18 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
 }
 
 size_t ColumnChunkReader::NextPage(size_t skippable) {
-  if (pos_ >= chunk_.size()) Fail("the column chunk ends before all rows of the row group");
+  if (pos_ >= chunk_size_) Fail("the column chunk ends before all rows of the row group");
   page_offset_ = pos_;
-  CompactReader r(chunk_.data() + pos_, chunk_.size() - pos_,
+  CompactReader r(chunk_.get() + pos_, chunk_size_ - pos_,
                   file_.path() + ": column '" + leaf_.element.name + "' page header",
                   static_cast<uint64_t>(begin_) + pos_);
   const PageHeader h = ParsePageHeader(&r);
   pos_ += r.position();
   if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) Fail("negative page size");
-  if (static_cast<size_t>(h.compressed_page_size) > chunk_.size() - pos_) {
+  if (static_cast<size_t>(h.compressed_page_size) > chunk_size_ - pos_) {
     Fail("page of " + std::to_string(h.compressed_page_size) + " bytes runs past the column chunk");
   }
-  const uint8_t* body = chunk_.data() + pos_;
+  const uint8_t* body = chunk_.get() + pos_;
   const size_t body_size = static_cast<size_t>(h.compressed_page_size);
   pos_ += body_size;
   switch (h.type) {

@@ -94,7 +94,9 @@ class ColumnChunkReader {
   PhysicalColumn physical_;
   int64_t begin_;
   PageCounts* counts_;
-  std::vector<uint8_t> chunk_;
+  // The chunk's bytes, read over whole: not zero-filled first.
+  std::unique_ptr<uint8_t[]> chunk_;
+  size_t chunk_size_ = 0;
   size_t pos_ = 0;          // next page header within chunk_
   size_t page_offset_ = 0;  // current page header within chunk_ (for messages)
   int64_t rows_left_;

@@ -204,6 +204,7 @@ class ParquetReader::Impl {
   PageBufferPool page_buffers_;         // for string_views; outlives readers_
   std::vector<std::unique_ptr<ColumnChunkReader>> readers_;
   PageCounts page_counts_;
+  int64_t columns_allocated_ = 0;
   size_t batch_rows_ = 0;         // rows of the current batch
   std::vector<uint8_t> pending_;  // per selected column: not yet read or skipped
 
@@ -382,6 +383,7 @@ class ParquetReader::Impl {
     readers_.clear();
     pending_.clear();
     page_counts_ = PageCounts{};
+    columns_allocated_ = 0;
   }
 
   size_t NextBatch() {
@@ -431,6 +433,7 @@ class ParquetReader::Impl {
     Take(i);
     const DataType& type = columns_[static_cast<size_t>(selected_[i])].type;
     if (!(out->type() == type)) *out = ColumnVector(type);
+    if (out->capacity() < batch_rows_) ++columns_allocated_;
     readers_[i]->Read(batch_rows_, out);
   }
 
@@ -582,6 +585,7 @@ std::optional<ColumnVector> ParquetReader::ChunkDictionary(int group, int column
 }
 int64_t ParquetReader::pages_read() const { return impl_->page_counts_.read; }
 int64_t ParquetReader::pages_skipped() const { return impl_->page_counts_.skipped; }
+int64_t ParquetReader::columns_allocated() const { return impl_->columns_allocated_; }
 void ParquetReader::Start(const ReadOptions& options) { impl_->Start(options); }
 bool ParquetReader::Next(std::vector<ColumnVector>* out) { return impl_->Next(out); }
 size_t ParquetReader::NextBatch() { return impl_->NextBatch(); }

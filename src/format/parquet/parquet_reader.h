@@ -123,6 +123,10 @@ class ParquetReader {
   /// (inside skipped rows), since Start().
   int64_t pages_read() const;
   int64_t pages_skipped() const;
+  /// Columns read (since Start()) into storage too small for the batch, so
+  /// that it was allocated or grown: a reader refilling the same columns
+  /// allocates for the first batch only.
+  int64_t columns_allocated() const;
 
  private:
   ParquetReader();

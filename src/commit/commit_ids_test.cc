@@ -1,0 +1,78 @@
+#include "commit/commit_ids.h"
+
+#include <gtest/gtest.h>
+
+#include "datashard/errors.h"
+#include "io/temp_dir.h"
+
+namespace datashard {
+namespace {
+
+namespace tp = table_properties;
+
+class CommitIdsTest : public ::testing::Test {
+ protected:
+  CommitIdsTest() : io_(NewPosixFileIO()) {
+    metadata_.location = dir_.path();
+    // Oldest first; "a,b" is stored escaped.
+    metadata_.properties[tp::kExpiredCommitIds] = "5,100,abc;6,200,a%2cb;7,300,xabc;";
+  }
+
+  TempDir dir_;
+  std::shared_ptr<FileIO> io_;
+  TableMetadata metadata_;
+};
+
+TEST_F(CommitIdsTest, FindsAnIdOfThePropertyByItsWholeEntry) {
+  const std::optional<CommitRecord> abc = FindCommit(*io_, metadata_, "abc");
+  ASSERT_TRUE(abc.has_value());
+  EXPECT_EQ(abc->snapshot_id, 5);
+  EXPECT_EQ(abc->timestamp_ms, 100);
+  EXPECT_FALSE(abc->snapshot.has_value());
+  const std::optional<CommitRecord> comma = FindCommit(*io_, metadata_, "a,b");
+  ASSERT_TRUE(comma.has_value());
+  EXPECT_EQ(comma->snapshot_id, 6);
+  // Parts of an entry are no ids.
+  EXPECT_FALSE(FindCommit(*io_, metadata_, "bc").has_value());
+  EXPECT_FALSE(FindCommit(*io_, metadata_, "b").has_value());
+  EXPECT_FALSE(FindCommit(*io_, metadata_, "200").has_value());
+  EXPECT_EQ(CountRememberedCommits(*io_, metadata_), 3);
+}
+
+TEST_F(CommitIdsTest, OnlyTheNewestHorizonIdsAreRemembered) {
+  metadata_.properties[tp::kCommitIdHorizonCommits] = "2";
+  EXPECT_FALSE(FindCommit(*io_, metadata_, "abc").has_value());
+  EXPECT_TRUE(FindCommit(*io_, metadata_, "a,b").has_value());
+  EXPECT_TRUE(FindCommit(*io_, metadata_, "xabc").has_value());
+}
+
+TEST_F(CommitIdsTest, AMalformedEntryIsCorruptionNamingTheProperty) {
+  metadata_.properties[tp::kExpiredCommitIds] = "5,100,abc;x,1,bad;";
+  try {
+    FindCommit(*io_, metadata_, "bad");
+    ADD_FAILURE() << "a malformed entry was read";
+  } catch (const Corruption& e) {
+    EXPECT_NE(std::string(e.what()).find(tp::kExpiredCommitIds), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("byte 10"), std::string::npos) << e.what();
+  }
+  EXPECT_THROW(CountRememberedCommits(*io_, metadata_), Corruption);
+  metadata_.properties[tp::kExpiredCommitIds] = "5,100,abc";
+  EXPECT_THROW(CountRememberedCommits(*io_, metadata_), Corruption);
+}
+
+TEST_F(CommitIdsTest, TheFileIsReadWhenThePropertyLacksTheId) {
+  const std::string file = dir_.Join("expired-commit-ids-1.txt");
+  io_->WriteFile(file, "1,10,old;2,20,older-still;");
+  metadata_.properties[tp::kExpiredCommitIdsFile] = file;
+  const std::optional<CommitRecord> old = FindCommit(*io_, metadata_, "old");
+  ASSERT_TRUE(old.has_value());
+  EXPECT_EQ(old->snapshot_id, 1);
+  EXPECT_EQ(CountRememberedCommits(*io_, metadata_), 5);
+  // Found in the property: the file is not needed, even when it is gone.
+  io_->Delete(file);
+  EXPECT_TRUE(FindCommit(*io_, metadata_, "abc").has_value());
+  EXPECT_THROW(FindCommit(*io_, metadata_, "old"), NotFound);
+}
+
+}  // namespace
+}  // namespace datashard
