@@ -186,11 +186,15 @@ std::optional<std::string> RememberedCommitsFile(const TableMetadata& metadata) 
 
 std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata,
                                        const std::string& commit_id) {
+  // A group's ids are parsed only where the id's JSON text occurs.
+  const std::string quoted = nlohmann::json(commit_id).dump();
   for (const Snapshot& s : metadata.snapshots) {
     const auto it = s.summary.find(kCommitIdSummaryKey);
     if (it == s.summary.end()) continue;
-    if (it->second == commit_id || (s.summary.count(kGroupCommitIdsSummaryKey) &&
-                                    std::ranges::count(CommitIdsOf(s), commit_id) > 0))
+    const auto group = s.summary.find(kGroupCommitIdsSummaryKey);
+    if (it->second == commit_id ||
+        (group != s.summary.end() && group->second.find(quoted) != std::string::npos &&
+         std::ranges::count(CommitIdsOf(s), commit_id) > 0))
       return CommitRecord{s.snapshot_id, s.timestamp_ms, s};
   }
   if (!metadata.properties.count(tp::kExpiredCommitIds) && !RememberedCommitsFile(metadata))
