@@ -78,10 +78,6 @@ void TableCatalog::WaitForCommitEvent(uint32_t seen,
   Word(*events, kWaitersOffset).fetch_sub(1);
 }
 
-void TableCatalog::SignalCommitEvent() const noexcept {
-  if (const std::shared_ptr<SharedMemory> events = Events()) Signal(*events);
-}
-
 uint32_t TableCatalog::WaitingAppends() const noexcept {
   const std::shared_ptr<SharedMemory> events = Events();
   return events ? Word(*events, kWaitingAppendsOffset).load() : 0;

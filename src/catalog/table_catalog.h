@@ -86,7 +86,7 @@ class TableCatalog {
 
   /// Commit events: a counter shared by the processes of this machine
   /// (<table>/metadata/commit.events, mapped), raised when the commit lock
-  /// is released and when a group publication settles its members, so that
+  /// is released (a group publication settles its members before), so that
   /// waiters sleep instead of polling. Where it cannot be mapped, or on a
   /// network filesystem whose other machines it does not reach, waits end
   /// after their timeout, at most kMaxCommitEventWait: liveness only.
@@ -94,7 +94,6 @@ class TableCatalog {
   /// Sleeps while the counter still equals `seen`, at most `timeout`
   /// (capped at kMaxCommitEventWait).
   void WaitForCommitEvent(uint32_t seen, std::chrono::microseconds timeout) const noexcept;
-  void SignalCommitEvent() const noexcept;
   /// Appends of this machine waiting in a group publication (a hint, kept
   /// with the events: holders look for pending appends only when it is not
   /// zero, and a waiter that died stays counted). Zero when unmapped.
