@@ -515,8 +515,10 @@ bool Transaction::Impl::Commit() {
                          !compaction && !files.empty() && removed.empty() &&
                          removed_deletes.empty() && delete_files.empty() && required.empty() &&
                          options.snapshot_properties.empty();
-  std::unique_ptr<FileLock> group_lock;  // the commit lock, taken while waiting in a group
-  if (groupable) {
+  std::unique_ptr<FileLock> group_lock;  // the commit lock, taken before or while waiting
+  if (groupable) group_lock = catalog.LockCommits(std::chrono::microseconds(0));
+  if (groupable && !group_lock) {
+    // The descriptor is built only when the lock is taken.
     PendingAppend own;
     own.commit_id = commit_id;
     own.commit_uuid = commit_uuid;
@@ -698,8 +700,6 @@ Transaction::Impl::GroupWait Transaction::Impl::WaitInGroup(
     std::unique_ptr<FileLock>* lock) {
   FileIO& io = state->io();
   const TableCatalog& catalog = state->catalog();
-  *lock = catalog.LockCommits(std::chrono::microseconds(0));
-  if (*lock) return GroupWait::kHolder;
   // Shared memory and OFD locks do not reach other machines.
   try {
     if (io.IsNetworkFilesystem(catalog.metadata_dir())) return GroupWait::kAlone;

@@ -140,8 +140,8 @@ class Transaction::Impl {
     kHolder,     // `*lock` holds the commit lock: publish it (and others)
     kAlone,      // commit as without a group (the lock wait ran out)
   };
-  // Called when the commit lock is taken: leaves `own` for the holder and
-  // waits until it is published or the lock is free.
+  // Called when the commit lock was found taken: leaves `own` for the
+  // holder and waits until it is published or the lock is free.
   GroupWait WaitInGroup(const PendingAppend& own,
                         std::chrono::steady_clock::time_point lock_deadline,
                         std::unique_ptr<FileLock>* lock);
