@@ -69,11 +69,6 @@ ManifestFile ManifestFromJson(const json& j) {
   return m;
 }
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() > suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 }  // namespace
 
 std::string PendingAppendToJson(const PendingAppend& a) {
@@ -186,7 +181,7 @@ AppendGroup AppendGroup::Claim(FileIO& io, const std::string& metadata_dir, size
     if (group.members_.size() >= limit) break;
     if (e.is_directory) continue;
     const std::string path = dir + "/" + e.name;
-    if (!EndsWith(e.name, kPending)) {
+    if (!e.name.ends_with(kPending)) {
       // Left by a writer that died after it was claimed: gone once old.
       try {
         if (now_ms - e.mtime_ms > abandoned_after_ms && io.Lock(path, /*wait=*/false) != nullptr)
@@ -256,17 +251,15 @@ void AppendGroup::Rename(size_t i, const char* suffix) noexcept {
   }
 }
 
-void AppendGroup::Return(size_t i) noexcept {
-  Rename(i, kPending);
+void AppendGroup::Leave(size_t i, const char* suffix) noexcept {
+  Rename(i, suffix);
   bases_.erase(bases_.begin() + static_cast<ptrdiff_t>(i));
   members_.erase(members_.begin() + static_cast<ptrdiff_t>(i));
 }
 
-void AppendGroup::Unknown(size_t i) noexcept {
-  Rename(i, kUnknown);
-  bases_.erase(bases_.begin() + static_cast<ptrdiff_t>(i));
-  members_.erase(members_.begin() + static_cast<ptrdiff_t>(i));
-}
+void AppendGroup::Return(size_t i) noexcept { Leave(i, kPending); }
+
+void AppendGroup::Unknown(size_t i) noexcept { Leave(i, kUnknown); }
 
 void AppendGroup::Settle(bool published) noexcept {
   for (size_t i = 0; i < bases_.size(); ++i) Rename(i, published ? kDone : kUnknown);

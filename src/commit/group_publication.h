@@ -110,6 +110,8 @@ class AppendGroup {
 
  private:
   void Rename(size_t i, const char* suffix) noexcept;
+  // Member `i` leaves the group, its descriptor renamed to `suffix`.
+  void Leave(size_t i, const char* suffix) noexcept;
   void Clear() noexcept;
 
   FileIO* io_ = nullptr;
