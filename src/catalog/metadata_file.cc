@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 #include <charconv>
+#include <string_view>
 #include <vector>
 
 #include "datashard/errors.h"
@@ -12,17 +13,12 @@
 namespace datashard {
 namespace {
 
-bool EndsWith(const std::string& s, const std::string& suffix) {
-  return s.size() >= suffix.size() &&
-         s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-}
-
 // The name without its metadata suffix (".metadata.json", ".gz.metadata.json"
 // or ".metadata.json.gz"), or nullopt when it has none.
 std::optional<std::string> StemOf(const std::string& name) {
-  for (const char* suffix : {".gz.metadata.json", ".metadata.json.gz", ".metadata.json"}) {
-    if (EndsWith(name, suffix))
-      return name.substr(0, name.size() - std::char_traits<char>::length(suffix));
+  for (const std::string_view suffix :
+       {".gz.metadata.json", ".metadata.json.gz", ".metadata.json"}) {
+    if (name.ends_with(suffix)) return name.substr(0, name.size() - suffix.size());
   }
   return std::nullopt;
 }
