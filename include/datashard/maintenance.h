@@ -70,6 +70,9 @@ struct CompactOptions {
 struct CompactReport {
   std::optional<int64_t> snapshot_id;  // the replace snapshot; nullopt: nothing to compact
   int64_t files_rewritten = 0;         // data files replaced
+  /// Data files it read but left in the table because commits during the
+  /// rewrite changed them (their rows in the new files are masked).
+  int64_t files_given_back = 0;
   int64_t files_written = 0;
   int64_t rows = 0;          // live rows moved to the new files
   int64_t deleted_rows = 0;  // rows delete files removed, now gone for good

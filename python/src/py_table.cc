@@ -1089,6 +1089,7 @@ void BindTable(py::module_& m) {
             py::dict out;
             out["snapshot_id"] = r.snapshot_id ? py::cast(*r.snapshot_id) : py::none();
             out["files_rewritten"] = r.files_rewritten;
+            out["files_given_back"] = r.files_given_back;
             out["files_written"] = r.files_written;
             out["rows"] = r.rows;
             out["deleted_rows"] = r.deleted_rows;
@@ -1101,7 +1102,7 @@ void BindTable(py::module_& m) {
           "Rewrites small data files and files with deletes into files of the target\n"
           "size (default: table property write.target-file-size-bytes), per partition, as\n"
           "one replace snapshot (`datashard compact`); returns {snapshot_id (None: nothing\n"
-          "to compact), files_rewritten, files_written, rows, deleted_rows,\n"
+          "to compact), files_rewritten, files_given_back, files_written, rows, deleted_rows,\n"
           "delete_files_removed, bytes_before, bytes_after}.")
       .def(
           "scan",

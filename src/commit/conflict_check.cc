@@ -68,4 +68,33 @@ void CheckConcurrentChanges(FileIO& io, const TableMetadata& current, const Conf
   }
 }
 
+std::set<std::string> ChangedSinceBase(FileIO& io, const TableMetadata& current,
+                                       const ConflictScope& scope) {
+  std::set<std::string> changed;
+  const Snapshot* snapshot = current.CurrentSnapshot();
+  if (current.last_sequence_number <= scope.base_sequence_number) return changed;
+  for (const PlannedFile& f : scope.touched) changed.insert(f.entry.data_file.file_path);
+  if (snapshot == nullptr) return changed;
+  DeleteIndex concurrent_deletes(current, current.CurrentSchema());
+  for (const ManifestFile& m : ReadManifestList(io, snapshot->manifest_list)) {
+    // Every data manifest tells which files are live; only newer delete
+    // manifests can hold concurrent deletes.
+    if (m.content != FileContent::kData && m.sequence_number <= scope.base_sequence_number)
+      continue;
+    for (ManifestEntry& e : ReadManifest(io, m)) {
+      if (e.status == EntryStatus::kDeleted) continue;
+      if (m.content == FileContent::kData) {
+        changed.erase(e.data_file.file_path);  // still live
+      } else if (e.sequence_number.value_or(0) > scope.base_sequence_number) {
+        concurrent_deletes.Add(m.manifest_path, std::move(e), m.partition_spec_id);
+      }
+    }
+  }
+  for (const PlannedFile& f : scope.touched) {
+    if (!concurrent_deletes.empty() && !concurrent_deletes.ForDataFile(f).empty())
+      changed.insert(f.entry.data_file.file_path);
+  }
+  return changed;
+}
+
 }  // namespace datashard

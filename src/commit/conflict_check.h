@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -40,5 +41,11 @@ struct ConflictScope {
 /// `current` holds a change since the base that `scope` forbids.
 void CheckConcurrentChanges(FileIO& io, const TableMetadata& current, const ConflictScope& scope,
                             const std::string& table, int retries);
+
+/// The paths of `scope.touched` that commits since the base changed: no
+/// longer live in `current` (removed or rewritten), or given delete files.
+/// What a compaction gives back instead of failing.
+std::set<std::string> ChangedSinceBase(FileIO& io, const TableMetadata& current,
+                                       const ConflictScope& scope);
 
 }  // namespace datashard

@@ -38,10 +38,11 @@ RowChangeMode RowChangeModeOf(const TableMetadata& metadata, const std::string& 
                         "'; expected copy-on-write or merge-on-read");
 }
 
-RowChangeResult ApplyRowChanges(FileIO& io, const TableMetadata& base, const Snapshot& snapshot,
-                                const RowChangeRequest& request,
-                                const std::function<void(std::vector<PartitionGroup>)>& write_rows,
-                                std::vector<std::string>* written) {
+RowChangeResult ApplyRowChanges(
+    FileIO& io, const TableMetadata& base, const Snapshot& snapshot,
+    const RowChangeRequest& request,
+    const std::function<void(const PlannedFile& source, std::vector<PartitionGroup>)>& write_rows,
+    std::vector<std::string>* written) {
   const Schema& schema = base.CurrentSchema();
   const PartitionSpec& spec = base.DefaultSpec();
   const Expression filter = request.filter.PushNotDown();
@@ -111,7 +112,7 @@ RowChangeResult ApplyRowChanges(FileIO& io, const TableMetadata& base, const Sna
     result.touched.push_back(task.file);
     if (cow) {
       result.removed.push_back(task.file);
-      write_rows(survivors.TakeGroups());
+      write_rows(task.file, survivors.TakeGroups());
     } else {
       DataFile deletes = WritePositionDeleteFile(io, base, data, matched);
       written->push_back(deletes.file_path);
@@ -122,7 +123,7 @@ RowChangeResult ApplyRowChanges(FileIO& io, const TableMetadata& base, const Sna
       planned.spec_id = task.file.spec_id;
       result.delete_files.push_back(std::move(planned));
     }
-    if (request.update) write_rows(updated.TakeGroups());
+    if (request.update) write_rows(task.file, updated.TakeGroups());
   }
   if (request.find_obsolete_deletes) {
     std::set<std::string> removed;

@@ -62,12 +62,14 @@ struct RowChangeResult {
 
 /// Applies `request` to `snapshot` of `base`. Rows that need new data files
 /// (copy-on-write survivors, updated rows) go to `write_rows` as partition
-/// groups of the current spec, file by file; every file this call writes
+/// groups of the current spec, file by file, with the data file they were
+/// read from; every file this call writes
 /// itself is added to `written` as soon as it exists, so that the caller
 /// can remove them if anything fails.
-RowChangeResult ApplyRowChanges(FileIO& io, const TableMetadata& base, const Snapshot& snapshot,
-                                const RowChangeRequest& request,
-                                const std::function<void(std::vector<PartitionGroup>)>& write_rows,
-                                std::vector<std::string>* written);
+RowChangeResult ApplyRowChanges(
+    FileIO& io, const TableMetadata& base, const Snapshot& snapshot,
+    const RowChangeRequest& request,
+    const std::function<void(const PlannedFile& source, std::vector<PartitionGroup>)>& write_rows,
+    std::vector<std::string>* written);
 
 }  // namespace datashard

@@ -48,35 +48,40 @@ CompactionPlan PlanCompaction(FileIO& io, const TableMetadata& metadata, const S
   return out;
 }
 
-std::vector<PartitionGroup> CompactionPacker::Add(std::vector<PartitionGroup> groups) {
-  std::vector<PartitionGroup> full;
+std::vector<PackedGroup> CompactionPacker::Add(const std::string& source,
+                                               std::vector<PartitionGroup> groups) {
+  std::vector<PackedGroup> full;
   for (PartitionGroup& g : groups) {
     if (g.num_rows() == 0) continue;
     const std::string key = PartitionTupleKey(partition_types_, g.partition);
     Pending& p = pending_[key];
-    p.rows += static_cast<int64_t>(g.num_rows());
+    const auto rows = static_cast<int64_t>(g.num_rows());
+    p.rows += rows;
+    p.sources.emplace_back(source, rows);
     p.parts.push_back(std::move(g));
     if (p.rows >= rows_per_file_) {
-      full.push_back(Concatenate(std::move(p.parts)));
+      full.push_back(Concatenate(std::move(p)));
       pending_.erase(key);
     }
   }
   return full;
 }
 
-std::vector<PartitionGroup> CompactionPacker::Finish() {
-  std::vector<PartitionGroup> out;
-  for (auto& [key, p] : pending_) out.push_back(Concatenate(std::move(p.parts)));
+std::vector<PackedGroup> CompactionPacker::Finish() {
+  std::vector<PackedGroup> out;
+  for (auto& [key, p] : pending_) out.push_back(Concatenate(std::move(p)));
   pending_.clear();
   return out;
 }
 
-PartitionGroup CompactionPacker::Concatenate(std::vector<PartitionGroup> parts) {
-  PartitionGroup out = std::move(parts.front());
-  for (size_t k = 1; k < parts.size(); ++k) {
-    for (size_t c = 0; c < out.columns.size(); ++c) {
-      const ColumnVector& from = parts[k].columns[c];
-      for (size_t i = 0; i < from.size(); ++i) out.columns[c].Append(from.Get(i));
+PackedGroup CompactionPacker::Concatenate(Pending pending) {
+  PackedGroup out;
+  out.sources = std::move(pending.sources);
+  out.rows = std::move(pending.parts.front());
+  for (size_t k = 1; k < pending.parts.size(); ++k) {
+    for (size_t c = 0; c < out.rows.columns.size(); ++c) {
+      const ColumnVector& from = pending.parts[k].columns[c];
+      for (size_t i = 0; i < from.size(); ++i) out.rows.columns[c].Append(from.Get(i));
     }
   }
   return out;

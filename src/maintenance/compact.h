@@ -11,6 +11,7 @@
 #include <map>
 #include <set>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "commit/append_input.h"
@@ -29,6 +30,14 @@ struct CompactionPlan {
 CompactionPlan PlanCompaction(FileIO& io, const TableMetadata& metadata, const Snapshot& snapshot,
                               int64_t target_file_size_bytes);
 
+/// Rows a packer hands out for one new file, with where they came from.
+struct PackedGroup {
+  PartitionGroup rows;
+  /// The data file each run of rows was read from, in row order, with the
+  /// run's length: a compaction that gives an input back masks its rows.
+  std::vector<std::pair<std::string, int64_t>> sources;
+};
+
 /// Gathers rewritten rows per partition tuple (of the current spec, whose
 /// result types are `partition_types`) and hands them out in groups of
 /// rows_per_file rows (the rest at Finish).
@@ -36,17 +45,19 @@ class CompactionPacker {
  public:
   CompactionPacker(int64_t rows_per_file, std::vector<DataType> partition_types)
       : rows_per_file_(rows_per_file), partition_types_(std::move(partition_types)) {}
-  /// Adds `groups`; returns the groups that reached rows_per_file rows.
-  std::vector<PartitionGroup> Add(std::vector<PartitionGroup> groups);
+  /// Adds `groups`, read from data file `source`; returns the groups that
+  /// reached rows_per_file rows.
+  std::vector<PackedGroup> Add(const std::string& source, std::vector<PartitionGroup> groups);
   /// Every row still gathered, one group per partition.
-  std::vector<PartitionGroup> Finish();
+  std::vector<PackedGroup> Finish();
 
  private:
   struct Pending {
     std::vector<PartitionGroup> parts;
+    std::vector<std::pair<std::string, int64_t>> sources;  // one per part
     int64_t rows = 0;
   };
-  static PartitionGroup Concatenate(std::vector<PartitionGroup> parts);
+  static PackedGroup Concatenate(Pending pending);
   int64_t rows_per_file_;
   std::vector<DataType> partition_types_;
   std::map<std::string, Pending> pending_;  // by partition tuple

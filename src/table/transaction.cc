@@ -207,7 +207,10 @@ int64_t Transaction::Impl::ApplyChange() {
   try {
     result = ApplyRowChanges(
         state->io(), base, *snapshot, change_request,
-        [&](std::vector<PartitionGroup> groups) { WriteGroups(std::move(groups)); }, &own_files);
+        [&](const PlannedFile&, std::vector<PartitionGroup> groups) {
+          WriteGroups(std::move(groups));
+        },
+        &own_files);
   } catch (...) {
     Abort();
     throw;
@@ -566,6 +569,7 @@ bool Transaction::Impl::Commit() {
         group = ClaimGroup(current, clock->NowMillis());
       if (guard) guard->Check(io, current, base_id, retries);
       CheckFencingTokens(current, options.fencing_tokens, state->path());
+      if (compaction && scope) GiveBackChangedInputs(current, input);
       if (scope) CheckConcurrentChanges(io, current, *scope, state->path(), retries);
       if (fold && FoldedPosition(current.CurrentSnapshot()) != fold->from) {
         Abort();

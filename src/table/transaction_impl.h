@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <memory>
 #include <optional>
 #include <set>
@@ -68,6 +69,16 @@ class Transaction::Impl {
   // after every acknowledged append.
   bool fold_log_at_commit = false;
   bool compaction = false;  // the operation is replace
+  // A compaction's rows by the data file they were read from: runs of rows
+  // of its new files, for giving that file back (GiveBackChangedInputs).
+  struct CompactedRows {
+    size_t output = 0;  // index into `files`
+    int64_t first = 0;  // row position in that file
+    int64_t rows = 0;
+  };
+  std::map<std::string, std::vector<CompactedRows>> compacted_from;
+  int64_t given_back_files = 0;
+  int give_back_rounds = 0;
   // A metadata-only commit (schema, properties, expiry): applied to the
   // latest metadata on each attempt instead of producing a snapshot.
   MetadataChange metadata_change;
@@ -107,6 +118,11 @@ class Transaction::Impl {
 
  private:
   bool CommitToLog(IngestLog& log);
+  // A compaction whose inputs commits since its base removed, rewrote or
+  // gave deletes keeps them in the table instead of failing: their rows in
+  // the new files are masked by position deletes, written with a delete
+  // manifest added to `input`. CommitConflict when no input is left.
+  void GiveBackChangedInputs(const TableMetadata& current, SnapshotInput& input);
   // Applies change_request to the base snapshot (ChangeRows after its checks).
   int64_t ApplyChange();
   // Drops what the row-level change wrote and applies it again on `current`,

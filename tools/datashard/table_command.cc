@@ -540,7 +540,8 @@ void RunCompact(const TableArgs& a) {
         {"compacted", r.snapshot_id.has_value()}, {"files_rewritten", r.files_rewritten},
         {"files_written", r.files_written},       {"rows", r.rows},
         {"deleted_rows", r.deleted_rows},         {"delete_files_removed", r.delete_files_removed},
-        {"bytes_before", r.bytes_before},         {"bytes_after", r.bytes_after}};
+        {"bytes_before", r.bytes_before},         {"bytes_after", r.bytes_after},
+        {"files_given_back", r.files_given_back}};
     out["snapshot_id"] = snapshot ? nlohmann::json(*snapshot) : nlohmann::json(nullptr);
     std::cout << out.dump() << "\n";
   } else if (snapshot) {
@@ -807,7 +808,8 @@ void AddTableCommands(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   compact->add_flag("--json", a->json,
                     "One JSON object: snapshot_id, compacted, files_rewritten, files_written, "
-                    "rows, deleted_rows, delete_files_removed, bytes_before, bytes_after");
+                    "rows, deleted_rows, delete_files_removed, bytes_before, bytes_after, "
+                    "files_given_back (files commits changed meanwhile, left in place)");
   compact->callback([a] { RunCompact(*a); });
 
   CLI::App* verify = app.add_subcommand(
