@@ -184,7 +184,7 @@ def main(argv=None):
     parser = argparse.ArgumentParser(prog="simulate", description=__doc__.split("\n\n")[0])
     where = parser.add_mutually_exclusive_group(required=True)
     where.add_argument("--url", help="a running server, e.g. http://127.0.0.1:8080")
-    where.add_argument("--data", help="start a server of our own on this data folder")
+    where.add_argument("--data", help="start a server of our own per mode, on DATA/<mode>")
     parser.add_argument("--agents", type=int, default=16, help="agent processes per mode (16)")
     parser.add_argument("--attempts", type=int, default=200, help="attempts per agent (200)")
     parser.add_argument("--flights", type=int, default=3, help="flights per mode (3)")
@@ -201,22 +201,21 @@ def main(argv=None):
     if args.agents < 1 or args.attempts < 1 or args.flights < 1 or not 1 <= args.seats <= 400:
         parser.error("agents, attempts and flights must be positive; seats 1..400")
 
-    server = None
-    url = args.url
-    if args.data:
-        server, url = start_server(args.data)
-    try:
-        tag = uuid.uuid4().hex[:6]
-        results = []
-        for mode in modes:
+    tag = uuid.uuid4().hex[:6]
+    results = []
+    for mode in modes:
+        # A server of our own per mode, on its own tables: a mode's numbers
+        # do not depend on the tables the modes before it filled.
+        server, url = start_server(os.path.join(args.data, mode)) if args.data else (None, args.url)
+        try:
             results.append(run_mode(url, mode, args.agents, args.attempts, args.flights, args.seats,
                                     args.cancel_rate, tag))
-            if not args.json:
-                print(summary_line(results[-1]), flush=True)
-    finally:
-        if server is not None:
-            server.terminate()
-            server.wait()
+        finally:
+            if server is not None:
+                server.terminate()
+                server.wait()
+        if not args.json:
+            print(summary_line(results[-1]), flush=True)
     if args.json:
         print(json.dumps(results, indent=1))
     # Exit 1 when a locked mode broke an invariant; the unguarded mode is
