@@ -26,7 +26,9 @@ using Param = sql::SqliteParam;
 
 // The resources related to one (equal, ancestor or descendant) as index
 // lookups: the resource and its ancestors by equality, its descendants as
-// the byte range [resource + '/', resource + '0') ('0' follows '/').
+// the byte range [resource + '/', resource + '0') ('0' follows '/'). No IN
+// list or subquery: SQLite builds and drops a temporary b-tree for those on
+// every statement, which cost more than the lookups themselves.
 class RelatedResources {
  public:
   explicit RelatedResources(const std::string& resource)
@@ -34,14 +36,20 @@ class RelatedResources {
     path_.push_back(resource);
   }
   /// `select` ("SELECT ... FROM table") of the related rows that also meet
-  /// `extra` (" AND ..."); params() are its first parameters.
+  /// `extra` (" AND ..."), one index lookup per branch; params() are its
+  /// first parameters.
   std::string Sql(const std::string& select, const std::string& extra = "") const {
-    std::string in;
-    for (size_t i = 1; i <= path_.size(); ++i) in += (i > 1 ? ", ?" : "?") + std::to_string(i);
-    const size_t lo = path_.size() + 1;
-    return select + " WHERE resource IN (" + in + ")" + extra + " UNION ALL " + select +
-           " WHERE resource >= ?" + std::to_string(lo) + " AND resource < ?" +
-           std::to_string(lo + 1) + extra;
+    std::string sql;
+    for (size_t i = 1; i <= path_.size(); ++i)
+      sql += select + " WHERE resource = ?" + std::to_string(i) + extra + " UNION ALL ";
+    return sql + select + " WHERE " + Range() + extra;
+  }
+  /// The condition on `resource` alone, for a DELETE (an OR of index
+  /// lookups); params() are its first parameters.
+  std::string Where() const {
+    std::string sql = "(";
+    for (size_t i = 1; i <= path_.size(); ++i) sql += "resource = ?" + std::to_string(i) + " OR ";
+    return sql + "(" + Range() + "))";
   }
   std::vector<Param> params() const {
     std::vector<Param> out(path_.begin(), path_.end());
@@ -51,6 +59,11 @@ class RelatedResources {
   }
 
  private:
+  std::string Range() const {
+    const size_t lo = path_.size() + 1;
+    return "resource >= ?" + std::to_string(lo) + " AND resource < ?" + std::to_string(lo + 1);
+  }
+
   std::vector<std::string> path_;
   std::string lo_, hi_;
 };
@@ -90,12 +103,8 @@ class SqliteLockBackend : public LockBackend {
     std::vector<Param> purge = related.params();
     purge.emplace_back(now);
     const std::string expired = " AND expiry_ms <= ?" + std::to_string(purge.size());
-    Run("DELETE FROM datashard_locks WHERE rowid IN (" +
-            related.Sql("SELECT rowid FROM datashard_locks", expired) + ")",
-        purge);
-    Run("DELETE FROM datashard_lock_waiters WHERE rowid IN (" +
-            related.Sql("SELECT rowid FROM datashard_lock_waiters", expired) + ")",
-        purge);
+    Run("DELETE FROM datashard_locks WHERE " + related.Where() + expired, purge);
+    Run("DELETE FROM datashard_lock_waiters WHERE " + related.Where() + expired, purge);
     std::vector<Lease> leases = ReadLeases(
         related.Sql("SELECT resource, owner, mode, expiry_ms, token FROM datashard_locks"),
         related.params());
@@ -223,16 +232,15 @@ class SqliteLockBackend : public LockBackend {
     return sql::SqliteConnection::Text(stmt, col);
   }
 
+  // Inside the caller's transaction. Not UPDATE ... RETURNING: SQLite
+  // gathers returned rows in a temporary b-tree.
   int64_t NextCounter(const std::string& name) {
-    sqlite3_stmt* stmt = Prepare(
-        "UPDATE datashard_lock_counters SET value = value + 1 WHERE name = ?1 RETURNING value",
-        {name});
-    int rc = sqlite3_step(stmt);
+    Run("UPDATE datashard_lock_counters SET value = value + 1 WHERE name = ?1", {name});
+    sqlite3_stmt* stmt =
+        Prepare("SELECT value FROM datashard_lock_counters WHERE name = ?1", {name});
+    const int rc = sqlite3_step(stmt);
     if (rc != SQLITE_ROW) Fail("counter " + name, rc);
     const int64_t value = sqlite3_column_int64(stmt, 0);
-    while ((rc = sqlite3_step(stmt)) == SQLITE_ROW) {
-    }
-    if (rc != SQLITE_DONE) Fail("counter " + name, rc);
     sqlite3_reset(stmt);
     return value;
   }
