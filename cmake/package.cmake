@@ -14,11 +14,13 @@ set(CPACK_DEBIAN_FILE_NAME DEB-DEFAULT)
 set(CPACK_DEBIAN_PACKAGE_SECTION database)
 set(CPACK_DEBIAN_PACKAGE_SHLIBDEPS ON)
 set(CPACK_DEBIAN_PACKAGE_SUGGESTS
-    "pkg-config, libzstd-dev, libsnappy-dev, zlib1g-dev, libsqlite3-dev, libpq-dev, libhiredis-dev")
+    "pkg-config, libzstd-dev, libsnappy-dev, zlib1g-dev, libsqlite3-dev, libhiredis-dev")
+# libpq is loaded when first used (dlopen), which dpkg-shlibdeps cannot see.
+set(CPACK_DEBIAN_PACKAGE_DEPENDS "libpq5")
 if(DATASHARD_BUILD_PYTHON)
   # The extension is built for one Python minor version.
   math(EXPR DATASHARD_PYTHON_NEXT_MINOR "${DATASHARD_PYTHON_VERSION_MINOR} + 1")
-  set(CPACK_DEBIAN_PACKAGE_DEPENDS "python3 (>= ${DATASHARD_PYTHON_VERSION_MAJOR}.${DATASHARD_PYTHON_VERSION_MINOR}), \
+  string(APPEND CPACK_DEBIAN_PACKAGE_DEPENDS ", python3 (>= ${DATASHARD_PYTHON_VERSION_MAJOR}.${DATASHARD_PYTHON_VERSION_MINOR}), \
 python3 (<< ${DATASHARD_PYTHON_VERSION_MAJOR}.${DATASHARD_PYTHON_NEXT_MINOR})")
 endif()
 include(CPack)

@@ -123,11 +123,12 @@ class PostgresCatalogStore : public SqlCatalogStore {
     const std::string text = Dollars(sql);
     std::vector<const char*> values;
     for (const std::string& p : params) values.push_back(p.c_str());
-    PGresult* r = PQexecParams(conn_->raw(), text.c_str(), static_cast<int>(values.size()), nullptr,
+    PGresult* r =
+        sql::Pq().PQexecParams(conn_->raw(), text.c_str(), static_cast<int>(values.size()), nullptr,
                                values.data(), nullptr, nullptr, 0);
-    const ExecStatusType st = r ? PQresultStatus(r) : PGRES_FATAL_ERROR;
-    if (st != PGRES_COMMAND_OK && PQstatus(conn_->raw()) != CONNECTION_OK) {
-      PQclear(r);
+    const ExecStatusType st = r ? sql::Pq().PQresultStatus(r) : PGRES_FATAL_ERROR;
+    if (st != PGRES_COMMAND_OK && sql::Pq().PQstatus(conn_->raw()) != CONNECTION_OK) {
+      sql::Pq().PQclear(r);
       lost_pid_ = conn_->backend_pid();
       lost_start_ = conn_->backend_start();
       conn_.reset();

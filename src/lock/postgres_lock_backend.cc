@@ -333,7 +333,7 @@ class PostgresLockBackend : public LockBackend {
       std::lock_guard<std::mutex> lock(mu_);
       Connect();
       if (DrainNotifications()) return;
-      socket = PQsocket(conn_->raw());
+      socket = sql::Pq().PQsocket(conn_->raw());
     }
     pollfd pfd{socket, POLLIN, 0};
     ::poll(&pfd, 1, static_cast<int>(timeout.count()));
@@ -359,11 +359,11 @@ class PostgresLockBackend : public LockBackend {
   }
 
   bool DrainNotifications() {
-    PQconsumeInput(conn_->raw());
+    sql::Pq().PQconsumeInput(conn_->raw());
     bool any = false;
-    while (PGnotify* n = PQnotifies(conn_->raw())) {
+    while (PGnotify* n = sql::Pq().PQnotifies(conn_->raw())) {
       any = true;
-      PQfreemem(n);
+      sql::Pq().PQfreemem(n);
     }
     return any;
   }

@@ -37,7 +37,7 @@ std::string RedactPassword(const std::string& url) {
 }
 
 int64_t PgResult::changed() const {
-  const char* n = PQcmdTuples(r_);
+  const char* n = Pq().PQcmdTuples(r_);
   return n == nullptr || *n == '\0' ? 0 : std::stoll(n);
 }
 
@@ -50,15 +50,15 @@ PgConnection::PgConnection(const std::string& conninfo, std::string role)
   values.push_back(conninfo.c_str());
   keywords.push_back(nullptr);
   values.push_back(nullptr);
-  conn_ = PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
-  if (PQstatus(conn_) != CONNECTION_OK) {
-    const std::string msg = PQerrorMessage(conn_);
-    PQfinish(conn_);
+  conn_ = Pq().PQconnectdbParams(keywords.data(), values.data(), /*expand_dbname=*/1);
+  if (Pq().PQstatus(conn_) != CONNECTION_OK) {
+    const std::string msg = Pq().PQerrorMessage(conn_);
+    Pq().PQfinish(conn_);
     conn_ = nullptr;
     throw Unavailable(role_ + " " + url_ + " cannot be reached: " + msg);
   }
   // IF NOT EXISTS notices are expected; keep them off stderr.
-  PQsetNoticeProcessor(
+  Pq().PQsetNoticeProcessor(
       conn_, [](void*, const char*) {}, nullptr);
   try {
     PgResult r = Exec(
@@ -68,18 +68,18 @@ PgConnection::PgConnection(const std::string& conninfo, std::string role)
     backend_pid_ = static_cast<int>(r.integer(0, 0));
     backend_start_ = r.text(0, 1);
   } catch (...) {
-    PQfinish(conn_);
+    Pq().PQfinish(conn_);
     throw;
   }
 }
 
-PgConnection::~PgConnection() { PQfinish(conn_); }
+PgConnection::~PgConnection() { Pq().PQfinish(conn_); }
 
-bool PgConnection::healthy() const { return !lost_ && PQstatus(conn_) == CONNECTION_OK; }
+bool PgConnection::healthy() const { return !lost_ && Pq().PQstatus(conn_) == CONNECTION_OK; }
 
 void PgConnection::Fail(const std::string& what) {
-  const std::string msg = PQerrorMessage(conn_);
-  if (PQstatus(conn_) != CONNECTION_OK) {
+  const std::string msg = Pq().PQerrorMessage(conn_);
+  if (Pq().PQstatus(conn_) != CONNECTION_OK) {
     lost_ = true;
     throw Unavailable(role_ + " " + url_ + " lost during " + what + ": " + msg);
   }
@@ -88,16 +88,16 @@ void PgConnection::Fail(const std::string& what) {
 
 PGresult* PgConnection::Check(PGresult* r, const std::string& what) {
   if (r == nullptr) Fail(what);
-  const ExecStatusType st = PQresultStatus(r);
+  const ExecStatusType st = Pq().PQresultStatus(r);
   if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-    PQclear(r);
+    Pq().PQclear(r);
     Fail(what);
   }
   return r;
 }
 
 void PgConnection::Command(const char* sql, const std::string& what) {
-  PQclear(Check(PQexec(conn_, sql), what));
+  Pq().PQclear(Check(Pq().PQexec(conn_, sql), what));
 }
 
 PgResult PgConnection::Exec(const std::string& sql,
@@ -105,20 +105,20 @@ PgResult PgConnection::Exec(const std::string& sql,
                             const std::string& what) {
   std::vector<const char*> values;
   for (const auto& p : params) values.push_back(p ? p->c_str() : nullptr);
-  PGresult* r = PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
-                             values.data(), nullptr, nullptr, 0);
+  PGresult* r = Pq().PQexecParams(conn_, sql.c_str(), static_cast<int>(values.size()), nullptr,
+                                  values.data(), nullptr, nullptr, 0);
   return PgResult(Check(r, what));
 }
 
 void PgConnection::Prepare(const char* name, const char* sql, int params) {
-  PQclear(Check(PQprepare(conn_, name, sql, params, nullptr), name));
+  Pq().PQclear(Check(Pq().PQprepare(conn_, name, sql, params, nullptr), name));
 }
 
 PgResult PgConnection::ExecPrepared(const char* name, const std::vector<std::string>& params) {
   std::vector<const char*> values;
   for (const std::string& p : params) values.push_back(p.c_str());
-  PGresult* r = PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(), nullptr,
-                               nullptr, 0);
+  PGresult* r = Pq().PQexecPrepared(conn_, name, static_cast<int>(values.size()), values.data(),
+                                    nullptr, nullptr, 0);
   return PgResult(Check(r, name));
 }
 

@@ -8,12 +8,12 @@
 // owners serialise calls.
 #pragma once
 
-#include <libpq-fe.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include "sql/libpq.h"
 
 namespace datashard::sql {
 
@@ -25,16 +25,18 @@ std::string RedactPassword(const std::string& url);
 class PgResult {
  public:
   explicit PgResult(PGresult* r) : r_(r) {}
-  ~PgResult() { PQclear(r_); }
+  ~PgResult() {
+    if (r_ != nullptr) Pq().PQclear(r_);
+  }
   PgResult(PgResult&& other) noexcept : r_(other.r_) { other.r_ = nullptr; }
   PgResult(const PgResult&) = delete;
   PgResult& operator=(const PgResult&) = delete;
   PgResult& operator=(PgResult&&) = delete;
-  int rows() const { return PQntuples(r_); }
-  int columns() const { return PQnfields(r_); }
-  std::string text(int row, int col) const { return PQgetvalue(r_, row, col); }
-  int64_t integer(int row, int col) const { return std::stoll(PQgetvalue(r_, row, col)); }
-  bool null(int row, int col) const { return PQgetisnull(r_, row, col) != 0; }
+  int rows() const { return Pq().PQntuples(r_); }
+  int columns() const { return Pq().PQnfields(r_); }
+  std::string text(int row, int col) const { return Pq().PQgetvalue(r_, row, col); }
+  int64_t integer(int row, int col) const { return std::stoll(Pq().PQgetvalue(r_, row, col)); }
+  bool null(int row, int col) const { return Pq().PQgetisnull(r_, row, col) != 0; }
   /// Rows an INSERT, UPDATE or DELETE changed.
   int64_t changed() const;
 
