@@ -93,11 +93,14 @@ def killed_writers(path, count, queue):
         os._exit(0)
         """
     )
+    # The files they left, alone in their partition, each listed as soon as
+    # its writer died: gc may take one 3 s later, before the last writer ran.
+    left = set()
     for _ in range(count):
         subprocess.run([sys.executable, "-c", code], check=True)
+        left.update(os.listdir(os.path.join(path, "data", "writer=-1")))
         time.sleep(0.2)
-    # The files they left, alone in their partition.
-    queue.put(("killed", sorted(os.listdir(os.path.join(path, "data", "writer=-1")))))
+    queue.put(("killed", sorted(left)))
 
 
 def test_gc_and_expire_loops_never_delete_committed_files(tmp_path):
