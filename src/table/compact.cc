@@ -104,8 +104,7 @@ void Transaction::Impl::GiveBackChangedInputs(const TableMetadata& current, Snap
                 [&](const PlannedFile& f) { return is_changed(f.entry.data_file.file_path); });
   if (removed.empty()) {
     throw CommitConflict("compaction of " + state->path() + ": commits since its base snapshot " +
-                             (scope->base_snapshot_id ? std::to_string(*scope->base_snapshot_id)
-                                                      : std::string("(none)")) +
+                             SnapshotText(scope->base_snapshot_id) +
                              " changed every file it rewrote, e.g. " + *changed.begin(),
                          scope->base_snapshot_id, current.current_snapshot_id,
                          current.current_snapshot_id, retries);

@@ -35,10 +35,6 @@ std::string PartitionKey(int spec_id, const std::vector<DataType>& types,
   return std::to_string(spec_id) + ":" + PartitionTupleKey(types, tuple);
 }
 
-std::string SnapshotText(std::optional<int64_t> id) {
-  return id ? std::to_string(*id) : std::string("none");
-}
-
 // Snapshot timestamps never go back (each is at least the table's
 // last-updated-ms), so a commit from a clock far ahead would stamp every later
 // snapshot and stop retention. The file system stamped `written` just now: a
@@ -143,6 +139,10 @@ void Transaction::Impl::Abort() noexcept {
 
 std::optional<int64_t> Transaction::Impl::CurrentId(const TableMetadata& m) {
   return m.current_snapshot_id;
+}
+
+std::string Transaction::Impl::SnapshotText(std::optional<int64_t> id) {
+  return id ? std::to_string(*id) : std::string("none");
 }
 
 int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
@@ -569,8 +569,12 @@ bool Transaction::Impl::Commit() {
         group = ClaimGroup(current, clock->NowMillis());
       if (guard) guard->Check(io, current, base_id, retries);
       CheckFencingTokens(current, options.fencing_tokens, state->path());
-      if (compaction && scope) GiveBackChangedInputs(current, input);
-      if (scope) CheckConcurrentChanges(io, current, *scope, state->path(), retries);
+      // A compaction gives back what concurrent commits changed, which is
+      // all CheckConcurrentChanges would refuse in its scope.
+      if (compaction && scope)
+        GiveBackChangedInputs(current, input);
+      else if (scope)
+        CheckConcurrentChanges(io, current, *scope, state->path(), retries);
       if (fold && FoldedPosition(current.CurrentSnapshot()) != fold->from) {
         Abort();
         throw CommitConflict(

@@ -145,6 +145,8 @@ class Transaction::Impl {
 
  private:
   static std::optional<int64_t> CurrentId(const TableMetadata& m);
+  // A snapshot id for messages; "none" for no snapshot.
+  static std::string SnapshotText(std::optional<int64_t> id);
   // Iceberg's operation name for what this transaction changes.
   std::string Operation() const;
   // The data and delete manifests of this transaction's new files.
