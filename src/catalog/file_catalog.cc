@@ -71,6 +71,12 @@ std::optional<int64_t> FileCatalog::ReadHint() const {
 }
 
 std::optional<int64_t> FileCatalog::FindLatest(int64_t at_least) const {
+  // A caller that knows a version is usually current (an ingest-log append,
+  // a reader between commits): two stats tell it so, without the hint read.
+  if (at_least > 0 && io().Exists(MetadataPath(at_least)) &&
+      !io().Exists(MetadataPath(at_least + 1))) {
+    return at_least;
+  }
   int64_t start = std::max<int64_t>(at_least, ReadHint().value_or(0));
   if (start <= 0 || !io().Exists(MetadataPath(start))) {
     std::vector<FileInfo> entries;

@@ -57,6 +57,21 @@ TEST_F(FileCatalogTest, FindsLatestFromStaleMissingOrGarbledHint) {
   EXPECT_EQ(catalog_.FindLatest(4), 5);
 }
 
+TEST_F(FileCatalogTest, KnownCurrentVersionCostsTwoStatsAndNoRead) {
+  for (int v = 1; v <= 3; ++v)
+    ASSERT_EQ(catalog_.Publish(v, "x"), FileCatalog::PublishResult::kPublished);
+  fault_->ResetCounters();
+  EXPECT_EQ(catalog_.FindLatest(3), 3);
+  EXPECT_EQ(fault_->counters().stats, 2);
+  EXPECT_EQ(fault_->counters().opens, 0);
+  // Behind: probed forward to the newest.
+  ASSERT_EQ(catalog_.Publish(4, "x"), FileCatalog::PublishResult::kPublished);
+  ASSERT_EQ(catalog_.Publish(5, "x"), FileCatalog::PublishResult::kPublished);
+  EXPECT_EQ(catalog_.FindLatest(3), 5);
+  fault_->Delete(catalog_.MetadataPath(3));
+  EXPECT_EQ(catalog_.FindLatest(3), 5);  // a known version deleted by retention
+}
+
 // Issue 12 item 8: a hint never moves backwards. A writer of an older
 // version keeps a hint naming a newer existing one, and one behind a newer
 // version points at the newest; a hint naming a missing version is replaced.

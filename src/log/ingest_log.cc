@@ -66,6 +66,7 @@ struct IngestLog::Header {
   uint64_t durable;         // atomic: the watermark offset
   uint64_t syncing;         // atomic: the end offset an fdatasync in flight will make durable
   uint32_t durable_events;  // atomic: bumped when `durable` rises (a futex word)
+  uint32_t sleepers;        // atomic: writers asleep on durable_events (or killed there)
 };
 
 IngestLog::IngestLog(std::shared_ptr<FileIO> io, std::string dir, uint64_t segment_bytes,
@@ -140,6 +141,9 @@ void IngestLog::RebuildHeader() {
   h->next_lsn = end.lsn;
   std::atomic_ref<uint64_t>(h->durable).store(end.offset, std::memory_order_relaxed);
   std::atomic_ref<uint64_t>(h->syncing).store(end.offset, std::memory_order_relaxed);
+  // Nobody sleeps on a header not valid in this boot; a count left by a
+  // writer killed asleep before the reboot would only cost wakeups.
+  std::atomic_ref<uint32_t>(h->sleepers).store(0, std::memory_order_relaxed);
   std::atomic_ref<uint64_t>(h->valid).store(1, std::memory_order_release);
 }
 
@@ -268,6 +272,7 @@ void IngestLog::MakeDurable(const LogRecord& record) {
   std::atomic_ref<uint64_t> durable(h->durable);
   std::atomic_ref<uint64_t> syncing(h->syncing);
   std::atomic_ref<uint32_t> events(h->durable_events);
+  std::atomic_ref<uint32_t> sleepers(h->sleepers);
   const size_t events_offset = offsetof(Header, durable_events);
   const uint64_t mine = record.next.offset;
   constexpr int64_t kWaitUs = 20000;
@@ -278,7 +283,11 @@ void IngestLog::MakeDurable(const LogRecord& record) {
     if (d >= mine) return;
     uint64_t in_flight = syncing.load(std::memory_order_acquire);
     if (in_flight > d && !gave_up_waiting) {
+      // Counted before the futex compares `seen` (both sequentially
+      // consistent): a syncer either sees the count or bumped the word first.
+      sleepers.fetch_add(1);
       shared_->WaitWhileEqual(events_offset, seen, kWaitUs);
+      sleepers.fetch_sub(1);
       gave_up_waiting = events.load(std::memory_order_acquire) == seen;
       continue;
     }
@@ -298,8 +307,9 @@ void IngestLog::MakeDurable(const LogRecord& record) {
     }
     while (d < e && !durable.compare_exchange_weak(d, e, std::memory_order_acq_rel)) {
     }
-    events.fetch_add(1, std::memory_order_acq_rel);
-    shared_->WakeAll(events_offset);
+    events.fetch_add(1);
+    // A lone writer wakes no one: the futex call is a system call saved.
+    if (sleepers.load() != 0) shared_->WakeAll(events_offset);
     return;
   }
 }

@@ -11,8 +11,9 @@ namespace datashard {
 /// so that jittered delays and generated ids are reproducible.
 using RandomSource = std::function<uint64_t()>;
 
-/// 64 bits from the kernel (getrandom(2)). Each call asks the kernel, so a
-/// forked child never repeats its parent's values.
+/// 64 bits from the kernel (getrandom(2)), read 32 values at a time per
+/// thread; a forked child discards what its parent had read ahead, so it
+/// never repeats its parent's values.
 uint64_t SystemRandom64();
 
 /// A deterministic source (std::mt19937_64 seeded with `seed`) for tests.

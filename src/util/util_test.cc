@@ -1,3 +1,7 @@
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <iterator>
 #include <set>
 #include <string>
 #include <utility>
@@ -63,6 +67,37 @@ TEST(UuidTest, RandomUuidsAreVersion4WithRfcVariantAndDistinct) {
     seen.insert(s);
   }
   EXPECT_EQ(seen.size(), 1000u);
+}
+
+// Values are read ahead per thread; a forked child must draw fresh ones, or
+// parent and child would name their files and commits alike.
+TEST(SystemRandomTest, ForkedChildNeverRepeatsItsParentsValues) {
+  SystemRandom64();  // the parent now holds values read ahead
+  int fds[2];
+  ASSERT_EQ(::pipe(fds), 0);
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    uint64_t drawn[8];
+    for (uint64_t& v : drawn) v = SystemRandom64();
+    const bool sent = ::write(fds[1], drawn, sizeof drawn) == static_cast<ssize_t>(sizeof drawn);
+    ::_exit(sent ? 0 : 1);
+  }
+  ::close(fds[1]);
+  uint64_t theirs[8];
+  size_t got = 0;
+  while (got < sizeof theirs) {
+    const ssize_t n = ::read(fds[0], reinterpret_cast<char*>(theirs) + got, sizeof theirs - got);
+    ASSERT_GT(n, 0);
+    got += static_cast<size_t>(n);
+  }
+  ::close(fds[0]);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ASSERT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  std::set<uint64_t> seen(std::begin(theirs), std::end(theirs));
+  for (int i = 0; i < 64; ++i) EXPECT_EQ(seen.count(SystemRandom64()), 0u);
+  EXPECT_EQ(seen.size(), 8u);
 }
 
 TEST(UuidTest, CanonicalTextRoundTrips) {

@@ -1,9 +1,10 @@
 #include "format/avro/avro_file.h"
 
-#include <random>
+#include <cstdint>
 
 #include "datashard/errors.h"
 #include "format/avro/avro_encoding.h"
+#include "util/random.h"
 
 namespace datashard {
 
@@ -16,11 +17,10 @@ constexpr size_t kSyncSize = 16;
 constexpr int64_t kMaxEmptyObjectsPerBlock = int64_t{1} << 20;
 
 std::string RandomSync() {
-  std::random_device rd;
   std::string sync(kSyncSize, '\0');
-  for (size_t i = 0; i < kSyncSize; i += 4) {
-    const uint32_t r = rd();
-    for (size_t j = 0; j < 4; ++j) sync[i + j] = static_cast<char>(r >> (8 * j));
+  for (size_t i = 0; i < kSyncSize; i += 8) {
+    const uint64_t r = SystemRandom64();
+    for (size_t j = 0; j < 8; ++j) sync[i + j] = static_cast<char>(r >> (8 * j));
   }
   return sync;
 }
