@@ -6,11 +6,29 @@
 
 #include <cstdint>
 #include <cstring>
+#include <memory>
 
 #include "datashard/errors.h"
 
 namespace datashard::parquet {
 namespace {
+
+// One zstd context of each kind per thread, reused: the one-shot
+// ZSTD_compress and ZSTD_decompress build and free a context per call, and
+// a compression context's tables reach megabytes, allocated per page.
+ZSTD_CCtx* ThreadCompressor() {
+  thread_local const std::unique_ptr<ZSTD_CCtx, size_t (*)(ZSTD_CCtx*)> context(ZSTD_createCCtx(),
+                                                                                &ZSTD_freeCCtx);
+  if (!context) throw IOError("zstd: cannot create a compression context");
+  return context.get();
+}
+
+ZSTD_DCtx* ThreadDecompressor() {
+  thread_local const std::unique_ptr<ZSTD_DCtx, size_t (*)(ZSTD_DCtx*)> context(ZSTD_createDCtx(),
+                                                                                &ZSTD_freeDCtx);
+  if (!context) throw IOError("zstd: cannot create a decompression context");
+  return context.get();
+}
 
 void GzipCompress(int level, const char* data, size_t n, std::string* out) {
   z_stream s{};
@@ -130,7 +148,8 @@ void Compress(CompressionCodec codec, int level, const char* data, size_t n, std
     case CompressionCodec::kZstd: {
       const size_t start = out->size();
       out->resize(start + ZSTD_compressBound(n));
-      const size_t len = ZSTD_compress(out->data() + start, out->size() - start, data, n, level);
+      const size_t len = ZSTD_compressCCtx(ThreadCompressor(), out->data() + start,
+                                           out->size() - start, data, n, level);
       if (ZSTD_isError(len)) {
         throw IOError(std::string("zstd: compression failed: ") + ZSTD_getErrorName(len));
       }
@@ -181,7 +200,8 @@ void Decompress(CompressionCodec codec, const uint8_t* in, size_t in_size, size_
                          std::to_string(out_size));
       }
       out->resize(out_size);
-      const size_t len = ZSTD_decompress(out->data(), out_size, in, in_size);
+      const size_t len =
+          ZSTD_decompressDCtx(ThreadDecompressor(), out->data(), out_size, in, in_size);
       if (ZSTD_isError(len)) {
         throw Corruption(std::string("zstd page does not decode: ") + ZSTD_getErrorName(len));
       }
