@@ -2,6 +2,7 @@
 
 #include <hiredis/hiredis.h>
 
+#include <array>
 #include <mutex>
 #include <thread>
 
@@ -13,47 +14,74 @@ namespace {
 
 using std::chrono::milliseconds;
 
-// Helpers shared by every script. Numbers leave Lua as strings formatted
-// with %.0f: Lua's tostring would round tokens above 1e14.
-constexpr const char* kPrelude = R"lua(
+// The scripts are built from the pieces below, each carrying only the helpers
+// it uses: every definition runs again on every call (a closure each), which
+// cost a short script about a tenth of its time. Numbers leave Lua as strings
+// formatted with %d (a 64-bit integer in the server's Lua, exact below 2^53):
+// Lua's tostring would round tokens above 1e14, and %.0f costs more.
+constexpr const char* kPrefix = R"lua(
 local P = 'datashard:lock:'
+)lua";
+
+constexpr const char* kClock = R"lua(
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
-local function num(x) return string.format('%.0f', x) end
-local function split(s)
-  local out = {}
-  for w in string.gmatch(s, '%S+') do out[#out + 1] = w end
-  return out
-end
-local function below(c, p)
-  return #c > #p and string.sub(c, 1, #p) == p and string.sub(c, #p + 1, #p + 1) == '/'
-end
-local function related(a, b) return a == b or below(a, b) or below(b, a) end
-local function modename(m) if m == 1 then return 'exclusive' end return 'shared' end
+)lua";
+
+constexpr const char* kNum = R"lua(
+local function num(x) return string.format('%d', x) end
+)lua";
+
+constexpr const char* kUnindex = R"lua(
 local function unindex(r)
   if redis.call('EXISTS', P .. 'h:' .. r) == 0 then redis.call('ZREM', P .. 'index', r) end
 end
--- Live holders of r as {owner, mode, expiry, token}; drops expired ones,
--- and r from the index when none is left or when r came from the index
--- (indexed) yet has no holders.
+)lua";
+
+// Live holders of r as {owner, mode, expiry, token}; drops expired ones,
+// and r from the index when none is left or when r came from the index
+// (indexed) yet has no holders. A holder is "mode expiry token".
+constexpr const char* kHolders = R"lua(
 local function holders(r, indexed)
   local key = P .. 'h:' .. r
   local h = redis.call('HGETALL', key)
   local out = {}
   for i = 1, #h, 2 do
-    local v = split(h[i + 1])
-    if tonumber(v[2]) <= now then
+    local mode, expiry, token = string.match(h[i + 1], '(%S+) (%S+) (%S+)')
+    if tonumber(expiry) <= now then
       redis.call('HDEL', key, h[i])
     else
-      out[#out + 1] = {h[i], tonumber(v[1]), v[2], v[3]}
+      out[#out + 1] = {h[i], tonumber(mode), expiry, token}
     end
   end
   if #out == 0 and (#h > 0 or indexed) then redis.call('ZREM', P .. 'index', r) end
   return out
 end
--- Makes key live at least ttl ms longer: one call on a key without a TTL
--- (a new owner set); servers before Redis 7 lack NX/GT and take PTTL first.
+)lua";
+
+// Live waits as {owner, resource, mode, ticket, field}; drops stale ones. A
+// wait is "mode ticket expiry" under the field "owner\nresource".
+constexpr const char* kWaiters = R"lua(
+local function waiters()
+  local w = redis.call('HGETALL', P .. 'waiters')
+  local out = {}
+  for i = 1, #w, 2 do
+    local mode, ticket, expiry = string.match(w[i + 1], '(%S+) (%S+) (%S+)')
+    if tonumber(expiry) <= now then
+      redis.call('HDEL', P .. 'waiters', w[i])
+    else
+      local sep = string.find(w[i], '\n', 1, true)
+      out[#out + 1] = {string.sub(w[i], 1, sep - 1), string.sub(w[i], sep + 1), tonumber(mode),
+                       tonumber(ticket), w[i]}
+    end
+  end
+  return out
+end
+)lua";
+
+// Makes key live at least ttl ms longer: one call on a key without a TTL
+// (a new owner set); servers before Redis 7 lack NX/GT and take PTTL first.
+constexpr const char* kExtend = R"lua(
 local function extend(key, ttl)
   local set = redis.pcall('PEXPIRE', key, ttl, 'NX')
   if type(set) == 'table' then
@@ -62,32 +90,21 @@ local function extend(key, ttl)
     redis.call('PEXPIRE', key, ttl, 'GT')
   end
 end
--- Live waits as {owner, resource, mode, ticket, field}; drops stale ones.
-local function waiters()
-  local w = redis.call('HGETALL', P .. 'waiters')
-  local out = {}
-  for i = 1, #w, 2 do
-    local v = split(w[i + 1])
-    if tonumber(v[3]) <= now then
-      redis.call('HDEL', P .. 'waiters', w[i])
-    else
-      local sep = string.find(w[i], '\n', 1, true)
-      out[#out + 1] = {string.sub(w[i], 1, sep - 1), string.sub(w[i], sep + 1), tonumber(v[1]),
-                       tonumber(v[2]), w[i]}
-    end
-  end
-  return out
-end
 )lua";
 
 // ARGV: resource, owner, mode (0 shared, 1 exclusive), ttl ms, waiting (0/1),
 // waiter ttl ms, ancestors... Returns {1, token, expiry} or {0, blockers,
 // next in line (1 when no earlier waiter blocks it)}.
 constexpr const char* kGrant = R"lua(
+local now_us = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local res, owner, mode, ttl = ARGV[1], ARGV[2], tonumber(ARGV[3]), tonumber(ARGV[4])
 local blockers = {}
 local holds_related = false
 local next_in_line = 1
+local function modename(m) if m == 1 then return 'exclusive' end return 'shared' end
+local function below(c, p)
+  return #c > #p and string.sub(c, 1, #p) == p and string.sub(c, #p + 1, #p + 1) == '/'
+end
 local function check(r, indexed)
   for _, h in ipairs(holders(r, indexed)) do
     if h[1] == owner then
@@ -110,8 +127,8 @@ for _, w in ipairs(queue) do
 end
 if not holds_related then
   for _, w in ipairs(queue) do
-    if w[1] ~= owner and related(w[2], res) and (w[3] == 1 or mode == 1) and
-        (my_ticket == nil or w[4] < my_ticket) then
+    if w[1] ~= owner and (w[2] == res or below(w[2], res) or below(res, w[2])) and
+        (w[3] == 1 or mode == 1) and (my_ticket == nil or w[4] < my_ticket) then
       next_in_line = 0
       blockers[#blockers + 1] = "'" .. w[1] .. "' (queued earlier for " .. modename(w[3]) ..
           ' on ' .. w[2] .. ')'
@@ -120,21 +137,31 @@ if not holds_related then
 end
 if #blockers == 0 then
   -- Tokens stay above the clock (in microseconds), so they keep increasing
-  -- even after the server lost the counter.
+  -- even after the server lost the counter: one call sets the counter to the
+  -- clock, a second raises it past a counter that ran ahead. Servers before
+  -- Redis 6.2 lack SET GET and take INCR first.
   local fence = P .. 'fence'
-  local token = redis.call('INCR', fence)
-  if token < now_us then
-    token = now_us
+  local token = now_us
+  local last = redis.pcall('SET', fence, num(now_us), 'GET')
+  if type(last) == 'table' then
+    token = redis.call('INCR', fence)
+    if token < now_us then
+      token = now_us
+      redis.call('SET', fence, num(token))
+    end
+  elseif last and tonumber(last) >= now_us then
+    token = tonumber(last) + 1
     redis.call('SET', fence, num(token))
   end
+  token = num(token)
   local expiry = num(now + ttl)
-  redis.call('HSET', P .. 'h:' .. res, owner, mode .. ' ' .. expiry .. ' ' .. num(token))
+  redis.call('HSET', P .. 'h:' .. res, owner, mode .. ' ' .. expiry .. ' ' .. token)
   redis.call('ZADD', P .. 'index', 0, res)
   local owned = P .. 'o:' .. owner
   redis.call('SADD', owned, res)
   extend(owned, ttl)
   if my_ticket ~= nil then redis.call('HDEL', P .. 'waiters', field) end
-  return {1, num(token), expiry}
+  return {1, token, expiry}
 end
 if ARGV[5] == '1' then
   if my_ticket == nil then my_ticket = redis.call('INCR', P .. 'ticket') end
@@ -150,17 +177,17 @@ constexpr const char* kRenew = R"lua(
 local key = P .. 'h:' .. ARGV[1]
 local v = redis.call('HGET', key, ARGV[2])
 if not v then return {0} end
-local f = split(v)
-if ARGV[4] ~= '0' and f[3] ~= ARGV[4] then return {0} end
-if tonumber(f[2]) <= now then
+local mode, expiry, token = string.match(v, '(%S+) (%S+) (%S+)')
+if ARGV[4] ~= '0' and token ~= ARGV[4] then return {0} end
+if tonumber(expiry) <= now then
   redis.call('HDEL', key, ARGV[2])
   unindex(ARGV[1])
   return {0}
 end
-local expiry = num(now + tonumber(ARGV[3]))
-redis.call('HSET', key, ARGV[2], f[1] .. ' ' .. expiry .. ' ' .. f[3])
+expiry = num(now + tonumber(ARGV[3]))
+redis.call('HSET', key, ARGV[2], mode .. ' ' .. expiry .. ' ' .. token)
 extend(P .. 'o:' .. ARGV[2], tonumber(ARGV[3]))
-return {1, f[1], expiry, f[3]}
+return {1, mode, expiry, token}
 )lua";
 
 // Compare-and-delete. ARGV: resource, owner, token ('0': whichever).
@@ -169,12 +196,12 @@ constexpr const char* kRelease = R"lua(
 local key = P .. 'h:' .. ARGV[1]
 local v = redis.call('HGET', key, ARGV[2])
 if not v then return 0 end
-local f = split(v)
-if ARGV[3] ~= '0' and f[3] ~= ARGV[3] then return 0 end
+local expiry, token = string.match(v, '%S+ (%S+) (%S+)')
+if ARGV[3] ~= '0' and token ~= ARGV[3] then return 0 end
 redis.call('HDEL', key, ARGV[2])
 redis.call('SREM', P .. 'o:' .. ARGV[2], ARGV[1])
 unindex(ARGV[1])
-if tonumber(f[2]) <= now then return 0 end
+if tonumber(expiry) <= now then return 0 end
 return 1
 )lua";
 
@@ -188,7 +215,7 @@ for _, r in ipairs(redis.call('SMEMBERS', owned)) do
   if v then
     redis.call('HDEL', key, ARGV[1])
     unindex(r)
-    if tonumber(split(v)[2]) > now then released = released + 1 end
+    if tonumber(string.match(v, '%S+ (%S+)')) > now then released = released + 1 end
   end
 end
 redis.call('DEL', owned)
@@ -218,8 +245,28 @@ end
 return {leases, queue}
 )lua";
 
-enum ScriptId { kGrantId, kRenewId, kReleaseId, kReleaseAllId, kWithdrawId, kSnapshotId };
-constexpr const char* kScripts[] = {kGrant, kRenew, kRelease, kReleaseAll, kWithdraw, kSnapshot};
+enum ScriptId {
+  kGrantId,
+  kRenewId,
+  kReleaseId,
+  kReleaseAllId,
+  kWithdrawId,
+  kSnapshotId,
+  kScriptCount
+};
+
+// The source of a script: its pieces in order.
+const std::string& ScriptText(ScriptId id) {
+  static const std::array<std::string, kScriptCount> kTexts = {
+      std::string(kPrefix) + kClock + kNum + kHolders + kWaiters + kExtend + kGrant,
+      std::string(kPrefix) + kClock + kNum + kUnindex + kExtend + kRenew,
+      std::string(kPrefix) + kClock + kUnindex + kRelease,
+      std::string(kPrefix) + kClock + kUnindex + kWaiters + kReleaseAll,
+      std::string(kPrefix) + kWithdraw,
+      std::string(kPrefix) + kClock + kNum + kHolders + kWaiters + kSnapshot,
+  };
+  return kTexts[id];
+}
 
 std::chrono::system_clock::time_point FromMs(int64_t ms) {
   return std::chrono::system_clock::time_point(milliseconds(ms));
@@ -360,8 +407,8 @@ class RedisLockBackend : public LockBackend {
     redisSetTimeout(ctx_, timeval{5, 0});
     try {
       if (!db_.empty()) Reply selected(Command({"SELECT", db_}));
-      for (size_t i = 0; i < std::size(kScripts); ++i) {
-        Reply r(Command({"SCRIPT", "LOAD", std::string(kPrelude) + kScripts[i]}));
+      for (int i = 0; i < kScriptCount; ++i) {
+        Reply r(Command({"SCRIPT", "LOAD", ScriptText(static_cast<ScriptId>(i))}));
         shas_[i] = Str(r.get());
       }
     } catch (...) {
@@ -411,7 +458,7 @@ class RedisLockBackend : public LockBackend {
     } catch (const NoScript&) {
       // The server lost its script cache (restart, SCRIPT FLUSH): send the body.
       args[0] = "EVAL";
-      args[1] = std::string(kPrelude) + kScripts[id];
+      args[1] = ScriptText(id);
       return Reply(Command(args));
     }
   }
@@ -430,7 +477,7 @@ class RedisLockBackend : public LockBackend {
   std::string db_;
   std::mutex mu_;
   redisContext* ctx_ = nullptr;
-  std::string shas_[std::size(kScripts)];
+  std::string shas_[kScriptCount];
 };
 
 }  // namespace

@@ -73,8 +73,7 @@ TEST_F(RedisScriptTest, GrantAndReleaseRunOnlyTheCommandsTheyNeed) {
       {"time", 2},         // the server clock, once each
       {"hgetall", 3},      // grant: holders of t and t/r, and the waits
       {"zrangebylex", 1},  // grant: holders below t/r
-      {"incr", 1},         // grant: the fencing counter...
-      {"set", 1},          // ...raised to the clock, which ran ahead of it
+      {"set", 1},          // grant: the fencing counter, set to the clock (SET GET)
       {"hset", 1},         // grant: the lease
       {"zadd", 1},         // grant: t/r has holders
       {"sadd", 1},         // grant: the owner's leases
