@@ -28,7 +28,7 @@ struct Statement {
 constexpr Statement kStatements[] = {
     {"ds_grant",
      "SELECT granted_token, granted_expiry, blockers, next_in_line"
-     " FROM datashard_lock_grant_v1($1, $2, $3, $4, $5, $6)",
+     " FROM datashard_lock_grant_v2($1, $2, $3, $4, $5, $6)",
      6},
     {"ds_unwait", "DELETE FROM datashard_lock_waiters WHERE owner = $1 AND resource = $2", 2},
     // Keyed by the grant's token ($4; 0: whichever lease the owner holds).
@@ -112,15 +112,21 @@ END $$;
 -- all, without one). Granted: replaces the owner's lease on res and removes
 -- its wait. Blocked: registers or refreshes the wait if asked. Expired rows
 -- seen on related resources are purged, skipping rows others hold.
-CREATE OR REPLACE FUNCTION datashard_lock_grant_v1(res text, own text, req_mode int,
+-- Built for the cost of a call: the path and the advisory locks inline (no
+-- nested function calls), leases and waits read by one statement, and its
+-- plan made once and kept on the indexes whatever the table's size (the
+-- planner scanned a table of a few hundred rows, expired leases of other
+-- resources included, which cost more than the rest of the call).
+CREATE OR REPLACE FUNCTION datashard_lock_grant_v2(res text, own text, req_mode int,
     ttl_ms bigint, waiting bool, waiter_ttl_ms bigint, OUT granted_token bigint,
     OUT granted_expiry bigint, OUT blockers text, OUT next_in_line bool)
-LANGUAGE plpgsql AS $$
+LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
-  path text[] := datashard_lock_enter_v1(res);
+  parts text[] := string_to_array(res, '/');
+  path text[] := parts[1:1];
   lo text := res || '/';
   hi text := res || '0';
-  now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  now_ms bigint;
   my_ticket bigint;
   holds bool := false;
   stale bool := false;
@@ -128,24 +134,32 @@ DECLARE
   queued text[] := '{}';
   r record;
 BEGIN
-  FOR r IN SELECT l.resource, l.owner, l.mode, l.expiry_ms FROM datashard_locks l
-      WHERE l.resource = ANY(path) OR (l.resource ~>=~ lo AND l.resource ~<~ hi) LOOP
-    IF r.expiry_ms <= now_ms THEN
-      stale := true;
-    ELSIF r.owner = own THEN
-      holds := true;
-    ELSIF r.mode = 1 OR req_mode = 1 THEN
-      held := held || format('''%s'' (%s on %s)', r.owner,
-                             CASE r.mode WHEN 1 THEN 'exclusive' ELSE 'shared' END, r.resource);
-    END IF;
+  FOR n IN 2 .. cardinality(parts) LOOP
+    PERFORM pg_advisory_xact_lock_shared(hashtextextended(path[n - 1], 0));
+    path := path || (path[n - 1] || '/' || parts[n]);
   END LOOP;
-  -- By ticket: the waits queued before the owner's own come before it.
-  FOR r IN SELECT w.resource, w.owner, w.mode, w.expiry_ms, w.ticket
-      FROM datashard_lock_waiters w
-      WHERE w.resource = ANY(path) OR (w.resource ~>=~ lo AND w.resource ~<~ hi)
-      ORDER BY w.ticket LOOP
+  PERFORM pg_advisory_xact_lock(hashtextextended(res, 0));
+  now_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  -- Leases (kind 0) first, then waits by ticket: the waits queued before the
+  -- owner's own come before it.
+  FOR r IN SELECT 0 AS kind, l.resource, l.owner, l.mode, l.expiry_ms, 0::bigint AS ticket
+      FROM datashard_locks l WHERE l.resource = ANY(path)
+    UNION ALL SELECT 0, l.resource, l.owner, l.mode, l.expiry_ms, 0
+      FROM datashard_locks l WHERE l.resource ~>=~ lo AND l.resource ~<~ hi
+    UNION ALL SELECT 1, w.resource, w.owner, w.mode, w.expiry_ms, w.ticket
+      FROM datashard_lock_waiters w WHERE w.resource = ANY(path)
+    UNION ALL SELECT 1, w.resource, w.owner, w.mode, w.expiry_ms, w.ticket
+      FROM datashard_lock_waiters w WHERE w.resource ~>=~ lo AND w.resource ~<~ hi
+    ORDER BY 1, 6 LOOP
     IF r.expiry_ms <= now_ms THEN
       stale := true;
+    ELSIF r.kind = 0 THEN
+      IF r.owner = own THEN
+        holds := true;
+      ELSIF r.mode = 1 OR req_mode = 1 THEN
+        held := held || format('''%s'' (%s on %s)', r.owner,
+                               CASE r.mode WHEN 1 THEN 'exclusive' ELSE 'shared' END, r.resource);
+      END IF;
     ELSIF r.owner = own THEN
       IF r.resource = res THEN
         my_ticket := r.ticket;
@@ -242,7 +256,7 @@ constexpr const char* kSchemaPresent =
     " 'datashard_lock_waiters', 'datashard_lock_waiters_path', 'datashard_lock_fence',"
     " 'datashard_lock_ticket')) + (SELECT count(*) FROM pg_proc WHERE"
     " pg_function_is_visible(oid) AND proname IN ('datashard_lock_path_v1',"
-    " 'datashard_lock_enter_v1', 'datashard_lock_grant_v1', 'datashard_lock_renew_v1',"
+    " 'datashard_lock_enter_v1', 'datashard_lock_grant_v2', 'datashard_lock_renew_v1',"
     " 'datashard_lock_release_v1'))";
 constexpr int kSchemaObjects = 12;
 

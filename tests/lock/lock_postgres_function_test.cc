@@ -67,7 +67,7 @@ TEST_F(PostgresFunctionTest, RelatedLeasesAndWaitsAreFoundByIndex) {
   observer_->Query("SET auto_explain.log_nested_statements = on");
   observer_->Query("SET client_min_messages = log");
   const std::string blockers =
-      observer_->Query("SELECT blockers FROM datashard_lock_grant_v1('" + prefix_ + "/r5', '" + a_ +
+      observer_->Query("SELECT blockers FROM datashard_lock_grant_v2('" + prefix_ + "/r5', '" + a_ +
                        "', 1, 60000, false, 5000)");
   EXPECT_EQ(blockers, "'o5-" + id_ + "' (exclusive on " + prefix_ + "/r5), 'w5-" + id_ +
                           "' (queued earlier for exclusive on " + prefix_ + "/r5/c)");
@@ -137,7 +137,7 @@ TEST_F(PostgresFunctionTest, SchemaInstallsOnceAndUpgradesAnEarlierVersionInPlac
   EXPECT_EQ(granted, 1);
   EXPECT_EQ(observer_->Number("SELECT count(*) FROM pg_proc p JOIN pg_namespace n ON"
                               " n.oid = p.pronamespace WHERE n.nspname = '" +
-                              fresh + "' AND proname LIKE 'datashard_lock_%_v1'"),
+                              fresh + "' AND proname LIKE 'datashard_lock_%'"),
             5);
 
   observer_->Query("CREATE SCHEMA " + earlier);
