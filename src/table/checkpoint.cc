@@ -26,8 +26,8 @@ bool Transaction::Impl::CommitToLog(IngestLog& log) {
   };
   LogAppend a;
   a.commit_id = commit_id;
-  a.schema_id = base.CurrentSchema().schema_id();
-  a.spec_id = base.default_spec_id;
+  a.schema_id = base->CurrentSchema().schema_id();
+  a.spec_id = base->default_spec_id;
   a.groups = std::move(log_groups);
   log_groups.clear();
   if (a.groups.empty()) {
@@ -35,7 +35,7 @@ bool Transaction::Impl::CommitToLog(IngestLog& log) {
     return true;
   }
   const std::string payload =
-      EncodeLogAppend(a, base.DefaultSpec().ResultTypes(base.CurrentSchema()));
+      EncodeLogAppend(a, base->DefaultSpec().ResultTypes(base->CurrentSchema()));
   if (payload.size() > log.max_payload()) {
     // Too big for one record: data files and a snapshot, as without a log.
     // Appends commute, so landing beside the log instead of in it is fine.
@@ -167,7 +167,7 @@ CheckpointResult Transaction::Impl::Checkpoint(const std::shared_ptr<TableState>
     records.clear();
     TransactionOptions options;
     options.snapshot_properties["datashard.log.folded-records"] = std::to_string(rows.records);
-    Impl tx(state, m, pointer, std::move(options));
+    Impl tx(state, latest, pointer, std::move(options));
     tx.log_mode = false;
     tx.fold = Fold{from, to};
     tx.WriteGroups(std::move(rows.groups));

@@ -17,20 +17,20 @@ namespace datashard {
 
 CompactReport Transaction::Impl::Compact(const CompactOptions& options) {
   CompactReport report;
-  const Snapshot* snapshot = base.CurrentSnapshot();
+  const Snapshot* snapshot = base->CurrentSnapshot();
   if (snapshot == nullptr) return report;
   const int64_t target = options.target_file_size_bytes > 0
                              ? options.target_file_size_bytes
-                             : base.PropertyLong(table_properties::kTargetFileSizeBytes,
-                                                 table_properties::kTargetFileSizeBytesDefault);
+                             : base->PropertyLong(table_properties::kTargetFileSizeBytes,
+                                                  table_properties::kTargetFileSizeBytesDefault);
   if (target <= 0)
     throw InvalidArgument("compaction target file size of " + state->path() + " is " +
                           std::to_string(target) + " bytes; it must be positive");
-  const CompactionPlan plan = PlanCompaction(state->io(), base, *snapshot, target);
+  const CompactionPlan plan = PlanCompaction(state->io(), *base, *snapshot, target);
   if (plan.files.empty()) return report;
 
   RowChangeRequest request;
-  request.filter = Expression::True().Bind(base.CurrentSchema());
+  request.filter = Expression::True().Bind(base->CurrentSchema());
   request.mode = RowChangeMode::kCopyOnWrite;
   request.update = true;  // matched rows are written again, unchanged
   request.select_file = [&](const PlannedFile& f) {
@@ -39,7 +39,8 @@ CompactReport Transaction::Impl::Compact(const CompactOptions& options) {
   // Delete files applied to every file they apply to leave with them
   // (Iceberg's rewrite with delete-file removal).
   request.find_obsolete_deletes = true;
-  CompactionPacker packer(plan.rows_per_file, base.DefaultSpec().ResultTypes(base.CurrentSchema()));
+  CompactionPacker packer(plan.rows_per_file,
+                          base->DefaultSpec().ResultTypes(base->CurrentSchema()));
   // One new file per packed group; its runs of rows remember their input.
   const auto write = [&](std::vector<PackedGroup> packed) {
     for (PackedGroup& g : packed) {
@@ -57,7 +58,7 @@ CompactReport Transaction::Impl::Compact(const CompactOptions& options) {
   RowChangeResult result;
   try {
     result = ApplyRowChanges(
-        state->io(), base, *snapshot, request,
+        state->io(), *base, *snapshot, request,
         [&](const PlannedFile& source, std::vector<PartitionGroup> groups) {
           write(packer.Add(source.entry.data_file.file_path, std::move(groups)));
         },
@@ -73,8 +74,8 @@ CompactReport Transaction::Impl::Compact(const CompactOptions& options) {
   for (const PlannedFile& f : result.obsolete_deletes) removed_deletes.push_back(f.entry.data_file);
   for (const PlannedFile& f : result.removed) removed.push_back(f.entry.data_file);
   ConflictScope conflict_scope;
-  conflict_scope.base_snapshot_id = base.current_snapshot_id;
-  conflict_scope.base_sequence_number = base.last_sequence_number;
+  conflict_scope.base_snapshot_id = base->current_snapshot_id;
+  conflict_scope.base_sequence_number = base->last_sequence_number;
   conflict_scope.touched = std::move(result.touched);
   scope = std::move(conflict_scope);
   Commit();
@@ -126,8 +127,8 @@ void Transaction::Impl::GiveBackChangedInputs(const TableMetadata& current, Snap
     std::sort(positions.begin(), positions.end());
     PlannedFile planned;
     planned.entry.status = EntryStatus::kAdded;
-    planned.entry.data_file = WritePositionDeleteFile(io, base, files[output], positions);
-    planned.spec_id = base.default_spec_id;
+    planned.entry.data_file = WritePositionDeleteFile(io, *base, files[output], positions);
+    planned.spec_id = base->default_spec_id;
     const DataFile& d = planned.entry.data_file;
     own_files.push_back(d.file_path);
     position_deletes += d.record_count;
@@ -143,7 +144,7 @@ void Transaction::Impl::GiveBackChangedInputs(const TableMetadata& current, Snap
                              std::to_string(++give_back_rounds) + ".avro";
     own_files.push_back(path);
     input.new_manifests.push_back(WriteManifest(
-        io, path, NewManifestContext(base, base.DefaultSpec(), FileContent::kPositionDeletes),
+        io, path, NewManifestContext(*base, base->DefaultSpec(), FileContent::kPositionDeletes),
         input.snapshot_id, entries));
   }
   // Delete files applied to given-back inputs still apply to them; keeping

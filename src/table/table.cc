@@ -358,7 +358,7 @@ Transaction Table::NewTransaction(TransactionOptions options) {
   // Refused before AppendData can write a data file that could never commit.
   impl_->state->CheckCanCommit();
   auto [m, v] = impl_->state->LoadLatest();
-  return Transaction(std::make_unique<Transaction::Impl>(impl_->state, *m, v, std::move(options)));
+  return Transaction(std::make_unique<Transaction::Impl>(impl_->state, m, v, std::move(options)));
 }
 
 bool Table::AppendRecords(const std::vector<Record>& records, const Schema& schema,

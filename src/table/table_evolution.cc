@@ -18,9 +18,9 @@ namespace datashard {
 namespace tp = table_properties;
 
 void Transaction::Impl::CheckSchemaAndSpec(const TableMetadata& current) const {
-  const bool same_spec = current.default_spec_id == base.default_spec_id &&
-                         current.DefaultSpec().SameFields(base.DefaultSpec());
-  if (same_spec && current.CurrentSchema().SameFields(base.CurrentSchema())) return;
+  const bool same_spec = current.default_spec_id == base->default_spec_id &&
+                         current.DefaultSpec().SameFields(base->DefaultSpec());
+  if (same_spec && current.CurrentSchema().SameFields(base->CurrentSchema())) return;
   // Appended files are read by field id and keep the spec they were
   // written with (their manifest names it), so an append rebases over a
   // compatible schema change and over a spec change (DESIGN.md §5); a change
@@ -30,8 +30,8 @@ void Transaction::Impl::CheckSchemaAndSpec(const TableMetadata& current) const {
     throw CommitConflict("the schema or partition spec of " + state->path() +
                          " changed since the transaction started");
   }
-  CheckWritesFit(base.CurrentSchema(), current.CurrentSchema(),
-                 "an append written with schema " + std::to_string(base.current_schema_id));
+  CheckWritesFit(base->CurrentSchema(), current.CurrentSchema(),
+                 "an append written with schema " + std::to_string(base->current_schema_id));
 }
 
 void Transaction::Impl::CommitMetadataOnly(MetadataChange change) {
@@ -46,9 +46,9 @@ Schema Table::UpdateSchema(const SchemaUpdate& update) {
   Transaction tx = NewTransaction();
   Transaction::Impl& impl = *tx.impl_;
   const std::string path = impl.state->path();
-  const Schema base = impl.base.CurrentSchema();
+  const Schema base = impl.base->CurrentSchema();
   // Refused here, before the log is folded or anything is written.
-  EvolveSchema(impl.base, update.changes(), path);
+  EvolveSchema(*impl.base, update.changes(), path);
   const std::vector<SchemaChange> changes = update.changes();
   impl.CommitMetadataOnly([base, path, changes](FileIO&, TableMetadata& next, ProducedCommit&) {
     if (!next.CurrentSchema().SameFields(base)) {
@@ -69,10 +69,10 @@ PartitionSpec Table::UpdateSpec(const PartitionSpecUpdate& update) {
   Transaction tx = NewTransaction();
   Transaction::Impl& impl = *tx.impl_;
   const std::string path = impl.state->path();
-  const Schema schema = impl.base.CurrentSchema();
-  const PartitionSpec spec = impl.base.DefaultSpec();
+  const Schema schema = impl.base->CurrentSchema();
+  const PartitionSpec spec = impl.base->DefaultSpec();
   // Refused here, before the log is folded or anything is written.
-  EvolveSpec(impl.base, update.changes(), path);
+  EvolveSpec(*impl.base, update.changes(), path);
   const std::vector<PartitionSpecChange> changes = update.changes();
   impl.CommitMetadataOnly(
       [schema, spec, path, changes](FileIO&, TableMetadata& next, ProducedCommit&) {
@@ -116,7 +116,7 @@ void Table::SetProperties(const std::map<std::string, std::string>& set,
   }
   Transaction tx = NewTransaction();
   Transaction::Impl& impl = *tx.impl_;
-  std::map<std::string, std::string> merged = impl.base.properties;
+  std::map<std::string, std::string> merged = impl.base->properties;
   for (const std::string& key : remove) merged.erase(key);
   for (const auto& [key, value] : set) merged[key] = value;
   ValidateProperties(merged);
@@ -147,8 +147,8 @@ ExpireReport Table::ExpireSnapshots(const ExpireOptions& options) {
     return SelectExpiredSnapshots(m, now - age, keep);
   };
   ExpireReport report;
-  if (policy(impl.base, DefaultClock()->NowMillis()).empty()) {
-    report.kept_snapshots = static_cast<int64_t>(impl.base.snapshots.size());
+  if (policy(*impl.base, DefaultClock()->NowMillis()).empty()) {
+    report.kept_snapshots = static_cast<int64_t>(impl.base->snapshots.size());
     return report;  // nothing to commit
   }
   impl.CommitMetadataOnly([&](FileIO& io, TableMetadata& next, ProducedCommit& out) {

@@ -67,11 +67,11 @@ bool NewerVersionExists(TableState& state, const MetadataPointer& version) {
 
 }  // namespace
 
-Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, MetadataPointer p,
+Transaction::Impl::Impl(std::shared_ptr<TableState> s, MetadataRef b, MetadataPointer p,
                         TransactionOptions o)
     : state(std::move(s)), base(std::move(b)), base_pointer(std::move(p)), options(std::move(o)) {
   commit_id = options.commit_id.empty() ? Uuid::Random().ToString() : options.commit_id;
-  log_mode = base.PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault);
+  log_mode = base->PropertyBool(tp::kIngestLogEnabled, tp::kIngestLogEnabledDefault);
   const bool narrowed = !options.guard_where.empty() || options.guard_changed_columns;
   if (narrowed && !options.expected_snapshot_id)
     throw InvalidArgument("transaction on " + state->path() +
@@ -82,7 +82,7 @@ Transaction::Impl::Impl(std::shared_ptr<TableState> s, TableMetadata b, Metadata
                           ": give guard_where or guard_changed_columns, not both");
   if (!options.guard_where.empty()) {
     try {
-      guard_filter = Expression::Parse(options.guard_where, base.CurrentSchema());
+      guard_filter = Expression::Parse(options.guard_where, base->CurrentSchema());
     } catch (const InvalidArgument& e) {
       throw InvalidArgument("guard_where of a transaction on " + state->path() + ": " + e.what());
     }
@@ -108,13 +108,13 @@ void Transaction::Impl::Append(AppendInput& input) {
 
 void Transaction::Impl::WriteGroups(std::vector<PartitionGroup> groups) {
   if (!first_write_ms) first_write_ms = DefaultClock()->NowMillis();
-  const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
+  const std::vector<DataType> types = base->DefaultSpec().ResultTypes(base->CurrentSchema());
   std::vector<std::string> written;
   std::vector<DataFile> new_files;
   try {
     for (const PartitionGroup& g : groups) {
       if (g.num_rows() == 0) continue;
-      DataFile f = WriteDataFile(state->io(), base, g);
+      DataFile f = WriteDataFile(state->io(), *base, g);
       written.push_back(f.file_path);
       new_files.push_back(std::move(f));
     }
@@ -123,7 +123,7 @@ void Transaction::Impl::WriteGroups(std::vector<PartitionGroup> groups) {
     throw;
   }
   for (DataFile& f : new_files) {
-    partitions.insert(PartitionKey(base.default_spec_id, types, f.partition));
+    partitions.insert(PartitionKey(base->default_spec_id, types, f.partition));
     records += f.record_count;
     own_files.push_back(f.file_path);
     files.push_back(std::move(f));
@@ -158,13 +158,13 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
     throw InvalidArgument(std::string(what) + " on " + state->path() +
                           " after appends in the same transaction: the change applies to the "
                           "base snapshot only; make it first, or in its own transaction");
-  const Expression filter = where.bound() ? where : where.Bind(base.CurrentSchema());
+  const Expression filter = where.bound() ? where : where.Bind(base->CurrentSchema());
   RowChangeRequest request;
   request.filter = filter;
   request.update = update;
-  request.mode = RowChangeModeOf(base, update ? "write.update.mode" : "write.delete.mode");
-  const IsolationLevel isolation = IsolationLevelOf(base, what);
-  const Schema& schema = base.CurrentSchema();
+  request.mode = RowChangeModeOf(*base, update ? "write.update.mode" : "write.delete.mode");
+  const IsolationLevel isolation = IsolationLevelOf(*base, what);
+  const Schema& schema = base->CurrentSchema();
   for (const auto& [name, value] : assignments) {
     const int index = schema.IndexOf(name);
     if (index < 0)
@@ -186,7 +186,7 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
     // of this transaction then join its snapshot instead of the log.
     Checkpoint(state, true);
     const auto [folded, folded_pointer] = state->LoadLatest();
-    base = *folded;
+    base = folded;
     base_pointer = folded_pointer;
     log_mode = false;
     fold_log_at_commit = true;
@@ -198,15 +198,15 @@ int64_t Transaction::Impl::ChangeRows(const Expression& where, bool update,
 }
 
 int64_t Transaction::Impl::ApplyChange() {
-  const Snapshot* snapshot = base.CurrentSnapshot();
+  const Snapshot* snapshot = base->CurrentSnapshot();
   if (snapshot == nullptr) return 0;
   if (!first_write_ms) first_write_ms = DefaultClock()->NowMillis();
-  const Schema& schema = base.CurrentSchema();
+  const Schema& schema = base->CurrentSchema();
   const size_t owned_before = own_files.size();
   RowChangeResult result;
   try {
     result = ApplyRowChanges(
-        state->io(), base, *snapshot, change_request,
+        state->io(), *base, *snapshot, change_request,
         [&](const PlannedFile&, std::vector<PartitionGroup> groups) {
           WriteGroups(std::move(groups));
         },
@@ -218,14 +218,14 @@ int64_t Transaction::Impl::ApplyChange() {
   change_outputs.insert(own_files.begin() + static_cast<std::ptrdiff_t>(owned_before),
                         own_files.end());
   for (const PlannedFile& f : result.removed) {
-    const PartitionSpec* spec = base.SpecById(f.spec_id);
+    const PartitionSpec* spec = base->SpecById(f.spec_id);
     if (spec != nullptr)
       partitions.insert(
           PartitionKey(f.spec_id, spec->ResultTypes(schema), f.entry.data_file.partition));
     removed.push_back(f.entry.data_file);
   }
   for (PlannedFile& f : result.delete_files) {
-    const PartitionSpec* spec = base.SpecById(f.spec_id);
+    const PartitionSpec* spec = base->SpecById(f.spec_id);
     if (spec != nullptr)
       partitions.insert(
           PartitionKey(f.spec_id, spec->ResultTypes(schema), f.entry.data_file.partition));
@@ -234,8 +234,8 @@ int64_t Transaction::Impl::ApplyChange() {
   }
   position_deletes += result.position_deletes;
   ConflictScope conflict_scope;
-  conflict_scope.base_snapshot_id = base.current_snapshot_id;
-  conflict_scope.base_sequence_number = base.last_sequence_number;
+  conflict_scope.base_snapshot_id = base->current_snapshot_id;
+  conflict_scope.base_sequence_number = base->last_sequence_number;
   conflict_scope.touched = std::move(result.touched);
   if (change_isolation == IsolationLevel::kSerializable)
     conflict_scope.filter = change_request.filter;
@@ -243,7 +243,7 @@ int64_t Transaction::Impl::ApplyChange() {
   return result.matched_rows;
 }
 
-void Transaction::Impl::RebaseChange(TableMetadata current, MetadataPointer pointer) {
+void Transaction::Impl::RebaseChange(MetadataRef current, MetadataPointer pointer) {
   const std::vector<std::string> dropped(change_outputs.begin(), change_outputs.end());
   std::erase_if(own_files, [&](const std::string& f) { return change_outputs.count(f) > 0; });
   std::erase_if(files, [&](const DataFile& f) { return change_outputs.count(f.file_path) > 0; });
@@ -257,11 +257,11 @@ void Transaction::Impl::RebaseChange(TableMetadata current, MetadataPointer poin
   base = std::move(current);
   base_pointer = std::move(pointer);
   // What is left are this transaction's appends.
-  const std::vector<DataType> types = base.DefaultSpec().ResultTypes(base.CurrentSchema());
+  const std::vector<DataType> types = base->DefaultSpec().ResultTypes(base->CurrentSchema());
   partitions.clear();
   records = 0;
   for (const DataFile& f : files) {
-    partitions.insert(PartitionKey(base.default_spec_id, types, f.partition));
+    partitions.insert(PartitionKey(base->default_spec_id, types, f.partition));
     records += f.record_count;
   }
   ApplyChange();
@@ -280,7 +280,7 @@ GuardCheck Transaction::Impl::MakeGuard() const {
     g.description = "the rows matching " + guard_filter->ToString();
   } else if (options.guard_changed_columns) {
     g.filter = change_request.filter;
-    const Schema& schema = base.CurrentSchema();
+    const Schema& schema = base->CurrentSchema();
     std::string names;
     if (change_request.update) {
       for (const auto& [index, value] : change_request.assignments) {
@@ -318,7 +318,7 @@ std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_
     }
     const std::string path = prefix + "-m0.avro";
     own_files.push_back(path);
-    out.push_back(WriteManifest(io, path, DataManifestContext(base), snapshot_id, entries));
+    out.push_back(WriteManifest(io, path, DataManifestContext(*base), snapshot_id, entries));
   }
   // One delete manifest per partition spec of the data files they apply to.
   std::map<int, std::vector<ManifestEntry>> deletes_by_spec;
@@ -328,14 +328,14 @@ std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_
     deletes_by_spec[f.spec_id].push_back(std::move(e));
   }
   for (const auto& [spec_id, entries] : deletes_by_spec) {
-    const PartitionSpec* spec = base.SpecById(spec_id);
+    const PartitionSpec* spec = base->SpecById(spec_id);
     if (spec == nullptr)
       throw Corruption("partition spec " + std::to_string(spec_id) + " of " + state->path() +
                        " is not in its metadata");
     const std::string path = prefix + "-d" + std::to_string(spec_id) + ".avro";
     own_files.push_back(path);
     out.push_back(WriteManifest(io, path,
-                                NewManifestContext(base, *spec, FileContent::kPositionDeletes),
+                                NewManifestContext(*base, *spec, FileContent::kPositionDeletes),
                                 snapshot_id, entries));
   }
   return out;
@@ -367,7 +367,7 @@ bool Transaction::Impl::Commit() {
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
   };
-  const std::optional<int64_t> base_id = CurrentId(base);
+  const std::optional<int64_t> base_id = CurrentId(*base);
   // Guard dirty checking of a transaction that changes no row guards nothing.
   std::optional<GuardCheck> guard;
   if (options.expected_snapshot_id && (changed_rows || !options.guard_changed_columns))
@@ -425,11 +425,11 @@ bool Transaction::Impl::Commit() {
   // current one, which must then hold the same guarded rows.
   if (guard && changed_rows && GuardNarrowed()) {
     const auto [current, version] = state->LoadLatest();
-    if (current->current_snapshot_id != base.current_snapshot_id) {
+    if (current->current_snapshot_id != base->current_snapshot_id) {
       check_latest(*current);
-      if (current->CurrentSchema().SameFields(base.CurrentSchema()) &&
-          current->default_spec_id == base.default_spec_id) {
-        RebaseChange(*current, version);
+      if (current->CurrentSchema().SameFields(base->CurrentSchema()) &&
+          current->default_spec_id == base->default_spec_id) {
+        RebaseChange(current, version);
       }
     }
   }
@@ -440,9 +440,9 @@ bool Transaction::Impl::Commit() {
     // gc deletes unreferenced files older than its grace period; files this
     // transaction wrote must still be young enough when it publishes them,
     // at the latest one commit timeout from now.
-    const int64_t grace = base.PropertyLong(tp::kGcGraceMs, tp::kGcGraceMsDefault);
+    const int64_t grace = base->PropertyLong(tp::kGcGraceMs, tp::kGcGraceMsDefault);
     const int64_t timeout =
-        base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault);
+        base->PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault);
     const int64_t age = clock->NowMillis() - *first_write_ms;
     if (age > grace - timeout) {
       Abort();
@@ -484,7 +484,7 @@ bool Transaction::Impl::Commit() {
     // A change that only drops whole files wrote nothing yet: its first
     // manifest list is checked below.
     if (!input.new_manifests.empty())
-      CheckClock(io, input.new_manifests.front().manifest_path, clock->NowMillis(), base,
+      CheckClock(io, input.new_manifests.front().manifest_path, clock->NowMillis(), *base,
                  state->path());
   } catch (...) {
     Abort();
@@ -494,22 +494,22 @@ bool Transaction::Impl::Commit() {
   RetryPolicy policy;
   policy.max_attempts =
       static_cast<int>(std::max<int64_t>(
-          0, base.PropertyLong(tp::kCommitNumRetries, tp::kCommitNumRetriesDefault))) +
+          0, base->PropertyLong(tp::kCommitNumRetries, tp::kCommitNumRetriesDefault))) +
       1;
   policy.base = std::chrono::milliseconds(
-      std::max<int64_t>(0, base.PropertyLong(tp::kCommitMinWaitMs, tp::kCommitMinWaitMsDefault)));
+      std::max<int64_t>(0, base->PropertyLong(tp::kCommitMinWaitMs, tp::kCommitMinWaitMsDefault)));
   policy.cap = std::chrono::milliseconds(
-      std::max<int64_t>(0, base.PropertyLong(tp::kCommitMaxWaitMs, tp::kCommitMaxWaitMsDefault)));
-  const double timeout_s = static_cast<double>(base.PropertyLong(
+      std::max<int64_t>(0, base->PropertyLong(tp::kCommitMaxWaitMs, tp::kCommitMaxWaitMsDefault)));
+  const double timeout_s = static_cast<double>(base->PropertyLong(
                                tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)) /
                            1000.0;
-  const bool use_lock = base.PropertyBool(tp::kCommitLockEnabled, tp::kCommitLockEnabledDefault);
+  const bool use_lock = base->PropertyBool(tp::kCommitLockEnabled, tp::kCommitLockEnabledDefault);
   // One deadline for all attempts: once it passed, an attempt only tries once.
   const auto lock_deadline =
       started +
-      BoundedMillis(
-          std::min(base.PropertyLong(tp::kCommitLockWaitMs, tp::kCommitLockWaitMsDefault),
-                   base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)));
+      BoundedMillis(std::min(
+          base->PropertyLong(tp::kCommitLockWaitMs, tp::kCommitLockWaitMsDefault),
+          base->PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault)));
   Backoff backoff(policy);
 
   // A plain append that finds the commit lock taken waits to be published
@@ -525,8 +525,8 @@ bool Transaction::Impl::Commit() {
     PendingAppend own;
     own.commit_id = commit_id;
     own.commit_uuid = commit_uuid;
-    own.schema_id = base.current_schema_id;
-    own.spec_id = base.default_spec_id;
+    own.schema_id = base->current_schema_id;
+    own.spec_id = base->default_spec_id;
     own.first_write_ms = first_write_ms.value_or(clock->NowMillis());
     own.manifests = input.new_manifests;
     own.added_files = input.added_files;
@@ -608,7 +608,7 @@ bool Transaction::Impl::Commit() {
                                        group.empty() ? input : WithGroup(input, group));
       if (attempt == 0 && input.new_manifests.empty() && !produced.attempt_files.empty()) {
         try {
-          CheckClock(io, produced.attempt_files.back(), input.now_ms, base, state->path());
+          CheckClock(io, produced.attempt_files.back(), input.now_ms, *base, state->path());
         } catch (...) {
           DeleteQuietly(io, produced.attempt_files);
           Abort();
@@ -730,8 +730,8 @@ Transaction::Impl::GroupWait Transaction::Impl::WaitInGroup(
   // A holder settles its members before it releases the lock; one that
   // hangs longer than a whole commit may is given up on.
   const auto give_up =
-      lock_deadline +
-      BoundedMillis(base.PropertyLong(tp::kCommitTotalTimeoutMs, tp::kCommitTotalTimeoutMsDefault));
+      lock_deadline + BoundedMillis(base->PropertyLong(tp::kCommitTotalTimeoutMs,
+                                                       tp::kCommitTotalTimeoutMsDefault));
   using State = PendingAppendSlot::State;
   try {
     for (;;) {
@@ -871,7 +871,7 @@ Transaction::~Transaction() {
 
 void Transaction::AppendData(const std::vector<Record>& records, const Schema& schema,
                              const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+  AppendInput input(impl_->base->CurrentSchema(), impl_->base->DefaultSpec(), schema,
                     partition_values);
   input.AddRows(records);
   impl_->Append(input);
@@ -879,7 +879,7 @@ void Transaction::AppendData(const std::vector<Record>& records, const Schema& s
 
 void Transaction::AppendData(const std::vector<NamedRecord>& records, const Schema& schema,
                              const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+  AppendInput input(impl_->base->CurrentSchema(), impl_->base->DefaultSpec(), schema,
                     partition_values);
   input.AddNamedRows(records);
   impl_->Append(input);
@@ -887,7 +887,7 @@ void Transaction::AppendData(const std::vector<NamedRecord>& records, const Sche
 
 void Transaction::AppendColumns(const std::vector<ColumnVector>& columns, const Schema& schema,
                                 const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+  AppendInput input(impl_->base->CurrentSchema(), impl_->base->DefaultSpec(), schema,
                     partition_values);
   input.AddColumns(columns);
   impl_->Append(input);
@@ -906,7 +906,7 @@ int64_t Transaction::Update(const std::map<std::string, Value>& set, const Expre
 }
 int64_t Transaction::Overwrite(const std::string& where, const std::vector<Record>& records,
                                const Schema& schema, const PartitionValues& partition_values) {
-  AppendInput input(impl_->base.CurrentSchema(), impl_->base.DefaultSpec(), schema,
+  AppendInput input(impl_->base->CurrentSchema(), impl_->base->DefaultSpec(), schema,
                     partition_values);
   input.AddRows(records);  // checked before the change writes anything
   const int64_t matched = impl_->ChangeRows(Expression::Parse(where), false, {});
@@ -917,7 +917,7 @@ int64_t Transaction::Overwrite(const std::string& where, const std::vector<Recor
 bool Transaction::Commit() { return impl_->Commit(); }
 void Transaction::Abort() { impl_->Abort(); }
 std::optional<int64_t> Transaction::base_snapshot_id() const {
-  return impl_->base.current_snapshot_id;
+  return impl_->base->current_snapshot_id;
 }
 std::optional<Snapshot> Transaction::committed_snapshot() const { return impl_->committed; }
 std::optional<int64_t> Transaction::committed_log_lsn() const { return impl_->log_lsn; }

@@ -28,7 +28,7 @@ namespace datashard {
 
 class Transaction::Impl {
  public:
-  Impl(std::shared_ptr<TableState> state, TableMetadata base, MetadataPointer base_pointer,
+  Impl(std::shared_ptr<TableState> state, MetadataRef base, MetadataPointer base_pointer,
        TransactionOptions options);
 
   /// Writes the validated rows of `input` as data files of this transaction
@@ -53,7 +53,7 @@ class Transaction::Impl {
   void Abort() noexcept;
 
   std::shared_ptr<TableState> state;
-  TableMetadata base;
+  MetadataRef base;  // shared with the table's cache: never copied
   MetadataPointer base_pointer;
   TransactionOptions options;
   std::string commit_id;
@@ -127,7 +127,7 @@ class Transaction::Impl {
   int64_t ApplyChange();
   // Drops what the row-level change wrote and applies it again on `current`,
   // which a guard check found unchanged in the guarded scope.
-  void RebaseChange(TableMetadata current, MetadataPointer pointer);
+  void RebaseChange(MetadataRef current, MetadataPointer pointer);
   // The optimistic offline lock of options.expected_snapshot_id.
   GuardCheck MakeGuard() const;
   // Whether the guard is narrower than the table (then commits since the
