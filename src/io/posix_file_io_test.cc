@@ -303,6 +303,9 @@ TEST_F(RootedFileIOTest, RefusesSymlinksLeadingOutOfTheRoot) {
   EXPECT_THROW(io_->SyncDir("out_dir"), InvalidArgument);
   EXPECT_THROW(io_->OpenRead("out_file"), InvalidArgument);
   EXPECT_THROW(io_->Stat("out_file"), InvalidArgument);
+  EXPECT_THROW(io_->Exists("out_file"), InvalidArgument);
+  EXPECT_THROW(io_->Exists("out_dir/x"), InvalidArgument);
+  EXPECT_THROW(io_->OpenForUpdate("out_file"), InvalidArgument);
   EXPECT_THROW(io_->Lock("out_file", false), InvalidArgument);
   EXPECT_THROW(io_->LinkIfAbsent("sub", "out_dir/z"), InvalidArgument);
   // Nothing was created outside, and the secret is unchanged.
@@ -322,6 +325,17 @@ TEST_F(RootedFileIOTest, FollowsSymlinksThatStayInside) {
   io_->WriteFile("alias/more", "M");
   EXPECT_EQ(io_->ReadFile("sub/more"), "M");
   EXPECT_EQ(io_->Stat("data_link").size, 1u);
+  // Relative links, which one openat2 from the root follows by itself.
+  ASSERT_EQ(symlink("sub", (root_ + "/rel_alias").c_str()), 0);
+  EXPECT_TRUE(io_->Exists("rel_alias/data"));
+  EXPECT_TRUE(io_->Exists("data_link"));
+  EXPECT_FALSE(io_->Exists("rel_alias/none"));
+  EXPECT_FALSE(io_->Exists("sub/data/under_a_file"));
+  EXPECT_EQ(io_->ReadFile("rel_alias/data"), "D");
+  // A lock file is created once, then opened as it is.
+  EXPECT_NE(io_->Lock("rel_alias/x.lock", false), nullptr);
+  EXPECT_NE(io_->Lock("sub/x.lock", false), nullptr);
+  EXPECT_TRUE(io_->Exists("sub/x.lock"));
 }
 
 TEST(DefaultFileIOTest, IsOneSharedUnrootedInstance) {
