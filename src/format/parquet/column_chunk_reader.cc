@@ -71,7 +71,8 @@ std::shared_ptr<std::vector<uint8_t>> PageBufferPool::Take() {
 
 ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                                      const ColumnMetaData& meta, int64_t begin, int64_t size,
-                                     int64_t num_rows, PageCounts* counts, PageBufferPool* views)
+                                     int64_t num_rows, PageCounts* counts, PageBufferPool* views,
+                                     bool on_demand)
     : file_(file),
       leaf_(leaf),
       meta_(meta),
@@ -89,7 +90,22 @@ ColumnChunkReader::ColumnChunkReader(const RandomAccessFile& file, const LeafCol
   physical_.type_length = leaf.element.type_length.value_or(0);
   chunk_size_ = static_cast<size_t>(size);
   chunk_ = std::make_unique_for_overwrite<uint8_t[]>(chunk_size_);
-  file.ReadAt(static_cast<uint64_t>(begin), chunk_size_, reinterpret_cast<char*>(chunk_.get()));
+  if (!on_demand) Load(0, chunk_size_);
+}
+
+void ColumnChunkReader::Load(size_t from, size_t n) {
+  const size_t to = from + n;
+  if (from >= loaded_begin_ && to <= loaded_end_) return;
+  // Pages are read in file order: a range that starts inside the last one
+  // read continues it.
+  if (from >= loaded_begin_ && from <= loaded_end_) {
+    from = loaded_end_;
+  } else {
+    loaded_begin_ = from;
+  }
+  file_.ReadAt(static_cast<uint64_t>(begin_) + from, to - from,
+               reinterpret_cast<char*>(chunk_.get()) + from);
+  loaded_end_ = to;
 }
 
 void ColumnChunkReader::Fail(const std::string& why) const {
@@ -160,17 +176,34 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
 size_t ColumnChunkReader::NextPage(size_t skippable) {
   if (pos_ >= chunk_size_) Fail("the column chunk ends before all rows of the row group");
   page_offset_ = pos_;
-  CompactReader r(chunk_.get() + pos_, chunk_size_ - pos_,
-                  file_.path() + ": column '" + leaf_.element.name + "' page header",
-                  static_cast<uint64_t>(begin_) + pos_);
-  const PageHeader h = ParsePageHeader(&r);
-  pos_ += r.position();
+  // A header is read within the bytes loaded past it (a few kilobytes when
+  // pages are read on demand); one that runs past them is read again with
+  // the rest of the chunk loaded.
+  const size_t rest = chunk_size_ - pos_;
+  Load(pos_, std::min(kHeaderBytes, rest));
+  PageHeader h;
+  for (;;) {
+    const size_t window = loaded_end_ - pos_;
+    CompactReader r(chunk_.get() + pos_, window,
+                    file_.path() + ": column '" + leaf_.element.name + "' page header",
+                    static_cast<uint64_t>(begin_) + pos_);
+    try {
+      h = ParsePageHeader(&r);
+    } catch (const Corruption&) {
+      if (window == rest) throw;
+      Load(pos_, rest);
+      continue;
+    }
+    pos_ += r.position();
+    break;
+  }
   if (h.compressed_page_size < 0 || h.uncompressed_page_size < 0) Fail("negative page size");
   if (static_cast<size_t>(h.compressed_page_size) > chunk_size_ - pos_) {
     Fail("page of " + std::to_string(h.compressed_page_size) + " bytes runs past the column chunk");
   }
   const uint8_t* body = chunk_.get() + pos_;
   const size_t body_size = static_cast<size_t>(h.compressed_page_size);
+  const size_t body_at = pos_;
   pos_ += body_size;
   switch (h.type) {
     case PageType::kDictionaryPage: {
@@ -180,6 +213,7 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
       if (e != Encoding::kPlain && e != Encoding::kPlainDictionary) {
         Fail(std::string("dictionary page encoding ") + EncodingName(e));
       }
+      Load(body_at, body_size);
       Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size),
                  page_.get());
       dictionary_ = std::make_shared<const PhysicalValues>(DecodeDictionary(
@@ -199,6 +233,7 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
         ++counts_->skipped;
         return static_cast<size_t>(rows);
       }
+      Load(body_at, body_size);
       LoadPage(h, body, body_size);
       ++counts_->read;
       return 0;

@@ -52,10 +52,12 @@ class ColumnChunkReader {
   /// Pages are counted into `counts`, which must outlive the reader.
   /// `views`: byte values are read as views (ColumnVector::holds_views) into
   /// page buffers from `views` (which must outlive the reader); nullptr:
-  /// as strings.
+  /// as strings. `on_demand`: the chunk is read page by page as rows are
+  /// asked for, not whole now, so that pages Skip passes over are not read
+  /// at all (a scan of a few rows of a large chunk).
   ColumnChunkReader(const RandomAccessFile& file, const LeafColumn& leaf,
                     const ColumnMetaData& meta, int64_t begin, int64_t size, int64_t num_rows,
-                    PageCounts* counts, PageBufferPool* views = nullptr);
+                    PageCounts* counts, PageBufferPool* views = nullptr, bool on_demand = false);
 
   /// Fills `out` (typed as leaf.mapping.type, resized to n rows, its storage
   /// overwritten in place) with the next n rows.
@@ -70,6 +72,10 @@ class ColumnChunkReader {
   bool ReadDictionary(ColumnVector* out);
 
  private:
+  // Bytes read past a page header's start before parsing it.
+  static constexpr size_t kHeaderBytes = 4096;
+  // Makes chunk bytes [from, from+n) present in chunk_, reading what is not.
+  void Load(size_t from, size_t n);
   // Reads (out != nullptr) or skips the next n rows.
   void Advance(size_t n, ColumnVector* out);
   // Moves to the next page; a data page of at most `skippable` rows is
@@ -94,9 +100,12 @@ class ColumnChunkReader {
   PhysicalColumn physical_;
   int64_t begin_;
   PageCounts* counts_;
-  // The chunk's bytes, read over whole: not zero-filled first.
+  // The chunk's bytes, read over whole or as pages need them: never
+  // zero-filled, so bytes not read cost no memory.
   std::unique_ptr<uint8_t[]> chunk_;
   size_t chunk_size_ = 0;
+  size_t loaded_begin_ = 0;  // chunk_ holds the bytes in [loaded_begin_, loaded_end_)
+  size_t loaded_end_ = 0;
   size_t pos_ = 0;          // next page header within chunk_
   size_t page_offset_ = 0;  // current page header within chunk_ (for messages)
   int64_t rows_left_;

@@ -2,6 +2,7 @@
 // they run without a filesystem and can corrupt bytes at will.
 #pragma once
 
+#include <atomic>
 #include <cstring>
 #include <memory>
 #include <string>
@@ -22,10 +23,14 @@ class MemoryReadFile final : public RandomAccessFile {
                     std::to_string(offset));
     }
     if (n != 0) std::memcpy(buf, data_.data() + offset, n);  // buf may be null then
+    bytes_read_ += n;
   }
+  /// Bytes ReadAt returned so far.
+  uint64_t bytes_read() const { return bytes_read_; }
 
  private:
   std::string data_;
+  mutable std::atomic<uint64_t> bytes_read_{0};
 };
 
 /// Appends to a string owned by the caller, which must outlive the file.

@@ -706,6 +706,47 @@ TEST(ParquetReaderTest, RowRangesReadOnlyTheirRows) {
   EXPECT_THROW(r->Start(ro), InvalidArgument);
 }
 
+// Pages a row range passes over are not read from the file at all, and a
+// page header longer than the bytes read ahead of it (min/max statistics of
+// long strings) is read again whole.
+TEST(ParquetReaderTest, RowRangesReadOnlyThePagesTheyReach) {
+  const Schema s = SmallSchema();
+  std::vector<Record> rows;
+  for (int64_t i = 0; i < 50000; ++i) {
+    rows.push_back({Value(i), Value(std::to_string(i)), Value(static_cast<double>(i))});
+  }
+  const std::string bytes = WriteFile(s, rows, WriterOptions{}, 4000).bytes;
+  auto file = std::make_unique<MemoryReadFile>("mem.parquet", bytes);
+  const MemoryReadFile* counted = file.get();
+  auto r = ParquetReader::Open(std::move(file));
+  ReadOptions ro;
+  ro.row_groups = {0};
+  ro.row_ranges = {{{45000, 45003}}};
+  const uint64_t before = counted->bytes_read();
+  ASSERT_EQ(ReadAll(r.get(), ro).size(), 3u);
+  const uint64_t ranged = counted->bytes_read() - before;
+  ASSERT_EQ(ReadAll(r.get()).size(), rows.size());
+  const uint64_t whole = counted->bytes_read() - before - ranged;
+  EXPECT_LT(ranged * 2, whole) << ranged << " of " << whole << " bytes";
+
+  std::vector<Record> long_rows;
+  for (int64_t i = 0; i < 40; ++i) {
+    long_rows.push_back(
+        {Value(i), Value(std::string(6000, static_cast<char>('a' + i % 26)) + std::to_string(i)),
+         Value(0.5)});
+  }
+  WriterOptions small_pages;
+  small_pages.dictionary = false;
+  small_pages.page_size_bytes = 1000;
+  auto l = OpenBytes(WriteFile(s, long_rows, small_pages, 1).bytes);  // a page per row
+  ro.row_ranges = {{{30, 32}}};
+  const std::vector<Record> got = ReadAll(l.get(), ro);
+  ASSERT_EQ(got.size(), 2u);
+  EXPECT_EQ(got[0][1].as_bytes(), long_rows[30][1].as_bytes());
+  EXPECT_EQ(got[1][1].as_bytes(), long_rows[31][1].as_bytes());
+  EXPECT_GT(l->pages_skipped(), 0);
+}
+
 TEST(ParquetReaderTest, ProjectionAndRowGroupSelection) {
   const Schema s = SmallSchema();
   std::vector<Record> rows;

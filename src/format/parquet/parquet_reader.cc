@@ -418,13 +418,17 @@ class ParquetReader::Impl {
       range_index_ = 0;
       group_row_ = 0;
       if (group_ranges_.empty()) continue;
+      // Only some rows wanted: pages are read as they are reached, so those
+      // passed over are never read.
+      const bool on_demand = !(group_ranges_.size() == 1 && group_ranges_[0].begin == 0 &&
+                               group_ranges_[0].end == rows);
       for (int c : selected_) {
         const ChunkRange& r = ranges_[static_cast<size_t>(g)][static_cast<size_t>(c)];
         const ColumnMetaData& md =
             *meta_.row_groups[static_cast<size_t>(g)].columns[static_cast<size_t>(c)].meta_data;
         readers_.push_back(std::make_unique<ColumnChunkReader>(
             *file_, leaves_[static_cast<size_t>(c)], md, r.begin, r.size, rows, &page_counts_,
-            options_.string_views ? &page_buffers_ : nullptr));
+            options_.string_views ? &page_buffers_ : nullptr, on_demand));
       }
     }
   }
