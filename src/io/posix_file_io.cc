@@ -362,7 +362,7 @@ class PosixFileIO final : public FileIO {
   }
 
   bool Exists(const std::string& path) override {
-    if (!root_.empty()) {
+    {
       const Fd fd = OpenWholeBeneath(path, O_PATH | O_CLOEXEC);
       if (fd.get() >= 0) return true;
       if (errno == ENOENT || errno == ENOTDIR) return false;
@@ -614,9 +614,15 @@ class PosixFileIO final : public FileIO {
   // the walk leaves the root; an invalid Fd where the kernel would not do it
   // alone (see the top of the file).
   Fd OpenBeneath(const std::vector<std::string>& parts) const {
+    return OpenAt2Beneath(parts, O_PATH | O_DIRECTORY | O_CLOEXEC);
+  }
+
+  // openat2 of the path `parts` name below the root, with `flags`, refusing
+  // any escape from the root and any magic link.
+  Fd OpenAt2Beneath(const std::vector<std::string>& parts, int flags) const {
     struct open_how how;
     std::memset(&how, 0, sizeof how);
-    how.flags = O_PATH | O_DIRECTORY | O_CLOEXEC;
+    how.flags = static_cast<uint64_t>(flags);
     how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
     const std::string relative = Join(parts, parts.size()).substr(1);
     return Fd(static_cast<int>(
@@ -639,13 +645,7 @@ class PosixFileIO final : public FileIO {
       errno = EINVAL;
       return Fd();
     }
-    struct open_how how;
-    std::memset(&how, 0, sizeof how);
-    how.flags = static_cast<uint64_t>(flags);
-    how.resolve = RESOLVE_BENEATH | RESOLVE_NO_MAGICLINKS;
-    const std::string relative = Join(parts, parts.size()).substr(1);
-    return Fd(static_cast<int>(
-        ::syscall(SYS_openat2, root_fd_.get(), relative.c_str(), &how, sizeof how)));
+    return OpenAt2Beneath(parts, flags);
   }
 
   Location Locate(const std::string& path, bool follow) const {
