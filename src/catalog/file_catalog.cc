@@ -73,12 +73,16 @@ std::optional<int64_t> FileCatalog::ReadHint() const {
 std::optional<int64_t> FileCatalog::FindLatest(int64_t at_least) const {
   // A caller that knows a version is usually current (an ingest-log append,
   // a reader between commits): two stats tell it so, without the hint read.
-  if (at_least > 0 && io().Exists(MetadataPath(at_least)) &&
-      !io().Exists(MetadataPath(at_least + 1))) {
-    return at_least;
+  // Behind, the probe goes on from the next version or a newer hint; a
+  // version found missing on the way (retention) sends it to the listing.
+  int64_t start = 0;
+  if (at_least > 0 && io().Exists(MetadataPath(at_least))) {
+    if (!io().Exists(MetadataPath(at_least + 1))) return at_least;
+    start = at_least + 1;
   }
-  int64_t start = std::max<int64_t>(at_least, ReadHint().value_or(0));
-  if (start <= 0 || !io().Exists(MetadataPath(start))) {
+  const int64_t hint = ReadHint().value_or(0);
+  if (hint > start && hint >= at_least) start = io().Exists(MetadataPath(hint)) ? hint : 0;
+  if (start <= 0) {
     std::vector<FileInfo> entries;
     try {
       entries = io().List(metadata_dir());
