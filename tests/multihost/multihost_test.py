@@ -336,7 +336,7 @@ def scenario(cluster, a):
                    {"id": 1, "name": "resource", "type": "string", "required": True},
                    {"id": 2, "name": "host", "type": "string", "required": True},
                    {"id": 3, "name": "step", "type": "int", "required": True}]))
-    commits = 400 if a.long else 60
+    commits = 400 if a.long else 250
     readers = 2 if a.long else 1
     cut_seconds = 15 if a.long else LEASE_SECONDS + 2
     cuts = [("a", "b"), ("b", "a")] if a.long else [("a", "b")]

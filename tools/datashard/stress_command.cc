@@ -91,6 +91,22 @@ history::WriteId WriteOf(const std::string& run, int64_t writer, int64_t attempt
 // (the catalog server unreachable) before leaving it unknown.
 constexpr std::chrono::seconds kResolveLimit{120};
 
+// `read()`, tried again while a server is unreachable (--retry-unavailable)
+// for up to kResolveLimit: the reads that end a run wait out an outage as
+// its writers do instead of ending the run.
+template <typename Read>
+auto ReadRetryingUnavailable(const StressArgs& a, Read read) {
+  const auto deadline = std::chrono::steady_clock::now() + kResolveLimit;
+  for (;;) {
+    try {
+      return read();
+    } catch (const Unavailable&) {
+      if (!a.retry_unavailable || std::chrono::steady_clock::now() > deadline) throw;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 // After CommitStateUnknown: commits the same rows again under the same
 // commit id until the table tells where they are. A commit refuses an id
 // the table already holds, so the rows land once at most; that refusal
@@ -308,6 +324,7 @@ int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_
     Table table = OpenTableArgument(a.table);
     std::optional<int64_t> last_checked;
     int64_t checks = 0, expired = 0, op = 0;
+    std::optional<std::chrono::steady_clock::time_point> last_round_deadline;
     for (;;) {
       const bool last_round = StopRequested(stop_fd);
       const int64_t began = history::MonotonicNanos();
@@ -349,7 +366,14 @@ int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_
         if (last_round) break;
       } catch (const Unavailable&) {
         // A read that failed saw nothing; the next one may reach the server.
-        if (!a.retry_unavailable || last_round) throw;
+        // The last round, once every writer has finished, is tried until a
+        // read succeeds or the limit passes, as the final read is.
+        if (!a.retry_unavailable) throw;
+        if (last_round) {
+          if (!last_round_deadline)
+            last_round_deadline = std::chrono::steady_clock::now() + kResolveLimit;
+          if (std::chrono::steady_clock::now() > *last_round_deadline) throw;
+        }
         ::usleep(50000);
       }
     }
@@ -594,7 +618,8 @@ void RunStress(const StressArgs& a) {
     }
   }
 
-  const FinalRead final_read = ReadFinalState(table, a.ingest_log, failures);
+  const FinalRead final_read =
+      ReadRetryingUnavailable(a, [&] { return ReadFinalState(table, a.ingest_log, failures); });
   const history::Observation final_seen = Observe(final_read.rows);
   events.AddJsonLines(ReadEvents(InRun(run, "final"), 0, final_read.began, OnlyRun(final_seen, run),
                                  final_read.position, true) +
@@ -729,7 +754,8 @@ void AddStressCommand(CLI::App& app) {
                    "--history DIR (all runs finished)");
   stress->add_flag("--retry-unavailable", a->retry_unavailable,
                    "A commit refused because a server is unreachable (Unavailable) is recorded "
-                   "as failed and tried again, and a read is skipped, instead of ending the run");
+                   "as failed and tried again, and a read is skipped, instead of ending the run; "
+                   "the reads that end the run are tried again for up to 120 s");
   stress->callback([a, processes, commits] {
     if (a->verify_history) return VerifyHistories(*a);
     if (processes->count() == 0 || commits->count() == 0)
