@@ -107,26 +107,34 @@ auto ReadRetryingUnavailable(const StressArgs& a, Read read) {
   }
 }
 
+// Where a commit whose outcome was unknown landed: its position, or none
+// when its snapshot has already been expired (only its id is remembered).
+struct Resolved {
+  std::optional<int64_t> position;
+};
+
 // After CommitStateUnknown: commits the same rows again under the same
 // commit id until the table tells where they are. A commit refuses an id
-// the table already holds, so the rows land once at most; that refusal
-// means the first attempt landed. Returns the position (sequence number),
-// or nullopt when the server stayed unreachable for kResolveLimit.
-std::optional<int64_t> ResolveUnknown(Table& table, const std::vector<Record>& rows,
-                                      const Schema& schema, const TransactionOptions& options) {
+// the table already holds (also one of an expired snapshot, which the
+// table remembers), so the rows land once at most; that refusal means the
+// first attempt landed. Returns nullopt when the server stayed unreachable
+// for kResolveLimit.
+std::optional<Resolved> ResolveUnknown(Table& table, const std::vector<Record>& rows,
+                                       const Schema& schema, const TransactionOptions& options) {
   const auto deadline = std::chrono::steady_clock::now() + kResolveLimit;
   for (;;) {
     try {
       Transaction again = table.NewTransaction(options);
       again.AppendData(rows, schema);
       again.Commit();
-      return again.committed_snapshot()->sequence_number;
+      return Resolved{again.committed_snapshot()->sequence_number};
     } catch (const InvalidArgument&) {
       table.Refresh();
-      for (const Snapshot& s : table.History()) {
-        if (std::ranges::count(CommitIdsOf(s), options.commit_id) > 0) return s.sequence_number;
-      }
-      throw;
+      const std::optional<CommitRecord> found =
+          FindCommit(table.io(), table.metadata(), options.commit_id);
+      if (!found) throw;
+      return Resolved{found->snapshot ? std::optional(found->snapshot->sequence_number)
+                                      : std::nullopt};
     } catch (const CommitStateUnknown&) {
     } catch (const Unavailable&) {
     } catch (const CommitConflict&) {
@@ -204,15 +212,15 @@ int RunWriter(const StressArgs& a, const std::string& run, int writer, int fd) {
         ++conflicts;
       } catch (const CommitStateUnknown& e) {
         // Log records carry no commit id to resolve by: left unknown.
-        std::optional<int64_t> position;
+        std::optional<Resolved> landed;
         if (!a.ingest_log) {
           TransactionOptions same = options;
           same.commit_id = commit_id;
-          position = ResolveUnknown(table, rows, schema, same);
+          landed = ResolveUnknown(table, rows, schema, same);
         }
         outcome.time_ns = history::MonotonicNanos();
-        if (position) {
-          outcome.position = position;
+        if (landed) {
+          outcome.position = landed->position;
           ++resolved;
         } else {
           outcome.type = history::EventType::kInfo;
