@@ -122,6 +122,11 @@ class FileIO {
   virtual void SyncDir(const std::string& dir) = 0;
   /// Removes a file or an empty directory; NotFound if it does not exist.
   virtual void Delete(const std::string& path) = 0;
+  /// Deletes each of `paths` it can, as Delete would one at a time, and
+  /// returns how many it deleted; one it cannot delete (missing, refused)
+  /// stays and throws nothing, as clean-up wants. Paths in one folder may
+  /// share the work of reaching it. The default calls Delete for each.
+  virtual size_t DeleteEach(const std::vector<std::string>& paths) noexcept;
   virtual bool Exists(const std::string& path) = 0;
   /// Stats one path; NotFound if it does not exist.
   virtual FileInfo Stat(const std::string& path) = 0;

@@ -127,14 +127,15 @@ int64_t SweepDeferredDeletes(FileIO& io, const std::string& metadata_dir, int64_
         continue;  // another sweeper took it
       }
       // Only whole lines: a list cut short by a crash names no partial path.
+      std::vector<std::string> paths;
       size_t start = 0;
       for (size_t end = text.find('\n'); end != std::string::npos;
            start = end + 1, end = text.find('\n', start)) {
         // A line with a zero byte is torn (unsynced bytes lost at a power loss).
         const std::string_view line = std::string_view(text).substr(start, end - start);
-        if (!line.empty() && line.find('\0') == std::string_view::npos)
-          DeleteQuietly(io, std::string(line));
+        if (!line.empty() && line.find('\0') == std::string_view::npos) paths.emplace_back(line);
       }
+      io.DeleteEach(paths);
       DeleteQuietly(io, list);
       ++done;
     }

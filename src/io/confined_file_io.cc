@@ -95,6 +95,19 @@ void ConfinedFileIO::Delete(const std::string& path) {
   Guarded(folder_, [&] { inside_->Delete(p); });
 }
 
+size_t ConfinedFileIO::DeleteEach(const std::vector<std::string>& paths) noexcept {
+  std::vector<std::string> inside;
+  inside.reserve(paths.size());
+  for (const std::string& p : paths) {
+    try {
+      if (auto in = InFolder(p)) inside.push_back(std::move(*in));
+    } catch (...) {
+      // Not a path of the folder: it stays.
+    }
+  }
+  return inside_->DeleteEach(inside);
+}
+
 bool ConfinedFileIO::Exists(const std::string& path) {
   return Read(path, "look for", [](FileIO& io, const std::string& p) { return io.Exists(p); });
 }

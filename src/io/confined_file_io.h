@@ -44,6 +44,7 @@ class ConfinedFileIO final : public FileIO {
   void Rename(const std::string& source, const std::string& target) override;
   void SyncDir(const std::string& dir) override;
   void Delete(const std::string& path) override;
+  size_t DeleteEach(const std::vector<std::string>& paths) noexcept override;
   bool Exists(const std::string& path) override;
   FileInfo Stat(const std::string& path) override;
   std::vector<FileInfo> List(const std::string& dir) override;

@@ -77,6 +77,17 @@ TEST_F(ConfinedFileIOTest, ASymlinkLeadingOutIsCorruption) {
   EXPECT_EQ(plain_->ReadFile(dir_.Join("outside/secret")), "outside");
 }
 
+TEST_F(ConfinedFileIOTest, DeleteEachDeletesOnlyInsideTheFolder) {
+  ASSERT_EQ(symlink(dir_.Join("outside").c_str(), (folder_ + "/data/out").c_str()), 0);
+  plain_->WriteFile(folder_ + "/data/g", "inside");
+  EXPECT_EQ(io_->DeleteEach({folder_ + "/data/f", dir_.Join("outside/secret"),
+                             folder_ + "/data/out/secret", folder_ + "/data/../data/g"}),
+            2u);
+  EXPECT_FALSE(plain_->Exists(folder_ + "/data/f"));
+  EXPECT_FALSE(plain_->Exists(folder_ + "/data/g"));
+  EXPECT_EQ(plain_->ReadFile(dir_.Join("outside/secret")), "outside");
+}
+
 TEST_F(ConfinedFileIOTest, TheRecordedLocationMapsIntoTheFolder) {
   io_->Configure(dir_.Join("old/t"), /*allow_outside_reads=*/false);
   EXPECT_EQ(io_->ReadFile(dir_.Join("old/t/data/f")), "inside");

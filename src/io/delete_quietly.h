@@ -19,7 +19,7 @@ inline void DeleteQuietly(FileIO& io, const std::string& path) noexcept {
 }
 
 inline void DeleteQuietly(FileIO& io, const std::vector<std::string>& paths) noexcept {
-  for (const std::string& p : paths) DeleteQuietly(io, p);
+  io.DeleteEach(paths);
 }
 
 }  // namespace datashard

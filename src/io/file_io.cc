@@ -24,6 +24,19 @@ std::vector<std::string> FileIO::ListNames(const std::string& dir) {
   return names;
 }
 
+size_t FileIO::DeleteEach(const std::vector<std::string>& paths) noexcept {
+  size_t deleted = 0;
+  for (const std::string& p : paths) {
+    try {
+      Delete(p);
+      ++deleted;
+    } catch (...) {
+      // Stays, as documented.
+    }
+  }
+  return deleted;
+}
+
 std::unique_ptr<FileLock> FileIO::TryLockFor(const std::string& path,
                                              std::chrono::microseconds timeout) {
   return PollForLock(timeout, [&] { return Lock(path, /*wait=*/false); });

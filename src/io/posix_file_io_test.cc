@@ -316,6 +316,26 @@ TEST_F(RootedFileIOTest, RefusesSymlinksLeadingOutOfTheRoot) {
   EXPECT_TRUE(NewPosixFileIO()->Exists(outer_.Join("secret")));
 }
 
+TEST_F(RootedFileIOTest, DeleteEachDeletesWhatItCanAndRefusesWhatDeleteRefuses) {
+  io_->CreateDirs("p/q");
+  for (const char* f : {"sub/a", "sub/b", "p/q/c", "sub/d", "top"}) io_->WriteFile(f, f);
+  ASSERT_EQ(symlink(outer_.Join("elsewhere").c_str(), (root_ + "/out_dir").c_str()), 0);
+  NewPosixFileIO()->WriteFile(outer_.Join("elsewhere/e"), "outside");
+  ASSERT_EQ(symlink("sub", (root_ + "/rel_alias").c_str()), 0);
+  // Folders alternate, so each run of paths reaches its own folder; missing
+  // and refused paths stay and do not stop the others.
+  const std::vector<std::string> paths = {"sub/a",       root_ + "/sub/b", "sub/missing", "p/q/c",
+                                          "out_dir/e",   "../secret",      "sub/../top",  "p/q",
+                                          "rel_alias/d", "p/q/not_here"};
+  EXPECT_EQ(io_->DeleteEach(paths), 6u);
+  for (const char* gone : {"sub/a", "sub/b", "p/q/c", "sub/d", "top", "p/q"})
+    EXPECT_FALSE(io_->Exists(gone)) << gone;
+  EXPECT_TRUE(io_->Exists("p"));
+  EXPECT_EQ(NewPosixFileIO()->ReadFile(outer_.Join("elsewhere/e")), "outside");
+  EXPECT_EQ(NewPosixFileIO()->ReadFile(outer_.Join("secret")), "outside");
+  EXPECT_EQ(io_->DeleteEach({}), 0u);
+}
+
 TEST_F(RootedFileIOTest, FollowsSymlinksThatStayInside) {
   io_->WriteFile("sub/data", "D");
   ASSERT_EQ(symlink((root_ + "/sub").c_str(), (root_ + "/alias").c_str()), 0);
