@@ -5,29 +5,22 @@
 namespace datashard {
 namespace {
 
-// Bins of consecutive manifests, packed from the end of the list so that the
-// first (newest) bin is the one left partly filled.
-std::vector<std::vector<ManifestFile>> PackEnd(const std::vector<ManifestFile>& items,
-                                               int64_t target) {
-  std::vector<std::vector<ManifestFile>> bins;
-  std::vector<ManifestFile> bin;
-  int64_t size = 0;
-  for (auto it = items.rbegin(); it != items.rend(); ++it) {
-    if (!bin.empty() && size + it->manifest_length > target) {
-      std::reverse(bin.begin(), bin.end());
-      bins.push_back(std::move(bin));
-      bin.clear();
-      size = 0;
-    }
-    bin.push_back(*it);
-    size += it->manifest_length;
+int64_t EntryCount(const ManifestFile& m) {
+  return int64_t{m.added_files_count} + m.existing_files_count + m.deleted_files_count;
+}
+
+// How many of `candidates` (newest first) form the run to merge.
+size_t RunLength(const std::vector<ManifestFile>& candidates, int64_t target) {
+  int64_t entries = EntryCount(candidates.front());
+  int64_t bytes = candidates.front().manifest_length;
+  size_t n = 1;
+  for (; n < candidates.size(); ++n) {
+    const ManifestFile& m = candidates[n];
+    if (EntryCount(m) > entries || bytes + m.manifest_length > target) break;
+    entries += EntryCount(m);
+    bytes += m.manifest_length;
   }
-  if (!bin.empty()) {
-    std::reverse(bin.begin(), bin.end());
-    bins.push_back(std::move(bin));
-  }
-  std::reverse(bins.begin(), bins.end());
-  return bins;
+  return n;
 }
 
 }  // namespace
@@ -44,43 +37,40 @@ MergeResult MergeManifests(FileIO& io, const ManifestContext& context,
     (candidate ? candidates : others).push_back(m);
   }
   if (candidates.size() < 2) return MergeResult{manifests, {}, {}};
-  const std::string& newest = candidates.front().manifest_path;
-  int index = options.first_manifest_index;
-  for (const std::vector<ManifestFile>& bin : PackEnd(candidates, options.target_size_bytes)) {
-    const bool has_newest = bin.front().manifest_path == newest;
-    if (bin.size() == 1 ||
-        (has_newest && static_cast<int64_t>(bin.size()) < options.min_count_to_merge)) {
-      result.manifests.insert(result.manifests.end(), bin.begin(), bin.end());
-      continue;
-    }
-    std::vector<ManifestEntry> entries;
-    size_t count = 0;
-    for (const ManifestFile& m : bin) {
-      count += static_cast<size_t>(m.added_files_count + m.existing_files_count);
-    }
-    entries.reserve(count);  // no reallocation moving thousands of entries
-    int64_t min_seq = options.sequence_number;
-    for (const ManifestFile& m : bin) {
-      for (ManifestEntry& e : ReadManifest(io, m)) {
-        const bool ours = e.snapshot_id == options.snapshot_id;
-        // The committing snapshot's deletions stay, so that its own manifests
-        // say what it removed (as Java's merge keeps them); older ones go.
-        if (e.status == EntryStatus::kDeleted && !ours) continue;
-        if (!ours) {
-          e.status = EntryStatus::kExisting;
-          min_seq = std::min(min_seq, e.sequence_number.value_or(0));
-        }
-        entries.push_back(std::move(e));
+  const size_t run = RunLength(candidates, options.target_size_bytes);
+  if (run < 2 || static_cast<int64_t>(run) < options.min_count_to_merge)
+    return MergeResult{manifests, {}, {}};
+  std::vector<ManifestEntry> entries;
+  size_t count = 0;
+  for (size_t i = 0; i < run; ++i) count += static_cast<size_t>(EntryCount(candidates[i]));
+  // No reallocation moving thousands of entries; capped, since the counts
+  // come from the manifest list.
+  entries.reserve(std::min<size_t>(count, size_t{1} << 22));
+  int64_t min_seq = options.sequence_number;
+  for (size_t i = 0; i < run; ++i) {
+    const ManifestFile& m = candidates[i];
+    for (ManifestEntry& e : ReadManifest(io, m)) {
+      const bool ours = e.snapshot_id == options.snapshot_id;
+      // The committing snapshot's deletions stay, so that its own manifests
+      // say what it removed (as Java's merge keeps them); older ones go.
+      if (e.status == EntryStatus::kDeleted && !ours) continue;
+      if (!ours) {
+        e.status = EntryStatus::kExisting;
+        min_seq = std::min(min_seq, e.sequence_number.value_or(0));
       }
-      result.replaced.push_back(m.manifest_path);
+      entries.push_back(std::move(e));
     }
-    const std::string path = options.path_prefix + "-m" + std::to_string(index++) + ".avro";
-    ManifestFile merged = WriteManifest(io, path, context, options.snapshot_id, entries);
-    merged.sequence_number = options.sequence_number;
-    merged.min_sequence_number = min_seq;
-    result.written.push_back(path);
-    result.manifests.push_back(std::move(merged));
+    result.replaced.push_back(m.manifest_path);
   }
+  const std::string path =
+      options.path_prefix + "-m" + std::to_string(options.first_manifest_index) + ".avro";
+  ManifestFile merged = WriteManifest(io, path, context, options.snapshot_id, entries);
+  merged.sequence_number = options.sequence_number;
+  merged.min_sequence_number = min_seq;
+  result.written.push_back(path);
+  result.manifests.push_back(std::move(merged));
+  result.manifests.insert(result.manifests.end(), candidates.begin() + static_cast<ptrdiff_t>(run),
+                          candidates.end());
   result.manifests.insert(result.manifests.end(), others.begin(), others.end());
   return result;
 }

@@ -1,8 +1,14 @@
-// Bounded manifest count (DESIGN.md §6): Iceberg's merge of small manifests
-// at commit time (commit.manifest.min-count-to-merge, target-size-bytes).
-// Manifests are packed into bins of the target size from the oldest end; a
-// bin of several manifests is rewritten as one, except that the bin holding
-// the newest manifest is merged only once it has min-count manifests.
+// Bounded manifest count (DESIGN.md §6) at a cost per commit that does not
+// grow with the table: Iceberg's commit.manifest.min-count-to-merge and
+// target-size-bytes, with the manifests to merge chosen as a binary counter
+// chooses its carries. The newest manifests form a run, each older one
+// joining while it holds no more entries than the newer ones of the run
+// together and the run stays within the target size; the run is rewritten
+// as one manifest once it has min-count manifests. A merged manifest thus
+// waits until newer manifests hold as many entries before it is rewritten
+// again, so an entry is rewritten about log2(entries / min-count) times in
+// all, where packing the oldest manifests first (Java's merge) rewrites the
+// big merged manifest with every min-count new ones.
 // Entries of earlier snapshots are carried as EXISTING with their sequence
 // numbers; DELETED entries of earlier snapshots are dropped.
 // Thread-compatible.

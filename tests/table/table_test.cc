@@ -322,7 +322,9 @@ TEST_P(TableTest, MergingAndRetentionBoundTheMetadata) {
     const TableMetadata m = t.metadata();
     EXPECT_LE(m.snapshots.size(), 8u);
     EXPECT_LE(m.metadata_log.size(), 4u);
-    EXPECT_LT(ReadManifestList(t.io(), m.CurrentSnapshot()->manifest_list).size(), 5u);
+    // Fewer than min-count new manifests, and a merged one per doubling of
+    // the entries (40 commits: 5, 10, 20 and 40 entries).
+    EXPECT_LE(ReadManifestList(t.io(), m.CurrentSnapshot()->manifest_list).size(), 4u + 4u);
   }
   Table r = Open(Path());
   const TableMetadata m = r.metadata();
@@ -347,6 +349,40 @@ TEST_P(TableTest, MergingAndRetentionBoundTheMetadata) {
   EXPECT_EQ(lists, 8);
   EXPECT_EQ(r.Stats().table_commits, 40);
   EXPECT_EQ(r.Stats().records, 80);
+}
+
+// Merging rewrites an entry about log2(entries / min-count) times in all:
+// a merged manifest is merged again once newer ones hold as many entries,
+// not with every min-count new manifests (which made a commit's cost grow
+// with the table).
+TEST_P(TableTest, MergingRewritesEachEntryLogarithmicallyOften) {
+  constexpr int kCommits = 128;
+  constexpr int kMinCount = 4;
+  Table t = Create(Path(), IdValueSchema(), PartitionSpec(),
+                   {{"commit.manifest.min-count-to-merge", std::to_string(kMinCount)}});
+  int64_t rewritten = 0;
+  size_t longest = 0;
+  for (int i = 0; i < kCommits; ++i) {
+    Transaction tx = t.NewTransaction();
+    tx.AppendData(IdValueRows(i, 1), IdValueSchema());
+    tx.Commit();
+    const Snapshot s = *tx.committed_snapshot();
+    const std::vector<ManifestFile> list = ReadManifestList(t.io(), s.manifest_list);
+    longest = std::max(longest, list.size());
+    for (const ManifestFile& m : list) {
+      if (m.added_snapshot_id == s.snapshot_id) rewritten += m.existing_files_count;
+    }
+    int64_t files = 0;
+    for (const ManifestFile& m : list) files += m.added_files_count + m.existing_files_count;
+    ASSERT_EQ(files, i + 1);
+  }
+  // log2(128 / 4) + 1 = 6 rewrites of each entry at most; packing the
+  // oldest manifests first rewrote 2,709 entries here.
+  EXPECT_LE(rewritten, int64_t{kCommits} * 6);
+  EXPECT_GT(rewritten, 0);
+  EXPECT_LE(longest, size_t{kMinCount - 1 + 6});
+  Table reopened = Open(Path());
+  EXPECT_EQ(SortedIds(reopened).size(), size_t{kCommits});
 }
 
 INSTANTIATE_TEST_SUITE_P(Catalogs, TableTest, ::testing::Values("file", "sqlite", "postgresql"),
