@@ -311,15 +311,9 @@ Table OpenTable(const std::string& path, TableOptions options) {
   }
   const auto [opened, pointer] = state->LoadLatest();
   ConfineTo(*confined, *opened, pointer.location);
-  try {
-    catalog->ProbeAtomicLink();
-  } catch (const NotSupported&) {
-    throw;
-  } catch (const Error& e) {
-    // Readable but not writable here (e.g. read-only): reads work, commits refuse.
-    state->RefuseCommits(ErrorCode::kIOError,
-                         std::string("cannot commit to ") + state->path() + ": " + e.what());
-  }
+  // Readable also where it is not writable (e.g. read-only): reads work,
+  // commits refuse.
+  state->ProbeBeforeFirstCommit([catalog] { catalog->ProbeAtomicLink(); });
   return Table(std::make_shared<Table::Impl>(state));
 }
 

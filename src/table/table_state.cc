@@ -109,11 +109,29 @@ void TableState::Pin(TableMetadata metadata, MetadataPointer pointer) {
 }
 
 void TableState::RefuseCommits(ErrorCode kind, std::string why) {
+  std::lock_guard<std::mutex> lock(commit_check_mu_);
   refusal_kind_ = kind;
   refusal_ = std::move(why);
 }
 
-void TableState::CheckCanCommit() const {
+void TableState::ProbeBeforeFirstCommit(std::function<void()> probe) {
+  std::lock_guard<std::mutex> lock(commit_check_mu_);
+  probe_ = std::move(probe);
+}
+
+void TableState::CheckCanCommit() {
+  std::lock_guard<std::mutex> lock(commit_check_mu_);
+  if (probe_ && !refusal_kind_) {
+    try {
+      probe_();
+      probe_ = nullptr;
+    } catch (const NotSupported& e) {
+      refusal_kind_ = ErrorCode::kNotSupported;
+      refusal_ = e.what();
+    } catch (const Error& e) {
+      throw IOError(std::string("cannot commit to ") + path_ + ": " + e.what());
+    }
+  }
   if (!refusal_kind_) return;
   if (*refusal_kind_ == ErrorCode::kNotSupported) throw NotSupported(refusal_);
   throw IOError(refusal_);

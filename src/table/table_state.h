@@ -63,11 +63,18 @@ class TableState {
   void Pin(TableMetadata metadata, MetadataPointer pointer);
 
   /// Makes every commit throw `kind` (IOError or NotSupported) with message
-  /// `why`: for a folder readable but not writable here (the link probe at
-  /// open failed) and for a table pinned to one metadata file.
+  /// `why`: for a table pinned to one metadata file. Before anything is
+  /// shared between threads.
   void RefuseCommits(ErrorCode kind, std::string why);
-  /// Throws the refusal set by RefuseCommits, if any.
-  void CheckCanCommit() const;
+  /// Has CheckCanCommit run `probe` (the file catalog's link probe) until
+  /// it succeeds once, so that opening and reading a table writes nothing.
+  /// A probe throwing NotSupported refuses every commit with it from then
+  /// on; any other Error (a folder readable but not writable here, a full
+  /// disk) refuses this commit with an IOError, and the next one probes
+  /// again. Before anything is shared between threads.
+  void ProbeBeforeFirstCommit(std::function<void()> probe);
+  /// Throws the refusal set by RefuseCommits or found by the probe, if any.
+  void CheckCanCommit();
 
   /// The table's ingest log, opened on first use; null when the cached
   /// metadata does not enable one, or the state is pinned to a file.
@@ -96,6 +103,8 @@ class TableState {
   MetadataPointer pointer_;  // guarded by mu_
   bool pinned_ = false;      // guarded by mu_
   // Set at open, before the state is shared; only read afterwards.
+  std::mutex commit_check_mu_;  // guards the three below once shared
+  std::function<void()> probe_;
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;
   TableStats counters_;               // guarded by mu_

@@ -59,6 +59,27 @@ TEST(CommitCostTest, PlainCommitCreatesFiveFilesAndNoFolders) {
   EXPECT_EQ(k.lists, 0);
 }
 
+// A reader writes nothing into the table's folder: the check that link()
+// gives put-if-absent there waits for the first commit of the process.
+TEST(CommitCostTest, OpeningAndReadingATableWriteNothing) {
+  TempDir dir;
+  auto io = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+  CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec(), {}, {io})
+      .AppendRecords(IdValueRows(0, 3), IdValueSchema());
+  io->ResetCounters();
+  Table t = OpenTable(dir.Join("t"), {io});
+  EXPECT_EQ(t.ScanAll().size(), 3u);
+  FileIOCounters k = io->counters();
+  EXPECT_EQ(k.creates, 0);
+  EXPECT_EQ(k.links, 0);
+  t.AppendRecords(IdValueRows(3, 1), IdValueSchema());
+  k = io->counters();
+  EXPECT_EQ(k.links, 2 + 1);  // the probe's two, then the publication's
+  io->ResetCounters();
+  t.AppendRecords(IdValueRows(4, 1), IdValueSchema());
+  EXPECT_EQ(io->counters().links, 1);  // probed once per opened table
+}
+
 TEST(CommitCostTest, CostAfter2000CommitsStaysNearCostAfter100) {
   // The cost is counted in I/O, not time: tmpfs keeps the 2,200 commits quick.
   if (DefaultFileIO()->Exists("/dev/shm")) setenv("TMPDIR", "/dev/shm", 1);

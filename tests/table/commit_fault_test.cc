@@ -172,6 +172,37 @@ TEST(CommitFaultTest, Item7_CreateTableUnknownAndAbsentIsCommitStateUnknown) {
   EXPECT_EQ(fault->faults_injected(), 1);
 }
 
+// Opening reads only; the check that link() gives put-if-absent comes with
+// the first commit. A folder where the probe cannot write refuses that
+// commit (and the next probes again); one where link() misbehaves refuses
+// every commit, as a property of the filesystem. Reads go on in both.
+TEST(CommitFaultTest, TheLinkProbeRefusesCommitsAndLeavesReads) {
+  TempDir dir;
+  CreateTable(dir.Join("t"), IdValueSchema(), PartitionSpec())
+      .AppendRecords(IdValueRows(0, 2), IdValueSchema());
+  auto io = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
+  Table t = OpenTable(dir.Join("t"), {io});
+  io->FailNth(FaultOp::kCreate, 1, EROFS, /*sticky=*/true);
+  try {
+    t.NewTransaction();
+    ADD_FAILURE() << "a commit was let through where the probe could not write";
+  } catch (const IOError& e) {
+    EXPECT_NE(std::string(e.what()).find("cannot commit to " + dir.Join("t")), std::string::npos)
+        << e.what();
+  }
+  EXPECT_EQ(SortedIds(t), Range(0, 2));
+  io->ClearFaults();
+  t.AppendRecords(IdValueRows(2, 1), IdValueSchema());
+  EXPECT_EQ(SortedIds(t), Range(0, 3));
+
+  Table u = OpenTable(dir.Join("t"), {io});
+  io->FailNth(FaultOp::kLink, 1, EPERM);
+  EXPECT_THROW(u.AppendRecords(IdValueRows(3, 1), IdValueSchema()), NotSupported);
+  EXPECT_THROW(u.NewTransaction(), NotSupported);
+  EXPECT_EQ(SortedIds(u), Range(0, 3));
+  ExpectNothingDangling(u.io(), u.metadata());
+}
+
 TEST(CommitFaultTest, LostHintAfterPowerLossNeverReinitialises) {
   TempDir dir;
   auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
