@@ -9,12 +9,13 @@
 namespace datashard {
 namespace {
 
-// A snapshot's manifests, or nullopt when its list cannot be read.
-std::optional<std::vector<ManifestFile>> ListManifests(FileIO& io, const Snapshot& s) {
+// A snapshot's manifests, or null when its list cannot be read.
+std::shared_ptr<const std::vector<ManifestFile>> ListManifests(FileIO& io, ManifestListMemo* lists,
+                                                               const Snapshot& s) {
   try {
-    return ReadManifestList(io, s.manifest_list);
+    return ReadManifestList(io, s.manifest_list, lists);
   } catch (const Error&) {
-    return std::nullopt;
+    return nullptr;
   }
 }
 
@@ -58,7 +59,8 @@ std::set<int64_t> SelectExpiredSnapshots(const TableMetadata& metadata, int64_t 
 
 RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
                                 TableMetadata* metadata, const std::set<int64_t>& expired,
-                                const std::vector<ManifestFile>& current_manifests) {
+                                const std::vector<ManifestFile>& current_manifests,
+                                ManifestListMemo* memo) {
   RetentionResult result;
   if (expired.empty()) return result;
   std::vector<Snapshot> expired_snapshots;
@@ -113,13 +115,13 @@ RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
   } else {
     for (const Snapshot& s : metadata->snapshots) to_read.push_back(&s);
   }
-  std::map<int64_t, std::vector<ManifestFile>> lists;
+  std::map<int64_t, std::shared_ptr<const std::vector<ManifestFile>>> lists;
   for (const Snapshot* s : to_read) {
     if (s->snapshot_id == metadata->current_snapshot_id) continue;
-    auto manifests = ListManifests(io, *s);
+    auto manifests = ListManifests(io, memo, *s);
     if (!manifests) return result;  // unknown references: delete nothing
     for (const ManifestFile& m : *manifests) referenced.insert(m.manifest_path);
-    lists[s->snapshot_id] = std::move(*manifests);
+    lists[s->snapshot_id] = std::move(manifests);
   }
   std::set<std::string> deletable;
   if (remembered.replaced) deletable.insert(*remembered.replaced);
@@ -131,7 +133,7 @@ RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
   // for the expired snapshots and the oldest kept one.
   std::map<std::string, std::pair<FileContent, int64_t>> removed_files;
   for (const Snapshot& s : expired_snapshots) {
-    const auto manifests = ListManifests(io, s);
+    const auto manifests = ListManifests(io, memo, s);
     if (!manifests) continue;
     if (deletable.insert(s.manifest_list).second) {
       ++result.manifest_lists;
@@ -154,7 +156,7 @@ RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
     if (oldest->snapshot_id == metadata->current_snapshot_id) {
       FilesRemovedBy(io, oldest->snapshot_id, current_manifests, &removed_files);
     } else if (lists.count(oldest->snapshot_id)) {
-      FilesRemovedBy(io, oldest->snapshot_id, lists[oldest->snapshot_id], &removed_files);
+      FilesRemovedBy(io, oldest->snapshot_id, *lists[oldest->snapshot_id], &removed_files);
     }
   }
   for (const auto& [path, info] : removed_files) {
@@ -167,14 +169,15 @@ RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
 }
 
 RetentionResult ApplyRetention(FileIO& io, const std::string& metadata_dir, TableMetadata* metadata,
-                               int64_t now_ms, const std::vector<ManifestFile>& current_manifests) {
+                               int64_t now_ms, const std::vector<ManifestFile>& current_manifests,
+                               ManifestListMemo* memo) {
   const int64_t min_keep = metadata->PropertyLong(table_properties::kMinSnapshotsToKeep,
                                                   table_properties::kMinSnapshotsToKeepDefault);
   const int64_t max_age = metadata->PropertyLong(table_properties::kMaxSnapshotAgeMs,
                                                  table_properties::kMaxSnapshotAgeMsDefault);
   return RemoveSnapshots(io, metadata_dir, metadata,
                          SelectExpiredSnapshots(*metadata, now_ms - max_age, min_keep),
-                         current_manifests);
+                         current_manifests, memo);
 }
 
 }  // namespace datashard

@@ -47,14 +47,17 @@ std::set<int64_t> SelectExpiredSnapshots(const TableMetadata& metadata, int64_t 
 /// under `metadata_dir`), and finds the files only they referenced. A
 /// manifest list or manifest that cannot be read only reduces what is
 /// deleted, never what is kept; data and delete files are deletable only
-/// while every kept snapshot is on the current branch.
+/// while every kept snapshot is on the current branch. Manifest lists are
+/// read through `memo` when it is not null.
 RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
                                 TableMetadata* metadata, const std::set<int64_t>& expired,
-                                const std::vector<ManifestFile>& current_manifests);
+                                const std::vector<ManifestFile>& current_manifests,
+                                ManifestListMemo* memo = nullptr);
 
 /// Commit-time retention: RemoveSnapshots of what the table's
 /// history.expire.* properties expire at `now_ms`.
 RetentionResult ApplyRetention(FileIO& io, const std::string& metadata_dir, TableMetadata* metadata,
-                               int64_t now_ms, const std::vector<ManifestFile>& current_manifests);
+                               int64_t now_ms, const std::vector<ManifestFile>& current_manifests,
+                               ManifestListMemo* memo = nullptr);
 
 }  // namespace datashard

@@ -180,8 +180,9 @@ void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata
   }
   const std::string prefix = catalog.metadata_dir() + "/" + in.commit_uuid;
   if (parent != nullptr) {
-    for (ManifestFile& m : RemoveDataFiles(io, ReadManifestList(io, parent->manifest_list), in, seq,
-                                           prefix + "-a" + std::to_string(in.attempt), out)) {
+    for (ManifestFile& m :
+         RemoveDataFiles(io, *ReadManifestList(io, parent->manifest_list, in.manifest_lists), in,
+                         seq, prefix + "-a" + std::to_string(in.attempt), out)) {
       if (m.added_snapshot_id == in.snapshot_id) own.insert(m.manifest_path);
       manifests.push_back(std::move(m));
     }
@@ -227,7 +228,15 @@ void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata
   next.refs["main"] = SnapshotRef{snap.snapshot_id};
   next.snapshot_log.push_back({now, snap.snapshot_id});
 
-  RetentionResult retention = ApplyRetention(io, catalog.metadata_dir(), &next, now, manifests);
+  // The next commit reads this list as its parent's, and retention reads
+  // each list twice (as the oldest kept, then as the expired one).
+  if (ReadManifestList(io, list_path) != manifests) {
+    abort();
+  }
+  if (in.manifest_lists)
+    in.manifest_lists->Put(list_path, std::make_shared<const std::vector<ManifestFile>>(manifests));
+  RetentionResult retention =
+      ApplyRetention(io, catalog.metadata_dir(), &next, now, manifests, in.manifest_lists);
   out.attempt_files.insert(out.attempt_files.end(), retention.written_files.begin(),
                            retention.written_files.end());
   out.obsolete_files = std::move(retention.deletable_files);

@@ -54,6 +54,9 @@ struct SnapshotInput {
   /// The commit ids of the other appends a group publication puts in this
   /// snapshot (their manifests are in new_manifests, their counts added).
   std::vector<std::string> group_commit_ids;
+  /// The table's manifest lists already read or written, or null: the
+  /// parent's list is then read again, as are retention's.
+  ManifestListMemo* manifest_lists = nullptr;
 };
 
 /// CommitConflict naming the file when a file of `input.removed_data`,

@@ -458,6 +458,15 @@ std::vector<ManifestEntry> ReadManifest(FileIO& io, const ManifestFile& manifest
   return entries;
 }
 
+std::shared_ptr<const std::vector<ManifestFile>> ReadManifestList(FileIO& io,
+                                                                  const std::string& path,
+                                                                  ManifestListMemo* memo) {
+  const auto read = [&] {
+    return std::make_shared<const std::vector<ManifestFile>>(ReadManifestList(io, path));
+  };
+  return memo ? memo->Get(path, read) : read();
+}
+
 ManifestContext ReadManifestContext(FileIO& io, const std::string& path) {
   AvroFileReader reader(io.ReadFile(LocalFilePath(path, "manifest")), path);
   const EntryLayout layout = ResolveEntryLayout(*reader.schema(), path);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -12,6 +13,7 @@
 #include "datashard/file_io.h"
 #include "datashard/types.h"
 #include "datashard/value.h"
+#include "util/bounded_memo.h"
 
 namespace datashard {
 
@@ -59,6 +61,8 @@ struct PartitionFieldSummary {
   std::optional<bool> contains_nan;
   std::optional<std::string> lower_bound;
   std::optional<std::string> upper_bound;
+
+  bool operator==(const PartitionFieldSummary&) const = default;
 };
 
 /// Spec's manifest_file: one row of a manifest list.
@@ -77,6 +81,8 @@ struct ManifestFile {
   int64_t existing_rows_count = 0;
   int64_t deleted_rows_count = 0;
   std::vector<PartitionFieldSummary> partitions;
+
+  bool operator==(const ManifestFile&) const = default;
 };
 
 /// What a manifest's Avro header states about the table.
@@ -123,6 +129,15 @@ void WriteManifestList(FileIO& io, const std::string& path, int64_t snapshot_id,
                        const std::vector<ManifestFile>& manifests);
 
 std::vector<ManifestFile> ReadManifestList(FileIO& io, const std::string& path);
+
+/// Manifest lists by path, as read or as written: a list file never changes
+/// once written, and its name is unique.
+using ManifestListMemo = BoundedMemo<std::shared_ptr<const std::vector<ManifestFile>>>;
+
+/// ReadManifestList through `memo`; straight from the file when it is null.
+std::shared_ptr<const std::vector<ManifestFile>> ReadManifestList(FileIO& io,
+                                                                  const std::string& path,
+                                                                  ManifestListMemo* memo);
 
 /// Iceberg's single-value binary serialization (spec Appendix D) of a value of
 /// `type`, used for bounds and partition summaries.

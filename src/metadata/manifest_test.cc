@@ -279,6 +279,8 @@ TEST_F(ManifestTest, ManifestListRoundTripsWithHeaderKeys) {
   const std::string path = dir_.Join("snap-1.avro");
   WriteManifestList(*io_, path, 99, 98, 8, {a, b});
   const auto back = ReadManifestList(*io_, path);
+  // Equal as a whole: commits keep the lists they write as written.
+  EXPECT_EQ(back, (std::vector<ManifestFile>{a, b}));
   ASSERT_EQ(back.size(), 2u);
   for (size_t i = 0; i < 2; ++i) {
     const ManifestFile& w = i == 0 ? a : b;

@@ -19,6 +19,7 @@
 #include "datashard/table.h"
 #include "datashard/table_metadata.h"
 #include "log/ingest_log.h"
+#include "metadata/manifest.h"
 
 namespace datashard {
 
@@ -39,6 +40,9 @@ class TableState {
   const std::shared_ptr<FileIO>& shared_io() const { return io_; }
   const TableCatalog& catalog() const { return *catalog_; }
   const std::string& path() const { return path_; }
+  /// The manifest lists this table's commits read or wrote lately: each
+  /// commit reads its parent's list and retention two more.
+  ManifestListMemo& manifest_lists() { return manifest_lists_; }
 
   /// Finds and reads the newest version (never older than the cached one),
   /// caches it and returns it. NotFound when no version exists. A version
@@ -103,6 +107,7 @@ class TableState {
   MetadataPointer pointer_;  // guarded by mu_
   bool pinned_ = false;      // guarded by mu_
   // Set at open, before the state is shared; only read afterwards.
+  ManifestListMemo manifest_lists_{8};
   std::mutex commit_check_mu_;  // guards the three below once shared
   std::function<void()> probe_;
   std::optional<ErrorCode> refusal_kind_;

@@ -602,6 +602,7 @@ bool Transaction::Impl::Commit() {
       input.retries = retries;
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
+      input.manifest_lists = &state->manifest_lists();
       produced = metadata_change
                      ? ProduceMetadataChange(io, current, version, metadata_change, input.now_ms)
                      : ProduceSnapshot(io, catalog, current, version,

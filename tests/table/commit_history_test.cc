@@ -330,7 +330,9 @@ TEST_F(CommitHistoryTest, Item4AWriterWhoseBaseFilesVanishedRetriesAsALostRace) 
   auto fault = std::make_shared<FaultInjectionFileIO>(NewPosixFileIO());
   Table t = OpenTable(Path(), {fault});
   Table other = OpenTable(Path());
-  t.AppendRecords(IdValueRows(0, 2), IdValueSchema());
+  // Made by the other table, so that `t` reads the list from the file and
+  // does not have it from its own commit.
+  other.AppendRecords(IdValueRows(0, 2), IdValueSchema());
   Transaction tx = t.NewTransaction();
   tx.AppendData(IdValueRows(10, 3), IdValueSchema());
   CommitWhenOpened(*fault, other, t.CurrentSnapshot()->manifest_list, 100);
