@@ -244,7 +244,7 @@ TEST(Utf8Test, ValidatesSequencesAtEveryOffsetAfterAsciiRuns) {
   }
 }
 
-TEST(BoundedMemoTest, BuildsEachKeyOnceAndStartsOverWhenFull) {
+TEST(BoundedMemoTest, BuildsEachKeyOnceAndDropsTheFirstStoredWhenFull) {
   BoundedMemo<int> memo(2);
   int built = 0;
   const auto make = [&](int v) {
@@ -257,10 +257,17 @@ TEST(BoundedMemoTest, BuildsEachKeyOnceAndStartsOverWhenFull) {
   EXPECT_EQ(memo.Get("a", make(99)), 1);  // memoised: not built again
   EXPECT_EQ(memo.Get("b", make(2)), 2);
   EXPECT_EQ(built, 2);
-  EXPECT_EQ(memo.Get("c", make(3)), 3);  // full: starts over, keeping only "c"
-  EXPECT_EQ(memo.Get("a", make(4)), 4);
+  EXPECT_EQ(memo.Get("c", make(3)), 3);  // full: "a" goes, "b" stays
+  EXPECT_EQ(memo.Get("b", make(99)), 2);
+  EXPECT_EQ(memo.Get("a", make(4)), 4);  // built again; "b" goes
   EXPECT_EQ(memo.Get("c", make(99)), 3);
   EXPECT_EQ(built, 4);
+  memo.Put("d", 5);   // "c" goes
+  memo.Put("a", 99);  // stored already: kept
+  EXPECT_EQ(memo.Get("a", make(99)), 4);
+  EXPECT_EQ(memo.Get("d", make(99)), 5);
+  EXPECT_EQ(memo.Get("c", make(6)), 6);
+  EXPECT_EQ(built, 5);
 }
 
 }  // namespace
