@@ -46,6 +46,54 @@ void WriteOwnList(FileIO& io, const std::string& dir, int64_t not_before, const 
   }
 }
 
+// Whether bytes [offset, offset + n) of `file` are all zero.
+bool AllZero(const UpdatableFile& file, uint64_t offset, size_t n) {
+  std::string bytes(n, '\0');
+  file.ReadAt(offset, n, bytes.data());
+  return bytes.find_first_not_of('\0') == std::string::npos;
+}
+
+// Where `n` bytes of lines go in a shared list: at its first zero byte, with
+// a zero byte left after them. Lines fill a list from its start, so the
+// zeros after them are found by bisection over blocks and a full list by
+// its last bytes: a commit reads a few KB of the list, not all 64 KB of
+// each list it passes. Nullopt when there is no room, and when the place
+// found is not a line's end followed by zeros (a list torn at a power loss
+// can have zeros between lines): no line already listed is overwritten.
+std::optional<uint64_t> FindRoom(const UpdatableFile& file, size_t n) {
+  constexpr uint64_t kBlock = 4096;
+  const uint64_t size = file.Size();
+  if (size <= n || !AllZero(file, size - n - 1, n + 1)) return std::nullopt;
+  // The first zero byte lies in block lo (or at `size` when lo == blocks).
+  uint64_t lo = 0;
+  uint64_t hi = (size + kBlock - 1) / kBlock;
+  std::string block;
+  uint64_t end = size;
+  while (lo < hi) {
+    const uint64_t mid = lo + (hi - lo) / 2;
+    const uint64_t start = mid * kBlock;
+    block.resize(std::min(kBlock, size - start));
+    file.ReadAt(start, block.size(), block.data());
+    const size_t zero = block.find('\0');
+    if (zero == std::string::npos) {
+      lo = mid + 1;
+    } else if (zero > 0) {
+      lo = hi = mid;
+      end = start + zero;
+    } else {
+      hi = mid;
+      end = start;
+    }
+  }
+  if (size - end <= n) return std::nullopt;
+  const uint64_t from = end > 0 ? end - 1 : 0;
+  std::string around(end - from + n + 1, '\0');
+  file.ReadAt(from, around.size(), around.data());
+  if (end > 0 && around[0] != '\n') return std::nullopt;
+  if (around.find_first_not_of('\0', end - from) != std::string::npos) return std::nullopt;
+  return end;
+}
+
 // Adds `text` to a shared list of the slot that ends at `not_before`, under
 // the folder's lock (writers in other processes would otherwise write at
 // the same offset: lines lost, their files left to gc). False when no list
@@ -69,12 +117,9 @@ bool AddToSharedList(FileIO& io, const std::string& dir, int64_t not_before,
         dir + "/" + std::to_string(not_before) + "-batch" + std::to_string(k) + ".txt";
     if (!io.Exists(list)) io.WriteFile(list, std::string(kSharedListBytes, '\0'), /*sync=*/false);
     const std::unique_ptr<UpdatableFile> file = io.OpenForUpdate(list);
-    const auto size = static_cast<size_t>(file->Size());
-    std::string content(size, '\0');
-    file->ReadAt(0, size, content.data());
-    const size_t end = content.find('\0');
-    if (end == std::string::npos || size - end <= text.size()) continue;  // full
-    file->WriteAt(end, text.data(), text.size());
+    const std::optional<uint64_t> at = FindRoom(*file, text.size());
+    if (!at) continue;  // full
+    file->WriteAt(*at, text.data(), text.size());
     return true;
   }
   return false;

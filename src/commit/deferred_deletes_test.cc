@@ -78,6 +78,39 @@ TEST_F(DeferredDeletesTest, AFullListGoesOnInTheNextOne) {
   EXPECT_EQ(Lines("17000-batch1.txt").find(second[0] + "\n"), 0u);
 }
 
+TEST_F(DeferredDeletesTest, ListsFillLineAfterLineAcrossBlocks) {
+  // 400 commits of one 70-odd byte path: past several 4 KiB blocks, the
+  // place for the next lines is found without reading the list whole.
+  std::string expected;
+  for (int i = 0; i < 400; ++i) {
+    const std::string path = dir_.Join("file-" + std::string(40, 'x') + std::to_string(i));
+    RetireFiles(*io_, metadata_, {path}, 0, 16000);
+    expected += path + "\n";
+  }
+  EXPECT_GT(expected.size(), 4u * 4096);
+  EXPECT_EQ(ListNames(), (std::set<std::string>{"17000-batch0.txt", "append.lock"}));
+  EXPECT_EQ(Lines("17000-batch0.txt"), expected);
+}
+
+TEST_F(DeferredDeletesTest, ATornListIsNotWrittenOver) {
+  // A power loss kept a later page of a list and lost an earlier one (zeros
+  // between lines), or cut its last line short: new lines go to the next
+  // list rather than over a line already listed.
+  io_->CreateDirs(Lists());
+  const std::string hole = "/a\n" + std::string(2, '\0') + "/b\n";
+  const std::string cut = "/a\n/b";
+  for (const std::string& torn : {hole, cut}) {
+    for (const std::string& name : ListNames()) io_->Delete(Lists() + "/" + name);
+    io_->WriteFile(Lists() + "/17000-batch0.txt",
+                   torn + std::string(64 * 1024 - torn.size(), '\0'));
+    RetireFiles(*io_, metadata_, {"/c"}, 0, 16000);
+    const std::string kept = io_->ReadFile(Lists() + "/17000-batch0.txt");
+    EXPECT_EQ(kept.substr(0, torn.size()), torn);
+    EXPECT_EQ(kept.find_first_not_of('\0', torn.size()), std::string::npos);
+    EXPECT_EQ(Lines("17000-batch1.txt"), "/c\n");
+  }
+}
+
 TEST_F(DeferredDeletesTest, ShortGraceOrBusyLockOrLongTextWritesAListOfItsOwn) {
   const std::string a = File("a");
   // Grace under 16 ms: no slot to share.

@@ -230,9 +230,6 @@ void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata
 
   // The next commit reads this list as its parent's, and retention reads
   // each list twice (as the oldest kept, then as the expired one).
-  if (ReadManifestList(io, list_path) != manifests) {
-    abort();
-  }
   if (in.manifest_lists)
     in.manifest_lists->Put(list_path, std::make_shared<const std::vector<ManifestFile>>(manifests));
   RetentionResult retention =

@@ -107,10 +107,9 @@ TEST(CommitCostTest, CostAfter2000CommitsStaysNearCostAfter100) {
   // doubling of the entries.
   EXPECT_LE(manifests, 99u + 6u);
   // An entry is rewritten about log2(entries / 100) times in all, so the
-  // amortised merge cost grows a little; everything else is flat.
-  // Reads vary from run to run (1.0x to 1.9x here): in some runs a stretch
-  // of commits reads about 200 KB more each (noted for a later look).
-  EXPECT_LT(late.bytes_read, 2.0 * early.bytes_read);
+  // amortised merge cost grows a little; everything else is flat (reads
+  // 1.0x to 1.1x here).
+  EXPECT_LT(late.bytes_read, 1.25 * early.bytes_read);
   EXPECT_LT(late.bytes_written, 1.25 * early.bytes_written);
   EXPECT_LT(late.opens, 1.5 * early.opens + 1);
   EXPECT_LT(late.creates, 1.5 * early.creates + 1);
