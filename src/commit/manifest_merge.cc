@@ -5,22 +5,22 @@
 namespace datashard {
 namespace {
 
-int64_t EntryCount(const ManifestFile& m) {
-  return int64_t{m.added_files_count} + m.existing_files_count + m.deleted_files_count;
-}
+// The run to merge: how many of `candidates` (newest first), and their entries.
+struct Run {
+  size_t length = 0;
+  int64_t entries = 0;
+};
 
-// How many of `candidates` (newest first) form the run to merge.
-size_t RunLength(const std::vector<ManifestFile>& candidates, int64_t target) {
-  int64_t entries = EntryCount(candidates.front());
+Run ChooseRun(const std::vector<ManifestFile>& candidates, int64_t target) {
+  Run run{1, candidates.front().entry_count()};
   int64_t bytes = candidates.front().manifest_length;
-  size_t n = 1;
-  for (; n < candidates.size(); ++n) {
-    const ManifestFile& m = candidates[n];
-    if (EntryCount(m) > entries || bytes + m.manifest_length > target) break;
-    entries += EntryCount(m);
+  for (; run.length < candidates.size(); ++run.length) {
+    const ManifestFile& m = candidates[run.length];
+    if (m.entry_count() > run.entries || bytes + m.manifest_length > target) break;
+    run.entries += m.entry_count();
     bytes += m.manifest_length;
   }
-  return n;
+  return run;
 }
 
 }  // namespace
@@ -37,15 +37,13 @@ MergeResult MergeManifests(FileIO& io, const ManifestContext& context,
     (candidate ? candidates : others).push_back(m);
   }
   if (candidates.size() < 2) return MergeResult{manifests, {}, {}};
-  const size_t run = RunLength(candidates, options.target_size_bytes);
+  const Run chosen = ChooseRun(candidates, options.target_size_bytes);
+  const size_t run = chosen.length;
   if (run < 2 || static_cast<int64_t>(run) < options.min_count_to_merge)
     return MergeResult{manifests, {}, {}};
   std::vector<ManifestEntry> entries;
-  size_t count = 0;
-  for (size_t i = 0; i < run; ++i) count += static_cast<size_t>(EntryCount(candidates[i]));
-  // No reallocation moving thousands of entries; capped, since the counts
-  // come from the manifest list.
-  entries.reserve(std::min<size_t>(count, size_t{1} << 22));
+  // No reallocation moving thousands of entries.
+  entries.reserve(EntriesToReserve(chosen.entries));
   int64_t min_seq = options.sequence_number;
   for (size_t i = 0; i < run; ++i) {
     const ManifestFile& m = candidates[i];

@@ -364,8 +364,7 @@ class PosixFileIO final : public FileIO {
   size_t DeleteEach(const std::vector<std::string>& paths) noexcept override {
     size_t deleted = 0;
     Location folder;
-    std::vector<std::string> folder_parts;
-    bool have_folder = false;
+    std::vector<std::string> folder_parts;  // of `folder`; empty: none located
     for (const std::string& path : paths) {
       try {
         const std::vector<std::string> parts =
@@ -374,11 +373,10 @@ class PosixFileIO final : public FileIO {
           Delete(path);
         } else {
           const std::vector<std::string> dirs(parts.begin(), parts.end() - 1);
-          if (!have_folder || dirs != folder_parts) {
-            have_folder = false;
+          if (dirs != folder_parts) {
+            folder_parts.clear();  // should Locate throw
             folder = Locate(path, /*follow=*/false);
             folder_parts = dirs;
-            have_folder = true;
           }
           UnlinkAt(folder.dir, parts.back(), path);
         }

@@ -1,8 +1,6 @@
 // Manifests and manifest lists as Avro files (manifest.h).
 #include "metadata/manifest.h"
 
-#include <algorithm>
-
 #include <cmath>
 #include <functional>
 #include <initializer_list>
@@ -440,10 +438,8 @@ std::vector<ManifestEntry> ReadManifest(FileIO& io, const ManifestFile& manifest
   const bool v1 = manifest.sequence_number == 0 || (version != nullptr && *version == "1");
   std::vector<ManifestEntry> entries;
   // The list's counts, when right, spare moving every entry as the vector
-  // grows; capped, since they come from a file.
-  const int64_t listed = int64_t{manifest.added_files_count} + manifest.existing_files_count +
-                         manifest.deleted_files_count;
-  entries.reserve(static_cast<size_t>(std::clamp<int64_t>(listed, 0, 1 << 20)));
+  // grows.
+  entries.reserve(EntriesToReserve(manifest.entry_count()));
   ForEachObject(reader, path, "entry", [&](const AvroValue& v) {
     ManifestEntry e = EntryFromAvro(*reader.schema(), layout, v);
     if (!e.snapshot_id) e.snapshot_id = manifest.added_snapshot_id;

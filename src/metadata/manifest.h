@@ -3,6 +3,8 @@
 // Avro files, field by field with the spec's field ids and metadata keys.
 #pragma once
 
+#include <algorithm>
+#include <cstddef>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -82,8 +84,19 @@ struct ManifestFile {
   int64_t deleted_rows_count = 0;
   std::vector<PartitionFieldSummary> partitions;
 
+  /// The entries the counts say the manifest holds.
+  int64_t entry_count() const {
+    return int64_t{added_files_count} + existing_files_count + deleted_files_count;
+  }
+
   bool operator==(const ManifestFile&) const = default;
 };
+
+/// Room to reserve for `listed` manifest entries: capped, since the counts
+/// come from a file.
+inline size_t EntriesToReserve(int64_t listed) {
+  return static_cast<size_t>(std::clamp<int64_t>(listed, 0, int64_t{1} << 22));
+}
 
 /// What a manifest's Avro header states about the table.
 struct ManifestContext {

@@ -87,21 +87,34 @@ history::WriteId WriteOf(const std::string& run, int64_t writer, int64_t attempt
   return history::WriteId{InRun(run, std::to_string(writer)), attempt};
 }
 
-// How long a writer keeps resolving a commit whose outcome is unknown
-// (the catalog server unreachable) before leaving it unknown.
-constexpr std::chrono::seconds kResolveLimit{120};
+// How long a run waits out an unreachable catalog server: a writer
+// resolving a commit whose outcome is unknown before leaving it unknown, and
+// the reads that end a run before failing it. Counted from the first
+// failure.
+class OutageLimit {
+ public:
+  /// True once the limit has passed since the first call.
+  bool Passed() {
+    const auto now = std::chrono::steady_clock::now();
+    if (!end_) end_ = now + std::chrono::seconds(120);
+    return now > *end_;
+  }
+
+ private:
+  std::optional<std::chrono::steady_clock::time_point> end_;
+};
 
 // `read()`, tried again while a server is unreachable (--retry-unavailable)
-// for up to kResolveLimit: the reads that end a run wait out an outage as
-// its writers do instead of ending the run.
+// within an OutageLimit: the reads that end a run wait out an outage as its
+// writers do instead of ending the run.
 template <typename Read>
 auto ReadRetryingUnavailable(const StressArgs& a, Read read) {
-  const auto deadline = std::chrono::steady_clock::now() + kResolveLimit;
+  OutageLimit limit;
   for (;;) {
     try {
       return read();
     } catch (const Unavailable&) {
-      if (!a.retry_unavailable || std::chrono::steady_clock::now() > deadline) throw;
+      if (!a.retry_unavailable || limit.Passed()) throw;
     }
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
@@ -118,10 +131,10 @@ struct Resolved {
 // the table already holds (also one of an expired snapshot, which the
 // table remembers), so the rows land once at most; that refusal means the
 // first attempt landed. Returns nullopt when the server stayed unreachable
-// for kResolveLimit.
+// past the OutageLimit.
 std::optional<Resolved> ResolveUnknown(Table& table, const std::vector<Record>& rows,
                                        const Schema& schema, const TransactionOptions& options) {
-  const auto deadline = std::chrono::steady_clock::now() + kResolveLimit;
+  OutageLimit limit;
   for (;;) {
     try {
       Transaction again = table.NewTransaction(options);
@@ -139,7 +152,7 @@ std::optional<Resolved> ResolveUnknown(Table& table, const std::vector<Record>& 
     } catch (const Unavailable&) {
     } catch (const CommitConflict&) {
     }
-    if (std::chrono::steady_clock::now() > deadline) return std::nullopt;
+    if (limit.Passed()) return std::nullopt;
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }
@@ -332,7 +345,7 @@ int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_
     Table table = OpenTableArgument(a.table);
     std::optional<int64_t> last_checked;
     int64_t checks = 0, expired = 0, op = 0;
-    std::optional<std::chrono::steady_clock::time_point> last_round_deadline;
+    OutageLimit last_round_limit;
     for (;;) {
       const bool last_round = StopRequested(stop_fd);
       const int64_t began = history::MonotonicNanos();
@@ -377,11 +390,7 @@ int RunReader(const StressArgs& a, const std::string& run, int reader, int stop_
         // The last round, once every writer has finished, is tried until a
         // read succeeds or the limit passes, as the final read is.
         if (!a.retry_unavailable) throw;
-        if (last_round) {
-          if (!last_round_deadline)
-            last_round_deadline = std::chrono::steady_clock::now() + kResolveLimit;
-          if (std::chrono::steady_clock::now() > *last_round_deadline) throw;
-        }
+        if (last_round && last_round_limit.Passed()) throw;
         ::usleep(50000);
       }
     }
