@@ -116,8 +116,14 @@ std::string PendingAppendsDir(const std::string& metadata_dir) { return metadata
 PendingAppendSlot::PendingAppendSlot(FileIO& io, const std::string& metadata_dir,
                                      const PendingAppend& append)
     : io_(io), base_(PendingAppendsDir(metadata_dir) + "/" + append.commit_uuid) {
-  io_.CreateDirs(PendingAppendsDir(metadata_dir));
-  io_.WriteFile(Path(kPending), PendingAppendToJson(append), /*sync=*/false);
+  const std::string text = PendingAppendToJson(append);
+  // The folder is made once, when a write finds it missing, not per append.
+  try {
+    io_.WriteFile(Path(kPending), text, /*sync=*/false);
+  } catch (const NotFound&) {
+    io_.CreateDirs(PendingAppendsDir(metadata_dir));
+    io_.WriteFile(Path(kPending), text, /*sync=*/false);
+  }
   try {
     // Holders skip a descriptor whose lock they can take: written, then
     // locked, it is never claimed half-written.
@@ -132,24 +138,23 @@ PendingAppendSlot::PendingAppendSlot(FileIO& io, const std::string& metadata_dir
 }
 
 PendingAppendSlot::~PendingAppendSlot() {
-  for (const char* suffix : {kPending, kClaimed, kDone, kUnknown}) {
-    try {
-      io_.Delete(Path(suffix));
-    } catch (const Error&) {
-    }
-  }
+  // Whichever name it has now; the others are not there.
+  io_.DeleteEach({Path(kPending), Path(kClaimed), Path(kDone), Path(kUnknown)});
 }
 
 std::string PendingAppendSlot::Path(const char* suffix) const { return base_ + suffix; }
 
 PendingAppendSlot::State PendingAppendSlot::Poll() {
-  if (io_.Exists(Path(kDone))) return State::kDone;
-  if (io_.Exists(Path(kUnknown))) return State::kUnknown;
-  if (io_.Exists(Path(kPending))) return State::kPending;
-  // Between two renames of a holder, or claimed: a second look tells.
-  if (io_.Exists(Path(kClaimed))) return State::kClaimed;
-  if (io_.Exists(Path(kDone))) return State::kDone;
-  if (io_.Exists(Path(kUnknown))) return State::kUnknown;
+  // The descriptor has one name at a time (holders rename it from state to
+  // state). The usual answer is looked for first: a waiting writer polls at
+  // every commit event. A look that finds no name ran between two renames:
+  // a second look tells.
+  for (int look = 0; look < 2; ++look) {
+    if (io_.Exists(Path(kPending))) return State::kPending;
+    if (io_.Exists(Path(kClaimed))) return State::kClaimed;
+    if (io_.Exists(Path(kDone))) return State::kDone;
+    if (io_.Exists(Path(kUnknown))) return State::kUnknown;
+  }
   return State::kPending;
 }
 
