@@ -87,6 +87,20 @@ class SharedMemory {
   virtual void WaitWhileEqual(size_t offset, uint32_t value, int64_t timeout_us) = 0;
   /// Wakes every process waiting on the word at `offset`.
   virtual void WakeAll(size_t offset) = 0;
+  /// Wakes one process waiting on the word at `offset` (where only one can
+  /// make progress, so that the others sleep on). Waking all is correct too.
+  virtual void WakeOne(size_t offset) { WakeAll(offset); }
+};
+
+/// How a process waiting for a file lock passes the time between two tries
+/// (FileIO::TryLockFor): Linux has no timed wait for a file lock.
+class LockWaiter {
+ public:
+  virtual ~LockWaiter() = default;
+  /// Called right before each try.
+  virtual void BeforeTry() = 0;
+  /// Called after a failed try; returns within `left`.
+  virtual void Pause(std::chrono::microseconds left) = 0;
 };
 
 /// An advisory whole-file lock (an OFD lock), released by its destructor or
@@ -143,10 +157,12 @@ class FileIO {
   virtual std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) = 0;
   /// Takes the lock as Lock() does, waiting at most `timeout` for another
   /// holder (zero: one try): nullptr when the lock is still held then.
-  /// IOError when locking fails otherwise (e.g. ENOLCK). The default polls
-  /// Lock(path, false).
+  /// IOError when locking fails otherwise (e.g. ENOLCK). `waiter`, when
+  /// given, passes the time between tries; without, pauses grow to 2 ms.
+  /// The default polls Lock(path, false).
   virtual std::unique_ptr<FileLock> TryLockFor(const std::string& path,
-                                               std::chrono::microseconds timeout);
+                                               std::chrono::microseconds timeout,
+                                               LockWaiter* waiter = nullptr);
   /// Opens an existing file for in-place updates; NotFound if absent.
   virtual std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) = 0;
   /// Maps `size` bytes of `path` shared between processes, creating the

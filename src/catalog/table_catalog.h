@@ -16,6 +16,7 @@
 #include <string>
 
 #include "datashard/file_io.h"
+#include "io/lock_signal.h"
 
 namespace datashard {
 
@@ -106,6 +107,7 @@ class TableCatalog {
 
  private:
   std::shared_ptr<SharedMemory> Events() const noexcept;
+  LockSignal CommitSignal() const noexcept;
 
   std::shared_ptr<FileIO> io_;
   std::string table_path_;

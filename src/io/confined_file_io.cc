@@ -135,9 +135,10 @@ std::unique_ptr<FileLock> ConfinedFileIO::Lock(const std::string& path, bool wai
 }
 
 std::unique_ptr<FileLock> ConfinedFileIO::TryLockFor(const std::string& path,
-                                                     std::chrono::microseconds timeout) {
+                                                     std::chrono::microseconds timeout,
+                                                     LockWaiter* waiter) {
   const std::string p = Inside(path, "lock");
-  return Guarded(folder_, [&] { return inside_->TryLockFor(p, timeout); });
+  return Guarded(folder_, [&] { return inside_->TryLockFor(p, timeout, waiter); });
 }
 
 std::unique_ptr<UpdatableFile> ConfinedFileIO::OpenForUpdate(const std::string& path) {

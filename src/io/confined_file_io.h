@@ -51,8 +51,8 @@ class ConfinedFileIO final : public FileIO {
   std::vector<std::string> ListNames(const std::string& dir) override;
   void CreateDirs(const std::string& dir) override;
   std::unique_ptr<FileLock> Lock(const std::string& path, bool wait) override;
-  std::unique_ptr<FileLock> TryLockFor(const std::string& path,
-                                       std::chrono::microseconds timeout) override;
+  std::unique_ptr<FileLock> TryLockFor(const std::string& path, std::chrono::microseconds timeout,
+                                       LockWaiter* waiter) override;
   std::unique_ptr<UpdatableFile> OpenForUpdate(const std::string& path) override;
   std::unique_ptr<SharedMemory> MapShared(const std::string& path, size_t size) override;
   bool IsNetworkFilesystem(const std::string& path) override;

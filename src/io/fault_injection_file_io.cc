@@ -443,9 +443,10 @@ std::unique_ptr<FileLock> FaultInjectionFileIO::Lock(const std::string& path, bo
 }
 
 std::unique_ptr<FileLock> FaultInjectionFileIO::TryLockFor(const std::string& path,
-                                                           std::chrono::microseconds timeout) {
+                                                           std::chrono::microseconds timeout,
+                                                           LockWaiter* waiter) {
   state_->Enter(FaultOp::kLock, path, &FileIOCounters::locks);
-  return state_->base->TryLockFor(path, timeout);
+  return state_->base->TryLockFor(path, timeout, waiter);
 }
 
 std::unique_ptr<UpdatableFile> FaultInjectionFileIO::OpenForUpdate(const std::string& path) {

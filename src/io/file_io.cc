@@ -38,8 +38,9 @@ size_t FileIO::DeleteEach(const std::vector<std::string>& paths) noexcept {
 }
 
 std::unique_ptr<FileLock> FileIO::TryLockFor(const std::string& path,
-                                             std::chrono::microseconds timeout) {
-  return PollForLock(timeout, [&] { return Lock(path, /*wait=*/false); });
+                                             std::chrono::microseconds timeout,
+                                             LockWaiter* waiter) {
+  return PollForLock(timeout, waiter, [&] { return Lock(path, /*wait=*/false); });
 }
 
 }  // namespace datashard

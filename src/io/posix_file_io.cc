@@ -276,6 +276,10 @@ class PosixSharedMemory final : public SharedMemory {
     ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
   }
 
+  void WakeOne(size_t offset) override {
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  }
+
  private:
   uint32_t* Word(size_t offset) {
     if (offset % 4 != 0 || offset + 4 > size_) {
@@ -461,10 +465,11 @@ class PosixFileIO final : public FileIO {
 
   // One descriptor for the whole wait: opening and closing the file per try
   // would also drop any POSIX lock this process holds on it.
-  std::unique_ptr<FileLock> TryLockFor(const std::string& path,
-                                       std::chrono::microseconds timeout) override {
+  std::unique_ptr<FileLock> TryLockFor(const std::string& path, std::chrono::microseconds timeout,
+                                       LockWaiter* waiter) override {
     Fd fd = OpenLockFile(path);
-    if (!PollForLock(timeout, [&] { return LockFd(fd, path, /*wait=*/false); })) return nullptr;
+    if (!PollForLock(timeout, waiter, [&] { return LockFd(fd, path, /*wait=*/false); }))
+      return nullptr;
     return std::make_unique<PosixFileLock>(std::move(fd));
   }
 

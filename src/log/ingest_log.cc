@@ -5,6 +5,7 @@
 #include <cstring>
 
 #include "datashard/errors.h"
+#include "io/lock_signal.h"
 #include "util/crc32c.h"
 #include "util/uuid.h"
 
@@ -16,6 +17,9 @@ constexpr uint64_t kMagic = 0x3147484C47534444ull;  // "DDSGLHG1"
 constexpr uint32_t kPadding = 1;
 constexpr size_t kHeaderFileBytes = 4096;
 constexpr size_t kZeroChunk = 1 << 20;
+// The longest sleep of a writer waiting for the append lock: the delay a
+// release that woke no one (its holder was killed) costs.
+constexpr std::chrono::milliseconds kMaxLockSleep(2);
 
 uint64_t Align8(uint64_t n) { return (n + 7) & ~uint64_t{7}; }
 
@@ -67,6 +71,10 @@ struct IngestLog::Header {
   uint64_t syncing;         // atomic: the end offset an fdatasync in flight will make durable
   uint32_t durable_events;  // atomic: bumped when `durable` rises (a futex word)
   uint32_t sleepers;        // atomic: writers asleep on durable_events (or killed there)
+  // The append lock's LockSignal, kept across header rebuilds: a writer may
+  // sleep on it during one.
+  uint32_t append_releases;  // atomic: bumped when the append lock is released (a futex word)
+  uint32_t append_sleepers;  // atomic: writers asleep on append_releases (or killed there)
 };
 
 IngestLog::IngestLog(std::shared_ptr<FileIO> io, std::string dir, uint64_t segment_bytes,
@@ -108,7 +116,12 @@ bool IngestLog::HeaderValid() {
 }
 
 std::unique_ptr<FileLock> IngestLog::LockAppends() {
-  std::unique_ptr<FileLock> lock = io_->TryLockFor(dir_ + "/append.lock", lock_wait_);
+  // The lock is held for one write: a release wakes one sleeper, the others
+  // sleep on until theirs.
+  const LockSignal signal(shared_, offsetof(Header, append_releases),
+                          offsetof(Header, append_sleepers), kMaxLockSleep);
+  std::unique_ptr<FileLock> lock =
+      signal.Lock(*io_, dir_ + "/append.lock", lock_wait_, /*wake_all=*/false);
   if (!lock) {
     throw LockNotAcquired("the append lock of the ingest log " + dir_ + " was held for more than " +
                           std::to_string(lock_wait_.count()) +

@@ -132,7 +132,7 @@ class IngestLog {
   uint64_t segment_bytes_;
   std::function<LogPosition()> folded_;
   std::chrono::milliseconds lock_wait_;
-  std::unique_ptr<SharedMemory> shared_;
+  std::shared_ptr<SharedMemory> shared_;  // the header
   std::string boot_id_;
   std::mutex mu_;  // guards segments_
   std::map<uint64_t, std::shared_ptr<UpdatableFile>> segments_;
