@@ -9,6 +9,7 @@
 
 #include "datashard/errors.h"
 #include "io/delete_quietly.h"
+#include "io/lazy_folder.h"
 #include "util/uuid.h"
 
 namespace datashard {
@@ -37,13 +38,7 @@ constexpr int kMaxSharedLists = 16;
 void WriteOwnList(FileIO& io, const std::string& dir, int64_t not_before, const std::string& text) {
   const std::string list =
       dir + "/" + std::to_string(not_before) + "-" + Uuid::Random().ToString() + ".txt";
-  // The folder is made once, when a write finds it missing, not per commit.
-  try {
-    io.WriteFile(list, text, /*sync=*/false);
-  } catch (const NotFound&) {
-    io.CreateDirs(dir);
-    io.WriteFile(list, text, /*sync=*/false);
-  }
+  InLazyFolder(io, dir, [&] { io.WriteFile(list, text, /*sync=*/false); });
 }
 
 // Whether bytes [offset, offset + n) of `file` are all zero.
@@ -104,13 +99,8 @@ bool AddToSharedList(FileIO& io, const std::string& dir, int64_t not_before,
                      const std::string& text) {
   if (text.size() >= kSharedListBytes) return false;
   const std::string lock_path = dir + "/append.lock";
-  std::unique_ptr<FileLock> lock;
-  try {
-    lock = io.TryLockFor(lock_path, std::chrono::milliseconds(100));
-  } catch (const NotFound&) {
-    io.CreateDirs(dir);
-    lock = io.TryLockFor(lock_path, std::chrono::milliseconds(100));
-  }
+  const std::unique_ptr<FileLock> lock = InLazyFolder(
+      io, dir, [&] { return io.TryLockFor(lock_path, std::chrono::milliseconds(100)); });
   if (!lock) return false;
   for (int k = 0; k < kMaxSharedLists; ++k) {
     const std::string list =

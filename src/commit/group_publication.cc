@@ -4,6 +4,7 @@
 #include <nlohmann/json.hpp>
 
 #include "datashard/errors.h"
+#include "io/lazy_folder.h"
 #include "util/hex.h"
 
 namespace datashard {
@@ -117,13 +118,8 @@ PendingAppendSlot::PendingAppendSlot(FileIO& io, const std::string& metadata_dir
                                      const PendingAppend& append)
     : io_(io), base_(PendingAppendsDir(metadata_dir) + "/" + append.commit_uuid) {
   const std::string text = PendingAppendToJson(append);
-  // The folder is made once, when a write finds it missing, not per append.
-  try {
-    io_.WriteFile(Path(kPending), text, /*sync=*/false);
-  } catch (const NotFound&) {
-    io_.CreateDirs(PendingAppendsDir(metadata_dir));
-    io_.WriteFile(Path(kPending), text, /*sync=*/false);
-  }
+  InLazyFolder(io_, PendingAppendsDir(metadata_dir),
+               [&] { io_.WriteFile(Path(kPending), text, /*sync=*/false); });
   try {
     // Holders skip a descriptor whose lock they can take: written, then
     // locked, it is never claimed half-written.

@@ -103,12 +103,11 @@ class TableState {
   std::string path_;
   std::shared_ptr<TableCatalog> catalog_;
   mutable std::mutex mu_;
-  MetadataRef metadata_;     // guarded by mu_
-  MetadataPointer pointer_;  // guarded by mu_
-  bool pinned_ = false;      // guarded by mu_
-  // Set at open, before the state is shared; only read afterwards.
-  ManifestListMemo manifest_lists_{8};
-  std::mutex commit_check_mu_;  // guards the three below once shared
+  MetadataRef metadata_;                // guarded by mu_
+  MetadataPointer pointer_;             // guarded by mu_
+  bool pinned_ = false;                 // guarded by mu_
+  ManifestListMemo manifest_lists_{8};  // locks itself
+  std::mutex commit_check_mu_;          // guards the three below once shared
   std::function<void()> probe_;
   std::optional<ErrorCode> refusal_kind_;
   std::string refusal_;
