@@ -145,12 +145,47 @@ std::shared_ptr<const FileIdIndex> FileIds(FileIO& io, const TableMetadata& meta
   });
 }
 
+// The number of elements of `text` when it is a JSON array of strings.
+std::optional<size_t> CountJsonStrings(std::string_view text) {
+  size_t i = 0;
+  // The next character that is not white space; i == text.size() at the end.
+  const auto next = [&] {
+    while (i < text.size() &&
+           (text[i] == ' ' || text[i] == '\t' || text[i] == '\n' || text[i] == '\r'))
+      ++i;
+    return i < text.size() ? text[i] : '\0';
+  };
+  const auto only_space_left = [&] {
+    next();
+    return i == text.size();
+  };
+  if (next() != '[') return std::nullopt;
+  ++i;
+  if (next() == ']') {
+    ++i;
+    return only_space_left() ? std::optional<size_t>(0) : std::nullopt;
+  }
+  for (size_t n = 1;; ++n) {
+    if (next() != '"') return std::nullopt;
+    for (++i; i < text.size() && text[i] != '"'; ++i) {
+      if (text[i] == '\\') ++i;  // an escaped character never ends the string
+    }
+    if (i >= text.size()) return std::nullopt;
+    ++i;
+    const char after = next();
+    if (i == text.size()) return std::nullopt;
+    ++i;
+    if (after == ']') return only_space_left() ? std::optional<size_t>(n) : std::nullopt;
+    if (after != ',') return std::nullopt;
+  }
+}
+
 // Commits of kept snapshots count toward the horizon first.
 size_t ExpiredToRemember(const TableMetadata& metadata) {
   const int64_t horizon =
       metadata.PropertyLong(tp::kCommitIdHorizonCommits, tp::kCommitIdHorizonCommitsDefault);
   int64_t kept = 0;
-  for (const Snapshot& s : metadata.snapshots) kept += static_cast<int64_t>(CommitIdsOf(s).size());
+  for (const Snapshot& s : metadata.snapshots) kept += static_cast<int64_t>(CommitIdCount(s));
   return static_cast<size_t>(std::max<int64_t>(0, horizon - kept));
 }
 
@@ -176,6 +211,14 @@ std::vector<std::string> CommitIdsOf(const Snapshot& snapshot) {
                      " is not a JSON array of strings: " + e.what());
   }
   return ids;
+}
+
+size_t CommitIdCount(const Snapshot& snapshot) {
+  if (!snapshot.summary.contains(kCommitIdSummaryKey)) return 0;
+  const auto group = snapshot.summary.find(kGroupCommitIdsSummaryKey);
+  if (group == snapshot.summary.end()) return 1;
+  if (const std::optional<size_t> n = CountJsonStrings(group->second)) return 1 + *n;
+  return CommitIdsOf(snapshot).size();
 }
 
 std::optional<std::string> RememberedCommitsFile(const TableMetadata& metadata) {

@@ -35,6 +35,10 @@ std::string GroupCommitIdsText(const std::vector<std::string>& ids);
 /// a group publication. None for another engine's snapshot. Corruption
 /// naming the snapshot when the group's ids are malformed.
 std::vector<std::string> CommitIdsOf(const Snapshot& snapshot);
+/// CommitIdsOf(snapshot).size(), counted without parsing the group's ids
+/// (every commit counts those of each kept snapshot). Text that is not a
+/// JSON array of strings goes to CommitIdsOf, which names it.
+size_t CommitIdCount(const Snapshot& snapshot);
 
 /// A commit found by its id.
 struct CommitRecord {

@@ -74,5 +74,37 @@ TEST_F(CommitIdsTest, TheFileIsReadWhenThePropertyLacksTheId) {
   EXPECT_THROW(FindCommit(*io_, metadata_, "old"), NotFound);
 }
 
+TEST(CommitIdCountTest, CountsWhatCommitIdsOfReturns) {
+  const std::vector<std::string> groups = {"[]",
+                                           " [ ] ",
+                                           "[\"a\"]",
+                                           "[\"a\",\"b\"]",
+                                           " [ \"a\" , \"b\" ,\"c\" ] ",
+                                           "[\"with \\\"quotes\\\", commas, ]brackets[\",\"x\"]",
+                                           "[\"back\\\\\",\"slash\\\\\"]",
+                                           "[\"\\u00e9t\\u00e9\",\"\"]"};
+  for (const std::string& group : groups) {
+    Snapshot s;
+    s.summary[std::string(kCommitIdSummaryKey)] = "own";
+    s.summary[std::string(kGroupCommitIdsSummaryKey)] = group;
+    EXPECT_EQ(CommitIdCount(s), CommitIdsOf(s).size()) << group;
+  }
+  Snapshot other_engine;
+  EXPECT_EQ(CommitIdCount(other_engine), 0u);
+  Snapshot alone;
+  alone.summary[std::string(kCommitIdSummaryKey)] = "own";
+  EXPECT_EQ(CommitIdCount(alone), 1u);
+}
+
+TEST(CommitIdCountTest, MalformedGroupIdsAreCorruption) {
+  for (const std::string group : {"", "[", "[\"a\"", "[\"a\",]", "[\"a\" \"b\"]", "[1]",
+                                  "[\"a\"] x", "{\"a\":1}", "[\"a\\\"]"}) {
+    Snapshot s;
+    s.summary[std::string(kCommitIdSummaryKey)] = "own";
+    s.summary[std::string(kGroupCommitIdsSummaryKey)] = group;
+    EXPECT_THROW(CommitIdCount(s), Corruption) << group;
+  }
+}
+
 }  // namespace
 }  // namespace datashard
