@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <map>
 #include <string>
 #include <vector>
@@ -12,6 +13,11 @@
 #include "datashard/value.h"
 
 namespace datashard {
+
+/// Rows per batch a scan returns unless told otherwise. Small enough that a
+/// batch's columns stay in a core's cache and that the few batches in flight,
+/// whose storage is refilled from batch to batch, touch little fresh memory.
+inline constexpr int64_t kDefaultBatchRows = 16 * 1024;
 
 /// A record given by column name; absent names are null.
 using NamedRecord = std::map<std::string, Value>;

@@ -70,7 +70,7 @@ class TableScan {
   std::optional<int64_t> as_of_ms_;
   std::vector<std::string> columns_;
   std::optional<Expression> filter_;
-  int64_t batch_size_ = 64 * 1024;
+  int64_t batch_size_ = kDefaultBatchRows;
   int threads_ = 0;  // 0: hardware threads
   bool ordered_ = false;
 };

@@ -109,7 +109,7 @@ class Table {
   /// batches hold at most `batch_size` rows.
   std::unique_ptr<BatchReader> ScanBatches(std::optional<int64_t> snapshot_id = std::nullopt,
                                            const std::vector<std::string>& columns = {},
-                                           int64_t batch_size = 64 * 1024);
+                                           int64_t batch_size = kDefaultBatchRows);
   /// All rows of a snapshot at once (small tables, tests).
   std::vector<Record> ScanAll(std::optional<int64_t> snapshot_id = std::nullopt);
 

@@ -14,6 +14,7 @@
 
 #include "datashard/expression.h"
 #include "datashard/file_io.h"
+#include "datashard/record_batch.h"
 #include "datashard/scan_reader.h"
 #include "datashard/table_metadata.h"
 #include "metadata/name_mapping.h"
@@ -31,7 +32,7 @@ struct ScanExecution {
   std::optional<Expression> filter;  // bound, negations pushed down
   std::shared_ptr<DeleteLoader> deletes;            // set when a task has delete files
   std::shared_ptr<const NameMapping> name_mapping;  // the table's; null if none
-  int64_t batch_size = 64 * 1024;
+  int64_t batch_size = kDefaultBatchRows;
   int threads = 1;
   /// Data files at least this large have their footer read before they are
   /// read, so that their row groups can be split among the threads (a

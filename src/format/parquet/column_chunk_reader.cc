@@ -52,6 +52,8 @@ void RefillViews(ColumnVector* c) {
 
 // Buffers a pool keeps for reuse; more in use at once are not kept.
 constexpr size_t kPooledBuffers = 16;
+// Rows skipped inside a page are decoded this many at a time.
+constexpr size_t kSkipRows = 4096;
 
 }  // namespace
 
@@ -152,11 +154,14 @@ void ColumnChunkReader::Advance(size_t n, ColumnVector* out) {
         rows_left_ -= static_cast<int64_t>(skipped);
         continue;
       }
-      const size_t k = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), page_left_));
+      size_t k = static_cast<size_t>(std::min<int64_t>(static_cast<int64_t>(n), page_left_));
       if (out != nullptr) {
         DecodeRows(k, out, at);
         at += k;
       } else {
+        // Skipped rows are decoded a few at a time into storage that stays
+        // small and cached, not into a fresh buffer as large as the skip.
+        k = std::min(k, kSkipRows);
         if (views_) RefillViews(&discard_);
         discard_.Resize(k);
         DecodeRows(k, &discard_, 0);

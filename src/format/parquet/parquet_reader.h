@@ -14,6 +14,7 @@
 
 #include "datashard/column_vector.h"
 #include "datashard/file_io.h"
+#include "datashard/record_batch.h"
 #include "datashard/types.h"
 #include "datashard/value.h"
 
@@ -72,7 +73,7 @@ struct ReadOptions {
   /// decompressing them); empty = every row of every group.
   std::vector<std::vector<RowRange>> row_ranges;
   /// Rows per batch returned by Next().
-  int64_t batch_size = 64 * 1024;
+  int64_t batch_size = kDefaultBatchRows;
   /// Byte columns (string, binary, fixed, uuid) hold views into the decoded
   /// pages and dictionaries, which they share (ColumnVector::holds_views),
   /// instead of a string per value.
