@@ -90,6 +90,21 @@ class SharedMemory {
   /// Wakes one process waiting on the word at `offset` (where only one can
   /// make progress, so that the others sleep on). Waking all is correct too.
   virtual void WakeOne(size_t offset) { WakeAll(offset); }
+  /// WaitWhileEqual as one of a class of waiters: `bits` names the classes it
+  /// belongs to, so that WakeClass can wake some waiters of a word and let the
+  /// others sleep on (FUTEX_WAIT_BITSET). WakeAll and WakeOne wake any class.
+  virtual void WaitInClass(size_t offset, uint32_t value, int64_t timeout_us, uint32_t bits) {
+    (void)bits;
+    WaitWhileEqual(offset, value, timeout_us);
+  }
+  /// Wakes every waiter (or one, unless `all`) on the word at `offset` whose
+  /// classes overlap `bits`. Waking more is correct too, waking fewer is not:
+  /// the default, without classes, wakes all.
+  virtual void WakeClass(size_t offset, uint32_t bits, bool all) {
+    (void)bits;
+    (void)all;
+    WakeAll(offset);
+  }
 };
 
 /// How a process waiting for a file lock passes the time between two tries

@@ -22,6 +22,7 @@
 #include <cerrno>
 #include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <memory>
 #include <string>
 #include <utility>
@@ -278,6 +279,23 @@ class PosixSharedMemory final : public SharedMemory {
 
   void WakeOne(size_t offset) override {
     ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, 1, nullptr, nullptr, 0);
+  }
+
+  void WaitInClass(size_t offset, uint32_t value, int64_t timeout_us, uint32_t bits) override {
+    if (bits == 0) throw InvalidArgument("a futex waiter needs a class");
+    // FUTEX_WAIT_BITSET takes a deadline on CLOCK_MONOTONIC.
+    timespec t{};
+    ::clock_gettime(CLOCK_MONOTONIC, &t);
+    const int64_t ns = static_cast<int64_t>(t.tv_nsec) + timeout_us % 1000000 * 1000;
+    t.tv_sec += static_cast<time_t>(timeout_us / 1000000 + ns / 1000000000);
+    t.tv_nsec = static_cast<long>(ns % 1000000000);
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAIT_BITSET, value, &t, nullptr, bits);
+  }
+
+  void WakeClass(size_t offset, uint32_t bits, bool all) override {
+    if (bits == 0) return;
+    ::syscall(SYS_futex, Word(offset), FUTEX_WAKE_BITSET, all ? INT32_MAX : 1, nullptr, nullptr,
+              bits);
   }
 
  private:

@@ -3,6 +3,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
+#include <chrono>
 #include <string>
 #include <thread>
 #include <vector>
@@ -199,6 +201,66 @@ TEST_F(PosixFileIOTest, LockWaitReturnsOnceTheHolderReleases) {
   waiter.join();
   EXPECT_NE(got, nullptr);
   EXPECT_EQ(io_->Lock(path, false), nullptr);
+}
+
+// Waiters of a shared word, each in a class, with a minute's timeout: one
+// that returns within the test's time was woken.
+class FutexClassTest : public PosixFileIOTest {
+ protected:
+  static constexpr int64_t kMinuteUs = 60'000'000;
+  void SetUp() override { memory_ = io_->MapShared(dir_.Join("words"), 64); }
+  // Starts a thread that waits on word 0 (still 0) in `bits`; `woken` is set
+  // when it returns.
+  std::thread Waiter(uint32_t bits, std::atomic<bool>* woken) {
+    return std::thread([this, bits, woken] {
+      memory_->WaitInClass(0, 0, kMinuteUs, bits);
+      woken->store(true);
+    });
+  }
+  std::unique_ptr<SharedMemory> memory_;
+};
+
+TEST_F(FutexClassTest, WakeClassWakesOnlyItsClass) {
+  std::atomic<bool> a{false}, b{false};
+  std::thread wa = Waiter(1u << 3, &a), wb = Waiter(1u << 4, &b);
+  // Until both sleep, a wake may find nobody: repeat it until `a` is up.
+  while (!a.load()) {
+    memory_->WakeClass(0, 1u << 3, /*all=*/true);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  wa.join();
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_FALSE(b.load()) << "a wake of class 3 woke a waiter of class 4";
+  memory_->WakeClass(0, 1u << 4, /*all=*/true);
+  wb.join();
+  EXPECT_TRUE(b.load());
+}
+
+TEST_F(FutexClassTest, WakeClassOfOneWakesOneAndWakeAllWakesEveryClass) {
+  std::atomic<bool> w[3] = {false, false, false};
+  std::vector<std::thread> threads;
+  threads.push_back(Waiter(1u << 7, &w[0]));
+  threads.push_back(Waiter(1u << 7, &w[1]));
+  threads.push_back(Waiter(1u << 9, &w[2]));
+  const auto woken = [&] { return int{w[0].load()} + int{w[1].load()} + int{w[2].load()}; };
+  while (woken() == 0) {
+    memory_->WakeClass(0, 1u << 7, /*all=*/false);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  EXPECT_EQ(woken(), 1);
+  EXPECT_FALSE(w[2].load());
+  while (woken() < 3) {
+    memory_->WakeAll(0);
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  for (std::thread& t : threads) t.join();
+}
+
+TEST_F(FutexClassTest, AWaiterWhoseWordChangedReturnsAndOneWithNoClassIsRefused) {
+  std::atomic_ref<uint32_t>(*reinterpret_cast<uint32_t*>(memory_->data())).store(1);
+  memory_->WaitInClass(0, 0, kMinuteUs, 1u << 2);  // returns at once: the word is not 0
+  EXPECT_THROW(memory_->WaitInClass(0, 1, kMinuteUs, 0), InvalidArgument);
 }
 
 TEST_F(PosixFileIOTest, TryLockForGivesUpWhileHeldAndTakesAFreeLock) {

@@ -51,6 +51,10 @@ std::string EncodeRecord(uint64_t lsn, std::string_view payload, uint32_t flags,
   return r;
 }
 
+// The futex class of the writers waiting for the `n`th sync of the log to
+// end (counted by the header's durable_events): 32 classes in turn.
+uint32_t SyncClass(uint32_t n) { return uint32_t{1} << (n % 32); }
+
 std::string SegmentName(uint64_t index) {
   std::string digits = std::to_string(index);
   return std::string(16 - std::min<size_t>(16, digits.size()), '0') + digits + ".log";
@@ -275,11 +279,11 @@ std::unique_ptr<FileLock> IngestLog::HoldAppends() {
 }
 
 // Group commit: one fdatasync at a time. A writer that finds one in flight
-// waits for it on a futex; when it ends, the first waiter whose record it
-// did not cover starts the next, for everything placed meanwhile, so one
-// device flush serves every writer that arrived during the previous one. A
-// syncer that died or failed delays the others by the wait's timeout only:
-// then they sync themselves.
+// waits for it on a futex; when it ends, it wakes the writers it covered and
+// one waiter whose record it did not, who starts the next for everything
+// placed meanwhile, so one device flush serves every writer that arrived
+// during the previous one. A syncer that died or failed delays the others
+// by the wait's timeout only: then they sync themselves.
 void IngestLog::MakeDurable(const LogRecord& record) {
   Header* h = header();
   std::atomic_ref<uint64_t> durable(h->durable);
@@ -298,8 +302,11 @@ void IngestLog::MakeDurable(const LogRecord& record) {
     if (in_flight > d && !gave_up_waiting) {
       // Counted before the futex compares `seen` (both sequentially
       // consistent): a syncer either sees the count or bumped the word first.
+      // The wait is for the sync in flight when it covers this record, else
+      // for the one after it: that sync's end wakes only its own waiters.
+      const uint32_t needed = seen + (in_flight >= mine ? 1 : 2);
       sleepers.fetch_add(1);
-      shared_->WaitWhileEqual(events_offset, seen, kWaitUs);
+      shared_->WaitInClass(events_offset, seen, kWaitUs, SyncClass(needed));
       sleepers.fetch_sub(1);
       gave_up_waiting = events.load(std::memory_order_acquire) == seen;
       continue;
@@ -320,9 +327,15 @@ void IngestLog::MakeDurable(const LogRecord& record) {
     }
     while (d < e && !durable.compare_exchange_weak(d, e, std::memory_order_acq_rel)) {
     }
-    events.fetch_add(1);
-    // A lone writer wakes no one: the futex call is a system call saved.
-    if (sleepers.load() != 0) shared_->WakeAll(events_offset);
+    const uint32_t ended = events.fetch_add(1) + 1;
+    // A lone writer wakes no one: the futex calls are system calls saved.
+    if (sleepers.load() != 0) {
+      // Those whose records this sync covered, and one writer whose record
+      // it did not, to start the next sync: the others of that class sleep
+      // on until it ends, instead of waking now to find they must wait.
+      shared_->WakeClass(events_offset, SyncClass(ended), /*all=*/true);
+      shared_->WakeClass(events_offset, SyncClass(ended + 1), /*all=*/false);
+    }
     return;
   }
 }
