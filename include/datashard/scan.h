@@ -42,7 +42,8 @@ class TableScan {
   TableScan& Filter(Expression filter);
   /// The text form of DESIGN.md §11 (EXPR).
   TableScan& Filter(std::string_view text);
-  /// At most this many rows per batch (default 64 Ki). InvalidArgument if < 1.
+  /// At most this many rows per batch (default kDefaultBatchRows, 16 Ki).
+  /// InvalidArgument if < 1.
   TableScan& BatchSize(int64_t rows);
   /// Files read at once (default: hardware threads); the row groups of a
   /// large file are shared among them. InvalidArgument if < 1.
