@@ -93,18 +93,13 @@ class SharedMemory {
   /// WaitWhileEqual as one of a class of waiters: `bits` names the classes it
   /// belongs to, so that WakeClass can wake some waiters of a word and let the
   /// others sleep on (FUTEX_WAIT_BITSET). WakeAll and WakeOne wake any class.
-  virtual void WaitInClass(size_t offset, uint32_t value, int64_t timeout_us, uint32_t bits) {
-    (void)bits;
+  virtual void WaitInClass(size_t offset, uint32_t value, int64_t timeout_us, uint32_t /*bits*/) {
     WaitWhileEqual(offset, value, timeout_us);
   }
   /// Wakes every waiter (or one, unless `all`) on the word at `offset` whose
   /// classes overlap `bits`. Waking more is correct too, waking fewer is not:
   /// the default, without classes, wakes all.
-  virtual void WakeClass(size_t offset, uint32_t bits, bool all) {
-    (void)bits;
-    (void)all;
-    WakeAll(offset);
-  }
+  virtual void WakeClass(size_t offset, uint32_t /*bits*/, bool /*all*/) { WakeAll(offset); }
 };
 
 /// How a process waiting for a file lock passes the time between two tries

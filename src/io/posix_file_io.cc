@@ -266,20 +266,14 @@ class PosixSharedMemory final : public SharedMemory {
   char* data() override { return data_; }
   size_t size() const override { return size_; }
 
+  // The class-less calls are those of the class of all classes.
   void WaitWhileEqual(size_t offset, uint32_t value, int64_t timeout_us) override {
-    timespec t{static_cast<time_t>(timeout_us / 1000000),
-               static_cast<long>(timeout_us % 1000000) * 1000};
-    // Spurious and EINTR/EAGAIN returns are fine: callers re-check their condition.
-    ::syscall(SYS_futex, Word(offset), FUTEX_WAIT, value, &t, nullptr, 0);
+    WaitInClass(offset, value, timeout_us, FUTEX_BITSET_MATCH_ANY);
   }
 
-  void WakeAll(size_t offset) override {
-    ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, INT32_MAX, nullptr, nullptr, 0);
-  }
+  void WakeAll(size_t offset) override { WakeClass(offset, FUTEX_BITSET_MATCH_ANY, true); }
 
-  void WakeOne(size_t offset) override {
-    ::syscall(SYS_futex, Word(offset), FUTEX_WAKE, 1, nullptr, nullptr, 0);
-  }
+  void WakeOne(size_t offset) override { WakeClass(offset, FUTEX_BITSET_MATCH_ANY, false); }
 
   void WaitInClass(size_t offset, uint32_t value, int64_t timeout_us, uint32_t bits) override {
     if (bits == 0) throw InvalidArgument("a futex waiter needs a class");
@@ -289,6 +283,7 @@ class PosixSharedMemory final : public SharedMemory {
     const int64_t ns = static_cast<int64_t>(t.tv_nsec) + timeout_us % 1000000 * 1000;
     t.tv_sec += static_cast<time_t>(timeout_us / 1000000 + ns / 1000000000);
     t.tv_nsec = static_cast<long>(ns % 1000000000);
+    // Spurious and EINTR/EAGAIN returns are fine: callers re-check their condition.
     ::syscall(SYS_futex, Word(offset), FUTEX_WAIT_BITSET, value, &t, nullptr, bits);
   }
 
