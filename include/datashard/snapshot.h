@@ -2,10 +2,15 @@
 // "Snapshots"). Value type; thread-compatible.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <initializer_list>
+#include <iterator>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace datashard {
 
@@ -45,6 +50,79 @@ struct Snapshot {
   int64_t SummaryLong(const std::string& key, int64_t fallback = 0) const;
 
   bool operator==(const Snapshot&) const = default;
+};
+
+/// The snapshots a table keeps, oldest first. A snapshot never changes once
+/// made, so copies of the list (and the metadata versions a reader loads one
+/// after another) share the snapshots they have in common instead of copying
+/// a hundred summaries each time. Read like a vector; changed only by
+/// appending, clearing, Mutable() (which gives the list a copy of its own)
+/// and Keep().
+class SnapshotList {
+ public:
+  class const_iterator {
+   public:
+    using iterator_category = std::bidirectional_iterator_tag;
+    using value_type = Snapshot;
+    using difference_type = std::ptrdiff_t;
+    using pointer = const Snapshot*;
+    using reference = const Snapshot&;
+
+    const_iterator() = default;
+    explicit const_iterator(std::vector<std::shared_ptr<const Snapshot>>::const_iterator at)
+        : at_(at) {}
+    reference operator*() const { return **at_; }
+    pointer operator->() const { return at_->get(); }
+    const_iterator& operator++() {
+      ++at_;
+      return *this;
+    }
+    const_iterator operator++(int) { return const_iterator(at_++); }
+    const_iterator& operator--() {
+      --at_;
+      return *this;
+    }
+    const_iterator operator--(int) { return const_iterator(at_--); }
+    bool operator==(const const_iterator&) const = default;
+
+   private:
+    std::vector<std::shared_ptr<const Snapshot>>::const_iterator at_;
+  };
+
+  SnapshotList() = default;
+  SnapshotList(std::initializer_list<Snapshot> snapshots);
+
+  size_t size() const { return items_.size(); }
+  bool empty() const { return items_.empty(); }
+  const Snapshot& operator[](size_t i) const { return *items_[i]; }
+  const Snapshot& front() const { return *items_.front(); }
+  const Snapshot& back() const { return *items_.back(); }
+  const_iterator begin() const { return const_iterator(items_.begin()); }
+  const_iterator end() const { return const_iterator(items_.end()); }
+  /// Snapshot i, shared with the lists it came from.
+  const std::shared_ptr<const Snapshot>& shared(size_t i) const { return items_[i]; }
+
+  void reserve(size_t n) { items_.reserve(n); }
+  void clear() { items_.clear(); }
+  void push_back(Snapshot snapshot);
+  void push_back(std::shared_ptr<const Snapshot> snapshot);
+  /// Snapshot i, to change: the list's own copy of it from then on.
+  Snapshot& Mutable(size_t i);
+  /// Keeps the snapshots `keep` accepts, in order; returns the others.
+  template <typename Predicate>
+  std::vector<std::shared_ptr<const Snapshot>> Keep(Predicate keep) {
+    std::vector<std::shared_ptr<const Snapshot>> kept, dropped;
+    for (std::shared_ptr<const Snapshot>& s : items_)
+      (keep(*s) ? kept : dropped).push_back(std::move(s));
+    items_ = std::move(kept);
+    return dropped;
+  }
+
+  /// Equal snapshots in the same order.
+  bool operator==(const SnapshotList& other) const;
+
+ private:
+  std::vector<std::shared_ptr<const Snapshot>> items_;
 };
 
 }  // namespace datashard

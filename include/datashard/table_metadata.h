@@ -195,7 +195,7 @@ struct TableMetadata {
   int last_partition_id = 999;
   std::map<std::string, std::string> properties;
   std::optional<int64_t> current_snapshot_id;
-  std::vector<Snapshot> snapshots;
+  SnapshotList snapshots;
   std::vector<SnapshotLogEntry> snapshot_log;
   std::vector<MetadataLogEntry> metadata_log;
   std::vector<SortOrder> sort_orders{SortOrder{}};

@@ -64,11 +64,10 @@ RetentionResult RemoveSnapshots(FileIO& io, const std::string& metadata_dir,
   RetentionResult result;
   if (expired.empty()) return result;
   std::vector<Snapshot> expired_snapshots;
-  std::vector<Snapshot> kept;
-  for (Snapshot& s : metadata->snapshots) {
-    (expired.count(s.snapshot_id) ? expired_snapshots : kept).push_back(std::move(s));
+  for (const std::shared_ptr<const Snapshot>& s : metadata->snapshots.Keep(
+           [&](const Snapshot& s) { return expired.count(s.snapshot_id) == 0; })) {
+    expired_snapshots.push_back(*s);
   }
-  metadata->snapshots = std::move(kept);
   std::vector<SnapshotLogEntry> log;
   for (const SnapshotLogEntry& e : metadata->snapshot_log) {
     if (!expired.count(e.snapshot_id)) log.push_back(e);

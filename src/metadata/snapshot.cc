@@ -18,4 +18,32 @@ int64_t Snapshot::SummaryLong(const std::string& key, int64_t fallback) const {
   return (ec == std::errc() && ptr == end) ? v : fallback;
 }
 
+SnapshotList::SnapshotList(std::initializer_list<Snapshot> snapshots) {
+  for (const Snapshot& s : snapshots) push_back(s);
+}
+
+void SnapshotList::push_back(Snapshot snapshot) {
+  items_.push_back(std::make_shared<Snapshot>(std::move(snapshot)));
+}
+
+void SnapshotList::push_back(std::shared_ptr<const Snapshot> snapshot) {
+  items_.push_back(std::move(snapshot));
+}
+
+Snapshot& SnapshotList::Mutable(size_t i) {
+  // A copy of its own, whoever else holds the snapshot: it is rarely changed.
+  auto copy = std::make_shared<Snapshot>(*items_.at(i));
+  Snapshot& mine = *copy;
+  items_[i] = std::move(copy);
+  return mine;
+}
+
+bool SnapshotList::operator==(const SnapshotList& other) const {
+  if (items_.size() != other.items_.size()) return false;
+  for (size_t i = 0; i < items_.size(); ++i) {
+    if (items_[i] != other.items_[i] && !(*items_[i] == *other.items_[i])) return false;
+  }
+  return true;
+}
+
 }  // namespace datashard

@@ -487,6 +487,32 @@ Snapshot SnapshotFromDom(dom::element e, const std::string& where) {
   return s;
 }
 
+// The snapshot of `previous` that `e` describes, looked for from *next on;
+// nullptr when there is none. Compared by the fields that tell snapshots
+// apart, without building the summary.
+std::shared_ptr<const Snapshot> SameSnapshot(dom::element e, const SnapshotList& previous,
+                                             size_t* next) {
+  dom::object o;
+  int64_t id = 0, sequence = 0, timestamp = 0;
+  std::string_view list;
+  if (e.get_object().get(o) != simdjson::SUCCESS ||
+      o["snapshot-id"].get_int64().get(id) != simdjson::SUCCESS ||
+      o["timestamp-ms"].get_int64().get(timestamp) != simdjson::SUCCESS ||
+      o["manifest-list"].get_string().get(list) != simdjson::SUCCESS) {
+    return nullptr;
+  }
+  if (o["sequence-number"].get_int64().get(sequence) != simdjson::SUCCESS) sequence = 0;
+  for (size_t i = *next; i < previous.size(); ++i) {
+    const Snapshot& p = previous[i];
+    if (p.snapshot_id != id) continue;
+    *next = i + 1;
+    if (p.sequence_number != sequence || p.timestamp_ms != timestamp || p.manifest_list != list)
+      return nullptr;
+    return previous.shared(i);
+  }
+  return nullptr;
+}
+
 // simdjson's parser, its document and a padded copy of the text, kept per
 // thread with room to spare. simdjson sizes each buffer to exactly the text
 // it is given (and copies a text without padding into a new one), so
@@ -515,7 +541,8 @@ class MetadataParser {
 
 }  // namespace
 
-TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where) {
+TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where,
+                                    const TableMetadata* previous) {
   thread_local MetadataParser parser;
   dom::element doc;
   if (const simdjson::error_code error = parser.Parse(text, &doc)) {
@@ -583,7 +610,15 @@ TableMetadata TableMetadataFromJson(const std::string& text, const std::string& 
   if (current && *current != -1) m.current_snapshot_id = current;
   if (const auto snapshots = DomArray(j, "snapshots")) {
     m.snapshots.reserve(snapshots->size());
-    for (const dom::element s : *snapshots) m.snapshots.push_back(SnapshotFromDom(s, where));
+    size_t next = 0;  // where previous snapshots are looked for: both lists are in order
+    for (const dom::element s : *snapshots) {
+      std::shared_ptr<const Snapshot> same;
+      if (previous != nullptr) same = SameSnapshot(s, previous->snapshots, &next);
+      if (same)
+        m.snapshots.push_back(std::move(same));
+      else
+        m.snapshots.push_back(SnapshotFromDom(s, where));
+    }
   }
   if (const auto log = DomArray(j, "snapshot-log")) {
     for (const dom::element e : *log) {

@@ -21,7 +21,12 @@ std::string TableMetadataToJson(const TableMetadata& metadata);
 /// Parses metadata JSON; `where` (a file path) is named in errors. Corruption
 /// for malformed or inconsistent metadata, NotSupported for a format version
 /// above 2 or features datashard cannot read.
-TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where);
+/// `previous`: metadata of the same table read before, whose snapshots the
+/// result shares where the text has them too (same id, sequence number,
+/// timestamp and manifest list: a snapshot never changes), so that loading
+/// the next version builds only the snapshots it added.
+TableMetadata TableMetadataFromJson(const std::string& text, const std::string& where,
+                                    const TableMetadata* previous = nullptr);
 
 /// Throws Corruption naming the rule when `metadata` breaks one of the checks
 /// Java's TableMetadata applies (uuid present, snapshot sequence numbers <=

@@ -63,6 +63,52 @@ TEST(TableMetadataJsonTest, RoundTripsEveryField) {
   EXPECT_FALSE(j.contains("partition-spec"));
 }
 
+// A reader loading the next version shares the snapshots it read before and
+// builds only the new one; a snapshot whose text changed is built anew.
+TEST(TableMetadataJsonTest, NextVersionSharesTheSnapshotsItKeeps) {
+  const TableMetadata before = TableMetadataFromJson(TableMetadataToJson(SampleMetadata()), "v1");
+  TableMetadata grown = SampleMetadata();
+  grown.snapshots.push_back(Snapshot{7,
+                                     42,
+                                     3,
+                                     1700000001000,
+                                     "/data/t/metadata/snap-3.avro",
+                                     {{"operation", "append"}, {"added-records", "1"}},
+                                     0});
+  grown.snapshot_log.push_back({1700000001000, 7});
+  grown.current_snapshot_id = 7;
+  grown.refs["main"] = SnapshotRef{7};
+  grown.last_sequence_number = 3;
+  const std::string text = TableMetadataToJson(grown);
+  const TableMetadata after = TableMetadataFromJson(text, "v2", &before);
+  EXPECT_EQ(after, TableMetadataFromJson(text, "v2"));
+  ASSERT_EQ(after.snapshots.size(), 3u);
+  EXPECT_EQ(after.snapshots.shared(0), before.snapshots.shared(0));
+  EXPECT_EQ(after.snapshots.shared(1), before.snapshots.shared(1));
+  EXPECT_EQ(after.snapshots[2].summary.at("added-records"), "1");
+
+  // Same id, another manifest list (a table made again under the same path):
+  // not the snapshot read before.
+  TableMetadata remade = SampleMetadata();
+  remade.snapshots.Mutable(1).manifest_list = "/data/t/metadata/snap-2b.avro";
+  remade.snapshots.Mutable(1).summary["added-records"] = "6";
+  const TableMetadata other = TableMetadataFromJson(TableMetadataToJson(remade), "v2", &before);
+  EXPECT_EQ(other.snapshots.shared(0), before.snapshots.shared(0));
+  EXPECT_NE(other.snapshots.shared(1), before.snapshots.shared(1));
+  EXPECT_EQ(other.snapshots[1].summary.at("added-records"), "6");
+  EXPECT_EQ(before.snapshots[1].summary.at("added-records"), "5");
+}
+
+TEST(TableMetadataJsonTest, ChangingACopiedSnapshotLeavesTheOriginal) {
+  const TableMetadata original = SampleMetadata();
+  TableMetadata copy = original;
+  EXPECT_EQ(copy.snapshots.shared(0), original.snapshots.shared(0));
+  copy.snapshots.Mutable(0).summary["operation"] = "overwrite";
+  EXPECT_EQ(copy.snapshots[0].operation(), "overwrite");
+  EXPECT_EQ(original.snapshots[0].operation(), "append");
+  EXPECT_NE(copy, original);
+}
+
 // Snapshots, logs and properties are written without nlohmann::json (they
 // are most of every commit's text); the text must still be exactly what
 // nlohmann::json writes, escapes included, and read back to the same metadata.
@@ -70,7 +116,7 @@ TEST(TableMetadataJsonTest, WritesTheTextNlohmannJsonWrites) {
   TableMetadata m = SampleMetadata();
   m.location = "/data/t \"quoted\" \\ back";
   m.properties["note"] = std::string("tab\tnew\nline\r\b\f \x01\x1f \x7f \xc3\xbc \xe2\x82\xac");
-  m.snapshots[1].summary["datashard.commit-id"] = "id \"with\" \\ and \x02";
+  m.snapshots.Mutable(1).summary["datashard.commit-id"] = "id \"with\" \\ and \x02";
   m.metadata_log.push_back({1700000000400, "/data/t/metadata/v2 \"x\".metadata.json"});
   m.extra_fields["zz-extra"] = R"({"a":"\u0001","b":[1,2]})";
   m.extra_fields["aa-extra"] = "true";
@@ -81,7 +127,7 @@ TEST(TableMetadataJsonTest, WritesTheTextNlohmannJsonWrites) {
 
 TEST(TableMetadataJsonTest, RefusesToWriteStringsThatAreNotUtf8) {
   TableMetadata m = SampleMetadata();
-  m.snapshots[0].summary["bad"] = "\xff\xfe";
+  m.snapshots.Mutable(0).summary["bad"] = "\xff\xfe";
   EXPECT_THROW(TableMetadataToJson(m), InvalidArgument);
   m = SampleMetadata();
   m.properties["\xc0\x80"] = "overlong key";

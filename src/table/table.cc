@@ -341,7 +341,8 @@ std::optional<Snapshot> Table::SnapshotById(int64_t snapshot_id) const {
 }
 
 std::vector<Snapshot> Table::History() const {
-  std::vector<Snapshot> out = impl_->state->Cached().first->snapshots;
+  const MetadataRef metadata = impl_->state->Cached().first;
+  std::vector<Snapshot> out(metadata->snapshots.begin(), metadata->snapshots.end());
   std::stable_sort(out.begin(), out.end(), [](const Snapshot& a, const Snapshot& b) {
     return a.sequence_number < b.sequence_number;
   });

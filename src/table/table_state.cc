@@ -42,10 +42,12 @@ bool TableState::RunInBackground(std::function<void()> work) {
 
 std::pair<MetadataRef, MetadataPointer> TableState::LoadLatest() {
   int64_t known = 0;
+  MetadataRef previous;  // its snapshots are shared by the version loaded
   {
     std::lock_guard<std::mutex> lock(mu_);
     if (pinned_) return {metadata_, pointer_};
     known = pointer_.version;
+    previous = metadata_;
   }
   constexpr int kAttempts = 20;
   for (int attempt = 0;; ++attempt) {
@@ -56,7 +58,8 @@ std::pair<MetadataRef, MetadataPointer> TableState::LoadLatest() {
       if (latest->location == pointer_.location) return {metadata_, pointer_};
     }
     try {
-      TableMetadata m = TableMetadataFromJson(catalog_->ReadMetadata(*latest), latest->location);
+      TableMetadata m =
+          TableMetadataFromJson(catalog_->ReadMetadata(*latest), latest->location, previous.get());
       Install(std::move(m), *latest);
       return Cached();
     } catch (const NotFound&) {
