@@ -229,9 +229,11 @@ std::optional<std::string> RememberedCommitsFile(const TableMetadata& metadata) 
 
 std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata,
                                        const std::string& commit_id) {
-  // A group's ids are parsed only where the id's JSON text occurs.
+  // A group's ids are parsed only where the id's JSON text occurs. Newest
+  // first: the commit looked for is most often the one just published.
   const std::string quoted = nlohmann::json(commit_id).dump();
-  for (const Snapshot& s : metadata.snapshots) {
+  for (size_t i = metadata.snapshots.size(); i-- > 0;) {
+    const Snapshot& s = metadata.snapshots[i];
     const auto it = s.summary.find(kCommitIdSummaryKey);
     if (it == s.summary.end()) continue;
     const auto group = s.summary.find(kGroupCommitIdsSummaryKey);
