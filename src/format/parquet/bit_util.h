@@ -123,7 +123,21 @@ template <int kBits>
 void UnpackGroups32(const uint8_t* src, size_t groups, uint32_t* out) {
   static_assert(kBits >= 1 && kBits <= 32);
   constexpr uint64_t kMask = (uint64_t{1} << kBits) - 1;
-  for (size_t g = 0; g < groups; ++g, src += kBits, out += 8) {
+  // While 8 more bytes follow a group, each value is one unaligned 64-bit
+  // load and a shift (it spans at most 39 bits from its first byte): the
+  // loads are independent, unlike the shifts of one word below.
+  constexpr size_t kTail = (8 + kBits - 1) / kBits;  // groups that hold 8 bytes
+  size_t g = 0;
+  for (; g + kTail < groups; ++g, src += kBits, out += 8) {
+    // Unrolled, so that each offset and shift is a constant (-O2 would not).
+#pragma GCC unroll 8
+    for (int i = 0; i < 8; ++i) {
+      uint64_t w;
+      std::memcpy(&w, src + i * kBits / 8, sizeof w);
+      out[i] = static_cast<uint32_t>((w >> (i * kBits % 8)) & kMask);
+    }
+  }
+  for (; g < groups; ++g, src += kBits, out += 8) {
     uint64_t words[5] = {};  // a group spans at most 32 bytes
     std::memcpy(words, src, kBits);
     for (int i = 0; i < 8; ++i) {
