@@ -128,8 +128,8 @@ bool ColumnChunkReader::ReadDictionary(ColumnVector* out) {
   try {
     NextPage(0);
     if (!dictionary_) return false;
-    // page_ still holds the dictionary page's PLAIN values.
-    values_ = MakeValueDecoder(Encoding::kPlain, physical_, page_->data(), page_->size(), nullptr);
+    const std::vector<uint8_t>& page = *dictionary_->page;
+    values_ = MakeValueDecoder(Encoding::kPlain, physical_, page.data(), page.size(), nullptr);
     out->Resize(dictionary_->size);
     DecodeRows(dictionary_->size, out, 0, false);
     values_.reset();
@@ -219,10 +219,11 @@ size_t ColumnChunkReader::NextPage(size_t skippable) {
         Fail(std::string("dictionary page encoding ") + EncodingName(e));
       }
       Load(body_at, body_size);
+      auto page = std::make_shared<std::vector<uint8_t>>();
       Decompress(meta_.codec, body, body_size, static_cast<size_t>(h.uncompressed_page_size),
-                 page_.get());
-      dictionary_ = std::make_shared<const PhysicalValues>(DecodeDictionary(
-          physical_, page_->data(), page_->size(), h.dictionary_page_header->num_values));
+                 page.get());
+      dictionary_ = std::make_shared<const PhysicalValues>(
+          DecodeDictionary(physical_, std::move(page), h.dictionary_page_header->num_values));
       return 0;
     }
     case PageType::kDataPage:

@@ -108,9 +108,9 @@ class DictionaryDecoder final : public ValueDecoder {
   void DecodeInt64(int64_t* out, size_t n) override { Gather(dict_->i64, out, n); }
   void DecodeFloat(float* out, size_t n) override { Gather(dict_->f32, out, n); }
   void DecodeDouble(double* out, size_t n) override { Gather(dict_->f64, out, n); }
-  void DecodeBytes(std::string* out, size_t n) override { Gather(dict_->bytes, out, n); }
+  void DecodeBytes(std::string* out, size_t n) override { Gather(dict_->views, out, n); }
   bool DecodeViews(std::string_view* out, size_t n) override {
-    Gather(dict_->bytes, out, n);
+    Gather(dict_->views, out, n);
     return true;
   }
 
@@ -421,8 +421,10 @@ std::unique_ptr<ValueDecoder> MakeValueDecoder(Encoding encoding, const Physical
   }
 }
 
-PhysicalValues DecodeDictionary(const PhysicalColumn& column, const uint8_t* data, size_t size,
-                                int64_t count) {
+PhysicalValues DecodeDictionary(const PhysicalColumn& column,
+                                std::shared_ptr<const std::vector<uint8_t>> page, int64_t count) {
+  const uint8_t* data = page->data();
+  const size_t size = page->size();
   const size_t width = MinPlainWidth(column);
   const uint64_t max = column.type == PhysicalType::kBoolean ? uint64_t{size} * 8 : size / width;
   if (count < 0 || static_cast<uint64_t>(count) > max) {
@@ -456,12 +458,13 @@ PhysicalValues DecodeDictionary(const PhysicalColumn& column, const uint8_t* dat
       break;
     case PhysicalType::kByteArray:
     case PhysicalType::kFixedLenByteArray:
-      v.bytes.resize(n);
-      d.DecodeBytes(v.bytes.data(), n);
+      v.views.resize(n);
+      d.DecodeViews(v.views.data(), n);
       break;
     case PhysicalType::kInt96:
       throw NotSupported("INT96 dictionaries are not supported");
   }
+  v.page = std::move(page);
   return v;
 }
 

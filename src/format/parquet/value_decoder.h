@@ -23,7 +23,13 @@ struct PhysicalValues {
   std::vector<int64_t> i64;
   std::vector<float> f32;
   std::vector<double> f64;
-  std::vector<std::string> bytes;  // BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY
+  std::vector<std::string> bytes;  // BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY built by a decoder
+  /// A dictionary's BYTE_ARRAY and FIXED_LEN_BYTE_ARRAY values, viewed in
+  /// `page`: one string per entry cost a large dictionary more than the
+  /// pages that use it.
+  std::vector<std::string_view> views;
+  /// The PLAIN page the values were decoded from (a dictionary's).
+  std::shared_ptr<const std::vector<uint8_t>> page;
   size_t size = 0;
 };
 
@@ -59,10 +65,11 @@ std::unique_ptr<ValueDecoder> MakeValueDecoder(Encoding encoding, const Physical
                                                const uint8_t* data, size_t size,
                                                const PhysicalValues* dictionary);
 
-/// Decodes a PLAIN dictionary page of `count` values. Corruption when the
-/// page cannot hold that many values.
-PhysicalValues DecodeDictionary(const PhysicalColumn& column, const uint8_t* data, size_t size,
-                                int64_t count);
+/// Decodes a PLAIN dictionary page of `count` values, keeping the page: byte
+/// values are views into it. Corruption when the page cannot hold that many
+/// values.
+PhysicalValues DecodeDictionary(const PhysicalColumn& column,
+                                std::shared_ptr<const std::vector<uint8_t>> page, int64_t count);
 
 /// Name of an encoding as parquet.thrift spells it.
 const char* EncodingName(Encoding e);

@@ -16,6 +16,10 @@ std::string Bytes(std::initializer_list<int> b) {
 
 const uint8_t* U8(const std::string& s) { return reinterpret_cast<const uint8_t*>(s.data()); }
 
+std::shared_ptr<const std::vector<uint8_t>> Page(const std::string& s) {
+  return std::make_shared<const std::vector<uint8_t>>(s.begin(), s.end());
+}
+
 std::unique_ptr<ValueDecoder> Make(Encoding e, PhysicalType t, const std::string& data,
                                    const PhysicalValues* dict = nullptr, int length = 0) {
   return MakeValueDecoder(e, PhysicalColumn{t, length}, U8(data), data.size(), dict);
@@ -59,7 +63,7 @@ TEST(ValueDecoderTest, Plain) {
 TEST(ValueDecoderTest, DictionaryIndices) {
   const std::string dict_page = Bytes({10, 0, 0, 0, 20, 0, 0, 0});
   const PhysicalValues dict =
-      DecodeDictionary(PhysicalColumn{PhysicalType::kInt32, 0}, U8(dict_page), 8, 2);
+      DecodeDictionary(PhysicalColumn{PhysicalType::kInt32, 0}, Page(dict_page), 2);
   // Bit width 1, then one bit-packed group holding 1, 0, 1.
   const std::string data = Bytes({0x01, 0x03, 0x05});
   int32_t v[3];
@@ -76,7 +80,7 @@ TEST(ValueDecoderTest, DictionaryIndices) {
                Corruption);
   EXPECT_THROW(Make(Encoding::kRleDictionary, PhysicalType::kInt32, data), Corruption);
   // A dictionary page that cannot hold the values its header claims.
-  EXPECT_THROW(DecodeDictionary(PhysicalColumn{PhysicalType::kInt32, 0}, U8(dict_page), 8, 3),
+  EXPECT_THROW(DecodeDictionary(PhysicalColumn{PhysicalType::kInt32, 0}, Page(dict_page), 3),
                Corruption);
 }
 
@@ -174,14 +178,19 @@ TEST(ValueDecoderTest, ByteValuesAsViewsIntoThePageOrTheDictionary) {
   EXPECT_EQ(w[3], "ABCDEF");
 
   const PhysicalValues dict =
-      DecodeDictionary(PhysicalColumn{PhysicalType::kByteArray, 0}, U8(arrays), arrays.size(), 3);
+      DecodeDictionary(PhysicalColumn{PhysicalType::kByteArray, 0}, Page(arrays), 3);
   // Bit width 2, then one bit-packed group holding 2, 0, 2.
   const std::string indices = Bytes({0x02, 0x03, 0x22, 0x00});
   ASSERT_TRUE(
       Make(Encoding::kRleDictionary, PhysicalType::kByteArray, indices, &dict)->DecodeViews(v, 3));
   EXPECT_EQ(v[0], "bc");
   EXPECT_EQ(v[1], "a");
-  EXPECT_EQ(v[0].data(), dict.bytes[2].data());  // in the dictionary, not a copy
+  // In the dictionary page itself, not a copy.
+  EXPECT_EQ(v[0].data(), reinterpret_cast<const char*>(dict.page->data()) + 13);
+  std::string copies[2];
+  Make(Encoding::kRleDictionary, PhysicalType::kByteArray, indices, &dict)->DecodeBytes(copies, 2);
+  EXPECT_EQ(copies[0], "bc");
+  EXPECT_EQ(copies[1], "a");
 
   // DELTA_BYTE_ARRAY builds each value from the one before: no views, nothing consumed.
   const std::string prefixes = Bytes({0x80, 0x01, 0x04, 0x04, 0x00, 0x03, 0x03, 0, 0, 0, 0x44,
