@@ -1,6 +1,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <iterator>
 #include <set>
 #include <string>
@@ -11,6 +12,7 @@
 
 #include "datashard/errors.h"
 #include "util/backoff.h"
+#include "util/batch_pipeline.h"
 #include "util/bounded_memo.h"
 #include "util/clock.h"
 #include "util/crc32c.h"
@@ -268,6 +270,60 @@ TEST(BoundedMemoTest, BuildsEachKeyOnceAndDropsTheFirstStoredWhenFull) {
   EXPECT_EQ(memo.Get("d", make(99)), 5);
   EXPECT_EQ(memo.Get("c", make(6)), 6);
   EXPECT_EQ(built, 5);
+}
+
+TEST(PipelineBatchesTest, ConsumesEveryBatchInOrderAndReusesTheirStorage) {
+  int next = 0;
+  size_t reused = 0;
+  std::vector<int> seen;
+  PipelineBatches<std::vector<int>>(
+      [&](std::vector<int>* batch) {
+        if (next == 999) return false;
+        reused += batch->capacity() >= 3 ? 1 : 0;
+        batch->assign({next, next + 1, next + 2});
+        next += 3;
+        return true;
+      },
+      [&](std::vector<int>& batch) { seen.insert(seen.end(), batch.begin(), batch.end()); });
+  ASSERT_EQ(seen.size(), 999u);
+  for (int i = 0; i < 999; ++i) ASSERT_EQ(seen[static_cast<size_t>(i)], i);
+  EXPECT_GT(reused, 0u);  // consumed batches came back to the producer
+}
+
+TEST(PipelineBatchesTest, AProducerErrorStopsBothAndReachesTheCaller) {
+  int made = 0;
+  std::vector<int> consumed;
+  try {
+    PipelineBatches<int>(
+        [&](int* batch) {
+          if (made == 5) throw InvalidArgument("line 6: bad row");
+          *batch = made++;
+          return true;
+        },
+        [&](int& batch) { consumed.push_back(batch); });
+    ADD_FAILURE() << "the producer's error was lost";
+  } catch (const InvalidArgument& e) {
+    EXPECT_STREQ(e.what(), "line 6: bad row");
+  }
+  // A prefix of what was made, in order: what still waited was dropped.
+  ASSERT_LE(consumed.size(), 5u);
+  for (size_t i = 0; i < consumed.size(); ++i) EXPECT_EQ(consumed[i], static_cast<int>(i));
+}
+
+TEST(PipelineBatchesTest, AConsumerErrorStopsTheProducerAndReachesTheCaller) {
+  std::atomic<int> made{0};
+  EXPECT_THROW(PipelineBatches<int>(
+                   [&](int* batch) {
+                     *batch = made++;
+                     return true;  // endless: only the consumer's error ends it
+                   },
+                   [&](int& batch) {
+                     if (batch == 3) throw IOError("disk full");
+                   },
+                   /*depth=*/2),
+               IOError);
+  // Batches 0..3 consumed, at most depth more filled, and one more in hand.
+  EXPECT_LE(made.load(), 3 + 1 + 2 + 1);
 }
 
 }  // namespace

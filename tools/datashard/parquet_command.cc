@@ -15,6 +15,7 @@
 #include "format/json/value_json.h"
 #include "format/parquet/parquet_reader.h"
 #include "format/parquet/parquet_writer.h"
+#include "util/batch_pipeline.h"
 #include "util/uuid.h"
 
 namespace datashard::cli {
@@ -127,8 +128,10 @@ void Write(const ParquetArgs& args) {
       if (got < n && std::ferror(stdin)) throw IOError("reading standard input failed");
       return got;
     });
-    std::vector<ColumnVector> batch;
-    while (rows_in.ReadBatch(kWriteBatchRows, &batch)) writer.Write(batch);
+    // Parsing the next rows overlaps encoding and compressing these.
+    PipelineBatches<std::vector<ColumnVector>>(
+        [&](std::vector<ColumnVector>* batch) { return rows_in.ReadBatch(kWriteBatchRows, batch); },
+        [&](std::vector<ColumnVector>& batch) { writer.Write(batch); });
     const parquet::WriteResult result = writer.Finish();
     rows = result.record_count;
     row_groups = result.row_group_offsets.size();
