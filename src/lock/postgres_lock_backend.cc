@@ -226,8 +226,10 @@ END $$;
 -- whichever); true if it was live. Wakes the listeners (NOTIFY, which
 -- serialises committing transactions) only when a live wait on a related
 -- resource exists: waiters poll anyway, the notice only shortens their sleep.
+-- Without any wait at all (the common case) one probe of an index settles
+-- it: the related-resource search cost a release a sixth of its time.
 CREATE OR REPLACE FUNCTION datashard_lock_release_v1(res text, own text, tok bigint)
-RETURNS bool LANGUAGE plpgsql AS $$
+RETURNS bool LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
   now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
   expiry bigint;
@@ -237,6 +239,9 @@ BEGIN
     RETURNING l.expiry_ms INTO expiry;
   IF NOT FOUND THEN
     RETURN false;
+  END IF;
+  IF NOT EXISTS (SELECT 1 FROM datashard_lock_waiters) THEN
+    RETURN expiry > now_ms;
   END IF;
   IF EXISTS (SELECT 1 FROM datashard_lock_waiters w WHERE w.expiry_ms > now_ms
              AND (w.resource = ANY(datashard_lock_path_v1(res))
