@@ -19,8 +19,9 @@ namespace datashard {
 /// At most `depth` filled batches wait; their storage is handed back to the
 /// producer once consumed, so a producer that refills a batch in place
 /// reuses it. An exception from either side stops both: batches still
-/// waiting are dropped, the producer is joined, and the exception is
-/// rethrown on the calling thread.
+/// waiting are dropped, the producer is joined (so a consumer's error waits
+/// for the batch being filled, e.g. for a slow input to deliver it), and the
+/// exception is rethrown on the calling thread.
 template <typename Batch>
 void PipelineBatches(const std::function<bool(Batch*)>& produce,
                      const std::function<void(Batch&)>& consume, size_t depth = 2) {
