@@ -240,13 +240,12 @@ BEGIN
   IF NOT FOUND THEN
     RETURN false;
   END IF;
-  IF NOT EXISTS (SELECT 1 FROM datashard_lock_waiters) THEN
-    RETURN expiry > now_ms;
-  END IF;
-  IF EXISTS (SELECT 1 FROM datashard_lock_waiters w WHERE w.expiry_ms > now_ms
-             AND (w.resource = ANY(datashard_lock_path_v1(res))
-                  OR (w.resource ~>=~ (res || '/') AND w.resource ~<~ (res || '0')))) THEN
-    PERFORM pg_notify('datashard_locks', res);
+  IF EXISTS (SELECT 1 FROM datashard_lock_waiters) THEN
+    IF EXISTS (SELECT 1 FROM datashard_lock_waiters w WHERE w.expiry_ms > now_ms
+               AND (w.resource = ANY(datashard_lock_path_v1(res))
+                    OR (w.resource ~>=~ (res || '/') AND w.resource ~<~ (res || '0')))) THEN
+      PERFORM pg_notify('datashard_locks', res);
+    END IF;
   END IF;
   RETURN expiry > now_ms;
 END $$;
