@@ -120,6 +120,27 @@ class FileLock {
   virtual ~FileLock() = default;
 };
 
+/// Files made durable together, as one commit makes its files before it
+/// publishes them: each file handed over is durable, with its name, once
+/// Sync() returns. The default fsyncs each file when it is added and each
+/// folder in Sync(); the POSIX FileIO makes a group's small files durable
+/// with one syncfs(2) of their filesystem instead, which saves a device
+/// flush per file (see posix_file_io.cc for when it does). Not thread-safe.
+class SyncGroup {
+ public:
+  virtual ~SyncGroup() = default;
+  /// Takes a new file whose writing is finished (not closed): it is closed
+  /// here, readable at once, and durable with its name once Sync() returns.
+  virtual void Add(std::unique_ptr<WritableFile> file) = 0;
+  /// Makes every file added so far durable, names included; IOError if it
+  /// cannot (the files may then be lost after a crash). May be called again
+  /// for files added later.
+  virtual void Sync() = 0;
+  /// Sync() file by file, for when other writers are busy on the same
+  /// filesystem: a shared flush would wait for their writes too.
+  virtual void SyncEach() { Sync(); }
+};
+
 struct FileInfo {
   std::string name;  // last path component
   uint64_t size = 0;
@@ -189,10 +210,18 @@ class FileIO {
   /// already absolute); touches no file.
   virtual std::string AbsolutePath(const std::string& path) = 0;
 
+  /// A group for new files under `dir` (an existing folder), made before
+  /// any of them is written, so that a write-back error of the folder's
+  /// filesystem after this call reaches Sync(). The default fsyncs each
+  /// file as it is added and each of their folders in Sync().
+  virtual std::unique_ptr<SyncGroup> NewSyncGroup(const std::string& dir);
+
   /// Whole-file helpers built on the primitives above.
   std::string ReadFile(const std::string& path);
   /// Writes a new file with `data` and fsyncs it; AlreadyExists if present.
   void WriteFile(const std::string& path, const std::string& data, bool sync = true);
+  /// Writes a new file with `data` and hands it to `group`.
+  void WriteFile(const std::string& path, const std::string& data, SyncGroup& group);
 };
 
 /// The POSIX FileIO. With a non-empty `root`, every path must lie under it

@@ -38,10 +38,10 @@ std::string FileCatalog::ReadMetadata(const MetadataPointer& pointer) const {
 }
 
 std::optional<MetadataPointer> FileCatalog::PublishNext(const std::optional<MetadataPointer>& base,
-                                                        const std::string& text,
-                                                        const CommitProbe&) const {
+                                                        const std::string& text, const CommitProbe&,
+                                                        SyncGroup* sync) const {
   const int64_t version = base ? base->version + 1 : 1;
-  if (Publish(version, text) == PublishResult::kLostRace) return std::nullopt;
+  if (Publish(version, text, sync) == PublishResult::kLostRace) return std::nullopt;
   return MetadataPointer{version, MetadataPath(version)};
 }
 
@@ -104,11 +104,17 @@ std::string FileCatalog::ReadVersion(int64_t version) const {
   return io().ReadFile(MetadataPath(version));
 }
 
-FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::string& text) const {
+FileCatalog::PublishResult FileCatalog::Publish(int64_t version, const std::string& text,
+                                                SyncGroup* sync) const {
   const std::string tmp = metadata_dir() + "/.tmp-v" + std::to_string(version) + "-" +
                           Uuid::Random().ToString() + ".json";
   try {
-    io().WriteFile(tmp, text, /*sync=*/true);
+    if (sync != nullptr) {
+      io().WriteFile(tmp, text, *sync);
+      sync->Sync();
+    } else {
+      io().WriteFile(tmp, text, /*sync=*/true);
+    }
   } catch (const Error&) {
     try {
       io().Delete(tmp);

@@ -34,8 +34,8 @@ class FileCatalog : public TableCatalog {
   /// Publish(base version + 1, text); `probe` is not needed: put-if-absent
   /// is never ambiguous once v<N> is read back.
   std::optional<MetadataPointer> PublishNext(const std::optional<MetadataPointer>& base,
-                                             const std::string& text,
-                                             const CommitProbe& probe) const override;
+                                             const std::string& text, const CommitProbe& probe,
+                                             SyncGroup* sync) const override;
   void WriteHint(const MetadataPointer& published) const noexcept override;
 
   /// <table>/metadata/v<version>.metadata.json
@@ -61,8 +61,9 @@ class FileCatalog : public TableCatalog {
   /// published and the temporary file is removed. CommitStateUnknown when
   /// the outcome cannot be told (link() failed and v<version> is absent or
   /// unreadable) or the directory fsync after the link failed (the version
-  /// may be visible and still vanish on a power loss).
-  PublishResult Publish(int64_t version, const std::string& text) const;
+  /// may be visible and still vanish on a power loss). With `sync`, the
+  /// temporary file joins it and its Sync() runs before the link.
+  PublishResult Publish(int64_t version, const std::string& text, SyncGroup* sync = nullptr) const;
 
   /// Points version-hint.text at the newest version: `version`, or a later
   /// one found by probing forward from it (temp file + rename). Newer-wins:

@@ -76,8 +76,8 @@ class SqlTableCatalog : public TableCatalog {
   }
 
   std::optional<MetadataPointer> PublishNext(const std::optional<MetadataPointer>& base,
-                                             const std::string& text,
-                                             const CommitProbe& probe) const override {
+                                             const std::string& text, const CommitProbe& probe,
+                                             SyncGroup* sync) const override {
     const int64_t version = base ? base->version + 1 : 0;
     char sequence[24];
     std::snprintf(sequence, sizeof sequence, "%05lld", static_cast<long long>(version));
@@ -85,8 +85,13 @@ class SqlTableCatalog : public TableCatalog {
                                             Uuid::Random().ToString() + ".metadata.json"};
     // Written and durable before the swap makes it current.
     try {
-      io().WriteFile(next.location, text, /*sync=*/true);
-      io().SyncDir(metadata_dir());
+      if (sync != nullptr) {
+        io().WriteFile(next.location, text, *sync);
+        sync->Sync();
+      } else {
+        io().WriteFile(next.location, text, /*sync=*/true);
+        io().SyncDir(metadata_dir());
+      }
     } catch (const Error&) {
       Forget(next);
       throw;

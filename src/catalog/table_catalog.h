@@ -67,9 +67,12 @@ class TableCatalog {
   /// durable. IOError when a step before the swap failed (nothing was
   /// published); CommitStateUnknown when the outcome cannot be told, or the
   /// publication may not be durable. `probe` resolves an ambiguous swap.
+  /// `sync`, when given, holds the commit's files not yet durable: the
+  /// metadata file joins them and all are made durable before the swap.
   virtual std::optional<MetadataPointer> PublishNext(const std::optional<MetadataPointer>& base,
                                                      const std::string& text,
-                                                     const CommitProbe& probe) const = 0;
+                                                     const CommitProbe& probe,
+                                                     SyncGroup* sync) const = 0;
 
   /// Records `published` where readers without the catalog look first (the
   /// file catalog's version hint). Best effort, never throws; called under

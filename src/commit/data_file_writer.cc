@@ -158,7 +158,8 @@ ManifestContext DataManifestContext(const TableMetadata& metadata) {
   return NewManifestContext(metadata, metadata.DefaultSpec(), FileContent::kData);
 }
 
-DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const PartitionGroup& group) {
+DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const PartitionGroup& group,
+                       SyncGroup& sync) {
   const Schema& schema = metadata.CurrentSchema();
   const PartitionSpec& spec = metadata.DefaultSpec();
   const std::string data_root = metadata.location + "/data";
@@ -169,6 +170,7 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
   parquet::WriterOptions options;
   options.codec = parquet::ParseCodec(metadata.Property(
       table_properties::kParquetCompression, table_properties::kParquetCompressionDefault));
+  options.sync_group = &sync;
   // The folder almost always exists: making it only when the create says it
   // is missing saves a mkdir per path component on every commit.
   std::unique_ptr<WritableFile> out;
@@ -184,7 +186,6 @@ DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const Partitio
     writer.Write(group.columns);
     result = writer.Finish();
   }
-  io.SyncDir(dir);  // the file's name, not only its bytes, must be durable
 
   DataFile file;
   file.file_path = path;

@@ -32,10 +32,12 @@ Value TruncateLowerBound(const DataType& type, const Value& v, int n);
 /// incremented when truncation happened; nullopt when no such bound exists.
 std::optional<Value> TruncateUpperBound(const DataType& type, const Value& v, int n);
 
-/// Writes `group` as <location>/data/<partition path>/<uuid>.parquet,
-/// fsyncs the file and the directories whose names it added, and returns its
-/// DataFile (exact size and record count, split offsets, metrics).
-DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const PartitionGroup& group);
+/// Writes `group` as <location>/data/<partition path>/<uuid>.parquet, hands
+/// the file to `sync` (durable with its name at sync.Sync(); folders it had
+/// to create are durable at once), and returns its DataFile (exact size and
+/// record count, split offsets, metrics).
+DataFile WriteDataFile(FileIO& io, const TableMetadata& metadata, const PartitionGroup& group,
+                       SyncGroup& sync);
 
 /// The ManifestContext of manifests holding `content` files of `spec`, with
 /// the current schema.

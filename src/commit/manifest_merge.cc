@@ -62,7 +62,8 @@ MergeResult MergeManifests(FileIO& io, const ManifestContext& context,
   }
   const std::string path =
       options.path_prefix + "-m" + std::to_string(options.first_manifest_index) + ".avro";
-  ManifestFile merged = WriteManifest(io, path, context, options.snapshot_id, entries);
+  ManifestFile merged =
+      WriteManifest(io, path, context, options.snapshot_id, entries, options.sync);
   merged.sequence_number = options.sequence_number;
   merged.min_sequence_number = min_seq;
   result.written.push_back(path);

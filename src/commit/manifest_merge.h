@@ -31,6 +31,8 @@ struct MergeOptions {
   /// Path prefix for merged manifests; "-m<k>.avro" is appended.
   std::string path_prefix;
   int first_manifest_index = 1;
+  /// Takes the merged manifests (durable at its Sync()); null: fsynced.
+  SyncGroup* sync = nullptr;
 };
 
 struct MergeResult {

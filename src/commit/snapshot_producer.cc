@@ -147,7 +147,7 @@ std::vector<ManifestFile> RemoveDataFiles(FileIO& io, std::vector<ManifestFile> 
     const std::string path = prefix + "-r" + std::to_string(index++) + ".avro";
     out.attempt_files.push_back(path);
     ManifestFile written = WriteManifest(io, path, ReadManifestContext(io, m.manifest_path),
-                                         in.snapshot_id, rewritten);
+                                         in.snapshot_id, rewritten, in.sync);
     written.sequence_number = seq;
     written.min_sequence_number = min_seq;
     kept.push_back(std::move(written));
@@ -197,6 +197,7 @@ void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata
     options.snapshot_id = in.snapshot_id;
     options.sequence_number = seq;
     options.path_prefix = prefix + "-a" + std::to_string(in.attempt);
+    options.sync = in.sync;
     MergeResult merged = MergeManifests(io, DataManifestContext(base), manifests, options);
     out.attempt_files.insert(out.attempt_files.end(), merged.written.begin(), merged.written.end());
     // Manifests this commit wrote and merged away at once are obsolete once
@@ -212,7 +213,7 @@ void ProduceOrThrow(FileIO& io, const TableCatalog& catalog, const TableMetadata
   out.attempt_files.push_back(list_path);
   WriteManifestList(io, list_path, in.snapshot_id,
                     parent ? std::optional<int64_t>(parent->snapshot_id) : std::nullopt, seq,
-                    manifests);
+                    manifests, in.sync);
 
   Snapshot snap;
   snap.snapshot_id = in.snapshot_id;

@@ -57,6 +57,9 @@ struct SnapshotInput {
   /// The table's manifest lists already read or written, or null: the
   /// parent's list is then read again, as are retention's.
   ManifestListMemo* manifest_lists = nullptr;
+  /// Takes the files this attempt writes, durable at its Sync(); null:
+  /// each is fsynced as it is written.
+  SyncGroup* sync = nullptr;
 };
 
 /// CommitConflict naming the file when a file of `input.removed_data`,

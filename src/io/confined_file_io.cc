@@ -90,6 +90,11 @@ void ConfinedFileIO::SyncDir(const std::string& dir) {
   Guarded(folder_, [&] { inside_->SyncDir(p); });
 }
 
+std::unique_ptr<SyncGroup> ConfinedFileIO::NewSyncGroup(const std::string& dir) {
+  const std::string p = Inside(dir, "sync");
+  return Guarded(folder_, [&] { return inside_->NewSyncGroup(p); });
+}
+
 void ConfinedFileIO::Delete(const std::string& path) {
   const std::string p = Inside(path, "delete");
   Guarded(folder_, [&] { inside_->Delete(p); });

@@ -43,6 +43,7 @@ class ConfinedFileIO final : public FileIO {
   bool LinkIfAbsent(const std::string& source, const std::string& target) override;
   void Rename(const std::string& source, const std::string& target) override;
   void SyncDir(const std::string& dir) override;
+  std::unique_ptr<SyncGroup> NewSyncGroup(const std::string& dir) override;
   void Delete(const std::string& path) override;
   size_t DeleteEach(const std::vector<std::string>& paths) noexcept override;
   bool Exists(const std::string& path) override;

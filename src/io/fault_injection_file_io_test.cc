@@ -283,5 +283,25 @@ TEST_F(FaultInjectionFileIOTest, PathsAreMatchedAfterLexicalNormalisation) {
   EXPECT_EQ(OnDisk("f"), "");
 }
 
+TEST_F(FaultInjectionFileIOTest, SyncGroupMakesFilesAndNamesDurableOnlyAtSync) {
+  io_.CreateDirs(P("sub"));
+  io_.SyncDir(dir_.path());
+  std::unique_ptr<SyncGroup> group = io_.NewSyncGroup(dir_.path());
+  io_.WriteFile(P("a"), "alpha", *group);
+  io_.WriteFile(P("sub/b"), "beta", *group);
+  EXPECT_EQ(io_.ReadFile(P("sub/b")), "beta");  // readable before Sync()
+  io_.DropUnsyncedData();                       // the bytes were fsynced, the names not yet
+  EXPECT_FALSE(OnDiskExists("a"));
+  EXPECT_FALSE(OnDiskExists("sub/b"));
+
+  group = io_.NewSyncGroup(dir_.path());
+  io_.WriteFile(P("a"), "alpha", *group);
+  io_.WriteFile(P("sub/b"), "beta", *group);
+  group->Sync();
+  io_.DropUnsyncedData();
+  EXPECT_EQ(OnDisk("a"), "alpha");
+  EXPECT_EQ(OnDisk("sub/b"), "beta");
+}
+
 }  // namespace
 }  // namespace datashard

@@ -1,5 +1,7 @@
 #include "datashard/file_io.h"
 
+#include <set>
+
 #include "io/lock_poll.h"
 
 namespace datashard {
@@ -16,6 +18,12 @@ void FileIO::WriteFile(const std::string& path, const std::string& data, bool sy
   file->Append(data);
   if (sync) file->Sync();
   file->Close();
+}
+
+void FileIO::WriteFile(const std::string& path, const std::string& data, SyncGroup& group) {
+  std::unique_ptr<WritableFile> file = Create(path);
+  file->Append(data);
+  group.Add(std::move(file));
 }
 
 std::vector<std::string> FileIO::ListNames(const std::string& dir) {
@@ -35,6 +43,42 @@ size_t FileIO::DeleteEach(const std::vector<std::string>& paths) noexcept {
     }
   }
   return deleted;
+}
+
+namespace {
+
+// Each file fsynced as it comes, each folder once in Sync().
+class FsyncEachGroup final : public SyncGroup {
+ public:
+  explicit FsyncEachGroup(FileIO& io) : io_(io) {}
+
+  void Add(std::unique_ptr<WritableFile> file) override {
+    file->Sync();
+    file->Close();
+    const size_t slash = file->path().rfind('/');
+    if (slash == std::string::npos) {
+      dirs_.insert(".");
+    } else {
+      dirs_.insert(slash == 0 ? "/" : file->path().substr(0, slash));
+    }
+  }
+
+  void Sync() override {
+    while (!dirs_.empty()) {
+      io_.SyncDir(*dirs_.begin());
+      dirs_.erase(dirs_.begin());
+    }
+  }
+
+ private:
+  FileIO& io_;
+  std::set<std::string> dirs_;  // folders of added files whose names are not durable yet
+};
+
+}  // namespace
+
+std::unique_ptr<SyncGroup> FileIO::NewSyncGroup(const std::string& /*dir*/) {
+  return std::make_unique<FsyncEachGroup>(*this);
 }
 
 std::unique_ptr<FileLock> FileIO::TryLockFor(const std::string& path,

@@ -441,5 +441,39 @@ TEST(PosixFileIORootTest, RootGivenThroughASymlinkAcceptsBothSpellings) {
   EXPECT_EQ(io->ReadFile(dir.Join("real/f")), "1");
 }
 
+// Durability itself needs a power loss (the fault FileIO's tests model it);
+// these check what a group does to the files: all written whole and
+// readable as soon as they are added, along every path a file can take
+// (left to one syncfs, large, SyncEach).
+TEST_F(PosixFileIOTest, SyncGroupWritesEveryFileWhole) {
+  io_->CreateDirs(dir_.Join("m"));
+  std::unique_ptr<SyncGroup> group = io_->NewSyncGroup(dir_.Join("m"));
+  const std::string large((1 << 20) + 1, 'L');
+  auto path = [&](int i) { return dir_.Join("m/f" + std::to_string(i)); };
+  auto content = [&](int i) { return i == 3 ? large : "file " + std::to_string(i); };
+  for (int i = 0; i < 70; ++i) {
+    auto file = io_->Create(path(i));
+    file->Append(content(i));
+    group->Add(std::move(file));
+    EXPECT_EQ(io_->ReadFile(path(i)), content(i)) << "readable at once";
+  }
+  group->Sync();
+  group->Sync();  // nothing left: a no-op
+  io_->WriteFile(dir_.Join("late"), "after", *group);
+  group->SyncEach();
+  for (int i = 0; i < 70; ++i) EXPECT_EQ(io_->ReadFile(path(i)), content(i));
+  EXPECT_EQ(io_->ReadFile(dir_.Join("late")), "after");
+}
+
+TEST_F(PosixFileIOTest, SyncGroupOfAMissingFolderIsRefused) {
+  EXPECT_THROW(io_->NewSyncGroup(dir_.Join("absent")), Error);
+  std::shared_ptr<FileIO> rooted = NewPosixFileIO(dir_.path());
+  EXPECT_THROW(rooted->NewSyncGroup(dir_.Join("absent")), Error);
+  std::unique_ptr<SyncGroup> group = rooted->NewSyncGroup(dir_.path());
+  rooted->WriteFile(dir_.Join("r"), "rooted", *group);
+  group->Sync();
+  EXPECT_EQ(io_->ReadFile(dir_.Join("r")), "rooted");
+}
+
 }  // namespace
 }  // namespace datashard

@@ -144,14 +144,18 @@ std::vector<PartitionFieldSummary> Summarize(const ManifestContext& context,
   return out;
 }
 
-// Writes `bytes` as the new file `path`, fsynced; AlreadyExists if taken. A
-// failed write removes the partial file.
-void WriteNewFile(FileIO& io, const std::string& path, const std::string& bytes) {
+// Writes `bytes` as the new file `path`, fsynced or handed to `sync`;
+// AlreadyExists if taken. A failed write removes the partial file.
+void WriteNewFile(FileIO& io, const std::string& path, const std::string& bytes, SyncGroup* sync) {
   auto file = io.Create(path);
   try {
     file->Append(bytes);
-    file->Sync();
-    file->Close();
+    if (sync != nullptr) {
+      sync->Add(std::move(file));
+    } else {
+      file->Sync();
+      file->Close();
+    }
   } catch (...) {
     file.reset();
     try {
@@ -381,7 +385,8 @@ int64_t ParseLongKey(const AvroFileReader& reader, const std::string& key,
 }  // namespace
 
 ManifestFile WriteManifest(FileIO& io, const std::string& path, const ManifestContext& context,
-                           int64_t snapshot_id, const std::vector<ManifestEntry>& entries) {
+                           int64_t snapshot_id, const std::vector<ManifestEntry>& entries,
+                           SyncGroup* sync) {
   for (size_t i = 0; i < entries.size(); ++i) CheckEntry(path, i, entries[i], context);
   const bool deletes = IsDeleteContent(context.content);
   AvroFileWriter writer(
@@ -423,7 +428,7 @@ ManifestFile WriteManifest(FileIO& io, const std::string& path, const ManifestCo
   }
   m.partitions = Summarize(context, entries);
   const std::string bytes = writer.Finish();
-  WriteNewFile(io, path, bytes);
+  WriteNewFile(io, path, bytes, sync);
   m.manifest_length = static_cast<int64_t>(bytes.size());
   return m;
 }
@@ -525,7 +530,7 @@ ManifestContext ReadManifestContext(FileIO& io, const std::string& path) {
 
 void WriteManifestList(FileIO& io, const std::string& path, int64_t snapshot_id,
                        std::optional<int64_t> parent_snapshot_id, int64_t sequence_number,
-                       const std::vector<ManifestFile>& manifests) {
+                       const std::vector<ManifestFile>& manifests, SyncGroup* sync) {
   AvroFileWriter writer(
       ManifestFileAvroSchema(), AvroCodec::kDeflate,
       {{"snapshot-id", std::to_string(snapshot_id)},
@@ -555,7 +560,7 @@ void WriteManifestList(FileIO& io, const std::string& path, int64_t snapshot_id,
         AvroValue::Null(),  // key_metadata
     }));
   }
-  WriteNewFile(io, path, writer.Finish());
+  WriteNewFile(io, path, writer.Finish(), sync);
 }
 
 std::vector<ManifestFile> ReadManifestList(FileIO& io, const std::string& path) {

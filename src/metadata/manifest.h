@@ -121,8 +121,11 @@ struct ManifestContext {
 /// Returns its manifest_file row with counts and partition summaries (from
 /// ADDED and EXISTING entries); sequence_number and min_sequence_number are
 /// left for the caller to set.
+/// With `sync`, the file is handed to it (durable at its Sync()) instead of
+/// fsynced here; the same for WriteManifestList.
 ManifestFile WriteManifest(FileIO& io, const std::string& path, const ManifestContext& context,
-                           int64_t snapshot_id, const std::vector<ManifestEntry>& entries);
+                           int64_t snapshot_id, const std::vector<ManifestEntry>& entries,
+                           SyncGroup* sync = nullptr);
 
 /// Reads a manifest's entries, applying sequence-number and snapshot-id
 /// inheritance from `manifest` (spec "Sequence Number Inheritance"; a list
@@ -139,7 +142,7 @@ ManifestContext ReadManifestContext(FileIO& io, const std::string& path);
 /// Writes a snapshot's manifest list, fsynced, at the new path `path`.
 void WriteManifestList(FileIO& io, const std::string& path, int64_t snapshot_id,
                        std::optional<int64_t> parent_snapshot_id, int64_t sequence_number,
-                       const std::vector<ManifestFile>& manifests);
+                       const std::vector<ManifestFile>& manifests, SyncGroup* sync = nullptr);
 
 std::vector<ManifestFile> ReadManifestList(FileIO& io, const std::string& path);
 

@@ -251,7 +251,7 @@ Table CreateInFolder(const std::string& location, const Schema& schema, const Pa
   m.properties = properties;
   std::optional<MetadataPointer> published;
   try {
-    published = catalog->PublishNext(std::nullopt, TableMetadataToJson(m), {});
+    published = catalog->PublishNext(std::nullopt, TableMetadataToJson(m), {}, nullptr);
   } catch (const CommitStateUnknown& e) {
     // Even a first version seen now may not be durable: only the caller can look again.
     throw CommitStateUnknown("creating the table at " + location + ": " + e.what() +

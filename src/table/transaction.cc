@@ -106,15 +106,21 @@ void Transaction::Impl::Append(AppendInput& input) {
   WriteGroups(std::move(groups));
 }
 
+SyncGroup& Transaction::Impl::Files() {
+  if (!sync_group) sync_group = state->io().NewSyncGroup(state->catalog().metadata_dir());
+  return *sync_group;
+}
+
 void Transaction::Impl::WriteGroups(std::vector<PartitionGroup> groups) {
   if (!first_write_ms) first_write_ms = DefaultClock()->NowMillis();
   const std::vector<DataType> types = base->DefaultSpec().ResultTypes(base->CurrentSchema());
   std::vector<std::string> written;
   std::vector<DataFile> new_files;
   try {
+    SyncGroup& sync = Files();
     for (const PartitionGroup& g : groups) {
       if (g.num_rows() == 0) continue;
-      DataFile f = WriteDataFile(state->io(), *base, g);
+      DataFile f = WriteDataFile(state->io(), *base, g, sync);
       written.push_back(f.file_path);
       new_files.push_back(std::move(f));
     }
@@ -318,7 +324,8 @@ std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_
     }
     const std::string path = prefix + "-m0.avro";
     own_files.push_back(path);
-    out.push_back(WriteManifest(io, path, DataManifestContext(*base), snapshot_id, entries));
+    out.push_back(
+        WriteManifest(io, path, DataManifestContext(*base), snapshot_id, entries, &Files()));
   }
   // One delete manifest per partition spec of the data files they apply to.
   std::map<int, std::vector<ManifestEntry>> deletes_by_spec;
@@ -336,7 +343,7 @@ std::vector<ManifestFile> Transaction::Impl::WriteNewManifests(int64_t snapshot_
     own_files.push_back(path);
     out.push_back(WriteManifest(io, path,
                                 NewManifestContext(*base, *spec, FileContent::kPositionDeletes),
-                                snapshot_id, entries));
+                                snapshot_id, entries, &Files()));
   }
   return out;
 }
@@ -486,6 +493,9 @@ bool Transaction::Impl::Commit() {
     if (!input.new_manifests.empty())
       CheckClock(io, input.new_manifests.front().manifest_path, clock->NowMillis(), *base,
                  state->path());
+    // With other writers committing, the files are made durable now, before
+    // the commit lock; alone, they join the one flush before publication.
+    if (catalog.WaitingAppends() != 0) Files().SyncEach();
   } catch (...) {
     Abort();
     throw;
@@ -521,6 +531,14 @@ bool Transaction::Impl::Commit() {
   std::unique_ptr<FileLock> group_lock;  // the commit lock, taken before or while waiting
   if (groupable) group_lock = catalog.LockCommits(std::chrono::microseconds(0));
   if (groupable && !group_lock) {
+    // A holder publishes the files it is handed as they are. Other writers
+    // are busy (the commit lock is taken): a shared flush would wait for them.
+    try {
+      Files().SyncEach();
+    } catch (...) {
+      Abort();
+      throw;
+    }
     // The descriptor is built only when the lock is taken.
     PendingAppend own;
     own.commit_id = commit_id;
@@ -603,6 +621,7 @@ bool Transaction::Impl::Commit() {
       input.conflicts = state->UnreportedConflicts();
       input.now_ms = clock->NowMillis();
       input.manifest_lists = &state->manifest_lists();
+      input.sync = &Files();
       produced = metadata_change
                      ? ProduceMetadataChange(io, current, version, metadata_change, input.now_ms)
                      : ProduceSnapshot(io, catalog, current, version,
@@ -644,7 +663,16 @@ bool Transaction::Impl::Commit() {
 
     std::optional<MetadataPointer> published_at;
     try {
-      if (!vanished) published_at = catalog.PublishNext(version, text, CarriesCommit());
+      if (!vanished) {
+        // One flush of the filesystem for all files pays only while no
+        // other writer is busy on it (measured: 12 writers lost 5-10%).
+        SyncGroup* sync = &Files();
+        if (!group.empty() || catalog.WaitingAppends() != 0) {
+          sync->SyncEach();
+          sync = nullptr;
+        }
+        published_at = catalog.PublishNext(version, text, CarriesCommit(), sync);
+      }
     } catch (const CommitStateUnknown& e) {
       group.Settle(/*published=*/false);
       lock.reset();

@@ -99,6 +99,9 @@ class Transaction::Impl {
   // When this transaction began writing files: gc may take them once they
   // are older than its grace period, so an older transaction cannot commit.
   std::optional<int64_t> first_write_ms;
+  // The files this transaction writes, made durable together before they
+  // are published or handed to a group publication's holder.
+  std::unique_ptr<SyncGroup> sync_group;
   bool done = false;
   std::optional<Snapshot> committed;
   int retries = 0;
@@ -149,6 +152,8 @@ class Transaction::Impl {
   static std::string SnapshotText(std::optional<int64_t> id);
   // Iceberg's operation name for what this transaction changes.
   std::string Operation() const;
+  // sync_group, made before the transaction's first file.
+  SyncGroup& Files();
   // The data and delete manifests of this transaction's new files.
   std::vector<ManifestFile> WriteNewManifests(int64_t snapshot_id, const std::string& commit_uuid);
   // Group publication (commit/group_publication.h) of a plain append.

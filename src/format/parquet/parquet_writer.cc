@@ -41,7 +41,10 @@ Codec ParseCodec(const std::string& name) {
 class ParquetWriter::Impl {
  public:
   Impl(std::unique_ptr<WritableFile> file, Schema schema, WriterOptions options)
-      : file_(std::move(file)), schema_(std::move(schema)), options_(std::move(options)) {
+      : path_(file->path()),
+        file_(std::move(file)),
+        schema_(std::move(schema)),
+        options_(std::move(options)) {
     if (options_.row_group_size_bytes <= 0 || options_.page_size_bytes <= 0) {
       throw InvalidArgument("row group and page sizes must be positive");
     }
@@ -53,7 +56,7 @@ class ParquetWriter::Impl {
   }
 
   void Write(const std::vector<ColumnVector>& columns) {
-    if (finished_) throw InvalidArgument(file_->path() + ": Write after Finish");
+    if (finished_) throw InvalidArgument(path_ + ": Write after Finish");
     Validate(columns);
     const size_t n = columns.empty() ? 0 : columns[0].size();
     size_t off = 0;
@@ -77,7 +80,7 @@ class ParquetWriter::Impl {
   }
 
   WriteResult Finish() {
-    if (finished_) throw InvalidArgument(file_->path() + ": Finish called twice");
+    if (finished_) throw InvalidArgument(path_ + ": Finish called twice");
     finished_ = true;
     if (group_rows_ > 0) FlushRowGroup();
     if (options_.write_page_index) WritePageIndex();
@@ -103,8 +106,12 @@ class ParquetWriter::Impl {
     AppendLE<uint32_t>(static_cast<uint32_t>(footer.size()), &footer);
     footer.append(kMagic, 4);
     file_->Append(footer);
-    file_->Sync();
-    file_->Close();
+    if (options_.sync_group != nullptr) {
+      options_.sync_group->Add(std::move(file_));
+    } else {
+      file_->Sync();
+      file_->Close();
+    }
 
     WriteResult result;
     result.record_count = total_rows_;
@@ -219,7 +226,8 @@ class ParquetWriter::Impl {
     group_rows_ = 0;
   }
 
-  std::unique_ptr<WritableFile> file_;
+  const std::string path_;
+  std::unique_ptr<WritableFile> file_;  // handed to options_.sync_group by Finish
   Schema schema_;
   WriterOptions options_;
   std::vector<ColumnChunkWriter> columns_;

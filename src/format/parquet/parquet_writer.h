@@ -39,6 +39,9 @@ struct WriterOptions {
   bool write_field_ids = true;
   /// False leaves out the page index, as older writers do.
   bool write_page_index = true;
+  /// Where set, Finish hands the file to this group (durable at its Sync())
+  /// instead of fsyncing it.
+  SyncGroup* sync_group = nullptr;
 };
 
 /// Per-column metrics of a finished file, keyed by Iceberg field id, in the
