@@ -3,6 +3,7 @@
 #include <set>
 
 #include "io/lock_poll.h"
+#include "util/lexical_path.h"
 
 namespace datashard {
 
@@ -55,12 +56,7 @@ class FsyncEachGroup final : public SyncGroup {
   void Add(std::unique_ptr<WritableFile> file) override {
     file->Sync();
     file->Close();
-    const size_t slash = file->path().rfind('/');
-    if (slash == std::string::npos) {
-      dirs_.insert(".");
-    } else {
-      dirs_.insert(slash == 0 ? "/" : file->path().substr(0, slash));
-    }
+    dirs_.insert(ParentPath(file->path()));
   }
 
   void Sync() override {

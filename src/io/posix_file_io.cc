@@ -36,6 +36,7 @@
 #include "datashard/file_io.h"
 #include "io/io_error.h"
 #include "io/lock_poll.h"
+#include "util/lexical_path.h"
 
 namespace datashard {
 
@@ -332,12 +333,6 @@ struct Location {
   Fd owned_dir;  // holds `dir` open when it is not AT_FDCWD
 };
 
-std::string ParentDir(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
 // Whether a filesystem is one that other machines share (NFS, SMB/CIFS, 9p,
 // Ceph, Lustre, GPFS, AFS), by the magic numbers of linux/magic.h and the
 // filesystems' own headers.
@@ -434,10 +429,16 @@ class PosixFileIO final : public FileIO {
   }
 
   void SyncDir(const std::string& dir) override {
+    const Fd fd = OpenDir(dir);
+    if (::fsync(fd.get()) != 0) ThrowIoError("fsync directory", dir, errno);
+  }
+
+  /// `dir` opened for reading (fsync, syncfs); IOError if it cannot be.
+  Fd OpenDir(const std::string& dir) const {
     Location loc = Locate(dir, /*follow=*/true);
     Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
     if (fd.get() < 0) ThrowIoError("open directory", dir, errno);
-    if (::fsync(fd.get()) != 0) ThrowIoError("fsync directory", dir, errno);
+    return fd;
   }
 
   std::unique_ptr<SyncGroup> NewSyncGroup(const std::string& dir) override;
@@ -836,12 +837,12 @@ class PosixSyncGroup final : public SyncGroup {
     if (!hold) {
       file->Sync();
       file->Close();
-      other_dirs_.insert(ParentDir(file->path()));
+      other_dirs_.insert(ParentPath(file->path()));
       return;
     }
     file->Close();  // its bytes are the kernel's now: readable, and left to write back
     held_bytes_ += file->Size();
-    held_dirs_.insert(ParentDir(file->path()));
+    held_dirs_.insert(ParentPath(file->path()));
     held_.push_back(file->path());
   }
 
@@ -896,9 +897,7 @@ class PosixSyncGroup final : public SyncGroup {
 
 std::unique_ptr<SyncGroup> PosixFileIO::NewSyncGroup(const std::string& dir) {
   if (!SyncfsReportsErrors()) return FileIO::NewSyncGroup(dir);
-  Location loc = Locate(dir, /*follow=*/true);
-  Fd fd(::openat(loc.dir, loc.name.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (fd.get() < 0) ThrowIoError("open directory", dir, errno);
+  Fd fd = OpenDir(dir);
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) ThrowIoError("stat", dir, errno);
   // A network filesystem's flush of everything is its servers' business.

@@ -31,4 +31,10 @@ std::optional<std::string> PathBelow(const std::string& path, const std::string&
   return path.substr(folder.size());
 }
 
+std::string ParentPath(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
 }  // namespace datashard

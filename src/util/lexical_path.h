@@ -15,4 +15,8 @@ std::string LexicallyNormal(const std::string& path);
 /// itself, "/x/y" for a path inside it, nullopt for a path outside it.
 std::optional<std::string> PathBelow(const std::string& path, const std::string& folder);
 
+/// The folder holding `path`: "/a/b" for "/a/b/c", "/" for "/c", and "."
+/// for a bare name.
+std::string ParentPath(const std::string& path);
+
 }  // namespace datashard

@@ -17,6 +17,7 @@
 #include "util/clock.h"
 #include "util/crc32c.h"
 #include "util/hex.h"
+#include "util/lexical_path.h"
 #include "util/random.h"
 #include "util/utf8.h"
 #include "util/uuid.h"
@@ -324,6 +325,13 @@ TEST(PipelineBatchesTest, AConsumerErrorStopsTheProducerAndReachesTheCaller) {
                IOError);
   // Batches 0..3 consumed, at most depth more filled, and one more in hand.
   EXPECT_LE(made.load(), 3 + 1 + 2 + 1);
+}
+
+TEST(LexicalPathTest, ParentPathIsTheFolderHoldingAPath) {
+  EXPECT_EQ(ParentPath("/a/b/c"), "/a/b");
+  EXPECT_EQ(ParentPath("/c"), "/");
+  EXPECT_EQ(ParentPath("rel/c"), "rel");
+  EXPECT_EQ(ParentPath("c"), ".");
 }
 
 }  // namespace
