@@ -130,7 +130,8 @@ class SyncGroup {
  public:
   virtual ~SyncGroup() = default;
   /// Takes a new file whose writing is finished (not closed): it is closed
-  /// here, readable at once, and durable with its name once Sync() returns.
+  /// here, readable at once, and durable with its name once Sync() returns
+  /// (unless it was deleted before: a deleted file is simply left out).
   virtual void Add(std::unique_ptr<WritableFile> file) = 0;
   /// Makes every file added so far durable, names included; IOError if it
   /// cannot (the files may then be lost after a crash). May be called again

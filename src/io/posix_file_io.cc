@@ -443,9 +443,12 @@ class PosixFileIO final : public FileIO {
 
   std::unique_ptr<SyncGroup> NewSyncGroup(const std::string& dir) override;
 
-  /// fsync of an existing file by name (a sync group's file, closed).
-  void SyncFile(const std::string& path) {
+  /// fsync of a sync group's file by name (closed). Nothing when the file
+  /// was removed since it was added: a commit that rebases deletes the files
+  /// of its first attempt, which then need no flush.
+  void SyncFileUnlessRemoved(const std::string& path) {
     Fd fd = OpenFollowing(path, O_RDONLY | O_CLOEXEC);
+    if (fd.get() < 0 && errno == ENOENT) return;
     if (fd.get() < 0) ThrowIoError("open", path, errno);
     if (::fsync(fd.get()) != 0) ThrowIoError("fsync", path, errno);
   }
@@ -872,7 +875,7 @@ class PosixSyncGroup final : public SyncGroup {
         }
         held_dirs_.clear();
       } else {
-        for (const std::string& path : held_) io_.SyncFile(path);
+        for (const std::string& path : held_) io_.SyncFileUnlessRemoved(path);
         other_dirs_.merge(held_dirs_);
       }
       held_.clear();

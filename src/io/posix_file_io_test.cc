@@ -465,6 +465,27 @@ TEST_F(PosixFileIOTest, SyncGroupWritesEveryFileWhole) {
   EXPECT_EQ(io_->ReadFile(dir_.Join("late")), "after");
 }
 
+// A commit that rebases deletes the files of its first attempt, which its
+// group already holds; syncing the group file by file (SyncEach, or Sync()
+// while other writes are pending) used to fail opening them again.
+TEST_F(PosixFileIOTest, SyncGroupLeavesOutFilesDeletedBeforeTheSync) {
+  for (const bool each : {false, true}) {
+    const std::string folder = dir_.Join(each ? "each" : "shared");
+    io_->CreateDirs(folder);
+    std::unique_ptr<SyncGroup> group = io_->NewSyncGroup(folder);
+    io_->WriteFile(folder + "/dropped", "first attempt", *group);
+    io_->WriteFile(folder + "/kept", "second attempt", *group);
+    io_->Delete(folder + "/dropped");
+    if (each) {
+      group->SyncEach();
+    } else {
+      group->Sync();
+    }
+    EXPECT_FALSE(io_->Exists(folder + "/dropped"));
+    EXPECT_EQ(io_->ReadFile(folder + "/kept"), "second attempt");
+  }
+}
+
 TEST_F(PosixFileIOTest, SyncGroupOfAMissingFolderIsRefused) {
   EXPECT_THROW(io_->NewSyncGroup(dir_.Join("absent")), Error);
   std::shared_ptr<FileIO> rooted = NewPosixFileIO(dir_.path());
