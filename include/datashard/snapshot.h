@@ -53,11 +53,11 @@ struct Snapshot {
 };
 
 /// The snapshots a table keeps, oldest first. A snapshot never changes once
-/// made, so copies of the list (and the metadata versions a reader loads one
-/// after another) share the snapshots they have in common instead of copying
-/// a hundred summaries each time. Read like a vector; changed only by
-/// appending, clearing, Mutable() (which gives the list a copy of its own)
-/// and Keep().
+/// in a list, so copies of the list (and the metadata versions a reader loads
+/// one after another) share the snapshots they have in common instead of
+/// copying a hundred summaries each time, and the metadata writer reuses the
+/// text it made of each. Read like a vector; changed only by appending,
+/// clearing, Replace() and Keep().
 class SnapshotList {
  public:
   class const_iterator {
@@ -105,9 +105,10 @@ class SnapshotList {
   void reserve(size_t n) { items_.reserve(n); }
   void clear() { items_.clear(); }
   void push_back(Snapshot snapshot);
+  /// `snapshot` must not change from then on, whoever else holds it.
   void push_back(std::shared_ptr<const Snapshot> snapshot);
-  /// Snapshot i, to change: the list's own copy of it from then on.
-  Snapshot& Mutable(size_t i);
+  /// Puts `snapshot` in place of snapshot i (other lists keep theirs).
+  void Replace(size_t i, Snapshot snapshot);
   /// Keeps the snapshots `keep` accepts, in order; returns the others.
   template <typename Predicate>
   std::vector<std::shared_ptr<const Snapshot>> Keep(Predicate keep) {

@@ -30,12 +30,8 @@ void SnapshotList::push_back(std::shared_ptr<const Snapshot> snapshot) {
   items_.push_back(std::move(snapshot));
 }
 
-Snapshot& SnapshotList::Mutable(size_t i) {
-  // A copy of its own, whoever else holds the snapshot: it is rarely changed.
-  auto copy = std::make_shared<Snapshot>(*items_.at(i));
-  Snapshot& mine = *copy;
-  items_[i] = std::move(copy);
-  return mine;
+void SnapshotList::Replace(size_t i, Snapshot snapshot) {
+  items_.at(i) = std::make_shared<const Snapshot>(std::move(snapshot));
 }
 
 bool SnapshotList::operator==(const SnapshotList& other) const {

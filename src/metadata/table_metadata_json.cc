@@ -2,9 +2,13 @@
 
 #include <simdjson.h>
 
+#include <algorithm>
 #include <map>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 
 #include "datashard/errors.h"
 #include "format/json/value_json.h"
@@ -121,6 +125,54 @@ void AppendSnapshot(std::string* out, const Snapshot& s) {
   *out += ",\"summary\":";
   AppendStringMap(out, s.summary);
   *out += ",\"timestamp-ms\":" + std::to_string(s.timestamp_ms) + "}";
+}
+
+// A snapshot never changes once in a list (snapshot.h), and a table's newest
+// hundred are written again on every commit: each one's text is made once
+// and reused while the snapshot lives. Entries of snapshots no list holds
+// any more are swept when the cache has doubled since the last sweep.
+class SnapshotTextCache {
+ public:
+  void Append(std::string* out, const std::shared_ptr<const Snapshot>& s) {
+    std::unique_lock<std::mutex> lock(mu_);
+    if (const auto it = texts_.find(s.get());
+        it != texts_.end() && SameOwner(it->second.owner, s)) {
+      out->append(it->second.text);
+      return;
+    }
+    lock.unlock();
+    std::string text;
+    AppendSnapshot(&text, *s);
+    out->append(text);
+    lock.lock();
+    if (texts_.size() >= sweep_at_) {
+      std::erase_if(texts_, [](const auto& entry) { return entry.second.owner.expired(); });
+      sweep_at_ = std::max(kMinSweep, 2 * texts_.size());
+    }
+    texts_[s.get()] = Entry{s, std::move(text)};
+  }
+
+ private:
+  static constexpr size_t kMinSweep = 1024;
+  struct Entry {
+    std::weak_ptr<const Snapshot> owner;
+    std::string text;
+  };
+  // The same object, not another one made later at the same address.
+  static bool SameOwner(const std::weak_ptr<const Snapshot>& cached,
+                        const std::shared_ptr<const Snapshot>& s) {
+    return !cached.owner_before(s) && !s.owner_before(cached);
+  }
+
+  std::mutex mu_;
+  std::unordered_map<const Snapshot*, Entry> texts_;
+  size_t sweep_at_ = kMinSweep;
+};
+
+SnapshotTextCache& SnapshotTexts() {
+  // Never destroyed: a background checkpoint may still write metadata at exit.
+  static SnapshotTextCache* cache = new SnapshotTextCache;
+  return *cache;
 }
 
 json SortOrderToJson(const SortOrder& o) {
@@ -353,9 +405,9 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   }
   snapshots.reserve(snapshots_size);
   snapshots = "[";
-  for (const Snapshot& s : m.snapshots) {
-    if (snapshots.size() > 1) snapshots += ',';
-    AppendSnapshot(&snapshots, s);
+  for (size_t i = 0; i < m.snapshots.size(); ++i) {
+    if (i > 0) snapshots += ',';
+    SnapshotTexts().Append(&snapshots, m.snapshots.shared(i));
   }
   snapshots += ']';
   std::string& slog = fields["snapshot-log"];

@@ -90,8 +90,10 @@ TEST(TableMetadataJsonTest, NextVersionSharesTheSnapshotsItKeeps) {
   // Same id, another manifest list (a table made again under the same path):
   // not the snapshot read before.
   TableMetadata remade = SampleMetadata();
-  remade.snapshots.Mutable(1).manifest_list = "/data/t/metadata/snap-2b.avro";
-  remade.snapshots.Mutable(1).summary["added-records"] = "6";
+  Snapshot changed = remade.snapshots[1];
+  changed.manifest_list = "/data/t/metadata/snap-2b.avro";
+  changed.summary["added-records"] = "6";
+  remade.snapshots.Replace(1, changed);
   const TableMetadata other = TableMetadataFromJson(TableMetadataToJson(remade), "v2", &before);
   EXPECT_EQ(other.snapshots.shared(0), before.snapshots.shared(0));
   EXPECT_NE(other.snapshots.shared(1), before.snapshots.shared(1));
@@ -103,7 +105,9 @@ TEST(TableMetadataJsonTest, ChangingACopiedSnapshotLeavesTheOriginal) {
   const TableMetadata original = SampleMetadata();
   TableMetadata copy = original;
   EXPECT_EQ(copy.snapshots.shared(0), original.snapshots.shared(0));
-  copy.snapshots.Mutable(0).summary["operation"] = "overwrite";
+  Snapshot changed = copy.snapshots[0];
+  changed.summary["operation"] = "overwrite";
+  copy.snapshots.Replace(0, changed);
   EXPECT_EQ(copy.snapshots[0].operation(), "overwrite");
   EXPECT_EQ(original.snapshots[0].operation(), "append");
   EXPECT_NE(copy, original);
@@ -116,7 +120,9 @@ TEST(TableMetadataJsonTest, WritesTheTextNlohmannJsonWrites) {
   TableMetadata m = SampleMetadata();
   m.location = "/data/t \"quoted\" \\ back";
   m.properties["note"] = std::string("tab\tnew\nline\r\b\f \x01\x1f \x7f \xc3\xbc \xe2\x82\xac");
-  m.snapshots.Mutable(1).summary["datashard.commit-id"] = "id \"with\" \\ and \x02";
+  Snapshot escaped = m.snapshots[1];
+  escaped.summary["datashard.commit-id"] = "id \"with\" \\ and \x02";
+  m.snapshots.Replace(1, escaped);
   m.metadata_log.push_back({1700000000400, "/data/t/metadata/v2 \"x\".metadata.json"});
   m.extra_fields["zz-extra"] = R"({"a":"\u0001","b":[1,2]})";
   m.extra_fields["aa-extra"] = "true";
@@ -127,7 +133,9 @@ TEST(TableMetadataJsonTest, WritesTheTextNlohmannJsonWrites) {
 
 TEST(TableMetadataJsonTest, RefusesToWriteStringsThatAreNotUtf8) {
   TableMetadata m = SampleMetadata();
-  m.snapshots.Mutable(0).summary["bad"] = "\xff\xfe";
+  Snapshot bad = m.snapshots[0];
+  bad.summary["bad"] = "\xff\xfe";
+  m.snapshots.Replace(0, bad);
   EXPECT_THROW(TableMetadataToJson(m), InvalidArgument);
   m = SampleMetadata();
   m.properties["\xc0\x80"] = "overlong key";
@@ -285,6 +293,26 @@ TEST(TableMetadataJsonTest, AHugeArrayOfWrongEntriesIsCorruptionNamingTheFile) {
   } catch (const Corruption& e) {
     EXPECT_NE(std::string(e.what()).find("/t/metadata/v9.metadata.json"), std::string::npos)
         << e.what();
+  }
+}
+
+// The writer reuses the text it made of a snapshot while the snapshot lives;
+// a snapshot put in its place is written anew, and so is a snapshot made
+// again with the same content.
+TEST(TableMetadataJsonTest, ReusedSnapshotTextFollowsReplacedSnapshots) {
+  TableMetadata m = SampleMetadata();
+  const std::string first = TableMetadataToJson(m);
+  EXPECT_EQ(TableMetadataToJson(m), first);
+  Snapshot changed = m.snapshots[1];
+  changed.summary["added-records"] = "6";
+  m.snapshots.Replace(1, changed);
+  const std::string second = TableMetadataToJson(m);
+  EXPECT_NE(second, first);
+  EXPECT_EQ(TableMetadataFromJson(second, "test").snapshots[1].summary.at("added-records"), "6");
+  EXPECT_EQ(TableMetadataFromJson(second, "test"), m);
+  for (int i = 0; i < 3000; ++i) {
+    TableMetadata fresh = SampleMetadata();
+    ASSERT_EQ(TableMetadataToJson(fresh), first);
   }
 }
 
