@@ -109,19 +109,19 @@ class SqliteLockBackend : public LockBackend {
         related.params(), &waiter_expiry_ms);
     // Expired rows are purged near the request only, and only when the reads
     // met some: two statements fewer under the write lock in the usual case.
-    const bool stale =
-        std::ranges::any_of(leases, [&](const Lease& l) { return ToMs(l.expiry) <= now; }) ||
-        std::ranges::any_of(waiter_expiry_ms, [&](int64_t ms) { return ms <= now; });
-    if (stale) {
+    const auto lapsed = [&](int64_t expiry_ms) { return expiry_ms <= now; };
+    const auto lapsed_lease = [&](const Lease& l) { return lapsed(ToMs(l.expiry)); };
+    if (std::ranges::any_of(leases, lapsed_lease) ||
+        std::ranges::any_of(waiter_expiry_ms, lapsed)) {
       std::vector<Param> purge = related.params();
       purge.emplace_back(now);
       const std::string expired = " AND expiry_ms <= ?" + std::to_string(purge.size());
       Run("DELETE FROM datashard_locks WHERE " + related.Where() + expired, purge);
       Run("DELETE FROM datashard_lock_waiters WHERE " + related.Where() + expired, purge);
-      std::erase_if(leases, [&](const Lease& l) { return ToMs(l.expiry) <= now; });
+      std::erase_if(leases, lapsed_lease);
       std::vector<Waiter> live;
       for (size_t i = 0; i < waiters.size(); ++i) {
-        if (waiter_expiry_ms[i] > now) live.push_back(std::move(waiters[i]));
+        if (!lapsed(waiter_expiry_ms[i])) live.push_back(std::move(waiters[i]));
       }
       waiters = std::move(live);
     }

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_map>
+#include <vector>
 
 #include "datashard/errors.h"
 #include "format/json/value_json.h"
@@ -133,30 +134,29 @@ void AppendSnapshot(std::string* out, const Snapshot& s) {
 // any more are swept when the cache has doubled since the last sweep.
 class SnapshotTextCache {
  public:
-  void Append(std::string* out, const std::shared_ptr<const Snapshot>& s) {
+  std::shared_ptr<const std::string> Text(const std::shared_ptr<const Snapshot>& s) {
     std::unique_lock<std::mutex> lock(mu_);
     if (const auto it = texts_.find(s.get());
         it != texts_.end() && SameOwner(it->second.owner, s)) {
-      out->append(it->second.text);
-      return;
+      return it->second.text;
     }
     lock.unlock();
-    std::string text;
-    AppendSnapshot(&text, *s);
-    out->append(text);
+    auto text = std::make_shared<std::string>();
+    AppendSnapshot(text.get(), *s);
     lock.lock();
     if (texts_.size() >= sweep_at_) {
       std::erase_if(texts_, [](const auto& entry) { return entry.second.owner.expired(); });
       sweep_at_ = std::max(kMinSweep, 2 * texts_.size());
     }
-    texts_[s.get()] = Entry{s, std::move(text)};
+    texts_[s.get()] = Entry{s, text};
+    return text;
   }
 
  private:
   static constexpr size_t kMinSweep = 1024;
   struct Entry {
     std::weak_ptr<const Snapshot> owner;
-    std::string text;
+    std::shared_ptr<const std::string> text;
   };
   // The same object, not another one made later at the same address.
   static bool SameOwner(const std::weak_ptr<const Snapshot>& cached,
@@ -398,16 +398,18 @@ std::string TableMetadataToJson(const TableMetadata& m) {
   std::string& snapshots = fields["snapshots"];
   // Sized up front: grown step by step, the text of a hundred snapshots is
   // copied over and over on every commit.
+  std::vector<std::shared_ptr<const std::string>> snapshot_texts;
+  snapshot_texts.reserve(m.snapshots.size());
   size_t snapshots_size = 2;
-  for (const Snapshot& s : m.snapshots) {
-    snapshots_size += 200 + s.manifest_list.size();
-    for (const auto& [key, value] : s.summary) snapshots_size += key.size() + value.size() + 6;
+  for (size_t i = 0; i < m.snapshots.size(); ++i) {
+    snapshot_texts.push_back(SnapshotTexts().Text(m.snapshots.shared(i)));
+    snapshots_size += snapshot_texts.back()->size() + 1;
   }
   snapshots.reserve(snapshots_size);
   snapshots = "[";
-  for (size_t i = 0; i < m.snapshots.size(); ++i) {
-    if (i > 0) snapshots += ',';
-    SnapshotTexts().Append(&snapshots, m.snapshots.shared(i));
+  for (const std::shared_ptr<const std::string>& text : snapshot_texts) {
+    if (snapshots.size() > 1) snapshots += ',';
+    snapshots += *text;
   }
   snapshots += ']';
   std::string& slog = fields["snapshot-log"];

@@ -4,12 +4,13 @@
 // while live ones still block. The rows are written straight into the
 // database, as a process that died would have left them.
 #include <gtest/gtest.h>
-#include <sqlite3.h>
 
+#include <memory>
 #include <string>
 
 #include "datashard/lock_manager.h"
 #include "io/temp_dir.h"
+#include "sql/sqlite_connection.h"
 
 namespace datashard {
 namespace {
@@ -23,35 +24,22 @@ class SqliteLockExpiryTest : public ::testing::Test {
  protected:
   void SetUp() override {
     OpenLockManager(url_);  // creates the tables
-    ASSERT_EQ(sqlite3_open(path_.c_str(), &db_), SQLITE_OK);
+    db_ = std::make_unique<sql::SqliteConnection>(path_, "lock database");
   }
-  void TearDown() override { sqlite3_close(db_); }
 
-  void Exec(const std::string& sql) {
-    char* error = nullptr;
-    ASSERT_EQ(sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &error), SQLITE_OK) << error;
-  }
-  int64_t Count(const std::string& sql) {
-    sqlite3_stmt* stmt = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(db_, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK);
-    EXPECT_EQ(sqlite3_step(stmt), SQLITE_ROW);
-    const int64_t n = sqlite3_column_int64(stmt, 0);
-    sqlite3_finalize(stmt);
-    return n;
-  }
+  int64_t Count(const std::string& sql) { return std::stoll(*db_->Query(sql, {}).at(0).at(0)); }
   void Lease(const std::string& resource, const std::string& owner, int64_t expiry_ms) {
-    Exec("INSERT INTO datashard_locks VALUES('" + resource + "', '" + owner + "', 1, " +
-         std::to_string(expiry_ms) + ", 1)");
+    db_->Run("INSERT INTO datashard_locks VALUES(?1, ?2, 1, ?3, 1)", {resource, owner, expiry_ms});
   }
   void Wait(const std::string& owner, const std::string& resource, int64_t expiry_ms) {
-    Exec("INSERT INTO datashard_lock_waiters VALUES('" + owner + "', '" + resource + "', 1, 1, " +
-         std::to_string(expiry_ms) + ")");
+    db_->Run("INSERT INTO datashard_lock_waiters VALUES(?1, ?2, 1, 1, ?3)",
+             {owner, resource, expiry_ms});
   }
 
   TempDir dir_{"datashard-lock-expiry"};
   std::string path_ = dir_.Join("locks.db");
   std::string url_ = "sqlite:" + path_;
-  sqlite3* db_ = nullptr;
+  std::unique_ptr<sql::SqliteConnection> db_;
 };
 
 TEST_F(SqliteLockExpiryTest, ExpiredLeasesAndWaitsAreIgnoredAndPurged) {
@@ -78,7 +66,7 @@ TEST_F(SqliteLockExpiryTest, LiveRowsBlockBesideExpiredOnes) {
   EXPECT_FALSE(locks->TryAcquire("f/1", "me", kX, milliseconds(60000)).has_value());
   EXPECT_EQ(Count("SELECT count(*) FROM datashard_locks"), 0);
   EXPECT_EQ(Count("SELECT count(*) FROM datashard_lock_waiters"), 1);
-  Exec("DELETE FROM datashard_lock_waiters");
+  db_->Exec("DELETE FROM datashard_lock_waiters");
   Lease("f/1/seat/4", "holder", kFuture);
   Wait("dead-waiter", "f/1", kPast);
   EXPECT_FALSE(locks->TryAcquire("f/1", "me", kX, milliseconds(60000)).has_value());
