@@ -28,15 +28,15 @@ struct Statement {
 constexpr Statement kStatements[] = {
     {"ds_grant",
      "SELECT granted_token, granted_expiry, blockers, next_in_line"
-     " FROM datashard_lock_grant_v2($1, $2, $3, $4, $5, $6)",
-     6},
+     " FROM datashard_lock_grant_v3($1, $2, $3, $4, $5, $6, $7)",
+     7},
     {"ds_unwait", "DELETE FROM datashard_lock_waiters WHERE owner = $1 AND resource = $2", 2},
     // Keyed by the grant's token ($4; 0: whichever lease the owner holds).
     {"ds_renew",
      "SELECT renewed_mode, renewed_expiry, renewed_token FROM datashard_lock_renew_v1($1, $2, $3,"
      " $4)",
      4},
-    {"ds_release", "SELECT datashard_lock_release_v1($1, $2, $3)", 3},
+    {"ds_release", "SELECT datashard_lock_release_v2($1, $2, $3)", 3},
     {"ds_notify", "SELECT pg_notify('datashard_locks', $1)", 1},
     {"ds_release_all",
      "WITH n AS (SELECT " DS_NOW_MS " AS t),"
@@ -112,20 +112,28 @@ END $$;
 -- all, without one). Granted: replaces the owner's lease on res and removes
 -- its wait. Blocked: registers or refreshes the wait if asked. Expired rows
 -- seen on related resources are purged, skipping rows others hold.
--- Built for the cost of a call: the path and the advisory locks inline (no
--- nested function calls), leases and waits read by one statement, and its
--- plan made once and kept on the indexes whatever the table's size (the
--- planner scanned a table of a few hundred rows, expired leases of other
--- resources included, which cost more than the rest of the call).
-CREATE OR REPLACE FUNCTION datashard_lock_grant_v2(res text, own text, req_mode int,
-    ttl_ms bigint, waiting bool, waiter_ttl_ms bigint, OUT granted_token bigint,
+-- anc: the ancestors of res, outermost first (the client splits the path).
+-- Built for the cost of a call:
+-- * The usual grant, with no other lease or wait on any related resource,
+--   is one INSERT guarded by NOT EXISTS probes; the full read below runs
+--   only when something is there. Every expression a plpgsql call evaluates
+--   is set up again in each transaction, so the fast path evaluates few.
+-- * The advisory locks in one statement: shared on each ancestor, outermost
+--   first (the aggregate runs before the outer lock), then exclusive on res.
+-- * Plans made once and kept on the indexes whatever the table's size, as
+--   plain index scans: those mark dead index entries as they pass, bitmap
+--   scans do not, and a resource locked and released again and again left
+--   thousands of dead entries for every later grant to visit.
+-- * Only a grant waits for its WAL flush. A refusal's wait and purges need
+--   not survive a server crash: waiters register again as they poll.
+CREATE OR REPLACE FUNCTION datashard_lock_grant_v3(res text, own text, req_mode int,
+    ttl_ms bigint, waiting bool, waiter_ttl_ms bigint, anc text[], OUT granted_token bigint,
     OUT granted_expiry bigint, OUT blockers text, OUT next_in_line bool)
-LANGUAGE plpgsql SET enable_seqscan = off SET plan_cache_mode = force_generic_plan AS $$
+LANGUAGE plpgsql SET enable_seqscan = off SET enable_bitmapscan = off SET plan_cache_mode = force_generic_plan AS $$
 DECLARE
-  parts text[] := string_to_array(res, '/');
-  path text[] := parts[1:1];
-  lo text := res || '/';
-  hi text := res || '0';
+  path text[];
+  lo text;
+  hi text;
   now_ms bigint;
   my_ticket bigint;
   holds bool := false;
@@ -134,14 +142,30 @@ DECLARE
   queued text[] := '{}';
   r record;
 BEGIN
-  FOR n IN 2 .. cardinality(parts) LOOP
-    PERFORM pg_advisory_xact_lock_shared(hashtextextended(path[n - 1], 0));
-    path := path || (path[n - 1] || '/' || parts[n]);
-  END LOOP;
-  PERFORM pg_advisory_xact_lock(hashtextextended(res, 0));
+  PERFORM pg_advisory_xact_lock(hashtextextended(res, 0))
+    FROM (SELECT count(pg_advisory_xact_lock_shared(hashtextextended(a, 0))) FROM unnest(anc) a) s;
+  INSERT INTO datashard_locks AS l
+    SELECT res, own, req_mode, (extract(epoch FROM clock_timestamp()) * 1000)::bigint + ttl_ms,
+           nextval('datashard_lock_fence')
+    WHERE NOT EXISTS (SELECT 1 FROM datashard_locks x WHERE x.resource = ANY(anc))
+      AND NOT EXISTS (SELECT 1 FROM datashard_locks x WHERE x.resource = res AND x.owner <> own)
+      AND NOT EXISTS (SELECT 1 FROM datashard_locks x
+        WHERE x.resource ~>=~ (res || '/') AND x.resource ~<~ (res || '0'))
+      AND NOT EXISTS (SELECT 1 FROM datashard_lock_waiters w WHERE w.resource = ANY(anc))
+      AND NOT EXISTS (SELECT 1 FROM datashard_lock_waiters w WHERE w.resource = res)
+      AND NOT EXISTS (SELECT 1 FROM datashard_lock_waiters w
+        WHERE w.resource ~>=~ (res || '/') AND w.resource ~<~ (res || '0'))
+    ON CONFLICT (resource, owner) DO UPDATE SET mode = EXCLUDED.mode,
+      expiry_ms = EXCLUDED.expiry_ms, token = EXCLUDED.token
+    RETURNING l.token, l.expiry_ms INTO granted_token, granted_expiry;
+  IF FOUND THEN
+    next_in_line := true;
+    RETURN;
+  END IF;
+  path := anc || res;
+  lo := res || '/';
+  hi := res || '0';
   now_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
-  -- Leases (kind 0) first, then waits by ticket: the waits queued before the
-  -- owner's own come before it.
   FOR r IN SELECT 0 AS kind, l.resource, l.owner, l.mode, l.expiry_ms, 0::bigint AS ticket
       FROM datashard_locks l WHERE l.resource = ANY(path)
     UNION ALL SELECT 0, l.resource, l.owner, l.mode, l.expiry_ms, 0
@@ -195,6 +219,7 @@ BEGIN
       DELETE FROM datashard_lock_waiters w WHERE w.owner = own AND w.resource = res;
     END IF;
   ELSE
+    SET LOCAL synchronous_commit TO off;
     blockers := array_to_string(held, ', ');
     IF waiting THEN
       INSERT INTO datashard_lock_waiters
@@ -228,12 +253,17 @@ END $$;
 -- resource exists: waiters poll anyway, the notice only shortens their sleep.
 -- Without any wait at all (the common case) one probe of an index settles
 -- it: the related-resource search cost a release a sixth of its time.
-CREATE OR REPLACE FUNCTION datashard_lock_release_v1(res text, own text, tok bigint)
+-- A release does not wait for its WAL flush (a third of a pair's time): a
+-- release lost to a server crash leaves the lease to expire, as a holder
+-- that died would, and any grant that saw the release flushes it first,
+-- since WAL is flushed in order.
+CREATE OR REPLACE FUNCTION datashard_lock_release_v2(res text, own text, tok bigint)
 RETURNS bool LANGUAGE plpgsql SET enable_seqscan = off AS $$
 DECLARE
   now_ms bigint := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
   expiry bigint;
 BEGIN
+  SET LOCAL synchronous_commit TO off;
   DELETE FROM datashard_locks l
     WHERE l.resource = res AND l.owner = own AND (tok = 0 OR l.token = tok)
     RETURNING l.expiry_ms INTO expiry;
@@ -260,8 +290,8 @@ constexpr const char* kSchemaPresent =
     " 'datashard_lock_waiters', 'datashard_lock_waiters_path', 'datashard_lock_fence',"
     " 'datashard_lock_ticket')) + (SELECT count(*) FROM pg_proc WHERE"
     " pg_function_is_visible(oid) AND proname IN ('datashard_lock_path_v1',"
-    " 'datashard_lock_enter_v1', 'datashard_lock_grant_v2', 'datashard_lock_renew_v1',"
-    " 'datashard_lock_release_v1'))";
+    " 'datashard_lock_enter_v1', 'datashard_lock_grant_v3', 'datashard_lock_renew_v1',"
+    " 'datashard_lock_release_v2'))";
 constexpr int kSchemaObjects = 12;
 
 std::chrono::system_clock::time_point FromMs(int64_t ms) {
@@ -281,10 +311,11 @@ class PostgresLockBackend : public LockBackend {
   GrantResult TryGrant(const GrantRequest& request) override {
     std::lock_guard<std::mutex> lock(mu_);
     Connect();
-    Result r = Exec("ds_grant", {request.resource, request.owner,
-                                 std::to_string(static_cast<int>(request.mode)),
-                                 std::to_string(request.ttl.count()), request.waiting ? "t" : "f",
-                                 std::to_string(kWaiterTtl.count())});
+    Result r = Exec(
+        "ds_grant",
+        {request.resource, request.owner, std::to_string(static_cast<int>(request.mode)),
+         std::to_string(request.ttl.count()), request.waiting ? "t" : "f",
+         std::to_string(kWaiterTtl.count()), sql::TextArrayLiteral(Ancestors(request.resource))});
     GrantResult result;
     if (!r.null(0, 0)) {
       result.lease = Lease{request.resource, request.owner, request.mode, FromMs(r.integer(0, 1)),

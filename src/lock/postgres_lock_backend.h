@@ -7,7 +7,9 @@
 // its ancestors, and find related leases by index. Waiters sleep on LISTEN
 // and are woken by the NOTIFY of a release that a related waiter waits for.
 // Renewals take the same advisory locks as grants, so no grant treats a
-// lease as expired while its renewal commits. Connections carry timeouts
+// lease as expired while its renewal commits. Grants and renewals wait for
+// their WAL flush; releases do not (a release a server crash loses leaves
+// its lease to expire, as a holder that died would). Connections carry timeouts
 // (connect, statement, TCP user timeout and keepalives) unless the URL sets
 // its own, so a lost server fails a call instead of blocking it forever.
 #pragma once

@@ -18,6 +18,20 @@ constexpr const char* kDefaultValues[] = {
 
 }  // namespace
 
+std::string TextArrayLiteral(const std::vector<std::string>& values) {
+  std::string out = "{";
+  for (const std::string& v : values) {
+    if (out.size() > 1) out += ',';
+    out += '"';
+    for (char c : v) {
+      if (c == '"' || c == '\\') out += '\\';
+      out += c;
+    }
+    out += '"';
+  }
+  return out + "}";
+}
+
 std::string RedactPassword(const std::string& url) {
   std::string out = url;
   const size_t scheme = out.find("://");

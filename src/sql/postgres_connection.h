@@ -21,6 +21,11 @@ namespace datashard::sql {
 /// and any `password=...` parameter (URI query or keyword/value form).
 std::string RedactPassword(const std::string& url);
 
+/// The text form of a PostgreSQL text[] holding `values`, for a parameter:
+/// every element quoted, so commas, braces, quotes, spaces and the word NULL
+/// stay text.
+std::string TextArrayLiteral(const std::vector<std::string>& values);
+
 /// A statement's result; owns the PGresult.
 class PgResult {
  public:

@@ -47,7 +47,9 @@ class PostgresFunctionTest : public testing::Test {
 // With enough rows that a scan would cost more than an index probe, every
 // statement of a grant and a release that reads the lock or waiter table uses
 // the text_pattern_ops indexes: the resource and its ancestors by equality,
-// descendants by range. The plans come from auto_explain, which logs the
+// descendants by range. Leases are read by plain index scans, never bitmap
+// scans, which leave the dead entries of released leases for every later
+// grant to visit again. The plans come from auto_explain, which logs the
 // statements run inside the functions.
 TEST_F(PostgresFunctionTest, RelatedLeasesAndWaitsAreFoundByIndex) {
   const std::string schema = "ds_plans_" + id_;
@@ -67,24 +69,48 @@ TEST_F(PostgresFunctionTest, RelatedLeasesAndWaitsAreFoundByIndex) {
   observer_->Query("SET auto_explain.log_nested_statements = on");
   observer_->Query("SET client_min_messages = log");
   const std::string blockers =
-      observer_->Query("SELECT blockers FROM datashard_lock_grant_v2('" + prefix_ + "/r5', '" + a_ +
-                       "', 1, 60000, false, 5000)");
+      observer_->Query("SELECT blockers FROM datashard_lock_grant_v3('" + prefix_ + "/r5', '" + a_ +
+                       "', 1, 60000, false, 5000, '{" + prefix_ + "}')");
   EXPECT_EQ(blockers, "'o5-" + id_ + "' (exclusive on " + prefix_ + "/r5), 'w5-" + id_ +
                           "' (queued earlier for exclusive on " + prefix_ + "/r5/c)");
-  EXPECT_EQ(observer_->Query("SELECT datashard_lock_release_v1('" + prefix_ + "/r7', 'o7-" + id_ +
+  EXPECT_EQ(observer_->Query("SELECT datashard_lock_release_v2('" + prefix_ + "/r7', 'o7-" + id_ +
                              "', 0)"),
             "t");
   observer_->Query("SET client_min_messages = notice");
   int locks_read = 0, waiters_read = 0;
   for (const std::string& m : observer_->messages()) {
     EXPECT_EQ(m.find("Seq Scan"), std::string::npos) << m;
-    if (m.find("on datashard_locks_path") != std::string::npos) ++locks_read;
-    if (m.find("on datashard_lock_waiters_path") != std::string::npos) ++waiters_read;
+    if (m.find("datashard_locks_path") != std::string::npos) {
+      ++locks_read;
+      EXPECT_EQ(m.find("Bitmap"), std::string::npos) << m;
+    }
+    if (m.find("datashard_lock_waiters_path") != std::string::npos) ++waiters_read;
   }
   EXPECT_GE(locks_read, 1);    // the grant's leases (the release deletes by key)
   EXPECT_GE(waiters_read, 2);  // the grant's waits and the release's wake-up check
   observer_->Query("SET search_path = public");
   observer_->Query("DROP SCHEMA " + schema + " CASCADE");
+}
+
+// The client hands a grant the resource's ancestors as a text[] parameter:
+// segments spelled like array syntax (quotes, backslashes, braces, commas,
+// spaces, NULL) still name their own ancestors, so a lease on one blocks
+// its children and nothing else.
+TEST_F(PostgresFunctionTest, AncestorsSpelledLikeArraySyntaxStillCover) {
+  const std::string parent = prefix_ + "/a,\"b\\ {NULL}";
+  const Lease held = locks_->Acquire(parent, a_, kX, kLong, milliseconds(0));
+  EXPECT_FALSE(locks_->TryAcquire(parent + "/c, d", b_, kX, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(parent + "/NULL/\"", b_, kX, kLong).has_value());
+  EXPECT_FALSE(locks_->TryAcquire(prefix_, b_, LockMode::kShared, kLong).has_value());
+  for (const std::string& unrelated : {prefix_ + "/a", prefix_ + "/a,\"b\\ {NULL}x"}) {
+    const auto other = locks_->TryAcquire(unrelated, b_, kX, kLong);
+    ASSERT_TRUE(other.has_value()) << unrelated << " is not related to " << parent;
+    locks_->Release(*other);
+  }
+  locks_->Release(held);
+  const auto child = locks_->TryAcquire(parent + "/c, d", b_, kX, kLong);
+  ASSERT_TRUE(child.has_value());
+  locks_->Release(*child);
 }
 
 // A release with nobody waiting sends no NOTIFY (whose commit would
