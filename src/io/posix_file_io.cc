@@ -29,6 +29,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -364,6 +365,28 @@ bool SyncfsReportsErrors() {
     return major > 5 || (major == 5 && minor >= 8);
   }();
   return reports;
+}
+
+// DATASHARD_SYNC_GROUP=each: every group fsyncs its files one by one, as it
+// does while other writes are pending; =shared: every group makes its files
+// durable with one syncfs whatever else is pending. Either is as durable as
+// the default choice (auto); they let tests take each path on purpose, where
+// the machine's write-back would otherwise choose.
+enum class SyncGroupMode { kAuto, kEach, kShared };
+
+SyncGroupMode ForcedSyncGroupMode() {
+  static const SyncGroupMode mode = [] {
+    const char* v = std::getenv("DATASHARD_SYNC_GROUP");
+    const std::string_view text = v == nullptr ? "auto" : v;
+    if (text == "each") return SyncGroupMode::kEach;
+    if (text == "shared") return SyncGroupMode::kShared;
+    if (text != "auto") {
+      throw InvalidArgument("DATASHARD_SYNC_GROUP is '" + std::string(text) +
+                            "': expected auto, each or shared");
+    }
+    return SyncGroupMode::kAuto;
+  }();
+  return mode;
 }
 
 // Bytes the kernel has yet to write back, all filesystems together
@@ -827,8 +850,9 @@ class PosixFileIO final : public FileIO {
 // not wait for them: where more than kBusyBytes besides the group's own
 // files wait for write-back, in SyncEach(), and for files over kLargeBytes
 // (nothing to share) or on another filesystem, each file is fsynced on its
-// own. Network filesystems, and kernels whose syncfs reports no errors, get
-// the default group (fsync each).
+// own. DATASHARD_SYNC_GROUP forces either way (see above). Network
+// filesystems, and kernels whose syncfs reports no errors, get the default
+// group (fsync each).
 class PosixSyncGroup final : public SyncGroup {
  public:
   PosixSyncGroup(PosixFileIO& io, std::string dir_path, Fd dir, dev_t device)
@@ -865,11 +889,24 @@ class PosixSyncGroup final : public SyncGroup {
     failed_ = false;
   }
 
+  // One syncfs for the held files, or an fsync of each (see above).
+  bool OneSyncfs(bool shared) const {
+    switch (ForcedSyncGroupMode()) {
+      case SyncGroupMode::kEach:
+        return false;
+      case SyncGroupMode::kShared:
+        return true;
+      case SyncGroupMode::kAuto:
+        break;
+    }
+    if (!shared) return false;
+    const std::optional<uint64_t> pending = PendingWriteback();
+    return pending && *pending <= held_bytes_ + kBusyBytes;
+  }
+
   void SyncHeldAndFolders(bool shared) {
     if (!held_.empty()) {
-      const std::optional<uint64_t> pending =
-          shared ? PendingWriteback() : std::optional<uint64_t>();
-      if (pending && *pending <= held_bytes_ + kBusyBytes) {
+      if (OneSyncfs(shared)) {
         if (::syncfs(dir_.get()) != 0) {
           ThrowIoError("syncfs of the filesystem holding", held_.front(), errno);
         }
