@@ -166,6 +166,8 @@ BEGIN
   lo := res || '/';
   hi := res || '0';
   now_ms := (extract(epoch FROM clock_timestamp()) * 1000)::bigint;
+  -- Leases (kind 0) first, then waits by ticket: the waits queued before the
+  -- owner's own come before it.
   FOR r IN SELECT 0 AS kind, l.resource, l.owner, l.mode, l.expiry_ms, 0::bigint AS ticket
       FROM datashard_locks l WHERE l.resource = ANY(path)
     UNION ALL SELECT 0, l.resource, l.owner, l.mode, l.expiry_ms, 0
