@@ -229,11 +229,15 @@ std::optional<std::string> RememberedCommitsFile(const TableMetadata& metadata) 
 
 std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata,
                                        const std::string& commit_id) {
+  return CommitFinder(io, metadata).Find(commit_id);
+}
+
+std::optional<CommitRecord> CommitFinder::Find(const std::string& commit_id) {
   // A group's ids are parsed only where the id's JSON text occurs. Newest
   // first: the commit looked for is most often the one just published.
   const std::string quoted = nlohmann::json(commit_id).dump();
-  for (size_t i = metadata.snapshots.size(); i-- > 0;) {
-    const Snapshot& s = metadata.snapshots[i];
+  for (size_t i = metadata_.snapshots.size(); i-- > 0;) {
+    const Snapshot& s = metadata_.snapshots[i];
     const auto it = s.summary.find(kCommitIdSummaryKey);
     if (it == s.summary.end()) continue;
     const auto group = s.summary.find(kGroupCommitIdsSummaryKey);
@@ -242,21 +246,22 @@ std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata
          std::ranges::count(CommitIdsOf(s), commit_id) > 0))
       return CommitRecord{s.snapshot_id, s.timestamp_ms, s};
   }
-  if (!metadata.properties.count(tp::kExpiredCommitIds) && !RememberedCommitsFile(metadata))
+  if (!metadata_.properties.count(tp::kExpiredCommitIds) && !RememberedCommitsFile(metadata_))
     return std::nullopt;
   // Remembered is what lies within the horizon counted from the newest
   // commit; older entries wait for the next rewrite to go.
-  const size_t remember = ExpiredToRemember(metadata);
+  if (!remember_) remember_ = ExpiredToRemember(metadata_);
+  const size_t remember = *remember_;
   const std::string escaped = Escape(commit_id);
   // The newest ids are in the property, the older ones in the file.
-  if (const auto found = FindInline(metadata, escaped)) {
+  if (const auto found = FindInline(metadata_, escaped)) {
     if (found->second >= remember) return std::nullopt;
     return CommitRecord{found->first.snapshot_id, found->first.timestamp_ms, std::nullopt};
   }
-  const std::string& text = InlineText(metadata);
+  const std::string& text = InlineText(metadata_);
   const auto newer = static_cast<size_t>(std::count(text.begin(), text.end(), ';'));
   if (newer >= remember) return std::nullopt;
-  const std::shared_ptr<const FileIdIndex> file = FileIds(io, metadata);
+  const std::shared_ptr<const FileIdIndex> file = FileIds(io_, metadata_);
   const auto it = file->newest_by_id.find(escaped);
   if (it == file->newest_by_id.end()) return std::nullopt;
   if (newer + file->ids.size() - 1 - it->second >= remember) return std::nullopt;

@@ -55,6 +55,21 @@ struct CommitRecord {
 std::optional<CommitRecord> FindCommit(FileIO& io, const TableMetadata& metadata,
                                        const std::string& commit_id);
 
+/// FindCommit for several ids in one metadata: the horizon (which counts
+/// every kept snapshot's ids) is counted once, not per id. A lock holder
+/// checks its own id and each member of its group against the same
+/// metadata. `io` and `metadata` must outlive it.
+class CommitFinder {
+ public:
+  CommitFinder(FileIO& io, const TableMetadata& metadata) : io_(io), metadata_(metadata) {}
+  std::optional<CommitRecord> Find(const std::string& commit_id);
+
+ private:
+  FileIO& io_;
+  const TableMetadata& metadata_;
+  std::optional<size_t> remember_;  // ExpiredToRemember, once needed
+};
+
 /// How many remembered ids `metadata` holds (property and file), after
 /// reading and checking them: Corruption or NotFound as FindCommit.
 int64_t CountRememberedCommits(FileIO& io, const TableMetadata& metadata);

@@ -74,6 +74,40 @@ TEST_F(CommitIdsTest, TheFileIsReadWhenThePropertyLacksTheId) {
   EXPECT_THROW(FindCommit(*io_, metadata_, "old"), NotFound);
 }
 
+// One finder answers every id as FindCommit does, kept snapshots, the
+// property and the file alike, with the horizon counted once.
+TEST_F(CommitIdsTest, AFinderAnswersEachIdAsFindCommitDoes) {
+  const std::string file = dir_.Join("expired-commit-ids-2.txt");
+  io_->WriteFile(file, "1,10,old;2,20,older-still;");
+  metadata_.properties[tp::kExpiredCommitIdsFile] = file;
+  metadata_.properties[tp::kCommitIdHorizonCommits] = "5";
+  Snapshot kept;
+  kept.snapshot_id = 9;
+  kept.timestamp_ms = 900;
+  kept.summary[kCommitIdSummaryKey] = "kept";
+  kept.summary[kGroupCommitIdsSummaryKey] = GroupCommitIdsText({"member"});
+  metadata_.snapshots.push_back(kept);
+  CommitFinder finder(*io_, metadata_);
+  // 2 kept ids + 3 in the property leave no room for the file's under a
+  // horizon of 5: "old" is past it.
+  for (const std::string id : {"kept", "member", "abc", "a,b", "old", "older-still", "new"}) {
+    const std::optional<CommitRecord> one = FindCommit(*io_, metadata_, id);
+    const std::optional<CommitRecord> many = finder.Find(id);
+    ASSERT_EQ(one.has_value(), many.has_value()) << id;
+    if (one) {
+      EXPECT_EQ(one->snapshot_id, many->snapshot_id) << id;
+      EXPECT_EQ(one->timestamp_ms, many->timestamp_ms) << id;
+    }
+  }
+  EXPECT_EQ(finder.Find("member")->snapshot_id, 9);
+  EXPECT_FALSE(finder.Find("old").has_value());
+  metadata_.properties[tp::kCommitIdHorizonCommits] = "7";
+  CommitFinder wider(*io_, metadata_);
+  EXPECT_EQ(wider.Find("old")->snapshot_id, 1);
+  io_->Delete(file);
+  EXPECT_THROW(wider.Find("old"), NotFound);
+}
+
 TEST(CommitIdCountTest, CountsWhatCommitIdsOfReturns) {
   const std::vector<std::string> groups = {"[]",
                                            " [ ] ",

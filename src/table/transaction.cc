@@ -582,9 +582,10 @@ bool Transaction::Impl::Commit() {
       }
       std::tie(latest, version) = state->LoadLatest();
       const TableMetadata& current = *latest;
+      CommitFinder used(io, current);
       if (!metadata_change) CheckSchemaAndSpec(current);
       if (groupable && lock && catalog.WaitingAppends() != 0)
-        group = ClaimGroup(current, clock->NowMillis());
+        group = ClaimGroup(current, used, clock->NowMillis());
       if (guard) guard->Check(io, current, base_id, retries);
       CheckFencingTokens(current, options.fencing_tokens, state->path());
       // A compaction gives back what concurrent commits changed, which is
@@ -600,11 +601,11 @@ bool Transaction::Impl::Commit() {
             CurrentId(current), CurrentId(current), retries);
       }
       if (attempt == 0) {
-        if (const std::optional<CommitRecord> used = FindCommit(io, current, commit_id)) {
+        if (const std::optional<CommitRecord> earlier = used.Find(commit_id)) {
           Abort();
           throw InvalidArgument("commit id '" + commit_id + "' is already used by snapshot " +
-                                std::to_string(used->snapshot_id) + " of " + state->path() +
-                                " (committed at " + std::to_string(used->timestamp_ms) +
+                                std::to_string(earlier->snapshot_id) + " of " + state->path() +
+                                " (committed at " + std::to_string(earlier->timestamp_ms) +
                                 " ms since the epoch)");
         }
       }
@@ -806,7 +807,8 @@ Transaction::Impl::GroupWait Transaction::Impl::WaitInGroup(
   }
 }
 
-AppendGroup Transaction::Impl::ClaimGroup(const TableMetadata& current, int64_t now_ms) {
+AppendGroup Transaction::Impl::ClaimGroup(const TableMetadata& current, CommitFinder& used,
+                                          int64_t now_ms) {
   // A snapshot's summary lists the ids of its group, so a group stays small.
   constexpr size_t kMaxMembers = 64;
   FileIO& io = state->io();
@@ -823,7 +825,7 @@ AppendGroup Transaction::Impl::ClaimGroup(const TableMetadata& current, int64_t 
     if (m.schema_id != current.current_schema_id || m.spec_id != current.default_spec_id ||
         now_ms - m.first_write_ms > grace - timeout || !ids.insert(m.commit_id).second) {
       group.Return(i);
-    } else if (FindCommit(io, current, m.commit_id)) {
+    } else if (used.Find(m.commit_id)) {
       group.Unknown(i);  // published by a holder that died before telling
     } else {
       ++i;

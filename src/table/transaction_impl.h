@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "commit/append_input.h"
+#include "commit/commit_ids.h"
 #include "commit/conflict_check.h"
 #include "commit/group_publication.h"
 #include "commit/guard_check.h"
@@ -169,7 +170,7 @@ class Transaction::Impl {
                         std::chrono::steady_clock::time_point lock_deadline,
                         std::unique_ptr<FileLock>* lock);
   // Under the commit lock: the pending appends that fit `current`.
-  AppendGroup ClaimGroup(const TableMetadata& current, int64_t now_ms);
+  AppendGroup ClaimGroup(const TableMetadata& current, CommitFinder& used, int64_t now_ms);
   // `input` with the members of `group` added.
   SnapshotInput WithGroup(const SnapshotInput& input, const AppendGroup& group) const;
   // Commit() of an append a holder published.
